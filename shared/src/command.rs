@@ -5,7 +5,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Impact, Incident, IncidentStatus, IncidentUpdate, State};
+use crate::model::{Component, ComponentStatus, Impact, Incident, IncidentStatus, IncidentUpdate, State};
+use crate::wire::PageSettings;
 use crate::Timestamp;
 
 /// Longest title and body accepted; longer drafts are refused rather than truncated.
@@ -15,6 +16,7 @@ pub const MAX_BODY_CHARS: usize = 5_000;
 /// A request to change a page. Ids are chosen by the caller (the shell owns randomness).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
+    ConfigurePage(PageSettings),
     OpenIncident(OpenIncident),
     PostUpdate(PostUpdate),
 }
@@ -45,6 +47,7 @@ pub struct PostUpdate {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
+    PageConfigured,
     IncidentOpened {
         incident_id: String,
         update_id: String,
@@ -62,7 +65,7 @@ pub enum Event {
 impl Event {
     /// Whether subscribers should hear about this event.
     pub fn notifies(&self) -> bool {
-        true
+        !matches!(self, Event::PageConfigured)
     }
 }
 
@@ -127,6 +130,53 @@ fn next_update(
     }
 }
 
+/// Longest component or page name accepted.
+pub const MAX_NAME_CHARS: usize = 100;
+
+/// A slug: lower-case ASCII letters, digits and dashes, 1 to 63 long, not starting with a dash. Page
+/// and component ids are slugs, so they are safe in URLs, HTML ids and storage keys.
+pub fn is_slug(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && !s.starts_with('-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+fn configure(state: &mut State, settings: PageSettings) -> Result<(), DomainError> {
+    state.page.name = text("name", &settings.name, MAX_NAME_CHARS)?;
+    state.page.url = settings.url.filter(|u| !u.trim().is_empty());
+    let mut components = Vec::with_capacity(settings.components.len());
+    for c in settings.components {
+        if !is_slug(&c.id) {
+            return Err(DomainError::invalid(
+                "components",
+                format!("component id {:?} must be a slug (a-z, 0-9, -)", c.id),
+            ));
+        }
+        if components.iter().any(|k: &Component| k.id == c.id) {
+            return Err(DomainError::invalid(
+                "components",
+                format!("component id {:?} appears twice", c.id),
+            ));
+        }
+        let status = state
+            .page
+            .components
+            .iter()
+            .find(|k| k.id == c.id)
+            .map_or(ComponentStatus::Operational, |k| k.status);
+        components.push(Component {
+            name: text("components", &c.name, MAX_NAME_CHARS)?,
+            id: c.id,
+            group: c.group.filter(|g| !g.trim().is_empty()),
+            status,
+        });
+    }
+    state.page.components = components;
+    Ok(())
+}
+
 /// Applies `command` to `state` at time `now`.
 pub fn apply(
     state: &State,
@@ -135,6 +185,10 @@ pub fn apply(
 ) -> Result<(State, Vec<Event>), DomainError> {
     let mut next = state.clone();
     let events = match command {
+        Command::ConfigurePage(settings) => {
+            configure(&mut next, settings)?;
+            vec![Event::PageConfigured]
+        }
         Command::OpenIncident(OpenIncident {
             id,
             update_id,

@@ -119,3 +119,73 @@ mod tests {
         assert_eq!(serde_json::from_str::<Banner>(&json).unwrap(), banner);
     }
 }
+
+/// `PUT /v1/admin/pages/{page}`: creates the page or replaces its settings. Component statuses are kept
+/// for ids that already exist.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageSettings {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default)]
+    pub components: Vec<ComponentSettings>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComponentSettings {
+    pub id: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+}
+
+/// `POST /v1/admin/pages/{page}/incidents`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpenIncidentRequest {
+    pub title: String,
+    pub impact: Impact,
+    pub body: String,
+    #[serde(default)]
+    pub components: Vec<String>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub next_update_at: Option<Timestamp>,
+}
+
+/// `POST /v1/admin/pages/{page}/incidents/{id}/updates`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PostUpdateRequest {
+    pub status: IncidentStatus,
+    pub body: String,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub next_update_at: Option<Timestamp>,
+}
+
+/// Answer to a write that created something.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Created {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update_id: Option<String>,
+    /// Page state version after the write.
+    pub version: u64,
+}
+
+/// An RFC 9457 problem document (`application/problem+json`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// The request field the problem is about, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+/// Media type of [`Problem`] documents.
+pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
