@@ -4,3 +4,6 @@
 pub const PAGES: &str = "PAGES";
 /// Secret holding the root admin key (`wrangler secret put HERALD_ADMIN_KEY`).
 pub const ADMIN_KEY: &str = "HERALD_ADMIN_KEY";
+/// Optional variable: seconds between widget polls, overriding the model's default (development and
+/// tests use a short one).
+pub const POLL_SECS: &str = "HERALD_POLL_SECS";

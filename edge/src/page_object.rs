@@ -74,8 +74,11 @@ impl Snapshot {
 }
 
 impl Loaded {
-    fn new(state: PageState, now: Timestamp) -> ApiResult<Self> {
-        let banner = banner(&state, &Viewer::default(), now);
+    fn new(state: PageState, now: Timestamp, poll_secs: Option<u32>) -> ApiResult<Self> {
+        let mut banner = banner(&state, &Viewer::default(), now);
+        if let Some(secs) = poll_secs {
+            banner.poll_after = secs;
+        }
         let body = serde_json::to_string(&banner).map_err(|e| ApiError::Server(e.to_string()))?;
         Ok(Self {
             state,
@@ -87,6 +90,8 @@ impl Loaded {
 #[durable_object]
 pub struct PageObject {
     sql: SqlStorage,
+    /// Poll interval advised to widgets, when the deployment overrides the model's default.
+    poll_secs: Option<u32>,
     loaded: RefCell<Option<Rc<Loaded>>>,
 }
 
@@ -111,13 +116,18 @@ struct StateRow {
 }
 
 impl DurableObject for PageObject {
-    fn new(state: State, _env: Env) -> Self {
+    fn new(state: State, env: Env) -> Self {
         let sql = state.storage().sql();
         if let Err(e) = sql.exec(SCHEMA, None) {
             worker::console_error!("schema setup failed: {e}");
         }
+        let poll_secs = env
+            .var(bindings::POLL_SECS)
+            .ok()
+            .and_then(|v| v.to_string().parse().ok());
         Self {
             sql,
+            poll_secs,
             loaded: RefCell::new(None),
         }
     }
@@ -269,7 +279,7 @@ impl PageObject {
         };
         let state: PageState = serde_json::from_str(&row.state)
             .map_err(|e| ApiError::Server(format!("stored state unreadable: {e}")))?;
-        let loaded = Rc::new(Loaded::new(state, now())?);
+        let loaded = Rc::new(Loaded::new(state, now(), self.poll_secs)?);
         *self.loaded.borrow_mut() = Some(loaded.clone());
         Ok(Some(loaded))
     }
@@ -309,7 +319,7 @@ impl PageObject {
                 SqlStorageValue::String(state_json),
             ],
         )?;
-        *self.loaded.borrow_mut() = Some(Rc::new(Loaded::new(next.clone(), at)?));
+        *self.loaded.borrow_mut() = Some(Rc::new(Loaded::new(next.clone(), at, self.poll_secs)?));
         Ok((next, events))
     }
 }

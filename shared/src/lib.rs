@@ -3,6 +3,7 @@
 
 pub mod command;
 pub mod model;
+pub mod poll;
 pub mod view;
 pub mod wire;
 
