@@ -47,10 +47,18 @@ impl Reply {
     #[track_caller]
     pub fn problem(&self, status: u16) -> Value {
         assert_eq!(self.status, status, "status of {:?}", self.body);
-        assert_eq!(self.header("content-type"), Some("application/problem+json"));
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json")
+        );
         let p = self.json();
         assert_eq!(p["status"], status);
-        assert!(p["type"].as_str().is_some_and(|t| t.starts_with("https://")), "{p}");
+        assert!(
+            p["type"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("https://")),
+            "{p}"
+        );
         assert!(p["title"].as_str().is_some_and(|t| !t.is_empty()), "{p}");
         assert!(p["detail"].as_str().is_some_and(|t| !t.is_empty()), "{p}");
         p
@@ -62,10 +70,14 @@ static PAGES: AtomicU32 = AtomicU32::new(0);
 impl Env {
     pub fn start(browser: bool) -> xtask::Result<Env> {
         let www = xtask::dist::www_dir();
-        if !www.join("herald_widget_bg.wasm").exists() || !xtask::root().join("edge/build/worker/shim.mjs").exists() {
+        if !www.join("herald_widget_bg.wasm").exists()
+            || !xtask::root().join("edge/build/worker/shim.mjs").exists()
+        {
             return Err("the worker and widget are not built: run `cargo xtask test` (or `cargo xtask dist` first)".into());
         }
-        let dir = xtask::root().join("target/herald-tests").join(std::process::id().to_string());
+        let dir = xtask::root()
+            .join("target/herald-tests")
+            .join(std::process::id().to_string());
         std::fs::create_dir_all(&dir)?;
         let worker = LocalWorker::start(Options {
             port: free_port(),
@@ -74,7 +86,11 @@ impl Env {
             poll_secs: Some(POLL_SECS),
             log: Some(dir.join("wrangler.log")),
         })?;
-        let browser = if browser { Some(Browser::start(&dir)?) } else { None };
+        let browser = if browser {
+            Some(Browser::start(&dir)?)
+        } else {
+            None
+        };
         Ok(Env {
             base: worker.url(),
             key: worker.admin_key.clone(),
@@ -90,7 +106,11 @@ impl Env {
     }
 
     pub fn worker_log(&self) -> String {
-        self.worker.log.as_ref().map(|p| p.display().to_string()).unwrap_or_default()
+        self.worker
+            .log
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default()
     }
 
     pub fn browser(&self) -> &Browser {
@@ -108,7 +128,13 @@ impl Env {
     /// Creates (or resets the settings of) page `id` with two components.
     pub fn seed(&self, id: &str) {
         let settings = r#"{"name":"Test page","components":[{"id":"api","name":"API"},{"id":"web","name":"Web app"}]}"#;
-        let r = self.send("PUT", &format!("/v1/admin/pages/{id}"), Some(&self.key), Some(settings), &[]);
+        let r = self.send(
+            "PUT",
+            &format!("/v1/admin/pages/{id}"),
+            Some(&self.key),
+            Some(settings),
+            &[],
+        );
         assert!(r.status == 201 || r.status == 200, "{r:?}");
     }
 
@@ -121,7 +147,14 @@ impl Env {
         self.send(method, path, Some(&self.key), Some(body), &[])
     }
 
-    pub fn send(&self, method: &str, path: &str, key: Option<&str>, body: Option<&str>, headers: &[(&str, &str)]) -> Reply {
+    pub fn send(
+        &self,
+        method: &str,
+        path: &str,
+        key: Option<&str>,
+        body: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
         let url = format!("{}{path}", self.base);
         let mut req = ureq::http::Request::builder().method(method).uri(&url);
         if let Some(key) = key {
@@ -131,7 +164,10 @@ impl Env {
             req = req.header(*k, *v);
         }
         let req = req.body(body.unwrap_or("").to_owned()).expect("request");
-        let resp = self.agent.run(req).unwrap_or_else(|e| panic!("{method} {url}: {e}"));
+        let resp = self
+            .agent
+            .run(req)
+            .unwrap_or_else(|e| panic!("{method} {url}: {e}"));
         let status = resp.status().as_u16();
         let headers = resp
             .headers()
@@ -139,20 +175,32 @@ impl Env {
             .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
             .collect();
         let body = resp.into_body().read_to_string().unwrap_or_default();
-        Reply { status, headers, body }
+        Reply {
+            status,
+            headers,
+            body,
+        }
     }
 
     /// Opens an incident and returns its id.
     pub fn open_incident(&self, page: &str, title: &str, impact: &str) -> String {
         let body = serde_json::json!({"title": title, "impact": impact, "body": format!("{title}: we are investigating."), "components": ["api"]});
-        let r = self.admin("POST", &format!("/v1/admin/pages/{page}/incidents"), &body.to_string());
+        let r = self.admin(
+            "POST",
+            &format!("/v1/admin/pages/{page}/incidents"),
+            &body.to_string(),
+        );
         assert_eq!(r.status, 201, "{r:?}");
         r.json()["id"].as_str().expect("incident id").to_owned()
     }
 
     pub fn post_update(&self, page: &str, incident: &str, status: &str, body: &str) -> Reply {
         let json = serde_json::json!({"status": status, "body": body});
-        self.admin("POST", &format!("/v1/admin/pages/{page}/incidents/{incident}/updates"), &json.to_string())
+        self.admin(
+            "POST",
+            &format!("/v1/admin/pages/{page}/incidents/{incident}/updates"),
+            &json.to_string(),
+        )
     }
 }
 

@@ -16,7 +16,8 @@ pub type Test = (&'static str, fn(&Env));
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let browser = args.iter().any(|a| a == "--browser") || std::env::var_os("HERALD_BROWSER").is_some();
+    let browser =
+        args.iter().any(|a| a == "--browser") || std::env::var_os("HERALD_BROWSER").is_some();
     let filter = args.iter().find(|a| !a.starts_with("--")).cloned();
     let mut tests: Vec<Test> = api::TESTS.to_vec();
     if browser {
@@ -49,8 +50,12 @@ fn main() {
     if failed.is_empty() {
         println!("\ntest result: ok. {} passed", tests.len());
     } else {
-        println!("\nfailures:\n  {}\nworker log: {log}\ntest result: FAILED. {} passed; {} failed",
-            failed.join("\n  "), tests.len() - failed.len(), failed.len());
+        println!(
+            "\nfailures:\n  {}\nworker log: {log}\ntest result: FAILED. {} passed; {} failed",
+            failed.join("\n  "),
+            tests.len() - failed.len(),
+            failed.len()
+        );
         std::process::exit(1);
     }
 }

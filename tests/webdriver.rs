@@ -33,9 +33,18 @@ impl Browser {
             .build()
             .into();
         let base = format!("http://127.0.0.1:{port}");
-        let mut browser = Browser { driver, base, session: String::new(), agent };
+        let mut browser = Browser {
+            driver,
+            base,
+            session: String::new(),
+            agent,
+        };
         eventually("chromedriver", Duration::from_secs(20), || {
-            browser.agent.get(format!("{}/status", browser.base)).call().ok()
+            browser
+                .agent
+                .get(format!("{}/status", browser.base))
+                .call()
+                .ok()
         });
         let profile = dir.join("chromium-profile");
         let caps = json!({"capabilities": {"alwaysMatch": {
@@ -50,7 +59,10 @@ impl Browser {
             "goog:loggingPrefs": {"browser": "ALL"}
         }}});
         let created = browser.call("POST", "/session", Some(caps))?;
-        browser.session = created["sessionId"].as_str().ok_or("no session id")?.to_owned();
+        browser.session = created["sessionId"]
+            .as_str()
+            .ok_or("no session id")?
+            .to_owned();
         Ok(browser)
     }
 
@@ -72,7 +84,8 @@ impl Browser {
 
     fn session_call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
         let path = format!("/session/{}{path}", self.session);
-        self.call(method, &path, body).unwrap_or_else(|e| panic!("{e}"))
+        self.call(method, &path, body)
+            .unwrap_or_else(|e| panic!("{e}"))
     }
 
     pub fn goto(&self, url: &str) {
@@ -81,7 +94,11 @@ impl Browser {
 
     /// Runs `script` (a function body; `arguments` holds `args`) and returns its value.
     pub fn eval(&self, script: &str, args: Vec<Value>) -> Value {
-        self.session_call("POST", "/execute/sync", Some(json!({ "script": script, "args": args })))
+        self.session_call(
+            "POST",
+            "/execute/sync",
+            Some(json!({ "script": script, "args": args })),
+        )
     }
 
     /// Text of the widget's banner inside its shadow root, if one is shown.

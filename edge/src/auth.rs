@@ -19,14 +19,21 @@ pub fn admin(req: &Request, env: &Env) -> ApiResult<Actor> {
         .secret(bindings::ADMIN_KEY)
         .or_else(|_| env.var(bindings::ADMIN_KEY))
         .map(|v| v.to_string())
-        .map_err(|_| ApiError::Server(format!("{} is not configured; the admin API is disabled", bindings::ADMIN_KEY)))?;
+        .map_err(|_| {
+            ApiError::Server(format!(
+                "{} is not configured; the admin API is disabled",
+                bindings::ADMIN_KEY
+            ))
+        })?;
     let presented = req
         .headers()
         .get("authorization")?
         .and_then(|h| h.strip_prefix("Bearer ").map(str::trim).map(str::to_owned))
         .ok_or_else(ApiError::unauthorized)?;
     if keys_match(&presented, &configured) {
-        Ok(Actor { key_id: "root".into() })
+        Ok(Actor {
+            key_id: "root".into(),
+        })
     } else {
         Err(ApiError::unauthorized())
     }

@@ -23,7 +23,12 @@ pub enum ApiError {
 pub type ApiResult<T> = std::result::Result<T, ApiError>;
 
 impl ApiError {
-    pub fn client(status: u16, kind: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
+    pub fn client(
+        status: u16,
+        kind: &'static str,
+        title: &'static str,
+        detail: impl Into<String>,
+    ) -> Self {
         Self::Client {
             status,
             kind,
@@ -54,7 +59,12 @@ impl ApiError {
     }
 
     pub fn bad_json(err: &serde_json::Error) -> Self {
-        Self::client(400, "invalid-json", "Request body is not valid JSON for this endpoint", err.to_string())
+        Self::client(
+            400,
+            "invalid-json",
+            "Request body is not valid JSON for this endpoint",
+            err.to_string(),
+        )
     }
 
     pub fn into_problem(self) -> Problem {
@@ -92,12 +102,15 @@ impl ApiError {
 
 /// Serializes a problem document with its status and content type.
 pub fn problem_response(problem: &Problem) -> worker::Result<Response> {
-    let body = serde_json::to_string(problem).map_err(|e| worker::Error::RustError(e.to_string()))?;
+    let body =
+        serde_json::to_string(problem).map_err(|e| worker::Error::RustError(e.to_string()))?;
     let headers = Headers::new();
     headers.set("content-type", PROBLEM_CONTENT_TYPE)?;
     headers.set("cache-control", "no-store")?;
     headers.set("access-control-allow-origin", "*")?;
-    Ok(Response::ok(body)?.with_status(problem.status).with_headers(headers))
+    Ok(Response::ok(body)?
+        .with_status(problem.status)
+        .with_headers(headers))
 }
 
 impl From<worker::Error> for ApiError {
@@ -111,10 +124,16 @@ impl From<DomainError> for ApiError {
         let detail = e.to_string();
         match e {
             DomainError::Invalid { field, .. } => {
-                Self::client(422, "validation", "The request is not valid", detail).with_field(field)
+                Self::client(422, "validation", "The request is not valid", detail)
+                    .with_field(field)
             }
             DomainError::NotFound { .. } => Self::not_found(detail),
-            DomainError::Conflict { .. } => Self::client(409, "conflict", "The request conflicts with the current state", detail),
+            DomainError::Conflict { .. } => Self::client(
+                409,
+                "conflict",
+                "The request conflicts with the current state",
+                detail,
+            ),
         }
     }
 }

@@ -15,8 +15,8 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use wasm_bindgen::JsValue;
 use worker::{
-    durable_object, DurableObject, Env, Headers, Method, Request, RequestInit, Response, SqlStorage,
-    SqlStorageValue, State,
+    durable_object, DurableObject, Env, Headers, Method, Request, RequestInit, Response,
+    SqlStorage, SqlStorageValue, State,
 };
 
 use crate::bindings;
@@ -201,7 +201,12 @@ impl PageObject {
                     },
                     |l| l.state.clone(),
                 );
-                let (state, _) = self.commit(&base, Command::ConfigurePage(settings), &actor, "page.configure")?;
+                let (state, _) = self.commit(
+                    &base,
+                    Command::ConfigurePage(settings),
+                    &actor,
+                    "page.configure",
+                )?;
                 let status = if existing.is_some() { 200 } else { 201 };
                 json_response(
                     status,
@@ -256,7 +261,9 @@ impl PageObject {
                     },
                 )
             }
-            _ => Err(ApiError::not_found(format!("no page object endpoint {path}"))),
+            _ => Err(ApiError::not_found(format!(
+                "no page object endpoint {path}"
+            ))),
         }
     }
 
@@ -295,8 +302,10 @@ impl PageObject {
     ) -> ApiResult<(PageState, Vec<Event>)> {
         let at = now();
         let (next, events) = apply(base, command, at)?;
-        let state_json = serde_json::to_string(&next).map_err(|e| ApiError::Server(e.to_string()))?;
-        let events_json = serde_json::to_string(&events).map_err(|e| ApiError::Server(e.to_string()))?;
+        let state_json =
+            serde_json::to_string(&next).map_err(|e| ApiError::Server(e.to_string()))?;
+        let events_json =
+            serde_json::to_string(&events).map_err(|e| ApiError::Server(e.to_string()))?;
         let version = i64::try_from(next.version).map_err(|e| ApiError::Server(e.to_string()))?;
         let stamp = at
             .format(&time::format_description::well_known::Rfc3339)

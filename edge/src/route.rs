@@ -10,10 +10,19 @@ use crate::error::ApiError;
 pub enum Route {
     /// CORS preflight for the public read API.
     Preflight,
-    Banner { page: String },
-    PutPage { page: String },
-    OpenIncident { page: String },
-    PostUpdate { page: String, incident: String },
+    Banner {
+        page: String,
+    },
+    PutPage {
+        page: String,
+    },
+    OpenIncident {
+        page: String,
+    },
+    PostUpdate {
+        page: String,
+        incident: String,
+    },
 }
 
 impl Route {
@@ -31,11 +40,15 @@ impl Route {
             ),
             ["v1", "admin", "pages", page] => (
                 &["PUT"],
-                (method == "PUT").then(|| slug(page).map(|page| Route::PutPage { page })).transpose()?,
+                (method == "PUT")
+                    .then(|| slug(page).map(|page| Route::PutPage { page }))
+                    .transpose()?,
             ),
             ["v1", "admin", "pages", page, "incidents"] => (
                 &["POST"],
-                (method == "POST").then(|| slug(page).map(|page| Route::OpenIncident { page })).transpose()?,
+                (method == "POST")
+                    .then(|| slug(page).map(|page| Route::OpenIncident { page }))
+                    .transpose()?,
             ),
             ["v1", "admin", "pages", page, "incidents", incident, "updates"] => (
                 &["POST"],
@@ -55,7 +68,10 @@ impl Route {
                 405,
                 "method-not-allowed",
                 "Method not allowed",
-                format!("{method} is not allowed on {path}; allowed: {}", allowed.join(", ")),
+                format!(
+                    "{method} is not allowed on {path}; allowed: {}",
+                    allowed.join(", ")
+                ),
             )
         })
     }
@@ -65,12 +81,18 @@ fn slug(s: &str) -> Result<String, ApiError> {
     if is_slug(s) {
         Ok(s.to_owned())
     } else {
-        Err(ApiError::not_found(format!("{s:?} is not a page id (a-z, 0-9, -)")))
+        Err(ApiError::not_found(format!(
+            "{s:?} is not a page id (a-z, 0-9, -)"
+        )))
     }
 }
 
 fn id(s: &str) -> Result<String, ApiError> {
-    if !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+    if !s.is_empty()
+        && s.len() <= 64
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    {
         Ok(s.to_owned())
     } else {
         Err(ApiError::not_found(format!("{s:?} is not an incident id")))

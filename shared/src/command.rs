@@ -5,7 +5,9 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Component, ComponentStatus, Impact, Incident, IncidentStatus, IncidentUpdate, State};
+use crate::model::{
+    Component, ComponentStatus, Impact, Incident, IncidentStatus, IncidentUpdate, State,
+};
 use crate::wire::PageSettings;
 use crate::Timestamp;
 

@@ -108,7 +108,8 @@ mod tests {
     #[test]
     fn picks_the_most_important_active_incident() {
         let minute = time::Duration::minutes(1);
-        let cases: Vec<(Vec<(&str, Impact)>, Option<&str>)> = vec![
+        type Case = (Vec<(&'static str, Impact)>, Option<&'static str>);
+        let cases: Vec<Case> = vec![
             (vec![], None),
             (vec![("a", Impact::Minor)], Some("a")),
             (

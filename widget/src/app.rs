@@ -48,13 +48,23 @@ async fn poll(url: String, floor: u32, banner: RwSignal<Banner>, now: RwSignal<f
     let mut failures = 0;
     loop {
         let advised = banner.with_untracked(|b| b.poll_after);
-        TimeoutFuture::new(next_poll_ms(advised, floor, failures, js_sys::Math::random())).await;
+        TimeoutFuture::new(next_poll_ms(
+            advised,
+            floor,
+            failures,
+            js_sys::Math::random(),
+        ))
+        .await;
         now.set(js_sys::Date::now());
         match net::fetch_banner(&url).await {
             Ok(next) => {
                 failures = 0;
                 if banner.with_untracked(|b| *b != next) {
-                    let id = next.item.as_ref().map(|i| i.update_id.clone()).unwrap_or_default();
+                    let id = next
+                        .item
+                        .as_ref()
+                        .map(|i| i.update_id.clone())
+                        .unwrap_or_default();
                     banner.set(next);
                     emit("herald:change", &id);
                 }
@@ -135,7 +145,11 @@ pub fn BannerView(
     #[prop(into)] now: Signal<f64>,
     on_dismiss: Callback<String>,
 ) -> impl IntoView {
-    let role = if is_urgent(item.impact) { "alert" } else { "status" };
+    let role = if is_urgent(item.impact) {
+        "alert"
+    } else {
+        "status"
+    };
     let updated_ms = (item.updated_at.unix_timestamp_nanos() / 1_000_000) as f64;
     let next = item.next_update_at.map(clock);
     let update_id = item.update_id.clone();

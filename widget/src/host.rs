@@ -52,7 +52,10 @@ pub fn create(position: Option<&str>) -> Result<HtmlElement, String> {
         style.set_text_content(Some(CSS));
         shadow.append_child(&style).map_err(err)?;
     }
-    let root: HtmlElement = document.create_element("div").map_err(err)?.unchecked_into();
+    let root: HtmlElement = document
+        .create_element("div")
+        .map_err(err)?
+        .unchecked_into();
     root.set_class_name("root");
     shadow.append_child(&root).map_err(err)?;
     if bottom {

@@ -37,9 +37,15 @@ pub fn mount(config: &str, initial: &str) {
 
 fn try_mount(config: &str, initial: &str) -> Result<(), String> {
     let config: Config = serde_json::from_str(config).map_err(|e| format!("bad options: {e}"))?;
-    let banner: Banner = serde_json::from_str(initial).map_err(|e| format!("bad banner JSON: {e}"))?;
+    let banner: Banner =
+        serde_json::from_str(initial).map_err(|e| format!("bad banner JSON: {e}"))?;
     let root = host::create(config.position.as_deref())?;
-    let handle = leptos::mount::mount_to(root, move || app::App(app::AppProps { config, initial: banner }));
+    let handle = leptos::mount::mount_to(root, move || {
+        app::App(app::AppProps {
+            config,
+            initial: banner,
+        })
+    });
     handle.forget();
     Ok(())
 }

@@ -46,7 +46,11 @@ fn render(item: BannerItem, dismissed: Arc<Mutex<Vec<String>>>) -> web_sys::Html
 }
 
 fn banner(parent: &web_sys::HtmlElement) -> web_sys::HtmlElement {
-    parent.query_selector(".banner").unwrap().expect("a banner").unchecked_into()
+    parent
+        .query_selector(".banner")
+        .unwrap()
+        .expect("a banner")
+        .unchecked_into()
 }
 
 #[wasm_bindgen_test]
@@ -56,10 +60,16 @@ fn shows_title_status_body_age_and_link() {
     let text = b.text_content().unwrap();
     assert!(text.contains("Payments are delayed"), "{text}");
     assert!(text.contains("Identified"), "{text}");
-    assert!(text.contains("Card payments take up to ten minutes"), "{text}");
+    assert!(
+        text.contains("Card payments take up to ten minutes"),
+        "{text}"
+    );
     assert!(text.contains("5 minutes ago"), "{text}");
     let link = b.query_selector("a").unwrap().unwrap();
-    assert_eq!(link.get_attribute("href").as_deref(), Some("https://status.example/acme"));
+    assert_eq!(
+        link.get_attribute("href").as_deref(),
+        Some("https://status.example/acme")
+    );
     assert_eq!(b.get_attribute("data-impact").as_deref(), Some("minor"));
 }
 
@@ -72,7 +82,11 @@ fn role_follows_impact() {
         (Impact::Critical, "alert"),
     ] {
         let parent = render(item(impact), Arc::default());
-        assert_eq!(banner(&parent).get_attribute("role").as_deref(), Some(role), "{impact:?}");
+        assert_eq!(
+            banner(&parent).get_attribute("role").as_deref(),
+            Some(role),
+            "{impact:?}"
+        );
     }
 }
 
@@ -85,7 +99,10 @@ fn dismiss_reports_the_update_id() {
         .unwrap()
         .expect("a dismiss button")
         .unchecked_into();
-    assert_eq!(button.get_attribute("aria-label").as_deref(), Some("Dismiss"));
+    assert_eq!(
+        button.get_attribute("aria-label").as_deref(),
+        Some("Dismiss")
+    );
     button.click();
     assert_eq!(*dismissed.lock().unwrap(), vec!["upd_7".to_string()]);
 }

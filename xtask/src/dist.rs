@@ -28,11 +28,27 @@ pub fn widget() -> Result<()> {
     let out = www_dir();
     fs::create_dir_all(&out)?;
     run(Command::new("cargo")
-        .args(["build", "--release", "-p", "herald-widget", "--target", WASM_TARGET])
+        .args([
+            "build",
+            "--release",
+            "-p",
+            "herald-widget",
+            "--target",
+            WASM_TARGET,
+        ])
         .current_dir(root()))?;
-    let wasm = root().join("target").join(WASM_TARGET).join("release/herald_widget.wasm");
+    let wasm = root()
+        .join("target")
+        .join(WASM_TARGET)
+        .join("release/herald_widget.wasm");
     run(Command::new(cargo_bin("wasm-bindgen"))
-        .args(["--target", "web", "--no-typescript", "--remove-name-section", "--remove-producers-section"])
+        .args([
+            "--target",
+            "web",
+            "--no-typescript",
+            "--remove-name-section",
+            "--remove-producers-section",
+        ])
         .arg("--out-dir")
         .arg(&out)
         .args(["--out-name", "herald_widget"])

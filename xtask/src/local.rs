@@ -52,17 +52,24 @@ pub struct LocalWorker {
 impl LocalWorker {
     pub fn start(opts: Options) -> Result<LocalWorker> {
         let mut cmd = Command::new(node_bin("wrangler"));
-        cmd.args(["dev", "--config", "edge/wrangler.toml", "--ip", "127.0.0.1", "--local"])
-            .arg("--port")
-            .arg(opts.port.to_string())
-            .arg("--persist-to")
-            .arg(&opts.persist_to)
-            .args(["--show-interactive-dev-session=false", "--var"])
-            .arg(format!("HERALD_ADMIN_KEY:{}", opts.admin_key))
-            .current_dir(root())
-            .env("WRANGLER_SEND_METRICS", "false")
-            .env("WRANGLER_LOG_SANITIZE", "false")
-            .stdin(Stdio::null());
+        cmd.args([
+            "dev",
+            "--config",
+            "edge/wrangler.toml",
+            "--ip",
+            "127.0.0.1",
+            "--local",
+        ])
+        .arg("--port")
+        .arg(opts.port.to_string())
+        .arg("--persist-to")
+        .arg(&opts.persist_to)
+        .args(["--show-interactive-dev-session=false", "--var"])
+        .arg(format!("HERALD_ADMIN_KEY:{}", opts.admin_key))
+        .current_dir(root())
+        .env("WRANGLER_SEND_METRICS", "false")
+        .env("WRANGLER_LOG_SANITIZE", "false")
+        .stdin(Stdio::null());
         if let Some(secs) = opts.poll_secs {
             cmd.arg("--var").arg(format!("HERALD_POLL_SECS:{secs}"));
         }
@@ -71,7 +78,9 @@ impl LocalWorker {
             let file = File::create(log)?;
             cmd.stdout(file.try_clone()?).stderr(file).process_group(0);
         }
-        let child = cmd.spawn().map_err(|e| format!("cannot start wrangler: {e} (run `cargo xtask setup`)"))?;
+        let child = cmd
+            .spawn()
+            .map_err(|e| format!("cannot start wrangler: {e} (run `cargo xtask setup`)"))?;
         let mut worker = LocalWorker {
             child,
             stopped: false,
@@ -96,13 +105,21 @@ impl LocalWorker {
             .into();
         loop {
             if let Some(status) = self.child.try_wait()? {
-                return Err(format!("wrangler exited early ({status}); {}", self.log_tail()).into());
+                return Err(
+                    format!("wrangler exited early ({status}); {}", self.log_tail()).into(),
+                );
             }
-            if agent.get(format!("{}/v1/pages/-/banner.json", self.url())).call().is_ok() {
+            if agent
+                .get(format!("{}/v1/pages/-/banner.json", self.url()))
+                .call()
+                .is_ok()
+            {
                 return Ok(());
             }
             if start.elapsed() > limit {
-                return Err(format!("wrangler not ready after {limit:?}; {}", self.log_tail()).into());
+                return Err(
+                    format!("wrangler not ready after {limit:?}; {}", self.log_tail()).into(),
+                );
             }
             std::thread::sleep(Duration::from_millis(200));
         }
@@ -114,7 +131,11 @@ impl LocalWorker {
         };
         let text = std::fs::read_to_string(log).unwrap_or_default();
         let lines: Vec<&str> = text.lines().collect();
-        format!("last lines of {}:\n{}", log.display(), lines[lines.len().saturating_sub(30)..].join("\n"))
+        format!(
+            "last lines of {}:\n{}",
+            log.display(),
+            lines[lines.len().saturating_sub(30)..].join("\n")
+        )
     }
 
     /// Waits until wrangler exits by itself (the `dev` command: until Ctrl-C).

@@ -39,7 +39,10 @@ fn main() {
 fn dev() -> Result<()> {
     tools::setup()?;
     dist::all()?;
-    let port: u16 = std::env::var("HERALD_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(8787);
+    let port: u16 = std::env::var("HERALD_PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(8787);
     let key = local::dev_admin_key();
     let mut worker = LocalWorker::start(Options {
         port,
@@ -78,13 +81,44 @@ fn cargo(args: &[&str]) -> Result<()> {
 fn test() -> Result<()> {
     tools::setup()?;
     cargo(&["fmt", "--all", "--", "--check"])?;
-    cargo(&["clippy", "--workspace", "--exclude", "herald-widget", "--all-targets", "--", "-D", "warnings"])?;
-    cargo(&["clippy", "-p", "herald-edge", "-p", "herald-widget", "--target", WASM_TARGET, "--", "-D", "warnings"])?;
-    cargo(&["test", "-p", "herald-shared", "-p", "herald-edge", "-p", "xtask"])?;
+    cargo(&[
+        "clippy",
+        "--workspace",
+        "--exclude",
+        "herald-widget",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ])?;
+    cargo(&[
+        "clippy",
+        "-p",
+        "herald-edge",
+        "-p",
+        "herald-widget",
+        "--target",
+        WASM_TARGET,
+        "--",
+        "-D",
+        "warnings",
+    ])?;
+    cargo(&[
+        "test",
+        "-p",
+        "herald-shared",
+        "-p",
+        "herald-edge",
+        "-p",
+        "xtask",
+    ])?;
     run(Command::new("cargo")
         .args(["test", "-p", "herald-widget", "--target", WASM_TARGET])
         .current_dir(root())
-        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", tools::cargo_bin("wasm-bindgen-test-runner"))
+        .env(
+            "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+            tools::cargo_bin("wasm-bindgen-test-runner"),
+        )
         .env("CHROMEDRIVER", tools::chromedriver())
         .env("WASM_BINDGEN_TEST_TIMEOUT", "60"))?;
     dist::all()?;

@@ -48,7 +48,9 @@ impl Tools {
 pub fn cargo_bin(name: &str) -> PathBuf {
     let home = std::env::var_os("CARGO_HOME")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cargo"));
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cargo")
+        });
     home.join("bin").join(name)
 }
 
@@ -68,25 +70,39 @@ pub fn chromium() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"))
 }
 
-fn version_of(bin: &PathBuf) -> Option<String> {
+/// Whether `bin --version` names exactly `version` (as its last word: tools print "name 1.2.3" or "1.2.3").
+fn has_version(bin: &PathBuf, version: &str) -> bool {
     output(Command::new(bin).arg("--version"))
+        .is_some_and(|v| v.split_whitespace().last() == Some(version))
 }
 
 /// Installs whatever is missing. Cheap when everything is in place.
 pub fn setup() -> Result<()> {
     let tools = Tools::load()?;
-    let installed = output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
+    let installed =
+        output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
     if !installed.lines().any(|l| l.trim() == WASM_TARGET) {
         run(Command::new("rustup").args(["target", "add", WASM_TARGET]))?;
     }
-    let want = format!("wasm-bindgen {}", tools.wasm_bindgen);
-    if !version_of(&cargo_bin("wasm-bindgen")).is_some_and(|v| v.trim() == want) {
+    if !has_version(&cargo_bin("wasm-bindgen"), &tools.wasm_bindgen) {
         // Not --locked: the CLI's lock file names a dependency version this registry lacks.
-        run(Command::new("cargo").args(["install", "wasm-bindgen-cli", "--version", &tools.wasm_bindgen, "--force"]))?;
+        run(Command::new("cargo").args([
+            "install",
+            "wasm-bindgen-cli",
+            "--version",
+            &tools.wasm_bindgen,
+            "--force",
+        ]))?;
     }
-    let want = format!("worker-build {}", tools.worker_build);
-    if !version_of(&cargo_bin("worker-build")).is_some_and(|v| v.trim() == want) {
-        run(Command::new("cargo").args(["install", "worker-build", "--version", &tools.worker_build, "--locked", "--force"]))?;
+    if !has_version(&cargo_bin("worker-build"), &tools.worker_build) {
+        run(Command::new("cargo").args([
+            "install",
+            "worker-build",
+            "--version",
+            &tools.worker_build,
+            "--locked",
+            "--force",
+        ]))?;
     }
     npm_ci()?;
     debian(&tools.debian)?;
@@ -100,7 +116,9 @@ fn npm_ci() -> Result<()> {
     if fs::read(&stamp).is_ok_and(|s| s == lock) && node_bin("wrangler").exists() {
         return Ok(());
     }
-    run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(root()))?;
+    run(Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund"])
+        .current_dir(root()))?;
     fs::write(stamp, lock)?;
     Ok(())
 }

@@ -33,7 +33,13 @@ fn too_large() -> ApiError {
     )
 }
 
-async fn forward(mut req: Request, env: &Env, page: &str, method: &str, path: &str) -> ApiResult<Response> {
+async fn forward(
+    mut req: Request,
+    env: &Env,
+    page: &str,
+    method: &str,
+    path: &str,
+) -> ApiResult<Response> {
     let actor = auth::admin(&req, env)?;
     let body = body(&mut req).await?;
     page_object::call(env, page, method, path, Some((&actor.key_id, body))).await
@@ -47,6 +53,18 @@ pub async fn open_incident(req: Request, env: &Env, page: &str) -> ApiResult<Res
     forward(req, env, page, "POST", "/incidents").await
 }
 
-pub async fn post_update(req: Request, env: &Env, page: &str, incident: &str) -> ApiResult<Response> {
-    forward(req, env, page, "POST", &format!("/incidents/{incident}/updates")).await
+pub async fn post_update(
+    req: Request,
+    env: &Env,
+    page: &str,
+    incident: &str,
+) -> ApiResult<Response> {
+    forward(
+        req,
+        env,
+        page,
+        "POST",
+        &format!("/incidents/{incident}/updates"),
+    )
+    .await
 }

@@ -14,6 +14,8 @@ pub async fn handle(route: Route, req: Request, env: &Env) -> ApiResult<Response
         Route::Banner { page } => public::banner(req, env, &page).await,
         Route::PutPage { page } => admin::put_page(req, env, &page).await,
         Route::OpenIncident { page } => admin::open_incident(req, env, &page).await,
-        Route::PostUpdate { page, incident } => admin::post_update(req, env, &page, &incident).await,
+        Route::PostUpdate { page, incident } => {
+            admin::post_update(req, env, &page, &incident).await
+        }
     }
 }

@@ -12,7 +12,10 @@ pub fn preflight() -> ApiResult<Response> {
     let headers = Headers::new();
     headers.set("access-control-allow-origin", "*")?;
     headers.set("access-control-allow-methods", "GET, HEAD, OPTIONS")?;
-    headers.set("access-control-allow-headers", "authorization, if-none-match")?;
+    headers.set(
+        "access-control-allow-headers",
+        "authorization, if-none-match",
+    )?;
     headers.set("access-control-max-age", "86400")?;
     Ok(Response::empty()?.with_status(204).with_headers(headers))
 }
@@ -45,7 +48,10 @@ pub async fn banner(req: Request, env: &Env, page: &str) -> ApiResult<Response> 
 pub fn etag_matches(header: &str, etag: &str) -> bool {
     let bare = |t: &str| t.trim().trim_start_matches("W/").to_owned();
     let etag = bare(etag);
-    !etag.is_empty() && header.split(',').any(|t| t.trim() == "*" || bare(t) == etag)
+    !etag.is_empty()
+        && header
+            .split(',')
+            .any(|t| t.trim() == "*" || bare(t) == etag)
 }
 
 #[cfg(test)]
