@@ -4,7 +4,7 @@
 use std::fs::File;
 use std::net::TcpListener;
 use std::os::unix::process::CommandExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -50,26 +50,30 @@ pub struct LocalWorker {
 }
 
 impl LocalWorker {
+    /// Starts Herald's worker (edge/wrangler.toml; build it first with `cargo xtask dist`).
     pub fn start(opts: Options) -> Result<LocalWorker> {
+        Self::start_config(
+            &root().join("edge/wrangler.toml"),
+            opts,
+            "/v1/pages/-/banner.json",
+        )
+    }
+
+    /// Starts the worker described by `config`, ready once `probe_path` answers.
+    pub fn start_config(config: &Path, opts: Options, probe_path: &str) -> Result<LocalWorker> {
         let mut cmd = Command::new(node_bin("wrangler"));
-        cmd.args([
-            "dev",
-            "--config",
-            "edge/wrangler.toml",
-            "--ip",
-            "127.0.0.1",
-            "--local",
-        ])
-        .arg("--port")
-        .arg(opts.port.to_string())
-        .arg("--persist-to")
-        .arg(&opts.persist_to)
-        .args(["--show-interactive-dev-session=false", "--var"])
-        .arg(format!("HERALD_ADMIN_KEY:{}", opts.admin_key))
-        .current_dir(root())
-        .env("WRANGLER_SEND_METRICS", "false")
-        .env("WRANGLER_LOG_SANITIZE", "false")
-        .stdin(Stdio::null());
+        cmd.args(["dev", "--ip", "127.0.0.1", "--local", "--config"])
+            .arg(config)
+            .arg("--port")
+            .arg(opts.port.to_string())
+            .arg("--persist-to")
+            .arg(&opts.persist_to)
+            .args(["--show-interactive-dev-session=false", "--var"])
+            .arg(format!("HERALD_ADMIN_KEY:{}", opts.admin_key))
+            .current_dir(root())
+            .env("WRANGLER_SEND_METRICS", "false")
+            .env("WRANGLER_LOG_SANITIZE", "false")
+            .stdin(Stdio::null());
         if let Some(secs) = opts.poll_secs {
             cmd.arg("--var").arg(format!("HERALD_POLL_SECS:{secs}"));
         }
@@ -88,7 +92,7 @@ impl LocalWorker {
             admin_key: opts.admin_key,
             log: opts.log,
         };
-        worker.wait_ready(Duration::from_secs(90))?;
+        worker.wait_ready(Duration::from_secs(90), probe_path)?;
         Ok(worker)
     }
 
@@ -96,7 +100,12 @@ impl LocalWorker {
         format!("http://127.0.0.1:{}", self.port)
     }
 
-    fn wait_ready(&mut self, limit: Duration) -> Result<()> {
+    /// Process id of wrangler; with a log file it leads its own process group (workerd included).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    fn wait_ready(&mut self, limit: Duration, probe_path: &str) -> Result<()> {
         let start = Instant::now();
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .timeout_global(Some(Duration::from_secs(2)))
@@ -110,7 +119,7 @@ impl LocalWorker {
                 );
             }
             if agent
-                .get(format!("{}/v1/pages/-/banner.json", self.url()))
+                .get(format!("{}{probe_path}", self.url()))
                 .call()
                 .is_ok()
             {
