@@ -3,14 +3,31 @@
 
 pub mod command;
 pub mod model;
+pub mod policy;
+pub mod sms;
+pub mod subscriber;
+pub mod template;
 pub mod view;
 pub mod wire;
 
-pub use command::{apply, Command, DomainError, Event, OpenIncident, PostUpdate};
-pub use model::{
-    Component, ComponentStatus, Impact, Incident, IncidentStatus, IncidentUpdate, Page, State,
+#[cfg(test)]
+mod testkit;
+
+pub use command::{
+    apply, AttachPostmortem, Command, ComponentInput, ConfigurePage, Confirm, DeleteSubscriber,
+    DeleteTemplate, DomainError, Event, OpenIncident, PostUpdate, PublishNotice, Reopen, Resolve,
+    ScheduleMaintenance, SetComponentStatus, Subscribe, Unsubscribe, UpdateMaintenance,
 };
-pub use view::{banner, Viewer};
+pub use model::{
+    AffectedComponent, Audience, Channel, Component, ComponentGroup, ComponentStatus, Impact,
+    Incident, IncidentStatus, IncidentUpdate, Maintenance, MaintenanceStatus, MaintenanceUpdate,
+    Notice, NoticeKind, Page, Postmortem, State, Visibility,
+};
+pub use policy::{NextUpdateRule, Policy};
+pub use subscriber::{
+    recipients, Address, Recipient, Subscriber, SubscriberChannel, SubscriptionState,
+};
+pub use view::{banner, indicator, overdue, reminders_due, summary, Viewer};
 
 /// A point in time, always UTC on the wire (RFC 3339).
 pub type Timestamp = time::OffsetDateTime;
