@@ -2,11 +2,14 @@
 //! with no I/O, no clock and no randomness: `now` and ids are arguments.
 
 pub mod command;
+pub mod lint;
 pub mod model;
 pub mod policy;
 pub mod sms;
+pub mod statuspage;
 pub mod subscriber;
 pub mod template;
+pub mod token;
 pub mod view;
 pub mod wire;
 
