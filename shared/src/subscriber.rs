@@ -421,4 +421,139 @@ mod tests {
             }
         }
     }
+
+    /// Who hears about what: each subscriber's setup, then for each event the ids notified.
+    #[test]
+    fn recipients_table() {
+        use crate::command::*;
+        use crate::model::{Impact, IncidentStatus, NoticeKind};
+        use crate::testkit::*;
+        let subs = [
+            ("all", Email, "all@example.com", vec![], vec![]),
+            ("api-only", Email, "api@example.com", vec!["api"], vec![]),
+            ("billing-sms", Sms, "+41446681800", vec!["billing"], vec![]),
+            (
+                "ent",
+                Email,
+                "ent@example.com",
+                vec![],
+                vec!["plan:enterprise"],
+            ),
+            ("pending", Email, "p@example.com", vec![], vec![]),
+        ];
+        let mut steps = Vec::new();
+        for (id, ch, addr, comps, seg) in &subs {
+            steps.push((
+                Command::Subscribe(Subscribe {
+                    components: comps.iter().map(|c| c.to_string()).collect(),
+                    segments: segs(seg),
+                    ..subscription(id, *ch, addr)
+                }),
+                NOW,
+            ));
+            if *id != "pending" {
+                steps.push((
+                    Command::Confirm(Confirm {
+                        subscriber_id: id.to_string(),
+                    }),
+                    NOW,
+                ));
+            }
+        }
+        let (s, _) = run(&state(), steps);
+        let on = |cmd: Command| {
+            let (s2, ev) = apply(&s, cmd, NOW + mins(1)).unwrap();
+            let mut ids: Vec<String> = recipients(&s2, &ev[0])
+                .into_iter()
+                .map(|r| r.subscriber_id)
+                .collect();
+            ids.sort();
+            ids
+        };
+        let cases: Vec<(Command, Vec<&str>)> = vec![
+            (
+                Command::OpenIncident(open("i", Impact::Major)),
+                vec!["all", "api-only", "ent"],
+            ),
+            (
+                Command::OpenIncident(OpenIncident {
+                    components: vec!["billing".into()],
+                    ..open("i", Impact::Major)
+                }),
+                vec!["all", "billing-sms", "ent"],
+            ),
+            (
+                Command::OpenIncident(OpenIncident {
+                    components: vec!["billing".into()],
+                    channels: vec![Channel::Email],
+                    ..open("i", Impact::Major)
+                }),
+                vec!["all", "ent"],
+            ),
+            (
+                Command::OpenIncident(OpenIncident {
+                    visibility: Visibility::Segments(segs(&["plan:enterprise"])),
+                    ..open("i", Impact::Major)
+                }),
+                vec!["ent"],
+            ),
+            (
+                Command::OpenIncident(OpenIncident {
+                    components: vec![],
+                    ..open("i", Impact::Major)
+                }),
+                vec!["all", "api-only", "billing-sms", "ent"],
+            ),
+            (
+                Command::OpenIncident(OpenIncident {
+                    silent: true,
+                    ..open("i", Impact::Major)
+                }),
+                vec![],
+            ),
+            (
+                Command::PublishNotice(notice("n", NoticeKind::Other, hours(1))),
+                vec!["all", "api-only", "billing-sms", "ent"],
+            ),
+            (
+                Command::SetComponentStatus(SetComponentStatus {
+                    component_id: "billing".into(),
+                    status: crate::model::ComponentStatus::MajorOutage,
+                    notify: true,
+                }),
+                vec!["all", "billing-sms", "ent"],
+            ),
+            (
+                Command::Subscribe(subscription("new", Email, "new@example.com")),
+                vec!["new"],
+            ),
+            (
+                Command::Subscribe(subscription("again", Email, "ALL@example.com")),
+                vec!["all"],
+            ),
+            (
+                Command::Unsubscribe(Unsubscribe {
+                    subscriber_id: "all".into(),
+                }),
+                vec![],
+            ),
+        ];
+        for (cmd, want) in cases {
+            let dbg = format!("{cmd:?}");
+            assert_eq!(on(cmd), want, "{dbg}");
+        }
+        // Someone who followed the incident hears that it is resolved, even after the components change.
+        let (s2, _) = apply(&s, Command::OpenIncident(open("i", Impact::Major)), NOW).unwrap();
+        let narrowed = Command::PostUpdate(PostUpdate {
+            components: Some(vec!["billing".into()]),
+            ..update("i", "i-2", IncidentStatus::Resolved)
+        });
+        let (s3, ev) = apply(&s2, narrowed, NOW).unwrap();
+        let ids: Vec<String> = recipients(&s3, &ev[0])
+            .into_iter()
+            .map(|r| r.subscriber_id)
+            .collect();
+        assert!(ids.contains(&"api-only".to_string()), "{ids:?}");
+        assert!(ids.contains(&"billing-sms".to_string()), "{ids:?}");
+    }
 }
