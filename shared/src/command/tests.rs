@@ -1,5 +1,4 @@
 //! Tests for `command`: every rule `apply` enforces, as tables of command -> outcome.
-#![allow(clippy::type_complexity)]
 
 use super::*;
 use crate::model::Audience;
