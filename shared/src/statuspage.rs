@@ -718,5 +718,111 @@ pub fn import_components(list: &[SpComponent]) -> (Vec<ComponentGroup>, Vec<Comp
     (groups, components)
 }
 
+/// What the widget shows for a Statuspage-compatible page: the same rule as `view::banner` (worst
+/// unresolved incident, else maintenance under way, else maintenance starting within a day), read
+/// from that page's `summary.json`.
+pub fn banner_from_summary(doc: &SpSummary, now: Timestamp) -> crate::wire::Banner {
+    use crate::wire::{Banner, BannerComponent, BannerItem, BannerKind, BannerPage, ItemStatus};
+    let status = |s: SpIncidentStatus| match s {
+        SpIncidentStatus::Investigating => ItemStatus::Investigating,
+        SpIncidentStatus::Identified => ItemStatus::Identified,
+        SpIncidentStatus::Monitoring => ItemStatus::Monitoring,
+        SpIncidentStatus::Resolved | SpIncidentStatus::Postmortem => ItemStatus::Resolved,
+        SpIncidentStatus::Scheduled => ItemStatus::Scheduled,
+        SpIncidentStatus::InProgress => ItemStatus::InProgress,
+        SpIncidentStatus::Verifying => ItemStatus::Verifying,
+        SpIncidentStatus::Completed => ItemStatus::Completed,
+        SpIncidentStatus::Unknown => ItemStatus::Unknown,
+    };
+    let latest = |i: &SpIncident| {
+        i.incident_updates
+            .iter()
+            .max_by_key(|u| u.created_at.as_deref().and_then(parse_time))
+            .cloned()
+            .unwrap_or_default()
+    };
+    let item = |i: &SpIncident, kind: BannerKind| {
+        let u = latest(i);
+        let at = |s: &Option<String>| s.as_deref().and_then(parse_time);
+        BannerItem {
+            kind,
+            id: i.id.clone(),
+            update_id: if u.id.is_empty() { i.id.clone() } else { u.id },
+            title: i.name.clone(),
+            impact: i.impact.to_herald(),
+            status: status(i.status),
+            body: u.body,
+            updated_at: at(&u.created_at)
+                .or(at(&i.updated_at))
+                .unwrap_or(Timestamp::UNIX_EPOCH),
+            next_update_at: None,
+            components: i
+                .components
+                .iter()
+                .map(|c| BannerComponent {
+                    id: c.id.clone(),
+                    name: c.name.clone(),
+                    status: c.status.to_herald(),
+                })
+                .collect(),
+            scheduled_for: at(&i.scheduled_for),
+            scheduled_until: at(&i.scheduled_until),
+            effective_at: None,
+        }
+    };
+    let active = |s: SpIncidentStatus| {
+        !matches!(
+            s,
+            SpIncidentStatus::Resolved | SpIncidentStatus::Postmortem | SpIncidentStatus::Completed
+        )
+    };
+    let incident = doc
+        .incidents
+        .iter()
+        .filter(|i| active(i.status))
+        .max_by_key(|i| {
+            (
+                i.impact.to_herald(),
+                i.updated_at.as_deref().and_then(parse_time),
+            )
+        });
+    let maintenance = doc
+        .scheduled_maintenances
+        .iter()
+        .filter(|m| {
+            matches!(
+                m.status,
+                SpIncidentStatus::InProgress | SpIncidentStatus::Verifying
+            )
+        })
+        .chain(doc.scheduled_maintenances.iter().filter(|m| {
+            m.status == SpIncidentStatus::Scheduled
+                && m.scheduled_for
+                    .as_deref()
+                    .and_then(parse_time)
+                    .is_some_and(|t| {
+                        t - now <= view::BANNER_MAINTENANCE_AHEAD
+                            && t + time::Duration::hours(12) > now
+                    })
+        }))
+        .next();
+    let item = incident
+        .map(|i| item(i, BannerKind::Incident))
+        .or_else(|| maintenance.map(|m| item(m, BannerKind::Maintenance)));
+    Banner {
+        page: BannerPage {
+            id: doc.page.id.clone(),
+            name: doc.page.name.clone(),
+            url: doc.page.url.clone(),
+        },
+        poll_after: if item.is_some() {
+            view::POLL_ACTIVE_SECS
+        } else {
+            view::POLL_QUIET_SECS
+        },
+        item,
+    }
+}
+
 #[cfg(test)]
 mod tests;

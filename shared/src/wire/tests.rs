@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::command::*;
-use crate::model::{MaintenanceStatus, State, Visibility};
+use crate::model::State;
 use crate::testkit::*;
 use crate::view::{banner, summary, Viewer};
 use expect_test::{expect, Expect};
@@ -19,58 +19,6 @@ fn check<T: Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debu
         value,
         "round trip"
     );
-}
-
-/// A page mid-incident: an identified major incident, a maintenance window in progress, a notice, and
-/// an enterprise-only incident.
-pub(crate) fn busy() -> State {
-    run(
-        &state(),
-        vec![
-            (
-                Command::ScheduleMaintenance(maintenance("db-upgrade", -hours(1))),
-                NOW - hours(73),
-            ),
-            (
-                Command::UpdateMaintenance(UpdateMaintenance {
-                    maintenance_id: "db-upgrade".into(),
-                    update_id: "db-upgrade-u2".into(),
-                    status: MaintenanceStatus::InProgress,
-                    body: "The upgrade has started.".into(),
-                    silent: false,
-                }),
-                NOW - hours(1),
-            ),
-            (
-                Command::PublishNotice(notice("rate-limits", NoticeKind::ServiceUpdate, hours(72))),
-                NOW - hours(24),
-            ),
-            (
-                Command::OpenIncident(OpenIncident {
-                    components: vec!["api".into(), "eu-west".into()],
-                    ..open("inc-1", Impact::Major)
-                }),
-                NOW - mins(20),
-            ),
-            (
-                Command::PostUpdate(PostUpdate {
-                    body: "A bad deploy; rolling back.".into(),
-                    next_update_at: Some(NOW + mins(30)),
-                    ..update("inc-1", "inc-1-u2", IncidentStatus::Identified)
-                }),
-                NOW - mins(5),
-            ),
-            (
-                Command::OpenIncident(OpenIncident {
-                    visibility: Visibility::Segments(segs(&["plan:enterprise"])),
-                    components: vec!["dashboard".into()],
-                    ..open("ent-1", Impact::Minor)
-                }),
-                NOW - mins(2),
-            ),
-        ],
-    )
-    .0
 }
 
 #[test]
