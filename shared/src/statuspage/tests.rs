@@ -51,7 +51,9 @@ fn history() -> State {
 
 #[test]
 fn summary_is_frozen() {
-    check(&summary(&busy(), &Viewer::default()), expect![[r#"
+    check(
+        &summary(&busy(), &Viewer::default()),
+        expect![[r#"
         {
           "page": {
             "id": "acme",
@@ -313,14 +315,17 @@ fn summary_is_frozen() {
             "indicator": "major",
             "description": "Partial System Outage"
           }
-        }"#]]);
+        }"#]],
+    );
 }
 
 #[test]
 fn incidents_with_postmortem_and_affected_components_are_frozen() {
     let doc = incidents(&history(), &Viewer::default());
     let old = doc.incidents.iter().find(|i| i.id == "old").unwrap();
-    check(old, expect![[r#"
+    check(
+        old,
+        expect![[r#"
         {
           "id": "old",
           "name": "Elevated errors old",
@@ -405,14 +410,17 @@ fn incidents_with_postmortem_and_affected_components_are_frozen() {
               "only_show_if_degraded": false
             }
           ]
-        }"#]]);
+        }"#]],
+    );
 }
 
 #[test]
 fn status_components_unresolved_and_maintenances() {
     let s = history();
     let v = Viewer::default();
-    check(&status(&s, &v), expect![[r#"
+    check(
+        &status(&s, &v),
+        expect![[r#"
         {
           "page": {
             "id": "acme",
@@ -425,7 +433,8 @@ fn status_components_unresolved_and_maintenances() {
             "indicator": "major",
             "description": "Partial System Outage"
           }
-        }"#]]);
+        }"#]],
+    );
     let ids = |d: &SpIncidents| d.incidents.iter().map(|i| i.id.clone()).collect::<Vec<_>>();
     assert_eq!(ids(&incidents(&s, &v)), ["inc-1", "old"]);
     assert_eq!(ids(&unresolved(&s, &v)), ["inc-1"]);
