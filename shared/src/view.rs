@@ -171,13 +171,14 @@ pub fn banner_for_components(
         })
         .min_by_key(|n| n.effective_at);
 
-    let item = if let Some(i) = incident {
-        Some(incident_item(state, viewer, i))
-    } else if let Some(m) = under_way.or(upcoming) {
-        Some(maintenance_item(state, viewer, m))
-    } else {
-        notice.map(|n| notice_item(state, viewer, n, now))
-    };
+    let item = incident
+        .and_then(|i| incident_item(state, viewer, i))
+        .or_else(|| {
+            under_way
+                .or(upcoming)
+                .and_then(|m| maintenance_item(state, viewer, m))
+        })
+        .or_else(|| notice.map(|n| notice_item(state, viewer, n, now)));
     // Poll sooner when a scheduled window is about to start, so it shows in time.
     let next_start = maintenances
         .iter()
@@ -205,12 +206,11 @@ pub fn banner_for_components(
     }
 }
 
-fn incident_item(state: &State, viewer: &Viewer, incident: &Incident) -> BannerItem {
-    let latest = incident
-        .latest()
-        .expect("an incident always has its first update");
+fn incident_item(state: &State, viewer: &Viewer, incident: &Incident) -> Option<BannerItem> {
+    // `apply` never leaves an incident without an update; a hand-edited stored state might.
+    let latest = incident.latest()?;
     let ids: Vec<&String> = incident.components().iter().map(|a| &a.id).collect();
-    BannerItem {
+    Some(BannerItem {
         kind: BannerKind::Incident,
         id: incident.id.clone(),
         update_id: latest.id.clone(),
@@ -224,15 +224,13 @@ fn incident_item(state: &State, viewer: &Viewer, incident: &Incident) -> BannerI
         scheduled_for: None,
         scheduled_until: None,
         effective_at: None,
-    }
+    })
 }
 
-fn maintenance_item(state: &State, viewer: &Viewer, m: &Maintenance) -> BannerItem {
-    let latest = m
-        .latest()
-        .expect("a maintenance always has its first update");
+fn maintenance_item(state: &State, viewer: &Viewer, m: &Maintenance) -> Option<BannerItem> {
+    let latest = m.latest()?;
     let ids: Vec<&String> = m.components.iter().collect();
-    BannerItem {
+    Some(BannerItem {
         kind: BannerKind::Maintenance,
         id: m.id.clone(),
         update_id: latest.id.clone(),
@@ -246,7 +244,7 @@ fn maintenance_item(state: &State, viewer: &Viewer, m: &Maintenance) -> BannerIt
         scheduled_for: Some(m.scheduled_for),
         scheduled_until: Some(m.scheduled_until),
         effective_at: None,
-    }
+    })
 }
 
 fn notice_item(state: &State, viewer: &Viewer, n: &Notice, now: Timestamp) -> BannerItem {

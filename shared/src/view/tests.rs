@@ -395,3 +395,22 @@ fn summary_lists_what_the_viewer_may_see() {
     assert_eq!(recent.resolved_at, Some(NOW - hours(29)));
     assert_eq!(recent.updates[0].id, "recent-r", "newest first");
 }
+
+/// Regression: a stored state edited by hand (an incident or a window without updates) made the
+/// banner panic; it now skips such items.
+#[test]
+fn banner_survives_a_stored_incident_without_updates() {
+    let mut s = busy();
+    for i in &mut s.incidents {
+        i.updates.clear();
+    }
+    let item = banner(&s, &Viewer::default(), NOW).item.unwrap();
+    assert_eq!(item.kind, crate::wire::BannerKind::Maintenance);
+    for m in &mut s.maintenances {
+        m.updates.clear();
+    }
+    let item = banner(&s, &Viewer::default(), NOW).item.unwrap();
+    assert_eq!(item.kind, crate::wire::BannerKind::Notice);
+    let _ = summary(&s, &Viewer::default(), NOW);
+    let _ = crate::statuspage::summary(&s, &Viewer::default());
+}
