@@ -13,6 +13,7 @@ use crate::model::{
 use crate::policy::NextUpdateRule;
 use crate::subscriber::{Address, Subscriber, SubscriberChannel, SubscriptionState};
 use crate::template::Template;
+use crate::wire::PageSettings;
 use crate::Timestamp;
 
 /// Longest title and body accepted; longer drafts are refused rather than truncated.
@@ -20,6 +21,8 @@ pub const MAX_TITLE_CHARS: usize = 200;
 pub const MAX_BODY_CHARS: usize = 5_000;
 pub const MAX_POSTMORTEM_CHARS: usize = 50_000;
 pub const MAX_ID_LEN: usize = 64;
+/// Longest component or page name accepted.
+pub const MAX_NAME_CHARS: usize = 100;
 /// Reminders further ahead than this are refused (they would be forgotten, not helpful).
 pub const MAX_REMINDER_MINUTES: u32 = 30 * 24 * 60;
 
@@ -40,7 +43,8 @@ pub enum Command {
     Confirm(Confirm),
     Unsubscribe(Unsubscribe),
     DeleteSubscriber(DeleteSubscriber),
-    ConfigurePage(ConfigurePage),
+    /// Creates the page's settings or replaces them (`PUT /v1/admin/pages/{page}`).
+    ConfigurePage(PageSettings),
     SaveTemplate(Template),
     DeleteTemplate(DeleteTemplate),
 }
@@ -260,13 +264,6 @@ pub struct Unsubscribe {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeleteSubscriber {
     pub subscriber_id: String,
-}
-
-/// Replaces the page's settings: name, components, groups, audiences, locales, policy, branding.
-/// Existing components keep their status (that changes only through `SetComponentStatus`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ConfigurePage {
-    pub page: Page,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -523,6 +520,16 @@ fn text(field: &'static str, value: &str, max: usize) -> Result<String, DomainEr
         ));
     }
     Ok(value.to_owned())
+}
+
+/// A slug: lower-case ASCII letters, digits and dashes, 1 to 63 long, not starting with a dash. Page,
+/// component and group ids are slugs, so they are safe in URLs, HTML ids and storage keys.
+pub fn is_slug(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && !s.starts_with('-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 /// Ids are chosen by the shell; they must stay safe in URLs, HTML and JSON without escaping tricks.
@@ -846,8 +853,8 @@ pub fn apply(
                 subscriber_id: c.subscriber_id,
             }]
         }
-        Command::ConfigurePage(c) => {
-            next.page = configure_page(state, c.page, now)?;
+        Command::ConfigurePage(settings) => {
+            next.page = configure_page(state, settings, now)?;
             vec![Event::PageConfigured]
         }
         Command::SaveTemplate(t) => {
@@ -1197,60 +1204,80 @@ fn subscribe(next: &mut State, c: Subscribe, now: Timestamp) -> Result<Vec<Event
     }])
 }
 
-fn configure_page(state: &State, mut page: Page, now: Timestamp) -> Result<Page, DomainError> {
-    if page.id != state.page.id {
-        return Err(DomainError::invalid("id", "a page's id cannot change"));
-    }
-    page.name = text("name", &page.name, MAX_TITLE_CHARS)?;
-    if page.locales.is_empty() {
-        return Err(DomainError::invalid("locales", "name at least one locale"));
-    }
+fn configure_page(
+    state: &State,
+    settings: PageSettings,
+    now: Timestamp,
+) -> Result<Page, DomainError> {
+    let mut page = state.page.clone();
+    page.name = text("name", &settings.name, MAX_NAME_CHARS)?;
+    page.url = settings.url.filter(|u| !u.trim().is_empty());
+    page.time_zone = settings
+        .time_zone
+        .filter(|t| !t.trim().is_empty())
+        .unwrap_or_else(|| Page::new("", "").time_zone);
+    page.locales = if settings.locales.is_empty() {
+        Page::new("", "").locales
+    } else {
+        settings.locales
+    };
+    page.policy = settings.policy.unwrap_or_default();
+    page.branding = settings.branding.unwrap_or_default();
     let mut group_ids: Vec<&str> = Vec::new();
-    for g in &page.groups {
-        check_id("groups", &g.id)?;
+    for g in &settings.groups {
+        if !is_slug(&g.id) {
+            return Err(DomainError::invalid(
+                "groups",
+                format!("group id {:?} must be a slug (a-z, 0-9, -)", g.id),
+            ));
+        }
+        text("groups", &g.name, MAX_NAME_CHARS)?;
         if group_ids.contains(&g.id.as_str()) {
             return Err(DomainError::invalid(
                 "groups",
-                format!("group {:?} is listed twice", g.id),
+                format!("group id {:?} appears twice", g.id),
             ));
         }
         group_ids.push(&g.id);
     }
-    let mut ids: Vec<String> = Vec::new();
-    let mut components: Vec<Component> = Vec::new();
-    for mut comp in page.components {
-        check_id("components", &comp.id)?;
-        comp.name = text("components", &comp.name, MAX_TITLE_CHARS)?;
-        if ids.contains(&comp.id) {
+    let mut components: Vec<Component> = Vec::with_capacity(settings.components.len());
+    for c in settings.components {
+        if !is_slug(&c.id) {
             return Err(DomainError::invalid(
                 "components",
-                format!("component {:?} is listed twice", comp.id),
+                format!("component id {:?} must be a slug (a-z, 0-9, -)", c.id),
             ));
         }
-        if let Some(g) = &comp.group {
+        if components.iter().any(|k| k.id == c.id) {
+            return Err(DomainError::invalid(
+                "components",
+                format!("component id {:?} appears twice", c.id),
+            ));
+        }
+        let group = c.group.filter(|g| !g.trim().is_empty());
+        if let Some(g) = &group {
             if !group_ids.contains(&g.as_str()) {
                 return Err(DomainError::invalid(
                     "components",
-                    format!("component {:?} names unknown group {g:?}", comp.id),
+                    format!("component {:?} names unknown group {g:?}", c.id),
                 ));
             }
         }
-        match state.page.component(&comp.id) {
-            Some(old) => {
-                comp.status = old.status;
-                comp.created_at = old.created_at;
-                comp.updated_at = old.updated_at;
-            }
-            None => {
-                comp.created_at = Some(now);
-                comp.updated_at = Some(now);
-            }
-        }
-        ids.push(comp.id.clone());
-        components.push(comp);
+        let old = state.page.component(&c.id);
+        components.push(Component {
+            name: text("components", &c.name, MAX_NAME_CHARS)?,
+            group,
+            status: old.map_or(ComponentStatus::Operational, |o| o.status),
+            description: c.description.filter(|d| !d.trim().is_empty()),
+            only_show_if_degraded: c.only_show_if_degraded,
+            created_at: old.and_then(|o| o.created_at).or(Some(now)),
+            updated_at: old.and_then(|o| o.updated_at).or(Some(now)),
+            id: c.id,
+        });
     }
     page.components = components;
-    for a in &page.audiences {
+    page.groups = settings.groups;
+    for a in &settings.audiences {
         let bare = a.segment.strip_suffix('*').unwrap_or(&a.segment);
         let probe = if bare.ends_with(':') {
             format!("{bare}x")
@@ -1264,6 +1291,8 @@ fn configure_page(state: &State, mut page: Page, now: Timestamp) -> Result<Page,
             ));
         }
     }
+    page.audiences = settings.audiences;
+    let ids: Vec<&String> = page.components.iter().map(|c| &c.id).collect();
     let in_use = state
         .incidents
         .iter()

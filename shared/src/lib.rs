@@ -2,7 +2,7 @@
 //! with no I/O, no clock and no randomness: `now` and ids are arguments.
 //!
 //! Map: `model` (the state and what is derived from it), `policy` (lead times, cadence), `command`
-//! (`apply`, the one way to change a state), `view` (banner, summary, indicator, overdue, reminders),
+//! (`apply`, the one way to change a state), `view` (banner, summary, indicator, overdue, reminders), `poll` (widget timing),
 //! `wire` (Herald's JSON), `statuspage` (Statuspage v2 JSON, both ways), `token` (audience tokens),
 //! `subscriber` (addresses, subscriptions, recipients), `delivery` (retries, fallback, receipts),
 //! `template` (per-channel rendering), `sms` (segment counting), `lint` (wording lint).
@@ -15,6 +15,7 @@ pub mod delivery;
 pub mod lint;
 pub mod model;
 pub mod policy;
+pub mod poll;
 pub mod sms;
 pub mod statuspage;
 pub mod subscriber;
@@ -27,8 +28,8 @@ pub mod wire;
 mod testkit;
 
 pub use command::{
-    apply, AttachPostmortem, Command, ComponentInput, ConfigurePage, Confirm, DeleteSubscriber,
-    DeleteTemplate, DomainError, Event, OpenIncident, PostUpdate, PublishNotice, Reopen, Resolve,
+    apply, AttachPostmortem, Command, ComponentInput, Confirm, DeleteSubscriber, DeleteTemplate,
+    DomainError, Event, OpenIncident, PostUpdate, PublishNotice, Reopen, Resolve,
     ScheduleMaintenance, SetComponentStatus, Subscribe, Unsubscribe, UpdateMaintenance,
 };
 pub use model::{

@@ -676,19 +676,21 @@ pub fn parse_time(s: &str) -> Option<Timestamp> {
 }
 
 /// The page's components and groups from a Statuspage `components` list (for an import). Ids that
-/// Herald would refuse are made safe; group members keep their order.
+/// Herald would refuse are made slugs (lower case, dashes); group members keep their order.
 pub fn import_components(list: &[SpComponent]) -> (Vec<ComponentGroup>, Vec<Component>) {
     let safe = |id: &str| -> String {
-        id.chars()
+        let slug: String = id
+            .chars()
             .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                    c
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
                 } else {
                     '-'
                 }
             })
-            .take(crate::command::MAX_ID_LEN)
-            .collect()
+            .take(63)
+            .collect();
+        slug.trim_start_matches('-').to_owned()
     };
     let mut sorted: Vec<&SpComponent> = list.iter().filter(|c| !c.id.is_empty()).collect();
     sorted.sort_by_key(|c| c.position.unwrap_or(i64::MAX));

@@ -4,10 +4,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::command::DomainError;
+use crate::command::{ComponentInput, DomainError};
 use crate::model::{
-    AffectedComponent, ComponentStatus, Impact, IncidentStatus, MaintenanceStatus, NoticeKind,
+    AffectedComponent, Audience, Branding, Channel, ComponentGroup, ComponentStatus, Impact,
+    IncidentStatus, MaintenanceStatus, NoticeKind, Visibility,
 };
+use crate::policy::Policy;
 use crate::template::MessageKind;
 use crate::Timestamp;
 
@@ -278,7 +280,112 @@ pub struct SummaryNotice {
     pub published_at: Timestamp,
 }
 
-/// `Content-Type` of every error response.
+/// `PUT /v1/admin/pages/{page}`: creates the page or replaces its settings (omitted fields take their
+/// defaults). Component statuses are kept for ids that already exist.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageSettings {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default)]
+    pub components: Vec<ComponentSettings>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<ComponentGroup>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
+    /// BCP 47 tags, the default first; empty keeps `["en"]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub locales: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub audiences: Vec<Audience>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<Policy>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branding: Option<Branding>,
+}
+
+impl PageSettings {
+    pub fn named(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            url: None,
+            components: Vec::new(),
+            groups: Vec::new(),
+            time_zone: None,
+            locales: Vec::new(),
+            audiences: Vec::new(),
+            policy: None,
+            branding: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComponentSettings {
+    pub id: String,
+    pub name: String,
+    /// Id of one of the page's `groups`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub only_show_if_degraded: bool,
+}
+
+/// `POST /v1/admin/pages/{page}/incidents`. Components are ids, or `{"id", "status"}` objects.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpenIncidentRequest {
+    pub title: String,
+    pub impact: Impact,
+    pub body: String,
+    #[serde(default)]
+    pub components: Vec<ComponentInput>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub next_update_at: Option<Timestamp>,
+    #[serde(default)]
+    pub status: IncidentStatus,
+    #[serde(default)]
+    pub visibility: Visibility,
+    #[serde(default)]
+    pub silent: bool,
+    #[serde(default)]
+    pub channels: Vec<Channel>,
+}
+
+/// `POST /v1/admin/pages/{page}/incidents/{id}/updates`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PostUpdateRequest {
+    pub status: IncidentStatus,
+    pub body: String,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub next_update_at: Option<Timestamp>,
+    /// Replaces the affected components when given.
+    #[serde(default)]
+    pub components: Option<Vec<ComponentInput>>,
+    #[serde(default)]
+    pub impact: Option<Impact>,
+    #[serde(default)]
+    pub silent: bool,
+    #[serde(default)]
+    pub channels: Vec<Channel>,
+}
+
+/// Answer to a write that created something.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Created {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update_id: Option<String>,
+    /// Page state version after the write.
+    pub version: u64,
+}
+
+/// Media type of [`Problem`] documents.
 pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
 
 /// An RFC 9457 problem document.

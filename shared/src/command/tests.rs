@@ -780,6 +780,29 @@ fn delete_subscriber_erases_the_record() {
     assert_eq!(apply(&s, del(), NOW).unwrap_err().kind(), "not-found");
 }
 
+/// The settings that produce `testkit::page()`.
+fn settings() -> PageSettings {
+    let p = page();
+    PageSettings {
+        url: p.url.clone(),
+        components: p
+            .components
+            .iter()
+            .map(|c| crate::wire::ComponentSettings {
+                id: c.id.clone(),
+                name: c.name.clone(),
+                group: c.group.clone(),
+                description: c.description.clone(),
+                only_show_if_degraded: c.only_show_if_degraded,
+            })
+            .collect(),
+        groups: p.groups.clone(),
+        locales: p.locales.clone(),
+        audiences: p.audiences.clone(),
+        ..PageSettings::named(p.name.clone())
+    }
+}
+
 #[test]
 fn configure_page_rules() {
     let s = run(
@@ -797,27 +820,34 @@ fn configure_page_rules() {
         ],
     )
     .0;
-    let with = |f: &dyn Fn(&mut Page)| {
-        let mut p = page();
+    let with = |f: &dyn Fn(&mut PageSettings)| {
+        let mut p = settings();
         f(&mut p);
-        Command::ConfigurePage(ConfigurePage { page: p })
+        Command::ConfigurePage(p)
+    };
+    let component = |id: &str, group: Option<&str>| crate::wire::ComponentSettings {
+        id: id.into(),
+        name: id.to_uppercase(),
+        group: group.map(str::to_owned),
+        description: None,
+        only_show_if_degraded: false,
     };
     let cases: Vec<(Command, Result<(), &str>)> = vec![
         (with(&|p| p.name = "Acme Inc".into()), Ok(())),
         (
-            with(&|p| p.id = "other".into()),
-            Err("id: a page's id cannot change"),
+            with(&|p| p.name = " ".into()),
+            Err("name: must not be empty"),
         ),
         (
-            with(&|p| p.locales.clear()),
-            Err("locales: name at least one locale"),
+            with(&|p| p.components.push(component("api", None))),
+            Err("components: component id \"api\" appears twice"),
         ),
         (
-            with(&|p| p.components.push(Component::new("api", "API again"))),
-            Err("components: component \"api\" is listed twice"),
+            with(&|p| p.components.push(component("Search", None))),
+            Err("components: component id \"Search\" must be a slug (a-z, 0-9, -)"),
         ),
         (
-            with(&|p| p.components.push(Component::new("x", "X").in_group("nope"))),
+            with(&|p| p.components.push(component("x", Some("nope")))),
             Err("components: component \"x\" names unknown group \"nope\""),
         ),
         (
@@ -843,10 +873,10 @@ fn configure_page_rules() {
         let got = apply(&s, cmd, NOW).map(|_| ()).map_err(|e| e.to_string());
         assert_eq!(got, want.map_err(str::to_owned), "{dbg}");
     }
-    // Existing components keep their status; new ones get timestamps.
+    // Existing components keep their status; new ones get timestamps; omitted settings reset.
     let cmd = with(&|p| {
-        p.components[3].status = ComponentStatus::Operational;
-        p.components.push(Component::new("search", "Search"));
+        p.components.push(component("search", None));
+        p.locales.clear();
     });
     let s2 = apply(&s, cmd, NOW + mins(1)).unwrap().0;
     assert_eq!(
@@ -857,6 +887,33 @@ fn configure_page_rules() {
         s2.page.component("search").unwrap().created_at,
         Some(NOW + mins(1))
     );
+    assert_eq!(s2.page.locales, vec!["en".to_string()]);
+    assert_eq!(
+        s2.page.id, "acme",
+        "the id comes from the state, never from the settings"
+    );
+    // Settings read from the JSON the edge receives; unknown fields are refused.
+    let json = r#"{"name":"Acme","components":[{"id":"api","name":"API"}]}"#;
+    let parsed: PageSettings = serde_json::from_str(json).unwrap();
+    assert_eq!(parsed.components[0].id, "api");
+    assert!(serde_json::from_str::<PageSettings>(r#"{"name":"A","nope":1}"#).is_err());
+}
+
+#[test]
+fn slugs() {
+    let cases = [
+        ("api", true),
+        ("eu-west-1", true),
+        ("", false),
+        ("-api", false),
+        ("API", false),
+        ("a_b", false),
+        (&"a".repeat(63), true),
+        (&"a".repeat(64), false),
+    ];
+    for (s, want) in cases {
+        assert_eq!(is_slug(s), want, "{s:?}");
+    }
 }
 
 #[test]
