@@ -1,1 +1,61 @@
+//! Herald's runtime tests: one binary, one worker in workerd for all of them, headless Chromium for
+//! the browser tier (`-- --browser`, which `cargo xtask test` passes). `-- NAME` runs the tests
+//! whose names contain NAME.
 
+mod api;
+mod fixtures;
+mod webdriver;
+mod widget;
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::time::Instant;
+
+use fixtures::Env;
+
+pub type Test = (&'static str, fn(&Env));
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let browser =
+        args.iter().any(|a| a == "--browser") || std::env::var_os("HERALD_BROWSER").is_some();
+    let filter = args.iter().find(|a| !a.starts_with("--")).cloned();
+    let mut tests: Vec<Test> = api::TESTS.to_vec();
+    if browser {
+        tests.extend_from_slice(widget::TESTS);
+    }
+    tests.retain(|(name, _)| filter.as_ref().is_none_or(|f| name.contains(f.as_str())));
+    let env = match Env::start(browser) {
+        Ok(env) => env,
+        Err(e) => {
+            eprintln!("cannot start the test environment: {e}");
+            std::process::exit(1);
+        }
+    };
+    println!("running {} tests against {}", tests.len(), env.base);
+    let mut failed = Vec::new();
+    for (name, test) in &tests {
+        let start = Instant::now();
+        let outcome = catch_unwind(AssertUnwindSafe(|| test(&env)));
+        let took = start.elapsed().as_secs_f32();
+        match outcome {
+            Ok(()) => println!("test {name} ... ok ({took:.1}s)"),
+            Err(_) => {
+                println!("test {name} ... FAILED ({took:.1}s)");
+                failed.push(*name);
+            }
+        }
+    }
+    let log = env.worker_log();
+    drop(env);
+    if failed.is_empty() {
+        println!("\ntest result: ok. {} passed", tests.len());
+    } else {
+        println!(
+            "\nfailures:\n  {}\nworker log: {log}\ntest result: FAILED. {} passed; {} failed",
+            failed.join("\n  "),
+            tests.len() - failed.len(),
+            failed.len()
+        );
+        std::process::exit(1);
+    }
+}

@@ -1,1 +1,128 @@
-fn main() {}
+//! `cargo xtask`: the project's commands. `dev` runs Herald locally, `test` runs every test tier
+//! (what CI runs), `setup` installs the pinned tools, `dist` builds, `bench` measures.
+
+mod bench;
+
+use std::process::Command;
+
+use xtask::local::{self, LocalWorker, Options};
+use xtask::tools::{self, WASM_TARGET};
+use xtask::{dist, root, run, Result};
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+  dev     build and run Herald locally on http://127.0.0.1:8787 (demo page, seeded page `demo`)
+  test    run every test: lints, unit tests, the widget in headless Chromium, the worker in workerd
+  setup   install the pinned tools that are missing (wasm target, wasm-bindgen, worker-build, npm, Debian)
+  dist    build the widget and the worker into dist/www and edge/build
+  bench   measure the edge and the widget against references run in the same session";
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("setup") => tools::setup(),
+        Some("dist") => tools::setup().and_then(|()| dist::all()),
+        Some("dev") => dev(),
+        Some("test") => test(),
+        Some("bench") => bench::run(&args[1..]),
+        _ => {
+            eprintln!("{USAGE}");
+            std::process::exit(2);
+        }
+    };
+    if let Err(e) = result {
+        eprintln!("xtask: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn dev() -> Result<()> {
+    tools::setup()?;
+    dist::all()?;
+    let port: u16 = std::env::var("HERALD_PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(8787);
+    let key = local::dev_admin_key();
+    let mut worker = LocalWorker::start(Options {
+        port,
+        persist_to: root().join(".wrangler/state"),
+        admin_key: key.clone(),
+        poll_secs: Some(5),
+        log: None,
+    })?;
+    local::seed_page(&worker.url(), &key, "demo", local::DEMO_PAGE)?;
+    let url = worker.url();
+    println!(
+        "
+Herald is running (workerd, local storage in .wrangler/state):
+
+  demo product page    {url}/
+  banner JSON          {url}/v1/pages/demo/banner.json
+  development admin key  {key}   (HERALD_DEV_ADMIN_KEY overrides it; never a production secret)
+
+Open an incident and watch the demo page's banner appear:
+
+  curl -X POST {url}/v1/admin/pages/demo/incidents \\
+    -H 'authorization: Bearer {key}' -H 'content-type: application/json' \\
+    -d '{{\"title\":\"Elevated API error rates\",\"impact\":\"major\",\"body\":\"Some API requests fail. We are investigating.\",\"components\":[\"api\"]}}'
+
+Resolve it with POST {url}/v1/admin/pages/demo/incidents/<id>/updates and {{\"status\":\"resolved\",\"body\":\"...\"}}.
+Press Ctrl-C to stop.
+"
+    );
+    worker.wait()
+}
+
+fn cargo(args: &[&str]) -> Result<()> {
+    run(Command::new("cargo").args(args).current_dir(root()))
+}
+
+fn test() -> Result<()> {
+    tools::setup()?;
+    cargo(&["fmt", "--all", "--", "--check"])?;
+    cargo(&[
+        "clippy",
+        "--workspace",
+        "--exclude",
+        "herald-widget",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ])?;
+    cargo(&[
+        "clippy",
+        "-p",
+        "herald-edge",
+        "-p",
+        "herald-widget",
+        "--target",
+        WASM_TARGET,
+        "--",
+        "-D",
+        "warnings",
+    ])?;
+    cargo(&[
+        "test",
+        "-p",
+        "herald-shared",
+        "-p",
+        "herald-edge",
+        "-p",
+        "xtask",
+    ])?;
+    run(Command::new("cargo")
+        .args(["test", "-p", "herald-widget", "--target", WASM_TARGET])
+        .current_dir(root())
+        .env(
+            "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+            tools::cargo_bin("wasm-bindgen-test-runner"),
+        )
+        .env("CHROMEDRIVER", tools::chromedriver())
+        .env("WASM_BINDGEN_TEST_TIMEOUT", "60"))?;
+    dist::all()?;
+    run(Command::new("cargo")
+        .args(["test", "-p", "herald-tests", "--", "--browser"])
+        .current_dir(root()))
+}

@@ -1,0 +1,98 @@
+//! Builds what the worker serves: the widget (cargo -> wasm-bindgen -> wasm-opt) and the static
+//! files into `dist/www`, and the worker itself (worker-build, with the pinned local tools so that
+//! nothing is downloaded).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::tools::{cargo_bin, node_bin, WASM_TARGET};
+use crate::{root, run, Result};
+
+/// Where the worker's static assets are assembled (matches `[assets]` in edge/wrangler.toml).
+pub fn www_dir() -> PathBuf {
+    root().join("dist/www")
+}
+
+/// wasm features rustc emits for the target by default; wasm-opt must accept them.
+const WASM_FEATURES: &[&str] = &[
+    "--enable-bulk-memory",
+    "--enable-nontrapping-float-to-int",
+    "--enable-sign-ext",
+    "--enable-mutable-globals",
+    "--enable-reference-types",
+    "--enable-multivalue",
+];
+
+pub fn widget() -> Result<()> {
+    let out = www_dir();
+    fs::create_dir_all(&out)?;
+    run(Command::new("cargo")
+        .args([
+            "build",
+            "--release",
+            "-p",
+            "herald-widget",
+            "--target",
+            WASM_TARGET,
+        ])
+        .current_dir(root()))?;
+    let wasm = root()
+        .join("target")
+        .join(WASM_TARGET)
+        .join("release/herald_widget.wasm");
+    run(Command::new(cargo_bin("wasm-bindgen"))
+        .args([
+            "--target",
+            "web",
+            "--no-typescript",
+            "--remove-name-section",
+            "--remove-producers-section",
+        ])
+        .arg("--out-dir")
+        .arg(&out)
+        .args(["--out-name", "herald_widget"])
+        .arg(&wasm))?;
+    let bg = out.join("herald_widget_bg.wasm");
+    run(Command::new(node_bin("wasm-opt"))
+        .arg("-Oz")
+        .args(WASM_FEATURES)
+        .arg(&bg)
+        .arg("-o")
+        .arg(&bg))?;
+    Ok(())
+}
+
+pub fn static_files() -> Result<()> {
+    copy_dir(&root().join("www"), &www_dir())
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result<()> {
+    fs::create_dir_all(to)?;
+    for entry in fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            fs::copy(entry.path(), target)?;
+        }
+    }
+    Ok(())
+}
+
+pub fn worker() -> Result<()> {
+    run(Command::new(cargo_bin("worker-build"))
+        .arg("--release")
+        .current_dir(root().join("edge"))
+        .env("WASM_BINDGEN_BIN", cargo_bin("wasm-bindgen"))
+        .env("WASM_OPT_BIN", node_bin("wasm-opt"))
+        .env("ESBUILD_BIN", node_bin("esbuild")))
+}
+
+/// Everything the local worker needs.
+pub fn all() -> Result<()> {
+    widget()?;
+    static_files()?;
+    worker()
+}

@@ -1,0 +1,196 @@
+//! A local Herald: the built worker in workerd through `wrangler dev`, on a loopback port, with
+//! persisted local storage. Stopped (with its workerd children) when dropped.
+
+use std::fs::File;
+use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::tools::node_bin;
+use crate::{root, Result};
+
+/// The development admin key, used when `HERALD_DEV_ADMIN_KEY` is not set. Never a production secret:
+/// production reads `HERALD_ADMIN_KEY` from a wrangler secret.
+pub const DEV_ADMIN_KEY: &str = "herald-dev-admin-key";
+
+/// The admin key for local runs.
+pub fn dev_admin_key() -> String {
+    std::env::var("HERALD_DEV_ADMIN_KEY")
+        .ok()
+        .filter(|k| !k.trim().is_empty())
+        .unwrap_or_else(|| DEV_ADMIN_KEY.to_owned())
+}
+
+/// A port that was free a moment ago.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+pub struct Options {
+    pub port: u16,
+    pub persist_to: PathBuf,
+    pub admin_key: String,
+    /// Advised widget poll interval; `None` keeps the model's default.
+    pub poll_secs: Option<u32>,
+    /// Where wrangler's output goes; `None` shows it on the terminal and lets Ctrl-C reach it.
+    pub log: Option<PathBuf>,
+}
+
+pub struct LocalWorker {
+    child: Child,
+    stopped: bool,
+    pub port: u16,
+    pub admin_key: String,
+    pub log: Option<PathBuf>,
+}
+
+impl LocalWorker {
+    pub fn start(opts: Options) -> Result<LocalWorker> {
+        let mut cmd = Command::new(node_bin("wrangler"));
+        cmd.args([
+            "dev",
+            "--config",
+            "edge/wrangler.toml",
+            "--ip",
+            "127.0.0.1",
+            "--local",
+        ])
+        .arg("--port")
+        .arg(opts.port.to_string())
+        .arg("--persist-to")
+        .arg(&opts.persist_to)
+        .args(["--show-interactive-dev-session=false", "--var"])
+        .arg(format!("HERALD_ADMIN_KEY:{}", opts.admin_key))
+        .current_dir(root())
+        .env("WRANGLER_SEND_METRICS", "false")
+        .env("WRANGLER_LOG_SANITIZE", "false")
+        .stdin(Stdio::null());
+        if let Some(secs) = opts.poll_secs {
+            cmd.arg("--var").arg(format!("HERALD_POLL_SECS:{secs}"));
+        }
+        if let Some(log) = &opts.log {
+            // Its own process group, so that stopping it takes its workerd children too.
+            let file = File::create(log)?;
+            cmd.stdout(file.try_clone()?).stderr(file).process_group(0);
+        }
+        let child = cmd
+            .spawn()
+            .map_err(|e| format!("cannot start wrangler: {e} (run `cargo xtask setup`)"))?;
+        let mut worker = LocalWorker {
+            child,
+            stopped: false,
+            port: opts.port,
+            admin_key: opts.admin_key,
+            log: opts.log,
+        };
+        worker.wait_ready(Duration::from_secs(90))?;
+        Ok(worker)
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    fn wait_ready(&mut self, limit: Duration) -> Result<()> {
+        let start = Instant::now();
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .timeout_global(Some(Duration::from_secs(2)))
+            .http_status_as_error(false)
+            .build()
+            .into();
+        loop {
+            if let Some(status) = self.child.try_wait()? {
+                return Err(
+                    format!("wrangler exited early ({status}); {}", self.log_tail()).into(),
+                );
+            }
+            if agent
+                .get(format!("{}/v1/pages/-/banner.json", self.url()))
+                .call()
+                .is_ok()
+            {
+                return Ok(());
+            }
+            if start.elapsed() > limit {
+                return Err(
+                    format!("wrangler not ready after {limit:?}; {}", self.log_tail()).into(),
+                );
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    fn log_tail(&self) -> String {
+        let Some(log) = &self.log else {
+            return "see its output above".into();
+        };
+        let text = std::fs::read_to_string(log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        format!(
+            "last lines of {}:\n{}",
+            log.display(),
+            lines[lines.len().saturating_sub(30)..].join("\n")
+        )
+    }
+
+    /// Waits until wrangler exits by itself (the `dev` command: until Ctrl-C).
+    pub fn wait(&mut self) -> Result<()> {
+        self.child.wait()?;
+        Ok(())
+    }
+
+    /// SIGTERM to wrangler itself (it stops workerd), then SIGKILL to whatever is left of its group.
+    pub fn stop(&mut self) {
+        if std::mem::replace(&mut self.stopped, true) {
+            return;
+        }
+        let pid = self.child.id().to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        if self.log.is_some() {
+            let _ = Command::new("kill")
+                .args(["-KILL", "--", &format!("-{pid}")])
+                .stderr(Stdio::null())
+                .status();
+        }
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for LocalWorker {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Creates or updates a page from a settings document (the admin API's `PUT /v1/admin/pages/{page}`).
+pub fn seed_page(base_url: &str, admin_key: &str, page: &str, settings_json: &str) -> Result<()> {
+    let resp = ureq::put(format!("{base_url}/v1/admin/pages/{page}"))
+        .header("authorization", format!("Bearer {admin_key}"))
+        .header("content-type", "application/json")
+        .config()
+        .http_status_as_error(false)
+        .build()
+        .send(settings_json)?;
+    let status = resp.status().as_u16();
+    if status == 200 || status == 201 {
+        Ok(())
+    } else {
+        let body = resp.into_body().read_to_string().unwrap_or_default();
+        Err(format!("seeding page {page} failed: {status} {body}").into())
+    }
+}
+
+/// The demo page's settings.
+pub const DEMO_PAGE: &str = include_str!("../seed/demo.json");
