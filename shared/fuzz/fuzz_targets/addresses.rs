@@ -11,7 +11,8 @@ fuzz_target!(|data: &[u8]| {
     };
     for channel in SubscriberChannel::ALL {
         if let Ok(a) = Address::parse(channel, raw) {
-            let again = Address::parse(channel, &a.value).expect("a normalized address stays valid");
+            let again =
+                Address::parse(channel, &a.value).expect("a normalized address stays valid");
             assert_eq!(again, a);
         }
     }

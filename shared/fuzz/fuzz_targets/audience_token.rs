@@ -14,7 +14,10 @@ fuzz_target!(|data: &[u8]| {
     };
     if let Ok(claims) = verify(token, SECRET, "acme", NOW) {
         assert_eq!(claims.page, "acme");
-        assert!(claims.segments.iter().all(|s| herald_shared::model::is_valid_segment(s)));
+        assert!(claims
+            .segments
+            .iter()
+            .all(|s| herald_shared::model::is_valid_segment(s)));
     }
     // The same bytes as a claim set: what we sign, we verify.
     if let Ok(claims) = serde_json::from_slice::<AudienceClaims>(data) {

@@ -897,6 +897,8 @@ fn configure_page_rules() {
     let parsed: PageSettings = serde_json::from_str(json).unwrap();
     assert_eq!(parsed.components[0].id, "api");
     assert!(serde_json::from_str::<PageSettings>(r#"{"name":"A","nope":1}"#).is_err());
+    let cmd: Command = serde_json::from_str(r#"{"type":"configure_page","name":"Acme"}"#).unwrap();
+    assert_eq!(cmd, Command::ConfigurePage(PageSettings::named("Acme")));
 }
 
 #[test]
