@@ -859,8 +859,21 @@ pub fn apply(
         }
         Command::SaveTemplate(t) => {
             let t = crate::template::validate(t)?;
+            if let Some(l) = &t.locale {
+                if !next.page.locales.contains(l) {
+                    return Err(DomainError::invalid(
+                        "locale",
+                        format!("{l:?} is not one of the page's locales"),
+                    ));
+                }
+            }
             let template_id = t.id.clone();
-            match next.templates.iter_mut().find(|x| x.id == t.id) {
+            // One template per id and locale: a translation sits beside the original.
+            match next
+                .templates
+                .iter_mut()
+                .find(|x| x.id == t.id && x.locale == t.locale)
+            {
                 Some(existing) => *existing = t,
                 None => next.templates.push(t),
             }

@@ -199,6 +199,18 @@ fn shouting(text: &str, min_words: usize) -> Vec<Range<usize>> {
     out
 }
 
+impl Draft {
+    /// A draft for `page`, carrying the page's own jargon list.
+    pub fn for_page(page: &crate::model::Page, title: &str, body: &str) -> Draft {
+        Draft {
+            title: title.to_owned(),
+            body: body.to_owned(),
+            jargon: page.policy.jargon.clone(),
+            ..Draft::default()
+        }
+    }
+}
+
 /// Lints `draft`. Warnings come in field order, then by position.
 pub fn lint(draft: &Draft) -> Vec<Warning> {
     let mut out = Vec::new();
@@ -411,6 +423,23 @@ mod tests {
                 .collect();
             assert_eq!(got, want, "{d:?}");
         }
+    }
+
+    #[test]
+    fn a_pages_own_jargon_is_flagged() {
+        let mut page = crate::model::Page::new("p", "P");
+        page.policy.jargon = vec!["Zeus".into(), "the mesh".into()];
+        let mut d = Draft::for_page(&page, "Zeus outage", "Users see errors in the mesh.");
+        d.channels = vec![Channel::Email];
+        let got: Vec<&str> = lint(&d)
+            .iter()
+            .filter(|w| w.code == Jargon)
+            .map(|w| match w.field {
+                DraftField::Title => &d.title[w.span.clone()],
+                DraftField::Body => &d.body[w.span.clone()],
+            })
+            .collect();
+        assert_eq!(got, ["Zeus", "the mesh"]);
     }
 
     #[test]

@@ -720,6 +720,33 @@ pub fn import_components(list: &[SpComponent]) -> (Vec<ComponentGroup>, Vec<Comp
     (groups, components)
 }
 
+/// The settings that recreate a Statuspage page's structure in Herald (name, URL, time zone, groups
+/// and components in order), to apply with `Command::ConfigurePage`: an import goes through `apply`
+/// like every other change.
+pub fn page_settings(doc: &SpSummary) -> crate::wire::PageSettings {
+    let (groups, components) = import_components(&doc.components);
+    crate::wire::PageSettings {
+        url: Some(doc.page.url.clone()).filter(|u| !u.is_empty()),
+        time_zone: doc.page.time_zone.clone(),
+        components: components
+            .into_iter()
+            .map(|c| crate::wire::ComponentSettings {
+                id: c.id,
+                name: c.name,
+                group: c.group,
+                description: c.description,
+                only_show_if_degraded: c.only_show_if_degraded,
+            })
+            .collect(),
+        groups,
+        ..crate::wire::PageSettings::named(if doc.page.name.trim().is_empty() {
+            doc.page.id.clone()
+        } else {
+            doc.page.name.clone()
+        })
+    }
+}
+
 /// What the widget shows for a Statuspage-compatible page: the same rule as `view::banner` (worst
 /// unresolved incident, else maintenance under way, else maintenance starting within a day), read
 /// from that page's `summary.json`.

@@ -26,6 +26,33 @@ pub struct Template {
     pub impact: Option<Impact>,
 }
 
+/// The saved template `id` in the best locale for `locale`: an exact match, then the same language
+/// (`de` for `de-CH`), then the page's default (a template without a locale).
+pub fn pick<'a>(templates: &'a [Template], id: &str, locale: Option<&str>) -> Option<&'a Template> {
+    let candidates: Vec<&Template> = templates.iter().filter(|t| t.id == id).collect();
+    let language = |l: &str| l.split('-').next().unwrap_or(l).to_ascii_lowercase();
+    locale
+        .and_then(|want| {
+            candidates
+                .iter()
+                .find(|t| {
+                    t.locale
+                        .as_deref()
+                        .is_some_and(|l| l.eq_ignore_ascii_case(want))
+                })
+                .or_else(|| {
+                    candidates.iter().find(|t| {
+                        t.locale
+                            .as_deref()
+                            .is_some_and(|l| language(l) == language(want))
+                    })
+                })
+        })
+        .or_else(|| candidates.iter().find(|t| t.locale.is_none()))
+        .or(candidates.first())
+        .copied()
+}
+
 /// Placeholders a template or layout may use.
 pub const PLACEHOLDERS: &[&str] = &[
     "page",

@@ -947,6 +947,27 @@ fn templates_are_validated_then_saved_and_deleted() {
         err.to_string(),
         "title: placeholder opened at byte 10 is not closed"
     );
+    let german = Template {
+        locale: Some("de".into()),
+        ..t("Fehler bei {{components}}")
+    };
+    let s = apply(&s, Command::SaveTemplate(german.clone()), NOW)
+        .unwrap()
+        .0;
+    assert_eq!(
+        s.templates.len(),
+        2,
+        "a translation sits beside the original"
+    );
+    let french = Template {
+        locale: Some("fr".into()),
+        ..german
+    };
+    let err = apply(&s, Command::SaveTemplate(french), NOW).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "locale: \"fr\" is not one of the page's locales"
+    );
     let del = Command::DeleteTemplate(DeleteTemplate { id: "t1".into() });
     let s = apply(&s, del.clone(), NOW).unwrap().0;
     assert!(s.templates.is_empty());

@@ -271,3 +271,33 @@ fn confirmation_email_escapes_the_page_name() {
     );
     assert!(e.text.contains("https://s.example.com/c?t=1&u=2"));
 }
+
+#[test]
+fn pick_prefers_the_exact_locale_then_the_language_then_the_default() {
+    let t = |locale: Option<&str>, title: &str| Template {
+        id: "t".into(),
+        name: "n".into(),
+        locale: locale.map(str::to_owned),
+        title: title.into(),
+        body: "b".into(),
+        impact: None,
+    };
+    let all = vec![
+        t(None, "default"),
+        t(Some("de"), "de"),
+        t(Some("de-CH"), "de-CH"),
+    ];
+    let cases = [
+        (Some("de-CH"), Some("de-CH")),
+        (Some("de-AT"), Some("de")),
+        (Some("DE"), Some("de")),
+        (Some("fr"), Some("default")),
+        (None, Some("default")),
+    ];
+    for (locale, want) in cases {
+        let got = pick(&all, "t", locale).map(|t| t.title.as_str());
+        assert_eq!(got, want, "{locale:?}");
+    }
+    assert_eq!(pick(&all, "other", None), None);
+    assert_eq!(pick(&all[1..2], "t", Some("fr")).unwrap().title, "de");
+}

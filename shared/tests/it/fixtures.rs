@@ -173,3 +173,29 @@ fn importing_components_keeps_groups_and_order() {
     );
     assert!(components[4].only_show_if_degraded);
 }
+
+#[test]
+fn a_statuspage_page_imports_through_configure_page() {
+    use herald_shared::{apply, Command, Page, State};
+    let s: SpSummary = serde_json::from_str(&fixture("summary.json")).unwrap();
+    let settings = page_settings(&s);
+    let now = time::macros::datetime!(2026-03-01 12:00 UTC);
+    let (state, _) = apply(
+        &State::new(Page::new("northwind", "")),
+        Command::ConfigurePage(settings),
+        now,
+    )
+    .unwrap();
+    assert_eq!(state.page.name, "Northwind Cloud");
+    assert_eq!(state.page.time_zone, "Europe/Berlin");
+    assert_eq!(state.page.groups.len(), 2);
+    assert_eq!(state.page.components.len(), 5);
+    // Written back in Statuspage shape, the structure is the one we read.
+    let back = herald_shared::statuspage::components(&state, &Default::default());
+    let shape = |list: &[SpComponent]| {
+        list.iter()
+            .map(|c| (c.id.clone(), c.group, c.group_id.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(shape(&back.components), shape(&s.components));
+}
