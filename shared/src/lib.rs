@@ -2,16 +2,18 @@
 //! with no I/O, no clock and no randomness: `now` and ids are arguments.
 //!
 //! Map: `model` (the state and what is derived from it), `policy` (lead times, cadence), `command`
-//! (`apply`, the one way to change a state), `view` (banner, summary, indicator, overdue, reminders), `poll` (widget timing),
-//! `wire` (Herald's JSON), `statuspage` (Statuspage v2 JSON, both ways), `token` (audience tokens),
-//! `subscriber` (addresses, subscriptions, recipients), `delivery` (retries, fallback, receipts),
-//! `template` (per-channel rendering), `sms` (segment counting), `lint` (wording lint).
+//! (`apply`, the one way to change a state), `view` (banner, summary, indicator, overdue, reminders),
+//! `poll` (widget timing), `wire` (Herald's JSON), `statuspage` (Statuspage v2 JSON, both ways),
+//! `token` (audience tokens), `subscriber` (addresses, subscriptions, recipients), `delivery`
+//! (retries, fallback, receipts), `template` (per-channel rendering), `sms` (segment counting),
+//! `lint` (wording lint), `feed` (Atom, iCalendar).
 
 // Test tables are vectors of tuples; naming each tuple type would hide the table.
 #![cfg_attr(test, allow(clippy::type_complexity))]
 
 pub mod command;
 pub mod delivery;
+pub mod feed;
 pub mod lint;
 pub mod model;
 pub mod policy;
