@@ -100,6 +100,11 @@ impl Address {
                 url.to_string()
             }
         };
+        // Normalizing can lengthen a value (a URL's percent-encoding): the stored form must fit too,
+        // or a stored address would fail its own validation.
+        if value.len() > MAX_ADDRESS_LEN {
+            return Err(AddressError::TooLong);
+        }
         Ok(Address { channel, value })
     }
 }
@@ -420,6 +425,24 @@ mod tests {
                 (want, got) => panic!("{raw}: want {want:?}, got {got:?}"),
             }
         }
+    }
+
+    /// Regression (found by the `addresses` fuzz target): a webhook URL just under the limit grew past
+    /// it when percent-encoded, so the stored address no longer parsed.
+    #[test]
+    fn a_url_that_grows_past_the_limit_when_normalized_is_refused() {
+        let raw = format!(
+            "https://hooks.example.com/{}",
+            "\"".repeat(MAX_ADDRESS_LEN - 40)
+        );
+        assert!(raw.len() <= MAX_ADDRESS_LEN);
+        assert_eq!(Address::parse(Webhook, &raw), Err(AddressError::TooLong));
+        let ok = format!(
+            "https://hooks.example.com/{}",
+            "a".repeat(MAX_ADDRESS_LEN - 40)
+        );
+        let a = Address::parse(Webhook, &ok).unwrap();
+        assert_eq!(Address::parse(Webhook, &a.value), Ok(a));
     }
 
     /// Who hears about what: each subscriber's setup, then for each event the ids notified.
