@@ -6,91 +6,469 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{
-    Component, ComponentStatus, Impact, Incident, IncidentStatus, IncidentUpdate, State,
+    is_valid_segment, AffectedComponent, Channel, Component, ComponentStatus, Impact, Incident,
+    IncidentStatus, IncidentUpdate, Maintenance, MaintenanceStatus, MaintenanceUpdate, Notice,
+    NoticeKind, Page, Postmortem, State, Visibility,
 };
+use crate::policy::NextUpdateRule;
+use crate::subscriber::{Address, Subscriber, SubscriberChannel, SubscriptionState};
+use crate::template::Template;
 use crate::wire::PageSettings;
 use crate::Timestamp;
 
 /// Longest title and body accepted; longer drafts are refused rather than truncated.
 pub const MAX_TITLE_CHARS: usize = 200;
 pub const MAX_BODY_CHARS: usize = 5_000;
+pub const MAX_POSTMORTEM_CHARS: usize = 50_000;
+pub const MAX_ID_LEN: usize = 64;
+/// Longest component or page name accepted.
+pub const MAX_NAME_CHARS: usize = 100;
+/// Reminders further ahead than this are refused (they would be forgotten, not helpful).
+pub const MAX_REMINDER_MINUTES: u32 = 30 * 24 * 60;
 
 /// A request to change a page. Ids are chosen by the caller (the shell owns randomness).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum Command {
-    ConfigurePage(PageSettings),
     OpenIncident(OpenIncident),
     PostUpdate(PostUpdate),
+    Resolve(Resolve),
+    Reopen(Reopen),
+    AttachPostmortem(AttachPostmortem),
+    SetComponentStatus(SetComponentStatus),
+    ScheduleMaintenance(ScheduleMaintenance),
+    UpdateMaintenance(UpdateMaintenance),
+    PublishNotice(PublishNotice),
+    Subscribe(Subscribe),
+    Confirm(Confirm),
+    Unsubscribe(Unsubscribe),
+    DeleteSubscriber(DeleteSubscriber),
+    /// Creates the page's settings or replaces them (`PUT /v1/admin/pages/{page}`).
+    ConfigurePage(PageSettings),
+    SaveTemplate(Template),
+    DeleteTemplate(DeleteTemplate),
 }
 
-/// Opens an incident with its first update (status `investigating`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A component named in a command, optionally with the status it should show. Without one, an
+/// incident gives it the status its impact implies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "ComponentInputRepr")]
+pub struct ComponentInput {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<ComponentStatus>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ComponentInputRepr {
+    Id(String),
+    Full {
+        id: String,
+        #[serde(default)]
+        status: Option<ComponentStatus>,
+    },
+}
+
+impl From<ComponentInputRepr> for ComponentInput {
+    fn from(r: ComponentInputRepr) -> Self {
+        match r {
+            ComponentInputRepr::Id(id) => id.into(),
+            ComponentInputRepr::Full { id, status } => Self { id, status },
+        }
+    }
+}
+
+impl From<String> for ComponentInput {
+    fn from(id: String) -> Self {
+        Self { id, status: None }
+    }
+}
+
+impl From<&str> for ComponentInput {
+    fn from(id: &str) -> Self {
+        id.to_owned().into()
+    }
+}
+
+/// Opens an incident with its first update (status `investigating` unless given).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OpenIncident {
     pub id: String,
     pub update_id: String,
     pub title: String,
     pub impact: Impact,
     pub body: String,
-    pub components: Vec<String>,
+    #[serde(default)]
+    pub components: Vec<ComponentInput>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
     pub next_update_at: Option<Timestamp>,
+    #[serde(default)]
+    pub status: IncidentStatus,
+    #[serde(default)]
+    pub visibility: Visibility,
+    /// Publish without notifying subscribers.
+    #[serde(default)]
+    pub silent: bool,
+    #[serde(default)]
+    pub channels: Vec<Channel>,
 }
 
-/// Appends an update to an open incident; status `resolved` resolves it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Appends an update to an open incident; status `resolved` resolves it. `components`, when given,
+/// replaces the affected set; `impact`, when given, re-rates the incident.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PostUpdate {
     pub incident_id: String,
     pub update_id: String,
     pub status: IncidentStatus,
     pub body: String,
+    #[serde(default, with = "time::serde::rfc3339::option")]
     pub next_update_at: Option<Timestamp>,
+    #[serde(default)]
+    pub components: Option<Vec<ComponentInput>>,
+    #[serde(default)]
+    pub impact: Option<Impact>,
+    #[serde(default)]
+    pub silent: bool,
+    #[serde(default)]
+    pub channels: Vec<Channel>,
 }
 
-/// What happened, for the audit log and for notifications.
+/// Shorthand for a `resolved` update.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Resolve {
+    pub incident_id: String,
+    pub update_id: String,
+    pub body: String,
+    #[serde(default)]
+    pub silent: bool,
+}
+
+/// The only way back from `resolved`: an explicit reopen with an update saying why.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reopen {
+    pub incident_id: String,
+    pub update_id: String,
+    #[serde(default)]
+    pub status: IncidentStatus,
+    pub body: String,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub next_update_at: Option<Timestamp>,
+    #[serde(default)]
+    pub silent: bool,
+}
+
+/// Attaches (or revises) the postmortem of a resolved incident.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachPostmortem {
+    pub incident_id: String,
+    pub body: String,
+    #[serde(default)]
+    pub silent: bool,
+}
+
+/// Sets a component's own status by hand (incidents and maintenance add theirs on top).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetComponentStatus {
+    pub component_id: String,
+    pub status: ComponentStatus,
+    /// Component changes are quiet unless asked.
+    #[serde(default)]
+    pub notify: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScheduleMaintenance {
+    pub id: String,
+    pub update_id: String,
+    pub title: String,
+    pub body: String,
+    #[serde(default)]
+    pub components: Vec<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub scheduled_for: Timestamp,
+    #[serde(with = "time::serde::rfc3339")]
+    pub scheduled_until: Timestamp,
+    /// Minutes before the start; `None` takes the policy's default reminders.
+    #[serde(default)]
+    pub reminders: Option<Vec<u32>>,
+    #[serde(default)]
+    pub visibility: Visibility,
+    /// Required when the window starts sooner than the policy's lead time; kept for the audit.
+    #[serde(default)]
+    pub override_reason: Option<String>,
+    #[serde(default)]
+    pub silent: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdateMaintenance {
+    pub maintenance_id: String,
+    pub update_id: String,
+    pub status: MaintenanceStatus,
+    pub body: String,
+    #[serde(default)]
+    pub silent: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublishNotice {
+    pub id: String,
+    pub kind: NoticeKind,
+    pub title: String,
+    pub body: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub effective_at: Timestamp,
+    #[serde(default)]
+    pub components: Vec<String>,
+    #[serde(default)]
+    pub visibility: Visibility,
+    #[serde(default)]
+    pub requires_ack: bool,
+    /// Required when `effective_at` is sooner than the policy's lead time; kept for the audit.
+    #[serde(default)]
+    pub override_reason: Option<String>,
+    #[serde(default)]
+    pub silent: bool,
+}
+
+/// A subscription request; it stays pending until confirmed (double opt-in).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Subscribe {
+    pub id: String,
+    pub channel: SubscriberChannel,
+    pub address: String,
+    #[serde(default)]
+    pub fallback: Option<(SubscriberChannel, String)>,
+    /// Empty means every component.
+    #[serde(default)]
+    pub components: Vec<String>,
+    /// Segments proven by the subscriber's audience token, if any.
+    #[serde(default)]
+    pub segments: Vec<String>,
+    #[serde(default)]
+    pub locale: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Confirm {
+    pub subscriber_id: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unsubscribe {
+    pub subscriber_id: String,
+}
+
+/// Erases a subscriber entirely (a deletion request), unlike `Unsubscribe` which keeps the record.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeleteSubscriber {
+    pub subscriber_id: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeleteTemplate {
+    pub id: String,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// What happened, for the audit log and for notifications. `notify` says whether subscribers hear
+/// about it; `notifies()` answers for every variant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
-    PageConfigured,
     IncidentOpened {
         incident_id: String,
         update_id: String,
+        #[serde(default = "yes")]
+        notify: bool,
     },
     IncidentUpdated {
         incident_id: String,
         update_id: String,
+        #[serde(default = "yes")]
+        notify: bool,
     },
     IncidentResolved {
         incident_id: String,
         update_id: String,
+        #[serde(default = "yes")]
+        notify: bool,
+    },
+    IncidentReopened {
+        incident_id: String,
+        update_id: String,
+        #[serde(default = "yes")]
+        notify: bool,
+    },
+    PostmortemPublished {
+        incident_id: String,
+        revised: bool,
+        notify: bool,
+    },
+    ComponentStatusChanged {
+        component_id: String,
+        from: ComponentStatus,
+        to: ComponentStatus,
+        notify: bool,
+    },
+    MaintenanceScheduled {
+        maintenance_id: String,
+        update_id: String,
+        notify: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        override_reason: Option<String>,
+    },
+    MaintenanceUpdated {
+        maintenance_id: String,
+        update_id: String,
+        status: MaintenanceStatus,
+        notify: bool,
+    },
+    NoticePublished {
+        notice_id: String,
+        notify: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        override_reason: Option<String>,
+    },
+    /// A confirmation message goes to the (pending) subscriber.
+    SubscriptionRequested {
+        subscriber_id: String,
+    },
+    /// Someone asked to subscribe an address that already is: it gets a "manage" message, the
+    /// requester learns nothing (no address enumeration).
+    SubscriptionExists {
+        subscriber_id: String,
+    },
+    SubscriptionConfirmed {
+        subscriber_id: String,
+    },
+    Unsubscribed {
+        subscriber_id: String,
+    },
+    SubscriberDeleted {
+        subscriber_id: String,
+    },
+    PageConfigured,
+    TemplateSaved {
+        template_id: String,
+    },
+    TemplateDeleted {
+        template_id: String,
     },
 }
 
 impl Event {
-    /// Whether subscribers should hear about this event.
+    /// Whether someone should get a message about this event.
     pub fn notifies(&self) -> bool {
-        !matches!(self, Event::PageConfigured)
+        match self {
+            Self::IncidentOpened { notify, .. }
+            | Self::IncidentUpdated { notify, .. }
+            | Self::IncidentResolved { notify, .. }
+            | Self::IncidentReopened { notify, .. }
+            | Self::PostmortemPublished { notify, .. }
+            | Self::ComponentStatusChanged { notify, .. }
+            | Self::MaintenanceScheduled { notify, .. }
+            | Self::MaintenanceUpdated { notify, .. }
+            | Self::NoticePublished { notify, .. } => *notify,
+            Self::SubscriptionRequested { .. } | Self::SubscriptionExists { .. } => true,
+            Self::SubscriptionConfirmed { .. }
+            | Self::Unsubscribed { .. }
+            | Self::SubscriberDeleted { .. }
+            | Self::PageConfigured
+            | Self::TemplateSaved { .. }
+            | Self::TemplateDeleted { .. } => false,
+        }
     }
 }
 
 /// Why a command was refused. `field` names the offending input for problem+json responses.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DomainError {
-    Invalid { field: &'static str, reason: String },
-    NotFound { what: &'static str, id: String },
-    Conflict { reason: String },
+    Invalid {
+        field: &'static str,
+        reason: String,
+    },
+    NotFound {
+        what: &'static str,
+        id: String,
+    },
+    Conflict {
+        reason: String,
+    },
+    /// A lifecycle step the rules do not allow (`resolved -> monitoring` without a reopen).
+    IllegalTransition {
+        what: &'static str,
+        from: &'static str,
+        to: &'static str,
+    },
+    /// Too little advance notice and no override reason.
+    LeadTime {
+        field: &'static str,
+        required_minutes: i64,
+        given_minutes: i64,
+    },
 }
 
 impl DomainError {
-    fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
+    pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
         Self::Invalid {
             field,
             reason: reason.into(),
         }
     }
 
+    fn conflict(reason: impl Into<String>) -> Self {
+        Self::Conflict {
+            reason: reason.into(),
+        }
+    }
+
+    fn not_found(what: &'static str, id: &str) -> Self {
+        Self::NotFound {
+            what,
+            id: id.to_owned(),
+        }
+    }
+
     pub fn field(&self) -> Option<&'static str> {
         match self {
-            Self::Invalid { field, .. } => Some(field),
+            Self::Invalid { field, .. } | Self::LeadTime { field, .. } => Some(field),
             _ => None,
+        }
+    }
+
+    /// Stable slug for the problem+json `type` (`https://herald.dev/problems/{kind}`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Invalid { .. } => "validation",
+            Self::NotFound { .. } => "not-found",
+            Self::Conflict { .. } => "conflict",
+            Self::IllegalTransition { .. } => "illegal-transition",
+            Self::LeadTime { .. } => "lead-time",
+        }
+    }
+
+    /// HTTP status the shell answers with.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::Invalid { .. } | Self::LeadTime { .. } => 422,
+            Self::NotFound { .. } => 404,
+            Self::Conflict { .. } | Self::IllegalTransition { .. } => 409,
+        }
+    }
+
+    /// Short human title for the problem document.
+    pub fn title(&self) -> &'static str {
+        match self {
+            Self::Invalid { .. } => "The request is not valid",
+            Self::NotFound { .. } => "Not found",
+            Self::Conflict { .. } => "The request conflicts with the current state",
+            Self::IllegalTransition { .. } => "That status change is not allowed",
+            Self::LeadTime { .. } => "Too little advance notice",
         }
     }
 }
@@ -101,7 +479,30 @@ impl fmt::Display for DomainError {
             Self::Invalid { field, reason } => write!(f, "{field}: {reason}"),
             Self::NotFound { what, id } => write!(f, "no {what} with id {id:?}"),
             Self::Conflict { reason } => f.write_str(reason),
+            Self::IllegalTransition { what, from, to } => {
+                write!(f, "a {what} cannot go from {from} to {to}")
+            }
+            Self::LeadTime {
+                field,
+                required_minutes,
+                given_minutes,
+            } => write!(
+                f,
+                "{field}: the policy asks for {} of notice, this gives {}; give an override reason to publish anyway",
+                minutes_label(*required_minutes),
+                minutes_label(*given_minutes)
+            ),
         }
+    }
+}
+
+fn minutes_label(m: i64) -> String {
+    if m >= 24 * 60 && m % (24 * 60) == 0 {
+        format!("{} days", m / (24 * 60))
+    } else if m >= 60 && m % 60 == 0 {
+        format!("{} h", m / 60)
+    } else {
+        format!("{m} min")
     }
 }
 
@@ -121,22 +522,8 @@ fn text(field: &'static str, value: &str, max: usize) -> Result<String, DomainEr
     Ok(value.to_owned())
 }
 
-fn next_update(
-    field: &'static str,
-    at: Option<Timestamp>,
-    now: Timestamp,
-) -> Result<Option<Timestamp>, DomainError> {
-    match at {
-        Some(t) if t <= now => Err(DomainError::invalid(field, "must be in the future")),
-        other => Ok(other),
-    }
-}
-
-/// Longest component or page name accepted.
-pub const MAX_NAME_CHARS: usize = 100;
-
-/// A slug: lower-case ASCII letters, digits and dashes, 1 to 63 long, not starting with a dash. Page
-/// and component ids are slugs, so they are safe in URLs, HTML ids and storage keys.
+/// A slug: lower-case ASCII letters, digits and dashes, 1 to 63 long, not starting with a dash. Page,
+/// component and group ids are slugs, so they are safe in URLs, HTML ids and storage keys.
 pub fn is_slug(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 63
@@ -145,38 +532,185 @@ pub fn is_slug(s: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
-fn configure(state: &mut State, settings: PageSettings) -> Result<(), DomainError> {
-    state.page.name = text("name", &settings.name, MAX_NAME_CHARS)?;
-    state.page.url = settings.url.filter(|u| !u.trim().is_empty());
-    let mut components = Vec::with_capacity(settings.components.len());
-    for c in settings.components {
-        if !is_slug(&c.id) {
-            return Err(DomainError::invalid(
-                "components",
-                format!("component id {:?} must be a slug (a-z, 0-9, -)", c.id),
-            ));
-        }
-        if components.iter().any(|k: &Component| k.id == c.id) {
-            return Err(DomainError::invalid(
-                "components",
-                format!("component id {:?} appears twice", c.id),
-            ));
-        }
-        let status = state
-            .page
-            .components
-            .iter()
-            .find(|k| k.id == c.id)
-            .map_or(ComponentStatus::Operational, |k| k.status);
-        components.push(Component {
-            name: text("components", &c.name, MAX_NAME_CHARS)?,
-            id: c.id,
-            group: c.group.filter(|g| !g.trim().is_empty()),
-            status,
-        });
+/// Ids are chosen by the shell; they must stay safe in URLs, HTML and JSON without escaping tricks.
+pub(crate) fn check_id(field: &'static str, id: &str) -> Result<(), DomainError> {
+    if id.is_empty() || id.len() > MAX_ID_LEN {
+        return Err(DomainError::invalid(
+            field,
+            format!("must be 1 to {MAX_ID_LEN} characters"),
+        ));
     }
-    state.page.components = components;
+    if !id
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    {
+        return Err(DomainError::invalid(
+            field,
+            "may contain only letters, digits, '-' and '_'",
+        ));
+    }
     Ok(())
+}
+
+fn future(field: &'static str, at: Timestamp, now: Timestamp) -> Result<(), DomainError> {
+    if at <= now {
+        return Err(DomainError::invalid(field, "must be in the future"));
+    }
+    Ok(())
+}
+
+/// Applies the page's next-update rule to an unresolved incident's update.
+fn next_update(
+    state: &State,
+    impact: Impact,
+    at: Option<Timestamp>,
+    now: Timestamp,
+) -> Result<Option<Timestamp>, DomainError> {
+    const FIELD: &str = "next_update_at";
+    match (at, state.page.policy.next_update) {
+        (Some(t), _) => future(FIELD, t, now).map(|()| Some(t)),
+        (None, NextUpdateRule::Cadence) => Ok(Some(now + state.page.policy.cadence(impact))),
+        (None, NextUpdateRule::Required) => Err(DomainError::invalid(
+            FIELD,
+            "required while the incident is unresolved",
+        )),
+        (None, NextUpdateRule::Optional) => Ok(None),
+    }
+}
+
+fn lead_time(
+    field: &'static str,
+    required: time::Duration,
+    at: Timestamp,
+    now: Timestamp,
+    override_reason: &Option<String>,
+) -> Result<Option<String>, DomainError> {
+    let reason = override_reason
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty());
+    if at - now >= required {
+        return Ok(reason.map(str::to_owned));
+    }
+    match reason {
+        Some(r) => text("override_reason", r, MAX_TITLE_CHARS).map(Some),
+        None => Err(DomainError::LeadTime {
+            field,
+            required_minutes: required.whole_minutes(),
+            given_minutes: (at - now).whole_minutes(),
+        }),
+    }
+}
+
+fn known_components<'a>(
+    page: &Page,
+    ids: impl IntoIterator<Item = &'a String>,
+) -> Result<(), DomainError> {
+    let mut seen: Vec<&str> = Vec::new();
+    for id in ids {
+        if page.component(id).is_none() {
+            return Err(DomainError::invalid(
+                "components",
+                format!("unknown component {id:?}"),
+            ));
+        }
+        if seen.contains(&id.as_str()) {
+            return Err(DomainError::invalid(
+                "components",
+                format!("component {id:?} is listed twice"),
+            ));
+        }
+        seen.push(id);
+    }
+    Ok(())
+}
+
+fn affected(
+    page: &Page,
+    inputs: &[ComponentInput],
+    impact: Impact,
+) -> Result<Vec<AffectedComponent>, DomainError> {
+    known_components(page, inputs.iter().map(|c| &c.id))?;
+    Ok(inputs
+        .iter()
+        .map(|c| AffectedComponent {
+            id: c.id.clone(),
+            status: c
+                .status
+                .unwrap_or_else(|| ComponentStatus::for_impact(impact)),
+        })
+        .collect())
+}
+
+fn segments(page: &Page, field: &'static str, segs: &[String]) -> Result<(), DomainError> {
+    for s in segs {
+        if !is_valid_segment(s) {
+            return Err(DomainError::invalid(
+                field,
+                format!("{s:?} is not a segment (kind:value)"),
+            ));
+        }
+        if !page.admits_segment(s) {
+            return Err(DomainError::invalid(
+                field,
+                format!("segment {s:?} is not one of the page's audiences"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn visibility(page: &Page, v: &Visibility) -> Result<(), DomainError> {
+    match v {
+        Visibility::Public => Ok(()),
+        Visibility::Segments(s) if s.is_empty() => Err(DomainError::invalid(
+            "visibility",
+            "name at least one segment, or make it public",
+        )),
+        Visibility::Segments(s) => segments(page, "visibility", s),
+    }
+}
+
+/// Update ids are unique across the page so a dismissal or a receipt never points at two messages.
+fn fresh_update_id(state: &State, id: &str) -> Result<(), DomainError> {
+    check_id("update_id", id)?;
+    let taken = state
+        .incidents
+        .iter()
+        .flat_map(|i| i.updates.iter().map(|u| &u.id))
+        .chain(
+            state
+                .maintenances
+                .iter()
+                .flat_map(|m| m.updates.iter().map(|u| &u.id)),
+        )
+        .any(|u| u == id);
+    if taken {
+        return Err(DomainError::conflict(format!(
+            "update {id:?} already exists"
+        )));
+    }
+    Ok(())
+}
+
+fn incident_mut<'a>(state: &'a mut State, id: &str) -> Result<&'a mut Incident, DomainError> {
+    state
+        .incidents
+        .iter_mut()
+        .find(|i| i.id == id)
+        .ok_or_else(|| DomainError::not_found("incident", id))
+}
+
+fn subscriber_mut<'a>(state: &'a mut State, id: &str) -> Result<&'a mut Subscriber, DomainError> {
+    state
+        .subscribers
+        .iter_mut()
+        .find(|s| s.id == id)
+        .ok_or_else(|| DomainError::not_found("subscriber", id))
+}
+
+fn illegal(what: &'static str, from: &'static str, to: &'static str) -> DomainError {
+    DomainError::IllegalTransition { what, from, to }
 }
 
 /// Applies `command` to `state` at time `now`.
@@ -187,204 +721,611 @@ pub fn apply(
 ) -> Result<(State, Vec<Event>), DomainError> {
     let mut next = state.clone();
     let events = match command {
-        Command::ConfigurePage(settings) => {
-            configure(&mut next, settings)?;
-            vec![Event::PageConfigured]
-        }
-        Command::OpenIncident(OpenIncident {
-            id,
-            update_id,
-            title,
-            impact,
-            body,
-            components,
-            next_update_at,
-        }) => {
-            let title = text("title", &title, MAX_TITLE_CHARS)?;
-            let body = text("body", &body, MAX_BODY_CHARS)?;
-            let next_update_at = next_update("next_update_at", next_update_at, now)?;
-            if state.incident(&id).is_some() {
-                return Err(DomainError::Conflict {
-                    reason: format!("incident {id:?} already exists"),
-                });
+        Command::OpenIncident(c) => open_incident(&mut next, c, now)?,
+        Command::PostUpdate(c) => post_update(&mut next, c, now)?,
+        Command::Resolve(c) => post_update(
+            &mut next,
+            PostUpdate {
+                incident_id: c.incident_id,
+                update_id: c.update_id,
+                status: IncidentStatus::Resolved,
+                body: c.body,
+                silent: c.silent,
+                ..PostUpdate::default()
+            },
+            now,
+        )?,
+        Command::Reopen(c) => reopen(&mut next, c, now)?,
+        Command::AttachPostmortem(c) => {
+            let body = text("body", &c.body, MAX_POSTMORTEM_CHARS)?;
+            let incident = incident_mut(&mut next, &c.incident_id)?;
+            if incident.is_active() {
+                return Err(DomainError::conflict(format!(
+                    "incident {:?} is not resolved; a postmortem comes after",
+                    c.incident_id
+                )));
             }
-            if let Some(unknown) = components
-                .iter()
-                .find(|c| !state.page.components.iter().any(|pc| &pc.id == *c))
-            {
-                return Err(DomainError::invalid(
-                    "components",
-                    format!("unknown component {unknown:?}"),
-                ));
-            }
-            next.incidents.push(Incident {
-                id: id.clone(),
-                title,
-                impact,
-                components,
-                created_at: now,
-                updates: vec![IncidentUpdate {
-                    id: update_id.clone(),
-                    status: IncidentStatus::Investigating,
+            let revised = incident.postmortem.is_some();
+            incident.postmortem = Some(match incident.postmortem.take() {
+                Some(p) => Postmortem {
                     body,
-                    created_at: now,
-                    next_update_at,
-                }],
+                    published_at: p.published_at,
+                    revised_at: Some(now),
+                },
+                None => Postmortem {
+                    body,
+                    published_at: now,
+                    revised_at: None,
+                },
             });
-            vec![Event::IncidentOpened {
-                incident_id: id,
-                update_id,
+            vec![Event::PostmortemPublished {
+                incident_id: c.incident_id,
+                revised,
+                notify: !c.silent && !revised,
             }]
         }
-        Command::PostUpdate(PostUpdate {
-            incident_id,
-            update_id,
-            status,
-            body,
-            next_update_at,
-        }) => {
-            let body = text("body", &body, MAX_BODY_CHARS)?;
-            let next_update_at = next_update("next_update_at", next_update_at, now)?;
-            let incident = next
-                .incidents
+        Command::SetComponentStatus(c) => {
+            let component = next
+                .page
+                .components
                 .iter_mut()
-                .find(|i| i.id == incident_id)
-                .ok_or_else(|| DomainError::NotFound {
-                    what: "incident",
-                    id: incident_id.clone(),
-                })?;
-            if incident.status() == IncidentStatus::Resolved {
-                return Err(DomainError::Conflict {
-                    reason: format!("incident {incident_id:?} is resolved"),
-                });
+                .find(|x| x.id == c.component_id)
+                .ok_or_else(|| DomainError::not_found("component", &c.component_id))?;
+            let from = component.status;
+            if from == c.status {
+                vec![]
+            } else {
+                component.status = c.status;
+                component.updated_at = Some(now);
+                vec![Event::ComponentStatusChanged {
+                    component_id: c.component_id,
+                    from,
+                    to: c.status,
+                    notify: c.notify,
+                }]
             }
-            let resolved = status == IncidentStatus::Resolved;
-            incident.updates.push(IncidentUpdate {
-                id: update_id.clone(),
-                status,
+        }
+        Command::ScheduleMaintenance(c) => schedule_maintenance(&mut next, c, now)?,
+        Command::UpdateMaintenance(c) => {
+            let body = text("body", &c.body, MAX_BODY_CHARS)?;
+            fresh_update_id(state, &c.update_id)?;
+            let m = next
+                .maintenances
+                .iter_mut()
+                .find(|m| m.id == c.maintenance_id)
+                .ok_or_else(|| DomainError::not_found("maintenance", &c.maintenance_id))?;
+            let from = m.status();
+            if !from.may_become(c.status) {
+                return Err(illegal("maintenance", from.label(), c.status.label()));
+            }
+            m.updates.push(MaintenanceUpdate {
+                id: c.update_id.clone(),
+                status: c.status,
                 body,
                 created_at: now,
-                next_update_at: if resolved { None } else { next_update_at },
+                notify: !c.silent,
             });
-            if resolved {
-                vec![Event::IncidentResolved {
-                    incident_id,
-                    update_id,
-                }]
+            vec![Event::MaintenanceUpdated {
+                maintenance_id: c.maintenance_id,
+                update_id: c.update_id,
+                status: c.status,
+                notify: !c.silent,
+            }]
+        }
+        Command::PublishNotice(c) => publish_notice(&mut next, c, now)?,
+        Command::Subscribe(c) => subscribe(&mut next, c, now)?,
+        Command::Confirm(c) => {
+            let s = subscriber_mut(&mut next, &c.subscriber_id)?;
+            match s.state {
+                SubscriptionState::Pending => {
+                    s.state = SubscriptionState::Confirmed;
+                    s.confirmed_at = Some(now);
+                    vec![Event::SubscriptionConfirmed {
+                        subscriber_id: c.subscriber_id,
+                    }]
+                }
+                // A confirmation link clicked twice is not an error.
+                SubscriptionState::Confirmed => vec![],
+                SubscriptionState::Unsubscribed => {
+                    return Err(illegal("subscription", "unsubscribed", "confirmed"))
+                }
+            }
+        }
+        Command::Unsubscribe(c) => {
+            let s = subscriber_mut(&mut next, &c.subscriber_id)?;
+            if s.state == SubscriptionState::Unsubscribed {
+                vec![]
             } else {
-                vec![Event::IncidentUpdated {
-                    incident_id,
-                    update_id,
+                s.state = SubscriptionState::Unsubscribed;
+                s.unsubscribed_at = Some(now);
+                vec![Event::Unsubscribed {
+                    subscriber_id: c.subscriber_id,
                 }]
             }
+        }
+        Command::DeleteSubscriber(c) => {
+            let before = next.subscribers.len();
+            next.subscribers.retain(|s| s.id != c.subscriber_id);
+            if next.subscribers.len() == before {
+                return Err(DomainError::not_found("subscriber", &c.subscriber_id));
+            }
+            vec![Event::SubscriberDeleted {
+                subscriber_id: c.subscriber_id,
+            }]
+        }
+        Command::ConfigurePage(settings) => {
+            next.page = configure_page(state, settings, now)?;
+            vec![Event::PageConfigured]
+        }
+        Command::SaveTemplate(t) => {
+            let t = crate::template::validate(t)?;
+            if let Some(l) = &t.locale {
+                if !next.page.locales.contains(l) {
+                    return Err(DomainError::invalid(
+                        "locale",
+                        format!("{l:?} is not one of the page's locales"),
+                    ));
+                }
+            }
+            let template_id = t.id.clone();
+            // One template per id and locale: a translation sits beside the original.
+            match next
+                .templates
+                .iter_mut()
+                .find(|x| x.id == t.id && x.locale == t.locale)
+            {
+                Some(existing) => *existing = t,
+                None => next.templates.push(t),
+            }
+            vec![Event::TemplateSaved { template_id }]
+        }
+        Command::DeleteTemplate(c) => {
+            let before = next.templates.len();
+            next.templates.retain(|t| t.id != c.id);
+            if next.templates.len() == before {
+                return Err(DomainError::not_found("template", &c.id));
+            }
+            vec![Event::TemplateDeleted { template_id: c.id }]
         }
     };
     next.version += 1;
     Ok((next, events))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::{Component, ComponentStatus, Page};
-    use time::macros::datetime;
-
-    const NOW: Timestamp = datetime!(2026-03-01 12:00 UTC);
-
-    fn state() -> State {
-        State::new(Page {
-            id: "demo".into(),
-            name: "Demo".into(),
-            url: None,
-            components: vec![Component {
-                id: "api".into(),
-                name: "API".into(),
-                group: None,
-                status: ComponentStatus::Operational,
-            }],
-        })
+fn open_incident(
+    next: &mut State,
+    c: OpenIncident,
+    now: Timestamp,
+) -> Result<Vec<Event>, DomainError> {
+    check_id("id", &c.id)?;
+    let title = text("title", &c.title, MAX_TITLE_CHARS)?;
+    let body = text("body", &c.body, MAX_BODY_CHARS)?;
+    if c.status == IncidentStatus::Resolved {
+        return Err(DomainError::invalid(
+            "status",
+            "an incident cannot open resolved",
+        ));
     }
-
-    fn opening(id: &str, title: &str, body: &str) -> OpenIncident {
-        OpenIncident {
-            id: id.into(),
-            update_id: format!("{id}-u1"),
-            title: title.into(),
-            impact: Impact::Major,
-            body: body.into(),
-            components: vec!["api".into()],
-            next_update_at: None,
-        }
+    let next_update_at = next_update(next, c.impact, c.next_update_at, now)?;
+    if next.incident(&c.id).is_some() {
+        return Err(DomainError::conflict(format!(
+            "incident {:?} already exists",
+            c.id
+        )));
     }
-
-    fn open(id: &str, title: &str, body: &str) -> Command {
-        Command::OpenIncident(opening(id, title, body))
-    }
-
-    fn update(id: &str, status: IncidentStatus) -> Command {
-        Command::PostUpdate(PostUpdate {
-            incident_id: id.into(),
-            update_id: format!("{id}-u{status:?}"),
-            status,
-            body: "We are on it.".into(),
-            next_update_at: None,
-        })
-    }
-
-    #[test]
-    fn open_then_resolve() {
-        let (s, ev) = apply(&state(), open("i1", "API errors", "Some calls fail."), NOW).unwrap();
-        assert_eq!(s.version, 1);
-        assert!(s.incident("i1").unwrap().is_active());
-        assert!(matches!(ev[..], [Event::IncidentOpened { .. }]));
-        let (s, ev) = apply(&s, update("i1", IncidentStatus::Resolved), NOW).unwrap();
-        assert!(!s.incident("i1").unwrap().is_active());
-        assert!(matches!(ev[..], [Event::IncidentResolved { .. }]));
-        assert_eq!(s.incident("i1").unwrap().updates.len(), 2);
-    }
-
-    #[test]
-    fn refused_commands_name_the_field_and_change_nothing() {
-        let base = apply(&state(), open("i1", "API errors", "Some calls fail."), NOW)
-            .unwrap()
-            .0;
-        let past = Command::OpenIncident(OpenIncident {
-            next_update_at: Some(NOW - time::Duration::minutes(5)),
-            ..opening("i2", "t", "b")
-        });
-        let unknown = Command::OpenIncident(OpenIncident {
-            components: vec!["nope".into()],
-            ..opening("i2", "t", "b")
-        });
-        let long = "x".repeat(MAX_TITLE_CHARS + 1);
-        let cases: Vec<(Command, &str)> = vec![
-            (open("i2", "  ", "b"), "title: must not be empty"),
-            (open("i2", "t", ""), "body: must not be empty"),
-            (
-                open("i2", &long, "b"),
-                "title: must be at most 200 characters",
-            ),
-            (past, "next_update_at: must be in the future"),
-            (unknown, "components: unknown component \"nope\""),
-            (open("i1", "t", "b"), "incident \"i1\" already exists"),
-            (
-                update("zz", IncidentStatus::Identified),
-                "no incident with id \"zz\"",
-            ),
-        ];
-        for (cmd, want) in cases {
-            let err = apply(&base, cmd, NOW).unwrap_err();
-            assert_eq!(err.to_string(), want);
-        }
-    }
-
-    #[test]
-    fn a_resolved_incident_takes_no_more_updates() {
-        let s = apply(&state(), open("i1", "t", "b"), NOW).unwrap().0;
-        let s = apply(&s, update("i1", IncidentStatus::Resolved), NOW)
-            .unwrap()
-            .0;
-        let err = apply(&s, update("i1", IncidentStatus::Monitoring), NOW).unwrap_err();
-        assert!(matches!(err, DomainError::Conflict { .. }));
-    }
+    let components = affected(&next.page, &c.components, c.impact)?;
+    visibility(&next.page, &c.visibility)?;
+    fresh_update_id(next, &c.update_id)?;
+    next.incidents.push(Incident {
+        id: c.id.clone(),
+        title,
+        impact: c.impact,
+        visibility: c.visibility,
+        created_at: now,
+        updates: vec![IncidentUpdate {
+            id: c.update_id.clone(),
+            status: c.status,
+            body,
+            created_at: now,
+            next_update_at,
+            components,
+            notify: !c.silent,
+            channels: c.channels,
+        }],
+        postmortem: None,
+    });
+    Ok(vec![Event::IncidentOpened {
+        incident_id: c.id,
+        update_id: c.update_id,
+        notify: !c.silent,
+    }])
 }
+
+fn post_update(next: &mut State, c: PostUpdate, now: Timestamp) -> Result<Vec<Event>, DomainError> {
+    let body = text("body", &c.body, MAX_BODY_CHARS)?;
+    let current = next
+        .incident(&c.incident_id)
+        .ok_or_else(|| DomainError::not_found("incident", &c.incident_id))?;
+    let from = current.status();
+    if from == IncidentStatus::Resolved {
+        return Err(DomainError::conflict(format!(
+            "incident {:?} is resolved; reopen it to post again",
+            c.incident_id
+        )));
+    }
+    if !from.may_become(c.status) {
+        return Err(illegal("incident", from.label(), c.status.label()));
+    }
+    let impact = c.impact.unwrap_or(current.impact);
+    let resolved = c.status == IncidentStatus::Resolved;
+    let next_update_at = if resolved {
+        None
+    } else {
+        next_update(next, impact, c.next_update_at, now)?
+    };
+    let components = match &c.components {
+        Some(inputs) => affected(&next.page, inputs, impact)?,
+        None => current.components().to_vec(),
+    };
+    fresh_update_id(next, &c.update_id)?;
+    let incident = incident_mut(next, &c.incident_id)?;
+    incident.impact = impact;
+    incident.updates.push(IncidentUpdate {
+        id: c.update_id.clone(),
+        status: c.status,
+        body,
+        created_at: now,
+        next_update_at,
+        components,
+        notify: !c.silent,
+        channels: c.channels,
+    });
+    let (incident_id, update_id, notify) = (c.incident_id, c.update_id, !c.silent);
+    Ok(vec![if resolved {
+        Event::IncidentResolved {
+            incident_id,
+            update_id,
+            notify,
+        }
+    } else {
+        Event::IncidentUpdated {
+            incident_id,
+            update_id,
+            notify,
+        }
+    }])
+}
+
+fn reopen(next: &mut State, c: Reopen, now: Timestamp) -> Result<Vec<Event>, DomainError> {
+    let body = text("body", &c.body, MAX_BODY_CHARS)?;
+    let current = next
+        .incident(&c.incident_id)
+        .ok_or_else(|| DomainError::not_found("incident", &c.incident_id))?;
+    if current.is_active() {
+        return Err(DomainError::conflict(format!(
+            "incident {:?} is not resolved",
+            c.incident_id
+        )));
+    }
+    if c.status == IncidentStatus::Resolved {
+        return Err(DomainError::invalid(
+            "status",
+            "a reopened incident cannot be resolved",
+        ));
+    }
+    let next_update_at = next_update(next, current.impact, c.next_update_at, now)?;
+    let components = current.components().to_vec();
+    fresh_update_id(next, &c.update_id)?;
+    let incident = incident_mut(next, &c.incident_id)?;
+    incident.updates.push(IncidentUpdate {
+        id: c.update_id.clone(),
+        status: c.status,
+        body,
+        created_at: now,
+        next_update_at,
+        components,
+        notify: !c.silent,
+        channels: vec![],
+    });
+    Ok(vec![Event::IncidentReopened {
+        incident_id: c.incident_id,
+        update_id: c.update_id,
+        notify: !c.silent,
+    }])
+}
+
+fn schedule_maintenance(
+    next: &mut State,
+    c: ScheduleMaintenance,
+    now: Timestamp,
+) -> Result<Vec<Event>, DomainError> {
+    check_id("id", &c.id)?;
+    let title = text("title", &c.title, MAX_TITLE_CHARS)?;
+    let body = text("body", &c.body, MAX_BODY_CHARS)?;
+    future("scheduled_for", c.scheduled_for, now)?;
+    if c.scheduled_until <= c.scheduled_for {
+        return Err(DomainError::invalid(
+            "scheduled_until",
+            "must be after scheduled_for",
+        ));
+    }
+    if next.maintenance(&c.id).is_some() {
+        return Err(DomainError::conflict(format!(
+            "maintenance {:?} already exists",
+            c.id
+        )));
+    }
+    known_components(&next.page, &c.components)?;
+    visibility(&next.page, &c.visibility)?;
+    let mut reminders = c
+        .reminders
+        .unwrap_or_else(|| next.page.policy.maintenance_reminders.clone());
+    if let Some(r) = reminders
+        .iter()
+        .find(|r| **r == 0 || **r > MAX_REMINDER_MINUTES)
+    {
+        return Err(DomainError::invalid(
+            "reminders",
+            format!("{r} minutes is not between 1 minute and 30 days"),
+        ));
+    }
+    reminders.sort_unstable_by(|a, b| b.cmp(a));
+    reminders.dedup();
+    let override_reason = lead_time(
+        "scheduled_for",
+        next.page.policy.maintenance_lead_time(),
+        c.scheduled_for,
+        now,
+        &c.override_reason,
+    )?;
+    fresh_update_id(next, &c.update_id)?;
+    next.maintenances.push(Maintenance {
+        id: c.id.clone(),
+        title,
+        scheduled_for: c.scheduled_for,
+        scheduled_until: c.scheduled_until,
+        components: c.components,
+        visibility: c.visibility,
+        reminders,
+        created_at: now,
+        updates: vec![MaintenanceUpdate {
+            id: c.update_id.clone(),
+            status: MaintenanceStatus::Scheduled,
+            body,
+            created_at: now,
+            notify: !c.silent,
+        }],
+        override_reason: override_reason.clone(),
+    });
+    Ok(vec![Event::MaintenanceScheduled {
+        maintenance_id: c.id,
+        update_id: c.update_id,
+        notify: !c.silent,
+        override_reason,
+    }])
+}
+
+fn publish_notice(
+    next: &mut State,
+    c: PublishNotice,
+    now: Timestamp,
+) -> Result<Vec<Event>, DomainError> {
+    check_id("id", &c.id)?;
+    let title = text("title", &c.title, MAX_TITLE_CHARS)?;
+    let body = text("body", &c.body, MAX_BODY_CHARS)?;
+    if next.notice(&c.id).is_some() {
+        return Err(DomainError::conflict(format!(
+            "notice {:?} already exists",
+            c.id
+        )));
+    }
+    known_components(&next.page, &c.components)?;
+    visibility(&next.page, &c.visibility)?;
+    let override_reason = lead_time(
+        "effective_at",
+        next.page.policy.lead_time(c.kind),
+        c.effective_at,
+        now,
+        &c.override_reason,
+    )?;
+    next.notices.push(Notice {
+        id: c.id.clone(),
+        kind: c.kind,
+        title,
+        body,
+        effective_at: c.effective_at,
+        published_at: now,
+        components: c.components,
+        visibility: c.visibility,
+        requires_ack: c.requires_ack,
+        override_reason: override_reason.clone(),
+    });
+    Ok(vec![Event::NoticePublished {
+        notice_id: c.id,
+        notify: !c.silent,
+        override_reason,
+    }])
+}
+
+fn subscribe(next: &mut State, c: Subscribe, now: Timestamp) -> Result<Vec<Event>, DomainError> {
+    check_id("id", &c.id)?;
+    let address = Address::parse(c.channel, &c.address)
+        .map_err(|e| DomainError::invalid("address", e.to_string()))?;
+    let fallback = match &c.fallback {
+        Some((channel, raw)) => {
+            let f = Address::parse(*channel, raw)
+                .map_err(|e| DomainError::invalid("fallback", e.to_string()))?;
+            if f.channel == address.channel {
+                return Err(DomainError::invalid(
+                    "fallback",
+                    "must use another channel than the address",
+                ));
+            }
+            Some(f)
+        }
+        None => None,
+    };
+    known_components(&next.page, &c.components)?;
+    segments(&next.page, "segments", &c.segments)?;
+    if let Some(l) = &c.locale {
+        if !next.page.locales.contains(l) {
+            return Err(DomainError::invalid(
+                "locale",
+                format!("{l:?} is not one of the page's locales"),
+            ));
+        }
+    }
+    if let Some(existing) = next
+        .subscribers
+        .iter_mut()
+        .find(|s| s.address.same_as(&address))
+    {
+        let subscriber_id = existing.id.clone();
+        return Ok(match existing.state {
+            SubscriptionState::Confirmed => vec![Event::SubscriptionExists { subscriber_id }],
+            SubscriptionState::Pending | SubscriptionState::Unsubscribed => {
+                existing.state = SubscriptionState::Pending;
+                existing.fallback = fallback;
+                existing.components = c.components;
+                existing.segments = c.segments;
+                existing.locale = c.locale;
+                existing.unsubscribed_at = None;
+                vec![Event::SubscriptionRequested { subscriber_id }]
+            }
+        });
+    }
+    if next.subscriber(&c.id).is_some() {
+        return Err(DomainError::conflict(format!(
+            "subscriber {:?} already exists",
+            c.id
+        )));
+    }
+    next.subscribers.push(Subscriber {
+        id: c.id.clone(),
+        address,
+        fallback,
+        components: c.components,
+        segments: c.segments,
+        locale: c.locale,
+        state: SubscriptionState::Pending,
+        created_at: now,
+        confirmed_at: None,
+        unsubscribed_at: None,
+    });
+    Ok(vec![Event::SubscriptionRequested {
+        subscriber_id: c.id,
+    }])
+}
+
+fn configure_page(
+    state: &State,
+    settings: PageSettings,
+    now: Timestamp,
+) -> Result<Page, DomainError> {
+    let mut page = state.page.clone();
+    page.name = text("name", &settings.name, MAX_NAME_CHARS)?;
+    page.url = settings.url.filter(|u| !u.trim().is_empty());
+    page.time_zone = settings
+        .time_zone
+        .filter(|t| !t.trim().is_empty())
+        .unwrap_or_else(|| Page::new("", "").time_zone);
+    page.locales = if settings.locales.is_empty() {
+        Page::new("", "").locales
+    } else {
+        settings.locales
+    };
+    page.policy = settings.policy.unwrap_or_default();
+    page.branding = settings.branding.unwrap_or_default();
+    let mut group_ids: Vec<&str> = Vec::new();
+    for g in &settings.groups {
+        if !is_slug(&g.id) {
+            return Err(DomainError::invalid(
+                "groups",
+                format!("group id {:?} must be a slug (a-z, 0-9, -)", g.id),
+            ));
+        }
+        text("groups", &g.name, MAX_NAME_CHARS)?;
+        if group_ids.contains(&g.id.as_str()) {
+            return Err(DomainError::invalid(
+                "groups",
+                format!("group id {:?} appears twice", g.id),
+            ));
+        }
+        group_ids.push(&g.id);
+    }
+    let mut components: Vec<Component> = Vec::with_capacity(settings.components.len());
+    for c in settings.components {
+        if !is_slug(&c.id) {
+            return Err(DomainError::invalid(
+                "components",
+                format!("component id {:?} must be a slug (a-z, 0-9, -)", c.id),
+            ));
+        }
+        if components.iter().any(|k| k.id == c.id) {
+            return Err(DomainError::invalid(
+                "components",
+                format!("component id {:?} appears twice", c.id),
+            ));
+        }
+        let group = c.group.filter(|g| !g.trim().is_empty());
+        if let Some(g) = &group {
+            if !group_ids.contains(&g.as_str()) {
+                return Err(DomainError::invalid(
+                    "components",
+                    format!("component {:?} names unknown group {g:?}", c.id),
+                ));
+            }
+        }
+        let old = state.page.component(&c.id);
+        components.push(Component {
+            name: text("components", &c.name, MAX_NAME_CHARS)?,
+            group,
+            status: old.map_or(ComponentStatus::Operational, |o| o.status),
+            description: c.description.filter(|d| !d.trim().is_empty()),
+            only_show_if_degraded: c.only_show_if_degraded,
+            created_at: old.and_then(|o| o.created_at).or(Some(now)),
+            updated_at: old.and_then(|o| o.updated_at).or(Some(now)),
+            id: c.id,
+        });
+    }
+    page.components = components;
+    page.groups = settings.groups;
+    for a in &settings.audiences {
+        let bare = a.segment.strip_suffix('*').unwrap_or(&a.segment);
+        let probe = if bare.ends_with(':') {
+            format!("{bare}x")
+        } else {
+            bare.to_owned()
+        };
+        if !is_valid_segment(&probe) {
+            return Err(DomainError::invalid(
+                "audiences",
+                format!("{:?} is not a segment (kind:value or kind:*)", a.segment),
+            ));
+        }
+    }
+    page.audiences = settings.audiences;
+    let ids: Vec<&String> = page.components.iter().map(|c| &c.id).collect();
+    let in_use = state
+        .incidents
+        .iter()
+        .filter(|i| i.is_active())
+        .flat_map(|i| i.components().iter().map(|a| &a.id))
+        .chain(
+            state
+                .maintenances
+                .iter()
+                .filter(|m| m.status() != MaintenanceStatus::Completed)
+                .flat_map(|m| m.components.iter()),
+        )
+        .find(|id| !ids.contains(id));
+    if let Some(id) = in_use {
+        return Err(DomainError::conflict(format!(
+            "component {id:?} is still named by an open incident or maintenance"
+        )));
+    }
+    Ok(page)
+}
+
+#[cfg(test)]
+mod tests;

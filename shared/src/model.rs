@@ -1,15 +1,22 @@
-//! The page state: components, incidents and their updates. Derived facts (an incident's status, the
-//! page indicator) are computed from the stored facts, never stored beside them.
+//! The page state: components, incidents, maintenance, notices and subscribers. Derived facts (an
+//! incident's status, a component's effective status, the page indicator) are computed from the stored
+//! facts, never stored beside them.
 
 use serde::{Deserialize, Serialize};
 
+use crate::policy::Policy;
+use crate::subscriber::Subscriber;
+use crate::template::Template;
 use crate::Timestamp;
 
 /// Status of one component. `Ord` follows severity, so the worst of several is `max()`;
 /// maintenance ranks above "operational" and below every kind of outage.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ComponentStatus {
+    #[default]
     Operational,
     UnderMaintenance,
     DegradedPerformance,
@@ -36,22 +43,48 @@ impl ComponentStatus {
             Self::MajorOutage => "Major outage",
         }
     }
+
+    /// The status an incident of `impact` gives its components unless told otherwise.
+    pub fn for_impact(impact: Impact) -> Self {
+        match impact {
+            Impact::None | Impact::Minor => Self::DegradedPerformance,
+            Impact::Major => Self::PartialOutage,
+            Impact::Critical => Self::MajorOutage,
+        }
+    }
 }
 
 /// How much an incident hurts the people it concerns. Ordered by severity.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Impact {
     None,
+    #[default]
     Minor,
     Major,
     Critical,
 }
 
+impl Impact {
+    pub const ALL: [Impact; 4] = [Self::None, Self::Minor, Self::Major, Self::Critical];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::None => "None",
+            Self::Minor => "Minor",
+            Self::Major => "Major",
+            Self::Critical => "Critical",
+        }
+    }
+}
+
 /// Lifecycle of an incident; the current one is the status of its latest update.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum IncidentStatus {
+    #[default]
     Investigating,
     Identified,
     Monitoring,
@@ -59,6 +92,13 @@ pub enum IncidentStatus {
 }
 
 impl IncidentStatus {
+    pub const ALL: [IncidentStatus; 4] = [
+        Self::Investigating,
+        Self::Identified,
+        Self::Monitoring,
+        Self::Resolved,
+    ];
+
     pub fn label(self) -> &'static str {
         match self {
             Self::Investigating => "Investigating",
@@ -67,16 +107,121 @@ impl IncidentStatus {
             Self::Resolved => "Resolved",
         }
     }
+
+    /// Whether an update with status `next` may follow one with status `self`. Progress may skip steps;
+    /// the only way back is monitoring -> identified (the fix did not hold). A resolved incident takes
+    /// no update at all: it is reopened explicitly.
+    pub fn may_become(self, next: IncidentStatus) -> bool {
+        use IncidentStatus::*;
+        match self {
+            Investigating => true,
+            Identified => next != Investigating,
+            Monitoring => matches!(next, Identified | Monitoring | Resolved),
+            Resolved => false,
+        }
+    }
 }
 
-/// A component of a page, such as "API" or "Dashboard".
+/// A named group of components, such as "Europe".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComponentGroup {
+    pub id: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// A component of a page, such as "API" or "Dashboard". `status` is the one set by hand; what a viewer
+/// sees also counts active incidents and maintenance (`State::component_status`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Component {
     pub id: String,
     pub name: String,
+    /// Id of the `ComponentGroup` this component belongs to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group: Option<String>,
     pub status: ComponentStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Hidden on the status page while operational.
+    #[serde(default)]
+    pub only_show_if_degraded: bool,
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub created_at: Option<Timestamp>,
+    /// When `status` last changed.
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub updated_at: Option<Timestamp>,
+}
+
+impl Component {
+    pub fn new(id: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            name: name.into(),
+            group: None,
+            status: ComponentStatus::Operational,
+            description: None,
+            only_show_if_degraded: false,
+            created_at: None,
+            updated_at: None,
+        }
+    }
+
+    pub fn in_group(mut self, group: impl Into<String>) -> Self {
+        self.group = Some(group.into());
+        self
+    }
+}
+
+/// A declared audience segment (`plan:enterprise`). A trailing `*` (`tenant:*`) admits every segment
+/// with that prefix, so a page need not list each tenant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Audience {
+    pub segment: String,
+    #[serde(default)]
+    pub name: String,
+}
+
+impl Audience {
+    pub fn admits(&self, segment: &str) -> bool {
+        match self.segment.strip_suffix('*') {
+            Some(prefix) => segment.starts_with(prefix) && segment.len() > prefix.len(),
+            None => self.segment == segment,
+        }
+    }
+}
+
+/// Whether `s` is a well-formed segment: `kind:value`, lowercase kind, no spaces, at most 64 bytes.
+pub fn is_valid_segment(s: &str) -> bool {
+    let Some((kind, value)) = s.split_once(':') else {
+        return false;
+    };
+    s.len() <= 64
+        && !kind.is_empty()
+        && !value.is_empty()
+        && kind
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':'))
+}
+
+/// Colours and logo of the status page and widget.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Branding {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accent_color: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo_url: Option<String>,
 }
 
 /// A status page: what it is called and which components it reports on (in display order).
@@ -87,9 +232,145 @@ pub struct Page {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     pub components: Vec<Component>,
+    /// IANA time zone name, for display only; all stored times are UTC.
+    #[serde(default = "default_time_zone")]
+    pub time_zone: String,
+    /// BCP 47 tags; the first is the default.
+    #[serde(default = "default_locales")]
+    pub locales: Vec<String>,
+    #[serde(default)]
+    pub groups: Vec<ComponentGroup>,
+    #[serde(default)]
+    pub audiences: Vec<Audience>,
+    #[serde(default)]
+    pub policy: Policy,
+    #[serde(default)]
+    pub branding: Branding,
 }
 
-/// One message posted on an incident. Updates are append-only.
+fn default_time_zone() -> String {
+    "Etc/UTC".into()
+}
+
+fn default_locales() -> Vec<String> {
+    vec!["en".into()]
+}
+
+impl Page {
+    pub fn new(id: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            name: name.into(),
+            url: None,
+            components: Vec::new(),
+            time_zone: default_time_zone(),
+            locales: default_locales(),
+            groups: Vec::new(),
+            audiences: Vec::new(),
+            policy: Policy::default(),
+            branding: Branding::default(),
+        }
+    }
+
+    pub fn component(&self, id: &str) -> Option<&Component> {
+        self.components.iter().find(|c| c.id == id)
+    }
+
+    pub fn group(&self, id: &str) -> Option<&ComponentGroup> {
+        self.groups.iter().find(|g| g.id == id)
+    }
+
+    /// Whether `segment` is declared by one of the page's audiences.
+    pub fn admits_segment(&self, segment: &str) -> bool {
+        self.audiences.iter().any(|a| a.admits(segment))
+    }
+
+    pub fn default_locale(&self) -> &str {
+        self.locales.first().map_or("en", String::as_str)
+    }
+}
+
+/// Who may see an incident, maintenance or notice.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Visibility {
+    #[default]
+    Public,
+    /// Only viewers holding at least one of these segments.
+    Segments(Vec<String>),
+}
+
+impl Visibility {
+    pub fn is_public(&self) -> bool {
+        matches!(self, Self::Public)
+    }
+
+    /// Whether someone holding `segments` may see it.
+    pub fn admits(&self, segments: &[String]) -> bool {
+        match self {
+            Self::Public => true,
+            Self::Segments(allowed) => allowed.iter().any(|a| segments.contains(a)),
+        }
+    }
+}
+
+/// A component an incident affects, with the status it gives that component.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "AffectedRepr")]
+pub struct AffectedComponent {
+    pub id: String,
+    pub status: ComponentStatus,
+}
+
+/// Accepts a bare component id too (the first slice stored ids only).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum AffectedRepr {
+    Id(String),
+    Full { id: String, status: ComponentStatus },
+}
+
+impl From<AffectedRepr> for AffectedComponent {
+    fn from(r: AffectedRepr) -> Self {
+        match r {
+            AffectedRepr::Id(id) => Self {
+                id,
+                status: ComponentStatus::PartialOutage,
+            },
+            AffectedRepr::Full { id, status } => Self { id, status },
+        }
+    }
+}
+
+/// Channels one message is published to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Banner,
+    StatusPage,
+    Email,
+    Sms,
+    Webhook,
+    Slack,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 6] = [
+        Self::Banner,
+        Self::StatusPage,
+        Self::Email,
+        Self::Sms,
+        Self::Webhook,
+        Self::Slack,
+    ];
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// One message posted on an incident. Updates are append-only. `components` is the full set of affected
+/// components as of this update, so the incident's current set is its latest update's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IncidentUpdate {
     pub id: String,
@@ -99,6 +380,24 @@ pub struct IncidentUpdate {
     pub created_at: Timestamp,
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub next_update_at: Option<Timestamp>,
+    #[serde(default)]
+    pub components: Vec<AffectedComponent>,
+    /// Whether subscribers were notified of this update.
+    #[serde(default = "yes")]
+    pub notify: bool,
+    /// Channels it was published to; empty means every channel.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub channels: Vec<Channel>,
+}
+
+/// The retrospective attached to a resolved incident.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Postmortem {
+    pub body: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub published_at: Timestamp,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub revised_at: Option<Timestamp>,
 }
 
 /// An incident and its updates, oldest first.
@@ -108,20 +407,18 @@ pub struct Incident {
     pub title: String,
     pub impact: Impact,
     #[serde(default)]
-    pub components: Vec<String>,
+    pub visibility: Visibility,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: Timestamp,
     pub updates: Vec<IncidentUpdate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub postmortem: Option<Postmortem>,
 }
 
 impl Incident {
     /// The latest update: the one created last, ties broken by position (later wins).
     pub fn latest(&self) -> Option<&IncidentUpdate> {
-        self.updates
-            .iter()
-            .enumerate()
-            .max_by_key(|(i, u)| (u.created_at, *i))
-            .map(|(_, u)| u)
+        latest_by(&self.updates, |u| u.created_at)
     }
 
     /// Current status, derived from the latest update.
@@ -133,6 +430,180 @@ impl Incident {
     pub fn is_active(&self) -> bool {
         self.status() != IncidentStatus::Resolved
     }
+
+    /// Affected components as of the latest update.
+    pub fn components(&self) -> &[AffectedComponent] {
+        self.latest().map_or(&[], |u| u.components.as_slice())
+    }
+
+    /// When the latest update's status was first reached in the current run (for Statuspage's
+    /// `monitoring_at`/`resolved_at`): the earliest update since the last one with another status.
+    pub fn first_at(&self, status: IncidentStatus) -> Option<Timestamp> {
+        let mut at = None;
+        for u in ordered(&self.updates, |u| u.created_at) {
+            if u.status == status {
+                at.get_or_insert(u.created_at);
+            } else if status == IncidentStatus::Resolved {
+                at = None;
+            }
+        }
+        at
+    }
+
+    pub fn updated_at(&self) -> Timestamp {
+        let last = self.latest().map_or(self.created_at, |u| u.created_at);
+        match &self.postmortem {
+            Some(p) => last.max(p.revised_at.unwrap_or(p.published_at)),
+            None => last,
+        }
+    }
+}
+
+/// Lifecycle of a maintenance window; the current one is its latest update's.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MaintenanceStatus {
+    #[default]
+    Scheduled,
+    InProgress,
+    Verifying,
+    Completed,
+}
+
+impl MaintenanceStatus {
+    pub const ALL: [MaintenanceStatus; 4] = [
+        Self::Scheduled,
+        Self::InProgress,
+        Self::Verifying,
+        Self::Completed,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Scheduled => "Scheduled",
+            Self::InProgress => "In progress",
+            Self::Verifying => "Verifying",
+            Self::Completed => "Completed",
+        }
+    }
+
+    /// Forward only, steps may be skipped (a cancelled window goes straight to completed); verifying may
+    /// go back to in progress.
+    pub fn may_become(self, next: MaintenanceStatus) -> bool {
+        use MaintenanceStatus::*;
+        match self {
+            Scheduled => true,
+            InProgress => next != Scheduled,
+            Verifying => matches!(next, InProgress | Verifying | Completed),
+            Completed => false,
+        }
+    }
+
+    /// Whether the work is under way (components show "under maintenance").
+    pub fn is_active(self) -> bool {
+        matches!(self, Self::InProgress | Self::Verifying)
+    }
+}
+
+/// One message posted on a maintenance window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MaintenanceUpdate {
+    pub id: String,
+    pub status: MaintenanceStatus,
+    pub body: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: Timestamp,
+    #[serde(default = "yes")]
+    pub notify: bool,
+}
+
+/// Planned work: a window, the components it touches and reminders sent before it starts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Maintenance {
+    pub id: String,
+    pub title: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub scheduled_for: Timestamp,
+    #[serde(with = "time::serde::rfc3339")]
+    pub scheduled_until: Timestamp,
+    #[serde(default)]
+    pub components: Vec<String>,
+    #[serde(default)]
+    pub visibility: Visibility,
+    /// Minutes before `scheduled_for` at which subscribers are reminded.
+    #[serde(default)]
+    pub reminders: Vec<u32>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: Timestamp,
+    pub updates: Vec<MaintenanceUpdate>,
+    /// Why it was scheduled with less notice than the policy asks, if it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub override_reason: Option<String>,
+}
+
+impl Maintenance {
+    pub fn latest(&self) -> Option<&MaintenanceUpdate> {
+        latest_by(&self.updates, |u| u.created_at)
+    }
+
+    pub fn status(&self) -> MaintenanceStatus {
+        self.latest()
+            .map_or(MaintenanceStatus::Scheduled, |u| u.status)
+    }
+
+    pub fn updated_at(&self) -> Timestamp {
+        self.latest().map_or(self.created_at, |u| u.created_at)
+    }
+}
+
+/// Kinds of advance notice, each with its own lead time in the policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeKind {
+    ServiceUpdate,
+    PolicyChange,
+    PricingChange,
+    Other,
+}
+
+impl NoticeKind {
+    pub const ALL: [NoticeKind; 4] = [
+        Self::ServiceUpdate,
+        Self::PolicyChange,
+        Self::PricingChange,
+        Self::Other,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::ServiceUpdate => "Service update",
+            Self::PolicyChange => "Policy change",
+            Self::PricingChange => "Pricing change",
+            Self::Other => "Notice",
+        }
+    }
+}
+
+/// An announcement of a change that takes effect later.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notice {
+    pub id: String,
+    pub kind: NoticeKind,
+    pub title: String,
+    pub body: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub effective_at: Timestamp,
+    #[serde(with = "time::serde::rfc3339")]
+    pub published_at: Timestamp,
+    #[serde(default)]
+    pub components: Vec<String>,
+    #[serde(default)]
+    pub visibility: Visibility,
+    /// Each message carries a receipt link; unacknowledged ones escalate.
+    #[serde(default)]
+    pub requires_ack: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub override_reason: Option<String>,
 }
 
 /// Everything a page's Durable Object holds. `version` grows by one per applied command.
@@ -142,6 +613,14 @@ pub struct State {
     #[serde(default)]
     pub incidents: Vec<Incident>,
     #[serde(default)]
+    pub maintenances: Vec<Maintenance>,
+    #[serde(default)]
+    pub notices: Vec<Notice>,
+    #[serde(default)]
+    pub subscribers: Vec<Subscriber>,
+    #[serde(default)]
+    pub templates: Vec<Template>,
+    #[serde(default)]
     pub version: u64,
 }
 
@@ -150,6 +629,10 @@ impl State {
         Self {
             page,
             incidents: Vec::new(),
+            maintenances: Vec::new(),
+            notices: Vec::new(),
+            subscribers: Vec::new(),
+            templates: Vec::new(),
             version: 0,
         }
     }
@@ -158,7 +641,19 @@ impl State {
         self.incidents.iter().find(|i| i.id == id)
     }
 
-    /// Worst component status on the page.
+    pub fn maintenance(&self, id: &str) -> Option<&Maintenance> {
+        self.maintenances.iter().find(|m| m.id == id)
+    }
+
+    pub fn notice(&self, id: &str) -> Option<&Notice> {
+        self.notices.iter().find(|n| n.id == id)
+    }
+
+    pub fn subscriber(&self, id: &str) -> Option<&Subscriber> {
+        self.subscribers.iter().find(|s| s.id == id)
+    }
+
+    /// Worst status set by hand on any component.
     pub fn worst_component(&self) -> ComponentStatus {
         self.page
             .components
@@ -167,6 +662,44 @@ impl State {
             .max()
             .unwrap_or(ComponentStatus::Operational)
     }
+
+    /// What `segments` see for component `id`: the worst of its own status, the status given by every
+    /// active incident they may see, and "under maintenance" during visible maintenance.
+    pub fn component_status(&self, id: &str, segments: &[String]) -> ComponentStatus {
+        let own = self
+            .page
+            .component(id)
+            .map_or(ComponentStatus::Operational, |c| c.status);
+        let incidents = self
+            .incidents
+            .iter()
+            .filter(|i| i.is_active() && i.visibility.admits(segments))
+            .flat_map(|i| i.components())
+            .filter(|a| a.id == id)
+            .map(|a| a.status);
+        let maintenance = self
+            .maintenances
+            .iter()
+            .filter(|m| m.status().is_active() && m.visibility.admits(segments))
+            .filter(|m| m.components.iter().any(|c| c == id))
+            .map(|_| ComponentStatus::UnderMaintenance);
+        incidents.chain(maintenance).fold(own, Ord::max)
+    }
+}
+
+/// Items ordered by time, ties kept in insertion order.
+pub(crate) fn ordered<T>(items: &[T], at: impl Fn(&T) -> Timestamp) -> Vec<&T> {
+    let mut v: Vec<&T> = items.iter().collect();
+    v.sort_by_key(|x| at(x));
+    v
+}
+
+fn latest_by<T>(items: &[T], at: impl Fn(&T) -> Timestamp) -> Option<&T> {
+    items
+        .iter()
+        .enumerate()
+        .max_by_key(|(i, u)| (at(u), *i))
+        .map(|(_, u)| u)
 }
 
 #[cfg(test)]
@@ -181,6 +714,9 @@ mod tests {
             body: String::new(),
             created_at: at,
             next_update_at: None,
+            components: vec![],
+            notify: true,
+            channels: vec![],
         }
     }
 
@@ -191,9 +727,10 @@ mod tests {
             id: "i".into(),
             title: "t".into(),
             impact: Impact::Major,
-            components: vec![],
+            visibility: Visibility::Public,
             created_at: t,
             updates: vec![update("a", IncidentStatus::Investigating, t)],
+            postmortem: None,
         };
         assert_eq!(inc.status(), IncidentStatus::Investigating);
         inc.updates.push(update("b", IncidentStatus::Identified, t));
@@ -212,44 +749,127 @@ mod tests {
 
     #[test]
     fn worst_component_is_the_max_by_severity() {
+        use ComponentStatus::*;
         let cases = [
-            (vec![], ComponentStatus::Operational),
+            (vec![], Operational),
+            (vec![Operational, UnderMaintenance], UnderMaintenance),
             (
-                vec![
-                    ComponentStatus::Operational,
-                    ComponentStatus::UnderMaintenance,
-                ],
-                ComponentStatus::UnderMaintenance,
+                vec![UnderMaintenance, DegradedPerformance],
+                DegradedPerformance,
             ),
-            (
-                vec![
-                    ComponentStatus::UnderMaintenance,
-                    ComponentStatus::DegradedPerformance,
-                ],
-                ComponentStatus::DegradedPerformance,
-            ),
-            (
-                vec![ComponentStatus::MajorOutage, ComponentStatus::PartialOutage],
-                ComponentStatus::MajorOutage,
-            ),
+            (vec![MajorOutage, PartialOutage], MajorOutage),
         ];
         for (statuses, want) in cases {
-            let page = Page {
-                id: "p".into(),
-                name: "P".into(),
-                url: None,
-                components: statuses
-                    .iter()
-                    .enumerate()
-                    .map(|(i, s)| Component {
-                        id: format!("c{i}"),
-                        name: format!("C{i}"),
-                        group: None,
-                        status: *s,
-                    })
-                    .collect(),
-            };
+            let mut page = Page::new("p", "P");
+            page.components = statuses
+                .iter()
+                .enumerate()
+                .map(|(i, s)| Component {
+                    status: *s,
+                    ..Component::new(format!("c{i}"), format!("C{i}"))
+                })
+                .collect();
             assert_eq!(State::new(page).worst_component(), want, "{statuses:?}");
         }
+    }
+
+    #[test]
+    fn incident_transitions_table() {
+        use IncidentStatus::*;
+        // Rows: from; columns: to, in the order Investigating, Identified, Monitoring, Resolved.
+        let table = [
+            (Investigating, [true, true, true, true]),
+            (Identified, [false, true, true, true]),
+            (Monitoring, [false, true, true, true]),
+            (Resolved, [false, false, false, false]),
+        ];
+        for (from, row) in table {
+            for (to, want) in IncidentStatus::ALL.iter().zip(row) {
+                assert_eq!(from.may_become(*to), want, "{from:?} -> {to:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn maintenance_transitions_table() {
+        use MaintenanceStatus::*;
+        let table = [
+            (Scheduled, [true, true, true, true]),
+            (InProgress, [false, true, true, true]),
+            (Verifying, [false, true, true, true]),
+            (Completed, [false, false, false, false]),
+        ];
+        for (from, row) in table {
+            for (to, want) in MaintenanceStatus::ALL.iter().zip(row) {
+                assert_eq!(from.may_become(*to), want, "{from:?} -> {to:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn audiences_admit_exact_and_prefix_segments() {
+        let cases = [
+            ("plan:enterprise", "plan:enterprise", true),
+            ("plan:enterprise", "plan:free", false),
+            ("tenant:*", "tenant:42", true),
+            ("tenant:*", "tenant:", false),
+            ("tenant:*", "region:eu", false),
+        ];
+        for (declared, segment, want) in cases {
+            let a = Audience {
+                segment: declared.into(),
+                name: String::new(),
+            };
+            assert_eq!(a.admits(segment), want, "{declared} admits {segment}");
+        }
+    }
+
+    #[test]
+    fn visibility_admits_viewers_sharing_a_segment() {
+        let seg = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let limited = Visibility::Segments(seg(&["plan:enterprise", "region:eu"]));
+        let cases = [
+            (Visibility::Public, seg(&[]), true),
+            (limited.clone(), seg(&[]), false),
+            (limited.clone(), seg(&["region:us"]), false),
+            (limited.clone(), seg(&["region:us", "region:eu"]), true),
+        ];
+        for (v, s, want) in cases {
+            assert_eq!(v.admits(&s), want, "{v:?} {s:?}");
+        }
+    }
+
+    #[test]
+    fn affected_components_read_bare_ids_from_the_first_slice() {
+        let a: Vec<AffectedComponent> =
+            serde_json::from_str(r#"["api", {"id": "db", "status": "major_outage"}]"#).unwrap();
+        assert_eq!(a[0].status, ComponentStatus::PartialOutage);
+        assert_eq!(a[1].status, ComponentStatus::MajorOutage);
+    }
+
+    #[test]
+    fn first_at_restarts_after_a_reopen() {
+        use IncidentStatus::*;
+        let t = datetime!(2026-01-01 10:00 UTC);
+        let m = time::Duration::minutes(1);
+        let inc = Incident {
+            id: "i".into(),
+            title: "t".into(),
+            impact: Impact::Minor,
+            visibility: Visibility::Public,
+            created_at: t,
+            updates: vec![
+                update("a", Investigating, t),
+                update("b", Monitoring, t + m),
+                update("c", Monitoring, t + m * 2),
+                update("d", Resolved, t + m * 3),
+                update("e", Investigating, t + m * 4),
+                update("f", Resolved, t + m * 5),
+            ],
+            postmortem: None,
+        };
+        assert_eq!(inc.first_at(Monitoring), Some(t + m));
+        assert_eq!(inc.first_at(Resolved), Some(t + m * 5));
+        assert_eq!(inc.first_at(Identified), None);
     }
 }

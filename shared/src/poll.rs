@@ -63,8 +63,8 @@ mod tests {
 #[cfg(test)]
 mod visible_tests {
     use super::*;
-    use crate::model::{Impact, IncidentStatus};
-    use crate::wire::{BannerKind, BannerPage};
+    use crate::model::Impact;
+    use crate::wire::{BannerKind, BannerPage, ItemStatus};
     use time::macros::datetime;
 
     #[test]
@@ -75,11 +75,14 @@ mod visible_tests {
             update_id: update.into(),
             title: "t".into(),
             impact: Impact::Minor,
-            status: IncidentStatus::Investigating,
+            status: ItemStatus::Investigating,
             body: "b".into(),
             updated_at: datetime!(2026-01-01 0:00 UTC),
             next_update_at: None,
             components: vec![],
+            scheduled_for: None,
+            scheduled_until: None,
+            effective_at: None,
         };
         let banner = |i: Option<BannerItem>| Banner {
             page: BannerPage {

@@ -1,9 +1,16 @@
-//! The JSON shapes Herald speaks. Only this module defines them; the edge writes them and the widget
-//! reads them, so both always agree.
+//! The JSON shapes Herald speaks. Only this module (and `statuspage`, for that API's shapes) defines
+//! them; the edge writes them and the widget reads them, so both always agree. Enums read by older
+//! widgets fall back to `Unknown` so a new value never breaks them.
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{ComponentStatus, Impact, IncidentStatus};
+use crate::command::{ComponentInput, DomainError};
+use crate::model::{
+    AffectedComponent, Audience, Branding, Channel, ComponentGroup, ComponentStatus, Impact,
+    IncidentStatus, MaintenanceStatus, NoticeKind, Visibility,
+};
+use crate::policy::Policy;
+use crate::template::MessageKind;
 use crate::Timestamp;
 
 /// `GET /v1/pages/{page}/banner.json`: the one thing a viewer should see now, or nothing.
@@ -32,7 +39,7 @@ pub struct BannerItem {
     pub update_id: String,
     pub title: String,
     pub impact: Impact,
-    pub status: IncidentStatus,
+    pub status: ItemStatus,
     pub body: String,
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: Timestamp,
@@ -40,12 +47,95 @@ pub struct BannerItem {
     pub next_update_at: Option<Timestamp>,
     #[serde(default)]
     pub components: Vec<BannerComponent>,
+    /// Maintenance window.
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub scheduled_for: Option<Timestamp>,
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub scheduled_until: Option<Timestamp>,
+    /// When a notice takes effect.
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub effective_at: Option<Timestamp>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BannerKind {
     Incident,
+    Maintenance,
+    Notice,
+    #[serde(other)]
+    Unknown,
+}
+
+/// The status of whatever a banner item is about: an incident's, a maintenance window's, or a
+/// notice's (announced, then in effect).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemStatus {
+    Investigating,
+    Identified,
+    Monitoring,
+    Resolved,
+    Scheduled,
+    InProgress,
+    Verifying,
+    Completed,
+    Announced,
+    InEffect,
+    #[serde(other)]
+    Unknown,
+}
+
+impl ItemStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Investigating => "Investigating",
+            Self::Identified => "Identified",
+            Self::Monitoring => "Monitoring",
+            Self::Resolved => "Resolved",
+            Self::Scheduled => "Scheduled",
+            Self::InProgress => "In progress",
+            Self::Verifying => "Verifying",
+            Self::Completed => "Completed",
+            Self::Announced => "Announced",
+            Self::InEffect => "In effect",
+            Self::Unknown => "",
+        }
+    }
+}
+
+impl From<IncidentStatus> for ItemStatus {
+    fn from(s: IncidentStatus) -> Self {
+        match s {
+            IncidentStatus::Investigating => Self::Investigating,
+            IncidentStatus::Identified => Self::Identified,
+            IncidentStatus::Monitoring => Self::Monitoring,
+            IncidentStatus::Resolved => Self::Resolved,
+        }
+    }
+}
+
+impl From<MaintenanceStatus> for ItemStatus {
+    fn from(s: MaintenanceStatus) -> Self {
+        match s {
+            MaintenanceStatus::Scheduled => Self::Scheduled,
+            MaintenanceStatus::InProgress => Self::InProgress,
+            MaintenanceStatus::Verifying => Self::Verifying,
+            MaintenanceStatus::Completed => Self::Completed,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,73 +145,143 @@ pub struct BannerComponent {
     pub status: ComponentStatus,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use expect_test::expect;
-    use time::macros::datetime;
+/// The page's overall state, worst first: an outage outranks maintenance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Indicator {
+    None,
+    Minor,
+    Major,
+    Critical,
+    Maintenance,
+    #[serde(other)]
+    Unknown,
+}
 
-    #[test]
-    fn banner_wire_format_is_frozen() {
-        let banner = Banner {
-            page: BannerPage {
-                id: "demo".into(),
-                name: "Demo".into(),
-                url: "/demo".into(),
-            },
-            item: Some(BannerItem {
-                kind: BannerKind::Incident,
-                id: "inc_1".into(),
-                update_id: "upd_1".into(),
-                title: "Elevated API errors".into(),
-                impact: Impact::Major,
-                status: IncidentStatus::Identified,
-                body: "A bad deploy; rolling back.".into(),
-                updated_at: datetime!(2026-03-01 12:00 UTC),
-                next_update_at: Some(datetime!(2026-03-01 12:30 UTC)),
-                components: vec![BannerComponent {
-                    id: "api".into(),
-                    name: "API".into(),
-                    status: ComponentStatus::PartialOutage,
-                }],
-            }),
-            poll_after: 30,
-        };
-        let json = serde_json::to_string_pretty(&banner).unwrap();
-        expect![[r#"
-            {
-              "page": {
-                "id": "demo",
-                "name": "Demo",
-                "url": "/demo"
-              },
-              "item": {
-                "kind": "incident",
-                "id": "inc_1",
-                "update_id": "upd_1",
-                "title": "Elevated API errors",
-                "impact": "major",
-                "status": "identified",
-                "body": "A bad deploy; rolling back.",
-                "updated_at": "2026-03-01T12:00:00Z",
-                "next_update_at": "2026-03-01T12:30:00Z",
-                "components": [
-                  {
-                    "id": "api",
-                    "name": "API",
-                    "status": "partial_outage"
-                  }
-                ]
-              },
-              "poll_after": 30
-            }"#]]
-        .assert_eq(&json);
-        assert_eq!(serde_json::from_str::<Banner>(&json).unwrap(), banner);
+impl Indicator {
+    /// Statuspage's wording for each indicator.
+    pub fn description(self) -> &'static str {
+        match self {
+            Self::None => "All Systems Operational",
+            Self::Minor => "Minor Service Outage",
+            Self::Major => "Partial System Outage",
+            Self::Critical => "Major Service Outage",
+            Self::Maintenance => "Service Under Maintenance",
+            Self::Unknown => "Unknown",
+        }
     }
 }
 
-/// `PUT /v1/admin/pages/{page}`: creates the page or replaces its settings. Component statuses are kept
-/// for ids that already exist.
+/// `GET /v1/pages/{page}/summary.json`: everything public (or visible to the viewer's segments).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub page: SummaryPage,
+    pub status: SummaryStatus,
+    pub groups: Vec<SummaryGroup>,
+    pub components: Vec<SummaryComponent>,
+    pub incidents: Vec<SummaryIncident>,
+    pub maintenances: Vec<SummaryMaintenance>,
+    pub notices: Vec<SummaryNotice>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SummaryPage {
+    pub id: String,
+    pub name: String,
+    pub url: String,
+    pub time_zone: String,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub updated_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SummaryStatus {
+    pub indicator: Indicator,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SummaryGroup {
+    pub id: String,
+    pub name: String,
+    /// Worst status of its components.
+    pub status: ComponentStatus,
+    pub components: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SummaryComponent {
+    pub id: String,
+    pub name: String,
+    pub status: ComponentStatus,
+    #[serde(default)]
+    pub group: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SummaryUpdate {
+    pub id: String,
+    pub status: ItemStatus,
+    pub body: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: Timestamp,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub next_update_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SummaryIncident {
+    pub id: String,
+    pub title: String,
+    pub impact: Impact,
+    pub status: ItemStatus,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: Timestamp,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: Timestamp,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub resolved_at: Option<Timestamp>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub next_update_at: Option<Timestamp>,
+    /// Whether the latest promise of an update has passed unkept.
+    #[serde(default)]
+    pub overdue: bool,
+    pub components: Vec<AffectedComponent>,
+    /// Newest first, as a status page shows them.
+    pub updates: Vec<SummaryUpdate>,
+    #[serde(default)]
+    pub postmortem: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SummaryMaintenance {
+    pub id: String,
+    pub title: String,
+    pub status: ItemStatus,
+    #[serde(with = "time::serde::rfc3339")]
+    pub scheduled_for: Timestamp,
+    #[serde(with = "time::serde::rfc3339")]
+    pub scheduled_until: Timestamp,
+    pub components: Vec<String>,
+    pub updates: Vec<SummaryUpdate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SummaryNotice {
+    pub id: String,
+    pub kind: NoticeKind,
+    pub title: String,
+    pub body: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub effective_at: Timestamp,
+    #[serde(with = "time::serde::rfc3339")]
+    pub published_at: Timestamp,
+}
+
+/// `PUT /v1/admin/pages/{page}`: creates the page or replaces its settings (omitted fields take their
+/// defaults). Component statuses are kept for ids that already exist.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PageSettings {
@@ -130,6 +290,35 @@ pub struct PageSettings {
     pub url: Option<String>,
     #[serde(default)]
     pub components: Vec<ComponentSettings>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<ComponentGroup>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
+    /// BCP 47 tags, the default first; empty keeps `["en"]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub locales: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub audiences: Vec<Audience>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<Policy>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branding: Option<Branding>,
+}
+
+impl PageSettings {
+    pub fn named(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            url: None,
+            components: Vec::new(),
+            groups: Vec::new(),
+            time_zone: None,
+            locales: Vec::new(),
+            audiences: Vec::new(),
+            policy: None,
+            branding: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -137,11 +326,16 @@ pub struct PageSettings {
 pub struct ComponentSettings {
     pub id: String,
     pub name: String,
+    /// Id of one of the page's `groups`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub only_show_if_degraded: bool,
 }
 
-/// `POST /v1/admin/pages/{page}/incidents`.
+/// `POST /v1/admin/pages/{page}/incidents`. Components are ids, or `{"id", "status"}` objects.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OpenIncidentRequest {
@@ -149,9 +343,17 @@ pub struct OpenIncidentRequest {
     pub impact: Impact,
     pub body: String,
     #[serde(default)]
-    pub components: Vec<String>,
+    pub components: Vec<ComponentInput>,
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub next_update_at: Option<Timestamp>,
+    #[serde(default)]
+    pub status: IncidentStatus,
+    #[serde(default)]
+    pub visibility: Visibility,
+    #[serde(default)]
+    pub silent: bool,
+    #[serde(default)]
+    pub channels: Vec<Channel>,
 }
 
 /// `POST /v1/admin/pages/{page}/incidents/{id}/updates`.
@@ -162,6 +364,15 @@ pub struct PostUpdateRequest {
     pub body: String,
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub next_update_at: Option<Timestamp>,
+    /// Replaces the affected components when given.
+    #[serde(default)]
+    pub components: Option<Vec<ComponentInput>>,
+    #[serde(default)]
+    pub impact: Option<Impact>,
+    #[serde(default)]
+    pub silent: bool,
+    #[serde(default)]
+    pub channels: Vec<Channel>,
 }
 
 /// Answer to a write that created something.
@@ -174,7 +385,10 @@ pub struct Created {
     pub version: u64,
 }
 
-/// An RFC 9457 problem document (`application/problem+json`).
+/// Media type of [`Problem`] documents.
+pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
+
+/// An RFC 9457 problem document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Problem {
     #[serde(rename = "type")]
@@ -182,10 +396,84 @@ pub struct Problem {
     pub title: String,
     pub status: u16,
     pub detail: String,
-    /// The request field the problem is about, when there is one.
+    /// The offending input, when one is to blame.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
 }
 
-/// Media type of [`Problem`] documents.
-pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
+/// Base of every problem `type`.
+pub const PROBLEM_BASE: &str = "https://herald.dev/problems/";
+
+impl From<&DomainError> for Problem {
+    fn from(e: &DomainError) -> Self {
+        Problem {
+            kind: format!("{PROBLEM_BASE}{}", e.kind()),
+            title: e.title().into(),
+            status: e.status(),
+            detail: e.to_string(),
+            field: e.field().map(str::to_owned),
+        }
+    }
+}
+
+/// The JSON posted to a subscriber's webhook.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookPayload {
+    /// The event type, as in the audit log (`incident_updated`).
+    pub event: String,
+    pub page: WebhookPage,
+    pub item: WebhookItem,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipt_url: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookPage {
+    pub id: String,
+    pub name: String,
+    pub url: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookItem {
+    pub kind: MessageKind,
+    pub id: String,
+    #[serde(default)]
+    pub update_id: Option<String>,
+    pub title: String,
+    /// Human status label ("Identified", "In progress", "Policy change").
+    pub status: String,
+    #[serde(default)]
+    pub impact: Option<Impact>,
+    pub body: String,
+    pub components: Vec<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: Timestamp,
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub next_update_at: Option<Timestamp>,
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub scheduled_for: Option<Timestamp>,
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub scheduled_until: Option<Timestamp>,
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub effective_at: Option<Timestamp>,
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,308 @@
+//! Delivery decisions: after each attempt, whether to retry, fall back to the subscriber's second
+//! channel, or give up; and which acknowledgements are overdue. The shell records the attempts.
+
+use serde::{Deserialize, Serialize};
+
+use crate::subscriber::{Address, SubscriberChannel};
+use crate::Timestamp;
+
+/// What the provider said about one attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Accepted by the provider; delivery not confirmed yet.
+    Sent,
+    Delivered,
+    /// Worth trying again (timeouts, rate limits, 5xx).
+    TemporaryFailure,
+    /// Not worth trying again on this address (bounce, invalid number, 4xx from a webhook).
+    PermanentFailure,
+}
+
+impl Outcome {
+    pub fn succeeded(self) -> bool {
+        matches!(self, Self::Sent | Self::Delivered)
+    }
+}
+
+/// One attempt to deliver one notification to one subscriber.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delivery {
+    pub notification_id: String,
+    pub subscriber_id: String,
+    pub channel: SubscriberChannel,
+    /// 1 for the first attempt on this channel.
+    pub attempt: u32,
+    pub outcome: Outcome,
+    #[serde(default)]
+    pub provider_id: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: Timestamp,
+}
+
+/// An acknowledgement, through the signed receipt link a message carried.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receipt {
+    pub notification_id: String,
+    pub subscriber_id: String,
+    pub channel: SubscriberChannel,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: Timestamp,
+}
+
+/// Attempts per channel and the wait before each retry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetryPolicy {
+    pub max_attempts: u32,
+    /// Seconds to wait after attempt n (the last value repeats).
+    pub backoff_secs: Vec<u32>,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 3,
+            backoff_secs: vec![30, 300, 1800],
+        }
+    }
+}
+
+/// What to do next for one notification and one subscriber.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum NextStep {
+    /// It went through; nothing more to do.
+    Done,
+    /// Nothing tried yet: send on the primary address.
+    Send { address: Address },
+    Retry {
+        address: Address,
+        attempt: u32,
+        #[serde(with = "time::serde::rfc3339")]
+        at: Timestamp,
+    },
+    /// The primary channel is exhausted: try the fallback.
+    Fallback { address: Address },
+    /// Every channel is exhausted: list it as undelivered.
+    GiveUp,
+}
+
+/// Decides the next step from every attempt so far (any order) for one notification and subscriber.
+pub fn next_step(
+    attempts: &[Delivery],
+    primary: &Address,
+    fallback: Option<&Address>,
+    policy: &RetryPolicy,
+) -> NextStep {
+    if attempts.iter().any(|a| a.outcome.succeeded()) {
+        return NextStep::Done;
+    }
+    let on = |address: &Address| -> Option<NextStep> {
+        let mut mine: Vec<&Delivery> = attempts
+            .iter()
+            .filter(|a| a.channel == address.channel)
+            .collect();
+        mine.sort_by_key(|a| (a.attempt, a.at));
+        let last = mine.last()?;
+        let exhausted = last.outcome == Outcome::PermanentFailure
+            || mine.len() as u32 >= policy.max_attempts.max(1);
+        if exhausted {
+            return None;
+        }
+        let n = mine.len();
+        let wait = policy
+            .backoff_secs
+            .get(n - 1)
+            .or(policy.backoff_secs.last())
+            .copied()
+            .unwrap_or(60);
+        Some(NextStep::Retry {
+            address: address.clone(),
+            attempt: n as u32 + 1,
+            at: last.at + time::Duration::seconds(i64::from(wait)),
+        })
+    };
+    let tried = |address: &Address| attempts.iter().any(|a| a.channel == address.channel);
+    if !tried(primary) {
+        return NextStep::Send {
+            address: primary.clone(),
+        };
+    }
+    if let Some(step) = on(primary) {
+        return step;
+    }
+    match fallback {
+        Some(f) if !tried(f) => NextStep::Fallback { address: f.clone() },
+        Some(f) => on(f).unwrap_or(NextStep::GiveUp),
+        None => NextStep::GiveUp,
+    }
+}
+
+/// Notifications that went through to a subscriber but were not acknowledged within `within` (for
+/// notices that require acknowledgement): `(notification_id, subscriber_id)`, to escalate.
+pub fn unacknowledged(
+    deliveries: &[Delivery],
+    receipts: &[Receipt],
+    within: time::Duration,
+    now: Timestamp,
+) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = deliveries
+        .iter()
+        .filter(|d| d.outcome.succeeded() && now - d.at > within)
+        .filter(|d| {
+            !receipts.iter().any(|r| {
+                r.notification_id == d.notification_id && r.subscriber_id == d.subscriber_id
+            })
+        })
+        .map(|d| (d.notification_id.clone(), d.subscriber_id.clone()))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testkit::*;
+    use Outcome::*;
+    use SubscriberChannel::{Email, Sms};
+
+    fn addr(channel: SubscriberChannel) -> Address {
+        match channel {
+            Email => Address::parse(Email, "a@example.com").unwrap(),
+            _ => Address::parse(Sms, "+41446681800").unwrap(),
+        }
+    }
+
+    fn d(channel: SubscriberChannel, attempt: u32, outcome: Outcome, secs: i64) -> Delivery {
+        Delivery {
+            notification_id: "n".into(),
+            subscriber_id: "s".into(),
+            channel,
+            attempt,
+            outcome,
+            provider_id: None,
+            at: NOW + time::Duration::seconds(secs),
+        }
+    }
+
+    #[test]
+    fn next_step_table() {
+        let secs = time::Duration::seconds;
+        let email = addr(Email);
+        let sms = addr(Sms);
+        let retry = |a: &Address, attempt, at| NextStep::Retry {
+            address: a.clone(),
+            attempt,
+            at,
+        };
+        let cases: Vec<(Vec<Delivery>, bool, NextStep)> = vec![
+            (
+                vec![],
+                true,
+                NextStep::Send {
+                    address: email.clone(),
+                },
+            ),
+            (vec![d(Email, 1, Delivered, 0)], true, NextStep::Done),
+            (vec![d(Email, 1, Sent, 0)], true, NextStep::Done),
+            (
+                vec![d(Email, 1, TemporaryFailure, 0)],
+                true,
+                retry(&email, 2, NOW + secs(30)),
+            ),
+            (
+                vec![
+                    d(Email, 2, TemporaryFailure, 40),
+                    d(Email, 1, TemporaryFailure, 0),
+                ],
+                true,
+                retry(&email, 3, NOW + secs(340)),
+            ),
+            (
+                vec![
+                    d(Email, 1, TemporaryFailure, 0),
+                    d(Email, 2, TemporaryFailure, 40),
+                    d(Email, 3, TemporaryFailure, 400),
+                ],
+                true,
+                NextStep::Fallback {
+                    address: sms.clone(),
+                },
+            ),
+            (
+                vec![d(Email, 1, PermanentFailure, 0)],
+                true,
+                NextStep::Fallback {
+                    address: sms.clone(),
+                },
+            ),
+            (
+                vec![d(Email, 1, PermanentFailure, 0)],
+                false,
+                NextStep::GiveUp,
+            ),
+            (
+                vec![
+                    d(Email, 1, PermanentFailure, 0),
+                    d(Sms, 1, TemporaryFailure, 10),
+                ],
+                true,
+                retry(&sms, 2, NOW + secs(40)),
+            ),
+            (
+                vec![
+                    d(Email, 1, PermanentFailure, 0),
+                    d(Sms, 1, PermanentFailure, 10),
+                ],
+                true,
+                NextStep::GiveUp,
+            ),
+            (
+                vec![d(Email, 1, PermanentFailure, 0), d(Sms, 1, Delivered, 10)],
+                true,
+                NextStep::Done,
+            ),
+        ];
+        for (attempts, with_fallback, want) in cases {
+            let got = next_step(
+                &attempts,
+                &email,
+                with_fallback.then_some(&sms),
+                &RetryPolicy::default(),
+            );
+            assert_eq!(got, want, "{attempts:?}");
+        }
+    }
+
+    #[test]
+    fn unacknowledged_after_the_grace_period() {
+        let receipts = vec![Receipt {
+            notification_id: "n".into(),
+            subscriber_id: "acked".into(),
+            channel: Email,
+            at: NOW,
+        }];
+        let mut ds = vec![
+            Delivery {
+                subscriber_id: "acked".into(),
+                ..d(Email, 1, Delivered, 0)
+            },
+            Delivery {
+                subscriber_id: "silent".into(),
+                ..d(Email, 1, Delivered, 0)
+            },
+            Delivery {
+                subscriber_id: "failed".into(),
+                ..d(Email, 1, PermanentFailure, 0)
+            },
+        ];
+        ds.push(Delivery {
+            subscriber_id: "recent".into(),
+            ..d(Email, 1, Delivered, 3600 * 23)
+        });
+        let got = unacknowledged(&ds, &receipts, hours(24), NOW + hours(25));
+        assert_eq!(got, vec![("n".to_string(), "silent".to_string())]);
+    }
+}

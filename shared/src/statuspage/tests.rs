@@ -1,0 +1,498 @@
+//! Tests for `statuspage`: Herald's state in that API's shapes, frozen, and read back whole.
+
+use super::*;
+use crate::command::*;
+use crate::testkit::*;
+use expect_test::{expect, Expect};
+use serde::de::DeserializeOwned;
+
+fn check<T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug>(value: &T, want: Expect) {
+    let json = serde_json::to_string_pretty(value).unwrap();
+    want.assert_eq(&json);
+    assert_eq!(
+        &serde_json::from_str::<T>(&json).unwrap(),
+        value,
+        "reads back whole"
+    );
+}
+
+/// `busy()` plus a resolved incident with a postmortem and a reopened one.
+fn history() -> State {
+    run(
+        &busy(),
+        vec![
+            (
+                Command::OpenIncident(OpenIncident {
+                    components: vec!["billing".into()],
+                    ..open("old", Impact::Critical)
+                }),
+                NOW - hours(30),
+            ),
+            (
+                Command::PostUpdate(update("old", "old-2", IncidentStatus::Monitoring)),
+                NOW - hours(29),
+            ),
+            (
+                Command::PostUpdate(update("old", "old-3", IncidentStatus::Resolved)),
+                NOW - hours(28),
+            ),
+            (
+                Command::AttachPostmortem(AttachPostmortem {
+                    incident_id: "old".into(),
+                    body: "A certificate expired.".into(),
+                    silent: false,
+                }),
+                NOW - hours(4),
+            ),
+        ],
+    )
+    .0
+}
+
+#[test]
+fn summary_is_frozen() {
+    check(
+        &summary(&busy(), &Viewer::default()),
+        expect![[r#"
+        {
+          "page": {
+            "id": "acme",
+            "name": "Acme",
+            "url": "https://status.acme.com",
+            "time_zone": "Etc/UTC",
+            "updated_at": "2026-03-01T11:55:00Z"
+          },
+          "components": [
+            {
+              "id": "core",
+              "name": "Core",
+              "status": "partial_outage",
+              "created_at": null,
+              "updated_at": null,
+              "position": 1,
+              "description": null,
+              "showcase": false,
+              "start_date": null,
+              "group_id": null,
+              "page_id": "acme",
+              "group": true,
+              "only_show_if_degraded": false,
+              "components": [
+                "api",
+                "dashboard"
+              ]
+            },
+            {
+              "id": "api",
+              "name": "API",
+              "status": "partial_outage",
+              "created_at": null,
+              "updated_at": null,
+              "position": 2,
+              "description": null,
+              "showcase": true,
+              "start_date": null,
+              "group_id": "core",
+              "page_id": "acme",
+              "group": false,
+              "only_show_if_degraded": false
+            },
+            {
+              "id": "dashboard",
+              "name": "Dashboard",
+              "status": "operational",
+              "created_at": null,
+              "updated_at": null,
+              "position": 3,
+              "description": null,
+              "showcase": true,
+              "start_date": null,
+              "group_id": "core",
+              "page_id": "acme",
+              "group": false,
+              "only_show_if_degraded": false
+            },
+            {
+              "id": "europe",
+              "name": "Europe",
+              "status": "partial_outage",
+              "created_at": null,
+              "updated_at": null,
+              "position": 4,
+              "description": "Frankfurt and Dublin",
+              "showcase": false,
+              "start_date": null,
+              "group_id": null,
+              "page_id": "acme",
+              "group": true,
+              "only_show_if_degraded": false,
+              "components": [
+                "eu-west"
+              ]
+            },
+            {
+              "id": "eu-west",
+              "name": "EU West",
+              "status": "partial_outage",
+              "created_at": null,
+              "updated_at": null,
+              "position": 5,
+              "description": null,
+              "showcase": true,
+              "start_date": null,
+              "group_id": "europe",
+              "page_id": "acme",
+              "group": false,
+              "only_show_if_degraded": false
+            },
+            {
+              "id": "billing",
+              "name": "Billing",
+              "status": "operational",
+              "created_at": null,
+              "updated_at": null,
+              "position": 6,
+              "description": null,
+              "showcase": true,
+              "start_date": null,
+              "group_id": null,
+              "page_id": "acme",
+              "group": false,
+              "only_show_if_degraded": false
+            }
+          ],
+          "incidents": [
+            {
+              "id": "inc-1",
+              "name": "Elevated errors inc-1",
+              "status": "identified",
+              "created_at": "2026-03-01T11:40:00Z",
+              "updated_at": "2026-03-01T11:55:00Z",
+              "monitoring_at": null,
+              "resolved_at": null,
+              "impact": "major",
+              "shortlink": "https://status.acme.com/incidents/inc-1",
+              "started_at": "2026-03-01T11:40:00Z",
+              "page_id": "acme",
+              "incident_updates": [
+                {
+                  "id": "inc-1-u2",
+                  "status": "identified",
+                  "body": "A bad deploy; rolling back.",
+                  "incident_id": "inc-1",
+                  "created_at": "2026-03-01T11:55:00Z",
+                  "updated_at": "2026-03-01T11:55:00Z",
+                  "display_at": "2026-03-01T11:55:00Z",
+                  "affected_components": null,
+                  "deliver_notifications": true,
+                  "custom_tweet": null,
+                  "tweet_id": null
+                },
+                {
+                  "id": "inc-1-u1",
+                  "status": "investigating",
+                  "body": "Some API calls fail for some customers.",
+                  "incident_id": "inc-1",
+                  "created_at": "2026-03-01T11:40:00Z",
+                  "updated_at": "2026-03-01T11:40:00Z",
+                  "display_at": "2026-03-01T11:40:00Z",
+                  "affected_components": [
+                    {
+                      "code": "api",
+                      "name": "API",
+                      "old_status": "operational",
+                      "new_status": "partial_outage"
+                    },
+                    {
+                      "code": "eu-west",
+                      "name": "EU West",
+                      "old_status": "operational",
+                      "new_status": "partial_outage"
+                    }
+                  ],
+                  "deliver_notifications": true,
+                  "custom_tweet": null,
+                  "tweet_id": null
+                }
+              ],
+              "components": [
+                {
+                  "id": "api",
+                  "name": "API",
+                  "status": "partial_outage",
+                  "created_at": null,
+                  "updated_at": null,
+                  "position": 2,
+                  "description": null,
+                  "showcase": true,
+                  "start_date": null,
+                  "group_id": "core",
+                  "page_id": "acme",
+                  "group": false,
+                  "only_show_if_degraded": false
+                },
+                {
+                  "id": "eu-west",
+                  "name": "EU West",
+                  "status": "partial_outage",
+                  "created_at": null,
+                  "updated_at": null,
+                  "position": 5,
+                  "description": null,
+                  "showcase": true,
+                  "start_date": null,
+                  "group_id": "europe",
+                  "page_id": "acme",
+                  "group": false,
+                  "only_show_if_degraded": false
+                }
+              ]
+            }
+          ],
+          "scheduled_maintenances": [
+            {
+              "id": "db-upgrade",
+              "name": "Database upgrade",
+              "status": "in_progress",
+              "created_at": "2026-02-26T11:00:00Z",
+              "updated_at": "2026-03-01T11:00:00Z",
+              "monitoring_at": null,
+              "resolved_at": null,
+              "impact": "maintenance",
+              "shortlink": "https://status.acme.com/incidents/db-upgrade",
+              "started_at": "2026-02-26T11:00:00Z",
+              "page_id": "acme",
+              "incident_updates": [
+                {
+                  "id": "db-upgrade-u2",
+                  "status": "in_progress",
+                  "body": "The upgrade has started.",
+                  "incident_id": "db-upgrade",
+                  "created_at": "2026-03-01T11:00:00Z",
+                  "updated_at": "2026-03-01T11:00:00Z",
+                  "display_at": "2026-03-01T11:00:00Z",
+                  "affected_components": null,
+                  "deliver_notifications": true,
+                  "custom_tweet": null,
+                  "tweet_id": null
+                },
+                {
+                  "id": "db-upgrade-u1",
+                  "status": "scheduled",
+                  "body": "Writes pause for up to 5 minutes.",
+                  "incident_id": "db-upgrade",
+                  "created_at": "2026-02-26T11:00:00Z",
+                  "updated_at": "2026-02-26T11:00:00Z",
+                  "display_at": "2026-02-26T11:00:00Z",
+                  "affected_components": null,
+                  "deliver_notifications": true,
+                  "custom_tweet": null,
+                  "tweet_id": null
+                }
+              ],
+              "components": [
+                {
+                  "id": "api",
+                  "name": "API",
+                  "status": "partial_outage",
+                  "created_at": null,
+                  "updated_at": null,
+                  "position": 2,
+                  "description": null,
+                  "showcase": true,
+                  "start_date": null,
+                  "group_id": "core",
+                  "page_id": "acme",
+                  "group": false,
+                  "only_show_if_degraded": false
+                }
+              ],
+              "scheduled_for": "2026-03-01T11:00:00Z",
+              "scheduled_until": "2026-03-01T13:00:00Z"
+            }
+          ],
+          "status": {
+            "indicator": "major",
+            "description": "Partial System Outage"
+          }
+        }"#]],
+    );
+}
+
+#[test]
+fn incidents_with_postmortem_and_affected_components_are_frozen() {
+    let doc = incidents(&history(), &Viewer::default());
+    let old = doc.incidents.iter().find(|i| i.id == "old").unwrap();
+    check(
+        old,
+        expect![[r#"
+        {
+          "id": "old",
+          "name": "Elevated errors old",
+          "status": "postmortem",
+          "created_at": "2026-02-28T06:00:00Z",
+          "updated_at": "2026-03-01T08:00:00Z",
+          "monitoring_at": "2026-02-28T07:00:00Z",
+          "resolved_at": "2026-02-28T08:00:00Z",
+          "impact": "critical",
+          "shortlink": "https://status.acme.com/incidents/old",
+          "started_at": "2026-02-28T06:00:00Z",
+          "page_id": "acme",
+          "incident_updates": [
+            {
+              "id": "old-3",
+              "status": "resolved",
+              "body": "We are on it.",
+              "incident_id": "old",
+              "created_at": "2026-02-28T08:00:00Z",
+              "updated_at": "2026-02-28T08:00:00Z",
+              "display_at": "2026-02-28T08:00:00Z",
+              "affected_components": [
+                {
+                  "code": "billing",
+                  "name": "Billing",
+                  "old_status": "major_outage",
+                  "new_status": "operational"
+                }
+              ],
+              "deliver_notifications": true,
+              "custom_tweet": null,
+              "tweet_id": null
+            },
+            {
+              "id": "old-2",
+              "status": "monitoring",
+              "body": "We are on it.",
+              "incident_id": "old",
+              "created_at": "2026-02-28T07:00:00Z",
+              "updated_at": "2026-02-28T07:00:00Z",
+              "display_at": "2026-02-28T07:00:00Z",
+              "affected_components": null,
+              "deliver_notifications": true,
+              "custom_tweet": null,
+              "tweet_id": null
+            },
+            {
+              "id": "old-u1",
+              "status": "investigating",
+              "body": "Some API calls fail for some customers.",
+              "incident_id": "old",
+              "created_at": "2026-02-28T06:00:00Z",
+              "updated_at": "2026-02-28T06:00:00Z",
+              "display_at": "2026-02-28T06:00:00Z",
+              "affected_components": [
+                {
+                  "code": "billing",
+                  "name": "Billing",
+                  "old_status": "operational",
+                  "new_status": "major_outage"
+                }
+              ],
+              "deliver_notifications": true,
+              "custom_tweet": null,
+              "tweet_id": null
+            }
+          ],
+          "components": [
+            {
+              "id": "billing",
+              "name": "Billing",
+              "status": "operational",
+              "created_at": null,
+              "updated_at": null,
+              "position": 6,
+              "description": null,
+              "showcase": true,
+              "start_date": null,
+              "group_id": null,
+              "page_id": "acme",
+              "group": false,
+              "only_show_if_degraded": false
+            }
+          ]
+        }"#]],
+    );
+}
+
+#[test]
+fn status_components_unresolved_and_maintenances() {
+    let s = history();
+    let v = Viewer::default();
+    check(
+        &status(&s, &v),
+        expect![[r#"
+        {
+          "page": {
+            "id": "acme",
+            "name": "Acme",
+            "url": "https://status.acme.com",
+            "time_zone": "Etc/UTC",
+            "updated_at": "2026-03-01T11:55:00Z"
+          },
+          "status": {
+            "indicator": "major",
+            "description": "Partial System Outage"
+          }
+        }"#]],
+    );
+    let ids = |d: &SpIncidents| d.incidents.iter().map(|i| i.id.clone()).collect::<Vec<_>>();
+    assert_eq!(ids(&incidents(&s, &v)), ["inc-1", "old"]);
+    assert_eq!(ids(&unresolved(&s, &v)), ["inc-1"]);
+    let ent = Viewer::with_segments(segs(&["plan:enterprise"]));
+    assert_eq!(ids(&incidents(&s, &ent)), ["ent-1", "inc-1", "old"]);
+    let comps: Vec<(String, Option<bool>, Option<i64>)> = components(&s, &v)
+        .components
+        .into_iter()
+        .map(|c| (c.id, c.group, c.position))
+        .collect();
+    assert_eq!(
+        comps,
+        [
+            ("core".to_string(), Some(true), Some(1)),
+            ("api".into(), Some(false), Some(2)),
+            ("dashboard".into(), Some(false), Some(3)),
+            ("europe".into(), Some(true), Some(4)),
+            ("eu-west".into(), Some(false), Some(5)),
+            ("billing".into(), Some(false), Some(6)),
+        ]
+    );
+    let m = |f| {
+        scheduled_maintenances(&s, &v, f)
+            .scheduled_maintenances
+            .into_iter()
+            .map(|m| (m.id, m.status))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        m(MaintenanceFilter::All),
+        [("db-upgrade".to_string(), SpIncidentStatus::InProgress)]
+    );
+    assert_eq!(m(MaintenanceFilter::Active).len(), 1);
+    assert!(m(MaintenanceFilter::Upcoming).is_empty());
+}
+
+#[test]
+fn banner_from_a_statuspage_summary_matches_our_own_rule() {
+    let s = busy();
+    let doc = summary(&s, &Viewer::default());
+    let json = serde_json::to_string(&doc).unwrap();
+    let read: SpSummary = serde_json::from_str(&json).unwrap();
+    let theirs = banner_from_summary(&read, NOW);
+    let ours = crate::view::banner(&s, &Viewer::default(), NOW);
+    let key = |b: &crate::wire::Banner| {
+        b.item.as_ref().map(|i| {
+            (
+                i.kind,
+                i.id.clone(),
+                i.update_id.clone(),
+                i.status,
+                i.impact,
+            )
+        })
+    };
+    assert_eq!(key(&theirs), key(&ours));
+    let mut quiet = read.clone();
+    quiet.incidents.clear();
+    quiet.scheduled_maintenances.clear();
+    assert_eq!(banner_from_summary(&quiet, NOW).item, None);
+}

@@ -1,0 +1,588 @@
+//! Templates and per-channel rendering. One publish becomes one `Message`; each channel renders that
+//! same message (email subject/text/HTML, SMS, webhook JSON, Slack, status page HTML), so channels
+//! never disagree. Placeholders are `{{name}}`; in HTML every value is escaped.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::command::{check_id, DomainError, Event, MAX_BODY_CHARS, MAX_TITLE_CHARS};
+use crate::model::{Impact, State};
+use crate::sms::{self, SmsCount};
+use crate::wire::{WebhookItem, WebhookPayload};
+use crate::Timestamp;
+
+/// A saved draft for a recurring situation ("Elevated error rates on {{components}}").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Template {
+    pub id: String,
+    pub name: String,
+    /// BCP 47 tag; `None` for the page's default locale.
+    #[serde(default)]
+    pub locale: Option<String>,
+    pub title: String,
+    pub body: String,
+    #[serde(default)]
+    pub impact: Option<Impact>,
+}
+
+/// The saved template `id` in the best locale for `locale`: an exact match, then the same language
+/// (`de` for `de-CH`), then the page's default (a template without a locale).
+pub fn pick<'a>(templates: &'a [Template], id: &str, locale: Option<&str>) -> Option<&'a Template> {
+    let candidates: Vec<&Template> = templates.iter().filter(|t| t.id == id).collect();
+    let language = |l: &str| l.split('-').next().unwrap_or(l).to_ascii_lowercase();
+    locale
+        .and_then(|want| {
+            candidates
+                .iter()
+                .find(|t| {
+                    t.locale
+                        .as_deref()
+                        .is_some_and(|l| l.eq_ignore_ascii_case(want))
+                })
+                .or_else(|| {
+                    candidates.iter().find(|t| {
+                        t.locale
+                            .as_deref()
+                            .is_some_and(|l| language(l) == language(want))
+                    })
+                })
+        })
+        .or_else(|| candidates.iter().find(|t| t.locale.is_none()))
+        .or(candidates.first())
+        .copied()
+}
+
+/// Placeholders a template or layout may use.
+pub const PLACEHOLDERS: &[&str] = &[
+    "page",
+    "title",
+    "status",
+    "impact",
+    "body",
+    "components",
+    "next_update",
+    "window",
+    "effective_at",
+    "url",
+    "unsubscribe_url",
+    "receipt_url",
+];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TemplateError {
+    Unclosed { at: usize },
+    Unknown { name: String, at: usize },
+}
+
+impl fmt::Display for TemplateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Unclosed { at } => write!(f, "placeholder opened at byte {at} is not closed"),
+            Self::Unknown { name, at } => write!(
+                f,
+                "unknown placeholder {{{{{name}}}}} at byte {at}; known: {}",
+                PLACEHOLDERS.join(", ")
+            ),
+        }
+    }
+}
+
+impl std::error::Error for TemplateError {}
+
+/// Validates a template before it is saved.
+pub(crate) fn validate(mut t: Template) -> Result<Template, DomainError> {
+    check_id("id", &t.id)?;
+    for (field, value, max) in [
+        ("name", &mut t.name, MAX_TITLE_CHARS),
+        ("title", &mut t.title, MAX_TITLE_CHARS),
+        ("body", &mut t.body, MAX_BODY_CHARS),
+    ] {
+        let trimmed = value.trim();
+        if trimmed.is_empty() || trimmed.chars().count() > max {
+            return Err(DomainError::invalid(
+                field,
+                format!("must be 1 to {max} characters"),
+            ));
+        }
+        render(trimmed, |_| Some(String::new()), Escape::None)
+            .map_err(|e| DomainError::invalid(field, e.to_string()))?;
+        *value = trimmed.to_owned();
+    }
+    Ok(t)
+}
+
+/// How values are written into the text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Escape {
+    None,
+    Html,
+}
+
+/// Replaces every `{{name}}` in `text` with `value(name)`; an unknown name or an unclosed `{{` is an
+/// error. Values are escaped for HTML when asked; the template text itself is trusted.
+pub fn render(
+    text: &str,
+    value: impl Fn(&str) -> Option<String>,
+    escape: Escape,
+) -> Result<String, TemplateError> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    let mut offset = 0;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let at = offset + start;
+        let end = after.find("}}").ok_or(TemplateError::Unclosed { at })?;
+        let name = after[..end].trim();
+        if !PLACEHOLDERS.contains(&name) {
+            return Err(TemplateError::Unknown {
+                name: name.to_owned(),
+                at,
+            });
+        }
+        let v = value(name).unwrap_or_default();
+        match escape {
+            Escape::None => out.push_str(&v),
+            Escape::Html => out.push_str(&html_escape::encode_text(&v)),
+        }
+        offset = at + 2 + end + 2;
+        rest = &after[end + 2..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// What kind of thing a message is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageKind {
+    Incident,
+    Postmortem,
+    Maintenance,
+    Notice,
+    Component,
+}
+
+/// The one rendering source of a publish: every channel is rendered from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub kind: MessageKind,
+    /// The event type, as in the audit log (`incident_opened`).
+    pub event: String,
+    pub page_id: String,
+    pub page_name: String,
+    pub item_id: String,
+    pub update_id: Option<String>,
+    pub title: String,
+    pub status: String,
+    pub impact: Option<Impact>,
+    pub body: String,
+    pub components: Vec<String>,
+    pub next_update_at: Option<Timestamp>,
+    pub window: Option<(Timestamp, Timestamp)>,
+    pub effective_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+    pub requires_ack: bool,
+}
+
+/// Links the shell mints (it owns the signing keys): the public page, and per recipient the
+/// unsubscribe and receipt links.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Links {
+    pub url: String,
+    pub unsubscribe_url: Option<String>,
+    pub receipt_url: Option<String>,
+}
+
+/// "2026-03-01 12:30 UTC": times in messages are UTC, unambiguous in every locale.
+pub fn human_time(t: Timestamp) -> String {
+    let f = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+    t.to_offset(time::UtcOffset::UTC)
+        .format(f)
+        .unwrap_or_default()
+}
+
+fn event_name(e: &Event) -> String {
+    serde_json::to_value(e)
+        .ok()
+        .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(str::to_owned))
+        .unwrap_or_default()
+}
+
+impl Message {
+    /// The message for `event` in `state` (the state after it), or `None` for events that carry no
+    /// news (subscription bookkeeping, configuration).
+    pub fn from_event(state: &State, event: &Event) -> Option<Message> {
+        let page = &state.page;
+        let names = |ids: &mut dyn Iterator<Item = &String>| -> Vec<String> {
+            ids.filter_map(|id| page.component(id).map(|c| c.name.clone()))
+                .collect()
+        };
+        let base = |kind, item_id: &str, title: &str, created_at| Message {
+            kind,
+            event: event_name(event),
+            page_id: page.id.clone(),
+            page_name: page.name.clone(),
+            item_id: item_id.to_owned(),
+            update_id: None,
+            title: title.to_owned(),
+            status: String::new(),
+            impact: None,
+            body: String::new(),
+            components: vec![],
+            next_update_at: None,
+            window: None,
+            effective_at: None,
+            created_at,
+            requires_ack: false,
+        };
+        match event {
+            Event::IncidentOpened {
+                incident_id,
+                update_id,
+                ..
+            }
+            | Event::IncidentUpdated {
+                incident_id,
+                update_id,
+                ..
+            }
+            | Event::IncidentResolved {
+                incident_id,
+                update_id,
+                ..
+            }
+            | Event::IncidentReopened {
+                incident_id,
+                update_id,
+                ..
+            } => {
+                let i = state.incident(incident_id)?;
+                let u = i.updates.iter().find(|u| &u.id == update_id)?;
+                Some(Message {
+                    update_id: Some(u.id.clone()),
+                    status: u.status.label().into(),
+                    impact: Some(i.impact),
+                    body: u.body.clone(),
+                    components: names(&mut u.components.iter().map(|a| &a.id)),
+                    next_update_at: u.next_update_at,
+                    ..base(MessageKind::Incident, &i.id, &i.title, u.created_at)
+                })
+            }
+            Event::PostmortemPublished { incident_id, .. } => {
+                let i = state.incident(incident_id)?;
+                let p = i.postmortem.as_ref()?;
+                Some(Message {
+                    status: "Postmortem".into(),
+                    impact: Some(i.impact),
+                    body: p.body.clone(),
+                    components: names(&mut i.components().iter().map(|a| &a.id)),
+                    ..base(
+                        MessageKind::Postmortem,
+                        &i.id,
+                        &i.title,
+                        p.revised_at.unwrap_or(p.published_at),
+                    )
+                })
+            }
+            Event::MaintenanceScheduled {
+                maintenance_id,
+                update_id,
+                ..
+            }
+            | Event::MaintenanceUpdated {
+                maintenance_id,
+                update_id,
+                ..
+            } => {
+                let m = state.maintenance(maintenance_id)?;
+                let u = m.updates.iter().find(|u| &u.id == update_id)?;
+                Some(Message {
+                    update_id: Some(u.id.clone()),
+                    status: u.status.label().into(),
+                    body: u.body.clone(),
+                    components: names(&mut m.components.iter()),
+                    window: Some((m.scheduled_for, m.scheduled_until)),
+                    ..base(MessageKind::Maintenance, &m.id, &m.title, u.created_at)
+                })
+            }
+            Event::NoticePublished { notice_id, .. } => {
+                let n = state.notice(notice_id)?;
+                Some(Message {
+                    status: n.kind.label().into(),
+                    body: n.body.clone(),
+                    components: names(&mut n.components.iter()),
+                    effective_at: Some(n.effective_at),
+                    requires_ack: n.requires_ack,
+                    ..base(MessageKind::Notice, &n.id, &n.title, n.published_at)
+                })
+            }
+            Event::ComponentStatusChanged {
+                component_id, to, ..
+            } => {
+                let c = page.component(component_id)?;
+                Some(Message {
+                    status: to.label().into(),
+                    body: format!("{} is now: {}.", c.name, to.label().to_lowercase()),
+                    components: vec![c.name.clone()],
+                    ..base(
+                        MessageKind::Component,
+                        &c.id,
+                        &c.name,
+                        c.updated_at.unwrap_or(state_time(state)),
+                    )
+                })
+            }
+            _ => None,
+        }
+    }
+
+    fn value(&self, links: &Links, name: &str) -> Option<String> {
+        Some(match name {
+            "page" => self.page_name.clone(),
+            "title" => self.title.clone(),
+            "status" => self.status.clone(),
+            "impact" => self
+                .impact
+                .map(|i| i.label().to_owned())
+                .unwrap_or_default(),
+            "body" => self.body.clone(),
+            "components" => self.components.join(", "),
+            "next_update" => self.next_update_at.map(human_time).unwrap_or_default(),
+            "window" => self
+                .window
+                .map(|(a, b)| format!("{} to {}", human_time(a), human_time(b)))
+                .unwrap_or_default(),
+            "effective_at" => self.effective_at.map(human_time).unwrap_or_default(),
+            "url" => links.url.clone(),
+            "unsubscribe_url" => links.unsubscribe_url.clone().unwrap_or_default(),
+            "receipt_url" => links.receipt_url.clone().unwrap_or_default(),
+            _ => return None,
+        })
+    }
+
+    /// Plain-text lines after the body: affected components, the next-update promise, the window.
+    fn facts(&self) -> Vec<String> {
+        let mut v = Vec::new();
+        if !self.components.is_empty() {
+            v.push(format!("Affected: {}", self.components.join(", ")));
+        }
+        if let Some((a, b)) = self.window {
+            v.push(format!("Window: {} to {}", human_time(a), human_time(b)));
+        }
+        if let Some(t) = self.effective_at {
+            v.push(format!("Takes effect: {}", human_time(t)));
+        }
+        if let Some(t) = self.next_update_at {
+            v.push(format!("Next update by {}", human_time(t)));
+        }
+        v
+    }
+}
+
+fn state_time(state: &State) -> Timestamp {
+    state
+        .incidents
+        .iter()
+        .map(|i| i.updated_at())
+        .max()
+        .unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+/// An email ready for the provider.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Email {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// An SMS ready for the provider, with its measured length.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sms {
+    pub text: String,
+    pub count: SmsCount,
+}
+
+/// SMS notifications are kept to one segment; the body is shortened, never the link.
+pub const MAX_SMS_SEGMENTS: usize = 1;
+
+const SUBJECT: &str = "[{{page}}] {{title}}: {{status}}";
+
+pub fn email(m: &Message, links: &Links) -> Email {
+    let v = |n: &str| m.value(links, n);
+    let subject = render(SUBJECT, v, Escape::None).unwrap_or_default();
+    let mut text = format!("{}\n\n{}: {}\n\n", m.title, m.status, m.body);
+    for f in m.facts() {
+        text.push_str(&f);
+        text.push('\n');
+    }
+    text.push_str(&format!("\n{}\n", links.url));
+    if let Some(r) = &links.receipt_url {
+        text.push_str(&format!("\nPlease confirm you have read this: {r}\n"));
+    }
+    if let Some(u) = &links.unsubscribe_url {
+        text.push_str(&format!("\nUnsubscribe: {u}\n"));
+    }
+    let e = |s: &str| html_escape::encode_text(s).into_owned();
+    let a = |s: &str| html_escape::encode_double_quoted_attribute(s).into_owned();
+    let mut html = format!(
+        "<!doctype html><html><body><h1>{}</h1><p><strong>{}</strong>: {}</p>",
+        e(&m.title),
+        e(&m.status),
+        e(&m.body).replace('\n', "<br>")
+    );
+    let facts = m.facts();
+    if !facts.is_empty() {
+        html.push_str("<ul>");
+        for f in facts {
+            html.push_str(&format!("<li>{}</li>", e(&f)));
+        }
+        html.push_str("</ul>");
+    }
+    html.push_str(&format!(
+        "<p><a href=\"{}\">View on the status page</a></p>",
+        a(&links.url)
+    ));
+    if let Some(r) = &links.receipt_url {
+        html.push_str(&format!(
+            "<p><a href=\"{}\">Confirm you have read this</a></p>",
+            a(r)
+        ));
+    }
+    if let Some(u) = &links.unsubscribe_url {
+        html.push_str(&format!(
+            "<p><small><a href=\"{}\">Unsubscribe</a></small></p>",
+            a(u)
+        ));
+    }
+    html.push_str("</body></html>");
+    Email {
+        subject,
+        text,
+        html,
+    }
+}
+
+pub fn sms(m: &Message, links: &Links) -> Sms {
+    let head = format!("{}: {} ({}). ", m.page_name, m.title, m.status);
+    let mut tail = String::new();
+    if let Some(t) = m.next_update_at {
+        tail.push_str(&format!(" Next update by {}.", human_time(t)));
+    }
+    tail.push(' ');
+    tail.push_str(links.receipt_url.as_deref().unwrap_or(&links.url));
+    let text = sms::fit(&head, &m.body, &tail, MAX_SMS_SEGMENTS);
+    Sms {
+        count: sms::count(&text),
+        text,
+    }
+}
+
+pub fn webhook(m: &Message, links: &Links) -> WebhookPayload {
+    WebhookPayload {
+        event: m.event.clone(),
+        page: crate::wire::WebhookPage {
+            id: m.page_id.clone(),
+            name: m.page_name.clone(),
+            url: links.url.clone(),
+        },
+        item: WebhookItem {
+            kind: m.kind,
+            id: m.item_id.clone(),
+            update_id: m.update_id.clone(),
+            title: m.title.clone(),
+            status: m.status.clone(),
+            impact: m.impact,
+            body: m.body.clone(),
+            components: m.components.clone(),
+            created_at: m.created_at,
+            next_update_at: m.next_update_at,
+            scheduled_for: m.window.map(|w| w.0),
+            scheduled_until: m.window.map(|w| w.1),
+            effective_at: m.effective_at,
+        },
+        receipt_url: links.receipt_url.clone(),
+    }
+}
+
+/// Slack incoming-webhook JSON: `text` in Slack's mrkdwn, with `&`, `<` and `>` escaped as Slack asks.
+pub fn slack(m: &Message, links: &Links) -> serde_json::Value {
+    let esc = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    let mut text = format!(
+        "*{}*: {} ({})\n{}",
+        esc(&m.page_name),
+        esc(&m.title),
+        esc(&m.status),
+        esc(&m.body)
+    );
+    for f in m.facts() {
+        text.push('\n');
+        text.push_str(&esc(&f));
+    }
+    text.push_str(&format!("\n<{}|Status page>", links.url));
+    serde_json::json!({ "text": text })
+}
+
+/// The HTML fragment of one update on the status page.
+pub fn status_page(m: &Message) -> String {
+    let e = |s: &str| html_escape::encode_text(s).into_owned();
+    let mut html = format!(
+        "<article class=\"update\"><h3>{}</h3><p>{}</p>",
+        e(&m.status),
+        e(&m.body).replace('\n', "<br>")
+    );
+    for f in m.facts() {
+        html.push_str(&format!("<p class=\"fact\">{}</p>", e(&f)));
+    }
+    html.push_str(&format!(
+        "<time datetime=\"{}\">{}</time></article>",
+        m.created_at
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default(),
+        e(&human_time(m.created_at))
+    ));
+    html
+}
+
+/// The banner's one line for this message (the widget shows title, status and body itself).
+pub fn banner_line(m: &Message) -> String {
+    match m.next_update_at {
+        Some(t) => format!("{}: {} Next update by {}.", m.title, m.body, human_time(t)),
+        None => format!("{}: {}", m.title, m.body),
+    }
+}
+
+/// Fills a saved template for a draft: the placeholders the communicator has not filled by hand.
+pub fn fill(t: &Template, m: &Message, links: &Links) -> Result<(String, String), TemplateError> {
+    let v = |n: &str| m.value(links, n);
+    Ok((
+        render(&t.title, v, Escape::None)?,
+        render(&t.body, v, Escape::None)?,
+    ))
+}
+
+/// The double opt-in message.
+pub fn confirmation_email(page_name: &str, confirm_url: &str) -> Email {
+    let e = |s: &str| html_escape::encode_text(s).into_owned();
+    let a = |s: &str| html_escape::encode_double_quoted_attribute(s).into_owned();
+    Email {
+        subject: format!("Confirm your subscription to {page_name} status updates"),
+        text: format!(
+            "Someone (hopefully you) asked to receive status updates from {page_name}.\n\nConfirm: {confirm_url}\n\nIf it was not you, ignore this message; nothing more will be sent.\n"
+        ),
+        html: format!(
+            "<!doctype html><html><body><p>Someone (hopefully you) asked to receive status updates from {}.</p><p><a href=\"{}\">Confirm your subscription</a></p><p>If it was not you, ignore this message; nothing more will be sent.</p></body></html>",
+            e(page_name),
+            a(confirm_url)
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests;
