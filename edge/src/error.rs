@@ -121,19 +121,11 @@ impl From<worker::Error> for ApiError {
 
 impl From<DomainError> for ApiError {
     fn from(e: DomainError) -> Self {
-        let detail = e.to_string();
-        match e {
-            DomainError::Invalid { field, .. } => {
-                Self::client(422, "validation", "The request is not valid", detail)
-                    .with_field(field)
-            }
-            DomainError::NotFound { .. } => Self::not_found(detail),
-            DomainError::Conflict { .. } => Self::client(
-                409,
-                "conflict",
-                "The request conflicts with the current state",
-                detail,
-            ),
+        let field = e.field();
+        let err = Self::client(e.status(), e.kind(), e.title(), e.to_string());
+        match field {
+            Some(f) => err.with_field(f),
+            None => err,
         }
     }
 }

@@ -191,14 +191,7 @@ impl PageObject {
                 let settings: PageSettings = parse(&req.text().await?)?;
                 let existing = self.load()?;
                 let base = existing.as_ref().map_or_else(
-                    || {
-                        PageState::new(Page {
-                            id: page.clone(),
-                            name: String::new(),
-                            url: None,
-                            components: Vec::new(),
-                        })
-                    },
+                    || PageState::new(Page::new(page.clone(), "")),
                     |l| l.state.clone(),
                 );
                 let (state, _) = self.commit(
@@ -229,6 +222,10 @@ impl PageObject {
                     body: body.body,
                     components: body.components,
                     next_update_at: body.next_update_at,
+                    status: body.status,
+                    visibility: body.visibility,
+                    silent: body.silent,
+                    channels: body.channels,
                 });
                 let (state, _) = self.commit(&loaded.state, command, &actor, "incident.open")?;
                 json_response(
@@ -250,6 +247,10 @@ impl PageObject {
                     status: body.status,
                     body: body.body,
                     next_update_at: body.next_update_at,
+                    components: body.components,
+                    impact: body.impact,
+                    silent: body.silent,
+                    channels: body.channels,
                 });
                 let (state, _) = self.commit(&loaded.state, command, &actor, "incident.update")?;
                 json_response(

@@ -3,8 +3,8 @@
 
 use std::sync::{Arc, Mutex};
 
-use herald_shared::wire::{BannerComponent, BannerItem, BannerKind};
-use herald_shared::{ComponentStatus, Impact, IncidentStatus};
+use herald_shared::wire::{BannerComponent, BannerItem, BannerKind, ItemStatus};
+use herald_shared::{ComponentStatus, Impact};
 use herald_widget::BannerView;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -19,7 +19,7 @@ fn item(impact: Impact) -> BannerItem {
         update_id: "upd_7".into(),
         title: "Payments are delayed".into(),
         impact,
-        status: IncidentStatus::Identified,
+        status: ItemStatus::Identified,
         body: "Card payments take up to ten minutes to confirm.".into(),
         updated_at: time::OffsetDateTime::now_utc() - time::Duration::minutes(5),
         next_update_at: None,
@@ -28,6 +28,9 @@ fn item(impact: Impact) -> BannerItem {
             name: "Payments".into(),
             status: ComponentStatus::DegradedPerformance,
         }],
+        scheduled_for: None,
+        scheduled_until: None,
+        effective_at: None,
     }
 }
 

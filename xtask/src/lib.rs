@@ -2,6 +2,7 @@
 //! build of the widget and the worker, and a local worker in workerd (wrangler dev) on a free port.
 
 pub mod dist;
+pub mod fuzz;
 pub mod local;
 pub mod tools;
 

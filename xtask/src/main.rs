@@ -15,7 +15,8 @@ const USAGE: &str = "usage: cargo xtask <command>
   test    run every test: lints, unit tests, the widget in headless Chromium, the worker in workerd
   setup   install the pinned tools that are missing (wasm target, wasm-bindgen, worker-build, npm, Debian)
   dist    build the widget and the worker into dist/www and edge/build
-  bench   measure the edge and the widget against references run in the same session";
+  bench   measure the edge and the widget against references run in the same session
+  fuzz    [TARGET] [--seconds N]: fuzz the parsers of outside input (default: every target, 60 s each)";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -25,6 +26,7 @@ fn main() {
         Some("dev") => dev(),
         Some("test") => test(),
         Some("bench") => bench::run(&args[1..]),
+        Some("fuzz") => fuzz(&args[1..]),
         _ => {
             eprintln!("{USAGE}");
             std::process::exit(2);
@@ -74,6 +76,21 @@ Press Ctrl-C to stop.
     worker.wait()
 }
 
+fn fuzz(args: &[String]) -> Result<()> {
+    tools::setup()?;
+    let seconds = args
+        .iter()
+        .position(|a| a == "--seconds")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(60);
+    let chosen: Vec<&str> = match args.first().filter(|a| !a.starts_with("--")) {
+        Some(t) => vec![t.as_str()],
+        None => xtask::fuzz::TARGETS.to_vec(),
+    };
+    xtask::fuzz::run_targets(&chosen, seconds)
+}
+
 fn cargo(args: &[&str]) -> Result<()> {
     run(Command::new("cargo").args(args).current_dir(root()))
 }
@@ -112,6 +129,8 @@ fn test() -> Result<()> {
         "-p",
         "xtask",
     ])?;
+    // Every fuzz target briefly over its seed corpus; `cargo xtask fuzz` runs them longer.
+    xtask::fuzz::run_targets(xtask::fuzz::TARGETS, 10)?;
     run(Command::new("cargo")
         .args(["test", "-p", "herald-widget", "--target", WASM_TARGET])
         .current_dir(root())

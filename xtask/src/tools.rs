@@ -17,6 +17,8 @@ pub struct Tools {
     pub wasm_bindgen: String,
     #[serde(rename = "worker-build")]
     pub worker_build: String,
+    #[serde(rename = "cargo-fuzz")]
+    pub cargo_fuzz: String,
     pub debian: Vec<String>,
 }
 
@@ -102,6 +104,26 @@ pub fn setup() -> Result<()> {
             &tools.worker_build,
             "--locked",
             "--force",
+        ]))?;
+    }
+    if !has_version(&cargo_bin("cargo-fuzz"), &tools.cargo_fuzz) {
+        run(Command::new("cargo").args([
+            "install",
+            "cargo-fuzz",
+            "--version",
+            &tools.cargo_fuzz,
+            "--locked",
+            "--force",
+        ]))?;
+    }
+    let toolchains = output(Command::new("rustup").args(["toolchain", "list"])).unwrap_or_default();
+    if !toolchains.lines().any(|l| l.starts_with("nightly")) {
+        run(Command::new("rustup").args([
+            "toolchain",
+            "install",
+            "nightly",
+            "--profile",
+            "minimal",
         ]))?;
     }
     npm_ci()?;

@@ -42,7 +42,9 @@ async fn forward(
 ) -> ApiResult<Response> {
     let actor = auth::admin(&req, env)?;
     let body = body(&mut req).await?;
-    page_object::call(env, page, method, path, Some((&actor.key_id, body))).await
+    let answer = page_object::call(env, page, method, path, Some((&actor.key_id, body))).await;
+    super::public::invalidate(page);
+    answer
 }
 
 pub async fn put_page(req: Request, env: &Env, page: &str) -> ApiResult<Response> {

@@ -24,6 +24,11 @@ thread_local! {
     static BANNERS: RefCell<HashMap<String, Cached>> = RefCell::new(HashMap::new());
 }
 
+/// Forgets this isolate's copy of `page`'s snapshots, after a write that went through it.
+pub fn invalidate(page: &str) {
+    BANNERS.with(|b| b.borrow_mut().remove(page));
+}
+
 /// The page's banner snapshot: from this isolate's memory while fresh, else from the page object.
 /// `Err(response)` passes the object's own answer through (404 for an unknown page).
 async fn banner_snapshot(env: &Env, page: &str) -> ApiResult<Result<(Rc<str>, Rc<str>), Response>> {
