@@ -2,25 +2,17 @@
 //! problem+json answers to bad requests, which change nothing.
 
 use crate::fixtures::Env;
-use crate::Test;
+use crate::{tests, Test};
 
-pub const TESTS: &[Test] = &[
-    (
-        "api::open_incident_shows_in_banner_and_changes_the_etag",
-        open_incident_shows_in_banner_and_changes_the_etag,
-    ),
-    (
-        "api::bad_requests_get_problems_and_change_nothing",
-        bad_requests_get_problems_and_change_nothing,
-    ),
-    (
-        "api::unknown_pages_and_incidents_are_404",
-        unknown_pages_and_incidents_are_404,
-    ),
-    (
-        "api::resolved_incident_refuses_more_updates",
-        resolved_incident_refuses_more_updates,
-    ),
+pub const TESTS: &[Test] = tests![
+    open_incident_shows_in_banner_and_changes_the_etag,
+    bad_requests_get_problems_and_change_nothing,
+    unknown_pages_and_incidents_are_404,
+    resolved_incident_refuses_more_updates,
+    statuspage_endpoints_have_the_documented_shapes,
+    private_incidents_only_reach_their_audience,
+    feeds_and_status_page_are_served,
+    openapi_document_is_served,
 ];
 
 fn banner_path(page: &str) -> String {
@@ -132,7 +124,7 @@ fn bad_requests_get_problems_and_change_nothing(env: &Env) {
     assert_eq!(p["field"], "components");
     let huge = format!(
         r#"{{"title":"t","impact":"minor","body":"{}"}}"#,
-        "x".repeat(70_000)
+        "x".repeat(1_100_000)
     );
     env.admin("POST", &incidents, &huge).problem(413);
 
@@ -170,4 +162,261 @@ fn resolved_incident_refuses_more_updates(env: &Env) {
     );
     env.post_update(&page, &id, "monitoring", "Watching.")
         .problem(409);
+}
+
+fn statuspage_endpoints_have_the_documented_shapes(env: &Env) {
+    let page = env.page("sp");
+    let id = env.open_incident(&page, "Elevated API latency", "major");
+    env.post_update(
+        &page,
+        &id,
+        "identified",
+        "A slow database replica; failing over.",
+    );
+    let base = format!("/pages/{page}/api/v2");
+    let summary = env.get(&format!("{base}/summary.json"), &[]);
+    assert_eq!(summary.status, 200);
+    assert_eq!(summary.header("access-control-allow-origin"), Some("*"));
+    let s = summary.json();
+    for key in ["id", "name", "url", "time_zone", "updated_at"] {
+        assert!(s["page"].get(key).is_some(), "page.{key} in {}", s["page"]);
+    }
+    assert_eq!(s["status"]["indicator"], "major");
+    assert!(s["status"]["description"].as_str().is_some());
+    let c = &s["components"][0];
+    for key in [
+        "id",
+        "name",
+        "status",
+        "created_at",
+        "updated_at",
+        "position",
+        "description",
+        "showcase",
+        "start_date",
+        "group_id",
+        "page_id",
+        "group",
+        "only_show_if_degraded",
+    ] {
+        assert!(c.get(key).is_some(), "component.{key} in {c}");
+    }
+    let i = &s["incidents"][0];
+    for key in [
+        "id",
+        "name",
+        "status",
+        "created_at",
+        "updated_at",
+        "monitoring_at",
+        "resolved_at",
+        "impact",
+        "shortlink",
+        "started_at",
+        "page_id",
+        "incident_updates",
+        "components",
+    ] {
+        assert!(i.get(key).is_some(), "incident.{key} in {i}");
+    }
+    assert_eq!(i["status"], "identified");
+    assert_eq!(i["impact"], "major");
+    let u = &i["incident_updates"][0];
+    for key in [
+        "id",
+        "status",
+        "body",
+        "incident_id",
+        "created_at",
+        "updated_at",
+        "display_at",
+        "affected_components",
+        "deliver_notifications",
+    ] {
+        assert!(u.get(key).is_some(), "incident_update.{key} in {u}");
+    }
+    assert_eq!(
+        u["body"], "A slow database replica; failing over.",
+        "newest update first"
+    );
+    assert!(s["scheduled_maintenances"].is_array());
+    let status = env.get(&format!("{base}/status.json"), &[]).json();
+    assert_eq!(status["status"]["indicator"], "major");
+    assert_eq!(
+        env.get(&format!("{base}/components.json"), &[]).json()["components"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        env.get(&format!("{base}/incidents/unresolved.json"), &[])
+            .json()["incidents"][0]["id"],
+        id.as_str()
+    );
+    env.post_update(&page, &id, "resolved", "Failover complete.");
+    assert_eq!(
+        env.get(&format!("{base}/incidents/unresolved.json"), &[])
+            .json()["incidents"],
+        serde_json::json!([])
+    );
+    assert_eq!(
+        env.get(&format!("{base}/incidents.json"), &[]).json()["incidents"][0]["status"],
+        "resolved"
+    );
+    let etag = env
+        .get(&format!("{base}/status.json"), &[])
+        .header("etag")
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        env.get(&format!("{base}/status.json"), &[("if-none-match", &etag)])
+            .status,
+        304
+    );
+    // no page is bound to 127.0.0.1, so the host-routed form is a 404 problem
+    env.get("/api/v2/summary.json", &[]).problem(404);
+}
+
+fn private_incidents_only_reach_their_audience(env: &Env) {
+    let page = env.page("private");
+    let settings = r#"{"name":"Private test","components":[{"id":"api","name":"API"}],"audiences":[{"segment":"plan:enterprise","name":"Enterprise"}]}"#;
+    assert_eq!(
+        env.admin("PUT", &format!("/v1/admin/pages/{page}"), settings)
+            .status,
+        200
+    );
+    let body = serde_json::json!({"title": "Enterprise SSO outage", "impact": "critical", "body": "SAML sign-in fails.",
+        "visibility": {"segments": ["plan:enterprise"]}});
+    let r = env.admin(
+        "POST",
+        &format!("/v1/admin/pages/{page}/incidents"),
+        &body.to_string(),
+    );
+    assert_eq!(r.status, 201, "{r:?}");
+    for path in [
+        format!("/v1/pages/{page}/banner.json"),
+        format!("/v1/pages/{page}/summary.json"),
+        format!("/pages/{page}/api/v2/summary.json"),
+        format!("/pages/{page}/api/v2/incidents.json"),
+        format!("/{page}"),
+        format!("/{page}/feed.atom"),
+    ] {
+        let public = env.get(&path, &[]);
+        assert_eq!(public.status, 200, "{path}");
+        assert!(
+            !public.body.contains("Enterprise SSO outage"),
+            "{path} leaks a private incident"
+        );
+    }
+    let secret = env
+        .admin("POST", &format!("/v1/admin/pages/{page}/widget-secret"), "")
+        .json()["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let claims =
+        |segments: Vec<String>, exp: i64, for_page: &str| herald_shared::token::AudienceClaims {
+            page: for_page.to_owned(),
+            segments,
+            exp,
+            nbf: None,
+            iat: Some(now),
+            sub: None,
+        };
+    let token = herald_shared::token::sign(
+        &claims(vec!["plan:enterprise".into()], now + 600, &page),
+        secret.as_bytes(),
+    );
+    let seen = env.get(&format!("/v1/pages/{page}/banner.json?token={token}"), &[]);
+    assert_eq!(seen.status, 200, "{seen:?}");
+    assert_eq!(seen.json()["item"]["title"], "Enterprise SSO outage");
+    assert_eq!(seen.header("cache-control"), Some("private, no-store"));
+    let by_header = env.get(
+        &format!("/v1/pages/{page}/summary.json"),
+        &[("authorization", &format!("Bearer {token}"))],
+    );
+    assert!(by_header.body.contains("Enterprise SSO outage"));
+    // the public answer afterwards is still the public one
+    assert!(!env
+        .get(&format!("/v1/pages/{page}/banner.json"), &[])
+        .body
+        .contains("Enterprise SSO outage"));
+    let free = herald_shared::token::sign(
+        &claims(vec!["plan:free".into()], now + 600, &page),
+        secret.as_bytes(),
+    );
+    assert!(!env
+        .get(&format!("/v1/pages/{page}/banner.json?token={free}"), &[])
+        .body
+        .contains("Enterprise SSO outage"));
+    let expired = herald_shared::token::sign(
+        &claims(vec!["plan:enterprise".into()], now - 3600, &page),
+        secret.as_bytes(),
+    );
+    env.get(
+        &format!("/v1/pages/{page}/banner.json?token={expired}"),
+        &[],
+    )
+    .problem(401);
+    let forged = herald_shared::token::sign(
+        &claims(vec!["plan:enterprise".into()], now + 600, &page),
+        b"not-the-secret",
+    );
+    env.get(&format!("/v1/pages/{page}/banner.json?token={forged}"), &[])
+        .problem(401);
+    let other_page = herald_shared::token::sign(
+        &claims(vec!["plan:enterprise".into()], now + 600, "elsewhere"),
+        secret.as_bytes(),
+    );
+    env.get(
+        &format!("/v1/pages/{page}/banner.json?token={other_page}"),
+        &[],
+    )
+    .problem(401);
+}
+
+fn feeds_and_status_page_are_served(env: &Env) {
+    let page = env.page("feeds");
+    env.open_incident(&page, "Webhooks delayed", "minor");
+    let html = env.get(&format!("/{page}"), &[]);
+    assert_eq!(html.status, 200);
+    assert!(html
+        .header("content-type")
+        .unwrap()
+        .starts_with("text/html"));
+    assert!(html.body.contains("Test page"), "{}", html.body);
+    let atom = env.get(&format!("/{page}/feed.atom"), &[]);
+    assert!(atom
+        .header("content-type")
+        .unwrap()
+        .starts_with("application/atom+xml"));
+    assert!(
+        atom.body.starts_with("<?xml")
+            && atom.body.contains("<feed")
+            && atom.body.contains("Webhooks delayed"),
+        "{}",
+        atom.body
+    );
+    let ics = env.get(&format!("/{page}/maintenance.ics"), &[]);
+    assert!(ics
+        .header("content-type")
+        .unwrap()
+        .starts_with("text/calendar"));
+    assert!(
+        ics.body.starts_with("BEGIN:VCALENDAR") && ics.body.trim_end().ends_with("END:VCALENDAR"),
+        "{}",
+        ics.body
+    );
+    env.get("/no-such-page", &[]).problem(404);
+}
+
+fn openapi_document_is_served(env: &Env) {
+    let doc = env.get("/v1/openapi.json", &[]).json();
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert!(doc["paths"]["/v1/admin/pages/{page}/incidents"]["post"].is_object());
 }

@@ -2,6 +2,7 @@
 //! the browser tier (`-- --browser`, which `cargo xtask test` passes). `-- NAME` runs the tests
 //! whose names contain NAME.
 
+mod admin;
 mod api;
 mod fixtures;
 mod webdriver;
@@ -14,12 +15,21 @@ use fixtures::Env;
 
 pub type Test = (&'static str, fn(&Env));
 
+/// A module's test list: each function with its name, as `module::function`.
+#[macro_export]
+macro_rules! tests {
+    ($($name:ident),* $(,)?) => {
+        &[$((concat!(module_path!(), "::", stringify!($name)), $name as fn(&$crate::fixtures::Env))),*]
+    };
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let browser =
         args.iter().any(|a| a == "--browser") || std::env::var_os("HERALD_BROWSER").is_some();
     let filter = args.iter().find(|a| !a.starts_with("--")).cloned();
     let mut tests: Vec<Test> = api::TESTS.to_vec();
+    tests.extend_from_slice(admin::TESTS);
     if browser {
         tests.extend_from_slice(widget::TESTS);
     }

@@ -1,4 +1,5 @@
-//! Admin authentication: a bearer key compared in constant time with the configured root key.
+//! Admin authentication at the router: the bearer key, and the root key compared in constant time.
+//! Page API keys are checked by the page object, which stores their hashes.
 
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -7,14 +8,17 @@ use worker::{Env, Request};
 use crate::bindings;
 use crate::error::{ApiError, ApiResult};
 
-/// Who made an admin request, for the audit log.
-#[derive(Debug, Clone)]
-pub struct Actor {
-    pub key_id: String,
+/// The `Authorization: Bearer` credential, if any.
+pub fn bearer(req: &Request) -> ApiResult<Option<String>> {
+    Ok(req
+        .headers()
+        .get("authorization")?
+        .and_then(|h| h.strip_prefix("Bearer ").map(|k| k.trim().to_owned()))
+        .filter(|k| !k.is_empty()))
 }
 
-/// Checks `Authorization: Bearer <key>` against the root admin key.
-pub fn admin(req: &Request, env: &Env) -> ApiResult<Actor> {
+/// Whether `presented` is the root admin key (a secret; a plain variable in local development).
+pub fn is_root(presented: &str, env: &Env) -> ApiResult<bool> {
     let configured = env
         .secret(bindings::ADMIN_KEY)
         .or_else(|_| env.var(bindings::ADMIN_KEY))
@@ -25,18 +29,7 @@ pub fn admin(req: &Request, env: &Env) -> ApiResult<Actor> {
                 bindings::ADMIN_KEY
             ))
         })?;
-    let presented = req
-        .headers()
-        .get("authorization")?
-        .and_then(|h| h.strip_prefix("Bearer ").map(str::trim).map(str::to_owned))
-        .ok_or_else(ApiError::unauthorized)?;
-    if keys_match(&presented, &configured) {
-        Ok(Actor {
-            key_id: "root".into(),
-        })
-    } else {
-        Err(ApiError::unauthorized())
-    }
+    Ok(keys_match(presented, &configured))
 }
 
 /// Constant-time comparison of two keys (hashed first, so lengths leak nothing either).

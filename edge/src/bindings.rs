@@ -7,3 +7,5 @@ pub const ADMIN_KEY: &str = "HERALD_ADMIN_KEY";
 /// Optional variable: seconds between widget polls, overriding the model's default (development and
 /// tests use a short one).
 pub const POLL_SECS: &str = "HERALD_POLL_SECS";
+/// Optional variable binding host names to pages for `/api/v2/...`: `status.acme.com=acme,...`.
+pub const HOST_PAGES: &str = "HERALD_HOST_PAGES";

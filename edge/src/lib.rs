@@ -7,6 +7,7 @@ mod error;
 mod page_object;
 mod route;
 mod routes;
+mod status_page;
 
 pub use page_object::PageObject;
 
@@ -14,13 +15,9 @@ use worker::{event, Context, Env, Request, Response, Result};
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
-    let route = route::Route::parse(req.method(), &req.path());
-    let answer = match route {
+    let answer = match route::Route::parse(req.method(), &req.path()) {
         Ok(route) => routes::handle(route, req, &env).await,
         Err(problem) => Err(problem),
     };
-    match answer {
-        Ok(resp) => Ok(resp),
-        Err(err) => err.into_response(),
-    }
+    answer.or_else(|err| err.into_response())
 }

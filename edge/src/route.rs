@@ -1,7 +1,10 @@
 //! The URL map of the worker: turns a method and a path into a `Route`, or a 404/405 problem.
-//! Kept free of worker types so it is tested natively.
+//! Kept free of worker types so it is tested natively; `TEMPLATES` lists every endpoint and a test
+//! keeps it and the OpenAPI document in step.
 
 use herald_shared::command::is_slug;
+pub use herald_shared::wire::Role;
+use serde::{Deserialize, Serialize};
 
 use crate::error::ApiError;
 
@@ -10,58 +13,283 @@ use crate::error::ApiError;
 pub enum Route {
     /// CORS preflight for the public read API.
     Preflight,
-    Banner {
-        page: String,
+    /// A public document of a page; `page: None` means "the page bound to this host name".
+    Public {
+        page: Option<String>,
+        doc: Doc,
     },
-    PutPage {
+    /// An admin operation on a page.
+    Admin {
         page: String,
+        op: AdminOp,
     },
-    OpenIncident {
-        page: String,
-    },
-    PostUpdate {
-        page: String,
-        incident: String,
-    },
+    OpenApi,
 }
+
+/// The public documents, each rendered once per change by the page object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Doc {
+    Banner,
+    Summary,
+    SpSummary,
+    SpStatus,
+    SpComponents,
+    SpIncidents,
+    SpUnresolved,
+    SpMaintenances,
+    SpUpcoming,
+    SpActive,
+    StatusPage,
+    Atom,
+    Ical,
+}
+
+impl Doc {
+    pub fn name(self) -> &'static str {
+        match self {
+            Doc::Banner => "banner",
+            Doc::Summary => "summary",
+            Doc::SpSummary => "sp_summary",
+            Doc::SpStatus => "sp_status",
+            Doc::SpComponents => "sp_components",
+            Doc::SpIncidents => "sp_incidents",
+            Doc::SpUnresolved => "sp_unresolved",
+            Doc::SpMaintenances => "sp_maintenances",
+            Doc::SpUpcoming => "sp_upcoming",
+            Doc::SpActive => "sp_active",
+            Doc::StatusPage => "status_page",
+            Doc::Atom => "atom",
+            Doc::Ical => "ical",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Doc> {
+        Doc::ALL.into_iter().find(|d| d.name() == name)
+    }
+
+    pub const ALL: [Doc; 13] = [
+        Doc::Banner,
+        Doc::Summary,
+        Doc::SpSummary,
+        Doc::SpStatus,
+        Doc::SpComponents,
+        Doc::SpIncidents,
+        Doc::SpUnresolved,
+        Doc::SpMaintenances,
+        Doc::SpUpcoming,
+        Doc::SpActive,
+        Doc::StatusPage,
+        Doc::Atom,
+        Doc::Ical,
+    ];
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Doc::StatusPage => "text/html; charset=utf-8",
+            Doc::Atom => "application/atom+xml; charset=utf-8",
+            Doc::Ical => "text/calendar; charset=utf-8",
+            _ => "application/json; charset=utf-8",
+        }
+    }
+
+    /// Whether an audience token may widen this document (the widget's and API readers' views).
+    pub fn audience_aware(self) -> bool {
+        matches!(self, Doc::Banner | Doc::Summary)
+    }
+
+    fn statuspage(path: &[&str]) -> Option<Doc> {
+        Some(match path {
+            ["summary.json"] => Doc::SpSummary,
+            ["status.json"] => Doc::SpStatus,
+            ["components.json"] => Doc::SpComponents,
+            ["incidents.json"] => Doc::SpIncidents,
+            ["incidents", "unresolved.json"] => Doc::SpUnresolved,
+            ["scheduled-maintenances.json"] => Doc::SpMaintenances,
+            ["scheduled-maintenances", "upcoming.json"] => Doc::SpUpcoming,
+            ["scheduled-maintenances", "active.json"] => Doc::SpActive,
+            _ => return None,
+        })
+    }
+}
+
+/// Admin operations; the page object carries them out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum AdminOp {
+    GetPage,
+    PutPage,
+    OpenIncident,
+    PostUpdate { incident: String },
+    Reopen { incident: String },
+    Postmortem { incident: String },
+    SetComponentStatus { component: String },
+    ScheduleMaintenance,
+    UpdateMaintenance { maintenance: String },
+    PublishNotice,
+    Lint,
+    Audit,
+    ImportStatuspage,
+    ListKeys,
+    CreateKey,
+    RevokeKey { key: String },
+    RotateWidgetSecret,
+}
+
+impl AdminOp {
+    /// The least role allowed to perform the operation.
+    pub fn role(&self) -> Role {
+        use AdminOp::*;
+        match self {
+            GetPage | Lint | Audit => Role::Viewer,
+            OpenIncident | PostUpdate { .. } | Reopen { .. } | SetComponentStatus { .. } => {
+                Role::Responder
+            }
+            Postmortem { .. } | ScheduleMaintenance | UpdateMaintenance { .. } | PublishNotice => {
+                Role::Communicator
+            }
+            PutPage
+            | ImportStatuspage
+            | ListKeys
+            | CreateKey
+            | RevokeKey { .. }
+            | RotateWidgetSecret => Role::Admin,
+        }
+    }
+
+    /// Whether the operation changes the page (and so takes `Idempotency-Key` and `If-Match`).
+    pub fn writes(&self) -> bool {
+        !matches!(
+            self,
+            AdminOp::GetPage | AdminOp::Lint | AdminOp::Audit | AdminOp::ListKeys
+        )
+    }
+
+    /// Name in the audit log.
+    pub fn action(&self) -> &'static str {
+        use AdminOp::*;
+        match self {
+            GetPage => "page.get",
+            PutPage => "page.configure",
+            OpenIncident => "incident.open",
+            PostUpdate { .. } => "incident.update",
+            Reopen { .. } => "incident.reopen",
+            Postmortem { .. } => "incident.postmortem",
+            SetComponentStatus { .. } => "component.status",
+            ScheduleMaintenance => "maintenance.schedule",
+            UpdateMaintenance { .. } => "maintenance.update",
+            PublishNotice => "notice.publish",
+            Lint => "lint",
+            Audit => "audit.export",
+            ImportStatuspage => "page.import",
+            ListKeys => "keys.list",
+            CreateKey => "keys.create",
+            RevokeKey { .. } => "keys.revoke",
+            RotateWidgetSecret => "widget_secret.rotate",
+        }
+    }
+}
+
+/// Every endpoint as (method, path template); the OpenAPI document must list exactly these.
+#[cfg_attr(not(test), allow(dead_code))]
+pub const TEMPLATES: &[(&str, &str)] = &[
+    ("GET", "/v1/pages/{page}/banner.json"),
+    ("GET", "/v1/pages/{page}/summary.json"),
+    ("GET", "/pages/{page}/api/v2/summary.json"),
+    ("GET", "/pages/{page}/api/v2/status.json"),
+    ("GET", "/pages/{page}/api/v2/components.json"),
+    ("GET", "/pages/{page}/api/v2/incidents.json"),
+    ("GET", "/pages/{page}/api/v2/incidents/unresolved.json"),
+    ("GET", "/pages/{page}/api/v2/scheduled-maintenances.json"),
+    (
+        "GET",
+        "/pages/{page}/api/v2/scheduled-maintenances/upcoming.json",
+    ),
+    (
+        "GET",
+        "/pages/{page}/api/v2/scheduled-maintenances/active.json",
+    ),
+    ("GET", "/api/v2/summary.json"),
+    ("GET", "/api/v2/status.json"),
+    ("GET", "/api/v2/components.json"),
+    ("GET", "/api/v2/incidents.json"),
+    ("GET", "/api/v2/incidents/unresolved.json"),
+    ("GET", "/api/v2/scheduled-maintenances.json"),
+    ("GET", "/api/v2/scheduled-maintenances/upcoming.json"),
+    ("GET", "/api/v2/scheduled-maintenances/active.json"),
+    ("GET", "/{page}"),
+    ("GET", "/{page}/feed.atom"),
+    ("GET", "/{page}/maintenance.ics"),
+    ("GET", "/v1/openapi.json"),
+    ("GET", "/v1/admin/pages/{page}"),
+    ("PUT", "/v1/admin/pages/{page}"),
+    ("POST", "/v1/admin/pages/{page}/incidents"),
+    (
+        "POST",
+        "/v1/admin/pages/{page}/incidents/{incident}/updates",
+    ),
+    ("POST", "/v1/admin/pages/{page}/incidents/{incident}/reopen"),
+    (
+        "PUT",
+        "/v1/admin/pages/{page}/incidents/{incident}/postmortem",
+    ),
+    (
+        "PUT",
+        "/v1/admin/pages/{page}/components/{component}/status",
+    ),
+    ("POST", "/v1/admin/pages/{page}/maintenances"),
+    (
+        "POST",
+        "/v1/admin/pages/{page}/maintenances/{maintenance}/updates",
+    ),
+    ("POST", "/v1/admin/pages/{page}/notices"),
+    ("POST", "/v1/admin/pages/{page}/lint"),
+    ("GET", "/v1/admin/pages/{page}/audit"),
+    ("POST", "/v1/admin/pages/{page}/import/statuspage"),
+    ("GET", "/v1/admin/pages/{page}/keys"),
+    ("POST", "/v1/admin/pages/{page}/keys"),
+    ("DELETE", "/v1/admin/pages/{page}/keys/{key}"),
+    ("POST", "/v1/admin/pages/{page}/widget-secret"),
+];
 
 impl Route {
     pub fn parse(method: impl AsRef<str>, path: &str) -> Result<Route, ApiError> {
         let method = method.as_ref();
         let segments: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
-        let (allowed, route): (&[&str], Option<Route>) = match segments.as_slice() {
-            ["v1", "pages", page, "banner.json"] => (
-                &["GET", "HEAD", "OPTIONS"],
-                match method {
-                    "OPTIONS" => Some(Route::Preflight),
-                    "GET" | "HEAD" => Some(Route::Banner { page: slug(page)? }),
-                    _ => None,
-                },
-            ),
-            ["v1", "admin", "pages", page] => (
-                &["PUT"],
-                (method == "PUT")
-                    .then(|| slug(page).map(|page| Route::PutPage { page }))
-                    .transpose()?,
-            ),
-            ["v1", "admin", "pages", page, "incidents"] => (
-                &["POST"],
-                (method == "POST")
-                    .then(|| slug(page).map(|page| Route::OpenIncident { page }))
-                    .transpose()?,
-            ),
-            ["v1", "admin", "pages", page, "incidents", incident, "updates"] => (
-                &["POST"],
-                (method == "POST")
-                    .then(|| {
-                        Ok::<_, ApiError>(Route::PostUpdate {
-                            page: slug(page)?,
-                            incident: id(incident)?,
-                        })
-                    })
-                    .transpose()?,
-            ),
-            _ => return Err(ApiError::not_found(format!("no endpoint at {path}"))),
+        if method == "OPTIONS"
+            && !matches!(segments.first(), Some(&"v1") if segments.get(1) == Some(&"admin"))
+        {
+            return Ok(Route::Preflight);
+        }
+        let found: Option<(&[&str], Option<Route>)> = match segments.as_slice() {
+            ["v1", "openapi.json"] => Some((&["GET"], get(method, || Ok(Route::OpenApi))?)),
+            ["v1", "pages", page, "banner.json"] => {
+                Some((&["GET"], public(method, page, Doc::Banner)?))
+            }
+            ["v1", "pages", page, "summary.json"] => {
+                Some((&["GET"], public(method, page, Doc::Summary)?))
+            }
+            ["pages", page, "api", "v2", rest @ ..] => Doc::statuspage(rest)
+                .map(|doc| public(method, page, doc).map(|r| (&["GET"][..], r)))
+                .transpose()?,
+            ["api", "v2", rest @ ..] => Doc::statuspage(rest).map(|doc| {
+                (
+                    &["GET"][..],
+                    get(method, || Ok(Route::Public { page: None, doc }))
+                        .ok()
+                        .flatten(),
+                )
+            }),
+            ["v1", "admin", "pages", page, rest @ ..] => admin(method, page, rest)?,
+            [page, "feed.atom"] => Some((&["GET"], public(method, page, Doc::Atom)?)),
+            [page, "maintenance.ics"] => Some((&["GET"], public(method, page, Doc::Ical)?)),
+            [page] if !page.is_empty() && !page.contains('.') => {
+                Some((&["GET"], public(method, page, Doc::StatusPage)?))
+            }
+            _ => None,
+        };
+        let Some((allowed, route)) = found else {
+            return Err(ApiError::not_found(format!("no endpoint at {path}")));
         };
         route.ok_or_else(|| {
             ApiError::client(
@@ -77,6 +305,103 @@ impl Route {
     }
 }
 
+fn get(
+    method: &str,
+    f: impl FnOnce() -> Result<Route, ApiError>,
+) -> Result<Option<Route>, ApiError> {
+    if method == "GET" || method == "HEAD" {
+        f().map(Some)
+    } else {
+        Ok(None)
+    }
+}
+
+fn public(method: &str, page: &str, doc: Doc) -> Result<Option<Route>, ApiError> {
+    get(method, || {
+        Ok(Route::Public {
+            page: Some(slug(page)?),
+            doc,
+        })
+    })
+}
+
+type Found = Option<(&'static [&'static str], Option<Route>)>;
+
+fn admin(method: &str, page: &str, rest: &[&str]) -> Result<Found, ApiError> {
+    use AdminOp::*;
+    let page = slug(page)?;
+    let table: (&'static [&'static str], Vec<(&str, AdminOp)>) = match rest {
+        [] => (&["GET", "PUT"], vec![("GET", GetPage), ("PUT", PutPage)]),
+        ["incidents"] => (&["POST"], vec![("POST", OpenIncident)]),
+        ["incidents", id, "updates"] => (
+            &["POST"],
+            vec![(
+                "POST",
+                PostUpdate {
+                    incident: ident(id)?,
+                },
+            )],
+        ),
+        ["incidents", id, "reopen"] => (
+            &["POST"],
+            vec![(
+                "POST",
+                Reopen {
+                    incident: ident(id)?,
+                },
+            )],
+        ),
+        ["incidents", id, "postmortem"] => (
+            &["PUT"],
+            vec![(
+                "PUT",
+                Postmortem {
+                    incident: ident(id)?,
+                },
+            )],
+        ),
+        ["components", id, "status"] => (
+            &["PUT"],
+            vec![(
+                "PUT",
+                SetComponentStatus {
+                    component: ident(id)?,
+                },
+            )],
+        ),
+        ["maintenances"] => (&["POST"], vec![("POST", ScheduleMaintenance)]),
+        ["maintenances", id, "updates"] => (
+            &["POST"],
+            vec![(
+                "POST",
+                UpdateMaintenance {
+                    maintenance: ident(id)?,
+                },
+            )],
+        ),
+        ["notices"] => (&["POST"], vec![("POST", PublishNotice)]),
+        ["lint"] => (&["POST"], vec![("POST", Lint)]),
+        ["audit"] => (&["GET"], vec![("GET", Audit)]),
+        ["import", "statuspage"] => (&["POST"], vec![("POST", ImportStatuspage)]),
+        ["keys"] => (
+            &["GET", "POST"],
+            vec![("GET", ListKeys), ("POST", CreateKey)],
+        ),
+        ["keys", id] => (&["DELETE"], vec![("DELETE", RevokeKey { key: ident(id)? })]),
+        ["widget-secret"] => (&["POST"], vec![("POST", RotateWidgetSecret)]),
+        _ => return Ok(None),
+    };
+    let (allowed, ops) = table;
+    let op = ops
+        .into_iter()
+        .find(|(m, _)| *m == method || (method == "HEAD" && *m == "GET"))
+        .map(|(_, op)| Route::Admin {
+            page: page.clone(),
+            op,
+        });
+    Ok(Some((allowed, op)))
+}
+
 fn slug(s: &str) -> Result<String, ApiError> {
     if is_slug(s) {
         Ok(s.to_owned())
@@ -87,7 +412,7 @@ fn slug(s: &str) -> Result<String, ApiError> {
     }
 }
 
-fn id(s: &str) -> Result<String, ApiError> {
+fn ident(s: &str) -> Result<String, ApiError> {
     if !s.is_empty()
         && s.len() <= 64
         && s.bytes()
@@ -95,7 +420,7 @@ fn id(s: &str) -> Result<String, ApiError> {
     {
         Ok(s.to_owned())
     } else {
-        Err(ApiError::not_found(format!("{s:?} is not an incident id")))
+        Err(ApiError::not_found(format!("{s:?} is not a valid id")))
     }
 }
 
@@ -116,20 +441,143 @@ mod tests {
     #[test]
     fn routes() {
         let cases = [
-            ("GET", "/v1/pages/demo/banner.json", "Banner { page: \"demo\" }"),
-            ("HEAD", "/v1/pages/demo/banner.json", "Banner { page: \"demo\" }"),
+            (
+                "GET",
+                "/v1/pages/demo/banner.json",
+                "Public { page: Some(\"demo\"), doc: Banner }",
+            ),
+            (
+                "HEAD",
+                "/v1/pages/demo/banner.json",
+                "Public { page: Some(\"demo\"), doc: Banner }",
+            ),
             ("OPTIONS", "/v1/pages/demo/banner.json", "Preflight"),
-            ("POST", "/v1/pages/demo/banner.json", "405 POST is not allowed on /v1/pages/demo/banner.json; allowed: GET, HEAD, OPTIONS"),
-            ("GET", "/v1/pages/Demo/banner.json", "404 \"Demo\" is not a page id (a-z, 0-9, -)"),
-            ("PUT", "/v1/admin/pages/demo", "PutPage { page: \"demo\" }"),
-            ("POST", "/v1/admin/pages/demo/incidents", "OpenIncident { page: \"demo\" }"),
-            ("GET", "/v1/admin/pages/demo/incidents", "405 GET is not allowed on /v1/admin/pages/demo/incidents; allowed: POST"),
-            ("POST", "/v1/admin/pages/demo/incidents/inc_1/updates", "PostUpdate { page: \"demo\", incident: \"inc_1\" }"),
-            ("POST", "/v1/admin/pages/demo/incidents/a%20b/updates", "404 \"a%20b\" is not an incident id"),
+            (
+                "POST",
+                "/v1/pages/demo/banner.json",
+                "405 POST is not allowed on /v1/pages/demo/banner.json; allowed: GET",
+            ),
+            (
+                "GET",
+                "/v1/pages/Demo/banner.json",
+                "404 \"Demo\" is not a page id (a-z, 0-9, -)",
+            ),
+            (
+                "GET",
+                "/pages/demo/api/v2/incidents/unresolved.json",
+                "Public { page: Some(\"demo\"), doc: SpUnresolved }",
+            ),
+            (
+                "GET",
+                "/api/v2/scheduled-maintenances/active.json",
+                "Public { page: None, doc: SpActive }",
+            ),
+            (
+                "GET",
+                "/api/v2/nothing.json",
+                "404 no endpoint at /api/v2/nothing.json",
+            ),
+            (
+                "GET",
+                "/demo",
+                "Public { page: Some(\"demo\"), doc: StatusPage }",
+            ),
+            (
+                "GET",
+                "/demo/feed.atom",
+                "Public { page: Some(\"demo\"), doc: Atom }",
+            ),
+            ("GET", "/favicon.ico", "404 no endpoint at /favicon.ico"),
+            (
+                "PUT",
+                "/v1/admin/pages/demo",
+                "Admin { page: \"demo\", op: PutPage }",
+            ),
+            (
+                "POST",
+                "/v1/admin/pages/demo/incidents",
+                "Admin { page: \"demo\", op: OpenIncident }",
+            ),
+            (
+                "GET",
+                "/v1/admin/pages/demo/incidents",
+                "405 GET is not allowed on /v1/admin/pages/demo/incidents; allowed: POST",
+            ),
+            (
+                "POST",
+                "/v1/admin/pages/demo/incidents/inc_1/updates",
+                "Admin { page: \"demo\", op: PostUpdate { incident: \"inc_1\" } }",
+            ),
+            (
+                "POST",
+                "/v1/admin/pages/demo/incidents/a%20b/updates",
+                "404 \"a%20b\" is not a valid id",
+            ),
+            (
+                "DELETE",
+                "/v1/admin/pages/demo/keys/key_1",
+                "Admin { page: \"demo\", op: RevokeKey { key: \"key_1\" } }",
+            ),
             ("GET", "/v2/nothing", "404 no endpoint at /v2/nothing"),
         ];
         for (method, path, want) in cases {
             assert_eq!(show(method, path), want, "{method} {path}");
         }
+    }
+
+    /// Fills a template's parameters with plausible values.
+    fn concrete(template: &str) -> String {
+        template
+            .replace("{page}", "demo")
+            .replace("{incident}", "inc_1")
+            .replace("{component}", "api")
+            .replace("{maintenance}", "mnt_1")
+            .replace("{key}", "key_1")
+    }
+
+    #[test]
+    fn every_template_parses_to_a_route() {
+        for (method, template) in TEMPLATES {
+            let parsed = Route::parse(method, &concrete(template));
+            assert!(
+                parsed.is_ok(),
+                "{method} {template}: {:?}",
+                parsed.err().map(|e| e.into_problem())
+            );
+        }
+    }
+
+    #[test]
+    fn openapi_lists_exactly_the_templates() {
+        let doc: serde_json::Value = serde_json::from_str(include_str!("../openapi.json")).unwrap();
+        let mut documented = Vec::new();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for method in item.as_object().unwrap().keys() {
+                if ["get", "put", "post", "delete", "patch"].contains(&method.as_str()) {
+                    documented.push((method.to_uppercase(), path.clone()));
+                }
+            }
+        }
+        let mut routed: Vec<(String, String)> = TEMPLATES
+            .iter()
+            .map(|(m, p)| (m.to_string(), p.to_string()))
+            .collect();
+        documented.sort();
+        routed.sort();
+        assert_eq!(documented, routed);
+    }
+
+    #[test]
+    fn roles_are_ordered_and_reads_need_the_least() {
+        assert!(
+            Role::Viewer < Role::Responder
+                && Role::Responder < Role::Communicator
+                && Role::Communicator < Role::Admin
+        );
+        assert_eq!(AdminOp::GetPage.role(), Role::Viewer);
+        assert_eq!(AdminOp::OpenIncident.role(), Role::Responder);
+        assert_eq!(AdminOp::PublishNotice.role(), Role::Communicator);
+        assert_eq!(AdminOp::CreateKey.role(), Role::Admin);
+        assert!(!AdminOp::Audit.writes() && AdminOp::OpenIncident.writes());
     }
 }

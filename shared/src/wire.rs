@@ -477,3 +477,152 @@ pub struct WebhookItem {
 
 #[cfg(test)]
 mod tests;
+
+/// `POST /v1/admin/pages/{page}/incidents/{id}/reopen`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReopenRequest {
+    #[serde(default)]
+    pub status: IncidentStatus,
+    pub body: String,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub next_update_at: Option<Timestamp>,
+    #[serde(default)]
+    pub silent: bool,
+}
+
+/// `PUT /v1/admin/pages/{page}/incidents/{id}/postmortem`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PostmortemRequest {
+    pub body: String,
+    #[serde(default)]
+    pub silent: bool,
+}
+
+/// `PUT /v1/admin/pages/{page}/components/{id}/status`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComponentStatusRequest {
+    pub status: ComponentStatus,
+    #[serde(default)]
+    pub notify: bool,
+}
+
+/// `POST /v1/admin/pages/{page}/maintenances`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MaintenanceRequest {
+    pub title: String,
+    pub body: String,
+    #[serde(default)]
+    pub components: Vec<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub scheduled_for: Timestamp,
+    #[serde(with = "time::serde::rfc3339")]
+    pub scheduled_until: Timestamp,
+    #[serde(default)]
+    pub reminders: Option<Vec<u32>>,
+    #[serde(default)]
+    pub visibility: Visibility,
+    #[serde(default)]
+    pub override_reason: Option<String>,
+    #[serde(default)]
+    pub silent: bool,
+}
+
+/// `POST /v1/admin/pages/{page}/maintenances/{id}/updates`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MaintenanceUpdateRequest {
+    pub status: MaintenanceStatus,
+    pub body: String,
+    #[serde(default)]
+    pub silent: bool,
+}
+
+/// `POST /v1/admin/pages/{page}/notices`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoticeRequest {
+    pub kind: NoticeKind,
+    pub title: String,
+    pub body: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub effective_at: Timestamp,
+    #[serde(default)]
+    pub components: Vec<String>,
+    #[serde(default)]
+    pub visibility: Visibility,
+    #[serde(default)]
+    pub requires_ack: bool,
+    #[serde(default)]
+    pub override_reason: Option<String>,
+    #[serde(default)]
+    pub silent: bool,
+}
+
+/// Roles of API keys, each including the ones before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Viewer,
+    Responder,
+    Communicator,
+    Admin,
+}
+
+/// `POST /v1/admin/pages/{page}/keys`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateKeyRequest {
+    pub name: String,
+    pub role: Role,
+}
+
+/// An API key as listed: never its secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiKeyInfo {
+    pub id: String,
+    pub name: String,
+    pub role: Role,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: Timestamp,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub revoked_at: Option<Timestamp>,
+}
+
+/// Answer to key creation: the only time the key itself is shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedKey {
+    pub id: String,
+    pub key: String,
+    pub role: Role,
+}
+
+/// Answer to a widget-secret rotation: the only time the secret is shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WidgetSecret {
+    pub secret: String,
+}
+
+/// One entry of the audit log export.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub seq: u64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub version: u64,
+    #[serde(default)]
+    pub subject: Option<String>,
+    /// The change as submitted (the command), then what it caused.
+    pub change: serde_json::Value,
+    pub events: serde_json::Value,
+}
+
+/// Answer to `POST /v1/admin/pages/{page}/lint`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LintReport {
+    pub warnings: Vec<crate::lint::Warning>,
+}

@@ -1,13 +1,15 @@
-//! The admin write path: authenticated, size-limited, forwarded to the page's Durable Object.
+//! The admin API: bearer keys (the root key is checked here, page keys by the page object),
+//! size-limited bodies, `Idempotency-Key` and `If-Match` passed through to the page object.
 
 use worker::{Env, Request, Response};
 
 use crate::auth;
 use crate::error::{ApiError, ApiResult};
-use crate::page_object;
+use crate::page_object::{self, AdminCall, Caller};
+use crate::route::AdminOp;
 
-/// Largest admin request body accepted.
-const MAX_BODY_BYTES: usize = 64 * 1024;
+/// Largest admin request body accepted (a Statuspage import can be large).
+const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 async fn body(req: &mut Request) -> ApiResult<String> {
     let declared = req
@@ -33,40 +35,25 @@ fn too_large() -> ApiError {
     )
 }
 
-async fn forward(
-    mut req: Request,
-    env: &Env,
-    page: &str,
-    method: &str,
-    path: &str,
-) -> ApiResult<Response> {
-    let actor = auth::admin(&req, env)?;
+pub async fn handle(mut req: Request, env: &Env, page: &str, op: AdminOp) -> ApiResult<Response> {
+    let presented = auth::bearer(&req)?.ok_or_else(ApiError::unauthorized)?;
+    let caller = if auth::is_root(&presented, env)? {
+        Caller::Root
+    } else {
+        Caller::Key(presented)
+    };
     let body = body(&mut req).await?;
-    let answer = page_object::call(env, page, method, path, Some((&actor.key_id, body))).await;
-    super::public::invalidate(page);
+    let call = AdminCall {
+        op: &op,
+        caller,
+        body,
+        query: req.url()?.query().unwrap_or("").to_owned(),
+        idempotency_key: req.headers().get("idempotency-key")?,
+        if_match: req.headers().get("if-match")?,
+    };
+    let answer = page_object::admin(env, page, call).await;
+    if op.writes() {
+        super::public::invalidate(page);
+    }
     answer
-}
-
-pub async fn put_page(req: Request, env: &Env, page: &str) -> ApiResult<Response> {
-    forward(req, env, page, "PUT", "/page").await
-}
-
-pub async fn open_incident(req: Request, env: &Env, page: &str) -> ApiResult<Response> {
-    forward(req, env, page, "POST", "/incidents").await
-}
-
-pub async fn post_update(
-    req: Request,
-    env: &Env,
-    page: &str,
-    incident: &str,
-) -> ApiResult<Response> {
-    forward(
-        req,
-        env,
-        page,
-        "POST",
-        &format!("/incidents/{incident}/updates"),
-    )
-    .await
 }

@@ -1,4 +1,5 @@
-//! Handlers, one file per resource. Each is thin: parse, authorize, call the page object, respond.
+//! Handlers, one file per kind of resource. Each is thin: parse, authorize, call the page object,
+//! respond.
 
 mod admin;
 mod public;
@@ -11,11 +12,8 @@ use crate::route::Route;
 pub async fn handle(route: Route, req: Request, env: &Env) -> ApiResult<Response> {
     match route {
         Route::Preflight => public::preflight(),
-        Route::Banner { page } => public::banner(req, env, &page).await,
-        Route::PutPage { page } => admin::put_page(req, env, &page).await,
-        Route::OpenIncident { page } => admin::open_incident(req, env, &page).await,
-        Route::PostUpdate { page, incident } => {
-            admin::post_update(req, env, &page, &incident).await
-        }
+        Route::OpenApi => public::openapi(),
+        Route::Public { page, doc } => public::doc(req, env, page, doc).await,
+        Route::Admin { page, op } => admin::handle(req, env, &page, op).await,
     }
 }

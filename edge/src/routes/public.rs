@@ -1,4 +1,5 @@
-//! The public read path: banner JSON, cacheable, CORS `*`, with strong ETags and 304s.
+//! The public read path: Herald's JSON, the Statuspage API v2 documents, the status page and the
+//! feeds. Cacheable, CORS `*`, strong ETags and 304s; an audience token makes the answer private.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -6,11 +7,13 @@ use std::rc::Rc;
 
 use worker::{Date, Env, Headers, Request, Response};
 
-use crate::error::ApiResult;
+use crate::bindings;
+use crate::error::{ApiError, ApiResult};
 use crate::page_object;
+use crate::route::Doc;
 
-/// How long an isolate reuses a snapshot it fetched from the page object. Publishing refreshes the
-/// object at once; other isolates see the change within this time.
+/// How long an isolate reuses a snapshot it fetched from the page object. A write through this
+/// isolate drops its copy at once; other isolates see the change within this time.
 const FRESH_MS: u64 = 1_000;
 
 /// A public snapshot as the page object rendered it.
@@ -20,49 +23,26 @@ struct Cached {
     fetched_ms: u64,
 }
 
+type Key = (String, Doc, String);
+
 thread_local! {
-    static BANNERS: RefCell<HashMap<String, Cached>> = RefCell::new(HashMap::new());
+    static SNAPSHOTS: RefCell<HashMap<Key, Cached>> = RefCell::new(HashMap::new());
 }
 
-/// Forgets this isolate's copy of `page`'s snapshots, after a write that went through it.
+/// Forgets this isolate's copies of `page`'s documents, after a write that went through it.
 pub fn invalidate(page: &str) {
-    BANNERS.with(|b| b.borrow_mut().remove(page));
+    SNAPSHOTS.with(|s| s.borrow_mut().retain(|(p, _, _), _| p != page));
 }
 
-/// The page's banner snapshot: from this isolate's memory while fresh, else from the page object.
-/// `Err(response)` passes the object's own answer through (404 for an unknown page).
-async fn banner_snapshot(env: &Env, page: &str) -> ApiResult<Result<(Rc<str>, Rc<str>), Response>> {
-    let now = Date::now().as_millis();
-    let hit = BANNERS.with(|b| {
-        b.borrow()
-            .get(page)
-            .filter(|c| now.saturating_sub(c.fetched_ms) < FRESH_MS)
-            .map(|c| (c.body.clone(), c.etag.clone()))
-    });
-    if let Some(hit) = hit {
-        return Ok(Ok(hit));
+fn cache_control(doc: Doc) -> &'static str {
+    match doc {
+        Doc::StatusPage => "public, max-age=15, stale-while-revalidate=60, stale-if-error=86400",
+        Doc::Atom | Doc::Ical => {
+            "public, max-age=60, stale-while-revalidate=300, stale-if-error=86400"
+        }
+        _ => "public, max-age=5, stale-while-revalidate=30, stale-if-error=86400",
     }
-    let mut answer = page_object::call(env, page, "GET", "/banner", None).await?;
-    if answer.status_code() != 200 {
-        return Ok(Err(answer));
-    }
-    let etag: Rc<str> = answer.headers().get("etag")?.unwrap_or_default().into();
-    let body: Rc<str> = answer.text().await?.into();
-    BANNERS.with(|b| {
-        b.borrow_mut().insert(
-            page.to_owned(),
-            Cached {
-                body: body.clone(),
-                etag: etag.clone(),
-                fetched_ms: now,
-            },
-        )
-    });
-    Ok(Ok((body, etag)))
 }
-
-/// Short freshness, then served stale while revalidating, and kept through origin errors.
-const CACHE_CONTROL: &str = "public, max-age=5, stale-while-revalidate=30, stale-if-error=86400";
 
 pub fn preflight() -> ApiResult<Response> {
     let headers = Headers::new();
@@ -76,17 +56,73 @@ pub fn preflight() -> ApiResult<Response> {
     Ok(Response::empty()?.with_status(204).with_headers(headers))
 }
 
-pub async fn banner(req: Request, env: &Env, page: &str) -> ApiResult<Response> {
-    let (body, etag) = match banner_snapshot(env, page).await? {
-        Ok(snapshot) => snapshot,
-        Err(answer) => return Ok(answer),
+pub fn openapi() -> ApiResult<Response> {
+    let headers = Headers::new();
+    headers.set("content-type", "application/json; charset=utf-8")?;
+    headers.set("access-control-allow-origin", "*")?;
+    headers.set("cache-control", "public, max-age=300")?;
+    Ok(Response::ok(include_str!("../../openapi.json"))?.with_headers(headers))
+}
+
+/// The page bound to the request's host name (`HERALD_HOST_PAGES`: `host=page,host=page`).
+fn page_for_host(req: &Request, env: &Env) -> ApiResult<String> {
+    let host = req.url()?.host_str().unwrap_or("").to_ascii_lowercase();
+    let map = env
+        .var(bindings::HOST_PAGES)
+        .map(|v| v.to_string())
+        .unwrap_or_default();
+    map.split(',')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(h, _)| h.trim().eq_ignore_ascii_case(&host))
+        .map(|(_, p)| p.trim().to_owned())
+        .ok_or_else(|| {
+            ApiError::not_found(format!(
+                "no status page is bound to the host {host:?}; use /pages/{{page}}/api/v2/..."
+            ))
+        })
+}
+
+/// An audience token: `?token=` (the script-tag case) or `Authorization: Bearer`.
+fn audience_token(req: &Request, doc: Doc) -> ApiResult<Option<String>> {
+    if !doc.audience_aware() {
+        return Ok(None);
+    }
+    let url = req.url()?;
+    let from_query = url
+        .query_pairs()
+        .find(|(k, _)| k == "token")
+        .map(|(_, v)| v.into_owned());
+    Ok(from_query
+        .or(crate::auth::bearer(req)?)
+        .filter(|t| !t.is_empty()))
+}
+
+pub async fn doc(req: Request, env: &Env, page: Option<String>, doc: Doc) -> ApiResult<Response> {
+    let page = match page {
+        Some(p) => p,
+        None => page_for_host(&req, env)?,
     };
+    let base = req.url()?.origin().ascii_serialization();
     let headers = Headers::new();
     headers.set("access-control-allow-origin", "*")?;
     headers.set("access-control-expose-headers", "etag")?;
-    headers.set("cache-control", CACHE_CONTROL)?;
-    headers.set("etag", &etag)?;
     headers.set("vary", "authorization")?;
+    if let Some(token) = audience_token(&req, doc)? {
+        // Per-viewer: never cached under the public key, never marked public.
+        let mut answer = page_object::doc(env, &page, doc, &base, Some(&token)).await?;
+        if answer.status_code() != 200 {
+            return Ok(answer);
+        }
+        headers.set("cache-control", "private, no-store")?;
+        headers.set("content-type", doc.content_type())?;
+        return Ok(Response::ok(answer.text().await?)?.with_headers(headers));
+    }
+    let (body, etag) = match snapshot(env, &page, doc, &base).await? {
+        Ok(s) => s,
+        Err(answer) => return Ok(answer),
+    };
+    headers.set("cache-control", cache_control(doc))?;
+    headers.set("etag", &etag)?;
     let fresh = req
         .headers()
         .get("if-none-match")?
@@ -94,8 +130,46 @@ pub async fn banner(req: Request, env: &Env, page: &str) -> ApiResult<Response> 
     if fresh {
         return Ok(Response::empty()?.with_status(304).with_headers(headers));
     }
-    headers.set("content-type", "application/json; charset=utf-8")?;
+    headers.set("content-type", doc.content_type())?;
     Ok(Response::ok(body.to_string())?.with_headers(headers))
+}
+
+/// The public snapshot: from this isolate's memory while fresh, else from the page object.
+/// `Err(response)` passes the object's own answer through (404 for an unknown page).
+async fn snapshot(
+    env: &Env,
+    page: &str,
+    doc: Doc,
+    base: &str,
+) -> ApiResult<Result<(Rc<str>, Rc<str>), Response>> {
+    let key = (page.to_owned(), doc, base.to_owned());
+    let now = Date::now().as_millis();
+    let hit = SNAPSHOTS.with(|s| {
+        s.borrow()
+            .get(&key)
+            .filter(|c| now.saturating_sub(c.fetched_ms) < FRESH_MS)
+            .map(|c| (c.body.clone(), c.etag.clone()))
+    });
+    if let Some(hit) = hit {
+        return Ok(Ok(hit));
+    }
+    let mut answer = page_object::doc(env, page, doc, base, None).await?;
+    if answer.status_code() != 200 {
+        return Ok(Err(answer));
+    }
+    let etag: Rc<str> = answer.headers().get("etag")?.unwrap_or_default().into();
+    let body: Rc<str> = answer.text().await?.into();
+    SNAPSHOTS.with(|s| {
+        s.borrow_mut().insert(
+            key,
+            Cached {
+                body: body.clone(),
+                etag: etag.clone(),
+                fetched_ms: now,
+            },
+        )
+    });
+    Ok(Ok((body, etag)))
 }
 
 /// `If-None-Match` uses the weak comparison (RFC 9110 13.1.2): `W/` is ignored, `*` matches anything.

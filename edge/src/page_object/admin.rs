@@ -1,0 +1,193 @@
+//! Admin operations that change the page, turned into `shared` commands: request bodies are parsed
+//! with the `shared::wire` shapes and the ids the shell chose are filled in.
+
+use herald_shared::command::{
+    AttachPostmortem, Command, OpenIncident, PostUpdate, PublishNotice, Reopen,
+    ScheduleMaintenance, SetComponentStatus, UpdateMaintenance,
+};
+use herald_shared::statuspage::{self, SpSummary};
+use herald_shared::wire::{
+    ComponentStatusRequest, MaintenanceRequest, MaintenanceUpdateRequest, NoticeRequest,
+    OpenIncidentRequest, PageSettings, PostUpdateRequest, PostmortemRequest, ReopenRequest,
+};
+use serde::de::DeserializeOwned;
+
+use crate::error::{ApiError, ApiResult};
+use crate::route::AdminOp;
+
+pub fn parse<T: DeserializeOwned>(body: &str) -> ApiResult<T> {
+    serde_json::from_str(body).map_err(|e| ApiError::bad_json(&e))
+}
+
+/// A command to apply, what it is about (for the audit filter), and the ids to report back.
+pub struct Planned {
+    pub command: Command,
+    pub subject: Option<String>,
+    pub id: String,
+    pub update_id: Option<String>,
+}
+
+/// Builds the command for a writing `op`. `fresh(prefix)` makes a new random id.
+pub fn plan(
+    op: &AdminOp,
+    page: &str,
+    body: &str,
+    fresh: &mut dyn FnMut(&str) -> ApiResult<String>,
+) -> ApiResult<Planned> {
+    let planned =
+        |command, subject: Option<String>, id: String, update_id: Option<String>| Planned {
+            command,
+            subject,
+            id,
+            update_id,
+        };
+    Ok(match op {
+        AdminOp::PutPage => {
+            let settings: PageSettings = parse(body)?;
+            planned(
+                Command::ConfigurePage(settings),
+                None,
+                page.to_owned(),
+                None,
+            )
+        }
+        AdminOp::ImportStatuspage => {
+            let doc: SpSummary = parse(body)?;
+            let settings = statuspage::page_settings(&doc);
+            planned(
+                Command::ConfigurePage(settings),
+                None,
+                page.to_owned(),
+                None,
+            )
+        }
+        AdminOp::OpenIncident => {
+            let b: OpenIncidentRequest = parse(body)?;
+            let (id, update_id) = (fresh("inc")?, fresh("upd")?);
+            let command = Command::OpenIncident(OpenIncident {
+                id: id.clone(),
+                update_id: update_id.clone(),
+                title: b.title,
+                impact: b.impact,
+                body: b.body,
+                components: b.components,
+                next_update_at: b.next_update_at,
+                status: b.status,
+                visibility: b.visibility,
+                silent: b.silent,
+                channels: b.channels,
+            });
+            planned(command, Some(id.clone()), id, Some(update_id))
+        }
+        AdminOp::PostUpdate { incident } => {
+            let b: PostUpdateRequest = parse(body)?;
+            let update_id = fresh("upd")?;
+            let command = Command::PostUpdate(PostUpdate {
+                incident_id: incident.clone(),
+                update_id: update_id.clone(),
+                status: b.status,
+                body: b.body,
+                next_update_at: b.next_update_at,
+                components: b.components,
+                impact: b.impact,
+                silent: b.silent,
+                channels: b.channels,
+            });
+            planned(
+                command,
+                Some(incident.clone()),
+                incident.clone(),
+                Some(update_id),
+            )
+        }
+        AdminOp::Reopen { incident } => {
+            let b: ReopenRequest = parse(body)?;
+            let update_id = fresh("upd")?;
+            let command = Command::Reopen(Reopen {
+                incident_id: incident.clone(),
+                update_id: update_id.clone(),
+                status: b.status,
+                body: b.body,
+                next_update_at: b.next_update_at,
+                silent: b.silent,
+            });
+            planned(
+                command,
+                Some(incident.clone()),
+                incident.clone(),
+                Some(update_id),
+            )
+        }
+        AdminOp::Postmortem { incident } => {
+            let b: PostmortemRequest = parse(body)?;
+            let command = Command::AttachPostmortem(AttachPostmortem {
+                incident_id: incident.clone(),
+                body: b.body,
+                silent: b.silent,
+            });
+            planned(command, Some(incident.clone()), incident.clone(), None)
+        }
+        AdminOp::SetComponentStatus { component } => {
+            let b: ComponentStatusRequest = parse(body)?;
+            let command = Command::SetComponentStatus(SetComponentStatus {
+                component_id: component.clone(),
+                status: b.status,
+                notify: b.notify,
+            });
+            planned(command, Some(component.clone()), component.clone(), None)
+        }
+        AdminOp::ScheduleMaintenance => {
+            let b: MaintenanceRequest = parse(body)?;
+            let (id, update_id) = (fresh("mnt")?, fresh("upd")?);
+            let command = Command::ScheduleMaintenance(ScheduleMaintenance {
+                id: id.clone(),
+                update_id: update_id.clone(),
+                title: b.title,
+                body: b.body,
+                components: b.components,
+                scheduled_for: b.scheduled_for,
+                scheduled_until: b.scheduled_until,
+                reminders: b.reminders,
+                visibility: b.visibility,
+                override_reason: b.override_reason,
+                silent: b.silent,
+            });
+            planned(command, Some(id.clone()), id, Some(update_id))
+        }
+        AdminOp::UpdateMaintenance { maintenance } => {
+            let b: MaintenanceUpdateRequest = parse(body)?;
+            let update_id = fresh("upd")?;
+            let command = Command::UpdateMaintenance(UpdateMaintenance {
+                maintenance_id: maintenance.clone(),
+                update_id: update_id.clone(),
+                status: b.status,
+                body: b.body,
+                silent: b.silent,
+            });
+            planned(
+                command,
+                Some(maintenance.clone()),
+                maintenance.clone(),
+                Some(update_id),
+            )
+        }
+        AdminOp::PublishNotice => {
+            let b: NoticeRequest = parse(body)?;
+            let id = fresh("ntc")?;
+            let command = Command::PublishNotice(PublishNotice {
+                id: id.clone(),
+                kind: b.kind,
+                title: b.title,
+                body: b.body,
+                effective_at: b.effective_at,
+                components: b.components,
+                visibility: b.visibility,
+                requires_ack: b.requires_ack,
+                override_reason: b.override_reason,
+                silent: b.silent,
+            });
+            planned(command, Some(id.clone()), id, None)
+        }
+        other => return Err(ApiError::Server(format!("{other:?} is not a state change"))),
+    })
+}

@@ -1,0 +1,61 @@
+//! Public documents of a page, rendered from one state snapshot for every channel: Herald's JSON,
+//! the Statuspage API v2 documents, the status page and the feeds.
+
+use herald_shared::statuspage::{self, MaintenanceFilter};
+use herald_shared::{feed, view, State, Timestamp, Viewer};
+
+use crate::error::{ApiError, ApiResult};
+use crate::route::Doc;
+
+fn json<T: serde::Serialize>(value: &T) -> ApiResult<String> {
+    serde_json::to_string(value).map_err(|e| ApiError::Server(e.to_string()))
+}
+
+/// Renders `doc` of `state` for `viewer`. `base` is the public origin (for links in HTML and feeds);
+/// `poll_secs` overrides the widget poll interval the model advises.
+pub fn render(
+    doc: Doc,
+    state: &State,
+    viewer: &Viewer,
+    now: Timestamp,
+    base: &str,
+    poll_secs: Option<u32>,
+) -> ApiResult<String> {
+    let page_url = format!("{base}/{}", state.page.id);
+    match doc {
+        Doc::Banner => {
+            let mut banner = view::banner(state, viewer, now);
+            if let Some(secs) = poll_secs {
+                banner.poll_after = banner.poll_after.min(secs);
+            }
+            json(&banner)
+        }
+        Doc::Summary => json(&view::summary(state, viewer, now)),
+        Doc::SpSummary => json(&statuspage::summary(state, viewer)),
+        Doc::SpStatus => json(&statuspage::status(state, viewer)),
+        Doc::SpComponents => json(&statuspage::components(state, viewer)),
+        Doc::SpIncidents => json(&statuspage::incidents(state, viewer)),
+        Doc::SpUnresolved => json(&statuspage::unresolved(state, viewer)),
+        Doc::SpMaintenances => json(&statuspage::scheduled_maintenances(
+            state,
+            viewer,
+            MaintenanceFilter::All,
+        )),
+        Doc::SpUpcoming => json(&statuspage::scheduled_maintenances(
+            state,
+            viewer,
+            MaintenanceFilter::Upcoming,
+        )),
+        Doc::SpActive => json(&statuspage::scheduled_maintenances(
+            state,
+            viewer,
+            MaintenanceFilter::Active,
+        )),
+        Doc::StatusPage => Ok(crate::status_page::render(state, now, base)),
+        Doc::Atom => Ok(feed::atom(state, &page_url, now)),
+        Doc::Ical => {
+            let host = base.split("://").nth(1).unwrap_or(base);
+            Ok(feed::ical(state, host, now))
+        }
+    }
+}

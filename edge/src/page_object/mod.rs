@@ -1,0 +1,789 @@
+//! The page Durable Object: the only writer of a page's state. It authenticates page API keys,
+//! applies `shared` commands, commits state, audit and idempotency records together, and renders
+//! each public document once per change for every reader.
+
+mod admin;
+mod docs;
+mod store;
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use herald_shared::wire::{CreateKeyRequest, Created, CreatedKey, LintReport, Role, WidgetSecret};
+use herald_shared::{apply, lint, token, Page, State as PageState, Timestamp, Viewer};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+use wasm_bindgen::JsValue;
+use worker::{
+    durable_object, DurableObject, Env, Headers, Method, Request, RequestInit, Response, State,
+};
+
+use crate::bindings;
+use crate::error::{ApiError, ApiResult};
+use crate::route::{AdminOp, Doc};
+use store::{AuditRecord, Remembered, Store};
+
+/// Internal headers from the router to the object. The object is reachable only through the
+/// worker's binding, so they can be trusted.
+mod header {
+    pub const PAGE: &str = "x-herald-page";
+    pub const OP: &str = "x-herald-op";
+    /// Set when the router verified the root key.
+    pub const ROOT: &str = "x-herald-root";
+    /// The bearer key as presented, for the object to check against its own keys.
+    pub const KEY: &str = "x-herald-key";
+    pub const TOKEN: &str = "x-herald-token";
+    pub const BASE: &str = "x-herald-base";
+    pub const IDEMPOTENCY: &str = "idempotency-key";
+    pub const IF_MATCH: &str = "if-match";
+}
+
+/// Who is calling the admin API, as the router saw it.
+pub enum Caller {
+    Root,
+    Key(String),
+}
+
+/// Everything the router forwards for an admin request.
+pub struct AdminCall<'a> {
+    pub op: &'a AdminOp,
+    pub caller: Caller,
+    pub body: String,
+    pub query: String,
+    pub idempotency_key: Option<String>,
+    pub if_match: Option<String>,
+}
+
+fn stub(env: &Env, page: &str) -> ApiResult<worker::Stub> {
+    Ok(env
+        .durable_object(bindings::PAGES)?
+        .id_from_name(page)?
+        .get_stub()?)
+}
+
+/// Asks the object of `page` for a public document; `token` is an audience token.
+pub async fn doc(
+    env: &Env,
+    page: &str,
+    doc: Doc,
+    base: &str,
+    token: Option<&str>,
+) -> ApiResult<Response> {
+    let headers = Headers::new();
+    headers.set(header::PAGE, page)?;
+    headers.set(header::BASE, base)?;
+    if let Some(t) = token {
+        headers.set(header::TOKEN, t)?;
+    }
+    let mut init = RequestInit::new();
+    init.with_method(Method::Get).with_headers(headers);
+    let req = Request::new_with_init(&format!("https://page.internal/doc/{}", doc.name()), &init)?;
+    Ok(stub(env, page)?.fetch_with_request(req).await?)
+}
+
+/// Forwards an admin call to the object of `page`.
+pub async fn admin(env: &Env, page: &str, call: AdminCall<'_>) -> ApiResult<Response> {
+    let headers = Headers::new();
+    headers.set(header::PAGE, page)?;
+    headers.set(
+        header::OP,
+        &serde_json::to_string(call.op).map_err(|e| ApiError::Server(e.to_string()))?,
+    )?;
+    match &call.caller {
+        Caller::Root => headers.set(header::ROOT, "1")?,
+        Caller::Key(k) => headers.set(header::KEY, k)?,
+    }
+    if let Some(k) = &call.idempotency_key {
+        headers.set(header::IDEMPOTENCY, k)?;
+    }
+    if let Some(m) = &call.if_match {
+        headers.set(header::IF_MATCH, m)?;
+    }
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post)
+        .with_headers(headers)
+        .with_body(Some(JsValue::from_str(&call.body)));
+    let url = format!("https://page.internal/admin?{}", call.query);
+    let req = Request::new_with_init(&url, &init)?;
+    Ok(stub(env, page)?.fetch_with_request(req).await?)
+}
+
+/// A rendered public document and its strong ETag.
+#[derive(Clone)]
+pub struct Snapshot {
+    pub body: Rc<str>,
+    pub etag: Rc<str>,
+    rendered_at: Timestamp,
+}
+
+impl Snapshot {
+    fn new(body: String, at: Timestamp) -> Self {
+        let etag = etag_of(body.as_bytes());
+        Self {
+            body: body.into(),
+            etag: etag.into(),
+            rendered_at: at,
+        }
+    }
+}
+
+pub fn etag_of(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    format!("\"{}\"", hex::encode(&digest[..12]))
+}
+
+/// Public documents depend on time too (maintenance windows start, history ages): re-render a
+/// snapshot older than this even without a change.
+const SNAPSHOT_MAX_AGE: time::Duration = time::Duration::seconds(30);
+
+/// The loaded state and the public documents rendered from it so far, by (document, base URL).
+struct Loaded {
+    state: PageState,
+    docs: RefCell<HashMap<(Doc, String), Snapshot>>,
+}
+
+#[durable_object]
+pub struct PageObject {
+    store: Store,
+    poll_secs: Option<u32>,
+    loaded: RefCell<Option<Rc<Loaded>>>,
+}
+
+impl DurableObject for PageObject {
+    fn new(state: State, env: Env) -> Self {
+        let poll_secs = env
+            .var(bindings::POLL_SECS)
+            .ok()
+            .and_then(|v| v.to_string().parse().ok());
+        Self {
+            store: Store::open(state.storage().sql()),
+            poll_secs,
+            loaded: RefCell::new(None),
+        }
+    }
+
+    async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
+        match self.dispatch(&mut req).await {
+            Ok(resp) => Ok(resp),
+            Err(err) => err.into_response(),
+        }
+    }
+}
+
+pub fn now() -> Timestamp {
+    let now = time::OffsetDateTime::now_utc();
+    now.replace_nanosecond(now.millisecond() as u32 * 1_000_000)
+        .unwrap_or(now)
+}
+
+/// Fixed-width UTC stamps (`2026-03-01T12:00:00.000Z`), so that stored ones sort as text.
+pub fn stamp(t: Timestamp) -> String {
+    let f = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+    );
+    t.to_offset(time::UtcOffset::UTC)
+        .format(&f)
+        .unwrap_or_default()
+}
+
+fn random_bytes<const N: usize>() -> ApiResult<[u8; N]> {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).map_err(|e| ApiError::Server(e.to_string()))?;
+    Ok(bytes)
+}
+
+/// A fresh random id such as `inc_k3v9x2m0q7ra`.
+fn new_id(prefix: &str) -> ApiResult<String> {
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyz23456789";
+    let tail: String = random_bytes::<12>()?
+        .iter()
+        .map(|b| ALPHABET[(*b as usize) % ALPHABET.len()] as char)
+        .collect();
+    Ok(format!("{prefix}_{tail}"))
+}
+
+fn text_response(
+    status: u16,
+    content_type: &str,
+    body: String,
+    version: Option<u64>,
+) -> ApiResult<Response> {
+    let headers = Headers::new();
+    headers.set("content-type", content_type)?;
+    headers.set("cache-control", "no-store")?;
+    if let Some(v) = version {
+        headers.set("etag", &version_tag(v))?;
+    }
+    Ok(Response::ok(body)?
+        .with_status(status)
+        .with_headers(headers))
+}
+
+/// The admin ETag of a page version, for `If-Match`.
+fn version_tag(version: u64) -> String {
+    format!("\"v{version}\"")
+}
+
+fn query_param(query: &str, name: &str) -> Option<String> {
+    query.split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        (k == name).then(|| v.replace('+', " ").replace("%3A", ":").replace("%3a", ":"))
+    })
+}
+
+const WIDGET_SECRET: &str = "widget";
+
+impl PageObject {
+    async fn dispatch(&self, req: &mut Request) -> ApiResult<Response> {
+        let page = req
+            .headers()
+            .get(header::PAGE)?
+            .ok_or_else(|| ApiError::Server("request without page header".into()))?;
+        let path = req.path();
+        match path.strip_prefix("/doc/") {
+            Some(name) => {
+                let doc = Doc::from_name(name)
+                    .ok_or_else(|| ApiError::not_found(format!("no document {name}")))?;
+                let base = req.headers().get(header::BASE)?.unwrap_or_default();
+                let token = req.headers().get(header::TOKEN)?;
+                self.public_doc(&page, doc, &base, token.as_deref())
+            }
+            None if path == "/admin" => {
+                // The body is the only thing awaited; everything after runs without yielding.
+                let body = req.text().await?;
+                self.admin(&page, req, body)
+            }
+            None => Err(ApiError::not_found(format!(
+                "no page object endpoint {path}"
+            ))),
+        }
+    }
+
+    fn public_doc(
+        &self,
+        page: &str,
+        doc: Doc,
+        base: &str,
+        token: Option<&str>,
+    ) -> ApiResult<Response> {
+        let loaded = self.require(page)?;
+        let now = now();
+        let snapshot = match token {
+            None => self.snapshot(&loaded, doc, base, now)?,
+            Some(token) => {
+                let secret = self.store.secret(WIDGET_SECRET)?.ok_or_else(|| {
+                    ApiError::client(
+                        401,
+                        "invalid-token",
+                        "Invalid audience token",
+                        "this page has no widget secret; audience tokens are not enabled",
+                    )
+                })?;
+                let claims = token::verify(token, secret.as_bytes(), page, now).map_err(|e| {
+                    ApiError::client(
+                        401,
+                        "invalid-token",
+                        "Invalid audience token",
+                        format!("audience token refused: {e}"),
+                    )
+                })?;
+                let viewer = Viewer::with_segments(claims.segments);
+                Snapshot::new(
+                    docs::render(doc, &loaded.state, &viewer, now, base, self.poll_secs)?,
+                    now,
+                )
+            }
+        };
+        let headers = Headers::new();
+        headers.set("etag", &snapshot.etag)?;
+        headers.set("content-type", doc.content_type())?;
+        Ok(Response::ok(snapshot.body.to_string())?.with_headers(headers))
+    }
+
+    /// The public snapshot of `doc`, rendered now unless a fresh one exists.
+    fn snapshot(
+        &self,
+        loaded: &Loaded,
+        doc: Doc,
+        base: &str,
+        now: Timestamp,
+    ) -> ApiResult<Snapshot> {
+        let key = (doc, base.to_owned());
+        if let Some(s) = loaded.docs.borrow().get(&key) {
+            if s.rendered_at + SNAPSHOT_MAX_AGE > now {
+                return Ok(s.clone());
+            }
+        }
+        let s = Snapshot::new(
+            docs::render(
+                doc,
+                &loaded.state,
+                &Viewer::public(),
+                now,
+                base,
+                self.poll_secs,
+            )?,
+            now,
+        );
+        loaded.docs.borrow_mut().insert(key, s.clone());
+        Ok(s)
+    }
+
+    fn require(&self, page: &str) -> ApiResult<Rc<Loaded>> {
+        self.load()?
+            .ok_or_else(|| ApiError::not_found(format!("no page {page:?}")))
+    }
+
+    /// The state, from memory or from storage; `None` when the page was never created.
+    fn load(&self) -> ApiResult<Option<Rc<Loaded>>> {
+        if let Some(loaded) = self.loaded.borrow().as_ref() {
+            return Ok(Some(loaded.clone()));
+        }
+        let Some(state) = self.store.load_state()? else {
+            return Ok(None);
+        };
+        let loaded = Rc::new(Loaded {
+            state,
+            docs: RefCell::new(HashMap::new()),
+        });
+        *self.loaded.borrow_mut() = Some(loaded.clone());
+        Ok(Some(loaded))
+    }
+
+    /// The role of the caller: the root key (checked by the router) or one of this page's keys.
+    fn authenticate(&self, req: &Request) -> ApiResult<(String, Role)> {
+        if req.headers().get(header::ROOT)?.is_some() {
+            return Ok(("root".into(), Role::Admin));
+        }
+        let key = req
+            .headers()
+            .get(header::KEY)?
+            .ok_or_else(ApiError::unauthorized)?;
+        // Keys look like `hk_<id>_<secret>`.
+        let id = key
+            .strip_prefix("hk_")
+            .and_then(|rest| rest.rsplit_once('_'))
+            .map(|(id, _)| id.to_owned())
+            .ok_or_else(ApiError::unauthorized)?;
+        let (hash, role) = self
+            .store
+            .active_key(&id)?
+            .ok_or_else(ApiError::unauthorized)?;
+        let presented = hex::encode(Sha256::digest(key.as_bytes()));
+        if bool::from(presented.as_bytes().ct_eq(hash.as_bytes())) {
+            Ok((format!("key:{id}"), role))
+        } else {
+            Err(ApiError::unauthorized())
+        }
+    }
+
+    fn admin(&self, page: &str, req: &Request, body: String) -> ApiResult<Response> {
+        let op: AdminOp = serde_json::from_str(&req.headers().get(header::OP)?.unwrap_or_default())
+            .map_err(|e| ApiError::Server(format!("bad op header: {e}")))?;
+        let (actor, role) = self.authenticate(req)?;
+        if role < op.role() {
+            return Err(ApiError::client(
+                403,
+                "forbidden",
+                "Not allowed for this key",
+                format!(
+                    "{} needs the {:?} role; this key has {role:?}",
+                    op.action(),
+                    op.role()
+                )
+                .to_lowercase(),
+            ));
+        }
+        let query = req.url()?.query().unwrap_or("").to_owned();
+        let idempotency_key = req.headers().get(header::IDEMPOTENCY)?;
+        let fingerprint = etag_of(format!("{}\n{body}", op.action()).as_bytes());
+        if let Some(key) = idempotency_key.as_deref().filter(|_| op.writes()) {
+            if key.len() > 200 {
+                return Err(ApiError::client(
+                    400,
+                    "invalid-idempotency-key",
+                    "Idempotency-Key too long",
+                    "use at most 200 characters",
+                )
+                .with_field("Idempotency-Key"));
+            }
+            if let Some(prior) = self.store.recall(key)? {
+                if prior.fingerprint != fingerprint {
+                    return Err(ApiError::client(
+                        422,
+                        "idempotency-key-reused",
+                        "Idempotency-Key reused with a different request",
+                        "this Idempotency-Key was used for another request; use a new key for a new request",
+                    )
+                    .with_field("Idempotency-Key"));
+                }
+                let ctype = if prior.status >= 400 {
+                    herald_shared::wire::PROBLEM_CONTENT_TYPE
+                } else {
+                    "application/json; charset=utf-8"
+                };
+                let mut resp = text_response(prior.status, ctype, prior.body, None)?;
+                resp.headers_mut().set("idempotent-replayed", "true")?;
+                return Ok(resp);
+            }
+        }
+        let loaded = self.load()?;
+        if let (Some(expected), Some(l)) = (req.headers().get(header::IF_MATCH)?, loaded.as_ref()) {
+            let current = version_tag(l.state.version);
+            if expected.trim() != "*" && !expected.split(',').any(|t| t.trim() == current) {
+                return Err(ApiError::client(
+                    412,
+                    "stale-version",
+                    "The page changed since you read it",
+                    format!("If-Match {expected} does not match the current version {current}; read the page again and retry"),
+                ));
+            }
+        }
+        let at = now();
+        let stamped = stamp(at);
+        let result = self.run(page, &op, &body, &query, loaded, at, &stamped, &actor);
+        let key = idempotency_key.as_deref().filter(|_| op.writes());
+        match result {
+            // Client errors are remembered too, so a retry gets the same answer; server errors never.
+            Err(e @ ApiError::Client { .. }) if key.is_some() => {
+                let problem = e.into_problem();
+                let body =
+                    serde_json::to_string(&problem).map_err(|e| ApiError::Server(e.to_string()))?;
+                let answer = Remembered {
+                    fingerprint,
+                    status: problem.status,
+                    body,
+                };
+                self.store
+                    .remember(key.unwrap_or_default(), &answer, &stamped)?;
+                let headers = Headers::new();
+                headers.set("content-type", herald_shared::wire::PROBLEM_CONTENT_TYPE)?;
+                Ok(Response::ok(answer.body)?
+                    .with_status(answer.status)
+                    .with_headers(headers))
+            }
+            Err(e) => Err(e),
+            Ok((status, body, commit)) => {
+                let remembered = key.map(|k| {
+                    (
+                        k,
+                        Remembered {
+                            fingerprint,
+                            status,
+                            body: body.clone(),
+                        },
+                    )
+                });
+                let version = match commit {
+                    Some(c) => {
+                        self.store.commit(
+                            &c.state,
+                            &c.audit(&stamped, &actor, op.action()),
+                            remembered.as_ref().map(|(k, r)| (*k, r)),
+                        )?;
+                        let version = c.state.version;
+                        *self.loaded.borrow_mut() = Some(Rc::new(Loaded {
+                            state: c.state,
+                            docs: RefCell::new(HashMap::new()),
+                        }));
+                        Some(version)
+                    }
+                    None => {
+                        if let Some((k, r)) = &remembered {
+                            self.store.remember(k, r, &stamped)?;
+                        }
+                        loaded_version(&self.loaded)
+                    }
+                };
+                let csv =
+                    op == AdminOp::Audit && query_param(&query, "format").as_deref() == Some("csv");
+                let ctype = if csv {
+                    "text/csv; charset=utf-8"
+                } else {
+                    "application/json; charset=utf-8"
+                };
+                text_response(status, ctype, body, version)
+            }
+        }
+    }
+
+    /// Carries out `op`. A change is returned, not written: the caller commits it with its records.
+    #[allow(clippy::too_many_arguments)]
+    fn run(
+        &self,
+        page: &str,
+        op: &AdminOp,
+        body: &str,
+        query: &str,
+        loaded: Option<Rc<Loaded>>,
+        at: Timestamp,
+        stamped: &str,
+        actor: &str,
+    ) -> ApiResult<(u16, String, Option<Commit>)> {
+        let json = |v: &dyn erased::Json| v.to_json();
+        let require = || {
+            loaded
+                .clone()
+                .ok_or_else(|| ApiError::not_found(format!("no page {page:?}")))
+        };
+        match op {
+            AdminOp::GetPage => {
+                let l = require()?;
+                Ok((200, json(&l.state)?, None))
+            }
+            AdminOp::Lint => {
+                let l = require()?;
+                let mut draft: lint::Draft = admin::parse(body)?;
+                draft
+                    .jargon
+                    .extend(l.state.page.policy.jargon.iter().cloned());
+                Ok((
+                    200,
+                    json(&LintReport {
+                        warnings: lint::lint(&draft),
+                    })?,
+                    None,
+                ))
+            }
+            AdminOp::Audit => {
+                require()?;
+                let subject = query_param(query, "subject");
+                let since = query_param(query, "since")
+                    .map(|s| parse_stamp("since", &s))
+                    .transpose()?;
+                let until = query_param(query, "until")
+                    .map(|s| parse_stamp("until", &s))
+                    .transpose()?;
+                let entries =
+                    self.store
+                        .audit(subject.as_deref(), since.as_deref(), until.as_deref())?;
+                match query_param(query, "format").as_deref() {
+                    None | Some("json") => Ok((200, json(&entries)?, None)),
+                    Some("csv") => Ok((200, audit_csv(&entries)?, None)),
+                    Some(other) => Err(ApiError::client(
+                        400,
+                        "invalid-parameter",
+                        "Unknown export format",
+                        format!("format {other:?}: use json or csv"),
+                    )
+                    .with_field("format")),
+                }
+            }
+            AdminOp::ListKeys => {
+                require()?;
+                Ok((200, json(&self.store.list_keys()?)?, None))
+            }
+            AdminOp::CreateKey => {
+                require()?;
+                let req: CreateKeyRequest = admin::parse(body)?;
+                let name = req.name.trim();
+                if name.is_empty() || name.chars().count() > 100 {
+                    return Err(ApiError::client(
+                        422,
+                        "validation",
+                        "The request is not valid",
+                        "name: must be 1 to 100 characters",
+                    )
+                    .with_field("name"));
+                }
+                let id = new_id("key")?.replace('_', "");
+                let key = format!("hk_{id}_{}", hex::encode(random_bytes::<24>()?));
+                let hash = hex::encode(Sha256::digest(key.as_bytes()));
+                self.store.insert_key(&id, name, req.role, &hash, stamped)?;
+                self.audit_only(
+                    actor,
+                    op.action(),
+                    Some(&id),
+                    &serde_json::json!({"name": name, "role": req.role}),
+                    stamped,
+                    &loaded,
+                )?;
+                Ok((
+                    201,
+                    json(&CreatedKey {
+                        id,
+                        key,
+                        role: req.role,
+                    })?,
+                    None,
+                ))
+            }
+            AdminOp::RevokeKey { key } => {
+                require()?;
+                if !self.store.revoke_key(key, stamped)? {
+                    return Err(ApiError::not_found(format!("no active key {key:?}")));
+                }
+                self.audit_only(
+                    actor,
+                    op.action(),
+                    Some(key),
+                    &serde_json::json!({"id": key}),
+                    stamped,
+                    &loaded,
+                )?;
+                Ok((
+                    200,
+                    json(&serde_json::json!({"id": key, "revoked": true}))?,
+                    None,
+                ))
+            }
+            AdminOp::RotateWidgetSecret => {
+                require()?;
+                let secret = hex::encode(random_bytes::<32>()?);
+                self.store.set_secret(WIDGET_SECRET, &secret)?;
+                self.audit_only(
+                    actor,
+                    op.action(),
+                    None,
+                    &serde_json::json!({}),
+                    stamped,
+                    &loaded,
+                )?;
+                Ok((200, json(&WidgetSecret { secret })?, None))
+            }
+            writing => {
+                let base = match (writing, &loaded) {
+                    (_, Some(l)) => l.state.clone(),
+                    (AdminOp::PutPage | AdminOp::ImportStatuspage, None) => {
+                        PageState::new(Page::new(page, ""))
+                    }
+                    (_, None) => return Err(ApiError::not_found(format!("no page {page:?}"))),
+                };
+                let planned = admin::plan(writing, page, body, &mut |p| new_id(p))?;
+                let change = serde_json::to_string(&planned.command)
+                    .map_err(|e| ApiError::Server(e.to_string()))?;
+                let (state, events) = apply(&base, planned.command, at)?;
+                let status = if matches!(writing, AdminOp::PutPage | AdminOp::ImportStatuspage)
+                    && loaded.is_some()
+                {
+                    200
+                } else {
+                    201
+                };
+                let answer = json(&Created {
+                    id: planned.id,
+                    update_id: planned.update_id,
+                    version: state.version,
+                })?;
+                let events =
+                    serde_json::to_string(&events).map_err(|e| ApiError::Server(e.to_string()))?;
+                Ok((
+                    status,
+                    answer,
+                    Some(Commit {
+                        state,
+                        subject: planned.subject,
+                        change,
+                        events,
+                    }),
+                ))
+            }
+        }
+    }
+
+    /// Records an administrative action that changes no page state (keys, secrets).
+    fn audit_only(
+        &self,
+        actor: &str,
+        action: &str,
+        subject: Option<&str>,
+        change: &serde_json::Value,
+        stamped: &str,
+        loaded: &Option<Rc<Loaded>>,
+    ) -> ApiResult<()> {
+        let Some(l) = loaded else { return Ok(()) };
+        self.store.commit(
+            &l.state,
+            &AuditRecord {
+                at: stamped,
+                actor,
+                action,
+                subject,
+                change: &change.to_string(),
+                events: "[]",
+            },
+            None,
+        )
+    }
+}
+
+fn loaded_version(loaded: &RefCell<Option<Rc<Loaded>>>) -> Option<u64> {
+    loaded.borrow().as_ref().map(|l| l.state.version)
+}
+
+fn parse_stamp(field: &'static str, s: &str) -> ApiResult<String> {
+    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+        .map(stamp)
+        .map_err(|e| {
+            ApiError::client(
+                400,
+                "invalid-parameter",
+                "Invalid time",
+                format!("{field}: {e}; use RFC 3339 such as 2026-03-01T12:00:00Z"),
+            )
+            .with_field(field)
+        })
+}
+
+/// A change ready to be written.
+struct Commit {
+    state: PageState,
+    subject: Option<String>,
+    change: String,
+    events: String,
+}
+
+impl Commit {
+    fn audit<'a>(&'a self, at: &'a str, actor: &'a str, action: &'a str) -> AuditRecord<'a> {
+        AuditRecord {
+            at,
+            actor,
+            action,
+            subject: self.subject.as_deref(),
+            change: &self.change,
+            events: &self.events,
+        }
+    }
+}
+
+fn audit_csv(entries: &[herald_shared::wire::AuditEntry]) -> ApiResult<String> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let err = |e: csv::Error| ApiError::Server(e.to_string());
+    w.write_record([
+        "seq", "at", "actor", "action", "version", "subject", "change", "events",
+    ])
+    .map_err(err)?;
+    for e in entries {
+        w.write_record([
+            e.seq.to_string(),
+            e.at.clone(),
+            e.actor.clone(),
+            e.action.clone(),
+            e.version.to_string(),
+            e.subject.clone().unwrap_or_default(),
+            e.change.to_string(),
+            e.events.to_string(),
+        ])
+        .map_err(err)?;
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| ApiError::Server(e.to_string()))?;
+    String::from_utf8(bytes).map_err(|e| ApiError::Server(e.to_string()))
+}
+
+/// Serialization through a trait object, so one closure serves every answer type.
+mod erased {
+    use crate::error::{ApiError, ApiResult};
+
+    pub trait Json {
+        fn to_json(&self) -> ApiResult<String>;
+    }
+
+    impl<T: serde::Serialize> Json for T {
+        fn to_json(&self) -> ApiResult<String> {
+            serde_json::to_string(self).map_err(|e| ApiError::Server(e.to_string()))
+        }
+    }
+}

@@ -1,0 +1,341 @@
+//! The page object's SQLite storage: state, audit log, idempotency records, API keys and the widget
+//! secret. Every method is synchronous, so a sequence of calls with no `await` between them is
+//! committed by the runtime as one unit.
+
+use herald_shared::wire::{ApiKeyInfo, AuditEntry, Role};
+use herald_shared::State as PageState;
+use serde::Deserialize;
+use worker::{SqlStorage, SqlStorageValue as V};
+
+use crate::error::{ApiError, ApiResult};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS page_state (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    version INTEGER NOT NULL,
+    state TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audit (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    events TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS idempotency (
+    key TEXT PRIMARY KEY,
+    fingerprint TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS api_keys (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    revoked_at TEXT
+);
+CREATE TABLE IF NOT EXISTS secrets (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);";
+
+/// Columns added after the first schema; adding one that exists fails harmlessly.
+const MIGRATIONS: &[&str] = &[
+    "ALTER TABLE audit ADD COLUMN subject TEXT",
+    "ALTER TABLE audit ADD COLUMN change TEXT NOT NULL DEFAULT 'null'",
+];
+
+fn server(e: impl std::fmt::Display) -> ApiError {
+    ApiError::Server(e.to_string())
+}
+
+fn int(n: u64) -> ApiResult<V> {
+    i64::try_from(n).map(V::Integer).map_err(server)
+}
+
+/// One audit record: who did what, and the change with what it caused.
+pub struct AuditRecord<'a> {
+    pub at: &'a str,
+    pub actor: &'a str,
+    pub action: &'a str,
+    pub subject: Option<&'a str>,
+    pub change: &'a str,
+    pub events: &'a str,
+}
+
+/// A stored answer to an idempotent request.
+pub struct Remembered {
+    pub fingerprint: String,
+    pub status: u16,
+    pub body: String,
+}
+
+pub struct Store {
+    sql: SqlStorage,
+}
+
+#[derive(Deserialize)]
+struct StateRow {
+    state: String,
+}
+
+#[derive(Deserialize)]
+struct IdemRow {
+    fingerprint: String,
+    status: i64,
+    body: String,
+}
+
+#[derive(Deserialize)]
+struct KeyRow {
+    id: String,
+    name: String,
+    role: String,
+    hash: String,
+    created_at: String,
+    revoked_at: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct AuditRow {
+    seq: i64,
+    at: String,
+    actor: String,
+    action: String,
+    version: i64,
+    subject: Option<String>,
+    change: String,
+    events: String,
+}
+
+#[derive(Deserialize)]
+struct ValueRow {
+    value: String,
+}
+
+fn role_from(s: &str) -> Role {
+    serde_json::from_value(serde_json::Value::String(s.to_owned())).unwrap_or(Role::Viewer)
+}
+
+fn role_name(r: Role) -> String {
+    serde_json::to_value(r)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn time(s: &str) -> Option<herald_shared::Timestamp> {
+    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
+}
+
+impl Store {
+    pub fn open(sql: SqlStorage) -> Store {
+        if let Err(e) = sql.exec(SCHEMA, None) {
+            worker::console_error!("schema setup failed: {e}");
+        }
+        for m in MIGRATIONS {
+            let _ = sql.exec(m, None);
+        }
+        Store { sql }
+    }
+
+    pub fn load_state(&self) -> ApiResult<Option<PageState>> {
+        let rows: Vec<StateRow> = self
+            .sql
+            .exec("SELECT state FROM page_state WHERE id = 1", None)?
+            .to_array()?;
+        rows.into_iter()
+            .next()
+            .map(|r| {
+                serde_json::from_str(&r.state)
+                    .map_err(|e| server(format!("stored state unreadable: {e}")))
+            })
+            .transpose()
+    }
+
+    /// Writes the new state with its audit record (and the idempotent answer, when there is one).
+    pub fn commit(
+        &self,
+        state: &PageState,
+        audit: &AuditRecord<'_>,
+        remember: Option<(&str, &Remembered)>,
+    ) -> ApiResult<()> {
+        let state_json = serde_json::to_string(state).map_err(server)?;
+        let version = int(state.version)?;
+        self.sql.exec(
+            "INSERT INTO audit (at, actor, action, version, events, subject, change) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            vec![
+                V::String(audit.at.into()),
+                V::String(audit.actor.into()),
+                V::String(audit.action.into()),
+                version.clone(),
+                V::String(audit.events.into()),
+                audit.subject.map_or(V::Null, |s| V::String(s.into())),
+                V::String(audit.change.into()),
+            ],
+        )?;
+        self.sql.exec(
+            "INSERT INTO page_state (id, version, state) VALUES (1, ?, ?) \
+             ON CONFLICT(id) DO UPDATE SET version = excluded.version, state = excluded.state",
+            vec![version, V::String(state_json)],
+        )?;
+        if let Some((key, answer)) = remember {
+            self.remember(key, answer, audit.at)?;
+        }
+        Ok(())
+    }
+
+    pub fn recall(&self, key: &str) -> ApiResult<Option<Remembered>> {
+        let rows: Vec<IdemRow> = self
+            .sql
+            .exec(
+                "SELECT fingerprint, status, body FROM idempotency WHERE key = ?",
+                vec![V::String(key.into())],
+            )?
+            .to_array()?;
+        Ok(rows.into_iter().next().map(|r| Remembered {
+            fingerprint: r.fingerprint,
+            status: u16::try_from(r.status).unwrap_or(500),
+            body: r.body,
+        }))
+    }
+
+    pub fn remember(&self, key: &str, answer: &Remembered, at: &str) -> ApiResult<()> {
+        self.sql.exec(
+            "INSERT OR REPLACE INTO idempotency (key, fingerprint, status, body, at) VALUES (?, ?, ?, ?, ?)",
+            vec![
+                V::String(key.into()),
+                V::String(answer.fingerprint.clone()),
+                V::Integer(i64::from(answer.status)),
+                V::String(answer.body.clone()),
+                V::String(at.into()),
+            ],
+        )?;
+        Ok(())
+    }
+
+    pub fn insert_key(
+        &self,
+        id: &str,
+        name: &str,
+        role: Role,
+        hash: &str,
+        at: &str,
+    ) -> ApiResult<()> {
+        self.sql.exec(
+            "INSERT INTO api_keys (id, name, role, hash, created_at) VALUES (?, ?, ?, ?, ?)",
+            vec![
+                V::String(id.into()),
+                V::String(name.into()),
+                V::String(role_name(role)),
+                V::String(hash.into()),
+                V::String(at.into()),
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The key's stored hash and role, unless it is unknown or revoked.
+    pub fn active_key(&self, id: &str) -> ApiResult<Option<(String, Role)>> {
+        let rows: Vec<KeyRow> = self
+            .sql
+            .exec(
+                "SELECT * FROM api_keys WHERE id = ? AND revoked_at IS NULL",
+                vec![V::String(id.into())],
+            )?
+            .to_array()?;
+        Ok(rows
+            .into_iter()
+            .next()
+            .map(|r| (r.hash, role_from(&r.role))))
+    }
+
+    pub fn list_keys(&self) -> ApiResult<Vec<ApiKeyInfo>> {
+        let rows: Vec<KeyRow> = self
+            .sql
+            .exec("SELECT * FROM api_keys ORDER BY created_at, id", None)?
+            .to_array()?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| {
+                Some(ApiKeyInfo {
+                    role: role_from(&r.role),
+                    created_at: time(&r.created_at)?,
+                    revoked_at: r.revoked_at.as_deref().and_then(time),
+                    id: r.id,
+                    name: r.name,
+                })
+            })
+            .collect())
+    }
+
+    /// Revokes a key; false when there is no such active key.
+    pub fn revoke_key(&self, id: &str, at: &str) -> ApiResult<bool> {
+        let cursor = self.sql.exec(
+            "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+            vec![V::String(at.into()), V::String(id.into())],
+        )?;
+        Ok(cursor.rows_written() > 0)
+    }
+
+    pub fn secret(&self, name: &str) -> ApiResult<Option<String>> {
+        let rows: Vec<ValueRow> = self
+            .sql
+            .exec(
+                "SELECT value FROM secrets WHERE name = ?",
+                vec![V::String(name.into())],
+            )?
+            .to_array()?;
+        Ok(rows.into_iter().next().map(|r| r.value))
+    }
+
+    pub fn set_secret(&self, name: &str, value: &str) -> ApiResult<()> {
+        self.sql.exec(
+            "INSERT OR REPLACE INTO secrets (name, value) VALUES (?, ?)",
+            vec![V::String(name.into()), V::String(value.into())],
+        )?;
+        Ok(())
+    }
+
+    /// Audit entries, oldest first, optionally about one subject and within [since, until).
+    pub fn audit(
+        &self,
+        subject: Option<&str>,
+        since: Option<&str>,
+        until: Option<&str>,
+    ) -> ApiResult<Vec<AuditEntry>> {
+        let mut query = String::from("SELECT seq, at, actor, action, version, subject, change, events FROM audit WHERE 1 = 1");
+        let mut args = Vec::new();
+        if let Some(s) = subject {
+            query.push_str(" AND subject = ?");
+            args.push(V::String(s.into()));
+        }
+        if let Some(s) = since {
+            query.push_str(" AND at >= ?");
+            args.push(V::String(s.into()));
+        }
+        if let Some(u) = until {
+            query.push_str(" AND at < ?");
+            args.push(V::String(u.into()));
+        }
+        query.push_str(" ORDER BY seq");
+        let rows: Vec<AuditRow> = self.sql.exec(&query, args)?.to_array()?;
+        Ok(rows
+            .into_iter()
+            .map(|r| AuditEntry {
+                seq: u64::try_from(r.seq).unwrap_or(0),
+                at: r.at,
+                actor: r.actor,
+                action: r.action,
+                version: u64::try_from(r.version).unwrap_or(0),
+                subject: r.subject,
+                change: serde_json::from_str(&r.change).unwrap_or(serde_json::Value::Null),
+                events: serde_json::from_str(&r.events).unwrap_or(serde_json::Value::Null),
+            })
+            .collect())
+    }
+}
