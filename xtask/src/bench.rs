@@ -1,15 +1,17 @@
 //! `cargo xtask bench`: measures the worker against references run in the same session, so figures
 //! are ratios, not absolute numbers tied to this machine. Results also go to target/bench/results.json.
 //!
-//! - banner.json from Herald's worker in workerd (an active incident, served from the page object's
-//!   rendered snapshot) vs. a minimal worker returning the same bytes on the same runtime (its floor)
-//!   vs. nginx serving the same bytes as a static file (the machine's ceiling), all loaded by wrk.
+//! - banner.json and summary.json from Herald's worker in workerd (an active incident, served from
+//!   the rendered snapshots) vs. a minimal worker returning the same bytes on the same runtime (its
+//!   floor) vs. nginx serving the same bytes as a static file (the machine's ceiling), all loaded by
+//!   wrk; then banner.json again while an update is posted every second.
 //! - bytes over the wire: loader, glue and wasm of the widget, and the worker's wasm.
 
 use std::fs;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Duration;
 
 use serde_json::json;
@@ -60,84 +62,153 @@ pub fn run(args: &[String]) -> Result<()> {
         log: Some(dir.join("herald.log")),
     })?;
     local::seed_page(&herald.url(), &key, "bench", local::DEMO_PAGE)?;
-    let open = json!({"title": "Elevated API error rates", "impact": "major",
-        "body": "Some API requests fail with 502. We have identified a faulty load balancer and are replacing it.",
-        "components": ["api", "dashboard"]});
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .build()
         .into();
-    agent
-        .post(format!("{}/v1/admin/pages/bench/incidents", herald.url()))
-        .header("authorization", format!("Bearer {key}"))
-        .send(open.to_string())?;
-    let banner_url = format!("{}/v1/pages/bench/banner.json", herald.url());
-    let mut resp = agent.get(&banner_url).call()?;
-    let body = resp.body_mut().read_to_string()?;
-    let banner_gzip = gzip_len(body.as_bytes())?;
+    let open = json!({"title": "Elevated API error rates", "impact": "major",
+        "body": "Some API requests fail with 502. We have identified a faulty load balancer and are replacing it.",
+        "components": ["api", "dashboard"]});
+    let incident = post_json(
+        &agent,
+        &format!("{}/v1/admin/pages/bench/incidents", herald.url()),
+        &key,
+        &open,
+    )?;
+    let incident_id = incident["id"].as_str().unwrap_or_default().to_owned();
+
+    let docs = [
+        ("banner.json", "/v1/pages/bench/banner.json"),
+        ("summary.json", "/v1/pages/bench/summary.json"),
+    ];
+    let mut bodies: Vec<(&str, String)> = Vec::new();
+    println!("\n## Response sizes with an active incident\n\n| document | bytes | gzip | brotli |\n|---|---:|---:|---:|");
+    for (name, path) in docs {
+        let body = agent
+            .get(format!("{}{path}", herald.url()))
+            .call()?
+            .body_mut()
+            .read_to_string()?;
+        println!(
+            "| {name} | {} | {} | {} |",
+            body.len(),
+            gzip_len(body.as_bytes())?,
+            brotli_len(body.as_bytes())?
+        );
+        bodies.push((name, body));
+    }
     println!(
-        "\nbanner.json with an active incident: {} bytes, {} gzip (budget 1024)",
-        body.len(),
-        banner_gzip
+        "\nbanner.json budget: <= 1024 bytes gzip; measured {}",
+        gzip_len(bodies[0].1.as_bytes())?
     );
 
     // The same bytes from a minimal worker on the same runtime, and from nginx.
-    let minimal = minimal_worker(&dir, &body)?;
-    let nginx = Nginx::start(&dir, &body)?;
+    let minimal = minimal_worker(&dir, &bodies)?;
+    let nginx = Nginx::start(&dir, &bodies)?;
 
-    let targets = [
-        (
-            "herald worker (workerd)",
-            banner_url.clone(),
-            herald_pgid(&herald),
-        ),
-        (
-            "minimal worker, same bytes (workerd)",
-            format!("{}/banner.json", minimal.url()),
-            herald_pgid(&minimal),
-        ),
-        (
-            "nginx, same bytes (static file)",
-            format!("{}/banner.json", nginx.url()),
-            nginx.pgid(),
-        ),
-    ];
-    let mut results: Vec<(String, Load)> = targets
-        .iter()
-        .map(|(n, _, _)| (n.to_string(), Load::default()))
-        .collect();
-    for round in 0..s.rounds {
-        for (i, (name, url, pgid)) in targets.iter().enumerate() {
-            eprintln!("round {}: {name}", round + 1);
-            let load = wrk(url, &s, *pgid)?;
-            if load.rps > results[i].1.rps {
-                results[i].1 = load;
+    let mut rows: Vec<(String, Load)> = Vec::new();
+    let mut report_rows = Vec::new();
+    for (name, path) in docs {
+        let targets = [
+            (
+                "herald worker (workerd)",
+                format!("{}{path}", herald.url()),
+                Some(herald.pid()),
+            ),
+            (
+                "minimal worker, same bytes (workerd)",
+                format!("{}/{name}", minimal.url()),
+                Some(minimal.pid()),
+            ),
+            (
+                "nginx, same bytes (static file)",
+                format!("{}/{name}", nginx.url()),
+                Some(nginx.pid()),
+            ),
+        ];
+        let mut best: Vec<Load> = vec![Load::default(); targets.len()];
+        for round in 0..s.rounds {
+            for (i, (label, url, pgid)) in targets.iter().enumerate() {
+                eprintln!("{name}, round {}: {label}", round + 1);
+                let load = wrk(url, &s, *pgid)?;
+                if load.rps > best[i].rps {
+                    best[i] = load;
+                }
             }
         }
+        for (i, (label, _, _)) in targets.iter().enumerate() {
+            rows.push((format!("{name}: {label}"), best[i].clone()));
+            report_rows.push(json!({"document": name, "server": label, "rps": best[i].rps,
+                "p50_ms": best[i].p50_ms, "p99_ms": best[i].p99_ms, "cpu_ms_per_req": best[i].cpu_ms_per_req,
+                "ratio_vs_minimal_worker": best[i].rps / best[1].rps, "ratio_vs_nginx": best[i].rps / best[2].rps}));
+        }
     }
+
+    // Herald's banner.json again while an update is posted every second.
+    let stop = AtomicBool::new(false);
+    let writes = AtomicU32::new(0);
+    let under_writes = std::thread::scope(|scope| {
+        let writer = scope.spawn(|| {
+            let url = format!("{}/v1/admin/pages/bench/incidents/{incident_id}/updates", herald.url());
+            while !stop.load(Ordering::Relaxed) {
+                let n = writes.load(Ordering::Relaxed);
+                let body = json!({"status": "identified", "body": format!("Replacing the load balancer, step {n}.")});
+                if post_json(&agent, &url, &key, &body).is_ok() {
+                    writes.fetch_add(1, Ordering::Relaxed);
+                }
+                std::thread::sleep(Duration::from_secs(1));
+            }
+        });
+        let load = wrk(
+            &format!("{}{}", herald.url(), docs[0].1),
+            &s,
+            Some(herald.pid()),
+        );
+        stop.store(true, Ordering::Relaxed);
+        let _ = writer.join();
+        load
+    })?;
+    let quiet = rows[0].1.clone();
+    rows.push((
+        "banner.json: herald worker, one write per second".into(),
+        under_writes.clone(),
+    ));
+
     println!(
-        "\n## banner.json on loopback (wrk, {} connections, {} s, best of {} rounds)\n\n| server | req/s | p50 ms | p99 ms | CPU ms/req | throughput vs minimal worker | vs nginx |\n|---|---:|---:|---:|---:|---:|---:|",
+        "\n## Cached documents on loopback (wrk, {} connections, {} s, best of {} rounds)\n\n| server | req/s | p50 ms | p99 ms | server CPU ms/req |\n|---|---:|---:|---:|---:|",
         s.connections, s.duration, s.rounds
     );
-    let floor = results[1].1.rps;
-    let ceiling = results[2].1.rps;
-    for (name, l) in &results {
+    for (name, l) in &rows {
         println!(
-            "| {name} | {:.0} | {:.2} | {:.2} | {:.3} | {:.2} | {:.3} |",
-            l.rps,
-            l.p50_ms,
-            l.p99_ms,
-            l.cpu_ms_per_req,
-            l.rps / floor,
-            l.rps / ceiling
+            "| {name} | {:.0} | {:.2} | {:.2} | {:.3} |",
+            l.rps, l.p50_ms, l.p99_ms, l.cpu_ms_per_req
         );
     }
+    println!("\n## Ratios (same run)\n");
+    for r in report_rows.iter().filter(|r| {
+        r["server"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("herald"))
+    }) {
+        println!(
+            "- {}: herald / minimal worker = {:.2} (goal >= 0.90); herald / nginx = {:.3}",
+            r["document"].as_str().unwrap_or(""),
+            r["ratio_vs_minimal_worker"].as_f64().unwrap_or(0.0),
+            r["ratio_vs_nginx"].as_f64().unwrap_or(0.0)
+        );
+    }
+    println!(
+        "- banner.json with one write per second ({} writes): {:.2} of the quiet-time throughput",
+        writes.load(Ordering::Relaxed),
+        under_writes.rps / quiet.rps
+    );
     let report = json!({
         "sizes": sizes.iter().map(|(n, r, g, b)| json!({"file": n, "raw": r, "gzip": g, "brotli": b})).collect::<Vec<_>>(),
-        "banner_json": {"bytes": body.len(), "gzip": banner_gzip},
-        "banner_load": results.iter().map(|(n, l)| json!({"server": n, "rps": l.rps, "p50_ms": l.p50_ms, "p99_ms": l.p99_ms, "cpu_ms_per_req": l.cpu_ms_per_req})).collect::<Vec<_>>(),
-        "ratio_vs_minimal_worker": results[0].1.rps / floor,
-        "ratio_vs_nginx": results[0].1.rps / ceiling,
+        "documents": bodies.iter().map(|(n, b)| json!({"document": n, "bytes": b.len(),
+            "gzip": gzip_len(b.as_bytes()).unwrap_or(0), "brotli": brotli_len(b.as_bytes()).unwrap_or(0)})).collect::<Vec<_>>(),
+        "load": report_rows,
+        "banner_under_writes": {"writes": writes.load(Ordering::Relaxed), "rps": under_writes.rps,
+            "p50_ms": under_writes.p50_ms, "p99_ms": under_writes.p99_ms, "ratio_vs_quiet": under_writes.rps / quiet.rps},
         "settings": {"duration_s": s.duration, "connections": s.connections, "rounds": s.rounds},
     });
     fs::write(
@@ -151,8 +222,23 @@ pub fn run(args: &[String]) -> Result<()> {
     Ok(())
 }
 
-fn herald_pgid(w: &LocalWorker) -> Option<u32> {
-    Some(w.pid())
+fn post_json(
+    agent: &ureq::Agent,
+    url: &str,
+    key: &str,
+    body: &serde_json::Value,
+) -> Result<serde_json::Value> {
+    let mut resp = agent
+        .post(url)
+        .header("authorization", format!("Bearer {key}"))
+        .header("content-type", "application/json")
+        .send(body.to_string())?;
+    let status = resp.status().as_u16();
+    let value: serde_json::Value = resp.body_mut().read_json()?;
+    if status >= 300 {
+        return Err(format!("POST {url}: {status} {value}").into());
+    }
+    Ok(value)
 }
 
 #[derive(Default, Clone)]
@@ -280,17 +366,32 @@ fn sizes() -> Result<Vec<(String, usize, usize, usize)>> {
         .collect()
 }
 
-/// A JavaScript worker that answers every request with `body` and the same headers Herald sends.
-fn minimal_worker(dir: &Path, body: &str) -> Result<LocalWorker> {
+/// A JavaScript worker that answers `/<name>` with the same bytes and headers Herald sends.
+fn minimal_worker(dir: &Path, bodies: &[(&str, String)]) -> Result<LocalWorker> {
     let wdir = dir.join("minimal-worker");
     fs::create_dir_all(&wdir)?;
-    fs::write(
-        wdir.join("worker.js"),
-        format!(
-            "const BODY = {};\nconst HEADERS = {{\n  'content-type': 'application/json; charset=utf-8',\n  'cache-control': 'public, max-age=5, stale-while-revalidate=30, stale-if-error=86400',\n  'access-control-allow-origin': '*',\n  'etag': '\"0123456789abcdef01234567\"',\n}};\nexport default {{ fetch() {{ return new Response(BODY, {{ headers: HEADERS }}); }} }};\n",
-            serde_json::to_string(body)?
-        ),
-    )?;
+    let table: serde_json::Map<String, serde_json::Value> = bodies
+        .iter()
+        .map(|(name, body)| (format!("/{name}"), serde_json::Value::String(body.clone())))
+        .collect();
+    let script = format!(
+        "const BODIES = {};
+const HEADERS = {{
+  'content-type': 'application/json; charset=utf-8',
+  'cache-control': 'public, max-age=5, stale-while-revalidate=30, stale-if-error=86400',
+  'access-control-allow-origin': '*',
+  'etag': '\"0123456789abcdef01234567\"',
+}};
+export default {{
+  fetch(req) {{
+    const body = BODIES[new URL(req.url).pathname];
+    return body === undefined ? new Response('not found', {{ status: 404 }}) : new Response(body, {{ headers: HEADERS }});
+  }},
+}};
+",
+        serde_json::Value::Object(table)
+    );
+    fs::write(wdir.join("worker.js"), script)?;
     fs::write(
         wdir.join("wrangler.toml"),
         "name = \"herald-bench-minimal\"\nmain = \"worker.js\"\ncompatibility_date = \"2026-04-01\"\n",
@@ -314,10 +415,12 @@ struct Nginx {
 }
 
 impl Nginx {
-    fn start(dir: &Path, body: &str) -> Result<Nginx> {
+    fn start(dir: &Path, bodies: &[(&str, String)]) -> Result<Nginx> {
         let ndir = dir.join("nginx");
         fs::create_dir_all(ndir.join("www"))?;
-        fs::write(ndir.join("www/banner.json"), body)?;
+        for (name, body) in bodies {
+            fs::write(ndir.join("www").join(name), body)?;
+        }
         let port = free_port();
         let conf = format!(
             "daemon off;\nworker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\nevents {{ worker_connections 1024; }}\nhttp {{\n  access_log off;\n  client_body_temp_path {d}/tmp;\n  proxy_temp_path {d}/tmp;\n  fastcgi_temp_path {d}/tmp;\n  uwsgi_temp_path {d}/tmp;\n  scgi_temp_path {d}/tmp;\n  server {{\n    listen 127.0.0.1:{port};\n    root {d}/www;\n    location / {{\n      default_type application/json;\n      add_header cache-control \"public, max-age=5, stale-while-revalidate=30, stale-if-error=86400\";\n      add_header access-control-allow-origin *;\n    }}\n  }}\n}}\n",
@@ -352,8 +455,8 @@ impl Nginx {
         format!("http://127.0.0.1:{}", self.port)
     }
 
-    fn pgid(&self) -> Option<u32> {
-        Some(self.child.id())
+    fn pid(&self) -> u32 {
+        self.child.id()
     }
 }
 

@@ -29,9 +29,16 @@ thread_local! {
     static SNAPSHOTS: RefCell<HashMap<Key, Cached>> = RefCell::new(HashMap::new());
 }
 
-/// Forgets this isolate's copies of `page`'s documents, after a write that went through it.
+/// Marks this isolate's copies of `page`'s documents as stale after a write that went through it:
+/// the next read asks the page object, and the copies stay as the last good ones.
 pub fn invalidate(page: &str) {
-    SNAPSHOTS.with(|s| s.borrow_mut().retain(|(p, _, _), _| p != page));
+    SNAPSHOTS.with(|s| {
+        for ((p, _, _), c) in s.borrow_mut().iter_mut() {
+            if p == page {
+                c.fetched_ms = 0;
+            }
+        }
+    })
 }
 
 fn cache_control(doc: Doc) -> &'static str {
@@ -134,8 +141,9 @@ pub async fn doc(req: Request, env: &Env, page: Option<String>, doc: Doc) -> Api
     Ok(Response::ok(body.to_string())?.with_headers(headers))
 }
 
-/// The public snapshot: from this isolate's memory while fresh, else from the page object.
-/// `Err(response)` passes the object's own answer through (404 for an unknown page).
+/// The public snapshot: from this isolate's memory while fresh, else from the page object. When
+/// the object cannot answer (storage or runtime failure), the last good copy is served, however old.
+/// `Err(response)` passes the object's own client answer through (404 for an unknown page).
 async fn snapshot(
     env: &Env,
     page: &str,
@@ -144,18 +152,33 @@ async fn snapshot(
 ) -> ApiResult<Result<(Rc<str>, Rc<str>), Response>> {
     let key = (page.to_owned(), doc, base.to_owned());
     let now = Date::now().as_millis();
-    let hit = SNAPSHOTS.with(|s| {
-        s.borrow()
-            .get(&key)
-            .filter(|c| now.saturating_sub(c.fetched_ms) < FRESH_MS)
-            .map(|c| (c.body.clone(), c.etag.clone()))
+    let cached = SNAPSHOTS.with(|s| {
+        s.borrow().get(&key).map(|c| {
+            (
+                c.body.clone(),
+                c.etag.clone(),
+                now.saturating_sub(c.fetched_ms) < FRESH_MS,
+            )
+        })
     });
-    if let Some(hit) = hit {
-        return Ok(Ok(hit));
+    if let Some((body, etag, true)) = &cached {
+        return Ok(Ok((body.clone(), etag.clone())));
     }
-    let mut answer = page_object::doc(env, page, doc, base, None).await?;
-    if answer.status_code() != 200 {
-        return Ok(Err(answer));
+    let stale = |e: ApiError| match &cached {
+        Some((body, etag, _)) => {
+            worker::console_warn!("serving the last good snapshot of {page}: {e:?}");
+            Ok(Ok((body.clone(), etag.clone())))
+        }
+        None => Err(e),
+    };
+    let mut answer = match page_object::doc(env, page, doc, base, None).await {
+        Ok(a) => a,
+        Err(e) => return stale(e),
+    };
+    match answer.status_code() {
+        200 => {}
+        s if s >= 500 => return stale(ApiError::Server(format!("page object answered {s}"))),
+        _ => return Ok(Err(answer)),
     }
     let etag: Rc<str> = answer.headers().get("etag")?.unwrap_or_default().into();
     let body: Rc<str> = answer.text().await?.into();
