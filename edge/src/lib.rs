@@ -7,6 +7,7 @@ mod error;
 mod page_object;
 mod route;
 mod routes;
+pub mod status_page;
 
 pub use page_object::PageObject;
 
