@@ -4,6 +4,7 @@
 
 mod api;
 mod fixtures;
+mod status_page;
 mod webdriver;
 mod widget;
 
@@ -20,8 +21,20 @@ fn main() {
         args.iter().any(|a| a == "--browser") || std::env::var_os("HERALD_BROWSER").is_some();
     let filter = args.iter().find(|a| !a.starts_with("--")).cloned();
     let mut tests: Vec<Test> = api::TESTS.to_vec();
+    // The status page tests wait for the `GET /{page}` route: until `status_page::ENABLED`, only a
+    // filter naming them runs them.
+    let status_page = status_page::ENABLED
+        || filter
+            .as_deref()
+            .is_some_and(|f| f.starts_with("status_page"));
+    if status_page {
+        tests.extend_from_slice(status_page::TESTS);
+    }
     if browser {
         tests.extend_from_slice(widget::TESTS);
+        if status_page {
+            tests.extend_from_slice(status_page::BROWSER_TESTS);
+        }
     }
     tests.retain(|(name, _)| filter.as_ref().is_none_or(|f| name.contains(f.as_str())));
     let env = match Env::start(browser) {
