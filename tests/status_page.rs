@@ -50,17 +50,26 @@ fn get_html(env: &Env, page: &str) -> String {
 fn shows_the_page_components_and_an_open_incident(env: &Env) {
     let page = env.page("status-page");
     let quiet = get_html(env, &page);
-    for text in ["Test page status", "API", "Web app", "All Systems Operational"] {
+    for text in [
+        "Test page status",
+        "API",
+        "Web app",
+        "All Systems Operational",
+    ] {
         assert!(quiet.contains(text), "{text} missing from {quiet}");
     }
 
     let title = "Checkout fails for <some> customers & \"partners\"";
     env.open_incident(&page, title, "critical");
     // The page object renders on publish; the edge cache may serve the old page for a moment.
-    let html = eventually("the incident on the status page", Duration::from_secs(20), || {
-        let html = get_html(env, &page);
-        html.contains("Active incidents").then_some(html)
-    });
+    let html = eventually(
+        "the incident on the status page",
+        Duration::from_secs(20),
+        || {
+            let html = get_html(env, &page);
+            html.contains("Active incidents").then_some(html)
+        },
+    );
     assert!(
         html.contains("Checkout fails for &lt;some&gt; customers &amp; &quot;partners&quot;")
             || html.contains("Checkout fails for &lt;some&gt; customers &amp; &#34;partners&#34;"),
@@ -131,11 +140,15 @@ fn has_no_serious_accessibility_violations(env: &Env) {
         "identified",
         "We found a faulty payment-provider configuration.",
     );
-    eventually("the update on the status page", Duration::from_secs(20), || {
-        get_html(env, &page)
-            .contains("faulty payment-provider")
-            .then_some(())
-    });
+    eventually(
+        "the update on the status page",
+        Duration::from_secs(20),
+        || {
+            get_html(env, &page)
+                .contains("faulty payment-provider")
+                .then_some(())
+        },
+    );
     let browser = env.browser();
     browser.goto(&format!("{}/{page}", env.base));
     let violations = run_axe(env);
