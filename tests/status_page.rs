@@ -70,11 +70,7 @@ fn shows_the_page_components_and_an_open_incident(env: &Env) {
             html.contains("Active incidents").then_some(html)
         },
     );
-    assert!(
-        html.contains("Checkout fails for &lt;some&gt; customers &amp; &quot;partners&quot;")
-            || html.contains("Checkout fails for &lt;some&gt; customers &amp; &#34;partners&#34;"),
-        "the title, escaped: {html}"
-    );
+    assert!(unescape(&html).contains(title), "the title: {html}");
     assert!(!html.contains("<some>"), "unescaped user text");
     assert!(html.contains("Major Service Outage"), "{html}");
     assert!(html.contains("Major outage"), "the API component's status");
@@ -86,6 +82,25 @@ fn shows_the_page_components_and_an_open_incident(env: &Env) {
         )),
         "canonical URL on the worker's origin: {html}"
     );
+}
+
+/// The text of markup using the five entities an escaper produces (named or numeric), so tests do not
+/// depend on which spelling the template engine picks.
+fn unescape(html: &str) -> String {
+    [
+        ("&lt;", "<"),
+        ("&#60;", "<"),
+        ("&gt;", ">"),
+        ("&#62;", ">"),
+        ("&quot;", "\""),
+        ("&#34;", "\""),
+        ("&#39;", "'"),
+        ("&#x27;", "'"),
+        ("&amp;", "&"),
+        ("&#38;", "&"),
+    ]
+    .iter()
+    .fold(html.to_owned(), |s, (entity, c)| s.replace(entity, c))
 }
 
 fn never_shows_an_audience_limited_incident(env: &Env) {
