@@ -5,6 +5,7 @@
 mod admin;
 mod api;
 mod fixtures;
+mod status_page;
 mod webdriver;
 mod widget;
 
@@ -30,8 +31,10 @@ fn main() {
     let filter = args.iter().find(|a| !a.starts_with("--")).cloned();
     let mut tests: Vec<Test> = api::TESTS.to_vec();
     tests.extend_from_slice(admin::TESTS);
+    tests.extend_from_slice(status_page::TESTS);
     if browser {
         tests.extend_from_slice(widget::TESTS);
+        tests.extend_from_slice(status_page::BROWSER_TESTS);
     }
     tests.retain(|(name, _)| filter.as_ref().is_none_or(|f| name.contains(f.as_str())));
     let env = match Env::start(browser) {

@@ -29,7 +29,7 @@ pub fn atom(state: &State, base_url: &str, now: Timestamp) -> String {
     for i in crate::view::history(state, &viewer) {
         for u in &i.updates {
             let title = format!("{}: {}", i.title, u.status.label());
-            let link = format!("{base_url}/incidents/{}", i.id);
+            let link = format!("{base_url}#incident-{}", i.id);
             entries.push((
                 u.created_at,
                 entry(&u.id, &title, &link, &u.body, u.created_at),
@@ -216,17 +216,17 @@ mod tests {
               <link rel="alternate" href="https://status.acme.com"/>
               <link rel="self" href="https://status.acme.com/feed.atom"/>
               <entry>
-                <id>https://status.acme.com/incidents/inc-1#inc-1-u2</id>
+                <id>https://status.acme.com#incident-inc-1#inc-1-u2</id>
                 <title>Elevated errors inc-1: Identified</title>
                 <updated>2026-03-01T11:55:00Z</updated>
-                <link href="https://status.acme.com/incidents/inc-1"/>
+                <link href="https://status.acme.com#incident-inc-1"/>
                 <content type="text">A bad deploy; rolling back.</content>
               </entry>
               <entry>
-                <id>https://status.acme.com/incidents/inc-1#inc-1-u1</id>
+                <id>https://status.acme.com#incident-inc-1#inc-1-u1</id>
                 <title>Elevated errors inc-1: Investigating</title>
                 <updated>2026-03-01T11:40:00Z</updated>
-                <link href="https://status.acme.com/incidents/inc-1"/>
+                <link href="https://status.acme.com#incident-inc-1"/>
                 <content type="text">Some API calls fail for some customers.</content>
               </entry>
               <entry>

@@ -130,6 +130,14 @@ pub async fn doc(req: Request, env: &Env, page: Option<String>, doc: Doc) -> Api
     };
     headers.set("cache-control", cache_control(doc))?;
     headers.set("etag", &etag)?;
+    headers.set("x-content-type-options", "nosniff")?;
+    if doc == Doc::StatusPage {
+        // The page needs no script at all; its styles are inline.
+        headers.set(
+            "content-security-policy",
+            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+        )?;
+    }
     let fresh = req
         .headers()
         .get("if-none-match")?
