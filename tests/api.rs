@@ -383,35 +383,88 @@ fn private_incidents_only_reach_their_audience(env: &Env) {
 fn feeds_and_status_page_are_served(env: &Env) {
     let page = env.page("feeds");
     env.open_incident(&page, "Webhooks delayed", "minor");
+    let m = serde_json::json!({"title": "Network maintenance", "body": "Brief reconnects.", "components": ["api"],
+        "scheduled_for": "2031-02-01T01:00:00Z", "scheduled_until": "2031-02-01T03:00:00Z"});
+    assert_eq!(
+        env.admin(
+            "POST",
+            &format!("/v1/admin/pages/{page}/maintenances"),
+            &m.to_string()
+        )
+        .status,
+        201
+    );
     let html = env.get(&format!("/{page}"), &[]);
     assert_eq!(html.status, 200);
     assert!(html
         .header("content-type")
         .unwrap()
         .starts_with("text/html"));
+    assert!(html
+        .header("content-security-policy")
+        .unwrap()
+        .contains("default-src 'none'"));
     assert!(html.body.contains("Test page"), "{}", html.body);
+
+    // Atom: well-formed XML in the Atom namespace with the elements RFC 4287 requires.
     let atom = env.get(&format!("/{page}/feed.atom"), &[]);
     assert!(atom
         .header("content-type")
         .unwrap()
         .starts_with("application/atom+xml"));
-    assert!(
-        atom.body.starts_with("<?xml")
-            && atom.body.contains("<feed")
-            && atom.body.contains("Webhooks delayed"),
-        "{}",
-        atom.body
+    let doc = roxmltree::Document::parse(&atom.body)
+        .unwrap_or_else(|e| panic!("Atom is not XML: {e}\n{}", atom.body));
+    let feed = doc.root_element();
+    assert_eq!(feed.tag_name().name(), "feed");
+    assert_eq!(
+        feed.tag_name().namespace(),
+        Some("http://www.w3.org/2005/Atom")
     );
+    let child = |n: roxmltree::Node, name: &str| {
+        n.children()
+            .find(|c| c.tag_name().name() == name)
+            .map(|c| c.text().unwrap_or("").to_owned())
+    };
+    for required in ["id", "title", "updated"] {
+        assert!(child(feed, required).is_some(), "feed/{required}");
+    }
+    let entries: Vec<_> = feed
+        .children()
+        .filter(|c| c.tag_name().name() == "entry")
+        .collect();
+    assert!(!entries.is_empty());
+    for e in &entries {
+        for required in ["id", "title", "updated"] {
+            assert!(child(*e, required).is_some(), "entry/{required}");
+        }
+    }
+    assert!(entries
+        .iter()
+        .any(|e| child(*e, "title").is_some_and(|t| t.contains("Webhooks delayed"))));
+
+    // iCalendar: parsed by an RFC 5545 parser, one event for the window.
     let ics = env.get(&format!("/{page}/maintenance.ics"), &[]);
     assert!(ics
         .header("content-type")
         .unwrap()
         .starts_with("text/calendar"));
-    assert!(
-        ics.body.starts_with("BEGIN:VCALENDAR") && ics.body.trim_end().ends_with("END:VCALENDAR"),
-        "{}",
-        ics.body
-    );
+    let mut calendars = ical::IcalParser::new(ics.body.as_bytes());
+    let calendar = calendars
+        .next()
+        .expect("a calendar")
+        .unwrap_or_else(|e| panic!("iCalendar does not parse: {e}\n{}", ics.body));
+    assert_eq!(calendar.events.len(), 1, "{}", ics.body);
+    let prop = |name: &str| {
+        calendar.events[0]
+            .properties
+            .iter()
+            .find(|p| p.name == name)
+            .and_then(|p| p.value.clone())
+    };
+    assert!(prop("SUMMARY").is_some_and(|s| s.contains("Network maintenance")));
+    assert_eq!(prop("DTSTART").as_deref(), Some("20310201T010000Z"));
+    assert_eq!(prop("DTEND").as_deref(), Some("20310201T030000Z"));
+    assert!(prop("UID").is_some());
     env.get("/no-such-page", &[]).problem(404);
 }
 
