@@ -4,6 +4,7 @@
 
 mod api;
 mod fixtures;
+mod host;
 mod webdriver;
 mod widget;
 
@@ -22,6 +23,7 @@ fn main() {
     let mut tests: Vec<Test> = api::TESTS.to_vec();
     if browser {
         tests.extend_from_slice(widget::TESTS);
+        tests.extend_from_slice(widget::EMBED_TESTS);
     }
     tests.retain(|(name, _)| filter.as_ref().is_none_or(|f| name.contains(f.as_str())));
     let env = match Env::start(browser) {
