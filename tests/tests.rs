@@ -5,6 +5,7 @@
 mod admin;
 mod api;
 mod fixtures;
+mod host;
 mod status_page;
 mod webdriver;
 mod widget;
@@ -34,6 +35,7 @@ fn main() {
     tests.extend_from_slice(status_page::TESTS);
     if browser {
         tests.extend_from_slice(widget::TESTS);
+        tests.extend_from_slice(widget::EMBED_TESTS);
         tests.extend_from_slice(status_page::BROWSER_TESTS);
     }
     tests.retain(|(name, _)| filter.as_ref().is_none_or(|f| name.contains(f.as_str())));

@@ -113,6 +113,42 @@ impl Browser {
         .map(str::to_owned)
     }
 
+    /// Saves a PNG screenshot of the viewport to `path`.
+    pub fn screenshot(&self, path: &Path) {
+        let v = self.session_call("GET", "/screenshot", None);
+        let png = base64_decode(v.as_str().unwrap_or(""));
+        if let Some(dir) = path.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        std::fs::write(path, png).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    }
+
+    /// Presses keys (WebDriver key codes, e.g. `\u{E004}` for Tab) on the focused element.
+    pub fn keys(&self, keys: &str) {
+        let mut actions = Vec::new();
+        for k in keys.chars() {
+            actions.push(json!({"type": "keyDown", "value": k.to_string()}));
+            actions.push(json!({"type": "keyUp", "value": k.to_string()}));
+        }
+        self.session_call(
+            "POST",
+            "/actions",
+            Some(json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]})),
+        );
+    }
+
+    /// Text of the element matching `selector` in the widget's shadow root, if there is one.
+    pub fn shadow_text(&self, selector: &str) -> Option<String> {
+        self.eval(
+            "const h = document.querySelector('herald-widget');
+             const b = h && h.shadowRoot && h.shadowRoot.querySelector(arguments[0]);
+             return b ? b.textContent : null;",
+            vec![json!(selector)],
+        )
+        .as_str()
+        .map(str::to_owned)
+    }
+
     /// Console entries since the last call, as (level, message).
     pub fn console(&self) -> Vec<(String, String)> {
         let v = self.session_call("POST", "/se/log", Some(json!({"type": "browser"})));
@@ -137,4 +173,27 @@ impl Drop for Browser {
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
+}
+
+/// Standard base64 (screenshots), without a dependency for it.
+fn base64_decode(text: &str) -> Vec<u8> {
+    let value = |c: u8| match c {
+        b'A'..=b'Z' => Some(c - b'A'),
+        b'a'..=b'z' => Some(c - b'a' + 26),
+        b'0'..=b'9' => Some(c - b'0' + 52),
+        b'+' => Some(62),
+        b'/' => Some(63),
+        _ => None,
+    };
+    let (mut out, mut acc, mut bits) = (Vec::new(), 0u32, 0);
+    for v in text.bytes().filter_map(value) {
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    out
 }

@@ -77,3 +77,599 @@ fn demo_page_shows_the_banner_and_hides_it_when_resolved(env: &Env) {
         .collect();
     assert!(errors.is_empty(), "console errors: {errors:?}");
 }
+
+/// Browser tests of the embed API, modes, behaviour and accessibility, on host pages served from
+/// another origin than the worker.
+pub const EMBED_TESTS: &[Test] = &[
+    (
+        "widget::each_mode_renders_in_light_and_dark",
+        each_mode_renders_in_light_and_dark,
+    ),
+    (
+        "widget::dismissal_survives_a_reload_and_a_newer_update_shows_again",
+        dismissal_survives_a_reload_and_a_newer_update_shows_again,
+    ),
+    (
+        "widget::component_filter_hides_unrelated_items",
+        component_filter_hides_unrelated_items,
+    ),
+    (
+        "widget::hidden_tab_pauses_polling_and_refreshes_when_visible",
+        hidden_tab_pauses_polling_and_refreshes_when_visible,
+    ),
+    (
+        "widget::endpoint_down_or_invalid_json_hides_with_one_warning_and_recovers",
+        endpoint_down_or_invalid_json_hides_with_one_warning_and_recovers,
+    ),
+    (
+        "widget::hostile_host_css_neither_reaches_the_widget_nor_is_changed",
+        hostile_host_css_neither_reaches_the_widget_nor_is_changed,
+    ),
+    (
+        "widget::strict_csp_host_page_shows_the_banner",
+        strict_csp_host_page_shows_the_banner,
+    ),
+    (
+        "widget::keyboard_only_use_reaches_more_link_and_dismiss",
+        keyboard_only_use_reaches_more_link_and_dismiss,
+    ),
+    (
+        "widget::each_locale_renders_and_arabic_is_mirrored",
+        each_locale_renders_and_arabic_is_mirrored,
+    ),
+    (
+        "widget::statuspage_source_mode_over_samples",
+        statuspage_source_mode_over_samples,
+    ),
+];
+
+const SHADOW: &str =
+    "const h = document.querySelector('herald-widget'); const r = h && h.shadowRoot;";
+
+fn screenshots() -> std::path::PathBuf {
+    xtask::root().join("target/screenshots")
+}
+
+/// A host page on the test host server embedding the widget with `attrs`.
+fn embed(env: &Env, name: &str, head: &str, attrs: &str, body: &str) -> String {
+    crate::host::host().page(
+        &format!("/{name}.html"),
+        &[],
+        &embed_html(env, head, attrs, body),
+    )
+}
+
+fn embed_html(env: &Env, head: &str, attrs: &str, body: &str) -> String {
+    format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>host</title><link rel=\"icon\" href=\"data:,\">{head}</head>\
+         <body><header class=\"app\">Host product</header>{body}\
+         <script src=\"{}/widget.js\" {attrs} async></script></body></html>",
+        env.base
+    )
+}
+
+fn no_severe(browser: &crate::webdriver::Browser) {
+    let errors: Vec<_> = browser
+        .console()
+        .into_iter()
+        .filter(|(level, _)| level == "SEVERE")
+        .collect();
+    assert!(errors.is_empty(), "console errors: {errors:?}");
+}
+
+fn open_with_body(env: &Env, page: &str, title: &str, impact: &str, body: &str) -> String {
+    let json =
+        serde_json::json!({"title": title, "impact": impact, "body": body, "components": ["api"]});
+    let r = env.admin(
+        "POST",
+        &format!("/v1/admin/pages/{page}/incidents"),
+        &json.to_string(),
+    );
+    assert_eq!(r.status, 201, "{r:?}");
+    r.json()["id"].as_str().expect("id").to_owned()
+}
+
+fn each_mode_renders_in_light_and_dark(env: &Env) {
+    let page = env.page("modes");
+    let long =
+        "We are seeing elevated error rates on the public API in eu-west. Requests that fail \
+                can be retried safely; webhooks are queued and will be delivered. We will post the \
+                next update once the faulty deployment has been rolled back everywhere.";
+    open_with_body(env, &page, "Elevated API error rates", "major", long);
+    let browser = env.browser();
+    let modes = [
+        ("top", "", "sticky"),
+        ("bottom", "", "fixed"),
+        ("toast", "", "fixed"),
+        ("inline", "data-target=\"#slot\"", "static"),
+        ("badge", "data-target=\"#footer\"", "static"),
+    ];
+    for (mode, extra, position) in modes {
+        for theme in ["light", "dark"] {
+            let url = embed(
+                env,
+                &format!("mode-{mode}-{theme}"),
+                "",
+                &format!("data-page=\"{page}\" data-endpoint=\"{}\" data-mode=\"{mode}\" data-theme=\"{theme}\" {extra}", env.base),
+                "<main><p>Product content</p><div id=\"slot\"></div></main><footer id=\"footer\">Footer</footer>",
+            );
+            browser.goto(&url);
+            let selector = if mode == "badge" { ".badge" } else { ".banner" };
+            let text = eventually(&format!("{mode} {theme}"), WAIT, || {
+                browser.shadow_text(selector)
+            });
+            assert!(text.contains("Elevated API error rates"), "{text}");
+            let placed = browser.eval(
+                &format!("{SHADOW} return [getComputedStyle(h).position, h.parentElement.id || h.parentElement.tagName, r.querySelector('.root').dataset.theme, getComputedStyle(r.querySelector('{selector}')).backgroundColor]"),
+                vec![],
+            );
+            assert_eq!(placed[0], position, "{mode}: {placed}");
+            let parent = match mode {
+                "inline" => "slot",
+                "badge" => "footer",
+                _ => "BODY",
+            };
+            assert_eq!(placed[1], parent, "{mode}: {placed}");
+            assert_eq!(placed[2], theme);
+            let bg = placed[3].as_str().unwrap_or("").to_owned();
+            let dark = bg == "rgb(59, 18, 25)";
+            assert_eq!(dark, theme == "dark", "{mode} {theme}: background {bg}");
+            if mode == "top" {
+                let role = browser.eval(
+                    &format!("{SHADOW} return r.querySelector('.banner').getAttribute('role')"),
+                    vec![],
+                );
+                assert_eq!(role, "alert", "major interrupts");
+                let more = browser
+                    .shadow_text(".more")
+                    .expect("a more button on a long body");
+                assert_eq!(more, "More");
+                let body = browser.shadow_text(".body").unwrap();
+                assert!(
+                    !body.contains("rolled back everywhere"),
+                    "truncated: {body}"
+                );
+                browser.eval(
+                    &format!("{SHADOW} r.querySelector('.more').click()"),
+                    vec![],
+                );
+                let full = eventually("full body", WAIT, || {
+                    browser
+                        .shadow_text(".body")
+                        .filter(|b| b.contains("rolled back everywhere"))
+                });
+                assert!(full.contains("Less"), "{full}");
+            }
+            browser.screenshot(&screenshots().join(format!("widget-{mode}-{theme}.png")));
+        }
+    }
+    no_severe(browser);
+}
+
+fn dismissal_survives_a_reload_and_a_newer_update_shows_again(env: &Env) {
+    let page = env.page("dismiss");
+    let id = env.open_incident(&page, "Webhooks are delayed", "minor");
+    let browser = env.browser();
+    let url = embed(
+        env,
+        "dismiss",
+        "",
+        &format!("data-page=\"{page}\" data-endpoint=\"{}\"", env.base),
+        "",
+    );
+    browser.goto(&url);
+    eventually("the banner", WAIT, || browser.banner_text());
+    let role = browser.eval(
+        &format!("{SHADOW} return r.querySelector('.banner').getAttribute('role')"),
+        vec![],
+    );
+    assert_eq!(role, "status", "minor is polite");
+    browser.eval("window.__dismissed = []; addEventListener('herald:dismiss', e => __dismissed.push(e.detail));", vec![]);
+    browser.eval(
+        &format!("{SHADOW} r.querySelector('.dismiss').click()"),
+        vec![],
+    );
+    eventually("the banner to go", WAIT, || {
+        browser.banner_text().is_none().then_some(())
+    });
+    assert_eq!(browser.eval("return __dismissed.length", vec![]), 1);
+    browser.goto(&url);
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(
+        browser.banner_text(),
+        None,
+        "dismissal remembered across reloads"
+    );
+    env.post_update(
+        &page,
+        &id,
+        "identified",
+        "A queue consumer was stuck; restarting it.",
+    );
+    let text = eventually("the newer update", WAIT, || browser.banner_text());
+    assert!(text.contains("queue consumer"), "{text}");
+    no_severe(browser);
+}
+
+fn component_filter_hides_unrelated_items(env: &Env) {
+    let page = env.page("filter");
+    env.open_incident(&page, "API is slow", "minor");
+    let browser = env.browser();
+    let url = embed(
+        env,
+        "filter",
+        "",
+        &format!(
+            "data-page=\"{page}\" data-endpoint=\"{}\" data-components=\"web\"",
+            env.base
+        ),
+        "",
+    );
+    browser.goto(&url);
+    eventually("the widget to load", WAIT, || {
+        (browser.eval("return !!document.querySelector('herald-widget')", vec![]) == true)
+            .then_some(())
+    });
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(
+        browser.banner_text(),
+        None,
+        "an API incident is not shown to a web-only filter"
+    );
+    browser.eval(
+        &format!(
+            "Herald.init({{page: '{page}', endpoint: '{}', components: ['api']}})",
+            env.base
+        ),
+        vec![],
+    );
+    let text = eventually("the banner", WAIT, || browser.banner_text());
+    assert!(text.contains("API is slow"));
+}
+
+fn banner_requests(browser: &crate::webdriver::Browser) -> u64 {
+    browser
+        .eval("return performance.getEntriesByType('resource').filter(e => e.name.includes('banner.json')).length", vec![])
+        .as_u64()
+        .unwrap_or(0)
+}
+
+fn hidden_tab_pauses_polling_and_refreshes_when_visible(env: &Env) {
+    let page = env.page("hidden");
+    let id = env.open_incident(&page, "Search is degraded", "minor");
+    let browser = env.browser();
+    let url = embed(
+        env,
+        "hidden",
+        "",
+        &format!("data-page=\"{page}\" data-endpoint=\"{}\"", env.base),
+        "",
+    );
+    browser.goto(&url);
+    eventually("the banner", WAIT, || browser.banner_text());
+    // A hidden tab, simulated: the document reports hidden and says so.
+    browser.eval("Object.defineProperty(document, 'hidden', {configurable: true, get: () => true}); document.dispatchEvent(new Event('visibilitychange'));", vec![]);
+    std::thread::sleep(Duration::from_millis(1500));
+    let before = banner_requests(browser);
+    env.post_update(&page, &id, "monitoring", "A fix is deployed; watching.");
+    std::thread::sleep(Duration::from_secs(4));
+    assert_eq!(banner_requests(browser), before, "no polls while hidden");
+    assert!(!browser
+        .banner_text()
+        .unwrap_or_default()
+        .contains("fix is deployed"));
+    browser.eval("Object.defineProperty(document, 'hidden', {configurable: true, get: () => false}); document.dispatchEvent(new Event('visibilitychange'));", vec![]);
+    let text = eventually("a refresh on visible", WAIT, || {
+        browser
+            .banner_text()
+            .filter(|t| t.contains("fix is deployed"))
+    });
+    assert!(text.contains("Monitoring"), "{text}");
+}
+
+fn endpoint_down_or_invalid_json_hides_with_one_warning_and_recovers(env: &Env) {
+    let host = crate::host::host();
+    let api = "/v1/pages/flaky/banner.json";
+    let quiet =
+        r#"{"page":{"id":"flaky","name":"Flaky","url":"/flaky"},"item":null,"poll_after":1}"#;
+    let item = |title: &str| {
+        format!(
+            r#"{{"page":{{"id":"flaky","name":"Flaky","url":"/flaky"}},"item":{{"kind":"incident","id":"i1","update_id":"{title}","title":"{title}","impact":"minor","status":"investigating","body":"b","updated_at":"2026-01-01T00:00:00Z","components":[]}},"poll_after":1}}"#
+        )
+    };
+    host.put(api, 200, "application/json", &[], quiet);
+    let browser = env.browser();
+    browser.console();
+    let url = embed(
+        env,
+        "flaky",
+        "",
+        &format!("data-page=\"flaky\" data-endpoint=\"{}\"", host.base),
+        "<p id=\"mine\">host content</p>",
+    );
+    browser.goto(&url);
+    std::thread::sleep(Duration::from_secs(2));
+    host.put(api, 200, "application/json", &[], "{ this is not json");
+    eventually("a warning", WAIT, || {
+        browser
+            .console()
+            .into_iter()
+            .find(|(_, m)| m.contains("[herald]"))
+    });
+    assert_eq!(
+        browser.eval("return document.querySelector('herald-widget')", vec![]),
+        serde_json::Value::Null
+    );
+    // Back: the loader recovers (after its back-off) and the wasm shows the item.
+    host.put(api, 200, "application/json", &[], &item("First problem"));
+    let text = eventually("the banner after recovery", Duration::from_secs(30), || {
+        browser.banner_text()
+    });
+    assert!(text.contains("First problem"));
+    // The endpoint fails under the running widget: it hides with one warning, then comes back.
+    browser.console();
+    host.put(api, 500, "text/plain", &[], "down");
+    eventually("the widget to hide", WAIT, || {
+        browser.banner_text().is_none().then_some(())
+    });
+    host.put(api, 200, "application/json", &[], "<html>garbage</html>");
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(browser.banner_text(), None);
+    let warnings: Vec<_> = browser
+        .console()
+        .into_iter()
+        .filter(|(_, m)| m.contains("[herald]"))
+        .collect();
+    assert_eq!(
+        warnings.len(),
+        1,
+        "one warning for one outage: {warnings:?}"
+    );
+    host.put(api, 200, "application/json", &[], &item("Second problem"));
+    let text = eventually(
+        "the banner after the outage",
+        Duration::from_secs(40),
+        || browser.banner_text(),
+    );
+    assert!(text.contains("Second problem"));
+    host.put(api, 200, "application/json", &[], quiet);
+    eventually("quiet again", WAIT, || {
+        browser.banner_text().is_none().then_some(())
+    });
+    assert_eq!(browser.shadow_text("p"), None);
+    assert_eq!(
+        browser.eval("return document.getElementById('mine').textContent", vec![]),
+        "host content"
+    );
+    no_severe(browser);
+}
+
+fn hostile_host_css_neither_reaches_the_widget_nor_is_changed(env: &Env) {
+    let page = env.page("hostile");
+    env.open_incident(&page, "Logins fail", "critical");
+    let hostile = "<style>* { font-family: 'Comic Sans MS', cursive !important; color: #0f0 !important; \
+                   line-height: 5 !important; letter-spacing: 3px !important; text-transform: lowercase !important; \
+                   visibility: visible !important; } div, p, span, a, button { all: unset !important; } \
+                   .banner, .title, .status, .icon, .link, .dismiss, .root, .body { display: none !important; } \
+                   herald-widget { opacity: 1 !important; } html, body { direction: rtl; }</style>";
+    let body = "<div class=\"banner\" id=\"host-banner\">the host's own banner</div>";
+    let url = embed(
+        env,
+        "hostile",
+        hostile,
+        &format!(
+            "data-page=\"{page}\" data-endpoint=\"{}\" data-theme=\"light\"",
+            env.base
+        ),
+        body,
+    );
+    let browser = env.browser();
+    browser.goto(&url);
+    eventually("the banner", WAIT, || browser.banner_text());
+    let style = browser.eval(
+        &format!("{SHADOW} const b = r.querySelector('.banner'), t = r.querySelector('.title'); const s = getComputedStyle(t);
+          return [getComputedStyle(b).display, s.fontFamily, s.color, s.textTransform, b.getBoundingClientRect().height > 20, r.querySelector('.root').dir]"),
+        vec![],
+    );
+    assert_eq!(style[0], "flex", "{style}");
+    assert!(!style[1].as_str().unwrap().contains("Comic"), "{style}");
+    assert_ne!(style[2], "rgb(0, 255, 0)", "{style}");
+    assert_eq!(style[3], "none", "{style}");
+    assert_eq!(style[4], true, "{style}");
+    let host = browser.eval("const e = document.getElementById('host-banner'); return [getComputedStyle(e).display, e.textContent, e.parentElement.tagName]", vec![]);
+    assert_eq!(
+        host,
+        serde_json::json!(["none", "the host's own banner", "BODY"])
+    );
+    browser.screenshot(&screenshots().join("widget-hostile-css.png"));
+    no_severe(browser);
+}
+
+fn strict_csp_host_page_shows_the_banner(env: &Env) {
+    let page = env.page("csp");
+    env.open_incident(&page, "Exports are paused", "major");
+    let csp = format!(
+        "default-src 'none'; script-src {0} 'wasm-unsafe-eval'; connect-src {0}; style-src 'none'; img-src data:",
+        env.base
+    );
+    let html = embed_html(
+        env,
+        "",
+        &format!("data-page=\"{page}\" data-endpoint=\"{}\"", env.base),
+        "",
+    );
+    let url = crate::host::host().page("/csp.html", &[("content-security-policy", &csp)], &html);
+    let browser = env.browser();
+    browser.console();
+    browser.goto(&url);
+    let text = eventually("the banner under a strict CSP", WAIT, || {
+        browser.banner_text()
+    });
+    assert!(text.contains("Exports are paused"));
+    let styled = browser.eval(
+        &format!("{SHADOW} return getComputedStyle(r.querySelector('.banner')).display"),
+        vec![],
+    );
+    assert_eq!(styled, "flex", "adopted stylesheets pass style-src 'none'");
+    no_severe(browser);
+}
+
+fn keyboard_only_use_reaches_more_link_and_dismiss(env: &Env) {
+    let page = env.page("keys");
+    let body = "word ".repeat(60);
+    open_with_body(env, &page, "Keyboard test", "minor", &body);
+    let url = embed(
+        env,
+        "keys",
+        "",
+        &format!("data-page=\"{page}\" data-endpoint=\"{}\"", env.base),
+        "<p>host <a href=\"#x\">link</a></p>",
+    );
+    let browser = env.browser();
+    browser.goto(&url);
+    eventually("the banner", WAIT, || browser.banner_text());
+    browser.eval("document.activeElement && document.activeElement.blur(); window.__d = 0; addEventListener('herald:dismiss', () => __d++);", vec![]);
+    let focused = || {
+        browser
+            .eval(&format!("{SHADOW} const a = r && r.activeElement; return a ? a.className + '|' + getComputedStyle(a).outlineStyle : null"), vec![])
+            .as_str()
+            .map(str::to_owned)
+    };
+    let mut seen = Vec::new();
+    for _ in 0..6 {
+        browser.keys("\u{E004}");
+        if let Some(f) = focused() {
+            seen.push(f.clone());
+            if f.starts_with("dismiss") {
+                break;
+            }
+        }
+    }
+    let classes: Vec<&str> = seen.iter().map(|s| s.split('|').next().unwrap()).collect();
+    assert_eq!(classes, ["more", "link", "dismiss"], "{seen:?}");
+    assert!(
+        seen.iter().all(|s| s.ends_with("|solid")),
+        "visible focus: {seen:?}"
+    );
+    browser.keys("\u{E007}");
+    eventually("dismissed by keyboard", WAIT, || {
+        browser.banner_text().is_none().then_some(())
+    });
+    assert_eq!(browser.eval("return __d", vec![]), 1);
+}
+
+fn each_locale_renders_and_arabic_is_mirrored(env: &Env) {
+    let page = env.page("locales");
+    env.open_incident(&page, "Payments are delayed", "minor");
+    let url = embed(
+        env,
+        "locales",
+        "",
+        &format!("data-page=\"{page}\" data-endpoint=\"{}\"", env.base),
+        "",
+    );
+    let browser = env.browser();
+    browser.goto(&url);
+    eventually("the banner", WAIT, || browser.banner_text());
+    let cases = [
+        ("en", "Investigating", "Status page", "ltr"),
+        ("de-DE", "Wird untersucht", "Statusseite", "ltr"),
+        ("fr", "Analyse en cours", "Page d’état", "ltr"),
+        ("es", "Investigando", "Página de estado", "ltr"),
+        ("pt-BR", "Investigando", "Página de status", "ltr"),
+        ("ja", "調査中", "ステータスページ", "ltr"),
+        ("ar", "قيد التحقيق", "صفحة الحالة", "rtl"),
+    ];
+    for (locale, status, link, dir) in cases {
+        browser.eval(
+            &format!(
+                "Herald.init({{page: '{page}', endpoint: '{}', locale: '{locale}'}})",
+                env.base
+            ),
+            vec![],
+        );
+        let got = eventually(locale, WAIT, || {
+            let v = browser.eval(&format!("{SHADOW} const b = r && r.querySelector('.banner'); return b ? [r.querySelector('.status').textContent, r.querySelector('.link').textContent, r.querySelector('.root').dir, r.querySelector('.root').lang, r.querySelector('.updated').textContent] : null"), vec![]);
+            (!v.is_null() && v[3] == locale).then_some(v)
+        });
+        assert_eq!(got[0], status, "{locale}");
+        assert_eq!(got[1], link, "{locale}");
+        assert_eq!(got[2], dir, "{locale}");
+        assert!(got[4].as_str().unwrap().chars().count() > 4, "{got}");
+        if dir == "rtl" {
+            let mirrored = browser.eval(&format!("{SHADOW} return r.querySelector('.icon').getBoundingClientRect().left > r.querySelector('.dismiss').getBoundingClientRect().left"), vec![]);
+            assert_eq!(mirrored, true, "the icon sits on the right in RTL");
+            browser.screenshot(&screenshots().join("widget-locale-ar.png"));
+        }
+    }
+    no_severe(browser);
+}
+
+fn statuspage_source_mode_over_samples(env: &Env) {
+    let host = crate::host::host();
+    let dir = xtask::root().join("shared/tests/fixtures/statuspage");
+    let samples = [
+        ("summary.json", Some("Elevated error rates on the REST API")),
+        ("tolerant.json", Some("")),
+        ("incidents-unresolved.json", None),
+        ("scheduled-maintenances-active.json", None),
+    ];
+    let browser = env.browser();
+    for (file, title) in samples {
+        let text = std::fs::read_to_string(dir.join(file)).expect("fixture");
+        let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let expected = title
+            .map(str::to_owned)
+            .or_else(|| {
+                json["incidents"]
+                    .as_array()
+                    .and_then(|a| {
+                        a.iter()
+                            .find(|i| i["status"] != "resolved" && i["status"] != "postmortem")
+                    })
+                    .or_else(|| {
+                        json["scheduled_maintenances"]
+                            .as_array()
+                            .and_then(|a| a.iter().find(|m| m["status"] == "in_progress"))
+                    })
+                    .and_then(|i| i["name"].as_str())
+                    .map(str::to_owned)
+            })
+            .expect("a sample with something to show");
+        let path = format!("/sp/{file}");
+        host.put(&path, 200, "application/json", &[], &text);
+        let name = file.trim_end_matches(".json");
+        let url = embed(
+            env,
+            &format!("sp-{name}"),
+            "",
+            &format!("data-format=\"statuspage\" data-src=\"{path}\""),
+            "",
+        );
+        browser.goto(&url);
+        let shown = eventually(file, WAIT, || browser.banner_text());
+        assert!(shown.contains(&expected), "{file}: {shown}");
+        if file == "summary.json" {
+            browser.screenshot(&screenshots().join("widget-statuspage.png"));
+        }
+    }
+    host.put("/sp/quiet.json", 200, "application/json", &[], r#"{"page":{"id":"q","name":"Q","url":"https://q.example"},"incidents":[],"scheduled_maintenances":[],"components":[],"status":{"indicator":"none","description":"ok"}}"#);
+    let url = embed(
+        env,
+        "sp-quiet",
+        "",
+        "data-format=\"statuspage\" data-src=\"/sp/quiet.json\"",
+        "",
+    );
+    browser.goto(&url);
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(
+        browser.eval(
+            "return performance.getEntriesByType('resource').some(e => e.name.endsWith('.wasm'))",
+            vec![]
+        ),
+        false,
+        "a quiet summary loads no wasm"
+    );
+    no_severe(browser);
+}

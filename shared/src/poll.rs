@@ -1,5 +1,6 @@
-//! Widget decisions that do not need a browser: what to show after a dismissal and when to poll
-//! next. The widget only wires these to signals and timers.
+//! Widget decisions that do not need a browser: what to show after a dismissal or a component
+//! filter, when to poll next, when a body needs "more". The widget only wires these to signals
+//! and timers.
 
 use crate::wire::{Banner, BannerItem};
 
@@ -14,6 +15,47 @@ pub fn visible<'a>(banner: &'a Banner, dismissed_update: Option<&str>) -> Option
         .item
         .as_ref()
         .filter(|item| dismissed_update != Some(item.update_id.as_str()))
+}
+
+/// Whether `item` concerns one of the components the host page cares about (by id or name,
+/// ignoring case). An empty filter, or an item naming no components, always matches.
+pub fn matches_components(item: &BannerItem, filter: &[String]) -> bool {
+    filter.is_empty()
+        || item.components.is_empty()
+        || item.components.iter().any(|c| {
+            filter
+                .iter()
+                .any(|f| f.eq_ignore_ascii_case(&c.id) || f.eq_ignore_ascii_case(&c.name))
+        })
+}
+
+/// What the widget shows: `visible`, narrowed by the host's component filter.
+pub fn shown<'a>(
+    banner: &'a Banner,
+    dismissed_update: Option<&str>,
+    filter: &[String],
+) -> Option<&'a BannerItem> {
+    visible(banner, dismissed_update).filter(|item| matches_components(item, filter))
+}
+
+/// Characters of an update body shown before "more".
+pub const BODY_PREVIEW_CHARS: usize = 160;
+
+/// The body cut at a word boundary near `BODY_PREVIEW_CHARS`, with an ellipsis, or `None` when it
+/// is short enough to show whole.
+pub fn preview(body: &str) -> Option<String> {
+    if body.chars().count() <= BODY_PREVIEW_CHARS + 20 {
+        return None;
+    }
+    let cut: String = body.chars().take(BODY_PREVIEW_CHARS).collect();
+    let head = match cut.rfind(char::is_whitespace) {
+        Some(at) if at > BODY_PREVIEW_CHARS / 2 => &cut[..at],
+        _ => cut.as_str(),
+    };
+    Some(format!(
+        "{}…",
+        head.trim_end_matches(|c: char| c.is_whitespace() || c == ',')
+    ))
 }
 
 /// Milliseconds until the next poll: the server's advice, never below the host's floor, doubled per
@@ -97,5 +139,58 @@ mod visible_tests {
         assert!(visible(&banner(Some(item("u1"))), Some("u1")).is_none());
         assert!(visible(&banner(Some(item("u2"))), Some("u1")).is_some());
         assert!(visible(&banner(None), None).is_none());
+    }
+
+    #[test]
+    fn the_component_filter_matches_ids_and_names_and_lets_unscoped_items_through() {
+        use crate::model::ComponentStatus;
+        let mut item = BannerItem {
+            kind: BannerKind::Incident,
+            id: "i".into(),
+            update_id: "u".into(),
+            title: "t".into(),
+            impact: Impact::Minor,
+            status: ItemStatus::Investigating,
+            body: "b".into(),
+            updated_at: datetime!(2026-01-01 0:00 UTC),
+            next_update_at: None,
+            components: vec![],
+            scheduled_for: None,
+            scheduled_until: None,
+            effective_at: None,
+        };
+        let f = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(matches_components(&item, &f(&["api"])));
+        item.components.push(crate::wire::BannerComponent {
+            id: "api".into(),
+            name: "Public API".into(),
+            status: ComponentStatus::MajorOutage,
+        });
+        let table = [
+            (vec![], true),
+            (vec!["api"], true),
+            (vec!["API"], true),
+            (vec!["public api"], true),
+            (vec!["web", "api"], true),
+            (vec!["web"], false),
+        ];
+        for (filter, want) in table {
+            assert_eq!(matches_components(&item, &f(&filter)), want, "{filter:?}");
+        }
+    }
+
+    #[test]
+    fn long_bodies_get_a_preview_cut_at_a_word() {
+        assert_eq!(preview("short"), None);
+        assert_eq!(preview(&"x".repeat(180)), None);
+        let long = "word ".repeat(60);
+        let p = preview(&long).expect("a preview");
+        assert!(p.ends_with("word…"), "{p}");
+        assert!(p.chars().count() <= BODY_PREVIEW_CHARS + 1, "{p}");
+        let unbroken = "é".repeat(400);
+        assert_eq!(
+            preview(&unbroken).unwrap().chars().count(),
+            BODY_PREVIEW_CHARS + 1
+        );
     }
 }

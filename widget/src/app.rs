@@ -1,64 +1,148 @@
-//! The Leptos app: signals hold `shared` wire types; what to show and when to poll again are
-//! decided by `herald_shared::poll`. The view only wires signals to markup.
+//! The Leptos app: signals hold `shared` wire types; what to show, when to poll again and when a
+//! body needs "more" are decided by `herald_shared::poll`. The view only wires signals to markup.
 
-use gloo_timers::future::TimeoutFuture;
-use herald_shared::poll::{next_poll_ms, visible};
+use herald_shared::poll::{next_poll_ms, preview, shown};
 use herald_shared::view::is_urgent;
-use herald_shared::wire::{Banner, BannerItem};
-use herald_shared::Impact;
+use herald_shared::wire::{Banner, BannerItem, BannerKind, ItemStatus};
+use herald_shared::{Impact, Timestamp};
 use leptos::prelude::*;
 use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::HtmlElement;
 
+use crate::i18n::{self, Words};
 use crate::{net, store, warn, Config};
 
-/// The widget: shows the banner's item unless dismissed, and keeps it current by polling.
+/// How often relative times ("5 minutes ago") are refreshed.
+const TICK_MS: u32 = 30_000;
+
+/// The widget: shows the banner's item unless dismissed or filtered out, and keeps it current by
+/// polling. It stops once its host element leaves the page (`Herald.destroy()`).
 #[component]
-pub fn App(config: Config, initial: Banner) -> impl IntoView {
-    let status_url = format!(
-        "{}{}",
-        config.endpoint.trim_end_matches('/'),
-        initial.page.url
-    );
+pub fn App(config: Config, initial: Banner, host: HtmlElement) -> impl IntoView {
+    let page_url = initial.page.url.clone();
+    let status_url = if page_url.starts_with("http") {
+        page_url
+    } else {
+        format!("{}{}", config.endpoint.trim_end_matches('/'), page_url)
+    };
+    let (locale, words) = i18n::resolve(config.locale.as_deref());
     let banner = RwSignal::new(initial);
-    let dismissed = RwSignal::new(store::dismissed(&config.page));
+    let failed = RwSignal::new(false);
+    let store_key = config
+        .statuspage_src
+        .clone()
+        .unwrap_or_else(|| config.page.clone());
+    let dismissed = RwSignal::new(store::dismissed(&store_key));
     let now = RwSignal::new(js_sys::Date::now());
     leptos::task::spawn_local(poll(
-        net::banner_url(&config.endpoint, &config.page),
-        config.poll_floor.unwrap_or(0),
+        net::source_url(&config),
+        config.statuspage_src.is_some(),
+        config.poll_floor,
         banner,
-        now,
+        failed,
+        host.clone(),
     ));
-    let page = config.page.clone();
+    leptos::task::spawn_local(tick(now, host));
     let on_dismiss = Callback::new(move |update_id: String| {
-        store::remember_dismissal(&page, &update_id);
+        store::remember_dismissal(&store_key, &update_id);
         emit("herald:dismiss", &update_id);
         dismissed.set(Some(update_id));
     });
+    let subscribe_url = format!("{status_url}#subscribe");
+    let page = config.page.clone();
+    let on_subscribe = config.subscribe.then(|| {
+        Callback::new(move |()| {
+            emit("herald:subscribe", &page);
+            if let Some(w) = web_sys::window() {
+                let _ = w.open_with_url_and_target(&subscribe_url, "_blank");
+            }
+        })
+    });
+    let filter = config.components;
+    let badge = config.mode == "badge";
     move || {
-        let shown = banner.with(|b| visible(b, dismissed.get().as_deref()).cloned());
-        shown.map(|item| {
-            view! { <BannerView item=item status_url=status_url.clone() now=now on_dismiss=on_dismiss /> }
+        if failed.get() {
+            return None;
+        }
+        let item = banner.with(|b| shown(b, dismissed.get().as_deref(), &filter).cloned())?;
+        Some(view! {
+            <BannerView
+                item=item
+                status_url=status_url.clone()
+                now=now
+                on_dismiss=on_dismiss
+                words=words
+                locale=locale.clone()
+                badge=badge
+                on_subscribe=on_subscribe
+            />
         })
     }
 }
 
-/// Polls forever (the app lives as long as the page): the server advises the interval, failures
-/// back off, and a change is published as `herald:change` on `window`.
-async fn poll(url: String, floor: u32, banner: RwSignal<Banner>, now: RwSignal<f64>) {
+/// Resolves after `ms`, or earlier when the tab's visibility changes or the browser comes back
+/// online, so a hidden tab pauses and a visible or reconnected one refreshes at once.
+async fn wait(ms: u32) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let mut slot = None;
+    let promise = js_sys::Promise::new(&mut |resolve, _| slot = Some(resolve));
+    let Some(resolve) = slot else { return };
+    let timer = window
+        .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32)
+        .unwrap_or(0);
+    let document = window.document();
+    let _ = window.add_event_listener_with_callback("online", &resolve);
+    if let Some(d) = &document {
+        let _ = d.add_event_listener_with_callback("visibilitychange", &resolve);
+    }
+    let _ = JsFuture::from(promise).await;
+    window.clear_timeout_with_handle(timer);
+    let _ = window.remove_event_listener_with_callback("online", &resolve);
+    if let Some(d) = &document {
+        let _ = d.remove_event_listener_with_callback("visibilitychange", &resolve);
+    }
+}
+
+fn hidden() -> bool {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .is_some_and(|d| d.hidden())
+}
+
+/// Polls while the widget is on the page: the server advises the interval, failures back off (and
+/// hide the widget, with one warning), a hidden tab does not poll, and a change is published as
+/// `herald:change` on `window`.
+async fn poll(
+    url: String,
+    statuspage: bool,
+    floor: u32,
+    banner: RwSignal<Banner>,
+    failed: RwSignal<bool>,
+    host: HtmlElement,
+) {
     let mut failures = 0;
     loop {
         let advised = banner.with_untracked(|b| b.poll_after);
-        TimeoutFuture::new(next_poll_ms(
+        wait(next_poll_ms(
             advised,
             floor,
             failures,
             js_sys::Math::random(),
         ))
         .await;
-        now.set(js_sys::Date::now());
-        match net::fetch_banner(&url).await {
+        while hidden() && host.is_connected() {
+            wait(herald_shared::poll::MAX_BACKOFF_SECS * 1000).await;
+        }
+        if !host.is_connected() {
+            return;
+        }
+        match net::fetch(&url, statuspage).await {
             Ok(next) => {
                 failures = 0;
+                failed.set(false);
                 if banner.with_untracked(|b| *b != next) {
                     let id = next
                         .item
@@ -71,15 +155,24 @@ async fn poll(url: String, floor: u32, banner: RwSignal<Banner>, now: RwSignal<f
             }
             Err(e) => {
                 if failures == 0 {
-                    warn(&format!("status unavailable, retrying with back-off: {e}"));
+                    warn(&format!("status unavailable, hiding until it is back: {e}"));
                 }
+                failed.set(true);
                 failures += 1;
             }
         }
     }
 }
 
-/// Dispatches a public event on `window` with `detail` set to an update id.
+/// Keeps relative times current while the widget is on the page.
+async fn tick(now: RwSignal<f64>, host: HtmlElement) {
+    while host.is_connected() {
+        wait(TICK_MS).await;
+        now.set(js_sys::Date::now());
+    }
+}
+
+/// Dispatches a public event on `window` with `detail` set to an id.
 fn emit(name: &str, detail: &str) {
     let init = web_sys::CustomEventInit::new();
     init.set_detail(&JsValue::from_str(detail));
@@ -91,8 +184,11 @@ fn emit(name: &str, detail: &str) {
     }
 }
 
-fn impact_name(impact: Impact) -> &'static str {
-    match impact {
+fn impact_name(item: &BannerItem) -> &'static str {
+    if item.kind == BannerKind::Maintenance {
+        return "maintenance";
+    }
+    match item.impact {
         Impact::None => "none",
         Impact::Minor => "minor",
         Impact::Major => "major",
@@ -100,16 +196,33 @@ fn impact_name(impact: Impact) -> &'static str {
     }
 }
 
-fn icon(impact: Impact) -> &'static str {
-    match impact {
-        Impact::None | Impact::Minor => "i",
-        Impact::Major | Impact::Critical => "!",
+fn icon(item: &BannerItem) -> &'static str {
+    match (item.kind, item.impact) {
+        (BannerKind::Maintenance, _) => "⚙",
+        (_, Impact::None | Impact::Minor) => "i",
+        (_, Impact::Major | Impact::Critical) => "!",
     }
 }
 
-/// "5 minutes ago", in the browser's language.
-fn relative(elapsed_ms: f64) -> String {
-    let secs = (elapsed_ms / 1000.0).max(0.0);
+fn ms(at: Timestamp) -> f64 {
+    (at.unix_timestamp_nanos() / 1_000_000) as f64
+}
+
+fn options(pairs: &[(&str, &str)]) -> js_sys::Object {
+    let o = js_sys::Object::new();
+    for (k, v) in pairs {
+        let _ = js_sys::Reflect::set(&o, &JsValue::from_str(k), &JsValue::from_str(v));
+    }
+    o
+}
+
+fn locales(locale: &str) -> js_sys::Array {
+    js_sys::Array::of1(&JsValue::from_str(locale))
+}
+
+/// "5 minutes ago" (or "in 2 hours"), in the widget's locale.
+fn relative(locale: &str, delta_ms: f64) -> String {
+    let secs = (delta_ms / 1000.0).abs();
     let (value, unit) = if secs < 60.0 {
         (0.0, "minute")
     } else if secs < 3600.0 {
@@ -119,64 +232,139 @@ fn relative(elapsed_ms: f64) -> String {
     } else {
         ((secs / 86_400.0).floor(), "day")
     };
-    let options = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&options, &"numeric".into(), &"auto".into());
-    js_sys::Intl::RelativeTimeFormat::new(&js_sys::Array::new(), &options)
-        .format(-value, unit)
+    let signed = if delta_ms > 0.0 { -value } else { value };
+    js_sys::Intl::RelativeTimeFormat::new(&locales(locale), &options(&[("numeric", "auto")]))
+        .format(signed, unit)
         .into()
 }
 
-/// A time of day such as "14:30", in the browser's language and time zone.
-fn clock(at: herald_shared::Timestamp) -> String {
-    let ms = (at.unix_timestamp_nanos() / 1_000_000) as f64;
-    let options = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&options, &"hour".into(), &"2-digit".into());
-    let _ = js_sys::Reflect::set(&options, &"minute".into(), &"2-digit".into());
-    js_sys::Date::new(&JsValue::from_f64(ms))
-        .to_locale_time_string_with_options("default", &options)
-        .into()
+/// A date and time such as "12 Mar, 14:30", or only the time, in the widget's locale and the
+/// viewer's time zone.
+fn when(locale: &str, at: Timestamp, with_date: bool) -> String {
+    let opts = if with_date {
+        options(&[
+            ("month", "short"),
+            ("day", "numeric"),
+            ("hour", "2-digit"),
+            ("minute", "2-digit"),
+        ])
+    } else {
+        options(&[("hour", "2-digit"), ("minute", "2-digit")])
+    };
+    js_sys::Intl::DateTimeFormat::new(&locales(locale), &opts)
+        .format()
+        .call1(&JsValue::NULL, &JsValue::from_f64(ms(at)))
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_default()
 }
 
-/// One banner: impact colour and icon, title, status, latest update, timing, link, dismiss.
+/// One item: impact colour and icon, title, status, latest update (with "more"), timing (a
+/// maintenance window ahead of time, when a notice takes effect, "next update by"), the status
+/// page link, subscribe and dismiss. In badge mode: a dot and the title, linking to the page.
 #[component]
 pub fn BannerView(
     item: BannerItem,
     #[prop(into)] status_url: String,
     #[prop(into)] now: Signal<f64>,
     on_dismiss: Callback<String>,
+    #[prop(optional)] words: Option<&'static Words>,
+    #[prop(optional, into)] locale: Option<String>,
+    #[prop(optional)] badge: bool,
+    #[prop(default = None)] on_subscribe: Option<Callback<()>>,
 ) -> impl IntoView {
-    let role = if is_urgent(item.impact) {
+    let words = words.unwrap_or(&i18n::LOCALES[0]);
+    let locale = locale.unwrap_or_else(|| words.tag.to_owned());
+    let role = if is_urgent(item.impact) && item.kind != BannerKind::Maintenance {
         "alert"
     } else {
         "status"
     };
-    let updated_ms = (item.updated_at.unix_timestamp_nanos() / 1_000_000) as f64;
-    let next = item.next_update_at.map(clock);
+    let impact = impact_name(&item);
+    let status = words.status(item.status);
+    if badge {
+        return view! {
+            <a class="badge" part="badge" role=role data-impact=impact href=status_url target="_blank" rel="noopener">
+                <span class="dot" aria-hidden="true"></span>
+                <span class="title" part="title">{item.title}</span>
+                <span class="status" part="status">{status}</span>
+            </a>
+        }
+        .into_any();
+    }
+    let updated_ms = ms(item.updated_at);
+    let next = item
+        .next_update_at
+        .filter(|_| item.status != ItemStatus::Resolved)
+        .map(|t| format!("{} {}", words.next_update, when(&locale, t, false)));
+    let window = match (item.kind, item.scheduled_for, item.scheduled_until) {
+        (BannerKind::Maintenance, Some(from), until) => Some(format!(
+            "{}: {}{}",
+            words.scheduled,
+            when(&locale, from, true),
+            until
+                .map(|u| format!(" – {}", when(&locale, u, true)))
+                .unwrap_or_default()
+        )),
+        _ => item
+            .effective_at
+            .map(|t| format!("{} {}", words.effective, when(&locale, t, true))),
+    };
+    let short = preview(&item.body);
+    let has_more = short.is_some();
+    let expanded = RwSignal::new(false);
+    let body = item.body.clone();
+    let body_text = move || {
+        if expanded.get() {
+            body.clone()
+        } else {
+            short.clone().unwrap_or_else(|| body.clone())
+        }
+    };
     let update_id = item.update_id.clone();
+    let rel_locale = locale.clone();
     view! {
-        <div class="banner" part="banner" role=role data-impact=impact_name(item.impact)>
-            <span class="icon" aria-hidden="true">{icon(item.impact)}</span>
+        <div class="banner" part="banner" role=role data-impact=impact data-kind=format!("{:?}", item.kind).to_lowercase()>
+            <span class="icon" part="icon" aria-hidden="true">{icon(&item)}</span>
             <div class="text">
                 <p class="headline">
-                    <strong class="title">{item.title}</strong>
-                    <span class="status">{item.status.label()}</span>
+                    <strong class="title" part="title">{item.title}</strong>
+                    <span class="status" part="status">{status}</span>
                 </p>
-                <p class="body">{item.body}</p>
-                <p class="meta">
-                    <span class="updated">"Updated " {move || relative(now.get() - updated_ms)}</span>
-                    {next.map(|n| view! { <span class="next">" · Next update by " {n}</span> })}
+                {window.map(|w| view! { <p class="window" part="window">{w}</p> })}
+                <p class="body" part="body">
+                    {body_text}
+                    {has_more.then(|| view! {
+                        " "
+                        <button class="more" part="more" type="button"
+                            aria-expanded=move || expanded.get().to_string()
+                            on:click=move |_| expanded.update(|e| *e = !*e)>
+                            {move || if expanded.get() { words.less } else { words.more }}
+                        </button>
+                    })}
+                </p>
+                <p class="meta" part="meta">
+                    <span class="updated">{words.updated} " " {move || relative(&rel_locale, now.get() - updated_ms)}</span>
+                    {next.map(|n| view! { <span class="next">" · " {n}</span> })}
                 </p>
             </div>
-            <a class="link" part="link" href=status_url target="_blank" rel="noopener">"Status page"</a>
-            <button
-                class="dismiss"
-                part="dismiss"
-                type="button"
-                aria-label="Dismiss"
-                on:click=move |_| on_dismiss.run(update_id.clone())
-            >
-                "×"
-            </button>
+            <div class="actions">
+                {on_subscribe.map(|cb| view! {
+                    <button class="subscribe" part="subscribe" type="button" on:click=move |_| cb.run(())>{words.subscribe}</button>
+                })}
+                <a class="link" part="link" href=status_url target="_blank" rel="noopener">{words.status_page}</a>
+                <button
+                    class="dismiss"
+                    part="dismiss"
+                    type="button"
+                    aria-label=words.dismiss
+                    title=words.dismiss
+                    on:click=move |_| on_dismiss.run(update_id.clone())
+                >
+                    "×"
+                </button>
+            </div>
         </div>
     }
+    .into_any()
 }

@@ -1,9 +1,13 @@
 //! The widget's place in the host page: a host element with an open shadow root, styles adopted
 //! through a constructable stylesheet (a `<style>` element where that is unsupported), and an inner
-//! root that sets its own font and colour so host rules on inherited properties do not bleed in.
+//! root that sets its own font, colour, theme, language and direction so host rules on inherited
+//! properties do not bleed in. Where the host element goes depends on the mode.
 
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{CssStyleSheet, HtmlElement, ShadowRootInit, ShadowRootMode};
+
+use crate::i18n;
+use crate::Config;
 
 /// The widget's stylesheet, scoped by the shadow root.
 pub const CSS: &str = include_str!("widget.css");
@@ -11,34 +15,64 @@ pub const CSS: &str = include_str!("widget.css");
 /// Id of the host element; one widget per page.
 pub const HOST_ID: &str = "herald-widget";
 
-/// Creates the host element and returns the element the app mounts into.
-pub fn create(position: Option<&str>) -> Result<HtmlElement, String> {
+/// Removes the widget from the page, if it is there.
+pub fn remove() {
+    if let Some(old) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(HOST_ID))
+    {
+        old.remove();
+    }
+}
+
+/// Creates the host element and returns it and the element the app mounts into.
+pub fn create(config: &Config) -> Result<(HtmlElement, HtmlElement), String> {
     let err = |e: JsValue| format!("{e:?}");
     let document = web_sys::window()
         .and_then(|w| w.document())
         .ok_or("no document")?;
     let body = document.body().ok_or("no body")?;
-    if let Some(old) = document.get_element_by_id(HOST_ID) {
-        old.remove();
-    }
+    remove();
+    let mode = match config.mode.as_str() {
+        m @ ("bottom" | "toast" | "inline" | "badge") => m,
+        _ => "top",
+    };
+    let target = match &config.target {
+        Some(selector) => Some(
+            document
+                .query_selector(selector)
+                .ok()
+                .flatten()
+                .ok_or_else(|| format!("no element matches {selector:?}"))?,
+        ),
+        None if mode == "inline" => return Err("inline mode needs a target selector".into()),
+        None => None,
+    };
     let host: HtmlElement = document
         .create_element("herald-widget")
         .map_err(err)?
         .unchecked_into();
     host.set_id(HOST_ID);
-    let bottom = position == Some("bottom");
-    host.set_attribute("data-position", if bottom { "bottom" } else { "top" })
-        .map_err(err)?;
+    host.set_attribute("data-mode", mode).map_err(err)?;
+    let z = config.z_index.unwrap_or(2_147_483_000);
     // The host element itself must not inherit layout from the host page's rules.
-    host.set_attribute(
-        "style",
-        if bottom {
-            "all:initial;display:block;position:fixed;left:0;right:0;bottom:0;z-index:2147483000"
-        } else {
-            "all:initial;display:block;position:sticky;top:0;z-index:2147483000"
-        },
-    )
-    .map_err(err)?;
+    let place = match (mode, &target) {
+        ("inline", _) | ("badge", Some(_)) => "display:block".to_owned(),
+        ("bottom", _) => format!("display:block;position:fixed;left:0;right:0;bottom:0;z-index:{z}"),
+        ("toast", _) => format!("display:block;position:fixed;inset-inline-end:16px;bottom:16px;max-width:calc(100vw - 32px);z-index:{z}"),
+        ("badge", None) => format!("display:block;position:fixed;inset-inline-start:16px;bottom:16px;z-index:{z}"),
+        _ => format!("display:block;position:sticky;top:0;z-index:{z}"),
+    };
+    // Set through the CSSOM, which a strict `style-src` allows (a style attribute it blocks), and
+    // as important, so that host rules such as `herald-widget { display: none !important }` lose.
+    let style = host.style();
+    for decl in format!("all:initial;{place}").split(';') {
+        if let Some((k, v)) = decl.split_once(':') {
+            style
+                .set_property_with_priority(k, v, "important")
+                .map_err(err)?;
+        }
+    }
     let shadow = host
         .attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))
         .map_err(err)?;
@@ -57,11 +91,24 @@ pub fn create(position: Option<&str>) -> Result<HtmlElement, String> {
         .map_err(err)?
         .unchecked_into();
     root.set_class_name("root");
-    shadow.append_child(&root).map_err(err)?;
-    if bottom {
-        body.append_child(&host).map_err(err)?;
-    } else {
-        body.prepend_with_node_1(&host).map_err(err)?;
+    let (tag, words) = i18n::resolve(config.locale.as_deref());
+    let theme = match config.theme.as_str() {
+        t @ ("light" | "dark") => t,
+        _ => "auto",
+    };
+    for (k, v) in [
+        ("data-mode", mode),
+        ("data-theme", theme),
+        ("lang", tag.as_str()),
+        ("dir", if words.rtl { "rtl" } else { "ltr" }),
+    ] {
+        root.set_attribute(k, v).map_err(err)?;
     }
-    Ok(root)
+    shadow.append_child(&root).map_err(err)?;
+    match (mode, target) {
+        (_, Some(t)) => t.append_child(&host).map(drop).map_err(err)?,
+        ("top", None) => body.prepend_with_node_1(&host).map_err(err)?,
+        _ => body.append_child(&host).map(drop).map_err(err)?,
+    }
+    Ok((host, root))
 }

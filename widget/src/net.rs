@@ -1,21 +1,50 @@
-//! Fetching banner JSON. Requests carry no custom headers, so a cross-origin poll needs no CORS
-//! preflight; `cache: no-cache` makes the browser revalidate with its stored ETag (`If-None-Match`),
-//! so an unchanged banner costs a 304.
+//! Fetching what the widget shows: Herald's banner JSON (with the audience token as `?token=`),
+//! or a Statuspage v2 `summary.json` read through `shared::statuspage`. Requests carry no custom
+//! headers, so a cross-origin poll needs no CORS preflight; `cache: no-cache` makes the browser
+//! revalidate with its stored ETag (`If-None-Match`), so an unchanged banner costs a 304.
 
+use herald_shared::statuspage::{banner_from_summary, SpSummary};
 use herald_shared::wire::Banner;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{RequestCache, RequestCredentials, RequestInit, Response};
 
-pub fn banner_url(endpoint: &str, page: &str) -> String {
-    format!(
+use crate::Config;
+
+/// The URL polled for `config`.
+pub fn source_url(config: &Config) -> String {
+    if let Some(src) = &config.statuspage_src {
+        return src.clone();
+    }
+    let mut url = format!(
         "{}/v1/pages/{}/banner.json",
-        endpoint.trim_end_matches('/'),
-        js_sys::encode_uri_component(page)
-    )
+        config.endpoint.trim_end_matches('/'),
+        js_sys::encode_uri_component(&config.page)
+    );
+    if let Some(token) = &config.token {
+        url.push_str("?token=");
+        url.push_str(&String::from(js_sys::encode_uri_component(token)));
+    }
+    url
 }
 
-pub async fn fetch_banner(url: &str) -> Result<Banner, String> {
+/// A banner from fetched text: Herald's own JSON, or a Statuspage summary decided now.
+pub fn parse(text: &str, statuspage: bool) -> Result<Banner, String> {
+    if statuspage {
+        let doc: SpSummary =
+            serde_json::from_str(text).map_err(|e| format!("bad summary JSON: {e}"))?;
+        let now_ns = js_sys::Date::now() as i128 * 1_000_000;
+        let now =
+            herald_shared::Timestamp::from_unix_timestamp_nanos(now_ns).map_err(|_| "bad clock")?;
+        let mut banner = banner_from_summary(&doc, now);
+        banner.poll_after = banner.poll_after.max(30);
+        Ok(banner)
+    } else {
+        serde_json::from_str(text).map_err(|e| format!("bad banner JSON: {e}"))
+    }
+}
+
+pub async fn fetch(url: &str, statuspage: bool) -> Result<Banner, String> {
     let err = |e: JsValue| e.as_string().unwrap_or_else(|| format!("{e:?}"));
     let window = web_sys::window().ok_or("no window")?;
     let init = RequestInit::new();
@@ -33,5 +62,5 @@ pub async fn fetch_banner(url: &str) -> Result<Banner, String> {
         .map_err(err)?
         .as_string()
         .unwrap_or_default();
-    serde_json::from_str(&text).map_err(|e| format!("bad banner JSON: {e}"))
+    parse(&text, statuspage)
 }

@@ -1,0 +1,82 @@
+/*! Herald widget loader (readable source of www/widget.js; rebuild with
+    `node_modules/.bin/esbuild widget/loader/widget.js --minify --target=es2017 --outfile=www/widget.js`).
+    One request for banner JSON; the wasm banner loads only when there is something to show.
+    Never throws into the host page. */
+(function (w, d) {
+  "use strict";
+  var s = d.currentScript;
+  if (!s || w.Herald) return;
+  var assets = new URL(".", s.src).href, cfg, timer, gen = 0, fails = 0, adv, shown, mod;
+  function warn(m, e) {
+    try { console.warn("[herald] " + m, e == null ? "" : e); } catch (_) {}
+  }
+  function sp() { return cfg.format == "statuspage"; }
+  function later(my, secs) {
+    var base = Math.max(secs || 60, +cfg.pollFloor || 0, 1);
+    timer = setTimeout(function () { poll(my); },
+      Math.min(base * Math.pow(2, Math.min(fails, 10)), Math.max(600, base)) * (900 + Math.random() * 200));
+  }
+  function poll(my) {
+    if (my != gen) return;
+    if (d.hidden) return d.addEventListener("visibilitychange", function () { poll(my); }, { once: true });
+    fetch(sp() ? cfg.src : cfg.endpoint + "/v1/pages/" + encodeURIComponent(cfg.page) + "/banner.json" +
+      (cfg.token ? "?token=" + encodeURIComponent(cfg.token) : ""), { cache: "no-cache", credentials: "omit" })
+      .then(function (r) {
+        if (!r.ok) throw Error("HTTP " + r.status);
+        return r.text();
+      })
+      .then(function (t) {
+        var j = JSON.parse(t);
+        if (my != gen) return;
+        fails = 0;
+        // Statuspage: a cheap look for anything unresolved; the wasm decides what to show.
+        if (sp() ? (j.incidents || []).length || (j.scheduled_maintenances || []).length : j.item) show(my, t);
+        else later(my, adv = j.poll_after);
+      })
+      .catch(function (e) {
+        if (!fails++) warn("status unavailable, retrying", e);
+        later(my, adv);
+      });
+  }
+  function show(my, t) {
+    shown = 1;
+    (mod = mod || import(assets + "herald_widget.js").then(function (m) {
+      return m.default({ module_or_path: assets + "herald_widget_bg.wasm" }).then(function () { return m; });
+    }))
+      .then(function (m) { if (my == gen) m.mount(JSON.stringify(cfg), t); })
+      .catch(function (e) { mod = 0; warn("widget failed to load", e); });
+  }
+  function destroy() {
+    gen++;
+    shown = 0;
+    clearTimeout(timer);
+    var h = d.getElementById("herald-widget");
+    if (h) h.remove();
+  }
+  function init(o) {
+    try {
+      destroy();
+      cfg = Object.assign({}, s.dataset, o);
+      cfg.endpoint = (cfg.endpoint || new URL(s.src).origin).replace(/\/+$/, "");
+      if (sp()) cfg.src = new URL(cfg.src, d.baseURI).href;
+      else if (!cfg.page) return warn("no page: set data-page or Herald.init({page})");
+      poll(gen);
+    } catch (e) { warn("bad options", e); }
+  }
+  w.addEventListener("online", function () {
+    if (cfg && !shown) { clearTimeout(timer); poll(++gen); }
+  });
+  w.Herald = {
+    version: 2,
+    init: init,
+    destroy: destroy,
+    setAudienceToken: function (t) { init(Object.assign({}, cfg, { token: t })); },
+    // No subscription API yet: opens the status page's subscribe section.
+    openSubscribe: function () {
+      if (!cfg) return;
+      w.dispatchEvent(new CustomEvent("herald:subscribe", { detail: cfg.page }));
+      w.open(cfg.endpoint + "/" + encodeURIComponent(cfg.page) + "#subscribe", "_blank", "noopener");
+    }
+  };
+  if (s.dataset.page || s.dataset.src) init();
+})(window, document);
