@@ -3,7 +3,6 @@
 //! headers, so a cross-origin poll needs no CORS preflight; `cache: no-cache` makes the browser
 //! revalidate with its stored ETag (`If-None-Match`), so an unchanged banner costs a 304.
 
-use herald_shared::statuspage::{banner_from_summary, SpSummary};
 use herald_shared::wire::Banner;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -28,9 +27,26 @@ pub fn source_url(config: &Config) -> String {
     url
 }
 
-/// A banner from fetched text: Herald's own JSON, or a Statuspage summary decided now.
+/// A banner from fetched text: Herald's own JSON, or a Statuspage summary decided now. Reading
+/// Statuspage documents is a separate build (feature `statuspage`, `herald_widget_sp`), so that
+/// the common case does not carry its parser.
 pub fn parse(text: &str, statuspage: bool) -> Result<Banner, String> {
     if statuspage {
+        parse_statuspage(text)
+    } else {
+        serde_json::from_str(text).map_err(|e| format!("bad banner JSON: {e}"))
+    }
+}
+
+#[cfg(not(feature = "statuspage"))]
+fn parse_statuspage(_text: &str) -> Result<Banner, String> {
+    Err("this build reads Herald's format only; the loader uses herald_widget_sp for Statuspage sources".into())
+}
+
+#[cfg(feature = "statuspage")]
+fn parse_statuspage(text: &str) -> Result<Banner, String> {
+    use herald_shared::statuspage::{banner_from_summary, SpSummary};
+    {
         let doc: SpSummary =
             serde_json::from_str(text).map_err(|e| format!("bad summary JSON: {e}"))?;
         let now_ns = js_sys::Date::now() as i128 * 1_000_000;
@@ -39,8 +55,6 @@ pub fn parse(text: &str, statuspage: bool) -> Result<Banner, String> {
         let mut banner = banner_from_summary(&doc, now);
         banner.poll_after = banner.poll_after.max(30);
         Ok(banner)
-    } else {
-        serde_json::from_str(text).map_err(|e| format!("bad banner JSON: {e}"))
     }
 }
 
