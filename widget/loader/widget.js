@@ -1,4 +1,4 @@
-/*! Herald widget loader (readable source of www/widget.js; rebuild with
+/* Herald widget loader (readable source of www/widget.js; rebuild with
     `node_modules/.bin/esbuild widget/loader/widget.js --minify --target=es2017 --outfile=www/widget.js`).
     One request for banner JSON; the wasm banner loads only when there is something to show.
     Never throws into the host page. */
@@ -6,7 +6,7 @@
   "use strict";
   var s = d.currentScript;
   if (!s || w.Herald) return;
-  var assets = new URL(".", s.src).href, cfg, timer, gen = 0, fails = 0, adv, shown, mod;
+  var assets = new URL(".", s.src).href, cfg, timer, gen = 0, fails = 0, adv, shown, mods = {};
   function warn(m, e) {
     try { console.warn("[herald] " + m, e == null ? "" : e); } catch (_) {}
   }
@@ -40,11 +40,13 @@
   }
   function show(my, t) {
     shown = 1;
-    (mod = mod || import(assets + "herald_widget.js").then(function (m) {
-      return m.default({ module_or_path: assets + "herald_widget_bg.wasm" }).then(function () { return m; });
+    // Statuspage sources need the build that carries their reader.
+    var n = cfg.format == "statuspage" ? "herald_widget_sp" : "herald_widget";
+    (mods[n] = mods[n] || import(assets + n + ".js").then(function (m) {
+      return m.default({ module_or_path: assets + n + "_bg.wasm" }).then(function () { return m; });
     }))
       .then(function (m) { if (my == gen) m.mount(JSON.stringify(cfg), t); })
-      .catch(function (e) { mod = 0; warn("widget failed to load", e); });
+      .catch(function (e) { mods[n] = 0; warn("widget failed to load", e); });
   }
   function destroy() {
     gen++;

@@ -24,7 +24,19 @@ const WASM_FEATURES: &[&str] = &[
     "--enable-multivalue",
 ];
 
+/// Builds the widget twice: `herald_widget` reads Herald's own format (what almost every embed
+/// loads), `herald_widget_sp` also reads Statuspage v2 sources. The second build has its own
+/// target directory so that switching features does not rebuild the first.
 pub fn widget() -> Result<()> {
+    build_widget("herald_widget", &[], &root().join("target"))?;
+    build_widget(
+        "herald_widget_sp",
+        &["--features", "statuspage"],
+        &root().join("target/widget-sp"),
+    )
+}
+
+fn build_widget(name: &str, features: &[&str], target_dir: &Path) -> Result<()> {
     let out = www_dir();
     fs::create_dir_all(&out)?;
     run(Command::new("cargo")
@@ -36,9 +48,11 @@ pub fn widget() -> Result<()> {
             "--target",
             WASM_TARGET,
         ])
+        .args(features)
+        .arg("--target-dir")
+        .arg(target_dir)
         .current_dir(root()))?;
-    let wasm = root()
-        .join("target")
+    let wasm = target_dir
         .join(WASM_TARGET)
         .join("release/herald_widget.wasm");
     run(Command::new(cargo_bin("wasm-bindgen"))
@@ -51,9 +65,9 @@ pub fn widget() -> Result<()> {
         ])
         .arg("--out-dir")
         .arg(&out)
-        .args(["--out-name", "herald_widget"])
+        .args(["--out-name", name])
         .arg(&wasm))?;
-    let bg = out.join("herald_widget_bg.wasm");
+    let bg = out.join(format!("{name}_bg.wasm"));
     run(Command::new(node_bin("wasm-opt"))
         .arg("-Oz")
         .args(WASM_FEATURES)
