@@ -45,7 +45,7 @@
     (mods[n] = mods[n] || import(assets + n + ".js").then(function (m) {
       return m.default({ module_or_path: assets + n + "_bg.wasm" }).then(function () { return m; });
     }))
-      .then(function (m) { if (my == gen) m.mount(JSON.stringify(cfg), t); })
+      .then(function (m) { if (my == gen) m.mount(JSON.stringify(cfg, function (k, v) { return k && v != null ? String(v) : v; }), t); })
       .catch(function (e) { mods[n] = 0; warn("widget failed to load", e); });
   }
   function destroy() {

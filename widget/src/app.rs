@@ -324,7 +324,7 @@ pub fn BannerView(
     let update_id = item.update_id.clone();
     let rel_locale = locale.clone();
     view! {
-        <div class="banner" part="banner" role=role data-impact=impact data-kind=format!("{:?}", item.kind).to_lowercase()>
+        <div class="banner" part="banner" role=role data-impact=impact data-kind=kind_name(item.kind)>
             <span class="icon" part="icon" aria-hidden="true">{icon(&item)}</span>
             <div class="text">
                 <p class="headline">
@@ -367,4 +367,13 @@ pub fn BannerView(
         </div>
     }
     .into_any()
+}
+
+fn kind_name(kind: BannerKind) -> &'static str {
+    match kind {
+        BannerKind::Incident => "incident",
+        BannerKind::Maintenance => "maintenance",
+        BannerKind::Notice => "notice",
+        BannerKind::Unknown => "unknown",
+    }
 }

@@ -11,7 +11,7 @@ pub use app::{App, BannerView};
 pub use i18n::{resolve as resolve_locale, Words, LOCALES};
 
 use herald_shared::wire::Banner;
-use serde_json::{Map, Value};
+use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
 /// Options from the script tag's data attributes merged with `Herald.init({...})`, passed through
@@ -41,46 +41,63 @@ pub struct Config {
     pub statuspage_src: Option<String>,
 }
 
+/// The options as the loader sends them: every value a string (data attributes are strings, and the
+/// loader stringifies `Herald.init` values), so no number or float parsing is compiled in.
+#[derive(Deserialize, Default)]
+struct RawOptions {
+    page: Option<String>,
+    endpoint: Option<String>,
+    mode: Option<String>,
+    position: Option<String>,
+    target: Option<String>,
+    theme: Option<String>,
+    locale: Option<String>,
+    components: Option<String>,
+    token: Option<String>,
+    subscribe: Option<String>,
+    #[serde(rename = "zIndex")]
+    z_index: Option<String>,
+    #[serde(rename = "pollFloor")]
+    poll_floor: Option<String>,
+    format: Option<String>,
+    src: Option<String>,
+}
+
 impl Config {
     pub fn from_json(text: &str) -> Result<Config, String> {
-        let map: Map<String, Value> =
+        let raw: RawOptions =
             serde_json::from_str(text).map_err(|e| format!("bad options: {e}"))?;
-        let s = |k: &str| match map.get(k) {
-            Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_owned()),
-            Some(Value::Number(n)) => Some(n.to_string()),
-            Some(Value::Bool(b)) => Some(b.to_string()),
-            _ => None,
-        };
-        let n = |k: &str| s(k).and_then(|v| v.parse::<f64>().ok());
-        let components = match map.get("components") {
-            Some(Value::Array(a)) => a
-                .iter()
-                .filter_map(|v| v.as_str().map(str::to_owned))
-                .collect(),
-            Some(Value::String(list)) => list
-                .split(',')
-                .map(str::trim)
-                .filter(|c| !c.is_empty())
-                .map(str::to_owned)
-                .collect(),
-            _ => Vec::new(),
-        };
-        let statuspage = s("format").as_deref() == Some("statuspage");
+        let clean = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+        let components = raw
+            .components
+            .as_deref()
+            .unwrap_or("")
+            .split(',')
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned)
+            .collect();
+        let statuspage = raw.format.as_deref().map(str::trim) == Some("statuspage");
         Ok(Config {
-            page: s("page").unwrap_or_default(),
-            endpoint: s("endpoint").ok_or("no endpoint")?,
-            mode: s("mode")
-                .or_else(|| s("position"))
+            page: clean(raw.page).unwrap_or_default(),
+            endpoint: clean(raw.endpoint).ok_or("no endpoint")?,
+            mode: clean(raw.mode)
+                .or_else(|| clean(raw.position))
                 .unwrap_or_else(|| "top".into()),
-            target: s("target"),
-            theme: s("theme").unwrap_or_else(|| "auto".into()),
-            locale: s("locale"),
+            target: clean(raw.target),
+            theme: clean(raw.theme).unwrap_or_else(|| "auto".into()),
+            locale: clean(raw.locale),
             components,
-            token: s("token"),
-            subscribe: matches!(s("subscribe").as_deref(), Some("true" | "" | "1")),
-            z_index: n("zIndex").map(|z| z as i64),
-            poll_floor: n("pollFloor").map_or(0, |f| f.clamp(0.0, 86_400.0) as u32),
-            statuspage_src: if statuspage { s("src") } else { None },
+            token: clean(raw.token),
+            subscribe: matches!(
+                raw.subscribe.as_deref().map(str::trim),
+                Some("true" | "" | "1")
+            ),
+            z_index: clean(raw.z_index).and_then(|z| z.parse::<i64>().ok()),
+            poll_floor: clean(raw.poll_floor)
+                .and_then(|f| f.parse::<u32>().ok())
+                .map_or(0, |f| f.min(86_400)),
+            statuspage_src: if statuspage { clean(raw.src) } else { None },
         })
     }
 }
