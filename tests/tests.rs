@@ -5,6 +5,7 @@
 mod admin;
 mod api;
 mod fixtures;
+mod subscriptions;
 mod webdriver;
 mod widget;
 
@@ -30,6 +31,7 @@ fn main() {
     let filter = args.iter().find(|a| !a.starts_with("--")).cloned();
     let mut tests: Vec<Test> = api::TESTS.to_vec();
     tests.extend_from_slice(admin::TESTS);
+    tests.extend_from_slice(subscriptions::TESTS);
     if browser {
         tests.extend_from_slice(widget::TESTS);
     }
