@@ -18,6 +18,7 @@ pub const TESTS: &[crate::Test] = crate::tests![
     subscriptions_public_json_never_contains_the_address,
     subscriptions_sink_failing_30_percent_every_recipient_once,
     subscriptions_sink_answering_400_is_not_retried,
+    subscriptions_dev_outbox_shows_the_confirmation_link,
 ];
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -396,4 +397,18 @@ fn subscriptions_sink_answering_400_is_not_retried(env: &Env) {
         "{r}"
     );
     assert_eq!(subjects(env, &email).len(), 1, "only the confirmation");
+}
+
+fn subscriptions_dev_outbox_shows_the_confirmation_link(env: &Env) {
+    let page = env.page("sub-outbox");
+    let email = address(env, "outbox");
+    assert_eq!(subscribe(env, &page, &email, &[]).status, 202);
+    wait_for(env, &email, "Confirm", 1);
+    let json = env.get("/_dev/outbox.json", &[]);
+    assert_eq!(json.status, 200, "{json:?}");
+    assert!(json.body.contains(&email));
+    let html = env.get("/_dev/outbox", &[]);
+    assert_eq!(html.status, 200, "{html:?}");
+    assert!(html.body.contains("<a href=\"http"), "clickable links");
+    assert!(html.body.contains("/v1/subscriptions/confirm?token="));
 }
