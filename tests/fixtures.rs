@@ -7,13 +7,18 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use xtask::local::{free_port, LocalWorker, Options};
+use xtask::sink::Sink;
 
 use crate::webdriver::Browser;
 
 /// Seconds between widget polls in tests: short, so that changes show quickly.
 pub const POLL_SECS: u32 = 1;
+/// Seconds before the first delivery retry in tests (doubling after): short, so retries finish.
+pub const RETRY_BASE_SECS: u32 = 1;
 
 pub struct Env {
+    /// The local email provider the worker sends to.
+    pub sink: Sink,
     pub base: String,
     pub key: String,
     pub browser: Option<Browser>,
@@ -79,12 +84,14 @@ impl Env {
             .join("target/herald-tests")
             .join(std::process::id().to_string());
         std::fs::create_dir_all(&dir)?;
+        let sink = Sink::start(0)?;
         let worker = LocalWorker::start(Options {
             port: free_port(),
             persist_to: dir.join("state"),
             admin_key: format!("test-key-{}", std::process::id()),
             poll_secs: Some(POLL_SECS),
             log: Some(dir.join("wrangler.log")),
+            vars: xtask::local::sink_vars(&sink.url(), RETRY_BASE_SECS),
         })?;
         let browser = if browser {
             Some(Browser::start(&dir)?)
@@ -92,6 +99,7 @@ impl Env {
             None
         };
         Ok(Env {
+            sink,
             base: worker.url(),
             key: worker.admin_key.clone(),
             browser,

@@ -7,6 +7,7 @@ mod api;
 mod fixtures;
 mod host;
 mod status_page;
+mod subscriptions;
 mod webdriver;
 mod widget;
 
@@ -33,6 +34,7 @@ fn main() {
     let mut tests: Vec<Test> = api::TESTS.to_vec();
     tests.extend_from_slice(admin::TESTS);
     tests.extend_from_slice(status_page::TESTS);
+    tests.extend_from_slice(subscriptions::TESTS);
     if browser {
         tests.extend_from_slice(widget::TESTS);
         tests.extend_from_slice(widget::EMBED_TESTS);

@@ -9,3 +9,17 @@ pub const ADMIN_KEY: &str = "HERALD_ADMIN_KEY";
 pub const POLL_SECS: &str = "HERALD_POLL_SECS";
 /// Optional variable binding host names to pages for `/api/v2/...`: `status.acme.com=acme,...`.
 pub const HOST_PAGES: &str = "HERALD_HOST_PAGES";
+/// Queue of notification jobs (producer in the page object, consumer in `notify`).
+pub const NOTIFY: &str = "NOTIFY";
+/// Variable: base URL of the email API (Resend's format); locally the sink started by `cargo xtask dev`.
+pub const EMAIL_API: &str = "HERALD_EMAIL_API";
+/// Secret: the email API key.
+pub const EMAIL_KEY: &str = "HERALD_EMAIL_KEY";
+/// Optional variable: the sender (`Acme Status <status@acme.com>`).
+pub const EMAIL_FROM: &str = "HERALD_EMAIL_FROM";
+/// Optional variable: `development` enables `/_dev/outbox`.
+pub const ENV: &str = "HERALD_ENV";
+/// Optional variable: seconds before the first retry of a delivery (doubling after); default 30.
+pub const RETRY_BASE_SECS: &str = "HERALD_RETRY_BASE_SECS";
+/// Optional variable: subscription requests allowed per IP address and page per minute; default 10.
+pub const SUBSCRIBE_PER_MINUTE: &str = "HERALD_SUBSCRIBE_PER_MINUTE";

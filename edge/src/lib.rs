@@ -4,6 +4,7 @@
 mod auth;
 mod bindings;
 mod error;
+mod notify;
 mod page_object;
 mod route;
 mod routes;
@@ -11,13 +12,25 @@ mod status_page;
 
 pub use page_object::PageObject;
 
-use worker::{event, Context, Env, Request, Response, Result};
+use worker::{event, Context, Env, MessageBatch, Request, Response, Result};
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
-    let answer = match route::Route::parse(req.method(), &req.path()) {
+    let path = req.path();
+    if (path == "/_dev/outbox" || path == "/_dev/outbox.json") && routes::dev::enabled(&env) {
+        return routes::dev::outbox(&env, path.ends_with(".json"))
+            .await
+            .or_else(|err| err.into_response());
+    }
+    let answer = match route::Route::parse(req.method(), &path) {
         Ok(route) => routes::handle(route, req, &env).await,
         Err(problem) => Err(problem),
     };
     answer.or_else(|err| err.into_response())
+}
+
+/// The NOTIFY queue's consumer: sends notification jobs (see `notify`).
+#[event(queue)]
+async fn queue(batch: MessageBatch<notify::Job>, env: Env, _ctx: Context) -> Result<()> {
+    notify::consume(batch, env).await
 }

@@ -24,6 +24,14 @@ pub enum Route {
         op: AdminOp,
     },
     OpenApi,
+    /// `POST /v1/pages/{page}/subscriptions`: a subscription request (JSON or an HTML form).
+    Subscribe {
+        page: String,
+    },
+    /// A signed confirm link from a confirmation email.
+    Confirm,
+    /// A signed one-click unsubscribe link (GET from a person, POST per RFC 8058).
+    Unsubscribe,
 }
 
 /// The public documents, each rendered once per change by the page object.
@@ -134,6 +142,10 @@ pub enum AdminOp {
     CreateKey,
     RevokeKey { key: String },
     RotateWidgetSecret,
+    ListSubscribers,
+    DeleteSubscriber { subscriber: String },
+    ListNotifications,
+    Deliveries { notification: String },
 }
 
 impl AdminOp {
@@ -141,7 +153,8 @@ impl AdminOp {
     pub fn role(&self) -> Role {
         use AdminOp::*;
         match self {
-            GetPage | Lint | Audit => Role::Viewer,
+            GetPage | Lint | Audit | ListNotifications | Deliveries { .. } => Role::Viewer,
+            ListSubscribers => Role::Communicator,
             OpenIncident | PostUpdate { .. } | Reopen { .. } | SetComponentStatus { .. } => {
                 Role::Responder
             }
@@ -153,7 +166,8 @@ impl AdminOp {
             | ListKeys
             | CreateKey
             | RevokeKey { .. }
-            | RotateWidgetSecret => Role::Admin,
+            | RotateWidgetSecret
+            | DeleteSubscriber { .. } => Role::Admin,
         }
     }
 
@@ -161,7 +175,13 @@ impl AdminOp {
     pub fn writes(&self) -> bool {
         !matches!(
             self,
-            AdminOp::GetPage | AdminOp::Lint | AdminOp::Audit | AdminOp::ListKeys
+            AdminOp::GetPage
+                | AdminOp::Lint
+                | AdminOp::Audit
+                | AdminOp::ListKeys
+                | AdminOp::ListSubscribers
+                | AdminOp::ListNotifications
+                | AdminOp::Deliveries { .. }
         )
     }
 
@@ -186,6 +206,10 @@ impl AdminOp {
             CreateKey => "keys.create",
             RevokeKey { .. } => "keys.revoke",
             RotateWidgetSecret => "widget_secret.rotate",
+            ListSubscribers => "subscribers.list",
+            DeleteSubscriber { .. } => "subscriber.delete",
+            ListNotifications => "notifications.list",
+            Deliveries { .. } => "notification.deliveries",
         }
     }
 }
@@ -250,6 +274,17 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("POST", "/v1/admin/pages/{page}/keys"),
     ("DELETE", "/v1/admin/pages/{page}/keys/{key}"),
     ("POST", "/v1/admin/pages/{page}/widget-secret"),
+    ("POST", "/v1/pages/{page}/subscriptions"),
+    ("GET", "/v1/subscriptions/confirm"),
+    ("GET", "/v1/subscriptions/unsubscribe"),
+    ("POST", "/v1/subscriptions/unsubscribe"),
+    ("GET", "/v1/admin/pages/{page}/subscribers"),
+    ("DELETE", "/v1/admin/pages/{page}/subscribers/{subscriber}"),
+    ("GET", "/v1/admin/pages/{page}/notifications"),
+    (
+        "GET",
+        "/v1/admin/pages/{page}/notifications/{notification}/deliveries",
+    ),
 ];
 
 impl Route {
@@ -281,6 +316,20 @@ impl Route {
                 )
             }),
             ["v1", "admin", "pages", page, rest @ ..] => admin(method, page, rest)?,
+            ["v1", "pages", page, "subscriptions"] => {
+                let page = slug(page)?;
+                Some((
+                    &["POST"],
+                    (method == "POST").then_some(Route::Subscribe { page }),
+                ))
+            }
+            ["v1", "subscriptions", "confirm"] => {
+                Some((&["GET"], get(method, || Ok(Route::Confirm))?))
+            }
+            ["v1", "subscriptions", "unsubscribe"] => Some((
+                &["GET", "POST"],
+                matches!(method, "GET" | "HEAD" | "POST").then_some(Route::Unsubscribe),
+            )),
             [page, "feed.atom"] => Some((&["GET"], public(method, page, Doc::Atom)?)),
             [page, "maintenance.ics"] => Some((&["GET"], public(method, page, Doc::Ical)?)),
             [page] if !page.is_empty() && !page.contains('.') => {
@@ -389,6 +438,26 @@ fn admin(method: &str, page: &str, rest: &[&str]) -> Result<Found, ApiError> {
         ),
         ["keys", id] => (&["DELETE"], vec![("DELETE", RevokeKey { key: ident(id)? })]),
         ["widget-secret"] => (&["POST"], vec![("POST", RotateWidgetSecret)]),
+        ["subscribers"] => (&["GET"], vec![("GET", ListSubscribers)]),
+        ["subscribers", id] => (
+            &["DELETE"],
+            vec![(
+                "DELETE",
+                DeleteSubscriber {
+                    subscriber: ident(id)?,
+                },
+            )],
+        ),
+        ["notifications"] => (&["GET"], vec![("GET", ListNotifications)]),
+        ["notifications", id, "deliveries"] => (
+            &["GET"],
+            vec![(
+                "GET",
+                Deliveries {
+                    notification: ident(id)?,
+                },
+            )],
+        ),
         _ => return Ok(None),
     };
     let (allowed, ops) = table;
@@ -519,6 +588,23 @@ mod tests {
                 "Admin { page: \"demo\", op: RevokeKey { key: \"key_1\" } }",
             ),
             ("GET", "/v2/nothing", "404 no endpoint at /v2/nothing"),
+            (
+                "POST",
+                "/v1/pages/demo/subscriptions",
+                "Subscribe { page: \"demo\" }",
+            ),
+            (
+                "GET",
+                "/v1/pages/demo/subscriptions",
+                "405 GET is not allowed on /v1/pages/demo/subscriptions; allowed: POST",
+            ),
+            ("POST", "/v1/subscriptions/unsubscribe", "Unsubscribe"),
+            ("GET", "/v1/subscriptions/confirm", "Confirm"),
+            (
+                "DELETE",
+                "/v1/admin/pages/demo/subscribers/sub_1",
+                "Admin { page: \"demo\", op: DeleteSubscriber { subscriber: \"sub_1\" } }",
+            ),
         ];
         for (method, path, want) in cases {
             assert_eq!(show(method, path), want, "{method} {path}");
@@ -533,6 +619,8 @@ mod tests {
             .replace("{component}", "api")
             .replace("{maintenance}", "mnt_1")
             .replace("{key}", "key_1")
+            .replace("{subscriber}", "sub_1")
+            .replace("{notification}", "ntf_1")
     }
 
     #[test]

@@ -121,6 +121,32 @@ impl Address {
     }
 }
 
+impl Address {
+    /// The address as an admin list shows it: enough to recognise, not enough to copy
+    /// (`j***@example.com`, `+41******800`, a webhook's host only).
+    pub fn masked(&self) -> String {
+        match self.channel {
+            SubscriberChannel::Email => match self.value.split_once('@') {
+                Some((local, domain)) => {
+                    let first: String = local.chars().take(1).collect();
+                    format!("{first}***@{domain}")
+                }
+                None => "***".into(),
+            },
+            SubscriberChannel::Sms => {
+                let n = self.value.len();
+                let head: String = self.value.chars().take(3).collect();
+                let tail: String = self.value.chars().skip(n.saturating_sub(3)).collect();
+                format!("{head}{}{tail}", "*".repeat(n.saturating_sub(6)))
+            }
+            SubscriberChannel::Webhook | SubscriberChannel::Slack => url::Url::parse(&self.value)
+                .ok()
+                .and_then(|u| u.host_str().map(|h| format!("https://{h}/***")))
+                .unwrap_or_else(|| "***".into()),
+        }
+    }
+}
+
 fn email(raw: &str) -> Result<String, AddressError> {
     use email_address::{EmailAddress, Options};
     let options = Options::default()
@@ -443,6 +469,22 @@ mod tests {
         );
         let a = Address::parse(Webhook, &ok).unwrap();
         assert_eq!(Address::parse(Webhook, &a.value), Ok(a));
+    }
+
+    #[test]
+    fn masked_addresses() {
+        let cases = [
+            (Email, "jane.doe@example.com", "j***@example.com"),
+            (Sms, "+41446681800", "+41******800"),
+            (
+                Webhook,
+                "https://hooks.example.com/x/secret",
+                "https://hooks.example.com/***",
+            ),
+        ];
+        for (ch, raw, want) in cases {
+            assert_eq!(Address::parse(ch, raw).unwrap().masked(), want);
+        }
     }
 
     /// Who hears about what: each subscriber's setup, then for each event the ids notified.

@@ -164,8 +164,9 @@ pub enum MessageKind {
     Component,
 }
 
-/// The one rendering source of a publish: every channel is rendered from it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The one rendering source of a publish: every channel is rendered from it. Serializable so the
+/// shell can hand it to a queue consumer that renders it later.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Message {
     pub kind: MessageKind,
     /// The event type, as in the audit log (`incident_opened`).
@@ -179,11 +180,43 @@ pub struct Message {
     pub impact: Option<Impact>,
     pub body: String,
     pub components: Vec<String>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
     pub next_update_at: Option<Timestamp>,
+    #[serde(default, with = "window_serde")]
     pub window: Option<(Timestamp, Timestamp)>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
     pub effective_at: Option<Timestamp>,
+    #[serde(with = "time::serde::rfc3339")]
     pub created_at: Timestamp,
     pub requires_ack: bool,
+}
+
+/// A maintenance window as two RFC 3339 strings.
+mod window_serde {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use crate::Timestamp;
+
+    #[derive(Serialize, Deserialize)]
+    struct Window {
+        #[serde(with = "time::serde::rfc3339")]
+        from: Timestamp,
+        #[serde(with = "time::serde::rfc3339")]
+        until: Timestamp,
+    }
+
+    pub fn serialize<S: Serializer>(
+        w: &Option<(Timestamp, Timestamp)>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        w.map(|(from, until)| Window { from, until }).serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<(Timestamp, Timestamp)>, D::Error> {
+        Ok(Option::<Window>::deserialize(d)?.map(|w| (w.from, w.until)))
+    }
 }
 
 /// Links the shell mints (it owns the signing keys): the public page, and per recipient the

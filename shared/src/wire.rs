@@ -626,3 +626,63 @@ pub struct AuditEntry {
 pub struct LintReport {
     pub warnings: Vec<crate::lint::Warning>,
 }
+
+/// `POST /v1/pages/{page}/subscriptions` (JSON, or the same fields form-encoded).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubscribeRequest {
+    pub email: String,
+    /// Empty means every component.
+    #[serde(default)]
+    pub components: Vec<String>,
+    /// The honeypot: people never see it, so a value means a bot.
+    #[serde(default)]
+    pub website: String,
+}
+
+/// A subscriber as the admin API lists it: the address masked, nothing else personal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubscriberInfo {
+    pub id: String,
+    pub channel: crate::subscriber::SubscriberChannel,
+    pub address: String,
+    pub state: crate::subscriber::SubscriptionState,
+    pub components: Vec<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: Timestamp,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub confirmed_at: Option<Timestamp>,
+}
+
+/// A notification the page sent (one per notifying event, or one confirmation).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationInfo {
+    pub id: String,
+    /// `notification` or `confirmation`.
+    pub kind: String,
+    pub subject: Option<String>,
+    pub event: String,
+    pub created_at: String,
+    pub recipients: u32,
+}
+
+/// Where one notification stands, per recipient.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryReport {
+    pub notification_id: String,
+    pub recipients: u32,
+    pub sent: u32,
+    pub failed: u32,
+    pub pending: u32,
+    pub attempts: u32,
+    pub failures: Vec<DeliveryFailure>,
+}
+
+/// A recipient the notification did not reach, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryFailure {
+    pub subscriber_id: String,
+    pub channel: crate::subscriber::SubscriberChannel,
+    pub attempts: u32,
+    pub error: Option<String>,
+}

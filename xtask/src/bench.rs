@@ -60,6 +60,7 @@ pub fn run(args: &[String]) -> Result<()> {
         admin_key: key.clone(),
         poll_secs: None,
         log: Some(dir.join("herald.log")),
+        vars: vec![],
     })?;
     local::seed_page(&herald.url(), &key, "bench", local::DEMO_PAGE)?;
     let agent: ureq::Agent = ureq::Agent::config_builder()
@@ -404,6 +405,7 @@ export default {{
             admin_key: "unused".into(),
             poll_secs: None,
             log: Some(wdir.join("wrangler.log")),
+            vars: vec![],
         },
         "/banner.json",
     )

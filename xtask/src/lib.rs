@@ -4,6 +4,7 @@
 pub mod dist;
 pub mod fuzz;
 pub mod local;
+pub mod sink;
 pub mod tools;
 
 use std::path::{Path, PathBuf};

@@ -39,6 +39,8 @@ pub struct Options {
     pub poll_secs: Option<u32>,
     /// Where wrangler's output goes; `None` shows it on the terminal and lets Ctrl-C reach it.
     pub log: Option<PathBuf>,
+    /// More variables for the worker (`--var NAME:VALUE`), such as the provider sink's URL.
+    pub vars: Vec<(String, String)>,
 }
 
 pub struct LocalWorker {
@@ -76,6 +78,9 @@ impl LocalWorker {
             .stdin(Stdio::null());
         if let Some(secs) = opts.poll_secs {
             cmd.arg("--var").arg(format!("HERALD_POLL_SECS:{secs}"));
+        }
+        for (name, value) in &opts.vars {
+            cmd.arg("--var").arg(format!("{name}:{value}"));
         }
         if let Some(log) = &opts.log {
             // Its own process group, so that stopping it takes its workerd children too.
@@ -199,6 +204,23 @@ pub fn seed_page(base_url: &str, admin_key: &str, page: &str, settings_json: &st
         let body = resp.into_body().read_to_string().unwrap_or_default();
         Err(format!("seeding page {page} failed: {status} {body}").into())
     }
+}
+
+/// Variables that point a local worker at a provider sink and turn on the development outbox.
+pub fn sink_vars(sink_url: &str, retry_base_secs: u32) -> Vec<(String, String)> {
+    [
+        ("HERALD_EMAIL_API", sink_url.to_owned()),
+        ("HERALD_EMAIL_KEY", "local-sink".to_owned()),
+        (
+            "HERALD_EMAIL_FROM",
+            "Herald (local) <status@herald.localhost>".to_owned(),
+        ),
+        ("HERALD_ENV", "development".to_owned()),
+        ("HERALD_RETRY_BASE_SECS", retry_base_secs.to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect()
 }
 
 /// The demo page's settings.

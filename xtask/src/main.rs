@@ -46,15 +46,18 @@ fn dev() -> Result<()> {
         .and_then(|p| p.parse().ok())
         .unwrap_or(8787);
     let key = local::dev_admin_key();
+    let sink = xtask::sink::Sink::start(0)?;
     let mut worker = LocalWorker::start(Options {
         port,
         persist_to: root().join(".wrangler/state"),
         admin_key: key.clone(),
         poll_secs: Some(5),
         log: None,
+        vars: local::sink_vars(&sink.url(), 5),
     })?;
     local::seed_page(&worker.url(), &key, "demo", local::DEMO_PAGE)?;
     let url = worker.url();
+    let sink_url = sink.url();
     println!(
         "
 Herald is running (workerd, local storage in .wrangler/state):
@@ -70,6 +73,14 @@ Open an incident and watch the demo page's banner appear:
     -d '{{\"title\":\"Elevated API error rates\",\"impact\":\"major\",\"body\":\"Some API requests fail. We are investigating.\",\"components\":[\"api\"]}}'
 
 Resolve it with POST {url}/v1/admin/pages/demo/incidents/<id>/updates and {{\"status\":\"resolved\",\"body\":\"...\"}}.
+
+Subscribe, then open the confirmation email in the development outbox and click its link:
+
+  curl -X POST {url}/v1/pages/demo/subscriptions -H 'content-type: application/json' \
+    -d '{{\"email\":\"you@example.com\"}}'
+  outbox                {url}/_dev/outbox   (the local email sink: {sink_url}/messages)
+
+The next incident arrives in the outbox too.
 Press Ctrl-C to stop.
 "
     );

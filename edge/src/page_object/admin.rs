@@ -2,7 +2,7 @@
 //! with the `shared::wire` shapes and the ids the shell chose are filled in.
 
 use herald_shared::command::{
-    AttachPostmortem, Command, OpenIncident, PostUpdate, PublishNotice, Reopen,
+    AttachPostmortem, Command, DeleteSubscriber, OpenIncident, PostUpdate, PublishNotice, Reopen,
     ScheduleMaintenance, SetComponentStatus, UpdateMaintenance,
 };
 use herald_shared::statuspage::{self, SpSummary};
@@ -187,6 +187,12 @@ pub fn plan(
                 silent: b.silent,
             });
             planned(command, Some(id.clone()), id, None)
+        }
+        AdminOp::DeleteSubscriber { subscriber } => {
+            let command = Command::DeleteSubscriber(DeleteSubscriber {
+                subscriber_id: subscriber.clone(),
+            });
+            planned(command, Some(subscriber.clone()), subscriber.clone(), None)
         }
         other => return Err(ApiError::Server(format!("{other:?} is not a state change"))),
     })

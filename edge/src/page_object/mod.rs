@@ -4,9 +4,14 @@
 
 mod admin;
 mod docs;
+mod notify;
 mod store;
 
-use std::cell::RefCell;
+pub use notify::{
+    deliveries_due, follow, record_deliveries, subscribe, LinkOutcome, SubscribeCall,
+};
+
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -53,6 +58,8 @@ pub struct AdminCall<'a> {
     pub query: String,
     pub idempotency_key: Option<String>,
     pub if_match: Option<String>,
+    /// Public origin, for links in the notifications the call causes.
+    pub base: String,
 }
 
 fn stub(env: &Env, page: &str) -> ApiResult<worker::Stub> {
@@ -86,6 +93,7 @@ pub async fn doc(
 pub async fn admin(env: &Env, page: &str, call: AdminCall<'_>) -> ApiResult<Response> {
     let headers = Headers::new();
     headers.set(header::PAGE, page)?;
+    headers.set(header::BASE, &call.base)?;
     headers.set(
         header::OP,
         &serde_json::to_string(call.op).map_err(|e| ApiError::Server(e.to_string()))?,
@@ -148,6 +156,11 @@ pub struct PageObject {
     store: Store,
     poll_secs: Option<u32>,
     loaded: RefCell<Option<Rc<Loaded>>>,
+    env: Env,
+    /// Set while the outbox is being sent to the queue, so two requests do not send it twice.
+    flushing: Cell<bool>,
+    retry: herald_shared::delivery::RetryPolicy,
+    subscribe_per_minute: u32,
 }
 
 impl DurableObject for PageObject {
@@ -156,10 +169,20 @@ impl DurableObject for PageObject {
             .var(bindings::POLL_SECS)
             .ok()
             .and_then(|v| v.to_string().parse().ok());
+        let number = |name: &str, default: u32| {
+            env.var(name)
+                .ok()
+                .and_then(|v| v.to_string().parse().ok())
+                .unwrap_or(default)
+        };
         Self {
             store: Store::open(state.storage().sql()),
             poll_secs,
             loaded: RefCell::new(None),
+            retry: notify::retry_policy(number(bindings::RETRY_BASE_SECS, 30)),
+            subscribe_per_minute: number(bindings::SUBSCRIBE_PER_MINUTE, 10),
+            flushing: Cell::new(false),
+            env,
         }
     }
 
@@ -252,11 +275,22 @@ impl PageObject {
             None if path == "/admin" => {
                 // The body is the only thing awaited; everything after runs without yielding.
                 let body = req.text().await?;
-                self.admin(&page, req, body)
+                let answer = self.admin(&page, req, body);
+                self.flush_outbox().await;
+                answer
             }
-            None => Err(ApiError::not_found(format!(
-                "no page object endpoint {path}"
-            ))),
+            None => {
+                let body = req.text().await?;
+                match self.notify_endpoint(&page, &path, &body) {
+                    Some(answer) => {
+                        self.flush_outbox().await;
+                        answer
+                    }
+                    None => Err(ApiError::not_found(format!(
+                        "no page object endpoint {path}"
+                    ))),
+                }
+            }
         }
     }
 
@@ -482,6 +516,8 @@ impl PageObject {
                             &c.audit(&stamped, &actor, op.action()),
                             remembered.as_ref().map(|(k, r)| (*k, r)),
                         )?;
+                        let base = req.headers().get(header::BASE)?.unwrap_or_default();
+                        self.enqueue_events(page, &c.state, &c.raw_events, &base, &stamped)?;
                         let version = c.state.version;
                         *self.loaded.borrow_mut() = Some(Rc::new(Loaded {
                             state: c.state,
@@ -570,6 +606,23 @@ impl PageObject {
                     .with_field("format")),
                 }
             }
+            AdminOp::ListSubscribers => {
+                let l = require()?;
+                Ok((200, json(&self.list_subscribers(&l.state))?, None))
+            }
+            AdminOp::ListNotifications => {
+                require()?;
+                let subject = query_param(query, "subject");
+                Ok((
+                    200,
+                    json(&self.list_notifications(subject.as_deref())?)?,
+                    None,
+                ))
+            }
+            AdminOp::Deliveries { notification } => {
+                require()?;
+                Ok((200, json(&self.delivery_report(notification)?)?, None))
+            }
             AdminOp::ListKeys => {
                 require()?;
                 Ok((200, json(&self.store.list_keys()?)?, None))
@@ -654,8 +707,9 @@ impl PageObject {
                 let change = serde_json::to_string(&planned.command)
                     .map_err(|e| ApiError::Server(e.to_string()))?;
                 let (state, events) = apply(&base, planned.command, at)?;
-                let status = if matches!(writing, AdminOp::PutPage | AdminOp::ImportStatuspage)
-                    && loaded.is_some()
+                let status = if (matches!(writing, AdminOp::PutPage | AdminOp::ImportStatuspage)
+                    && loaded.is_some())
+                    || matches!(writing, AdminOp::DeleteSubscriber { .. })
                 {
                     200
                 } else {
@@ -666,8 +720,9 @@ impl PageObject {
                     update_id: planned.update_id,
                     version: state.version,
                 })?;
-                let events =
-                    serde_json::to_string(&events).map_err(|e| ApiError::Server(e.to_string()))?;
+                let raw_events = events;
+                let events = serde_json::to_string(&raw_events)
+                    .map_err(|e| ApiError::Server(e.to_string()))?;
                 Ok((
                     status,
                     answer,
@@ -676,6 +731,7 @@ impl PageObject {
                         subject: planned.subject,
                         change,
                         events,
+                        raw_events,
                     }),
                 ))
             }
@@ -732,6 +788,8 @@ struct Commit {
     subject: Option<String>,
     change: String,
     events: String,
+    /// The same events, for the notifications they cause.
+    raw_events: Vec<herald_shared::Event>,
 }
 
 impl Commit {

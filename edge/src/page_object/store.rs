@@ -1,8 +1,9 @@
-//! The page object's SQLite storage: state, audit log, idempotency records, API keys and the widget
-//! secret. Every method is synchronous, so a sequence of calls with no `await` between them is
+//! The page object's SQLite storage: state, audit log, idempotency records, API keys, secrets, and
+//! for notifications the sent notifications, every delivery attempt, the queue outbox and the
+//! subscription rate counters. Every method is synchronous, so a sequence of calls with no `await` between them is
 //! committed by the runtime as one unit.
 
-use herald_shared::wire::{ApiKeyInfo, AuditEntry, Role};
+use herald_shared::wire::{ApiKeyInfo, AuditEntry, NotificationInfo, Role};
 use herald_shared::State as PageState;
 use serde::Deserialize;
 use worker::{SqlStorage, SqlStorageValue as V};
@@ -41,6 +42,35 @@ CREATE TABLE IF NOT EXISTS api_keys (
 CREATE TABLE IF NOT EXISTS secrets (
     name TEXT PRIMARY KEY,
     value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS notifications (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    subject TEXT,
+    event TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    recipients INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS deliveries (
+    notification_id TEXT NOT NULL,
+    subscriber_id TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    attempt INTEGER NOT NULL,
+    outcome TEXT NOT NULL,
+    provider_id TEXT,
+    error TEXT,
+    at TEXT NOT NULL,
+    PRIMARY KEY (notification_id, subscriber_id, channel, attempt)
+);
+CREATE TABLE IF NOT EXISTS outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    job TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS rate (
+    key TEXT NOT NULL,
+    minute INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (key, minute)
 );";
 
 /// Columns added after the first schema; adding one that exists fails harmlessly.
@@ -338,4 +368,155 @@ impl Store {
             })
             .collect())
     }
+
+    pub fn insert_notification(&self, n: &NotificationInfo) -> ApiResult<()> {
+        self.sql.exec(
+            "INSERT OR REPLACE INTO notifications (id, kind, subject, event, created_at, recipients) VALUES (?, ?, ?, ?, ?, ?)",
+            vec![
+                V::String(n.id.clone()),
+                V::String(n.kind.clone()),
+                n.subject.clone().map_or(V::Null, V::String),
+                V::String(n.event.clone()),
+                V::String(n.created_at.clone()),
+                V::Integer(i64::from(n.recipients)),
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Notifications, newest first; only those about `subject` when given.
+    pub fn notifications(&self, subject: Option<&str>) -> ApiResult<Vec<NotificationInfo>> {
+        let rows: Vec<NotificationRow> = match subject {
+            Some(s) => self.sql.exec(
+                "SELECT * FROM notifications WHERE subject = ? ORDER BY created_at DESC, id",
+                vec![V::String(s.into())],
+            )?,
+            None => self.sql.exec(
+                "SELECT * FROM notifications ORDER BY created_at DESC, id",
+                None,
+            )?,
+        }
+        .to_array()?;
+        Ok(rows
+            .into_iter()
+            .map(|r| NotificationInfo {
+                id: r.id,
+                kind: r.kind,
+                subject: r.subject,
+                event: r.event,
+                created_at: r.created_at,
+                recipients: u32::try_from(r.recipients).unwrap_or(0),
+            })
+            .collect())
+    }
+
+    /// Every attempt at `notification_id`, for the subscribers given (all when `None`).
+    pub fn deliveries(&self, notification_id: &str) -> ApiResult<Vec<DeliveryRow>> {
+        Ok(self
+            .sql
+            .exec(
+                "SELECT * FROM deliveries WHERE notification_id = ? ORDER BY subscriber_id, attempt",
+                vec![V::String(notification_id.into())],
+            )?
+            .to_array()?)
+    }
+
+    pub fn record_delivery(&self, d: &DeliveryRow) -> ApiResult<()> {
+        self.sql.exec(
+            "INSERT OR REPLACE INTO deliveries (notification_id, subscriber_id, channel, attempt, outcome, provider_id, error, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            vec![
+                V::String(d.notification_id.clone()),
+                V::String(d.subscriber_id.clone()),
+                V::String(d.channel.clone()),
+                V::Integer(d.attempt),
+                V::String(d.outcome.clone()),
+                d.provider_id.clone().map_or(V::Null, V::String),
+                d.error.clone().map_or(V::Null, V::String),
+                V::String(d.at.clone()),
+            ],
+        )?;
+        Ok(())
+    }
+
+    pub fn push_outbox(&self, job: &str) -> ApiResult<()> {
+        self.sql.exec(
+            "INSERT INTO outbox (job) VALUES (?)",
+            vec![V::String(job.into())],
+        )?;
+        Ok(())
+    }
+
+    /// The oldest queued jobs: (seq, job).
+    pub fn outbox(&self, limit: u32) -> ApiResult<Vec<(i64, String)>> {
+        let rows: Vec<OutboxRow> = self
+            .sql
+            .exec(
+                "SELECT seq, job FROM outbox ORDER BY seq LIMIT ?",
+                vec![V::Integer(i64::from(limit))],
+            )?
+            .to_array()?;
+        Ok(rows.into_iter().map(|r| (r.seq, r.job)).collect())
+    }
+
+    pub fn drop_outbox(&self, up_to: i64) -> ApiResult<()> {
+        self.sql
+            .exec("DELETE FROM outbox WHERE seq <= ?", vec![V::Integer(up_to)])?;
+        Ok(())
+    }
+
+    /// Counts one request for `key` in `minute` and returns the count so far (old minutes dropped).
+    pub fn count_request(&self, key: &str, minute: i64) -> ApiResult<u32> {
+        self.sql.exec(
+            "DELETE FROM rate WHERE minute < ?",
+            vec![V::Integer(minute - 1)],
+        )?;
+        self.sql.exec(
+            "INSERT INTO rate (key, minute, count) VALUES (?, ?, 1) ON CONFLICT(key, minute) DO UPDATE SET count = count + 1",
+            vec![V::String(key.into()), V::Integer(minute)],
+        )?;
+        let rows: Vec<CountRow> = self
+            .sql
+            .exec(
+                "SELECT count FROM rate WHERE key = ? AND minute = ?",
+                vec![V::String(key.into()), V::Integer(minute)],
+            )?
+            .to_array()?;
+        Ok(rows
+            .first()
+            .map_or(0, |r| u32::try_from(r.count).unwrap_or(u32::MAX)))
+    }
+}
+
+#[derive(Deserialize)]
+struct NotificationRow {
+    id: String,
+    kind: String,
+    subject: Option<String>,
+    event: String,
+    created_at: String,
+    recipients: i64,
+}
+
+/// One stored delivery attempt.
+#[derive(Debug, Clone, Deserialize)]
+pub struct DeliveryRow {
+    pub notification_id: String,
+    pub subscriber_id: String,
+    pub channel: String,
+    pub attempt: i64,
+    pub outcome: String,
+    pub provider_id: Option<String>,
+    pub error: Option<String>,
+    pub at: String,
+}
+
+#[derive(Deserialize)]
+struct OutboxRow {
+    seq: i64,
+    job: String,
+}
+
+#[derive(Deserialize)]
+struct CountRow {
+    count: i64,
 }

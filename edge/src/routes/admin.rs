@@ -50,6 +50,7 @@ pub async fn handle(mut req: Request, env: &Env, page: &str, op: AdminOp) -> Api
         query: req.url()?.query().unwrap_or("").to_owned(),
         idempotency_key: req.headers().get("idempotency-key")?,
         if_match: req.headers().get("if-match")?,
+        base: req.url()?.origin().ascii_serialization(),
     };
     let answer = page_object::admin(env, page, call).await;
     if op.writes() {

@@ -2,11 +2,14 @@
 //! respond.
 
 mod admin;
+pub mod dev;
 mod public;
+mod subscriptions;
 
 use worker::{Env, Request, Response};
 
 use crate::error::ApiResult;
+use crate::notify::token::Purpose;
 use crate::route::Route;
 
 pub async fn handle(route: Route, req: Request, env: &Env) -> ApiResult<Response> {
@@ -15,5 +18,8 @@ pub async fn handle(route: Route, req: Request, env: &Env) -> ApiResult<Response
         Route::OpenApi => public::openapi(),
         Route::Public { page, doc } => public::doc(req, env, page, doc).await,
         Route::Admin { page, op } => admin::handle(req, env, &page, op).await,
+        Route::Subscribe { page } => subscriptions::subscribe(req, env, &page).await,
+        Route::Confirm => subscriptions::follow(req, env, Purpose::Confirm).await,
+        Route::Unsubscribe => subscriptions::follow(req, env, Purpose::Unsubscribe).await,
     }
 }

@@ -54,10 +54,10 @@ fn cache_control(doc: Doc) -> &'static str {
 pub fn preflight() -> ApiResult<Response> {
     let headers = Headers::new();
     headers.set("access-control-allow-origin", "*")?;
-    headers.set("access-control-allow-methods", "GET, HEAD, OPTIONS")?;
+    headers.set("access-control-allow-methods", "GET, HEAD, POST, OPTIONS")?;
     headers.set(
         "access-control-allow-headers",
-        "authorization, if-none-match",
+        "authorization, if-none-match, content-type",
     )?;
     headers.set("access-control-max-age", "86400")?;
     Ok(Response::empty()?.with_status(204).with_headers(headers))

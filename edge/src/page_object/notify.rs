@@ -1,0 +1,669 @@
+//! The page object's side of subscriptions and notifications: subscribing (honeypot, per-IP rate
+//! limit, double opt-in), signed confirm and unsubscribe links, turning notifying events into queue
+//! jobs through an outbox written with the change, and the per-recipient delivery record that makes
+//! a retried job skip whoever already got the message.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use herald_shared::delivery::{self, Delivery, NextStep, Outcome, RetryPolicy};
+use herald_shared::subscriber::{recipients, SubscriberChannel, SubscriptionState};
+use herald_shared::template::Message;
+use herald_shared::wire::{
+    DeliveryFailure, DeliveryReport, NotificationInfo, SubscribeRequest, SubscriberInfo,
+};
+use herald_shared::{apply, Command, Confirm, Event, State as PageState, Subscribe, Unsubscribe};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use wasm_bindgen::JsValue;
+use worker::{Env, Headers, Method, Request, RequestInit, Response};
+
+use super::store::{AuditRecord, DeliveryRow};
+use super::{header, new_id, now, random_bytes, stamp, stub, Loaded, PageObject};
+use crate::error::{ApiError, ApiResult};
+use crate::notify::token::{self, Purpose};
+use crate::notify::{Attempt, Content, Due, Job, JobRecipient, Verdict, RECIPIENTS_PER_JOB};
+
+/// Name of the link-signing secret in the `secrets` table.
+const LINK_SECRET: &str = "links";
+/// A pending subscriber asking again within this time gets no second confirmation.
+const CONFIRMATION_QUIET: time::Duration = time::Duration::minutes(10);
+
+/// A subscription request as the router forwards it.
+#[derive(Serialize, Deserialize)]
+pub struct SubscribeCall {
+    pub request: SubscribeRequest,
+    pub ip: String,
+    pub base: String,
+}
+
+/// The outcome of following a link, for the router to show.
+#[derive(Serialize, Deserialize)]
+pub struct LinkOutcome {
+    pub page_name: String,
+    pub state: SubscriptionState,
+}
+
+#[derive(Serialize, Deserialize)]
+struct DueCall {
+    notification_id: String,
+    subscriber_ids: Vec<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct RecordCall {
+    notification_id: String,
+    attempts: Vec<Attempt>,
+}
+
+async fn call(env: &Env, page: &str, path: &str, body: String) -> ApiResult<Response> {
+    let headers = Headers::new();
+    headers.set(header::PAGE, page)?;
+    headers.set("content-type", "application/json")?;
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post)
+        .with_headers(headers)
+        .with_body(Some(JsValue::from_str(&body)));
+    let req = Request::new_with_init(&format!("https://page.internal{path}"), &init)?;
+    Ok(stub(env, page)?.fetch_with_request(req).await?)
+}
+
+fn to_json<T: Serialize>(v: &T) -> ApiResult<String> {
+    serde_json::to_string(v).map_err(|e| ApiError::Server(e.to_string()))
+}
+
+async fn internal<T: for<'de> Deserialize<'de>>(
+    env: &Env,
+    page: &str,
+    path: &str,
+    body: String,
+) -> ApiResult<T> {
+    let mut resp = call(env, page, path, body).await?;
+    let text = resp.text().await?;
+    if resp.status_code() != 200 {
+        return Err(ApiError::Server(format!(
+            "page object {path}: {} {text}",
+            resp.status_code()
+        )));
+    }
+    serde_json::from_str(&text).map_err(|e| ApiError::Server(format!("{path}: {e}")))
+}
+
+/// Forwards a subscription request to the page object; its answer goes back as it is.
+pub async fn subscribe(env: &Env, page: &str, c: &SubscribeCall) -> ApiResult<Response> {
+    call(env, page, "/subscribe", to_json(c)?).await
+}
+
+/// Follows a confirm or unsubscribe link on the page object.
+pub async fn follow(env: &Env, page: &str, token: &str, purpose: Purpose) -> ApiResult<Response> {
+    let path = match purpose {
+        Purpose::Confirm => "/link/confirm",
+        Purpose::Unsubscribe => "/link/unsubscribe",
+    };
+    call(env, page, path, token.to_owned()).await
+}
+
+pub async fn deliveries_due(
+    env: &Env,
+    page: &str,
+    notification_id: &str,
+    ids: &[String],
+) -> ApiResult<Vec<Due>> {
+    let body = to_json(&DueCall {
+        notification_id: notification_id.into(),
+        subscriber_ids: ids.to_vec(),
+    })?;
+    internal(env, page, "/deliveries/due", body).await
+}
+
+pub async fn record_deliveries(
+    env: &Env,
+    page: &str,
+    notification_id: &str,
+    attempts: &[Attempt],
+) -> ApiResult<Verdict> {
+    let body = to_json(&RecordCall {
+        notification_id: notification_id.into(),
+        attempts: attempts.to_vec(),
+    })?;
+    internal(env, page, "/deliveries/record", body).await
+}
+
+fn json_response(status: u16, body: String) -> ApiResult<Response> {
+    let headers = Headers::new();
+    headers.set("content-type", "application/json; charset=utf-8")?;
+    headers.set("cache-control", "no-store")?;
+    Ok(Response::ok(body)?
+        .with_status(status)
+        .with_headers(headers))
+}
+
+fn outcome_name(o: Outcome) -> String {
+    serde_json::to_value(o)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn outcome_from(s: &str) -> Outcome {
+    serde_json::from_value(serde_json::Value::String(s.into())).unwrap_or(Outcome::TemporaryFailure)
+}
+
+fn channel_from(s: &str) -> SubscriberChannel {
+    serde_json::from_value(serde_json::Value::String(s.into())).unwrap_or(SubscriberChannel::Email)
+}
+
+fn parse_time(s: &str) -> Option<herald_shared::Timestamp> {
+    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
+}
+
+/// Back-off: `base`, then doubling, for six attempts in all.
+pub fn retry_policy(base_secs: u32) -> RetryPolicy {
+    let b = base_secs.max(1);
+    RetryPolicy {
+        max_attempts: 6,
+        backoff_secs: vec![b, b * 2, b * 4, b * 8, b * 16],
+    }
+}
+
+impl PageObject {
+    /// Runs an internal notification endpoint; `None` when `path` is not one.
+    pub(super) fn notify_endpoint(
+        &self,
+        page: &str,
+        path: &str,
+        body: &str,
+    ) -> Option<ApiResult<Response>> {
+        Some(match path {
+            "/subscribe" => serde_json::from_str(body)
+                .map_err(|e| ApiError::Server(e.to_string()))
+                .and_then(|c| self.subscribe_here(page, c)),
+            "/link/confirm" => self.follow_here(page, body, Purpose::Confirm),
+            "/link/unsubscribe" => self.follow_here(page, body, Purpose::Unsubscribe),
+            "/deliveries/due" => serde_json::from_str(body)
+                .map_err(|e| ApiError::Server(e.to_string()))
+                .and_then(|c| self.due_here(c)),
+            "/deliveries/record" => serde_json::from_str(body)
+                .map_err(|e| ApiError::Server(e.to_string()))
+                .and_then(|c| self.record_here(c)),
+            _ => return None,
+        })
+    }
+
+    fn link_secret(&self) -> ApiResult<Vec<u8>> {
+        if let Some(s) = self.store.secret(LINK_SECRET)? {
+            return Ok(s.into_bytes());
+        }
+        let s = hex::encode(random_bytes::<32>()?);
+        self.store.set_secret(LINK_SECRET, &s)?;
+        Ok(s.into_bytes())
+    }
+
+    /// Writes a change made outside the admin API (public subscription endpoints).
+    #[allow(clippy::too_many_arguments)]
+    fn commit_public(
+        &self,
+        state: PageState,
+        actor: &str,
+        action: &str,
+        subject: &str,
+        change: &serde_json::Value,
+        events: &[Event],
+        stamped: &str,
+    ) -> ApiResult<()> {
+        self.store.commit(
+            &state,
+            &AuditRecord {
+                at: stamped,
+                actor,
+                action,
+                subject: Some(subject),
+                change: &change.to_string(),
+                events: &to_json(&events)?,
+            },
+            None,
+        )?;
+        *self.loaded.borrow_mut() = Some(Rc::new(Loaded {
+            state,
+            docs: RefCell::new(HashMap::new()),
+        }));
+        Ok(())
+    }
+
+    fn subscribe_here(&self, page: &str, c: SubscribeCall) -> ApiResult<Response> {
+        let accepted = || {
+            json_response(
+                202,
+                r#"{"status":"pending","detail":"If the address can receive mail, a confirmation link is on its way."}"#.into(),
+            )
+        };
+        if !c.request.website.is_empty() {
+            // A bot filled the honeypot: answer as if it worked, do nothing.
+            return accepted();
+        }
+        let at = now();
+        let ip_key = hex::encode(&Sha256::digest(c.ip.as_bytes())[..12]);
+        let count = self
+            .store
+            .count_request(&ip_key, at.unix_timestamp() / 60)?;
+        if count > self.subscribe_per_minute {
+            return Err(ApiError::client(
+                429,
+                "rate-limited",
+                "Too many subscription requests",
+                "too many subscription requests from this address; try again in a minute",
+            ));
+        }
+        let loaded = self.require(page)?;
+        let id = new_id("sub")?;
+        let command = Command::Subscribe(Subscribe {
+            id,
+            channel: SubscriberChannel::Email,
+            address: c.request.email.clone(),
+            fallback: None,
+            components: c.request.components.clone(),
+            segments: vec![],
+            locale: None,
+        });
+        let (state, events) = apply(&loaded.state, command, at).map_err(|e| {
+            let e: ApiError = e.into();
+            match e {
+                ApiError::Client {
+                    status,
+                    kind,
+                    title,
+                    detail,
+                    field,
+                } => ApiError::Client {
+                    status,
+                    kind,
+                    title,
+                    detail,
+                    field: field.map(|f| if f == "address" { "email".into() } else { f }),
+                },
+                other => other,
+            }
+        })?;
+        let stamped = stamp(at);
+        let subscriber_id = match events.first() {
+            Some(Event::SubscriptionRequested { subscriber_id })
+            | Some(Event::SubscriptionExists { subscriber_id }) => subscriber_id.clone(),
+            _ => return accepted(),
+        };
+        // The audit names the subscriber, never the address (erasure must leave nothing behind).
+        let change = serde_json::json!({
+            "channel": "email",
+            "components": c.request.components,
+        });
+        self.commit_public(
+            state.clone(),
+            "public",
+            "subscriber.subscribe",
+            &subscriber_id,
+            &change,
+            &events,
+            &stamped,
+        )?;
+        if let Some(Event::SubscriptionRequested { .. }) = events.first() {
+            let quiet_since = stamp(at - CONFIRMATION_QUIET);
+            let recent = self
+                .store
+                .notifications(Some(&subscriber_id))?
+                .iter()
+                .any(|n| n.kind == "confirmation" && n.created_at >= quiet_since);
+            if !recent {
+                let s = state
+                    .subscriber(&subscriber_id)
+                    .ok_or_else(|| ApiError::Server("subscriber vanished".into()))?;
+                let notification_id = new_id("cnf")?;
+                let secret = self.link_secret()?;
+                let job = Job {
+                    page: page.to_owned(),
+                    notification_id: notification_id.clone(),
+                    base: c.base.clone(),
+                    content: Content::Confirmation {
+                        page_name: state.page.name.clone(),
+                    },
+                    recipients: vec![JobRecipient {
+                        subscriber_id: s.id.clone(),
+                        address: s.address.clone(),
+                        token: token::sign(&secret, page, &s.id, Purpose::Confirm),
+                    }],
+                };
+                self.store.insert_notification(&NotificationInfo {
+                    id: notification_id,
+                    kind: "confirmation".into(),
+                    subject: Some(s.id.clone()),
+                    event: "subscription_requested".into(),
+                    created_at: stamped.clone(),
+                    recipients: 1,
+                })?;
+                self.store.push_outbox(&to_json(&job)?)?;
+            }
+        }
+        accepted()
+    }
+
+    fn follow_here(&self, page: &str, token: &str, purpose: Purpose) -> ApiResult<Response> {
+        let secret = self.link_secret()?;
+        let invalid = || {
+            ApiError::client(
+                404,
+                "invalid-link",
+                "This link is not valid",
+                "the link is not valid, or the subscription no longer exists",
+            )
+        };
+        let id = token::verify(&secret, page, token.trim(), purpose).ok_or_else(invalid)?;
+        let loaded = self.require(page)?;
+        if loaded.state.subscriber(&id).is_none() {
+            return Err(invalid());
+        }
+        let (command, action) = match purpose {
+            Purpose::Confirm => (
+                Command::Confirm(Confirm {
+                    subscriber_id: id.clone(),
+                }),
+                "subscriber.confirm",
+            ),
+            Purpose::Unsubscribe => (
+                Command::Unsubscribe(Unsubscribe {
+                    subscriber_id: id.clone(),
+                }),
+                "subscriber.unsubscribe",
+            ),
+        };
+        let at = now();
+        let (state, events) = apply(&loaded.state, command, at)?;
+        if !events.is_empty() {
+            self.commit_public(
+                state.clone(),
+                "link",
+                action,
+                &id,
+                &serde_json::json!({ "subscriber_id": id }),
+                &events,
+                &stamp(at),
+            )?;
+        }
+        let outcome = LinkOutcome {
+            page_name: state.page.name.clone(),
+            state: state
+                .subscriber(&id)
+                .map(|s| s.state)
+                .unwrap_or(SubscriptionState::Unsubscribed),
+        };
+        json_response(200, to_json(&outcome)?)
+    }
+
+    /// Turns the notifying events of a committed change into queue jobs in the outbox. Called in
+    /// the same synchronous stretch as the commit, so a change never loses its notifications.
+    pub(super) fn enqueue_events(
+        &self,
+        page: &str,
+        state: &PageState,
+        events: &[Event],
+        base: &str,
+        stamped: &str,
+    ) -> ApiResult<()> {
+        for event in events {
+            if !event.notifies() {
+                continue;
+            }
+            let Some(message) = Message::from_event(state, event) else {
+                continue;
+            };
+            // Email is the channel delivered so far; the others are recorded by no one yet.
+            let to: Vec<_> = recipients(state, event)
+                .into_iter()
+                .filter(|r| r.address.channel == SubscriberChannel::Email)
+                .collect();
+            let notification_id = new_id("ntf")?;
+            self.store.insert_notification(&NotificationInfo {
+                id: notification_id.clone(),
+                kind: "notification".into(),
+                subject: Some(message.item_id.clone()),
+                event: message.event.clone(),
+                created_at: stamped.to_owned(),
+                recipients: u32::try_from(to.len()).unwrap_or(u32::MAX),
+            })?;
+            if to.is_empty() {
+                continue;
+            }
+            let secret = self.link_secret()?;
+            for chunk in to.chunks(RECIPIENTS_PER_JOB) {
+                let job = Job {
+                    page: page.to_owned(),
+                    notification_id: notification_id.clone(),
+                    base: base.to_owned(),
+                    content: Content::Notification {
+                        message: Box::new(message.clone()),
+                    },
+                    recipients: chunk
+                        .iter()
+                        .map(|r| JobRecipient {
+                            subscriber_id: r.subscriber_id.clone(),
+                            address: r.address.clone(),
+                            token: token::sign(
+                                &secret,
+                                page,
+                                &r.subscriber_id,
+                                Purpose::Unsubscribe,
+                            ),
+                        })
+                        .collect(),
+                };
+                self.store.push_outbox(&to_json(&job)?)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends what the outbox holds to the queue; what fails stays for the next request.
+    pub(super) async fn flush_outbox(&self) {
+        if self.flushing.replace(true) {
+            return;
+        }
+        loop {
+            let rows = match self.store.outbox(25) {
+                Ok(r) if !r.is_empty() => r,
+                Ok(_) => break,
+                Err(e) => {
+                    worker::console_error!("outbox unreadable: {e:?}");
+                    break;
+                }
+            };
+            let last = rows.last().map(|r| r.0).unwrap_or(0);
+            let jobs: Vec<Job> = rows
+                .iter()
+                .filter_map(|(_, j)| serde_json::from_str(j).ok())
+                .collect();
+            let sent = match crate::notify::queue(&self.env) {
+                Ok(q) => q.send_batch(jobs).await,
+                Err(e) => Err(e),
+            };
+            match sent {
+                Ok(()) => {
+                    if let Err(e) = self.store.drop_outbox(last) {
+                        worker::console_error!("outbox not cleared: {e:?}");
+                        break;
+                    }
+                }
+                Err(e) => {
+                    worker::console_error!("queue send failed, kept in the outbox: {e}");
+                    break;
+                }
+            }
+        }
+        self.flushing.set(false);
+    }
+
+    fn attempts_of(rows: &[DeliveryRow], subscriber_id: &str) -> Vec<Delivery> {
+        rows.iter()
+            .filter(|r| r.subscriber_id == subscriber_id)
+            .map(|r| Delivery {
+                notification_id: r.notification_id.clone(),
+                subscriber_id: r.subscriber_id.clone(),
+                channel: channel_from(&r.channel),
+                attempt: u32::try_from(r.attempt).unwrap_or(0),
+                outcome: outcome_from(&r.outcome),
+                provider_id: r.provider_id.clone(),
+                at: parse_time(&r.at).unwrap_or(time::OffsetDateTime::UNIX_EPOCH),
+            })
+            .collect()
+    }
+
+    fn notification_kind(&self, id: &str) -> ApiResult<Option<String>> {
+        Ok(self
+            .store
+            .notifications(None)?
+            .into_iter()
+            .find(|n| n.id == id)
+            .map(|n| n.kind))
+    }
+
+    /// Who of `subscriber_ids` still needs `notification_id`, and with which attempt number: not
+    /// those who got it, gave up, unsubscribed or were erased since the job was queued.
+    fn due_here(&self, c: DueCall) -> ApiResult<Response> {
+        let Some(loaded) = self.load()? else {
+            return json_response(200, "[]".into());
+        };
+        let kind = self.notification_kind(&c.notification_id)?;
+        let rows = self.store.deliveries(&c.notification_id)?;
+        let mut due = Vec::new();
+        for id in &c.subscriber_ids {
+            let Some(s) = loaded.state.subscriber(id) else {
+                continue;
+            };
+            let wanted = match kind.as_deref() {
+                Some("confirmation") => s.state == SubscriptionState::Pending,
+                Some(_) => s.state == SubscriptionState::Confirmed,
+                None => false,
+            };
+            if !wanted {
+                continue;
+            }
+            let attempts = Self::attempts_of(&rows, id);
+            match delivery::next_step(&attempts, &s.address, None, &self.retry) {
+                NextStep::Send { .. } => due.push(Due {
+                    subscriber_id: id.clone(),
+                    attempt: 1,
+                }),
+                NextStep::Retry { attempt, .. } => due.push(Due {
+                    subscriber_id: id.clone(),
+                    attempt,
+                }),
+                _ => {}
+            }
+        }
+        json_response(200, to_json(&due)?)
+    }
+
+    /// Records attempts; answers whether (and after how long) the job must be retried.
+    fn record_here(&self, c: RecordCall) -> ApiResult<Response> {
+        let at = now();
+        let stamped = stamp(at);
+        for a in &c.attempts {
+            self.store.record_delivery(&DeliveryRow {
+                notification_id: c.notification_id.clone(),
+                subscriber_id: a.subscriber_id.clone(),
+                channel: "email".into(),
+                attempt: i64::from(a.attempt),
+                outcome: outcome_name(a.outcome),
+                provider_id: a.provider_id.clone(),
+                error: a.error.clone(),
+                at: stamped.clone(),
+            })?;
+        }
+        let rows = self.store.deliveries(&c.notification_id)?;
+        let loaded = self.load()?;
+        let mut wait: Option<u32> = None;
+        for a in &c.attempts {
+            let Some(s) = loaded
+                .as_ref()
+                .and_then(|l| l.state.subscriber(&a.subscriber_id))
+            else {
+                continue;
+            };
+            let attempts = Self::attempts_of(&rows, &a.subscriber_id);
+            if let NextStep::Retry { at: when, .. } =
+                delivery::next_step(&attempts, &s.address, None, &self.retry)
+            {
+                let secs = u32::try_from((when - at).whole_seconds().max(1)).unwrap_or(1);
+                wait = Some(wait.map_or(secs, |w| w.max(secs)));
+            }
+        }
+        json_response(
+            200,
+            to_json(&Verdict {
+                retry_after_secs: wait,
+            })?,
+        )
+    }
+
+    pub(super) fn list_subscribers(&self, state: &PageState) -> Vec<SubscriberInfo> {
+        state
+            .subscribers
+            .iter()
+            .map(|s| SubscriberInfo {
+                id: s.id.clone(),
+                channel: s.address.channel,
+                address: s.address.masked(),
+                state: s.state,
+                components: s.components.clone(),
+                created_at: s.created_at,
+                confirmed_at: s.confirmed_at,
+            })
+            .collect()
+    }
+
+    pub(super) fn list_notifications(
+        &self,
+        subject: Option<&str>,
+    ) -> ApiResult<Vec<NotificationInfo>> {
+        self.store.notifications(subject)
+    }
+
+    pub(super) fn delivery_report(&self, notification_id: &str) -> ApiResult<DeliveryReport> {
+        let info = self
+            .store
+            .notifications(None)?
+            .into_iter()
+            .find(|n| n.id == notification_id)
+            .ok_or_else(|| ApiError::not_found(format!("no notification {notification_id:?}")))?;
+        let rows = self.store.deliveries(notification_id)?;
+        let mut ids: Vec<&str> = rows.iter().map(|r| r.subscriber_id.as_str()).collect();
+        ids.dedup();
+        let (mut sent, mut failed) = (0u32, 0u32);
+        let mut failures = Vec::new();
+        for id in ids {
+            let mine: Vec<&DeliveryRow> = rows.iter().filter(|r| r.subscriber_id == id).collect();
+            let outcomes: Vec<Outcome> = mine.iter().map(|r| outcome_from(&r.outcome)).collect();
+            if outcomes.iter().any(|o| o.succeeded()) {
+                sent += 1;
+            } else if outcomes.contains(&Outcome::PermanentFailure)
+                || mine.len() as u32 >= self.retry.max_attempts
+            {
+                failed += 1;
+                failures.push(DeliveryFailure {
+                    subscriber_id: id.to_owned(),
+                    channel: mine
+                        .last()
+                        .map_or(SubscriberChannel::Email, |r| channel_from(&r.channel)),
+                    attempts: mine.len() as u32,
+                    error: mine.last().and_then(|r| r.error.clone()),
+                });
+            }
+        }
+        Ok(DeliveryReport {
+            notification_id: notification_id.to_owned(),
+            recipients: info.recipients,
+            sent,
+            failed,
+            pending: info.recipients.saturating_sub(sent + failed),
+            attempts: rows.len() as u32,
+            failures,
+        })
+    }
+}

@@ -1,0 +1,155 @@
+//! Subscribing and the links in subscription emails: `POST /v1/pages/{page}/subscriptions` (JSON from
+//! scripts, or a plain HTML form from the status page, answered with a small HTML page), the confirm
+//! link, and one-click unsubscribe (RFC 8058: GET from a person, POST from a mail client).
+
+use herald_shared::wire::{Problem, SubscribeRequest};
+use worker::{Env, Headers, Request, Response};
+
+use crate::error::{ApiError, ApiResult};
+use crate::notify::token::{self, Purpose};
+use crate::page_object::{self, LinkOutcome, SubscribeCall};
+
+/// Largest subscription request body accepted.
+const MAX_BODY_BYTES: usize = 8 * 1024;
+
+fn html_page(status: u16, title: &str, text: &str) -> ApiResult<Response> {
+    let e = |s: &str| html_escape::encode_text(s).into_owned();
+    let body = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><meta name=\"robots\" content=\"noindex\"><title>{t}</title><style>body{{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#1a1a1a}}</style></head><body><h1>{t}</h1><p>{x}</p></body></html>",
+        t = e(title),
+        x = e(text)
+    );
+    let headers = Headers::new();
+    headers.set("content-type", "text/html; charset=utf-8")?;
+    headers.set("cache-control", "no-store")?;
+    Ok(Response::ok(body)?
+        .with_status(status)
+        .with_headers(headers))
+}
+
+/// Reads a form body: `email`, `components` (repeated or comma-separated) and the honeypot.
+fn parse_form(body: &str) -> ApiResult<SubscribeRequest> {
+    let url = worker::Url::parse(&format!("https://form.invalid/?{body}"))
+        .map_err(|e| ApiError::Server(e.to_string()))?;
+    let mut r = SubscribeRequest::default();
+    for (k, v) in url.query_pairs() {
+        match k.as_ref() {
+            "email" => r.email = v.into_owned(),
+            "components" | "components[]" => r.components.extend(
+                v.split(',')
+                    .map(str::trim)
+                    .filter(|c| !c.is_empty())
+                    .map(str::to_owned),
+            ),
+            "website" => r.website = v.into_owned(),
+            _ => {}
+        }
+    }
+    Ok(r)
+}
+
+pub async fn subscribe(mut req: Request, env: &Env, page: &str) -> ApiResult<Response> {
+    let ctype = req
+        .headers()
+        .get("content-type")?
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let form = ctype.starts_with("application/x-www-form-urlencoded");
+    let text = req.text().await?;
+    if text.len() > MAX_BODY_BYTES {
+        return Err(ApiError::client(
+            413,
+            "body-too-large",
+            "Request body too large",
+            format!("subscription requests are limited to {MAX_BODY_BYTES} bytes"),
+        ));
+    }
+    let request = if form {
+        parse_form(&text)?
+    } else {
+        serde_json::from_str(&text).map_err(|e| ApiError::bad_json(&e))?
+    };
+    let ip = req
+        .headers()
+        .get("cf-connecting-ip")?
+        .or(req.headers().get("x-real-ip")?)
+        .unwrap_or_else(|| "unknown".into());
+    let call = SubscribeCall {
+        request,
+        ip,
+        base: req.url()?.origin().ascii_serialization(),
+    };
+    let mut answer = page_object::subscribe(env, page, &call).await?;
+    let status = answer.status_code();
+    let body = answer.text().await?;
+    if form {
+        return if status == 202 {
+            html_page(
+                202,
+                "Check your inbox",
+                "We sent you an email with a link to confirm your subscription. Nothing else will be sent until you confirm.",
+            )
+        } else {
+            let detail = serde_json::from_str::<Problem>(&body)
+                .map(|p| p.detail)
+                .unwrap_or_else(|_| "Something went wrong; please try again later.".into());
+            html_page(status, "Subscription not accepted", &detail)
+        };
+    }
+    let headers = Headers::new();
+    let ctype = answer
+        .headers()
+        .get("content-type")?
+        .unwrap_or_else(|| "application/json".into());
+    headers.set("content-type", &ctype)?;
+    headers.set("cache-control", "no-store")?;
+    headers.set("access-control-allow-origin", "*")?;
+    Ok(Response::ok(body)?
+        .with_status(status)
+        .with_headers(headers))
+}
+
+/// Follows a confirm or unsubscribe link and shows the result as a page.
+pub async fn follow(req: Request, env: &Env, purpose: Purpose) -> ApiResult<Response> {
+    let url = req.url()?;
+    let token = url
+        .query_pairs()
+        .find(|(k, _)| k == "token")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    let invalid = || {
+        html_page(
+            404,
+            "Link not valid",
+            "This link is not valid or has expired.",
+        )
+    };
+    let Some(page) = token::page_of(&token).filter(|p| herald_shared::command::is_slug(p)) else {
+        return invalid();
+    };
+    let mut answer = page_object::follow(env, page, &token, purpose).await?;
+    let text = answer.text().await?;
+    if answer.status_code() != 200 {
+        return invalid();
+    }
+    let outcome: LinkOutcome =
+        serde_json::from_str(&text).map_err(|e| ApiError::Server(e.to_string()))?;
+    match purpose {
+        Purpose::Confirm => html_page(
+            200,
+            "Subscription confirmed",
+            &format!(
+                "You will now receive status updates from {}. Every message has a link to unsubscribe.",
+                outcome.page_name
+            ),
+        ),
+        Purpose::Unsubscribe => html_page(
+            200,
+            "Unsubscribed",
+            &format!(
+                "You will receive no more status updates from {}.",
+                outcome.page_name
+            ),
+        ),
+    }
+}
