@@ -246,7 +246,7 @@ impl PageObject {
         let ip_key = hex::encode(&Sha256::digest(c.ip.as_bytes())[..12]);
         let count = self
             .store
-            .count_request(&ip_key, at.unix_timestamp() / 60)?;
+            .count_request(&ip_key, (at.unix_timestamp_nanos() / 1_000_000) as i64)?;
         if count > self.subscribe_per_minute {
             return Err(ApiError::client(
                 429,

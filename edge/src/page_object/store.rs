@@ -66,12 +66,11 @@ CREATE TABLE IF NOT EXISTS outbox (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     job TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS rate (
+CREATE TABLE IF NOT EXISTS rate_log (
     key TEXT NOT NULL,
-    minute INTEGER NOT NULL,
-    count INTEGER NOT NULL,
-    PRIMARY KEY (key, minute)
-);";
+    at_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS rate_log_key ON rate_log (key, at_ms);";
 
 /// Columns added after the first schema; adding one that exists fails harmlessly.
 const MIGRATIONS: &[&str] = &[
@@ -464,21 +463,24 @@ impl Store {
         Ok(())
     }
 
-    /// Counts one request for `key` in `minute` and returns the count so far (old minutes dropped).
-    pub fn count_request(&self, key: &str, minute: i64) -> ApiResult<u32> {
+    /// Records one request for `key` at `at_ms` and returns how many it made in the sliding minute
+    /// before (this one included). A log, not fixed windows: no burst of twice the limit across a
+    /// minute boundary.
+    pub fn count_request(&self, key: &str, at_ms: i64) -> ApiResult<u32> {
+        let since = at_ms - 60_000;
         self.sql.exec(
-            "DELETE FROM rate WHERE minute < ?",
-            vec![V::Integer(minute - 1)],
+            "DELETE FROM rate_log WHERE at_ms <= ?",
+            vec![V::Integer(since)],
         )?;
         self.sql.exec(
-            "INSERT INTO rate (key, minute, count) VALUES (?, ?, 1) ON CONFLICT(key, minute) DO UPDATE SET count = count + 1",
-            vec![V::String(key.into()), V::Integer(minute)],
+            "INSERT INTO rate_log (key, at_ms) VALUES (?, ?)",
+            vec![V::String(key.into()), V::Integer(at_ms)],
         )?;
         let rows: Vec<CountRow> = self
             .sql
             .exec(
-                "SELECT count FROM rate WHERE key = ? AND minute = ?",
-                vec![V::String(key.into()), V::Integer(minute)],
+                "SELECT COUNT(*) AS count FROM rate_log WHERE key = ? AND at_ms > ?",
+                vec![V::String(key.into()), V::Integer(since)],
             )?
             .to_array()?;
         Ok(rows
