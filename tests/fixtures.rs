@@ -3,13 +3,13 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
 use xtask::local::{free_port, LocalWorker, Options};
 use xtask::sink::Sink;
 
-use crate::webdriver::Browser;
+use xtask::webdriver::Browser;
 
 /// Seconds between widget polls in tests: short, so that changes show quickly.
 pub const POLL_SECS: u32 = 1;
@@ -220,17 +220,4 @@ impl Drop for Env {
     }
 }
 
-/// Polls `probe` until it returns `Some`, or panics with `what` after `limit`.
-#[track_caller]
-pub fn eventually<T>(what: &str, limit: Duration, mut probe: impl FnMut() -> Option<T>) -> T {
-    let start = Instant::now();
-    loop {
-        if let Some(v) = probe() {
-            return v;
-        }
-        if start.elapsed() > limit {
-            panic!("timed out after {limit:?} waiting for {what}");
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
+pub use xtask::eventually;

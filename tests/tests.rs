@@ -8,7 +8,6 @@ mod fixtures;
 mod host;
 mod status_page;
 mod subscriptions;
-mod webdriver;
 mod widget;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};

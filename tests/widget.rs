@@ -148,7 +148,7 @@ fn embed_html(env: &Env, head: &str, attrs: &str, body: &str) -> String {
     )
 }
 
-fn no_severe(browser: &crate::webdriver::Browser) {
+fn no_severe(browser: &xtask::webdriver::Browser) {
     let errors: Vec<_> = browser
         .console()
         .into_iter()
@@ -327,7 +327,7 @@ fn component_filter_hides_unrelated_items(env: &Env) {
     assert!(text.contains("API is slow"));
 }
 
-fn banner_requests(browser: &crate::webdriver::Browser) -> u64 {
+fn banner_requests(browser: &xtask::webdriver::Browser) -> u64 {
     browser
         .eval("return performance.getEntriesByType('resource').filter(e => e.name.includes('banner.json')).length", vec![])
         .as_u64()

@@ -129,6 +129,10 @@ fn try_mount(config: &str, initial: &str) -> Result<(), String> {
         })
     });
     handle.forget();
+    // A User Timing mark for real-user monitoring (and `cargo xtask bench`): the widget has rendered.
+    if let Some(perf) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = perf.mark("herald:render");
+    }
     Ok(())
 }
 

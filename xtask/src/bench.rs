@@ -22,6 +22,7 @@ struct Settings {
     duration: u32,
     connections: u32,
     rounds: u32,
+    widget_runs: usize,
 }
 
 fn settings(args: &[String]) -> Settings {
@@ -36,6 +37,7 @@ fn settings(args: &[String]) -> Settings {
         duration: get("--duration", 10),
         connections: get("--connections", 16),
         rounds: get("--rounds", 2),
+        widget_runs: get("--widget-runs", 20) as usize,
     }
 }
 
@@ -212,6 +214,30 @@ pub fn run(args: &[String]) -> Result<()> {
             "p50_ms": under_writes.p50_ms, "p99_ms": under_writes.p99_ms, "ratio_vs_quiet": under_writes.rps / quiet.rps},
         "settings": {"duration_s": s.duration, "connections": s.connections, "rounds": s.rounds},
     });
+    // The widget in headless Chromium against the same worker.
+    let w = crate::bench_widget::run(&herald.url(), &key, &dir, s.widget_runs)?;
+    println!(
+        "\n## Widget in headless Chromium (demo page on localhost, {} repeat loads after a first one)\n\n\
+         - navigation to banner rendered (`herald:render` mark): median {:.0} ms (first load {:.0} ms); \
+         the page's own load event: median {:.0} ms; ratio render / load = {:.2}\n\
+         - main-thread long tasks over all loads: {} (longest {:.0} ms; budget: none over 50 ms)\n\
+         - quiet day, after the loader: {} banner.json request(s), {} wasm request(s)",
+        w.runs,
+        w.render_median_ms,
+        w.render_first_ms,
+        w.load_median_ms,
+        w.render_median_ms / w.load_median_ms,
+        w.long_tasks,
+        w.longest_task_ms,
+        w.quiet_banner_requests,
+        w.quiet_wasm_requests
+    );
+    let mut report = report;
+    report["widget"] = json!({"runs": w.runs, "render_median_ms": w.render_median_ms,
+        "render_first_ms": w.render_first_ms, "load_median_ms": w.load_median_ms,
+        "ratio_render_to_load": w.render_median_ms / w.load_median_ms,
+        "long_tasks": w.long_tasks, "longest_task_ms": w.longest_task_ms,
+        "quiet_banner_requests": w.quiet_banner_requests, "quiet_wasm_requests": w.quiet_wasm_requests});
     fs::write(
         dir.join("results.json"),
         serde_json::to_string_pretty(&report)?,

@@ -1,11 +1,13 @@
 //! Helpers shared by `cargo xtask` and the runtime tests: the workspace layout, pinned tools, the
-//! build of the widget and the worker, and a local worker in workerd (wrangler dev) on a free port.
+//! build of the widget and the worker, a local worker in workerd (wrangler dev) on a free port, the
+//! provider sink, and a small WebDriver client for Debian's headless Chromium.
 
 pub mod dist;
 pub mod fuzz;
 pub mod local;
 pub mod sink;
 pub mod tools;
+pub mod webdriver;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -46,4 +48,23 @@ fn show(cmd: &Command) -> String {
         s.push_str(&a.to_string_lossy());
     }
     s
+}
+
+/// Polls `probe` until it returns `Some`, or panics with `what` after `limit`.
+#[track_caller]
+pub fn eventually<T>(
+    what: &str,
+    limit: std::time::Duration,
+    mut probe: impl FnMut() -> Option<T>,
+) -> T {
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(v) = probe() {
+            return v;
+        }
+        if start.elapsed() > limit {
+            panic!("timed out after {limit:?} waiting for {what}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
 }

@@ -2,6 +2,7 @@
 //! (what CI runs), `setup` installs the pinned tools, `dist` builds, `bench` measures.
 
 mod bench;
+mod bench_widget;
 
 use std::process::Command;
 

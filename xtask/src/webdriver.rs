@@ -5,11 +5,12 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use crate::local::free_port;
+use crate::tools;
+use base64::Engine;
 use serde_json::{json, Value};
-use xtask::local::free_port;
-use xtask::tools;
 
-use crate::fixtures::eventually;
+use crate::eventually;
 
 pub struct Browser {
     driver: Child,
@@ -19,7 +20,7 @@ pub struct Browser {
 }
 
 impl Browser {
-    pub fn start(dir: &Path) -> xtask::Result<Browser> {
+    pub fn start(dir: &Path) -> crate::Result<Browser> {
         let port = free_port();
         let driver = Command::new(tools::chromedriver())
             .arg(format!("--port={port}"))
@@ -66,7 +67,7 @@ impl Browser {
         Ok(browser)
     }
 
-    fn call(&self, method: &str, path: &str, body: Option<Value>) -> xtask::Result<Value> {
+    fn call(&self, method: &str, path: &str, body: Option<Value>) -> crate::Result<Value> {
         let url = format!("{}{path}", self.base);
         let req = ureq::http::Request::builder()
             .method(method)
@@ -93,6 +94,15 @@ impl Browser {
     }
 
     /// Runs `script` (a function body; `arguments` holds `args`) and returns its value.
+    /// Runs a Chrome DevTools Protocol command through chromedriver.
+    pub fn cdp(&self, cmd: &str, params: Value) -> Value {
+        self.session_call(
+            "POST",
+            "/goog/cdp/execute",
+            Some(json!({ "cmd": cmd, "params": params })),
+        )
+    }
+
     pub fn eval(&self, script: &str, args: Vec<Value>) -> Value {
         self.session_call(
             "POST",
@@ -116,7 +126,9 @@ impl Browser {
     /// Saves a PNG screenshot of the viewport to `path`.
     pub fn screenshot(&self, path: &Path) {
         let v = self.session_call("GET", "/screenshot", None);
-        let png = base64_decode(v.as_str().unwrap_or(""));
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(v.as_str().unwrap_or(""))
+            .unwrap_or_else(|e| panic!("screenshot is not base64: {e}"));
         if let Some(dir) = path.parent() {
             let _ = std::fs::create_dir_all(dir);
         }
@@ -173,27 +185,4 @@ impl Drop for Browser {
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
-}
-
-/// Standard base64 (screenshots), without a dependency for it.
-fn base64_decode(text: &str) -> Vec<u8> {
-    let value = |c: u8| match c {
-        b'A'..=b'Z' => Some(c - b'A'),
-        b'a'..=b'z' => Some(c - b'a' + 26),
-        b'0'..=b'9' => Some(c - b'0' + 52),
-        b'+' => Some(62),
-        b'/' => Some(63),
-        _ => None,
-    };
-    let (mut out, mut acc, mut bits) = (Vec::new(), 0u32, 0);
-    for v in text.bytes().filter_map(value) {
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    out
 }
