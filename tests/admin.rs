@@ -422,12 +422,25 @@ fn audit_export_in_json_and_csv(env: &Env) {
     .problem(400);
 }
 
+fn instant(v: &Value) -> Option<i128> {
+    v.as_str()
+        .and_then(|s| {
+            time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
+        })
+        .map(|t| t.unix_timestamp_nanos() / 1_000_000)
+}
+
 fn statuspage_import_round_trips_components(env: &Env) {
     let page = env.page("import");
-    let doc = std::fs::read_to_string(
-        xtask::root().join("shared/tests/fixtures/statuspage/summary.json"),
-    )
-    .unwrap();
+    let fixture = |name: &str| {
+        std::fs::read_to_string(
+            xtask::root()
+                .join("shared/tests/fixtures/statuspage")
+                .join(name),
+        )
+        .unwrap()
+    };
+    let doc = fixture("summary.json");
     let source: Value = serde_json::from_str(&doc).unwrap();
     let r = env.admin(
         "POST",
@@ -435,6 +448,28 @@ fn statuspage_import_round_trips_components(env: &Env) {
         &doc,
     );
     assert!(r.status == 200 || r.status == 201, "{r:?}");
+    for history in ["incidents.json", "scheduled-maintenances.json"] {
+        let r = env.admin(
+            "POST",
+            &format!("/v1/admin/pages/{page}/import/statuspage"),
+            &fixture(history),
+        );
+        assert!(r.status == 200 || r.status == 201, "{history}: {r:?}");
+    }
+    // importing again changes nothing: items are matched by id
+    let before = env
+        .admin("GET", &format!("/v1/admin/pages/{page}"), "")
+        .json();
+    env.admin(
+        "POST",
+        &format!("/v1/admin/pages/{page}/import/statuspage"),
+        &fixture("incidents.json"),
+    );
+    let after = env
+        .admin("GET", &format!("/v1/admin/pages/{page}"), "")
+        .json();
+    assert_eq!(before["incidents"], after["incidents"]);
+
     let ours = env
         .get(&format!("/pages/{page}/api/v2/components.json"), &[])
         .json();
@@ -458,4 +493,63 @@ fn statuspage_import_round_trips_components(env: &Env) {
             .count()
     };
     assert_eq!(groups(&ours), groups(&source));
+
+    // every incident reads back with the same name, impact, status, update bodies and times
+    let theirs: Value = serde_json::from_str(&fixture("incidents.json")).unwrap();
+    let ours = env
+        .get(&format!("/pages/{page}/api/v2/incidents.json"), &[])
+        .json();
+    for t in theirs["incidents"].as_array().unwrap() {
+        let o = ours["incidents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["id"] == t["id"])
+            .unwrap_or_else(|| panic!("{} missing", t["id"]));
+        assert_eq!(o["name"], t["name"]);
+        assert_eq!(o["impact"], t["impact"]);
+        let status = |v: &Value| {
+            if v == "postmortem" {
+                Value::from("resolved")
+            } else {
+                v.clone()
+            }
+        };
+        assert_eq!(status(&o["status"]), status(&t["status"]), "{}", t["id"]);
+        let (ou, tu) = (
+            o["incident_updates"].as_array().unwrap(),
+            t["incident_updates"].as_array().unwrap(),
+        );
+        assert_eq!(ou.len(), tu.len(), "{}", t["id"]);
+        for (a, b) in ou.iter().zip(tu) {
+            assert_eq!(a["body"], b["body"]);
+            assert_eq!(
+                instant(&a["created_at"]),
+                instant(&b["created_at"]),
+                "{}",
+                b["id"]
+            );
+        }
+    }
+    let theirs: Value = serde_json::from_str(&fixture("scheduled-maintenances.json")).unwrap();
+    let ours = env
+        .get(
+            &format!("/pages/{page}/api/v2/scheduled-maintenances.json"),
+            &[],
+        )
+        .json();
+    for t in theirs["scheduled_maintenances"].as_array().unwrap() {
+        let o = ours["scheduled_maintenances"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["id"] == t["id"])
+            .unwrap_or_else(|| panic!("{} missing", t["id"]));
+        assert_eq!(o["name"], t["name"]);
+        assert_eq!(instant(&o["scheduled_for"]), instant(&t["scheduled_for"]));
+        assert_eq!(
+            instant(&o["scheduled_until"]),
+            instant(&t["scheduled_until"])
+        );
+    }
 }

@@ -45,6 +45,8 @@ pub enum Command {
     DeleteSubscriber(DeleteSubscriber),
     /// Creates the page's settings or replaces them (`PUT /v1/admin/pages/{page}`).
     ConfigurePage(PageSettings),
+    /// History from another provider, with its original ids, times and updates (see `ImportHistory`).
+    ImportHistory(ImportHistory),
     SaveTemplate(Template),
     DeleteTemplate(DeleteTemplate),
 }
@@ -353,6 +355,10 @@ pub enum Event {
         subscriber_id: String,
     },
     PageConfigured,
+    HistoryImported {
+        incidents: usize,
+        maintenances: usize,
+    },
     TemplateSaved {
         template_id: String,
     },
@@ -379,10 +385,22 @@ impl Event {
             | Self::Unsubscribed { .. }
             | Self::SubscriberDeleted { .. }
             | Self::PageConfigured
+            | Self::HistoryImported { .. }
             | Self::TemplateSaved { .. }
             | Self::TemplateDeleted { .. } => false,
         }
     }
+}
+
+/// Incidents and maintenance imported from another provider as they were there: original ids, times
+/// and every update. History is recorded, never re-announced; items whose id exists are skipped, so an
+/// import can be repeated.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportHistory {
+    #[serde(default)]
+    pub incidents: Vec<Incident>,
+    #[serde(default)]
+    pub maintenances: Vec<Maintenance>,
 }
 
 /// Why a command was refused. `field` names the offending input for problem+json responses.
@@ -857,6 +875,7 @@ pub fn apply(
             next.page = configure_page(state, settings, now)?;
             vec![Event::PageConfigured]
         }
+        Command::ImportHistory(history) => import_history(&mut next, history)?,
         Command::SaveTemplate(t) => {
             let t = crate::template::validate(t)?;
             if let Some(l) = &t.locale {
@@ -1329,3 +1348,75 @@ fn configure_page(
 
 #[cfg(test)]
 mod tests;
+
+fn imported_id(field: &'static str, id: &str) -> Result<(), DomainError> {
+    let ok = !id.is_empty()
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if ok {
+        Ok(())
+    } else {
+        Err(DomainError::invalid(
+            field,
+            format!("{id:?} is not a usable id"),
+        ))
+    }
+}
+
+fn import_history(next: &mut State, history: ImportHistory) -> Result<Vec<Event>, DomainError> {
+    let known = |next: &State, id: &str| next.page.components.iter().any(|c| c.id == id);
+    let (mut incidents, mut maintenances) = (0, 0);
+    for mut incident in history.incidents {
+        imported_id("incidents", &incident.id)?;
+        if next.incident(&incident.id).is_some() {
+            continue;
+        }
+        incident.title = text("incidents", &incident.title, MAX_TITLE_CHARS)?;
+        if incident.updates.is_empty() {
+            return Err(DomainError::invalid(
+                "incidents",
+                format!("incident {:?} has no updates", incident.id),
+            ));
+        }
+        incident.updates.sort_by_key(|u| u.created_at);
+        for u in &mut incident.updates {
+            imported_id("incidents", &u.id)?;
+            fresh_update_id(next, &u.id)?;
+            u.body = text("incidents", &u.body, MAX_BODY_CHARS)?;
+            u.components.retain(|c| known(next, &c.id));
+            u.notify = false;
+        }
+        incident.visibility = Visibility::Public;
+        next.incidents.push(incident);
+        incidents += 1;
+    }
+    for mut m in history.maintenances {
+        imported_id("maintenances", &m.id)?;
+        if next.maintenance(&m.id).is_some() {
+            continue;
+        }
+        m.title = text("maintenances", &m.title, MAX_TITLE_CHARS)?;
+        if m.scheduled_until < m.scheduled_for {
+            return Err(DomainError::invalid(
+                "maintenances",
+                format!("maintenance {:?} ends before it starts", m.id),
+            ));
+        }
+        m.updates.sort_by_key(|u| u.created_at);
+        for u in &mut m.updates {
+            imported_id("maintenances", &u.id)?;
+            u.body = text("maintenances", &u.body, MAX_BODY_CHARS)?;
+            u.notify = false;
+        }
+        m.components.retain(|c| known(next, c));
+        m.visibility = Visibility::Public;
+        next.maintenances.push(m);
+        maintenances += 1;
+    }
+    Ok(vec![Event::HistoryImported {
+        incidents,
+        maintenances,
+    }])
+}

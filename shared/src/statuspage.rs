@@ -677,21 +677,24 @@ pub fn parse_time(s: &str) -> Option<Timestamp> {
 
 /// The page's components and groups from a Statuspage `components` list (for an import). Ids that
 /// Herald would refuse are made slugs (lower case, dashes); group members keep their order.
+/// The Herald component id for a Statuspage component id (a slug).
+fn component_id(id: &str) -> String {
+    let slug: String = id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .take(63)
+        .collect();
+    slug.trim_start_matches('-').to_owned()
+}
+
 pub fn import_components(list: &[SpComponent]) -> (Vec<ComponentGroup>, Vec<Component>) {
-    let safe = |id: &str| -> String {
-        let slug: String = id
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() {
-                    c.to_ascii_lowercase()
-                } else {
-                    '-'
-                }
-            })
-            .take(63)
-            .collect();
-        slug.trim_start_matches('-').to_owned()
-    };
+    let safe = component_id;
     let mut sorted: Vec<&SpComponent> = list.iter().filter(|c| !c.id.is_empty()).collect();
     sorted.sort_by_key(|c| c.position.unwrap_or(i64::MAX));
     let groups = sorted
@@ -855,3 +858,107 @@ pub fn banner_from_summary(doc: &SpSummary, now: Timestamp) -> crate::wire::Bann
 
 #[cfg(test)]
 mod tests;
+
+/// Incidents and maintenance of a Statuspage document (`summary.json`, `incidents.json` or
+/// `scheduled-maintenances.json`) as Herald history, to apply with `Command::ImportHistory`: ids,
+/// names, impacts, every update with its status, body and time, and the affected components.
+/// Items without a readable time are left out rather than given an invented one.
+pub fn import_history(doc: &SpSummary) -> crate::command::ImportHistory {
+    use crate::model::{
+        AffectedComponent, IncidentStatus, IncidentUpdate, Maintenance, MaintenanceUpdate,
+        Visibility,
+    };
+    let affected = |i: &SpIncident| -> Vec<AffectedComponent> {
+        i.components
+            .iter()
+            .map(|c| AffectedComponent {
+                id: component_id(&c.id),
+                status: c.status.to_herald(),
+            })
+            .collect()
+    };
+    let mut history = crate::command::ImportHistory::default();
+    for i in doc.incidents.iter().chain(&doc.scheduled_maintenances) {
+        let Some(created_at) = i.created_at.as_deref().and_then(parse_time) else {
+            continue;
+        };
+        let when = |u: &SpIncidentUpdate| {
+            u.created_at
+                .as_deref()
+                .or(u.display_at.as_deref())
+                .and_then(parse_time)
+        };
+        if let (Some(from), Some(until)) = (
+            i.scheduled_for.as_deref().and_then(parse_time),
+            i.scheduled_until.as_deref().and_then(parse_time),
+        ) {
+            let status = |s: SpIncidentStatus| match s {
+                SpIncidentStatus::InProgress => MaintenanceStatus::InProgress,
+                SpIncidentStatus::Verifying => MaintenanceStatus::Verifying,
+                SpIncidentStatus::Completed
+                | SpIncidentStatus::Resolved
+                | SpIncidentStatus::Postmortem => MaintenanceStatus::Completed,
+                _ => MaintenanceStatus::Scheduled,
+            };
+            history.maintenances.push(Maintenance {
+                id: i.id.clone(),
+                title: i.name.clone(),
+                scheduled_for: from,
+                scheduled_until: until,
+                components: i.components.iter().map(|c| component_id(&c.id)).collect(),
+                visibility: Visibility::Public,
+                reminders: Vec::new(),
+                created_at,
+                updates: i
+                    .incident_updates
+                    .iter()
+                    .filter_map(|u| {
+                        Some(MaintenanceUpdate {
+                            id: u.id.clone(),
+                            status: status(u.status),
+                            body: u.body.clone(),
+                            created_at: when(u)?,
+                            notify: false,
+                        })
+                    })
+                    .collect(),
+                override_reason: None,
+            });
+            continue;
+        }
+        let status = |s: SpIncidentStatus| match s {
+            SpIncidentStatus::Identified => IncidentStatus::Identified,
+            SpIncidentStatus::Monitoring => IncidentStatus::Monitoring,
+            SpIncidentStatus::Resolved
+            | SpIncidentStatus::Postmortem
+            | SpIncidentStatus::Completed => IncidentStatus::Resolved,
+            _ => IncidentStatus::Investigating,
+        };
+        let components = affected(i);
+        history.incidents.push(Incident {
+            id: i.id.clone(),
+            title: i.name.clone(),
+            impact: i.impact.to_herald(),
+            visibility: Visibility::Public,
+            created_at,
+            updates: i
+                .incident_updates
+                .iter()
+                .filter_map(|u| {
+                    Some(IncidentUpdate {
+                        id: u.id.clone(),
+                        status: status(u.status),
+                        body: u.body.clone(),
+                        created_at: when(u)?,
+                        next_update_at: None,
+                        components: components.clone(),
+                        notify: false,
+                        channels: Vec::new(),
+                    })
+                })
+                .collect(),
+            postmortem: None,
+        });
+    }
+    history
+}

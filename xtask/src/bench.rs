@@ -346,11 +346,16 @@ fn group_cpu_ms(pgid: u32) -> f64 {
     ticks as f64 * 1000.0 / ticks_per_sec
 }
 
+/// Bytes `cmd` writes for `data` on stdin. The input is written from its own thread so that a
+/// compressor blocked on a full output pipe cannot deadlock us.
 fn compressed_len(cmd: &mut Command, data: &[u8]) -> Result<usize> {
     use std::io::Write;
     let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).spawn()?;
-    child.stdin.take().ok_or("stdin")?.write_all(data)?;
+    let mut stdin = child.stdin.take().ok_or("stdin")?;
+    let input = data.to_vec();
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
     let out = child.wait_with_output()?;
+    writer.join().map_err(|_| "writer thread panicked")??;
     Ok(out.stdout.len())
 }
 

@@ -22,6 +22,8 @@ pub fn parse<T: DeserializeOwned>(body: &str) -> ApiResult<T> {
 /// A command to apply, what it is about (for the audit filter), and the ids to report back.
 pub struct Planned {
     pub command: Command,
+    /// Applied after `command`, in order, as part of the same write.
+    pub then: Vec<Command>,
     pub subject: Option<String>,
     pub id: String,
     pub update_id: Option<String>,
@@ -37,6 +39,7 @@ pub fn plan(
     let planned =
         |command, subject: Option<String>, id: String, update_id: Option<String>| Planned {
             command,
+            then: Vec::new(),
             subject,
             id,
             update_id,
@@ -52,14 +55,25 @@ pub fn plan(
             )
         }
         AdminOp::ImportStatuspage => {
+            // A summary.json brings the structure and the current items; incidents.json or
+            // scheduled-maintenances.json bring history. Components come first, so that imported
+            // incidents can name them.
             let doc: SpSummary = parse(body)?;
-            let settings = statuspage::page_settings(&doc);
-            planned(
-                Command::ConfigurePage(settings),
-                None,
-                page.to_owned(),
-                None,
-            )
+            let history = Command::ImportHistory(statuspage::import_history(&doc));
+            if doc.components.is_empty() {
+                planned(history, None, page.to_owned(), None)
+            } else {
+                let settings = statuspage::page_settings(&doc);
+                Planned {
+                    then: vec![history],
+                    ..planned(
+                        Command::ConfigurePage(settings),
+                        None,
+                        page.to_owned(),
+                        None,
+                    )
+                }
+            }
         }
         AdminOp::OpenIncident => {
             let b: OpenIncidentRequest = parse(body)?;

@@ -706,7 +706,12 @@ impl PageObject {
                 let planned = admin::plan(writing, page, body, &mut |p| new_id(p))?;
                 let change = serde_json::to_string(&planned.command)
                     .map_err(|e| ApiError::Server(e.to_string()))?;
-                let (state, events) = apply(&base, planned.command, at)?;
+                let (mut state, mut events) = apply(&base, planned.command, at)?;
+                for next in planned.then {
+                    let (after, more) = apply(&state, next, at)?;
+                    state = after;
+                    events.extend(more);
+                }
                 let status = if (matches!(writing, AdminOp::PutPage | AdminOp::ImportStatuspage)
                     && loaded.is_some())
                     || matches!(writing, AdminOp::DeleteSubscriber { .. })
