@@ -521,8 +521,14 @@ fn statuspage_import_round_trips_components(env: &Env) {
             t["incident_updates"].as_array().unwrap(),
         );
         assert_eq!(ou.len(), tu.len(), "{}", t["id"]);
-        for (a, b) in ou.iter().zip(tu) {
+        // Matched by id: the upstream order is by position, ours by time (newest first).
+        for b in tu {
+            let a = ou
+                .iter()
+                .find(|a| a["id"] == b["id"])
+                .unwrap_or_else(|| panic!("update {} missing", b["id"]));
             assert_eq!(a["body"], b["body"]);
+            assert_eq!(status(&a["status"]), status(&b["status"]));
             assert_eq!(
                 instant(&a["created_at"]),
                 instant(&b["created_at"]),
@@ -530,6 +536,11 @@ fn statuspage_import_round_trips_components(env: &Env) {
                 b["id"]
             );
         }
+        let times: Vec<_> = ou.iter().map(|a| instant(&a["created_at"])).collect();
+        assert!(
+            times.windows(2).all(|w| w[0] >= w[1]),
+            "newest first: {times:?}"
+        );
     }
     let theirs: Value = serde_json::from_str(&fixture("scheduled-maintenances.json")).unwrap();
     let ours = env

@@ -225,3 +225,21 @@ pub fn sink_vars(sink_url: &str, retry_base_secs: u32) -> Vec<(String, String)> 
 
 /// The demo page's settings.
 pub const DEMO_PAGE: &str = include_str!("../seed/demo.json");
+
+#[cfg(test)]
+mod tests {
+    /// `cargo xtask dev` and the benchmarks seed this page: it must stay a valid configuration.
+    #[test]
+    fn the_demo_page_is_a_valid_configuration() {
+        let settings: herald_shared::wire::PageSettings =
+            serde_json::from_str(super::DEMO_PAGE).expect("demo.json parses");
+        let empty = herald_shared::State::new(herald_shared::Page::new("demo", ""));
+        let (state, _) = herald_shared::apply(
+            &empty,
+            herald_shared::Command::ConfigurePage(settings),
+            herald_shared::Timestamp::UNIX_EPOCH,
+        )
+        .expect("demo.json is accepted");
+        assert_eq!(state.page.components.len(), 4);
+    }
+}
