@@ -414,6 +414,15 @@ fn audit_export_in_json_and_csv(env: &Env) {
         )
         .json();
     assert_eq!(future, Value::Array(vec![]));
+    // Offsets arrive percent-encoded (`+` would read as a space): decoded, not refused.
+    let encoded = env
+        .admin(
+            "GET",
+            &format!("/v1/admin/pages/{page}/audit?since=2099-01-01T01%3A00%3A00%2B01%3A00"),
+            "",
+        )
+        .json();
+    assert_eq!(encoded, Value::Array(vec![]));
     env.admin(
         "GET",
         &format!("/v1/admin/pages/{page}/audit?since=yesterday"),

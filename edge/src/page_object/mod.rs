@@ -248,11 +248,11 @@ fn version_tag(version: u64) -> String {
     format!("\"v{version}\"")
 }
 
+/// A query parameter, percent-decoded (`application/x-www-form-urlencoded`).
 fn query_param(query: &str, name: &str) -> Option<String> {
-    query.split('&').find_map(|pair| {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        (k == name).then(|| v.replace('+', " ").replace("%3A", ":").replace("%3a", ":"))
-    })
+    url::form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
 }
 
 const WIDGET_SECRET: &str = "widget";
