@@ -405,6 +405,20 @@ fn feeds_and_status_page_are_served(env: &Env) {
         .unwrap()
         .contains("default-src 'none'"));
     assert!(html.body.contains("Test page"), "{}", html.body);
+    // Regression: the status page linked to a subscription page that did not exist. Every link it
+    // has into this host must resolve.
+    for href in html
+        .body
+        .split("href=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+    {
+        if let Some(path) = href.strip_prefix(&env.base) {
+            let path = path.split('#').next().unwrap_or("");
+            let path = if path.is_empty() { "/" } else { path };
+            assert_eq!(env.get(path, &[]).status, 200, "link {href}");
+        }
+    }
 
     // Atom: well-formed XML in the Atom namespace with the elements RFC 4287 requires.
     let atom = env.get(&format!("/{page}/feed.atom"), &[]);

@@ -218,7 +218,7 @@ impl StatusPage {
             description,
             feed: format!("{canonical}/feed.atom"),
             calendar: format!("{canonical}/maintenance.ics"),
-            subscribe_page: format!("{canonical}/subscribe"),
+            subscribe_page: format!("{canonical}#subscribe"),
             subscribe_action: format!("{base}/v1/pages/{id}/subscriptions"),
             canonical,
             overall,

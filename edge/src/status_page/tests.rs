@@ -316,8 +316,8 @@ fn assert_structure(html: &str) -> Html {
     );
     assert!(
         doc.select(&sel("a[href]"))
-            .any(|a| a.value().attr("href") == Some(&format!("{canonical}/subscribe"))),
-        "a link to the subscription page"
+            .any(|a| a.value().attr("href") == Some(&format!("{canonical}#subscribe"))),
+        "a link to the subscribe form"
     );
     let form = doc
         .select(&sel("form[method=post]"))
@@ -341,91 +341,91 @@ fn quiet_day() {
     check(
         &quiet(),
         expect![[r##"
-        <!DOCTYPE html>
-        <html lang="en">
-        <head>
-        <meta charset="utf-8">
-        <meta name="viewport" content="width=device-width, initial-scale=1">
-        <meta name="color-scheme" content="light dark">
-        <title>Acme status</title>
-        <meta name="description" content="Acme: All Systems Operational. Live status of Acme&#39;s services, incidents and scheduled maintenance.">
-        <meta name="robots" content="index, follow">
-        <link rel="canonical" href="https://status.acme.com/acme">
-        <link rel="alternate" type="application/atom+xml" title="Acme incidents (Atom)" href="https://status.acme.com/acme/feed.atom">
-        <link rel="alternate" type="text/calendar" title="Acme maintenance (iCalendar)" href="https://status.acme.com/acme/maintenance.ics">
-        <meta property="og:type" content="website">
-        <meta property="og:site_name" content="Acme status">
-        <meta property="og:title" content="Acme status: All Systems Operational">
-        <meta property="og:description" content="Acme: All Systems Operational. Live status of Acme&#39;s services, incidents and scheduled maintenance.">
-        <meta property="og:url" content="https://status.acme.com/acme">
-        <meta name="twitter:card" content="summary">
-        <meta name="twitter:title" content="Acme status: All Systems Operational">
-        <meta name="twitter:description" content="Acme: All Systems Operational. Live status of Acme&#39;s services, incidents and scheduled maintenance.">
-        <style>…</style>
-        </head>
-        <body>
-        <a class="skip" href="#main">Skip to content</a>
-        <header class="site">
-        <div class="wrap">
-        <h1>Acme status</h1>
-        <nav aria-label="Stay informed">
-        <ul class="links">
-        <li><a href="https://status.acme.com/acme/subscribe">Subscribe to updates</a></li>
-        <li><a href="https://status.acme.com/acme/feed.atom">Incident feed (Atom)</a></li>
-        <li><a href="https://status.acme.com/acme/maintenance.ics">Maintenance calendar (iCal)</a></li>
-        </ul>
-        </nav>
-        </div>
-        </header>
-        <main id="main" class="wrap">
-        <section class="overall s-ok" aria-labelledby="overall-title">
-        <h2 id="overall-title"><span class="dot" aria-hidden="true"></span>All Systems Operational</h2>
-        <p>As of <time datetime="2026-03-01T12:00:00Z">2026-03-01 12:00 UTC</time>. No active incidents.</p>
-        </section>
-        <section aria-labelledby="components-title">
-        <h2 id="components-title">Components</h2>
-        <ul class="components">
-        <li class="group">
-        <h3 class="component"><span class="name">Core</span> <span class="badge s-ok"><span class="dot" aria-hidden="true"></span>Operational</span></h3>
-        <ul>
-        <li class="component"><span class="name">API</span> <span class="badge s-ok"><span class="dot" aria-hidden="true"></span>Operational</span></li>
-        <li class="component"><span class="name">Dashboard</span> <span class="badge s-ok"><span class="dot" aria-hidden="true"></span>Operational</span></li>
-        </ul>
-        </li>
-        <li class="component"><span class="name">Billing</span> <span class="badge s-ok"><span class="dot" aria-hidden="true"></span>Operational</span></li>
-        <li class="group">
-        <h3 class="component"><span class="name">Europe <span class="desc">Frankfurt and Dublin</span></span> <span class="badge s-ok"><span class="dot" aria-hidden="true"></span>Operational</span></h3>
-        <ul>
-        <li class="component"><span class="name">EU West</span> <span class="badge s-ok"><span class="dot" aria-hidden="true"></span>Operational</span></li>
-        </ul>
-        </li>
-        </ul>
-        </section>
-        <section aria-labelledby="history-title">
-        <h2 id="history-title">Past incidents (last 14 days)</h2>
-        <p>No incidents in the last 14 days.</p>
-        </section>
-        <section aria-labelledby="subscribe-title" id="subscribe">
-        <h2 id="subscribe-title">Get updates</h2>
-        <form method="post" action="https://status.acme.com/v1/pages/acme/subscriptions" class="subscribe">
-        <label for="subscribe-email">Email address</label>
-        <div class="row">
-        <input id="subscribe-email" name="email" type="email" autocomplete="email" required>
-        <button type="submit">Subscribe</button>
-        </div>
-        <p class="hint">We send a confirmation link first; every message has a one-click unsubscribe.</p>
-        </form>
-        <p>Or follow the <a href="https://status.acme.com/acme/feed.atom">incident feed (Atom)</a>, add the <a href="https://status.acme.com/acme/maintenance.ics">maintenance calendar (iCal)</a>, or choose components and channels on the <a href="https://status.acme.com/acme/subscribe">subscription page</a>.</p>
-        </section>
-        </main>
-        <footer class="site">
-        <div class="wrap">
-        <p>All times are in UTC (the page's time zone is Europe/Berlin).</p>
-        <p>Powered by Herald.</p>
-        </div>
-        </footer>
-        </body>
-        </html>"##]],
+            <!DOCTYPE html>
+            <html lang="en">
+            <head>
+            <meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <meta name="color-scheme" content="light dark">
+            <title>Acme status</title>
+            <meta name="description" content="Acme: All Systems Operational. Live status of Acme&#39;s services, incidents and scheduled maintenance.">
+            <meta name="robots" content="index, follow">
+            <link rel="canonical" href="https://status.acme.com/acme">
+            <link rel="alternate" type="application/atom+xml" title="Acme incidents (Atom)" href="https://status.acme.com/acme/feed.atom">
+            <link rel="alternate" type="text/calendar" title="Acme maintenance (iCalendar)" href="https://status.acme.com/acme/maintenance.ics">
+            <meta property="og:type" content="website">
+            <meta property="og:site_name" content="Acme status">
+            <meta property="og:title" content="Acme status: All Systems Operational">
+            <meta property="og:description" content="Acme: All Systems Operational. Live status of Acme&#39;s services, incidents and scheduled maintenance.">
+            <meta property="og:url" content="https://status.acme.com/acme">
+            <meta name="twitter:card" content="summary">
+            <meta name="twitter:title" content="Acme status: All Systems Operational">
+            <meta name="twitter:description" content="Acme: All Systems Operational. Live status of Acme&#39;s services, incidents and scheduled maintenance.">
+            <style>…</style>
+            </head>
+            <body>
+            <a class="skip" href="#main">Skip to content</a>
+            <header class="site">
+            <div class="wrap">
+            <h1>Acme status</h1>
+            <nav aria-label="Stay informed">
+            <ul class="links">
+            <li><a href="https://status.acme.com/acme#subscribe">Subscribe to updates</a></li>
+            <li><a href="https://status.acme.com/acme/feed.atom">Incident feed (Atom)</a></li>
+            <li><a href="https://status.acme.com/acme/maintenance.ics">Maintenance calendar (iCal)</a></li>
+            </ul>
+            </nav>
+            </div>
+            </header>
+            <main id="main" class="wrap">
+            <section class="overall s-ok" aria-labelledby="overall-title">
+            <h2 id="overall-title"><span class="dot" aria-hidden="true"></span>All Systems Operational</h2>
+            <p>As of <time datetime="2026-03-01T12:00:00Z">2026-03-01 12:00 UTC</time>. No active incidents.</p>
+            </section>
+            <section aria-labelledby="components-title">
+            <h2 id="components-title">Components</h2>
+            <ul class="components">
+            <li class="group">
+            <h3 class="component"><span class="name">Core</span> <span class="badge s-ok"><span class="dot" aria-hidden="true"></span>Operational</span></h3>
+            <ul>
+            <li class="component"><span class="name">API</span> <span class="badge s-ok"><span class="dot" aria-hidden="true"></span>Operational</span></li>
+            <li class="component"><span class="name">Dashboard</span> <span class="badge s-ok"><span class="dot" aria-hidden="true"></span>Operational</span></li>
+            </ul>
+            </li>
+            <li class="component"><span class="name">Billing</span> <span class="badge s-ok"><span class="dot" aria-hidden="true"></span>Operational</span></li>
+            <li class="group">
+            <h3 class="component"><span class="name">Europe <span class="desc">Frankfurt and Dublin</span></span> <span class="badge s-ok"><span class="dot" aria-hidden="true"></span>Operational</span></h3>
+            <ul>
+            <li class="component"><span class="name">EU West</span> <span class="badge s-ok"><span class="dot" aria-hidden="true"></span>Operational</span></li>
+            </ul>
+            </li>
+            </ul>
+            </section>
+            <section aria-labelledby="history-title">
+            <h2 id="history-title">Past incidents (last 14 days)</h2>
+            <p>No incidents in the last 14 days.</p>
+            </section>
+            <section aria-labelledby="subscribe-title" id="subscribe">
+            <h2 id="subscribe-title">Get updates</h2>
+            <form method="post" action="https://status.acme.com/v1/pages/acme/subscriptions" class="subscribe">
+            <label for="subscribe-email">Email address</label>
+            <div class="row">
+            <input id="subscribe-email" name="email" type="email" autocomplete="email" required>
+            <button type="submit">Subscribe</button>
+            </div>
+            <p class="hint">We send a confirmation link first; every message has a one-click unsubscribe.</p>
+            </form>
+            <p>Or follow the <a href="https://status.acme.com/acme/feed.atom">incident feed (Atom)</a> or add the <a href="https://status.acme.com/acme/maintenance.ics">maintenance calendar (iCal)</a>.</p>
+            </section>
+            </main>
+            <footer class="site">
+            <div class="wrap">
+            <p>All times are in UTC (the page's time zone is Europe/Berlin).</p>
+            <p>Powered by Herald.</p>
+            </div>
+            </footer>
+            </body>
+            </html>"##]],
     );
 }
 
@@ -434,163 +434,163 @@ fn busy_day() {
     check(
         &busy(),
         expect![[r##"
-        <!DOCTYPE html>
-        <html lang="en">
-        <head>
-        <meta charset="utf-8">
-        <meta name="viewport" content="width=device-width, initial-scale=1">
-        <meta name="color-scheme" content="light dark">
-        <title>Acme status</title>
-        <meta name="description" content="Acme: Major Service Outage, 1 active incident. Live status of Acme&#39;s services, incidents and scheduled maintenance.">
-        <meta name="robots" content="index, follow">
-        <link rel="canonical" href="https://status.acme.com/acme">
-        <link rel="alternate" type="application/atom+xml" title="Acme incidents (Atom)" href="https://status.acme.com/acme/feed.atom">
-        <link rel="alternate" type="text/calendar" title="Acme maintenance (iCalendar)" href="https://status.acme.com/acme/maintenance.ics">
-        <meta property="og:type" content="website">
-        <meta property="og:site_name" content="Acme status">
-        <meta property="og:title" content="Acme status: Major Service Outage">
-        <meta property="og:description" content="Acme: Major Service Outage, 1 active incident. Live status of Acme&#39;s services, incidents and scheduled maintenance.">
-        <meta property="og:url" content="https://status.acme.com/acme">
-        <meta name="twitter:card" content="summary">
-        <meta name="twitter:title" content="Acme status: Major Service Outage">
-        <meta name="twitter:description" content="Acme: Major Service Outage, 1 active incident. Live status of Acme&#39;s services, incidents and scheduled maintenance.">
-        <style>…</style>
-        </head>
-        <body>
-        <a class="skip" href="#main">Skip to content</a>
-        <header class="site">
-        <div class="wrap">
-        <h1>Acme status</h1>
-        <nav aria-label="Stay informed">
-        <ul class="links">
-        <li><a href="https://status.acme.com/acme/subscribe">Subscribe to updates</a></li>
-        <li><a href="https://status.acme.com/acme/feed.atom">Incident feed (Atom)</a></li>
-        <li><a href="https://status.acme.com/acme/maintenance.ics">Maintenance calendar (iCal)</a></li>
-        </ul>
-        </nav>
-        </div>
-        </header>
-        <main id="main" class="wrap">
-        <section class="overall s-critical" aria-labelledby="overall-title">
-        <h2 id="overall-title"><span class="dot" aria-hidden="true"></span>Major Service Outage</h2>
-        <p>As of <time datetime="2026-03-01T12:00:00Z">2026-03-01 12:00 UTC</time>.</p>
-        </section>
-        <section aria-labelledby="incidents-title">
-        <h2 id="incidents-title">Active incidents</h2>
-        <article class="item s-critical" id="incident-inc-1" aria-labelledby="incident-inc-1-title">
-        <h3 id="incident-inc-1-title">API requests failing</h3>
-        <dl class="facts">
-        <div><dt>Status</dt><dd>Monitoring</dd></div>
-        <div><dt>Impact</dt><dd><span class="badge s-critical"><span class="dot" aria-hidden="true"></span>Critical</span></dd></div>
-        <div><dt>Affected</dt><dd>API, EU West</dd></div>
-        <div><dt>Next update by</dt><dd><time datetime="2026-03-01T12:20:00Z">2026-03-01 12:20 UTC</time></dd></div>
-        </dl>
-        <h4 class="visually-hidden">Updates on API requests failing</h4>
-        <ol class="updates">
-        <li><p class="meta"><strong>Monitoring</strong> <time datetime="2026-03-01T11:50:00Z">2026-03-01 11:50 UTC</time></p><p class="body">The rollback is complete; error rates are back to normal.</p></li>
-        <li><p class="meta"><strong>Identified</strong> <time datetime="2026-03-01T11:30:00Z">2026-03-01 11:30 UTC</time></p><p class="body">A configuration change broke request routing.
-        We are rolling it back.</p></li>
-        <li><p class="meta"><strong>Investigating</strong> <time datetime="2026-03-01T11:10:00Z">2026-03-01 11:10 UTC</time></p><p class="body">We are investigating reports of errors.</p></li>
-        </ol>
-        </article>
-        </section>
-        <section aria-labelledby="maintenance-title">
-        <h2 id="maintenance-title">Maintenance</h2>
-        <article class="item s-maintenance" id="maintenance-db-upgrade" aria-labelledby="maintenance-db-upgrade-title">
-        <h3 id="maintenance-db-upgrade-title">Database upgrade</h3>
-        <dl class="facts">
-        <div><dt>Status</dt><dd><span class="badge s-maintenance"><span class="dot" aria-hidden="true"></span>In progress</span></dd></div>
-        <div><dt>Window</dt><dd><time datetime="2026-03-01T11:00:00Z">2026-03-01 11:00 UTC</time> to <time datetime="2026-03-01T13:00:00Z">2026-03-01 13:00 UTC</time></dd></div>
-        <div><dt>Affected</dt><dd>API</dd></div>
-        </dl>
-        <h4 class="visually-hidden">Updates on Database upgrade</h4>
-        <ol class="updates">
-        <li><p class="meta"><strong>In progress</strong> <time datetime="2026-03-01T11:00:00Z">2026-03-01 11:00 UTC</time></p><p class="body">The upgrade has started.</p></li>
-        <li><p class="meta"><strong>Scheduled</strong> <time datetime="2026-02-26T11:00:00Z">2026-02-26 11:00 UTC</time></p><p class="body">Writes pause for up to 5 minutes.</p></li>
-        </ol>
-        </article>
-        <article class="item s-maintenance" id="maintenance-network" aria-labelledby="maintenance-network-title">
-        <h3 id="maintenance-network-title">Network maintenance</h3>
-        <dl class="facts">
-        <div><dt>Status</dt><dd>Scheduled</dd></div>
-        <div><dt>Window</dt><dd><time datetime="2026-03-03T12:00:00Z">2026-03-03 12:00 UTC</time> to <time datetime="2026-03-03T14:00:00Z">2026-03-03 14:00 UTC</time></dd></div>
-        <div><dt>Affected</dt><dd>API</dd></div>
-        </dl>
-        <h4 class="visually-hidden">Updates on Network maintenance</h4>
-        <ol class="updates">
-        <li><p class="meta"><strong>Scheduled</strong> <time datetime="2026-02-26T04:00:00Z">2026-02-26 04:00 UTC</time></p><p class="body">Writes pause for up to 5 minutes.</p></li>
-        </ol>
-        </article>
-        </section>
-        <section aria-labelledby="notices-title">
-        <h2 id="notices-title">Notices</h2>
-        <article class="item" id="notice-rate-limits" aria-labelledby="notice-rate-limits-title">
-        <h3 id="notice-rate-limits-title">New API rate limits</h3>
-        <dl class="facts">
-        <div><dt>Kind</dt><dd>Service update</dd></div>
-        <div><dt>Takes effect</dt><dd><time datetime="2026-03-04T12:00:00Z">2026-03-04 12:00 UTC</time></dd></div>
-        </dl>
-        <p class="body">From then on, the API allows 100 requests per second per key.</p>
-        </article>
-        </section>
-        <section aria-labelledby="components-title">
-        <h2 id="components-title">Components</h2>
-        <ul class="components">
-        <li class="group">
-        <h3 class="component"><span class="name">Core</span> <span class="badge s-critical"><span class="dot" aria-hidden="true"></span>Major outage</span></h3>
-        <ul>
-        <li class="component"><span class="name">API</span> <span class="badge s-critical"><span class="dot" aria-hidden="true"></span>Major outage</span></li>
-        <li class="component"><span class="name">Dashboard</span> <span class="badge s-ok"><span class="dot" aria-hidden="true"></span>Operational</span></li>
-        </ul>
-        </li>
-        <li class="component"><span class="name">Billing</span> <span class="badge s-ok"><span class="dot" aria-hidden="true"></span>Operational</span></li>
-        <li class="group">
-        <h3 class="component"><span class="name">Europe <span class="desc">Frankfurt and Dublin</span></span> <span class="badge s-critical"><span class="dot" aria-hidden="true"></span>Major outage</span></h3>
-        <ul>
-        <li class="component"><span class="name">EU West</span> <span class="badge s-critical"><span class="dot" aria-hidden="true"></span>Major outage</span></li>
-        </ul>
-        </li>
-        </ul>
-        </section>
-        <section aria-labelledby="history-title">
-        <h2 id="history-title">Past incidents (last 14 days)</h2>
-        <article class="item past" id="incident-old-3d" aria-labelledby="incident-old-3d-title">
-        <h3 id="incident-old-3d-title">Delayed invoices</h3>
-        <dl class="facts">
-        <div><dt>Resolved</dt><dd><time datetime="2026-02-26T12:00:00Z">2026-02-26 12:00 UTC</time></dd></div>
-        <div><dt>Impact</dt><dd>Minor</dd></div>
-        <div><dt>Affected</dt><dd>Billing</dd></div>
-        </dl>
-        <details>
-        <summary>2 updates</summary>
-        <ol class="updates">
-        <li><p class="meta"><strong>Resolved</strong> <time datetime="2026-02-26T12:00:00Z">2026-02-26 12:00 UTC</time></p><p class="body">All delayed invoices were sent.</p></li>
-        <li><p class="meta"><strong>Investigating</strong> <time datetime="2026-02-26T10:00:00Z">2026-02-26 10:00 UTC</time></p><p class="body">We are investigating reports of errors.</p></li>
-        </ol>
-        </details>
-        </article>
-        </section>
-        <section aria-labelledby="subscribe-title" id="subscribe">
-        <h2 id="subscribe-title">Get updates</h2>
-        <form method="post" action="https://status.acme.com/v1/pages/acme/subscriptions" class="subscribe">
-        <label for="subscribe-email">Email address</label>
-        <div class="row">
-        <input id="subscribe-email" name="email" type="email" autocomplete="email" required>
-        <button type="submit">Subscribe</button>
-        </div>
-        <p class="hint">We send a confirmation link first; every message has a one-click unsubscribe.</p>
-        </form>
-        <p>Or follow the <a href="https://status.acme.com/acme/feed.atom">incident feed (Atom)</a>, add the <a href="https://status.acme.com/acme/maintenance.ics">maintenance calendar (iCal)</a>, or choose components and channels on the <a href="https://status.acme.com/acme/subscribe">subscription page</a>.</p>
-        </section>
-        </main>
-        <footer class="site">
-        <div class="wrap">
-        <p>All times are in UTC (the page's time zone is Europe/Berlin).</p>
-        <p>Powered by Herald.</p>
-        </div>
-        </footer>
-        </body>
-        </html>"##]],
+            <!DOCTYPE html>
+            <html lang="en">
+            <head>
+            <meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <meta name="color-scheme" content="light dark">
+            <title>Acme status</title>
+            <meta name="description" content="Acme: Major Service Outage, 1 active incident. Live status of Acme&#39;s services, incidents and scheduled maintenance.">
+            <meta name="robots" content="index, follow">
+            <link rel="canonical" href="https://status.acme.com/acme">
+            <link rel="alternate" type="application/atom+xml" title="Acme incidents (Atom)" href="https://status.acme.com/acme/feed.atom">
+            <link rel="alternate" type="text/calendar" title="Acme maintenance (iCalendar)" href="https://status.acme.com/acme/maintenance.ics">
+            <meta property="og:type" content="website">
+            <meta property="og:site_name" content="Acme status">
+            <meta property="og:title" content="Acme status: Major Service Outage">
+            <meta property="og:description" content="Acme: Major Service Outage, 1 active incident. Live status of Acme&#39;s services, incidents and scheduled maintenance.">
+            <meta property="og:url" content="https://status.acme.com/acme">
+            <meta name="twitter:card" content="summary">
+            <meta name="twitter:title" content="Acme status: Major Service Outage">
+            <meta name="twitter:description" content="Acme: Major Service Outage, 1 active incident. Live status of Acme&#39;s services, incidents and scheduled maintenance.">
+            <style>…</style>
+            </head>
+            <body>
+            <a class="skip" href="#main">Skip to content</a>
+            <header class="site">
+            <div class="wrap">
+            <h1>Acme status</h1>
+            <nav aria-label="Stay informed">
+            <ul class="links">
+            <li><a href="https://status.acme.com/acme#subscribe">Subscribe to updates</a></li>
+            <li><a href="https://status.acme.com/acme/feed.atom">Incident feed (Atom)</a></li>
+            <li><a href="https://status.acme.com/acme/maintenance.ics">Maintenance calendar (iCal)</a></li>
+            </ul>
+            </nav>
+            </div>
+            </header>
+            <main id="main" class="wrap">
+            <section class="overall s-critical" aria-labelledby="overall-title">
+            <h2 id="overall-title"><span class="dot" aria-hidden="true"></span>Major Service Outage</h2>
+            <p>As of <time datetime="2026-03-01T12:00:00Z">2026-03-01 12:00 UTC</time>.</p>
+            </section>
+            <section aria-labelledby="incidents-title">
+            <h2 id="incidents-title">Active incidents</h2>
+            <article class="item s-critical" id="incident-inc-1" aria-labelledby="incident-inc-1-title">
+            <h3 id="incident-inc-1-title">API requests failing</h3>
+            <dl class="facts">
+            <div><dt>Status</dt><dd>Monitoring</dd></div>
+            <div><dt>Impact</dt><dd><span class="badge s-critical"><span class="dot" aria-hidden="true"></span>Critical</span></dd></div>
+            <div><dt>Affected</dt><dd>API, EU West</dd></div>
+            <div><dt>Next update by</dt><dd><time datetime="2026-03-01T12:20:00Z">2026-03-01 12:20 UTC</time></dd></div>
+            </dl>
+            <h4 class="visually-hidden">Updates on API requests failing</h4>
+            <ol class="updates">
+            <li><p class="meta"><strong>Monitoring</strong> <time datetime="2026-03-01T11:50:00Z">2026-03-01 11:50 UTC</time></p><p class="body">The rollback is complete; error rates are back to normal.</p></li>
+            <li><p class="meta"><strong>Identified</strong> <time datetime="2026-03-01T11:30:00Z">2026-03-01 11:30 UTC</time></p><p class="body">A configuration change broke request routing.
+            We are rolling it back.</p></li>
+            <li><p class="meta"><strong>Investigating</strong> <time datetime="2026-03-01T11:10:00Z">2026-03-01 11:10 UTC</time></p><p class="body">We are investigating reports of errors.</p></li>
+            </ol>
+            </article>
+            </section>
+            <section aria-labelledby="maintenance-title">
+            <h2 id="maintenance-title">Maintenance</h2>
+            <article class="item s-maintenance" id="maintenance-db-upgrade" aria-labelledby="maintenance-db-upgrade-title">
+            <h3 id="maintenance-db-upgrade-title">Database upgrade</h3>
+            <dl class="facts">
+            <div><dt>Status</dt><dd><span class="badge s-maintenance"><span class="dot" aria-hidden="true"></span>In progress</span></dd></div>
+            <div><dt>Window</dt><dd><time datetime="2026-03-01T11:00:00Z">2026-03-01 11:00 UTC</time> to <time datetime="2026-03-01T13:00:00Z">2026-03-01 13:00 UTC</time></dd></div>
+            <div><dt>Affected</dt><dd>API</dd></div>
+            </dl>
+            <h4 class="visually-hidden">Updates on Database upgrade</h4>
+            <ol class="updates">
+            <li><p class="meta"><strong>In progress</strong> <time datetime="2026-03-01T11:00:00Z">2026-03-01 11:00 UTC</time></p><p class="body">The upgrade has started.</p></li>
+            <li><p class="meta"><strong>Scheduled</strong> <time datetime="2026-02-26T11:00:00Z">2026-02-26 11:00 UTC</time></p><p class="body">Writes pause for up to 5 minutes.</p></li>
+            </ol>
+            </article>
+            <article class="item s-maintenance" id="maintenance-network" aria-labelledby="maintenance-network-title">
+            <h3 id="maintenance-network-title">Network maintenance</h3>
+            <dl class="facts">
+            <div><dt>Status</dt><dd>Scheduled</dd></div>
+            <div><dt>Window</dt><dd><time datetime="2026-03-03T12:00:00Z">2026-03-03 12:00 UTC</time> to <time datetime="2026-03-03T14:00:00Z">2026-03-03 14:00 UTC</time></dd></div>
+            <div><dt>Affected</dt><dd>API</dd></div>
+            </dl>
+            <h4 class="visually-hidden">Updates on Network maintenance</h4>
+            <ol class="updates">
+            <li><p class="meta"><strong>Scheduled</strong> <time datetime="2026-02-26T04:00:00Z">2026-02-26 04:00 UTC</time></p><p class="body">Writes pause for up to 5 minutes.</p></li>
+            </ol>
+            </article>
+            </section>
+            <section aria-labelledby="notices-title">
+            <h2 id="notices-title">Notices</h2>
+            <article class="item" id="notice-rate-limits" aria-labelledby="notice-rate-limits-title">
+            <h3 id="notice-rate-limits-title">New API rate limits</h3>
+            <dl class="facts">
+            <div><dt>Kind</dt><dd>Service update</dd></div>
+            <div><dt>Takes effect</dt><dd><time datetime="2026-03-04T12:00:00Z">2026-03-04 12:00 UTC</time></dd></div>
+            </dl>
+            <p class="body">From then on, the API allows 100 requests per second per key.</p>
+            </article>
+            </section>
+            <section aria-labelledby="components-title">
+            <h2 id="components-title">Components</h2>
+            <ul class="components">
+            <li class="group">
+            <h3 class="component"><span class="name">Core</span> <span class="badge s-critical"><span class="dot" aria-hidden="true"></span>Major outage</span></h3>
+            <ul>
+            <li class="component"><span class="name">API</span> <span class="badge s-critical"><span class="dot" aria-hidden="true"></span>Major outage</span></li>
+            <li class="component"><span class="name">Dashboard</span> <span class="badge s-ok"><span class="dot" aria-hidden="true"></span>Operational</span></li>
+            </ul>
+            </li>
+            <li class="component"><span class="name">Billing</span> <span class="badge s-ok"><span class="dot" aria-hidden="true"></span>Operational</span></li>
+            <li class="group">
+            <h3 class="component"><span class="name">Europe <span class="desc">Frankfurt and Dublin</span></span> <span class="badge s-critical"><span class="dot" aria-hidden="true"></span>Major outage</span></h3>
+            <ul>
+            <li class="component"><span class="name">EU West</span> <span class="badge s-critical"><span class="dot" aria-hidden="true"></span>Major outage</span></li>
+            </ul>
+            </li>
+            </ul>
+            </section>
+            <section aria-labelledby="history-title">
+            <h2 id="history-title">Past incidents (last 14 days)</h2>
+            <article class="item past" id="incident-old-3d" aria-labelledby="incident-old-3d-title">
+            <h3 id="incident-old-3d-title">Delayed invoices</h3>
+            <dl class="facts">
+            <div><dt>Resolved</dt><dd><time datetime="2026-02-26T12:00:00Z">2026-02-26 12:00 UTC</time></dd></div>
+            <div><dt>Impact</dt><dd>Minor</dd></div>
+            <div><dt>Affected</dt><dd>Billing</dd></div>
+            </dl>
+            <details>
+            <summary>2 updates</summary>
+            <ol class="updates">
+            <li><p class="meta"><strong>Resolved</strong> <time datetime="2026-02-26T12:00:00Z">2026-02-26 12:00 UTC</time></p><p class="body">All delayed invoices were sent.</p></li>
+            <li><p class="meta"><strong>Investigating</strong> <time datetime="2026-02-26T10:00:00Z">2026-02-26 10:00 UTC</time></p><p class="body">We are investigating reports of errors.</p></li>
+            </ol>
+            </details>
+            </article>
+            </section>
+            <section aria-labelledby="subscribe-title" id="subscribe">
+            <h2 id="subscribe-title">Get updates</h2>
+            <form method="post" action="https://status.acme.com/v1/pages/acme/subscriptions" class="subscribe">
+            <label for="subscribe-email">Email address</label>
+            <div class="row">
+            <input id="subscribe-email" name="email" type="email" autocomplete="email" required>
+            <button type="submit">Subscribe</button>
+            </div>
+            <p class="hint">We send a confirmation link first; every message has a one-click unsubscribe.</p>
+            </form>
+            <p>Or follow the <a href="https://status.acme.com/acme/feed.atom">incident feed (Atom)</a> or add the <a href="https://status.acme.com/acme/maintenance.ics">maintenance calendar (iCal)</a>.</p>
+            </section>
+            </main>
+            <footer class="site">
+            <div class="wrap">
+            <p>All times are in UTC (the page's time zone is Europe/Berlin).</p>
+            <p>Powered by Herald.</p>
+            </div>
+            </footer>
+            </body>
+            </html>"##]],
     );
 }
 
