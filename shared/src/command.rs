@@ -1349,27 +1349,11 @@ fn configure_page(
 #[cfg(test)]
 mod tests;
 
-fn imported_id(field: &'static str, id: &str) -> Result<(), DomainError> {
-    let ok = !id.is_empty()
-        && id.len() <= 64
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-    if ok {
-        Ok(())
-    } else {
-        Err(DomainError::invalid(
-            field,
-            format!("{id:?} is not a usable id"),
-        ))
-    }
-}
-
 fn import_history(next: &mut State, history: ImportHistory) -> Result<Vec<Event>, DomainError> {
     let known = |next: &State, id: &str| next.page.components.iter().any(|c| c.id == id);
     let (mut incidents, mut maintenances) = (0, 0);
     for mut incident in history.incidents {
-        imported_id("incidents", &incident.id)?;
+        check_id("incidents", &incident.id)?;
         if next.incident(&incident.id).is_some() {
             continue;
         }
@@ -1382,7 +1366,7 @@ fn import_history(next: &mut State, history: ImportHistory) -> Result<Vec<Event>
         }
         incident.updates.sort_by_key(|u| u.created_at);
         for u in &mut incident.updates {
-            imported_id("incidents", &u.id)?;
+            check_id("incidents", &u.id)?;
             fresh_update_id(next, &u.id)?;
             u.body = text("incidents", &u.body, MAX_BODY_CHARS)?;
             u.components.retain(|c| known(next, &c.id));
@@ -1393,7 +1377,7 @@ fn import_history(next: &mut State, history: ImportHistory) -> Result<Vec<Event>
         incidents += 1;
     }
     for mut m in history.maintenances {
-        imported_id("maintenances", &m.id)?;
+        check_id("maintenances", &m.id)?;
         if next.maintenance(&m.id).is_some() {
             continue;
         }
@@ -1406,7 +1390,7 @@ fn import_history(next: &mut State, history: ImportHistory) -> Result<Vec<Event>
         }
         m.updates.sort_by_key(|u| u.created_at);
         for u in &mut m.updates {
-            imported_id("maintenances", &u.id)?;
+            check_id("maintenances", &u.id)?;
             u.body = text("maintenances", &u.body, MAX_BODY_CHARS)?;
             u.notify = false;
         }
