@@ -496,3 +496,60 @@ fn banner_from_a_statuspage_summary_matches_our_own_rule() {
     quiet.scheduled_maintenances.clear();
     assert_eq!(banner_from_summary(&quiet, NOW).item, None);
 }
+
+#[test]
+fn importing_history_keeps_ids_updates_and_times_and_is_repeatable() {
+    let summary: SpSummary =
+        serde_json::from_str(include_str!("../../tests/fixtures/statuspage/summary.json")).unwrap();
+    let incidents: SpSummary = serde_json::from_str(include_str!(
+        "../../tests/fixtures/statuspage/incidents.json"
+    ))
+    .unwrap();
+    let empty = State::new(crate::model::Page::new("imported", ""));
+    let (state, _) = apply(&empty, Command::ConfigurePage(page_settings(&summary)), NOW).unwrap();
+    let history = import_history(&incidents);
+    let (state, events) = apply(&state, Command::ImportHistory(history.clone()), NOW).unwrap();
+    assert!(
+        events.iter().all(|e| !e.notifies()),
+        "history is never re-announced"
+    );
+    assert_eq!(state.incidents.len(), incidents.incidents.len());
+    for theirs in &incidents.incidents {
+        let ours = state
+            .incident(&theirs.id)
+            .expect("imported under its own id");
+        assert_eq!(ours.title, theirs.name);
+        assert_eq!(ours.updates.len(), theirs.incident_updates.len());
+        for u in &theirs.incident_updates {
+            let mine = ours
+                .updates
+                .iter()
+                .find(|m| m.id == u.id)
+                .expect("update kept");
+            assert_eq!(mine.body, u.body);
+            assert_eq!(
+                Some(mine.created_at),
+                u.created_at.as_deref().and_then(parse_time)
+            );
+        }
+        for u in &ours.updates {
+            assert!(u.components.iter().all(|c| state
+                .page
+                .components
+                .iter()
+                .any(|k| k.id == c.id)));
+        }
+    }
+    let (again, events) = apply(&state, Command::ImportHistory(history), NOW).unwrap();
+    assert_eq!(
+        again.incidents, state.incidents,
+        "a repeated import adds nothing"
+    );
+    assert!(matches!(
+        events[..],
+        [Event::HistoryImported {
+            incidents: 0,
+            maintenances: 0
+        }]
+    ));
+}
