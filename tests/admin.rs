@@ -17,6 +17,8 @@ pub const TESTS: &[Test] = tests![
     lint_preview_warns_and_publishes_nothing,
     audit_export_in_json_and_csv,
     statuspage_import_round_trips_components,
+    reopen_postmortem_and_component_status,
+    templates_are_validated_saved_and_deleted,
 ];
 
 fn create_key(env: &Env, page: &str, role: &str) -> (String, String) {
@@ -572,4 +574,114 @@ fn statuspage_import_round_trips_components(env: &Env) {
             instant(&t["scheduled_until"])
         );
     }
+}
+
+fn reopen_postmortem_and_component_status(env: &Env) {
+    let page = env.page("lifecycle");
+    let id = env.open_incident(&page, "Search is failing", "major");
+    let base = format!("/v1/admin/pages/{page}");
+    // a postmortem needs a resolved incident
+    let pm = json!({"body": "Root cause: an index rebuild ran out of disk."}).to_string();
+    env.admin("PUT", &format!("{base}/incidents/{id}/postmortem"), &pm)
+        .problem(409);
+    assert_eq!(
+        env.post_update(&page, &id, "resolved", "Search works again.")
+            .status,
+        201
+    );
+    // reopening is explicit, and the banner shows the incident again
+    let reopen =
+        json!({"body": "Errors are back for some queries.", "status": "investigating"}).to_string();
+    let r = env.admin("POST", &format!("{base}/incidents/{id}/reopen"), &reopen);
+    assert_eq!(r.status, 201, "{r:?}");
+    let banner = env
+        .get(&format!("/v1/pages/{page}/banner.json"), &[])
+        .json();
+    assert_eq!(banner["item"]["id"], id.as_str());
+    assert_eq!(banner["item"]["body"], "Errors are back for some queries.");
+    assert_eq!(
+        env.post_update(&page, &id, "resolved", "Fixed for good.")
+            .status,
+        201
+    );
+    // the postmortem needs the communicator role
+    let (_, responder) = create_key(env, &page, "responder");
+    env.send(
+        "PUT",
+        &format!("{base}/incidents/{id}/postmortem"),
+        Some(&responder),
+        Some(&pm),
+        &[],
+    )
+    .problem(403);
+    let r = env.admin("PUT", &format!("{base}/incidents/{id}/postmortem"), &pm);
+    assert!(r.status == 200 || r.status == 201, "{r:?}");
+    let sp = env
+        .get(&format!("/pages/{page}/api/v2/incidents.json"), &[])
+        .json();
+    assert_eq!(sp["incidents"][0]["status"], "postmortem");
+    // a component's own status, set by hand, shows everywhere
+    let status = json!({"status": "degraded_performance"}).to_string();
+    env.admin("PUT", &format!("{base}/components/nope/status"), &status)
+        .problem(404);
+    env.admin(
+        "PUT",
+        &format!("{base}/components/web/status"),
+        r#"{"status":"on_fire"}"#,
+    )
+    .problem(400);
+    let r = env.admin("PUT", &format!("{base}/components/web/status"), &status);
+    assert!(r.status == 200 || r.status == 201, "{r:?}");
+    let comps = env
+        .get(&format!("/pages/{page}/api/v2/components.json"), &[])
+        .json();
+    let web = comps["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "Web app")
+        .unwrap()
+        .clone();
+    assert_eq!(web["status"], "degraded_performance");
+    assert_eq!(
+        env.get(&format!("/pages/{page}/api/v2/status.json"), &[])
+            .json()["status"]["indicator"],
+        "minor"
+    );
+}
+
+fn templates_are_validated_saved_and_deleted(env: &Env) {
+    let page = env.page("templates");
+    let path = format!("/v1/admin/pages/{page}/templates/db-slow");
+    let good = json!({"name": "Database slow", "title": "{{page}}: slower responses",
+        "body": "Some requests to {{components}} are slow. Next update by {{next_update}}.", "impact": "minor"});
+    let r = env.admin("PUT", &path, &good.to_string());
+    assert_eq!(r.status, 200, "{r:?}");
+    let state = env
+        .admin("GET", &format!("/v1/admin/pages/{page}"), "")
+        .json();
+    assert_eq!(state["templates"][0]["id"], "db-slow");
+    assert_eq!(state["templates"][0]["title"], "{{page}}: slower responses");
+    // an unknown placeholder is refused and nothing changes
+    let bad = json!({"name": "Broken", "title": "t", "body": "Hello {{customer_name}}"});
+    let p = env
+        .admin(
+            "PUT",
+            &format!("/v1/admin/pages/{page}/templates/broken"),
+            &bad.to_string(),
+        )
+        .problem(422);
+    assert!(
+        p["detail"].as_str().unwrap().contains("customer_name"),
+        "{p}"
+    );
+    let (_, responder) = create_key(env, &page, "responder");
+    env.send("PUT", &path, Some(&responder), Some(&good.to_string()), &[])
+        .problem(403);
+    assert_eq!(env.admin("DELETE", &path, "").status, 200);
+    let state = env
+        .admin("GET", &format!("/v1/admin/pages/{page}"), "")
+        .json();
+    assert_eq!(state["templates"], json!([]));
+    env.admin("DELETE", &path, "").problem(404);
 }

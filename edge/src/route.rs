@@ -144,6 +144,8 @@ pub enum AdminOp {
     RotateWidgetSecret,
     ListSubscribers,
     DeleteSubscriber { subscriber: String },
+    SaveTemplate { template: String },
+    DeleteTemplate { template: String },
     ListNotifications,
     Deliveries { notification: String },
 }
@@ -158,9 +160,12 @@ impl AdminOp {
             OpenIncident | PostUpdate { .. } | Reopen { .. } | SetComponentStatus { .. } => {
                 Role::Responder
             }
-            Postmortem { .. } | ScheduleMaintenance | UpdateMaintenance { .. } | PublishNotice => {
-                Role::Communicator
-            }
+            Postmortem { .. }
+            | ScheduleMaintenance
+            | UpdateMaintenance { .. }
+            | PublishNotice
+            | SaveTemplate { .. }
+            | DeleteTemplate { .. } => Role::Communicator,
             PutPage
             | ImportStatuspage
             | ListKeys
@@ -208,6 +213,8 @@ impl AdminOp {
             RotateWidgetSecret => "widget_secret.rotate",
             ListSubscribers => "subscribers.list",
             DeleteSubscriber { .. } => "subscriber.delete",
+            SaveTemplate { .. } => "template.save",
+            DeleteTemplate { .. } => "template.delete",
             ListNotifications => "notifications.list",
             Deliveries { .. } => "notification.deliveries",
         }
@@ -274,6 +281,8 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("POST", "/v1/admin/pages/{page}/keys"),
     ("DELETE", "/v1/admin/pages/{page}/keys/{key}"),
     ("POST", "/v1/admin/pages/{page}/widget-secret"),
+    ("PUT", "/v1/admin/pages/{page}/templates/{template}"),
+    ("DELETE", "/v1/admin/pages/{page}/templates/{template}"),
     ("POST", "/v1/pages/{page}/subscriptions"),
     ("GET", "/v1/subscriptions/confirm"),
     ("GET", "/v1/subscriptions/unsubscribe"),
@@ -438,6 +447,23 @@ fn admin(method: &str, page: &str, rest: &[&str]) -> Result<Found, ApiError> {
         ),
         ["keys", id] => (&["DELETE"], vec![("DELETE", RevokeKey { key: ident(id)? })]),
         ["widget-secret"] => (&["POST"], vec![("POST", RotateWidgetSecret)]),
+        ["templates", id] => (
+            &["PUT", "DELETE"],
+            vec![
+                (
+                    "PUT",
+                    SaveTemplate {
+                        template: ident(id)?,
+                    },
+                ),
+                (
+                    "DELETE",
+                    DeleteTemplate {
+                        template: ident(id)?,
+                    },
+                ),
+            ],
+        ),
         ["subscribers"] => (&["GET"], vec![("GET", ListSubscribers)]),
         ["subscribers", id] => (
             &["DELETE"],
@@ -619,6 +645,7 @@ mod tests {
             .replace("{component}", "api")
             .replace("{maintenance}", "mnt_1")
             .replace("{key}", "key_1")
+            .replace("{template}", "tpl_1")
             .replace("{subscriber}", "sub_1")
             .replace("{notification}", "ntf_1")
     }

@@ -686,3 +686,16 @@ pub struct DeliveryFailure {
     pub attempts: u32,
     pub error: Option<String>,
 }
+
+/// `PUT /v1/admin/pages/{page}/templates/{id}`: a message template with placeholders.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateRequest {
+    pub name: String,
+    #[serde(default)]
+    pub locale: Option<String>,
+    pub title: String,
+    pub body: String,
+    #[serde(default)]
+    pub impact: Option<Impact>,
+}

@@ -2,13 +2,15 @@
 //! with the `shared::wire` shapes and the ids the shell chose are filled in.
 
 use herald_shared::command::{
-    AttachPostmortem, Command, DeleteSubscriber, OpenIncident, PostUpdate, PublishNotice, Reopen,
-    ScheduleMaintenance, SetComponentStatus, UpdateMaintenance,
+    AttachPostmortem, Command, DeleteSubscriber, DeleteTemplate, OpenIncident, PostUpdate,
+    PublishNotice, Reopen, ScheduleMaintenance, SetComponentStatus, UpdateMaintenance,
 };
 use herald_shared::statuspage::{self, SpSummary};
+use herald_shared::template::Template;
 use herald_shared::wire::{
     ComponentStatusRequest, MaintenanceRequest, MaintenanceUpdateRequest, NoticeRequest,
     OpenIncidentRequest, PageSettings, PostUpdateRequest, PostmortemRequest, ReopenRequest,
+    TemplateRequest,
 };
 use serde::de::DeserializeOwned;
 
@@ -207,6 +209,24 @@ pub fn plan(
                 subscriber_id: subscriber.clone(),
             });
             planned(command, Some(subscriber.clone()), subscriber.clone(), None)
+        }
+        AdminOp::SaveTemplate { template } => {
+            let b: TemplateRequest = parse(body)?;
+            let command = Command::SaveTemplate(Template {
+                id: template.clone(),
+                name: b.name,
+                locale: b.locale,
+                title: b.title,
+                body: b.body,
+                impact: b.impact,
+            });
+            planned(command, Some(template.clone()), template.clone(), None)
+        }
+        AdminOp::DeleteTemplate { template } => {
+            let command = Command::DeleteTemplate(DeleteTemplate {
+                id: template.clone(),
+            });
+            planned(command, Some(template.clone()), template.clone(), None)
         }
         other => return Err(ApiError::Server(format!("{other:?} is not a state change"))),
     })

@@ -714,8 +714,12 @@ impl PageObject {
                 }
                 let status = if (matches!(writing, AdminOp::PutPage | AdminOp::ImportStatuspage)
                     && loaded.is_some())
-                    || matches!(writing, AdminOp::DeleteSubscriber { .. })
-                {
+                    || matches!(
+                        writing,
+                        AdminOp::DeleteSubscriber { .. }
+                            | AdminOp::SaveTemplate { .. }
+                            | AdminOp::DeleteTemplate { .. }
+                    ) {
                     200
                 } else {
                     201
