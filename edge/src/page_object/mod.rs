@@ -557,7 +557,6 @@ impl PageObject {
         stamped: &str,
         actor: &str,
     ) -> ApiResult<(u16, String, Option<Commit>)> {
-        let json = |v: &dyn erased::Json| v.to_json();
         let require = || {
             loaded
                 .clone()
@@ -840,17 +839,7 @@ fn audit_csv(entries: &[herald_shared::wire::AuditEntry]) -> ApiResult<String> {
     String::from_utf8(bytes).map_err(|e| ApiError::Server(e.to_string()))
 }
 
-/// Serialization through a trait object, so one closure serves every answer type.
-mod erased {
-    use crate::error::{ApiError, ApiResult};
-
-    pub trait Json {
-        fn to_json(&self) -> ApiResult<String>;
-    }
-
-    impl<T: serde::Serialize> Json for T {
-        fn to_json(&self) -> ApiResult<String> {
-            serde_json::to_string(self).map_err(|e| ApiError::Server(e.to_string()))
-        }
-    }
+/// An answer body as JSON; serialization failing is our fault, not the client's.
+fn json<T: serde::Serialize>(value: &T) -> ApiResult<String> {
+    serde_json::to_string(value).map_err(|e| ApiError::Server(e.to_string()))
 }

@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use worker::{Date, Env, Headers, Request, Response};
+use worker::{Date, Env, Headers, Request, Response, Url};
 
 use crate::bindings;
 use crate::error::{ApiError, ApiResult};
@@ -72,8 +72,8 @@ pub fn openapi() -> ApiResult<Response> {
 }
 
 /// The page bound to the request's host name (`HERALD_HOST_PAGES`: `host=page,host=page`).
-fn page_for_host(req: &Request, env: &Env) -> ApiResult<String> {
-    let host = req.url()?.host_str().unwrap_or("").to_ascii_lowercase();
+fn page_for_host(url: &Url, env: &Env) -> ApiResult<String> {
+    let host = url.host_str().unwrap_or("").to_ascii_lowercase();
     let map = env
         .var(bindings::HOST_PAGES)
         .map(|v| v.to_string())
@@ -90,11 +90,10 @@ fn page_for_host(req: &Request, env: &Env) -> ApiResult<String> {
 }
 
 /// An audience token: `?token=` (the script-tag case) or `Authorization: Bearer`.
-fn audience_token(req: &Request, doc: Doc) -> ApiResult<Option<String>> {
+fn audience_token(req: &Request, url: &Url, doc: Doc) -> ApiResult<Option<String>> {
     if !doc.audience_aware() {
         return Ok(None);
     }
-    let url = req.url()?;
     let from_query = url
         .query_pairs()
         .find(|(k, _)| k == "token")
@@ -105,16 +104,18 @@ fn audience_token(req: &Request, doc: Doc) -> ApiResult<Option<String>> {
 }
 
 pub async fn doc(req: Request, env: &Env, page: Option<String>, doc: Doc) -> ApiResult<Response> {
+    // Parsed once: the host, the origin and the token all come from it.
+    let url = req.url()?;
     let page = match page {
         Some(p) => p,
-        None => page_for_host(&req, env)?,
+        None => page_for_host(&url, env)?,
     };
-    let base = req.url()?.origin().ascii_serialization();
+    let base = url.origin().ascii_serialization();
     let headers = Headers::new();
     headers.set("access-control-allow-origin", "*")?;
     headers.set("access-control-expose-headers", "etag")?;
     headers.set("vary", "authorization")?;
-    if let Some(token) = audience_token(&req, doc)? {
+    if let Some(token) = audience_token(&req, &url, doc)? {
         // Per-viewer: never cached under the public key, never marked public.
         let mut answer = page_object::doc(env, &page, doc, &base, Some(&token)).await?;
         if answer.status_code() != 200 {
