@@ -21,7 +21,7 @@ pub const TESTS: &[Test] = tests![
     templates_are_validated_saved_and_deleted,
 ];
 
-fn create_key(env: &Env, page: &str, role: &str) -> (String, String) {
+pub(crate) fn create_key(env: &Env, page: &str, role: &str) -> (String, String) {
     let r = env.admin(
         "POST",
         &format!("/v1/admin/pages/{page}/keys"),

@@ -21,14 +21,19 @@ pub const TESTS: &[crate::Test] = crate::tests![
     subscriptions_dev_outbox_shows_the_confirmation_link,
 ];
 
-const WAIT: Duration = Duration::from_secs(30);
+pub(crate) const WAIT: Duration = Duration::from_secs(30);
 
 /// A unique address per call, so tests sharing the sink never see each other's mail.
-fn address(env: &Env, name: &str) -> String {
+pub(crate) fn address(env: &Env, name: &str) -> String {
     format!("{name}-{}@example.com", env.page("addr"))
 }
 
-fn subscribe(env: &Env, page: &str, email: &str, components: &[&str]) -> crate::fixtures::Reply {
+pub(crate) fn subscribe(
+    env: &Env,
+    page: &str,
+    email: &str,
+    components: &[&str],
+) -> crate::fixtures::Reply {
     let body = serde_json::json!({"email": email, "components": components});
     env.send(
         "POST",
@@ -40,7 +45,7 @@ fn subscribe(env: &Env, page: &str, email: &str, components: &[&str]) -> crate::
 }
 
 /// Everything the sink accepted for `email`.
-fn mail_to(env: &Env, email: &str) -> Vec<Value> {
+pub(crate) fn mail_to(env: &Env, email: &str) -> Vec<Value> {
     env.sink
         .messages()
         .into_iter()
@@ -48,7 +53,7 @@ fn mail_to(env: &Env, email: &str) -> Vec<Value> {
         .collect()
 }
 
-fn subjects(env: &Env, email: &str) -> Vec<String> {
+pub(crate) fn subjects(env: &Env, email: &str) -> Vec<String> {
     mail_to(env, email)
         .iter()
         .map(|m| m["subject"].as_str().unwrap_or("").to_owned())
@@ -56,7 +61,7 @@ fn subjects(env: &Env, email: &str) -> Vec<String> {
 }
 
 /// The path (for `env`) of the first link in `text` that contains `marker`.
-fn link(env: &Env, text: &str, marker: &str) -> String {
+pub(crate) fn link(env: &Env, text: &str, marker: &str) -> String {
     let url = text
         .split_whitespace()
         .find(|w| w.contains(marker))
@@ -69,7 +74,7 @@ fn link(env: &Env, text: &str, marker: &str) -> String {
 
 /// Waits for `n` messages to `email` whose subject contains `what`.
 #[track_caller]
-fn wait_for(env: &Env, email: &str, what: &str, n: usize) -> Vec<Value> {
+pub(crate) fn wait_for(env: &Env, email: &str, what: &str, n: usize) -> Vec<Value> {
     eventually(&format!("{n} {what:?} mail(s) to {email}"), WAIT, || {
         let got: Vec<Value> = mail_to(env, email)
             .into_iter()
@@ -80,7 +85,7 @@ fn wait_for(env: &Env, email: &str, what: &str, n: usize) -> Vec<Value> {
 }
 
 /// Subscribes `email` and follows the confirmation link.
-fn confirmed(env: &Env, page: &str, email: &str, components: &[&str]) {
+pub(crate) fn confirmed(env: &Env, page: &str, email: &str, components: &[&str]) {
     let r = subscribe(env, page, email, components);
     assert_eq!(r.status, 202, "{r:?}");
     let mail = wait_for(env, email, "Confirm", 1);
@@ -95,7 +100,7 @@ fn confirmed(env: &Env, page: &str, email: &str, components: &[&str]) {
 }
 
 /// The delivery report of the notification about `subject`, once `done` accepts it.
-fn report(env: &Env, page: &str, subject: &str, done: impl Fn(&Value) -> bool) -> Value {
+pub(crate) fn report(env: &Env, page: &str, subject: &str, done: impl Fn(&Value) -> bool) -> Value {
     eventually(&format!("delivery report for {subject}"), WAIT, || {
         let list = env.admin(
             "GET",
@@ -116,10 +121,10 @@ fn report(env: &Env, page: &str, subject: &str, done: impl Fn(&Value) -> bool) -
 }
 
 /// Sets the sink's failure mode for the rest of a test and resets it afterwards, also on panic.
-struct Failing<'a>(&'a Env);
+pub(crate) struct Failing<'a>(&'a Env);
 
 impl<'a> Failing<'a> {
-    fn new(env: &'a Env, percent: u64, status: u16) -> Self {
+    pub(crate) fn new(env: &'a Env, percent: u64, status: u16) -> Self {
         env.sink.fail(percent, status);
         Failing(env)
     }

@@ -4,6 +4,7 @@
 
 mod admin;
 mod api;
+mod channels;
 mod fixtures;
 mod host;
 mod status_page;
@@ -34,6 +35,7 @@ fn main() {
     tests.extend_from_slice(admin::TESTS);
     tests.extend_from_slice(status_page::TESTS);
     tests.extend_from_slice(subscriptions::TESTS);
+    tests.extend_from_slice(channels::TESTS);
     if browser {
         tests.extend_from_slice(widget::TESTS);
         tests.extend_from_slice(widget::EMBED_TESTS);

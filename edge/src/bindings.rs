@@ -23,3 +23,13 @@ pub const ENV: &str = "HERALD_ENV";
 pub const RETRY_BASE_SECS: &str = "HERALD_RETRY_BASE_SECS";
 /// Optional variable: subscription requests allowed per IP address and page per minute; default 10.
 pub const SUBSCRIBE_PER_MINUTE: &str = "HERALD_SUBSCRIBE_PER_MINUTE";
+/// Variable: base URL of the SMS API (Twilio's Messages format); locally the sink.
+pub const SMS_API: &str = "HERALD_SMS_API";
+/// Variable: the SMS account id (Twilio's Account SID).
+pub const SMS_ACCOUNT: &str = "HERALD_SMS_ACCOUNT";
+/// Secret: the SMS API token.
+pub const SMS_TOKEN: &str = "HERALD_SMS_TOKEN";
+/// Variable: the sending number or sender id.
+pub const SMS_FROM: &str = "HERALD_SMS_FROM";
+/// Optional variable: milliseconds before a provider call counts as timed out; default 10000.
+pub const PROVIDER_TIMEOUT_MS: &str = "HERALD_PROVIDER_TIMEOUT_MS";

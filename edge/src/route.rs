@@ -143,6 +143,8 @@ pub enum AdminOp {
     RevokeKey { key: String },
     RotateWidgetSecret,
     ListSubscribers,
+    AddSubscriber,
+    DeadLetters,
     DeleteSubscriber { subscriber: String },
     SaveTemplate { template: String },
     DeleteTemplate { template: String },
@@ -156,7 +158,7 @@ impl AdminOp {
         use AdminOp::*;
         match self {
             GetPage | Lint | Audit | ListNotifications | Deliveries { .. } => Role::Viewer,
-            ListSubscribers => Role::Communicator,
+            ListSubscribers | AddSubscriber | DeadLetters => Role::Communicator,
             OpenIncident | PostUpdate { .. } | Reopen { .. } | SetComponentStatus { .. } => {
                 Role::Responder
             }
@@ -185,6 +187,7 @@ impl AdminOp {
                 | AdminOp::Audit
                 | AdminOp::ListKeys
                 | AdminOp::ListSubscribers
+                | AdminOp::DeadLetters
                 | AdminOp::ListNotifications
                 | AdminOp::Deliveries { .. }
         )
@@ -212,6 +215,8 @@ impl AdminOp {
             RevokeKey { .. } => "keys.revoke",
             RotateWidgetSecret => "widget_secret.rotate",
             ListSubscribers => "subscribers.list",
+            AddSubscriber => "subscriber.add",
+            DeadLetters => "dead_letters.list",
             DeleteSubscriber { .. } => "subscriber.delete",
             SaveTemplate { .. } => "template.save",
             DeleteTemplate { .. } => "template.delete",
@@ -288,6 +293,8 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("GET", "/v1/subscriptions/unsubscribe"),
     ("POST", "/v1/subscriptions/unsubscribe"),
     ("GET", "/v1/admin/pages/{page}/subscribers"),
+    ("POST", "/v1/admin/pages/{page}/subscribers"),
+    ("GET", "/v1/admin/pages/{page}/dead-letters"),
     ("DELETE", "/v1/admin/pages/{page}/subscribers/{subscriber}"),
     ("GET", "/v1/admin/pages/{page}/notifications"),
     (
@@ -464,7 +471,11 @@ fn admin(method: &str, page: &str, rest: &[&str]) -> Result<Found, ApiError> {
                 ),
             ],
         ),
-        ["subscribers"] => (&["GET"], vec![("GET", ListSubscribers)]),
+        ["subscribers"] => (
+            &["GET", "POST"],
+            vec![("GET", ListSubscribers), ("POST", AddSubscriber)],
+        ),
+        ["dead-letters"] => (&["GET"], vec![("GET", DeadLetters)]),
         ["subscribers", id] => (
             &["DELETE"],
             vec![(

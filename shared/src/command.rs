@@ -250,6 +250,9 @@ pub struct Subscribe {
     pub segments: Vec<String>,
     #[serde(default)]
     pub locale: Option<String>,
+    /// Accept loopback webhook URLs (local development against a sink; never in production).
+    #[serde(default)]
+    pub loopback_hooks: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -1168,11 +1171,11 @@ fn publish_notice(
 
 fn subscribe(next: &mut State, c: Subscribe, now: Timestamp) -> Result<Vec<Event>, DomainError> {
     check_id("id", &c.id)?;
-    let address = Address::parse(c.channel, &c.address)
+    let address = Address::parse_for(c.channel, &c.address, c.loopback_hooks)
         .map_err(|e| DomainError::invalid("address", e.to_string()))?;
     let fallback = match &c.fallback {
         Some((channel, raw)) => {
-            let f = Address::parse(*channel, raw)
+            let f = Address::parse_for(*channel, raw, c.loopback_hooks)
                 .map_err(|e| DomainError::invalid("fallback", e.to_string()))?;
             if f.channel == address.channel {
                 return Err(DomainError::invalid(

@@ -6,6 +6,7 @@
 //! `poll` (widget timing), `wire` (Herald's JSON), `statuspage` (Statuspage v2 JSON, both ways),
 //! `token` (audience tokens), `subscriber` (addresses, subscriptions, recipients), `delivery`
 //! (retries, fallback, receipts), `template` (per-channel rendering), `sms` (segment counting),
+//! `webhook` (Standard Webhooks signatures),
 //! `lint` (wording lint), `feed` (Atom, iCalendar).
 
 // Test tables are vectors of tuples; naming each tuple type would hide the table.
@@ -24,6 +25,7 @@ pub mod subscriber;
 pub mod template;
 pub mod token;
 pub mod view;
+pub mod webhook;
 pub mod wire;
 
 #[cfg(test)]

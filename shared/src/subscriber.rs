@@ -25,6 +25,20 @@ pub enum SubscriberChannel {
 impl SubscriberChannel {
     pub const ALL: [SubscriberChannel; 4] = [Self::Email, Self::Sms, Self::Webhook, Self::Slack];
 
+    /// The wire name (`email`, `sms`, `webhook`, `slack`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Email => "email",
+            Self::Sms => "sms",
+            Self::Webhook => "webhook",
+            Self::Slack => "slack",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<SubscriberChannel> {
+        Self::ALL.into_iter().find(|c| c.as_str() == name)
+    }
+
     pub fn channel(self) -> Channel {
         match self {
             Self::Email => Channel::Email,
@@ -79,6 +93,17 @@ impl Address {
     /// (`+` and 8 to 15 digits; spaces, dashes, dots and parentheses are dropped), https webhook URL on
     /// a public host name, Slack incoming webhook.
     pub fn parse(channel: SubscriberChannel, raw: &str) -> Result<Address, AddressError> {
+        Self::parse_for(channel, raw, false)
+    }
+
+    /// As `parse`; with `loopback`, webhook and Slack URLs may also point at this machine over
+    /// plain HTTP (`http://127.0.0.1:8788/...`), for local development against a provider sink.
+    /// Production never sets it.
+    pub fn parse_for(
+        channel: SubscriberChannel,
+        raw: &str,
+        loopback: bool,
+    ) -> Result<Address, AddressError> {
         let raw = raw.trim();
         if raw.is_empty() {
             return Err(AddressError::Empty);
@@ -89,8 +114,17 @@ impl Address {
         let value = match channel {
             SubscriberChannel::Email => email(raw)?,
             SubscriberChannel::Sms => phone(raw)?,
-            SubscriberChannel::Webhook => webhook(raw)?.to_string(),
+            SubscriberChannel::Webhook => match local(raw, loopback) {
+                Some(url) => url.to_string(),
+                None => webhook(raw)?.to_string(),
+            },
             SubscriberChannel::Slack => {
+                if let Some(url) = local(raw, loopback) {
+                    return Ok(Address {
+                        channel,
+                        value: url.to_string(),
+                    });
+                }
                 let url = webhook(raw)?;
                 if url.host_str() != Some("hooks.slack.com")
                     || !url.path().starts_with("/services/")
@@ -187,6 +221,16 @@ fn phone(raw: &str) -> Result<String, AddressError> {
         return Err(AddressError::Phone("must have 8 to 15 digits"));
     }
     Ok(digits)
+}
+
+/// A loopback URL, when `allowed` (local development only).
+fn local(raw: &str, allowed: bool) -> Option<url::Url> {
+    if !allowed {
+        return None;
+    }
+    let url = url::Url::parse(raw).ok()?;
+    let loopback = matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
+    (loopback && matches!(url.scheme(), "http" | "https")).then_some(url)
 }
 
 fn webhook(raw: &str) -> Result<url::Url, AddressError> {
@@ -387,6 +431,36 @@ pub fn recipients(state: &State, event: &Event) -> Vec<Recipient> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn loopback_hooks_only_when_allowed() {
+        let local = "http://127.0.0.1:9000/hooks/ok/x";
+        for ch in [SubscriberChannel::Webhook, SubscriberChannel::Slack] {
+            assert!(
+                Address::parse(ch, local).is_err(),
+                "{ch:?} refuses loopback"
+            );
+            let a = Address::parse_for(ch, local, true).expect("allowed in development");
+            assert_eq!(a.value, local);
+        }
+        // The flag opens loopback only, never other plain-HTTP or private hosts.
+        assert!(
+            Address::parse_for(SubscriberChannel::Webhook, "http://example.com/h", true).is_err()
+        );
+        assert!(
+            Address::parse_for(SubscriberChannel::Webhook, "https://10.0.0.1/h", true).is_err()
+        );
+    }
+
+    #[test]
+    fn channel_names_match_the_wire() {
+        for c in SubscriberChannel::ALL {
+            let wire = serde_json::to_value(c).unwrap();
+            assert_eq!(wire.as_str(), Some(c.as_str()));
+            assert_eq!(SubscriberChannel::from_name(c.as_str()), Some(c));
+        }
+        assert_eq!(SubscriberChannel::from_name("fax"), None);
+    }
     use SubscriberChannel::*;
 
     #[test]

@@ -438,8 +438,9 @@ pub struct Sms {
     pub count: SmsCount,
 }
 
-/// SMS notifications are kept to one segment; the body is shortened, never the link.
-pub const MAX_SMS_SEGMENTS: usize = 1;
+/// SMS notifications are kept to two segments (room for the page and unsubscribe links); the body
+/// is shortened, never a link.
+pub const MAX_SMS_SEGMENTS: usize = 2;
 
 const SUBJECT: &str = "[{{page}}] {{title}}: {{status}}";
 
@@ -506,6 +507,10 @@ pub fn sms(m: &Message, links: &Links) -> Sms {
     }
     tail.push(' ');
     tail.push_str(links.receipt_url.as_deref().unwrap_or(&links.url));
+    if let Some(u) = &links.unsubscribe_url {
+        tail.push_str(" Stop: ");
+        tail.push_str(u);
+    }
     let text = sms::fit(&head, &m.body, &tail, MAX_SMS_SEGMENTS);
     Sms {
         count: sms::count(&text),

@@ -118,6 +118,7 @@ pub fn subscription(
         components: vec![],
         segments: vec![],
         locale: None,
+        loopback_hooks: false,
     }
 }
 

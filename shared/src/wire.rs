@@ -631,13 +631,92 @@ pub struct LintReport {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SubscribeRequest {
+    /// Exactly one of `email`, `phone` (E.164, for SMS) and `webhook` (an https URL).
+    #[serde(default)]
     pub email: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub webhook: String,
     /// Empty means every component.
     #[serde(default)]
     pub components: Vec<String>,
     /// The honeypot: people never see it, so a value means a bot.
     #[serde(default)]
     pub website: String,
+}
+
+impl SubscribeRequest {
+    /// The one address given, with its channel; `Err((field, detail))` when none or several are.
+    pub fn address(
+        &self,
+    ) -> Result<(crate::subscriber::SubscriberChannel, &str), (&'static str, &'static str)> {
+        use crate::subscriber::SubscriberChannel as C;
+        let given: Vec<(C, &str, &'static str)> = [
+            (C::Email, self.email.trim(), "email"),
+            (C::Sms, self.phone.trim(), "phone"),
+            (C::Webhook, self.webhook.trim(), "webhook"),
+        ]
+        .into_iter()
+        .filter(|(_, v, _)| !v.is_empty())
+        .collect();
+        match given.as_slice() {
+            [(channel, value, _)] => Ok((*channel, value)),
+            [] => Err((
+                "email",
+                "give an email address, a phone number or a webhook URL",
+            )),
+            [_, (_, _, field), ..] => Err((field, "give only one of email, phone and webhook")),
+        }
+    }
+}
+
+/// `POST /v1/admin/pages/{page}/subscribers`: a subscriber added by the page's team (webhooks and
+/// Slack channels, key accounts with a fallback). It is verified like any other: a confirmation
+/// link, or a challenge the webhook must answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdminSubscribeRequest {
+    pub channel: crate::subscriber::SubscriberChannel,
+    pub address: String,
+    #[serde(default)]
+    pub fallback: Option<FallbackAddress>,
+    #[serde(default)]
+    pub components: Vec<String>,
+    #[serde(default)]
+    pub segments: Vec<String>,
+    #[serde(default)]
+    pub locale: Option<String>,
+}
+
+/// The second channel tried when every attempt on the first failed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FallbackAddress {
+    pub channel: crate::subscriber::SubscriberChannel,
+    pub address: String,
+}
+
+/// Answer to `POST /v1/admin/pages/{page}/subscribers`. The webhook signing secret is shown this
+/// once; Herald keeps it only to sign.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminSubscribed {
+    pub id: String,
+    pub state: crate::subscriber::SubscriptionState,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signing_secret: Option<String>,
+}
+
+/// A message that could not be delivered on any channel, for the page's team to follow up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeadLetter {
+    pub notification_id: String,
+    pub event: String,
+    pub subscriber_id: String,
+    pub channel: crate::subscriber::SubscriberChannel,
+    pub attempts: u32,
+    pub error: Option<String>,
+    pub last_attempt_at: String,
 }
 
 /// A subscriber as the admin API lists it: the address masked, nothing else personal.

@@ -215,8 +215,13 @@ pub fn sink_vars(sink_url: &str, retry_base_secs: u32) -> Vec<(String, String)> 
             "HERALD_EMAIL_FROM",
             "Herald (local) <status@herald.localhost>".to_owned(),
         ),
+        ("HERALD_SMS_API", sink_url.to_owned()),
+        ("HERALD_SMS_ACCOUNT", "AClocalsink".to_owned()),
+        ("HERALD_SMS_TOKEN", "local-sink".to_owned()),
+        ("HERALD_SMS_FROM", "+15005550006".to_owned()),
         ("HERALD_ENV", "development".to_owned()),
         ("HERALD_RETRY_BASE_SECS", retry_base_secs.to_string()),
+        ("HERALD_PROVIDER_TIMEOUT_MS", "2000".to_owned()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))

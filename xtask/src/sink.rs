@@ -1,11 +1,20 @@
-//! A local stand-in for the email provider (Resend's format, `POST /emails`): it keeps what it
-//! receives in memory and lists it at `GET /messages`, for `cargo xtask dev`'s outbox and for tests.
-//! `POST /_control` with `{"fail_percent": 30, "fail_status": 500}` makes it refuse a share of
-//! requests; `DELETE /messages` forgets everything.
+//! A local stand-in for the notification providers, answering in each one's format: email
+//! (Resend's `POST /emails`), SMS (Twilio's `POST /2010-04-01/Accounts/{id}/Messages.json`),
+//! webhook receivers (`POST /hooks/ok/...` answers and echoes verification challenges,
+//! `/hooks/reject/...` always answers 400, `/hooks/silent/...` answers 200 without echoing) and
+//! Slack incoming webhooks (`POST /slack/...`). Like the real providers it drops a second request
+//! with an idempotency key it has already accepted (`Idempotency-Key`, `I-Twilio-Idempotency-Token`,
+//! `webhook-id`). Everything accepted is listed at `GET /messages` in one shape (`channel`, `to`,
+//! `subject`, `text`, plus the provider's own fields), for `cargo xtask dev`'s outbox and for tests.
+//! `POST /_control` with `{"fail_percent": 30, "fail_status": 500}` refuses a share of requests
+//! (`"fail_status": 0` instead accepts them but answers only after `delay_ms`, a timeout for the
+//! caller); `DELETE /messages` forgets everything.
 
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
@@ -18,7 +27,28 @@ struct Inner {
     requests: u64,
     refused: u64,
     fail_percent: u64,
+    /// 0: accept, but answer after `delay_ms` (the caller times out).
     fail_status: u16,
+    delay_ms: u64,
+    /// Idempotency key -> the id given when it was first accepted.
+    seen: HashMap<String, String>,
+    /// Paths answered with 400 from now on (a receiver that started refusing).
+    rejecting: Vec<String>,
+}
+
+/// What the sink does with one request.
+struct Reply {
+    status: u16,
+    body: String,
+    delay_ms: u64,
+}
+
+fn reply(status: u16, body: impl Into<String>) -> Reply {
+    Reply {
+        status,
+        body: body.into(),
+        delay_ms: 0,
+    }
 }
 
 /// A running sink; it serves until the process ends.
@@ -55,11 +85,26 @@ impl Sink {
         format!("http://127.0.0.1:{}", self.port)
     }
 
-    /// Refuse `percent` of the provider requests with `status` from now on.
+    /// Refuse `percent` of the provider requests with `status` from now on; status 0 accepts them
+    /// but answers only after `delay_ms` (a timeout for the caller).
     pub fn fail(&self, percent: u64, status: u16) {
         let mut i = self.inner.lock().expect("sink lock");
         i.fail_percent = percent.min(100);
         i.fail_status = status;
+    }
+
+    /// Answer every request to `path` with 400 from now on.
+    pub fn reject(&self, path: &str) {
+        self.inner
+            .lock()
+            .expect("sink lock")
+            .rejecting
+            .push(path.to_owned());
+    }
+
+    /// How long a request failing with status 0 waits before answering.
+    pub fn delay(&self, ms: u64) {
+        self.inner.lock().expect("sink lock").delay_ms = ms;
     }
 
     /// Every accepted message so far.
@@ -97,7 +142,14 @@ impl Sink {
         }
         let mut body = vec![0u8; length];
         reader.read_exact(&mut body)?;
-        let (status, answer) = self.answer(&method, &path, &headers, &body);
+        let Reply {
+            status,
+            body: answer,
+            delay_ms,
+        } = self.answer(&method, &path, &headers, &body);
+        if delay_ms > 0 {
+            std::thread::sleep(Duration::from_millis(delay_ms));
+        }
         let mut out = stream;
         write!(
             out,
@@ -114,61 +166,204 @@ impl Sink {
         path: &str,
         headers: &serde_json::Map<String, Value>,
         body: &[u8],
-    ) -> (u16, String) {
+    ) -> Reply {
         let mut i = self.inner.lock().expect("sink lock");
-        match (method, path) {
-            ("GET", "/messages") => (200, Value::Array(i.messages.clone()).to_string()),
-            ("DELETE", "/messages") => {
-                i.messages.clear();
-                (200, "{}".into())
+        let header = |name: &str| headers.get(name).and_then(Value::as_str).map(str::to_owned);
+        let segments: Vec<&str> = path.split('?').next().unwrap_or("").split('/').collect();
+        let provider = match (method, segments.as_slice()) {
+            ("GET", ["", "messages"]) => {
+                return reply(200, Value::Array(i.messages.clone()).to_string())
             }
-            ("POST", "/_control") => {
+            ("DELETE", ["", "messages"]) => {
+                i.messages.clear();
+                return reply(200, "{}");
+            }
+            ("POST", ["", "_control"]) => {
                 let v: Value = serde_json::from_slice(body).unwrap_or_default();
                 i.fail_percent = v["fail_percent"].as_u64().unwrap_or(0).min(100);
                 i.fail_status = v["fail_status"].as_u64().unwrap_or(500) as u16;
-                (200, "{}".into())
+                i.delay_ms = v["delay_ms"].as_u64().unwrap_or(i.delay_ms);
+                return reply(200, "{}");
             }
-            ("POST", "/emails") => {
-                i.requests += 1;
-                let n = i.requests;
-                // A fixed pattern rather than randomness: the same share fails on every run.
-                if (n * 37) % 100 < i.fail_percent {
-                    i.refused += 1;
-                    let status = i.fail_status;
-                    return (
-                        status,
-                        json!({"name": "sink_refused", "statusCode": status}).to_string(),
-                    );
+            ("POST", ["", "emails"]) => Provider::Email,
+            ("POST", ["", "2010-04-01", "Accounts", _, "Messages.json"]) => Provider::Sms,
+            ("POST", ["", "hooks", kind, ..]) => Provider::Hook((*kind).to_owned()),
+            ("POST", ["", "slack", ..]) => Provider::Slack,
+            _ => return reply(404, r#"{"name":"not_found"}"#),
+        };
+        i.requests += 1;
+        let n = i.requests;
+        if i.rejecting.iter().any(|p| p == path) {
+            return reply(400, r#"{"error":"this receiver refuses"}"#);
+        }
+        // A fixed pattern rather than randomness: the same share fails on every run.
+        let mut delay_ms = 0;
+        if (n * 37) % 100 < i.fail_percent {
+            i.refused += 1;
+            if i.fail_status != 0 {
+                let status = i.fail_status;
+                return reply(
+                    status,
+                    json!({"name": "sink_refused", "statusCode": status}).to_string(),
+                );
+            }
+            delay_ms = i.delay_ms.max(1);
+        }
+        let key = match provider {
+            Provider::Email => header("idempotency-key"),
+            Provider::Sms => header("i-twilio-idempotency-token"),
+            Provider::Hook(_) => header("webhook-id"),
+            Provider::Slack => None,
+        };
+        if let Some(id) = key.as_ref().and_then(|k| i.seen.get(k)) {
+            // Already accepted: the same answer, no second message.
+            let mut r = reply(200, provider.accepted(id, body));
+            r.delay_ms = delay_ms;
+            return r;
+        }
+        let id = format!("sink-{n}");
+        let mut r = match provider.record(&id, path, headers, body) {
+            Ok(v) => {
+                i.messages.push(v);
+                if let Some(k) = key {
+                    i.seen.insert(k, id.clone());
                 }
+                reply(provider.status(), provider.accepted(&id, body))
+            }
+            Err((status, why)) => reply(status, why),
+        };
+        r.delay_ms = delay_ms;
+        r
+    }
+}
+
+/// Which provider a request is for.
+enum Provider {
+    Email,
+    Sms,
+    /// A webhook receiver: `ok`, `reject` or `silent`.
+    Hook(String),
+    Slack,
+}
+
+fn now_ms() -> u128 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or(0)
+}
+
+impl Provider {
+    fn status(&self) -> u16 {
+        match self {
+            Provider::Sms => 201,
+            _ => 200,
+        }
+    }
+
+    /// The provider's success answer.
+    fn accepted(&self, id: &str, body: &[u8]) -> String {
+        match self {
+            Provider::Email => json!({ "id": id }).to_string(),
+            Provider::Sms => json!({ "sid": format!("SM{id}"), "status": "queued" }).to_string(),
+            Provider::Hook(kind) if kind == "ok" => {
+                let v: Value = serde_json::from_slice(body).unwrap_or_default();
+                match v["challenge"].as_str() {
+                    Some(c) => json!({ "challenge": c }).to_string(),
+                    None => "{}".into(),
+                }
+            }
+            Provider::Hook(_) | Provider::Slack => "ok".into(),
+        }
+    }
+
+    /// The message as the outbox lists it, or the provider's refusal.
+    fn record(
+        &self,
+        id: &str,
+        path: &str,
+        headers: &serde_json::Map<String, Value>,
+        body: &[u8],
+    ) -> std::result::Result<Value, (u16, String)> {
+        let text = String::from_utf8_lossy(body).into_owned();
+        let mut v = match self {
+            Provider::Email => {
                 let Ok(mut v) = serde_json::from_slice::<Value>(body) else {
-                    return (
+                    return Err((
                         422,
                         r#"{"name":"validation_error","message":"invalid JSON"}"#.into(),
-                    );
+                    ));
                 };
                 if v["to"].as_array().is_none_or(|a| a.is_empty()) || v["subject"].is_null() {
-                    return (
+                    return Err((
                         422,
                         r#"{"name":"validation_error","message":"to and subject are required"}"#
                             .into(),
-                    );
+                    ));
                 }
-                let id = format!("sink-{n}");
-                let now = SystemTime::now()
-                    .duration_since(UNIX_EPOCH)
-                    .map(|d| d.as_millis())
-                    .unwrap_or(0);
-                v["id"] = json!(id);
-                v["received_at_ms"] = json!(now);
+                v["channel"] = json!("email");
                 v["idempotency_key"] = headers
                     .get("idempotency-key")
                     .cloned()
                     .unwrap_or(Value::Null);
-                v["authorization"] = json!(headers.contains_key("authorization"));
-                i.messages.push(v);
-                (200, json!({ "id": id }).to_string())
+                v
             }
-            _ => (404, r#"{"name":"not_found"}"#.into()),
-        }
+            Provider::Sms => {
+                let form: HashMap<String, String> = url::form_urlencoded::parse(body)
+                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                    .collect();
+                let (Some(to), Some(text)) = (form.get("To"), form.get("Body")) else {
+                    return Err((
+                        400,
+                        json!({"code": 21604, "message": "A 'To' and 'Body' are required"})
+                            .to_string(),
+                    ));
+                };
+                json!({
+                    "channel": "sms",
+                    "to": [to],
+                    "from": form.get("From"),
+                    "subject": "SMS",
+                    "text": text,
+                })
+            }
+            Provider::Hook(kind) => {
+                if kind == "reject" {
+                    return Err((
+                        400,
+                        r#"{"error":"this receiver rejects everything"}"#.into(),
+                    ));
+                }
+                let payload: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+                let subject = payload["type"]
+                    .as_str()
+                    .or(payload["event"].as_str())
+                    .unwrap_or("webhook")
+                    .to_owned();
+                json!({
+                    "channel": "webhook",
+                    "to": [path],
+                    "subject": subject,
+                    "text": text,
+                    "payload": payload,
+                    "webhook_id": headers.get("webhook-id"),
+                    "webhook_timestamp": headers.get("webhook-timestamp"),
+                    "webhook_signature": headers.get("webhook-signature"),
+                })
+            }
+            Provider::Slack => {
+                let payload: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+                json!({
+                    "channel": "slack",
+                    "to": [path],
+                    "subject": "Slack message",
+                    "text": payload["text"],
+                })
+            }
+        };
+        v["id"] = json!(id);
+        v["received_at_ms"] = json!(now_ms());
+        v["authorization"] = json!(headers.contains_key("authorization"));
+        Ok(v)
     }
 }

@@ -1,13 +1,18 @@
 //! Notifications: the jobs the page object puts on the NOTIFY queue, and the queue consumer that
-//! renders each message from `shared` templates, sends it through the email provider and reports
-//! every attempt back to the page object (which decides retries with `shared::delivery`).
+//! renders each message from `shared` templates, sends it on the recipient's channel (email, SMS,
+//! Standard Webhooks, Slack) and reports every attempt back to the page object (which decides
+//! retries and fallback with `shared::delivery`).
 
 pub mod email;
+pub mod http;
+pub mod sms;
 pub mod token;
+pub mod webhook;
 
 use herald_shared::delivery::Outcome;
-use herald_shared::subscriber::Address;
+use herald_shared::subscriber::{Address, SubscriberChannel};
 use herald_shared::template::{self, Links, Message};
+use herald_shared::webhook::Challenge;
 use serde::{Deserialize, Serialize};
 use worker::{Env, MessageBatch, MessageExt, QueueRetryOptionsBuilder};
 
@@ -51,6 +56,7 @@ pub struct Job {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Attempt {
     pub subscriber_id: String,
+    pub channel: SubscriberChannel,
     pub attempt: u32,
     pub outcome: Outcome,
     pub provider_id: Option<String>,
@@ -62,6 +68,11 @@ pub struct Attempt {
 pub struct Due {
     pub subscriber_id: String,
     pub attempt: u32,
+    /// The address to use now: the subscriber's own, or its fallback once that is exhausted.
+    pub address: Address,
+    /// The Standard Webhooks signing secret, for webhook addresses.
+    #[serde(default)]
+    pub secret: Option<String>,
 }
 
 /// The page object's answer to reported attempts: retry the job after this many seconds, or not.
@@ -78,6 +89,15 @@ pub fn unsubscribe_url(base: &str, token: &str) -> String {
     format!("{base}/v1/subscriptions/unsubscribe?token={token}")
 }
 
+/// The links in a notification for one recipient.
+fn links(job: &Job, r: &JobRecipient) -> Links {
+    Links {
+        url: format!("{}/{}", job.base, job.page),
+        unsubscribe_url: Some(unsubscribe_url(&job.base, &r.token)),
+        receipt_url: None,
+    }
+}
+
 /// The email for one recipient of `job`, and its unsubscribe URL for the `List-Unsubscribe` header.
 pub fn render(job: &Job, r: &JobRecipient) -> (template::Email, Option<String>) {
     match &job.content {
@@ -86,13 +106,48 @@ pub fn render(job: &Job, r: &JobRecipient) -> (template::Email, Option<String>) 
             None,
         ),
         Content::Notification { message } => {
-            let unsubscribe = unsubscribe_url(&job.base, &r.token);
-            let links = Links {
-                url: format!("{}/{}", job.base, job.page),
-                unsubscribe_url: Some(unsubscribe.clone()),
-                receipt_url: None,
-            };
-            (template::email(message, &links), Some(unsubscribe))
+            let links = links(job, r);
+            let unsubscribe = links.unsubscribe_url.clone();
+            (template::email(message, &links), unsubscribe)
+        }
+    }
+}
+
+/// The SMS text for one recipient of `job`.
+pub fn render_sms(job: &Job, r: &JobRecipient) -> String {
+    match &job.content {
+        Content::Confirmation { page_name } => format!(
+            "{page_name}: confirm your status updates by SMS: {} (ignore this if it was not you)",
+            confirm_url(&job.base, &r.token)
+        ),
+        Content::Notification { message } => template::sms(message, &links(job, r)).text,
+    }
+}
+
+/// Provider settings read once per batch.
+pub struct Providers {
+    email: Option<email::Provider>,
+    sms: Option<sms::Provider>,
+    timeout_ms: u64,
+}
+
+/// A variable or secret, if set and not blank.
+pub fn var(env: &Env, name: &str) -> Option<String> {
+    env.var(name)
+        .map(|v| v.to_string())
+        .or_else(|_| env.secret(name).map(|v| v.to_string()))
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+}
+
+impl Providers {
+    pub fn from_env(env: &Env) -> Providers {
+        Providers {
+            email: email::Provider::from_env(env),
+            sms: sms::Provider::from_env(env),
+            timeout_ms: var(env, bindings::PROVIDER_TIMEOUT_MS)
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(http::DEFAULT_TIMEOUT_MS),
         }
     }
 }
@@ -100,10 +155,10 @@ pub fn render(job: &Job, r: &JobRecipient) -> (template::Email, Option<String>) 
 /// The queue consumer: each job is sent to whoever is still due; a job with temporary failures is
 /// retried with the back-off the page object decided, others are acknowledged.
 pub async fn consume(batch: MessageBatch<Job>, env: Env) -> worker::Result<()> {
-    let provider = email::Provider::from_env(&env);
+    let providers = Providers::from_env(&env);
     for message in batch.messages()? {
         let job = message.body();
-        match run(job, &env, provider.as_ref()).await {
+        match run(job, &env, &providers).await {
             Ok(Verdict {
                 retry_after_secs: Some(secs),
             }) => message.retry_with_options(
@@ -125,11 +180,80 @@ pub async fn consume(batch: MessageBatch<Job>, env: Env) -> worker::Result<()> {
     Ok(())
 }
 
-async fn run(
-    job: &Job,
-    env: &Env,
-    provider: Option<&email::Provider>,
-) -> crate::error::ApiResult<Verdict> {
+/// Sends one message to one recipient at `due.address`.
+async fn deliver(job: &Job, r: &JobRecipient, due: &Due, env: &Env, p: &Providers) -> http::Sent {
+    // The same key for every attempt at the same (notification, recipient, channel).
+    let key = format!(
+        "{}/{}/{}",
+        job.notification_id,
+        r.subscriber_id,
+        due.address.channel.as_str()
+    );
+    let to = due.address.value.as_str();
+    let confirmation = matches!(job.content, Content::Confirmation { .. });
+    let sent = match due.address.channel {
+        SubscriberChannel::Email => {
+            let Some(provider) = &p.email else {
+                return http::Sent::permanent("no email provider configured (HERALD_EMAIL_API)");
+            };
+            let (mail, unsubscribe) = render(job, r);
+            provider
+                .send(to, &mail, unsubscribe.as_deref(), &key, p.timeout_ms)
+                .await
+        }
+        SubscriberChannel::Sms => {
+            let Some(provider) = &p.sms else {
+                return http::Sent::permanent("no SMS provider configured (HERALD_SMS_API)");
+            };
+            provider
+                .send(to, &render_sms(job, r), &key, p.timeout_ms)
+                .await
+        }
+        SubscriberChannel::Webhook => {
+            let Some(secret) = due.secret.as_deref() else {
+                return http::Sent::permanent("the webhook has no signing secret");
+            };
+            let id = format!("msg_{}", key.replace('/', "_"));
+            match &job.content {
+                Content::Confirmation { .. } => {
+                    let c = Challenge::new(&job.page, &r.token);
+                    webhook::challenge(to, secret, &id, &c, p.timeout_ms).await
+                }
+                Content::Notification { message } => {
+                    let body = serde_json::to_string(&template::webhook(message, &links(job, r)))
+                        .unwrap_or_default();
+                    webhook::send(to, secret, &id, &body, p.timeout_ms).await
+                }
+            }
+        }
+        SubscriberChannel::Slack => {
+            let payload = match &job.content {
+                Content::Confirmation { page_name } => serde_json::json!({
+                    "text": format!("This channel will now receive status updates from {page_name}.")
+                }),
+                Content::Notification { message } => template::slack(message, &links(job, r)),
+            };
+            webhook::slack(to, &payload, p.timeout_ms).await
+        }
+    };
+    // A webhook or Slack channel that proved it listens is confirmed at once: the token is the
+    // same signed confirm link an email would carry.
+    if confirmation
+        && sent.outcome.succeeded()
+        && matches!(
+            due.address.channel,
+            SubscriberChannel::Webhook | SubscriberChannel::Slack
+        )
+    {
+        if let Err(e) = page_object::follow(env, &job.page, &r.token, token::Purpose::Confirm).await
+        {
+            worker::console_error!("webhook verified but not confirmed: {e:?}");
+        }
+    }
+    sent
+}
+
+async fn run(job: &Job, env: &Env, providers: &Providers) -> crate::error::ApiResult<Verdict> {
     let ids: Vec<String> = job
         .recipients
         .iter()
@@ -148,17 +272,10 @@ async fn run(
         else {
             continue;
         };
-        let (mail, unsubscribe) = render(job, r);
-        let key = format!("{}/{}", job.notification_id, r.subscriber_id);
-        let sent = match provider {
-            Some(p) => {
-                p.send(&r.address.value, &mail, unsubscribe.as_deref(), &key)
-                    .await
-            }
-            None => email::Sent::permanent("no email provider configured (HERALD_EMAIL_API)"),
-        };
+        let sent = deliver(job, r, d, env, providers).await;
         attempts.push(Attempt {
             subscriber_id: r.subscriber_id.clone(),
+            channel: d.address.channel,
             attempt: d.attempt,
             outcome: sent.outcome,
             provider_id: sent.provider_id,

@@ -15,7 +15,10 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use herald_shared::wire::{CreateKeyRequest, Created, CreatedKey, LintReport, Role, WidgetSecret};
+use herald_shared::wire::{
+    AdminSubscribeRequest, AdminSubscribed, CreateKeyRequest, Created, CreatedKey, LintReport,
+    Role, WidgetSecret,
+};
 use herald_shared::{apply, lint, token, Page, State as PageState, Timestamp, Viewer};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -154,6 +157,8 @@ struct Loaded {
 #[durable_object]
 pub struct PageObject {
     store: Store,
+    /// For the alarm that retries an outbox the queue refused.
+    storage: worker::Storage,
     poll_secs: Option<u32>,
     loaded: RefCell<Option<Rc<Loaded>>>,
     env: Env,
@@ -161,6 +166,8 @@ pub struct PageObject {
     flushing: Cell<bool>,
     retry: herald_shared::delivery::RetryPolicy,
     subscribe_per_minute: u32,
+    /// `HERALD_ENV=development`: webhooks may point at a local sink.
+    development: bool,
 }
 
 impl DurableObject for PageObject {
@@ -177,10 +184,14 @@ impl DurableObject for PageObject {
         };
         Self {
             store: Store::open(state.storage().sql()),
+            storage: state.storage(),
             poll_secs,
             loaded: RefCell::new(None),
             retry: notify::retry_policy(number(bindings::RETRY_BASE_SECS, 30)),
             subscribe_per_minute: number(bindings::SUBSCRIBE_PER_MINUTE, 10),
+            development: env
+                .var(bindings::ENV)
+                .is_ok_and(|v| v.to_string() == "development"),
             flushing: Cell::new(false),
             env,
         }
@@ -191,6 +202,12 @@ impl DurableObject for PageObject {
             Ok(resp) => Ok(resp),
             Err(err) => err.into_response(),
         }
+    }
+
+    /// Retries sending the outbox to the queue (set when the queue refused it).
+    async fn alarm(&self) -> worker::Result<Response> {
+        self.flush_outbox().await;
+        Response::empty()
     }
 }
 
@@ -608,6 +625,64 @@ impl PageObject {
             AdminOp::ListSubscribers => {
                 let l = require()?;
                 Ok((200, json(&self.list_subscribers(&l.state))?, None))
+            }
+            AdminOp::DeadLetters => {
+                require()?;
+                Ok((200, json(&self.dead_letters()?)?, None))
+            }
+            AdminOp::AddSubscriber => {
+                let l = require()?;
+                let b: AdminSubscribeRequest = admin::parse(body)?;
+                let id = new_id("sub")?;
+                let command = herald_shared::Command::Subscribe(herald_shared::Subscribe {
+                    id: id.clone(),
+                    channel: b.channel,
+                    address: b.address,
+                    fallback: b.fallback.map(|f| (f.channel, f.address)),
+                    components: b.components.clone(),
+                    segments: b.segments.clone(),
+                    locale: b.locale,
+                    loopback_hooks: self.development,
+                });
+                let (state, raw_events) = apply(&l.state, command, at)?;
+                let (status, subscriber_id) = match raw_events.first() {
+                    Some(herald_shared::Event::SubscriptionExists { subscriber_id }) => {
+                        (200, subscriber_id.clone())
+                    }
+                    _ => (201, id),
+                };
+                // Made now so the answer can show it; the audit records only that it exists.
+                let signing_secret = if status == 201 {
+                    self.webhook_secret(&state, &subscriber_id)?
+                } else {
+                    None
+                };
+                let answer = json(&AdminSubscribed {
+                    id: subscriber_id.clone(),
+                    state: state
+                        .subscriber(&subscriber_id)
+                        .map_or(herald_shared::SubscriptionState::Pending, |s| s.state),
+                    signing_secret,
+                })?;
+                // Never the address in the audit: erasure must leave nothing behind.
+                let change = serde_json::json!({
+                    "channel": b.channel.as_str(),
+                    "components": b.components,
+                    "segments": b.segments,
+                })
+                .to_string();
+                let events = json(&raw_events)?;
+                Ok((
+                    status,
+                    answer,
+                    Some(Commit {
+                        state,
+                        subject: Some(subscriber_id),
+                        change,
+                        events,
+                        raw_events,
+                    }),
+                ))
             }
             AdminOp::ListNotifications => {
                 require()?;

@@ -8,10 +8,10 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use herald_shared::delivery::{self, Delivery, NextStep, Outcome, RetryPolicy};
-use herald_shared::subscriber::{recipients, SubscriberChannel, SubscriptionState};
+use herald_shared::subscriber::{recipients, Subscriber, SubscriberChannel, SubscriptionState};
 use herald_shared::template::Message;
 use herald_shared::wire::{
-    DeliveryFailure, DeliveryReport, NotificationInfo, SubscribeRequest, SubscriberInfo,
+    DeadLetter, DeliveryFailure, DeliveryReport, NotificationInfo, SubscribeRequest, SubscriberInfo,
 };
 use herald_shared::{apply, Command, Confirm, Event, State as PageState, Subscribe, Unsubscribe};
 use serde::{Deserialize, Serialize};
@@ -27,6 +27,12 @@ use crate::notify::{Attempt, Content, Due, Job, JobRecipient, Verdict, RECIPIENT
 
 /// Name of the link-signing secret in the `secrets` table.
 const LINK_SECRET: &str = "links";
+/// Prefix of a webhook subscriber's signing secret in the `secrets` table.
+const WEBHOOK_SECRET: &str = "webhook:";
+/// Wait before trying the fallback channel once the first is exhausted.
+const FALLBACK_AFTER_SECS: u32 = 1;
+/// Seconds before the alarm retries an outbox the queue refused.
+const OUTBOX_RETRY_SECS: u64 = 5;
 /// A pending subscriber asking again within this time gets no second confirmation.
 const CONFIRMATION_QUIET: time::Duration = time::Duration::minutes(10);
 
@@ -146,16 +152,31 @@ fn outcome_name(o: Outcome) -> String {
         .unwrap_or_default()
 }
 
+/// `secs` spread by up to a fifth either way, so retries of many jobs do not arrive together.
+fn jittered(secs: u32) -> u32 {
+    let r = random_bytes::<2>().map(u16::from_le_bytes).unwrap_or(0);
+    let spread = f64::from(r) / f64::from(u16::MAX) * 0.4 - 0.2;
+    ((f64::from(secs) * (1.0 + spread)).round() as u32).max(1)
+}
+
 fn outcome_from(s: &str) -> Outcome {
     serde_json::from_value(serde_json::Value::String(s.into())).unwrap_or(Outcome::TemporaryFailure)
 }
 
 fn channel_from(s: &str) -> SubscriberChannel {
-    serde_json::from_value(serde_json::Value::String(s.into())).unwrap_or(SubscriberChannel::Email)
+    SubscriberChannel::from_name(s).unwrap_or(SubscriberChannel::Email)
 }
 
 fn parse_time(s: &str) -> Option<herald_shared::Timestamp> {
     time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
+}
+
+/// How one notification went: recipients reached, those given up on (with the time of their last
+/// attempt), and attempts made.
+struct Outcomes {
+    sent: u32,
+    failures: Vec<(DeliveryFailure, String)>,
+    attempts: u32,
 }
 
 /// Back-off: `base`, then doubling, for six attempts in all.
@@ -255,16 +276,26 @@ impl PageObject {
                 "too many subscription requests from this address; try again in a minute",
             ));
         }
+        let (channel, address) = c.request.address().map_err(|(field, detail)| {
+            ApiError::client(422, "validation", "The request is not valid", detail)
+                .with_field(field)
+        })?;
+        let field_name = match channel {
+            SubscriberChannel::Sms => "phone",
+            SubscriberChannel::Webhook => "webhook",
+            _ => "email",
+        };
         let loaded = self.require(page)?;
         let id = new_id("sub")?;
         let command = Command::Subscribe(Subscribe {
             id,
-            channel: SubscriberChannel::Email,
-            address: c.request.email.clone(),
+            channel,
+            address: address.to_owned(),
             fallback: None,
             components: c.request.components.clone(),
             segments: vec![],
             locale: None,
+            loopback_hooks: self.development,
         });
         let (state, events) = apply(&loaded.state, command, at).map_err(|e| {
             let e: ApiError = e.into();
@@ -280,7 +311,7 @@ impl PageObject {
                     kind,
                     title,
                     detail,
-                    field: field.map(|f| if f == "address" { "email".into() } else { f }),
+                    field: field.map(|f| if f == "address" { field_name.into() } else { f }),
                 },
                 other => other,
             }
@@ -293,7 +324,7 @@ impl PageObject {
         };
         // The audit names the subscriber, never the address (erasure must leave nothing behind).
         let change = serde_json::json!({
-            "channel": "email",
+            "channel": channel.as_str(),
             "components": c.request.components,
         });
         self.commit_public(
@@ -305,44 +336,98 @@ impl PageObject {
             &events,
             &stamped,
         )?;
+        let mut secret = None;
         if let Some(Event::SubscriptionRequested { .. }) = events.first() {
-            let quiet_since = stamp(at - CONFIRMATION_QUIET);
-            let recent = self
-                .store
-                .notifications(Some(&subscriber_id))?
-                .iter()
-                .any(|n| n.kind == "confirmation" && n.created_at >= quiet_since);
-            if !recent {
-                let s = state
-                    .subscriber(&subscriber_id)
-                    .ok_or_else(|| ApiError::Server("subscriber vanished".into()))?;
-                let notification_id = new_id("cnf")?;
-                let secret = self.link_secret()?;
-                let job = Job {
-                    page: page.to_owned(),
-                    notification_id: notification_id.clone(),
-                    base: c.base.clone(),
-                    content: Content::Confirmation {
-                        page_name: state.page.name.clone(),
-                    },
-                    recipients: vec![JobRecipient {
-                        subscriber_id: s.id.clone(),
-                        address: s.address.clone(),
-                        token: token::sign(&secret, page, &s.id, Purpose::Confirm),
-                    }],
-                };
-                self.store.insert_notification(&NotificationInfo {
-                    id: notification_id,
-                    kind: "confirmation".into(),
-                    subject: Some(s.id.clone()),
-                    event: "subscription_requested".into(),
-                    created_at: stamped.clone(),
-                    recipients: 1,
-                })?;
-                self.store.push_outbox(&to_json(&job)?)?;
-            }
+            secret = self.webhook_secret(&state, &subscriber_id)?;
+            self.confirmation_job(page, &state, &subscriber_id, &c.base, &stamped)?;
+        }
+        if let Some(secret) = secret.filter(|_| channel == SubscriberChannel::Webhook) {
+            // The person who asked for a webhook needs its signing secret, shown this once.
+            return json_response(
+                202,
+                to_json(&serde_json::json!({
+                    "status": "pending",
+                    "detail": "The webhook will receive a challenge to echo; it is confirmed when it does.",
+                    "signing_secret": secret,
+                }))?,
+            );
         }
         accepted()
+    }
+
+    /// The signing secret of a webhook subscriber, made on first use; `None` for other channels.
+    pub(super) fn webhook_secret(
+        &self,
+        state: &PageState,
+        subscriber_id: &str,
+    ) -> ApiResult<Option<String>> {
+        let Some(s) = state.subscriber(subscriber_id) else {
+            return Ok(None);
+        };
+        let webhook = |s: &Subscriber| {
+            s.address.channel == SubscriberChannel::Webhook
+                || s.fallback
+                    .as_ref()
+                    .is_some_and(|f| f.channel == SubscriberChannel::Webhook)
+        };
+        if !webhook(s) {
+            return Ok(None);
+        }
+        let name = format!("{WEBHOOK_SECRET}{subscriber_id}");
+        if let Some(v) = self.store.secret(&name)? {
+            return Ok(Some(v));
+        }
+        let v = herald_shared::webhook::secret_from(&random_bytes::<24>()?);
+        self.store.set_secret(&name, &v)?;
+        Ok(Some(v))
+    }
+
+    /// Queues the double opt-in message (an email or SMS link, or a webhook challenge) for a
+    /// pending subscriber, unless one went out within `CONFIRMATION_QUIET`.
+    pub(super) fn confirmation_job(
+        &self,
+        page: &str,
+        state: &PageState,
+        subscriber_id: &str,
+        base: &str,
+        stamped: &str,
+    ) -> ApiResult<()> {
+        let quiet_since = stamp(now() - CONFIRMATION_QUIET);
+        let recent = self
+            .store
+            .notifications(Some(subscriber_id))?
+            .iter()
+            .any(|n| n.kind == "confirmation" && n.created_at >= quiet_since);
+        if recent {
+            return Ok(());
+        }
+        let s = state
+            .subscriber(subscriber_id)
+            .ok_or_else(|| ApiError::Server("subscriber vanished".into()))?;
+        let notification_id = new_id("cnf")?;
+        let secret = self.link_secret()?;
+        let job = Job {
+            page: page.to_owned(),
+            notification_id: notification_id.clone(),
+            base: base.to_owned(),
+            content: Content::Confirmation {
+                page_name: state.page.name.clone(),
+            },
+            recipients: vec![JobRecipient {
+                subscriber_id: s.id.clone(),
+                address: s.address.clone(),
+                token: token::sign(&secret, page, &s.id, Purpose::Confirm),
+            }],
+        };
+        self.store.insert_notification(&NotificationInfo {
+            id: notification_id,
+            kind: "confirmation".into(),
+            subject: Some(s.id.clone()),
+            event: "subscription_requested".into(),
+            created_at: stamped.to_owned(),
+            recipients: 1,
+        })?;
+        self.store.push_outbox(&to_json(&job)?)
     }
 
     fn follow_here(&self, page: &str, token: &str, purpose: Purpose) -> ApiResult<Response> {
@@ -408,17 +493,18 @@ impl PageObject {
         stamped: &str,
     ) -> ApiResult<()> {
         for event in events {
+            if let Event::SubscriptionRequested { subscriber_id } = event {
+                self.webhook_secret(state, subscriber_id)?;
+                self.confirmation_job(page, state, subscriber_id, base, stamped)?;
+                continue;
+            }
             if !event.notifies() {
                 continue;
             }
             let Some(message) = Message::from_event(state, event) else {
                 continue;
             };
-            // Email is the channel delivered so far; the others are recorded by no one yet.
-            let to: Vec<_> = recipients(state, event)
-                .into_iter()
-                .filter(|r| r.address.channel == SubscriberChannel::Email)
-                .collect();
+            let to = recipients(state, event);
             let notification_id = new_id("ntf")?;
             self.store.insert_notification(&NotificationInfo {
                 id: notification_id.clone(),
@@ -492,6 +578,11 @@ impl PageObject {
                 }
                 Err(e) => {
                     worker::console_error!("queue send failed, kept in the outbox: {e}");
+                    // Retried by the alarm even if no other request comes.
+                    let retry = std::time::Duration::from_secs(OUTBOX_RETRY_SECS);
+                    if let Err(e) = self.storage.set_alarm(retry).await {
+                        worker::console_error!("outbox alarm not set: {e}");
+                    }
                     break;
                 }
             }
@@ -545,17 +636,30 @@ impl PageObject {
                 continue;
             }
             let attempts = Self::attempts_of(&rows, id);
-            match delivery::next_step(&attempts, &s.address, None, &self.retry) {
-                NextStep::Send { .. } => due.push(Due {
-                    subscriber_id: id.clone(),
-                    attempt: 1,
-                }),
-                NextStep::Retry { attempt, .. } => due.push(Due {
-                    subscriber_id: id.clone(),
-                    attempt,
-                }),
-                _ => {}
-            }
+            // A confirmation goes to the address being confirmed only, never to a fallback.
+            let fallback = match kind.as_deref() {
+                Some("confirmation") => None,
+                _ => s.fallback.as_ref(),
+            };
+            let (address, attempt) =
+                match delivery::next_step(&attempts, &s.address, fallback, &self.retry) {
+                    NextStep::Send { address } | NextStep::Fallback { address } => (address, 1),
+                    NextStep::Retry {
+                        address, attempt, ..
+                    } => (address, attempt),
+                    NextStep::Done | NextStep::GiveUp => continue,
+                };
+            let secret = if address.channel == SubscriberChannel::Webhook {
+                self.store.secret(&format!("{WEBHOOK_SECRET}{id}"))?
+            } else {
+                None
+            };
+            due.push(Due {
+                subscriber_id: id.clone(),
+                attempt,
+                address,
+                secret,
+            });
         }
         json_response(200, to_json(&due)?)
     }
@@ -568,7 +672,7 @@ impl PageObject {
             self.store.record_delivery(&DeliveryRow {
                 notification_id: c.notification_id.clone(),
                 subscriber_id: a.subscriber_id.clone(),
-                channel: "email".into(),
+                channel: a.channel.as_str().into(),
                 attempt: i64::from(a.attempt),
                 outcome: outcome_name(a.outcome),
                 provider_id: a.provider_id.clone(),
@@ -587,12 +691,17 @@ impl PageObject {
                 continue;
             };
             let attempts = Self::attempts_of(&rows, &a.subscriber_id);
-            if let NextStep::Retry { at: when, .. } =
-                delivery::next_step(&attempts, &s.address, None, &self.retry)
-            {
-                let secs = u32::try_from((when - at).whole_seconds().max(1)).unwrap_or(1);
-                wait = Some(wait.map_or(secs, |w| w.max(secs)));
-            }
+            let confirmation = c.notification_id.starts_with("cnf_");
+            let fallback = s.fallback.as_ref().filter(|_| !confirmation);
+            let secs = match delivery::next_step(&attempts, &s.address, fallback, &self.retry) {
+                NextStep::Retry { at: when, .. } => {
+                    jittered(u32::try_from((when - at).whole_seconds().max(1)).unwrap_or(1))
+                }
+                NextStep::Fallback { .. } => FALLBACK_AFTER_SECS,
+                _ => continue,
+            };
+            // The job waits for its slowest recipient; the others are not due before then anyway.
+            wait = Some(wait.map_or(secs, |w| w.max(secs)));
         }
         json_response(
             200,
@@ -625,6 +734,61 @@ impl PageObject {
         self.store.notifications(subject)
     }
 
+    /// Whether a subscriber with only failed attempts `mine` is beyond every channel.
+    fn gave_up(
+        &self,
+        state: Option<&PageState>,
+        id: &str,
+        mine: &[&DeliveryRow],
+        confirmation: bool,
+    ) -> bool {
+        let subscriber = state.and_then(|st| st.subscriber(id));
+        match subscriber {
+            Some(s) => {
+                let attempts: Vec<Delivery> =
+                    Self::attempts_of(&mine.iter().map(|r| (*r).clone()).collect::<Vec<_>>(), id);
+                let fallback = s.fallback.as_ref().filter(|_| !confirmation);
+                delivery::next_step(&attempts, &s.address, fallback, &self.retry)
+                    == NextStep::GiveUp
+            }
+            // Erased since: whatever was tried is all there will be.
+            None => true,
+        }
+    }
+
+    /// Per-recipient outcome of one notification.
+    fn outcomes(&self, state: Option<&PageState>, info: &NotificationInfo) -> ApiResult<Outcomes> {
+        let rows = self.store.deliveries(&info.id)?;
+        let mut ids: Vec<&str> = rows.iter().map(|r| r.subscriber_id.as_str()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut sent = 0u32;
+        let mut failures = Vec::new();
+        for id in ids {
+            let mine: Vec<&DeliveryRow> = rows.iter().filter(|r| r.subscriber_id == id).collect();
+            if mine.iter().any(|r| outcome_from(&r.outcome).succeeded()) {
+                sent += 1;
+            } else if self.gave_up(state, id, &mine, info.kind == "confirmation") {
+                let last = mine.iter().max_by(|a, b| a.at.cmp(&b.at));
+                failures.push((
+                    DeliveryFailure {
+                        subscriber_id: id.to_owned(),
+                        channel: last
+                            .map_or(SubscriberChannel::Email, |r| channel_from(&r.channel)),
+                        attempts: mine.len() as u32,
+                        error: last.and_then(|r| r.error.clone()),
+                    },
+                    last.map(|r| r.at.clone()).unwrap_or_default(),
+                ));
+            }
+        }
+        Ok(Outcomes {
+            sent,
+            failures,
+            attempts: rows.len() as u32,
+        })
+    }
+
     pub(super) fn delivery_report(&self, notification_id: &str) -> ApiResult<DeliveryReport> {
         let info = self
             .store
@@ -632,38 +796,42 @@ impl PageObject {
             .into_iter()
             .find(|n| n.id == notification_id)
             .ok_or_else(|| ApiError::not_found(format!("no notification {notification_id:?}")))?;
-        let rows = self.store.deliveries(notification_id)?;
-        let mut ids: Vec<&str> = rows.iter().map(|r| r.subscriber_id.as_str()).collect();
-        ids.dedup();
-        let (mut sent, mut failed) = (0u32, 0u32);
-        let mut failures = Vec::new();
-        for id in ids {
-            let mine: Vec<&DeliveryRow> = rows.iter().filter(|r| r.subscriber_id == id).collect();
-            let outcomes: Vec<Outcome> = mine.iter().map(|r| outcome_from(&r.outcome)).collect();
-            if outcomes.iter().any(|o| o.succeeded()) {
-                sent += 1;
-            } else if outcomes.contains(&Outcome::PermanentFailure)
-                || mine.len() as u32 >= self.retry.max_attempts
-            {
-                failed += 1;
-                failures.push(DeliveryFailure {
-                    subscriber_id: id.to_owned(),
-                    channel: mine
-                        .last()
-                        .map_or(SubscriberChannel::Email, |r| channel_from(&r.channel)),
-                    attempts: mine.len() as u32,
-                    error: mine.last().and_then(|r| r.error.clone()),
-                });
-            }
-        }
+        let loaded = self.load()?;
+        let Outcomes {
+            sent,
+            failures,
+            attempts,
+        } = self.outcomes(loaded.as_ref().map(|l| &l.state), &info)?;
+        let failed = failures.len() as u32;
         Ok(DeliveryReport {
             notification_id: notification_id.to_owned(),
             recipients: info.recipients,
             sent,
             failed,
             pending: info.recipients.saturating_sub(sent + failed),
-            attempts: rows.len() as u32,
-            failures,
+            attempts,
+            failures: failures.into_iter().map(|(f, _)| f).collect(),
         })
+    }
+
+    /// Every message that could not be delivered on any channel, newest first.
+    pub(super) fn dead_letters(&self) -> ApiResult<Vec<DeadLetter>> {
+        let loaded = self.load()?;
+        let state = loaded.as_ref().map(|l| &l.state);
+        let mut out = Vec::new();
+        for info in self.store.notifications(None)? {
+            let failures = self.outcomes(state, &info)?.failures;
+            out.extend(failures.into_iter().map(|(f, at)| DeadLetter {
+                notification_id: info.id.clone(),
+                event: info.event.clone(),
+                subscriber_id: f.subscriber_id,
+                channel: f.channel,
+                attempts: f.attempts,
+                error: f.error,
+                last_attempt_at: at,
+            }));
+        }
+        out.sort_by(|a, b| b.last_attempt_at.cmp(&a.last_attempt_at));
+        Ok(out)
     }
 }

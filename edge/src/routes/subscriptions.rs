@@ -27,7 +27,7 @@ fn html_page(status: u16, title: &str, text: &str) -> ApiResult<Response> {
         .with_headers(headers))
 }
 
-/// Reads a form body: `email`, `components` (repeated or comma-separated) and the honeypot.
+/// Reads a form body: `email`, `phone` or `webhook`, `components` (repeated or comma-separated) and the honeypot.
 fn parse_form(body: &str) -> ApiResult<SubscribeRequest> {
     let url = worker::Url::parse(&format!("https://form.invalid/?{body}"))
         .map_err(|e| ApiError::Server(e.to_string()))?;
@@ -35,6 +35,8 @@ fn parse_form(body: &str) -> ApiResult<SubscribeRequest> {
     for (k, v) in url.query_pairs() {
         match k.as_ref() {
             "email" => r.email = v.into_owned(),
+            "phone" => r.phone = v.into_owned(),
+            "webhook" => r.webhook = v.into_owned(),
             "components" | "components[]" => r.components.extend(
                 v.split(',')
                     .map(str::trim)
@@ -75,7 +77,7 @@ pub async fn subscribe(mut req: Request, env: &Env, page: &str) -> ApiResult<Res
         .or(req.headers().get("x-real-ip")?)
         .unwrap_or_else(|| "unknown".into());
     let call = SubscribeCall {
-        request,
+        request: request.clone(),
         ip,
         base: req.url()?.origin().ascii_serialization(),
     };
@@ -84,11 +86,14 @@ pub async fn subscribe(mut req: Request, env: &Env, page: &str) -> ApiResult<Res
     let body = answer.text().await?;
     if form {
         return if status == 202 {
-            html_page(
-                202,
-                "Check your inbox",
-                "We sent you an email with a link to confirm your subscription. Nothing else will be sent until you confirm.",
-            )
+            let (title, text) = if !request.phone.trim().is_empty() {
+                ("Check your phone", "We sent you a text message with a link to confirm your subscription. Nothing else will be sent until you confirm.")
+            } else if !request.webhook.trim().is_empty() {
+                ("Webhook pending", "Your webhook will receive a challenge; it is confirmed when it answers with the challenge value.")
+            } else {
+                ("Check your inbox", "We sent you an email with a link to confirm your subscription. Nothing else will be sent until you confirm.")
+            };
+            html_page(202, title, text)
         } else {
             let detail = serde_json::from_str::<Problem>(&body)
                 .map(|p| p.detail)

@@ -106,19 +106,23 @@ fn email_is_frozen_and_escaped() {
 }
 
 #[test]
-fn sms_fits_one_segment_and_keeps_the_link() {
+fn sms_fits_two_segments_and_keeps_the_links() {
     let mut m = message();
     let s = sms(&m, &links());
-    expect!["Acme: Errors on <script>alert(1)</script> & more (Investigating). Customers see... Next update by 2026-03-01 12:30 UTC. https://status.acme.com/incidents/inc-1"]
+    expect![[r#"
+        Acme: Errors on <script>alert(1)</script> & more (Investigating). Customers see "500" errors.
+        We are rolling back. Next update by 2026-03-01 12:30 UTC. https://status.acme.com/incidents/inc-1 Stop: https://status.acme.com/u?t=abc&x=1"#]]
     .assert_eq(&s.text);
-    assert_eq!(s.count.segments, 1, "{}", s.count.units);
+    assert_eq!(s.count.segments, 2, "{}", s.count.units);
     m.title = "API errors".into();
     m.body = "Customers see errors on every call to the payments API while we roll back a change. "
         .repeat(3);
     let s = sms(&m, &links());
-    assert_eq!(s.count.segments, 1, "{}", s.text);
+    assert!(s.count.segments <= MAX_SMS_SEGMENTS, "{}", s.text);
     assert!(
-        s.text.ends_with("https://status.acme.com/incidents/inc-1"),
+        s.text.ends_with(
+            "https://status.acme.com/incidents/inc-1 Stop: https://status.acme.com/u?t=abc&x=1"
+        ),
         "{}",
         s.text
     );

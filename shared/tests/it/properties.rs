@@ -216,6 +216,7 @@ fn to_command(op: Op, step: usize, now: Timestamp) -> Command {
             components: ids(&comps),
             segments: vec![],
             locale: None,
+            loopback_hooks: false,
         }),
         Op::Confirm { s } => Command::Confirm(Confirm {
             subscriber_id: format!("s{s}"),

@@ -1,0 +1,135 @@
+//! One provider call over HTTP with its own timeout, and how its answer counts: timeouts, 429 and
+//! 5xx are temporary failures (retried), any other 4xx is permanent (never retried).
+
+use std::time::Duration;
+
+use futures_util::future::{select, Either};
+use herald_shared::delivery::Outcome;
+use wasm_bindgen::JsValue;
+use worker::{AbortController, Delay, Fetch, Headers, Method, Request, RequestInit};
+
+/// Provider calls taking longer than this are abandoned as temporary failures, unless
+/// `HERALD_PROVIDER_TIMEOUT_MS` says otherwise.
+pub const DEFAULT_TIMEOUT_MS: u64 = 10_000;
+
+/// What one send attempt came to.
+#[derive(Debug, Clone)]
+pub struct Sent {
+    pub outcome: Outcome,
+    pub provider_id: Option<String>,
+    pub error: Option<String>,
+}
+
+impl Sent {
+    pub fn ok(provider_id: Option<String>) -> Sent {
+        Sent {
+            outcome: Outcome::Sent,
+            provider_id,
+            error: None,
+        }
+    }
+
+    pub fn permanent(why: impl Into<String>) -> Sent {
+        Sent {
+            outcome: Outcome::PermanentFailure,
+            provider_id: None,
+            error: Some(why.into()),
+        }
+    }
+
+    pub fn temporary(why: impl Into<String>) -> Sent {
+        Sent {
+            outcome: Outcome::TemporaryFailure,
+            provider_id: None,
+            error: Some(why.into()),
+        }
+    }
+
+    /// A non-2xx answer, classified by its status.
+    pub fn refused(status: u16, body: &str) -> Sent {
+        Sent {
+            outcome: classify(status),
+            provider_id: None,
+            error: Some(format!(
+                "HTTP {status}: {}",
+                body.chars().take(200).collect::<String>()
+            )),
+        }
+    }
+}
+
+/// Whether an HTTP status from a provider is worth retrying.
+pub fn classify(status: u16) -> Outcome {
+    match status {
+        200..=299 => Outcome::Sent,
+        408 | 429 | 500..=599 => Outcome::TemporaryFailure,
+        _ => Outcome::PermanentFailure,
+    }
+}
+
+/// A provider's answer: status and body text.
+pub struct Answer {
+    pub status: u16,
+    pub body: String,
+}
+
+/// POSTs `body` to `url`; `Err` carries why no answer came (network error or timeout).
+pub async fn post(
+    url: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+    timeout_ms: u64,
+) -> Result<Answer, String> {
+    let h = Headers::new();
+    for (k, v) in headers {
+        h.set(k, v).map_err(|e| e.to_string())?;
+    }
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post)
+        .with_headers(h)
+        .with_body(Some(JsValue::from_str(body)));
+    let req = Request::new_with_init(url, &init).map_err(|e| e.to_string())?;
+    let controller = AbortController::default();
+    let signal = controller.signal();
+    let call = Box::pin(async move {
+        let mut resp = Fetch::Request(req).send_with_signal(&signal).await?;
+        let status = resp.status_code();
+        let body = resp.text().await.unwrap_or_default();
+        Ok::<_, worker::Error>(Answer { status, body })
+    });
+    let timer = Delay::from(Duration::from_millis(timeout_ms));
+    match select(call, timer).await {
+        Either::Left((Ok(answer), _)) => Ok(answer),
+        Either::Left((Err(e), _)) => Err(format!("request failed: {e}")),
+        Either::Right(((), _)) => {
+            controller.abort();
+            Err(format!("no answer within {timeout_ms} ms"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses() {
+        let cases = [
+            (200, Outcome::Sent),
+            (201, Outcome::Sent),
+            (202, Outcome::Sent),
+            (400, Outcome::PermanentFailure),
+            (401, Outcome::PermanentFailure),
+            (404, Outcome::PermanentFailure),
+            (408, Outcome::TemporaryFailure),
+            (410, Outcome::PermanentFailure),
+            (422, Outcome::PermanentFailure),
+            (429, Outcome::TemporaryFailure),
+            (500, Outcome::TemporaryFailure),
+            (503, Outcome::TemporaryFailure),
+        ];
+        for (status, want) in cases {
+            assert_eq!(classify(status), want, "{status}");
+        }
+    }
+}

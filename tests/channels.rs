@@ -1,0 +1,324 @@
+//! Every channel against workerd, its queue and the local provider sink: SMS in the Twilio format,
+//! webhooks signed per Standard Webhooks and verified by a challenge, Slack, the fallback channel
+//! after a 400, timeouts that never produce a second copy, and the dead-letter list.
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::fixtures::{eventually, Env};
+use crate::subscriptions::{address, link, report, wait_for, Failing, WAIT};
+
+pub const TESTS: &[crate::Test] = crate::tests![
+    channels_sms_subscriber_confirms_by_link_and_gets_one_text,
+    channels_webhook_is_verified_by_challenge_and_signed,
+    channels_slack_channel_gets_the_update,
+    channels_webhook_answering_400_falls_back_to_email_without_retry,
+    channels_provider_timeouts_never_send_a_second_copy,
+    channels_undeliverable_messages_are_listed_as_dead_letters,
+];
+
+/// A phone number unique to this run and `n`.
+fn phone(env: &Env, n: u32) -> String {
+    let digits: String = env
+        .page("p")
+        .bytes()
+        .map(|b| char::from(b'0' + b % 10))
+        .take(6)
+        .collect();
+    format!("+4915{digits}{n:03}")
+}
+
+/// Everything the sink accepted on `channel` for `to`.
+fn sent_to(env: &Env, channel: &str, to: &str) -> Vec<Value> {
+    env.sink
+        .messages()
+        .into_iter()
+        .filter(|m| m["channel"] == channel && m["to"][0].as_str() == Some(to))
+        .collect()
+}
+
+#[track_caller]
+fn wait_sent(env: &Env, channel: &str, to: &str, what: &str, n: usize) -> Vec<Value> {
+    eventually(
+        &format!("{n} {channel} message(s) to {to} with {what:?}"),
+        WAIT,
+        || {
+            let got: Vec<Value> = sent_to(env, channel, to)
+                .into_iter()
+                .filter(|m| m["text"].as_str().unwrap_or("").contains(what))
+                .collect();
+            (got.len() >= n).then_some(got)
+        },
+    )
+}
+
+/// A webhook receiver path on the sink, unique to this run.
+fn hook(env: &Env, kind: &str, name: &str) -> (String, String) {
+    let path = format!("/hooks/{kind}/{}", env.page(name));
+    (format!("{}{path}", env.sink.url()), path)
+}
+
+fn add_subscriber(env: &Env, page: &str, body: Value) -> crate::fixtures::Reply {
+    env.admin(
+        "POST",
+        &format!("/v1/admin/pages/{page}/subscribers"),
+        &body.to_string(),
+    )
+}
+
+fn subscriber_state(env: &Env, page: &str, id: &str) -> String {
+    let list = env
+        .admin("GET", &format!("/v1/admin/pages/{page}/subscribers"), "")
+        .json();
+    list.as_array()
+        .and_then(|l| l.iter().find(|s| s["id"] == id))
+        .and_then(|s| s["state"].as_str())
+        .unwrap_or("missing")
+        .to_owned()
+}
+
+#[track_caller]
+fn wait_confirmed(env: &Env, page: &str, id: &str) {
+    eventually(&format!("{id} confirmed"), WAIT, || {
+        (subscriber_state(env, page, id) == "confirmed").then_some(())
+    });
+}
+
+/// Adds a webhook subscriber through the admin API and waits for its challenge to confirm it.
+fn confirmed_webhook(env: &Env, page: &str, url: &str, fallback: Option<&str>) -> (String, String) {
+    let mut body = json!({"channel": "webhook", "address": url});
+    if let Some(email) = fallback {
+        body["fallback"] = json!({"channel": "email", "address": email});
+    }
+    let r = add_subscriber(env, page, body);
+    assert_eq!(r.status, 201, "{r:?}");
+    let v = r.json();
+    let id = v["id"].as_str().unwrap().to_owned();
+    let secret = v["signing_secret"].as_str().unwrap().to_owned();
+    assert!(secret.starts_with("whsec_"), "{v}");
+    wait_confirmed(env, page, &id);
+    (id, secret)
+}
+
+fn channels_sms_subscriber_confirms_by_link_and_gets_one_text(env: &Env) {
+    let page = env.page("ch-sms");
+    let number = phone(env, 1);
+    let r = env.send(
+        "POST",
+        &format!("/v1/pages/{page}/subscriptions"),
+        None,
+        Some(&json!({"phone": number}).to_string()),
+        &[("content-type", "application/json")],
+    );
+    assert_eq!(r.status, 202, "{r:?}");
+    let confirm = wait_sent(env, "sms", &number, "/v1/subscriptions/confirm", 1);
+    assert_eq!(confirm[0]["from"], "+15005550006", "{}", confirm[0]);
+    assert_eq!(confirm[0]["authorization"], true, "Basic auth sent");
+    let path = link(
+        env,
+        confirm[0]["text"].as_str().unwrap(),
+        "/v1/subscriptions/confirm",
+    );
+    assert_eq!(env.get(&path, &[]).status, 200);
+    env.open_incident(&page, "Texts drill", "major");
+    let texts = wait_sent(env, "sms", &number, "Texts drill", 1);
+    let text = texts[0]["text"].as_str().unwrap();
+    assert!(text.contains("/v1/subscriptions/unsubscribe"), "{text}");
+    assert!(
+        herald_shared::sms::count(text).segments <= 2,
+        "at most two segments: {text}"
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(sent_to(env, "sms", &number).len(), 2, "confirmation + one");
+    // A malformed number is refused with the field named, and nothing is sent.
+    let bad = env.send(
+        "POST",
+        &format!("/v1/pages/{page}/subscriptions"),
+        None,
+        Some(&json!({"phone": "0151 123"}).to_string()),
+        &[("content-type", "application/json")],
+    );
+    assert_eq!(bad.problem(422)["field"], "phone", "{bad:?}");
+    let both = env.send(
+        "POST",
+        &format!("/v1/pages/{page}/subscriptions"),
+        None,
+        Some(&json!({"phone": number, "email": "x@example.com"}).to_string()),
+        &[("content-type", "application/json")],
+    );
+    assert_eq!(both.status, 422, "{both:?}");
+}
+
+fn channels_webhook_is_verified_by_challenge_and_signed(env: &Env) {
+    let page = env.page("ch-hook");
+    let (url, path) = hook(env, "ok", "hook");
+    // A viewer may not add subscribers.
+    let (_, viewer) = crate::admin::create_key(env, &page, "viewer");
+    let denied = env.send(
+        "POST",
+        &format!("/v1/admin/pages/{page}/subscribers"),
+        Some(&viewer),
+        Some(&json!({"channel": "webhook", "address": url}).to_string()),
+        &[],
+    );
+    assert_eq!(denied.status, 403, "{denied:?}");
+    let (id, secret) = confirmed_webhook(env, &page, &url, None);
+    let challenge = sent_to(env, "webhook", &path);
+    assert_eq!(challenge[0]["payload"]["type"], "subscription.verify");
+    // A receiver that does not echo the challenge stays pending and gets nothing.
+    let (silent_url, silent_path) = hook(env, "silent", "quiet");
+    let r = add_subscriber(
+        env,
+        &page,
+        json!({"channel": "webhook", "address": silent_url}),
+    );
+    assert_eq!(r.status, 201, "{r:?}");
+    let silent_id = r.json()["id"].as_str().unwrap().to_owned();
+    eventually("the silent receiver saw its challenge", WAIT, || {
+        (!sent_to(env, "webhook", &silent_path).is_empty()).then_some(())
+    });
+
+    env.open_incident(&page, "Webhook drill", "major");
+    let got = wait_sent(env, "webhook", &path, "Webhook drill", 1);
+    let m = &got[0];
+    assert_eq!(m["payload"]["event"], "incident_opened", "{m}");
+    assert_eq!(m["payload"]["item"]["title"], "Webhook drill", "{m}");
+    let msg_id = m["webhook_id"].as_str().unwrap();
+    let ts: i64 = m["webhook_timestamp"].as_str().unwrap().parse().unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    herald_shared::webhook::verify(
+        &secret,
+        msg_id,
+        ts,
+        m["text"].as_str().unwrap(),
+        m["webhook_signature"].as_str().unwrap(),
+        now,
+    )
+    .expect("the signature verifies with the secret shown at creation");
+    assert_eq!(subscriber_state(env, &page, &silent_id), "pending");
+    assert_eq!(
+        sent_to(env, "webhook", &silent_path).len(),
+        1,
+        "only the challenge"
+    );
+    // The audit knows a webhook was added, never where it points.
+    let audit = env.admin("GET", &format!("/v1/admin/pages/{page}/audit"), "");
+    assert!(audit.body.contains("subscriber.add"), "{}", audit.body);
+    assert!(
+        !audit.body.contains(&path),
+        "the audit must not hold the URL"
+    );
+    assert!(!audit.body.contains(&secret), "nor the secret");
+    let listed = env.admin("GET", &format!("/v1/admin/pages/{page}/subscribers"), "");
+    assert!(!listed.body.contains(&secret), "{}", listed.body);
+    assert!(listed.body.contains(&id));
+}
+
+fn channels_slack_channel_gets_the_update(env: &Env) {
+    let page = env.page("ch-slack");
+    let path = format!("/slack/{}", env.page("room"));
+    let url = format!("{}{path}", env.sink.url());
+    let r = add_subscriber(env, &page, json!({"channel": "slack", "address": url}));
+    assert_eq!(r.status, 201, "{r:?}");
+    let id = r.json()["id"].as_str().unwrap().to_owned();
+    assert!(r.json().get("signing_secret").is_none(), "{r:?}");
+    wait_confirmed(env, &page, &id);
+    env.open_incident(&page, "Slack <drill> & co", "minor");
+    let got = wait_sent(env, "slack", &path, "Slack &lt;drill&gt; &amp; co", 1);
+    assert!(
+        got[0]["text"].as_str().unwrap().contains("|Status page>"),
+        "{}",
+        got[0]
+    );
+}
+
+fn channels_webhook_answering_400_falls_back_to_email_without_retry(env: &Env) {
+    let page = env.page("ch-fallback");
+    let email = address(env, "fallback");
+    let (url, path) = hook(env, "ok", "fb");
+    let (id, _) = confirmed_webhook(env, &page, &url, Some(&email));
+    env.sink.reject(&path);
+    let incident = env.open_incident(&page, "Fallback drill", "major");
+    let mail = wait_for(env, &email, "Fallback drill", 1);
+    assert!(
+        mail[0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("/v1/subscriptions/unsubscribe"),
+        "{}",
+        mail[0]
+    );
+    let r = report(env, &page, &incident, |v| v["sent"] == 1);
+    assert_eq!(r["failed"], 0, "{r}");
+    assert_eq!(
+        r["attempts"], 2,
+        "one refused webhook, no retry, one email: {r}"
+    );
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(wait_for(env, &email, "Fallback drill", 1).len(), 1);
+    let notifications = env
+        .admin(
+            "GET",
+            &format!("/v1/admin/pages/{page}/notifications?subject={incident}"),
+            "",
+        )
+        .json();
+    assert_eq!(notifications[0]["recipients"], 1, "{notifications}");
+    assert_eq!(subscriber_state(env, &page, &id), "confirmed");
+}
+
+fn channels_provider_timeouts_never_send_a_second_copy(env: &Env) {
+    let page = env.page("ch-timeout");
+    let people: Vec<String> = (0..5).map(|i| address(env, &format!("slow{i}"))).collect();
+    for p in &people {
+        crate::subscriptions::confirmed(env, &page, p, &[]);
+    }
+    // A third of the requests are accepted but answered after the worker gave up (2 s), the way
+    // a lost answer looks; the retry carries the same idempotency key.
+    env.sink.delay(3000);
+    let failing = Failing::new(env, 34, 0);
+    let incident = env.open_incident(&page, "Slow provider drill", "major");
+    let r = report(env, &page, &incident, |v| v["sent"] == 5);
+    drop(failing);
+    assert!(
+        r["attempts"].as_u64().unwrap() > 5,
+        "some attempts timed out and were retried: {r}"
+    );
+    std::thread::sleep(Duration::from_secs(4));
+    for p in &people {
+        assert_eq!(
+            wait_for(env, p, "Slow provider drill", 1).len(),
+            1,
+            "{p} got exactly one copy"
+        );
+    }
+}
+
+fn channels_undeliverable_messages_are_listed_as_dead_letters(env: &Env) {
+    let page = env.page("ch-dead");
+    let (url, path) = hook(env, "ok", "dead");
+    let (id, _) = confirmed_webhook(env, &page, &url, None);
+    env.sink.reject(&path);
+    let incident = env.open_incident(&page, "Dead letter drill", "minor");
+    report(env, &page, &incident, |v| v["failed"] == 1);
+    let dead = env.admin("GET", &format!("/v1/admin/pages/{page}/dead-letters"), "");
+    assert_eq!(dead.status, 200, "{dead:?}");
+    let list = dead.json();
+    let entry = list
+        .as_array()
+        .and_then(|l| l.iter().find(|d| d["subscriber_id"] == id.as_str()))
+        .unwrap_or_else(|| panic!("{id} in {list}"));
+    assert_eq!(entry["channel"], "webhook", "{entry}");
+    assert_eq!(entry["event"], "incident_opened", "{entry}");
+    assert_eq!(entry["attempts"], 1, "a 400 is not retried: {entry}");
+    assert!(
+        entry["error"].as_str().unwrap_or("").contains("400"),
+        "{entry}"
+    );
+    let public = env.get(&format!("/v1/pages/{page}/summary.json"), &[]);
+    assert!(!public.body.contains(&id), "dead letters are not public");
+}
