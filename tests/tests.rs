@@ -7,6 +7,7 @@ mod api;
 mod channels;
 mod fixtures;
 mod host;
+mod scheduled;
 mod status_page;
 mod subscriptions;
 mod widget;
@@ -36,6 +37,7 @@ fn main() {
     tests.extend_from_slice(status_page::TESTS);
     tests.extend_from_slice(subscriptions::TESTS);
     tests.extend_from_slice(channels::TESTS);
+    tests.extend_from_slice(scheduled::TESTS);
     if browser {
         tests.extend_from_slice(widget::TESTS);
         tests.extend_from_slice(widget::EMBED_TESTS);

@@ -12,7 +12,9 @@ mod status_page;
 
 pub use page_object::PageObject;
 
-use worker::{event, Context, Env, MessageBatch, Request, Response, Result};
+use worker::{
+    event, Context, Env, MessageBatch, Request, Response, Result, ScheduleContext, ScheduledEvent,
+};
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
@@ -33,4 +35,24 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
 #[event(queue)]
 async fn queue(batch: MessageBatch<notify::Job>, env: Env, _ctx: Context) -> Result<()> {
     notify::consume(batch, env).await
+}
+
+/// The cron trigger: each page's scheduled work (reminders, overdue promises, acknowledgement
+/// escalation), page by page; one failing page does not stop the others.
+#[event(scheduled)]
+async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    let pages = match page_object::pages(&env).await {
+        Ok(p) => p,
+        Err(e) => {
+            worker::console_error!("scheduled: no page list: {e:?}");
+            return;
+        }
+    };
+    for page in pages {
+        match page_object::tick(&env, &page).await {
+            Ok(r) if r.status_code() == 200 => {}
+            Ok(r) => worker::console_error!("scheduled: {page}: {}", r.status_code()),
+            Err(e) => worker::console_error!("scheduled: {page}: {e:?}"),
+        }
+    }
 }

@@ -32,6 +32,8 @@ pub enum Route {
     Confirm,
     /// A signed one-click unsubscribe link (GET from a person, POST per RFC 8058).
     Unsubscribe,
+    /// `GET|POST /v1/receipts?token=`: the receipt link of a message that asks for acknowledgement.
+    Receipt,
 }
 
 /// The public documents, each rendered once per change by the page object.
@@ -292,6 +294,8 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("GET", "/v1/subscriptions/confirm"),
     ("GET", "/v1/subscriptions/unsubscribe"),
     ("POST", "/v1/subscriptions/unsubscribe"),
+    ("GET", "/v1/receipts"),
+    ("POST", "/v1/receipts"),
     ("GET", "/v1/admin/pages/{page}/subscribers"),
     ("POST", "/v1/admin/pages/{page}/subscribers"),
     ("GET", "/v1/admin/pages/{page}/dead-letters"),
@@ -342,6 +346,10 @@ impl Route {
             ["v1", "subscriptions", "confirm"] => {
                 Some((&["GET"], get(method, || Ok(Route::Confirm))?))
             }
+            ["v1", "receipts"] => Some((
+                &["GET", "POST"],
+                matches!(method, "GET" | "HEAD" | "POST").then_some(Route::Receipt),
+            )),
             ["v1", "subscriptions", "unsubscribe"] => Some((
                 &["GET", "POST"],
                 matches!(method, "GET" | "HEAD" | "POST").then_some(Route::Unsubscribe),

@@ -1257,6 +1257,16 @@ fn configure_page(
         settings.locales
     };
     page.policy = settings.policy.unwrap_or_default();
+    for (i, r) in page.policy.responders.iter_mut().enumerate() {
+        let channel = if r.contains('@') && !r.contains("://") {
+            SubscriberChannel::Email
+        } else {
+            SubscriberChannel::Webhook
+        };
+        *r = Address::parse(channel, r)
+            .map_err(|e| DomainError::invalid("policy.responders", format!("entry {i}: {e}")))?
+            .value;
+    }
     page.branding = settings.branding.unwrap_or_default();
     let mut group_ids: Vec<&str> = Vec::new();
     for g in &settings.groups {

@@ -36,6 +36,12 @@ pub struct Policy {
     pub next_update: NextUpdateRule,
     /// Extra internal words the wording lint flags on this page.
     pub jargon: Vec<String>,
+    /// Who is reminded when a "next update" promise is broken: email addresses, or https URLs
+    /// that take Slack's incoming-webhook JSON.
+    pub responders: Vec<String>,
+    /// Minutes after which a message that asks for acknowledgement is re-sent on the fallback
+    /// channel of everyone who has not acknowledged it.
+    pub ack_escalate_minutes: u32,
 }
 
 const HOUR: u32 = 60;
@@ -56,6 +62,8 @@ impl Default for Policy {
             cadence_none_minutes: 120,
             next_update: NextUpdateRule::Cadence,
             jargon: Vec::new(),
+            responders: Vec::new(),
+            ack_escalate_minutes: HOUR,
         }
     }
 }

@@ -755,6 +755,12 @@ pub struct DeliveryReport {
     pub pending: u32,
     pub attempts: u32,
     pub failures: Vec<DeliveryFailure>,
+    /// For a message that asks for acknowledgement: how many acknowledged it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acknowledged: Option<u32>,
+    /// For a message that asks for acknowledgement: who received it and has not acknowledged it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unacknowledged: Vec<String>,
 }
 
 /// A recipient the notification did not reach, and why.

@@ -70,7 +70,12 @@ impl LocalWorker {
             .arg(opts.port.to_string())
             .arg("--persist-to")
             .arg(&opts.persist_to)
-            .args(["--show-interactive-dev-session=false", "--var"])
+            // `/__scheduled` runs the cron trigger on demand (tests, and trying it by hand).
+            .args([
+                "--show-interactive-dev-session=false",
+                "--test-scheduled",
+                "--var",
+            ])
             .arg(format!("HERALD_ADMIN_KEY:{}", opts.admin_key))
             .current_dir(root())
             .env("WRANGLER_SEND_METRICS", "false")

@@ -39,6 +39,9 @@ pub struct JobRecipient {
     pub address: Address,
     /// Signed link token: confirm for a confirmation, unsubscribe otherwise.
     pub token: String,
+    /// Signed receipt token, when the message must be acknowledged.
+    #[serde(default)]
+    pub receipt: Option<String>,
 }
 
 /// A queue message: one notification to up to `RECIPIENTS_PER_JOB` recipients.
@@ -89,12 +92,16 @@ pub fn unsubscribe_url(base: &str, token: &str) -> String {
     format!("{base}/v1/subscriptions/unsubscribe?token={token}")
 }
 
+pub fn receipt_url(base: &str, token: &str) -> String {
+    format!("{base}/v1/receipts?token={token}")
+}
+
 /// The links in a notification for one recipient.
 fn links(job: &Job, r: &JobRecipient) -> Links {
     Links {
         url: format!("{}/{}", job.base, job.page),
         unsubscribe_url: Some(unsubscribe_url(&job.base, &r.token)),
-        receipt_url: None,
+        receipt_url: r.receipt.as_deref().map(|t| receipt_url(&job.base, t)),
     }
 }
 
@@ -283,6 +290,35 @@ async fn run(job: &Job, env: &Env, providers: &Providers) -> crate::error::ApiRe
         });
     }
     page_object::record_deliveries(env, &job.page, &job.notification_id, &attempts).await
+}
+
+/// Tells the page's responders (email addresses, or URLs taking Slack's incoming-webhook JSON)
+/// about a broken promise. Best effort, once per promise: a responder who misses it still sees the
+/// overdue incident in the admin API.
+pub async fn remind_responders(env: &Env, responders: &[String], text: &str, key: &str) {
+    let p = Providers::from_env(env);
+    for (i, r) in responders.iter().enumerate() {
+        let key = format!("{key}/{i}");
+        let sent = if r.contains("://") {
+            webhook::slack(r, &serde_json::json!({ "text": text }), p.timeout_ms).await
+        } else if let Some(email) = &p.email {
+            let mail = template::Email {
+                subject: text
+                    .split(':')
+                    .next()
+                    .unwrap_or("Update overdue")
+                    .to_owned(),
+                text: format!("{text}\n"),
+                html: format!("<p>{}</p>", html_escape::encode_text(text)),
+            };
+            email.send(r, &mail, None, &key, p.timeout_ms).await
+        } else {
+            http::Sent::permanent("no email provider configured")
+        };
+        if !sent.outcome.succeeded() {
+            worker::console_error!("responder reminder not sent: {:?}", sent.error);
+        }
+    }
 }
 
 /// Name of the queue binding, for the page object.

@@ -1,4 +1,5 @@
-//! Signed links in subscription emails (confirm, unsubscribe): `{page}.{subscriber}.{purpose}.{mac}`,
+//! Signed links in subscription messages (confirm, unsubscribe, and the receipt link of a message
+//! that must be acknowledged): `{page}.{subscriber}.{purpose}.{mac}`,
 //! an HMAC-SHA256 under the page's own link secret, so a link works without any stored token and
 //! forging one needs the page object's secret.
 
@@ -55,9 +56,46 @@ pub fn verify(secret: &[u8], page: &str, token: &str, purpose: Purpose) -> Optio
     bool::from(presented.ct_eq(&expected)).then(|| subscriber.to_string())
 }
 
+/// The receipt link token of `notification` for `subscriber`: purpose `r-{notification}`.
+pub fn sign_receipt(secret: &[u8], page: &str, subscriber: &str, notification: &str) -> String {
+    let payload = format!("{page}.{subscriber}.r-{notification}");
+    format!("{payload}.{}", hex::encode(mac(secret, &payload)))
+}
+
+/// `(subscriber, notification)` when `token` is a valid receipt link of `page`.
+pub fn verify_receipt(secret: &[u8], page: &str, token: &str) -> Option<(String, String)> {
+    let parts: Vec<&str> = token.split('.').collect();
+    let [p, subscriber, code, sig] = parts.as_slice() else {
+        return None;
+    };
+    let notification = code.strip_prefix("r-")?;
+    if *p != page || notification.is_empty() {
+        return None;
+    }
+    let presented = hex::decode(sig).ok()?;
+    let expected = mac(secret, &format!("{p}.{subscriber}.{code}"));
+    bool::from(presented.ct_eq(&expected))
+        .then(|| (subscriber.to_string(), notification.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn receipts_name_their_notification_and_are_not_other_links() {
+        let t = sign_receipt(b"k1", "demo", "sub_1", "ntf_9");
+        assert_eq!(
+            verify_receipt(b"k1", "demo", &t),
+            Some(("sub_1".into(), "ntf_9".into()))
+        );
+        assert_eq!(verify_receipt(b"k2", "demo", &t), None);
+        assert_eq!(verify(b"k1", "demo", &t, Purpose::Confirm), None);
+        let other = t.replace("ntf_9", "ntf_8");
+        assert_eq!(verify_receipt(b"k1", "demo", &other), None);
+        let confirm = sign(b"k1", "demo", "sub_1", Purpose::Confirm);
+        assert_eq!(verify_receipt(b"k1", "demo", &confirm), None);
+    }
 
     #[test]
     fn links_verify_only_for_their_page_purpose_and_secret() {

@@ -8,7 +8,7 @@ mod notify;
 mod store;
 
 pub use notify::{
-    deliveries_due, follow, record_deliveries, subscribe, LinkOutcome, SubscribeCall,
+    deliveries_due, follow, receipt, record_deliveries, subscribe, tick, LinkOutcome, SubscribeCall,
 };
 
 use std::cell::{Cell, RefCell};
@@ -70,6 +70,26 @@ fn stub(env: &Env, page: &str) -> ApiResult<worker::Stub> {
         .durable_object(bindings::PAGES)?
         .id_from_name(page)?
         .get_stub()?)
+}
+
+/// Name of the object that lists every page, for the cron trigger (not a valid page slug).
+const DIRECTORY: &str = "__directory";
+
+/// Records `page` in the directory the cron trigger walks.
+pub async fn register(env: &Env, page: &str) -> ApiResult<()> {
+    let r = notify::call(env, DIRECTORY, "/directory/add", page.to_owned()).await?;
+    if r.status_code() == 200 {
+        Ok(())
+    } else {
+        Err(ApiError::Server(format!("directory: {}", r.status_code())))
+    }
+}
+
+/// Every page, for the cron trigger.
+pub async fn pages(env: &Env) -> ApiResult<Vec<String>> {
+    let mut r = notify::call(env, DIRECTORY, "/directory/list", String::new()).await?;
+    let text = r.text().await?;
+    serde_json::from_str(&text).map_err(|e| ApiError::Server(format!("directory: {e}")))
 }
 
 /// Asks the object of `page` for a public document; `token` is an audience token.
@@ -293,6 +313,27 @@ impl PageObject {
                 // The body is the only thing awaited; everything after runs without yielding.
                 let body = req.text().await?;
                 let answer = self.admin(&page, req, body);
+                self.flush_outbox().await;
+                answer
+            }
+            None if page == DIRECTORY => {
+                let body = req.text().await?;
+                match path.as_str() {
+                    "/directory/add" if herald_shared::command::is_slug(&body) => {
+                        self.store.set_meta(&format!("page:{body}"), "1")?;
+                        text_response(200, "application/json", "{}".into(), None)
+                    }
+                    "/directory/list" => text_response(
+                        200,
+                        "application/json",
+                        json(&self.store.meta_names("page:")?)?,
+                        None,
+                    ),
+                    _ => Err(ApiError::not_found("no directory endpoint")),
+                }
+            }
+            None if path == "/tick" => {
+                let answer = self.tick_here(&page).await;
                 self.flush_outbox().await;
                 answer
             }
@@ -534,6 +575,10 @@ impl PageObject {
                             remembered.as_ref().map(|(k, r)| (*k, r)),
                         )?;
                         let base = req.headers().get(header::BASE)?.unwrap_or_default();
+                        if !base.is_empty() {
+                            // Scheduled messages need the public origin for their links.
+                            self.store.set_meta(notify::META_BASE, &base)?;
+                        }
                         self.enqueue_events(page, &c.state, &c.raw_events, &base, &stamped)?;
                         let version = c.state.version;
                         *self.loaded.borrow_mut() = Some(Rc::new(Loaded {

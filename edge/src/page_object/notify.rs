@@ -8,7 +8,9 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use herald_shared::delivery::{self, Delivery, NextStep, Outcome, RetryPolicy};
-use herald_shared::subscriber::{recipients, Subscriber, SubscriberChannel, SubscriptionState};
+use herald_shared::subscriber::{
+    recipients, Address, Subscriber, SubscriberChannel, SubscriptionState,
+};
 use herald_shared::template::Message;
 use herald_shared::wire::{
     DeadLetter, DeliveryFailure, DeliveryReport, NotificationInfo, SubscribeRequest, SubscriberInfo,
@@ -31,6 +33,22 @@ const LINK_SECRET: &str = "links";
 const WEBHOOK_SECRET: &str = "webhook:";
 /// Wait before trying the fallback channel once the first is exhausted.
 const FALLBACK_AFTER_SECS: u32 = 1;
+/// `meta` keys: the public origin for links in scheduled messages, and the last scheduled run.
+pub(super) const META_BASE: &str = "base";
+const META_TICK: &str = "tick";
+
+/// "90 minutes", "2 hours", "1 day".
+fn minutes_text(m: u32) -> String {
+    match m {
+        1 => "1 minute".into(),
+        m if m % 1440 == 0 && m >= 1440 => {
+            format!("{} day{}", m / 1440, if m == 1440 { "" } else { "s" })
+        }
+        m if m % 60 == 0 && m >= 60 => format!("{} hour{}", m / 60, if m == 60 { "" } else { "s" }),
+        m => format!("{m} minutes"),
+    }
+}
+
 /// Seconds before the alarm retries an outbox the queue refused.
 const OUTBOX_RETRY_SECS: u64 = 5;
 /// A pending subscriber asking again within this time gets no second confirmation.
@@ -63,7 +81,7 @@ struct RecordCall {
     attempts: Vec<Attempt>,
 }
 
-async fn call(env: &Env, page: &str, path: &str, body: String) -> ApiResult<Response> {
+pub(super) async fn call(env: &Env, page: &str, path: &str, body: String) -> ApiResult<Response> {
     let headers = Headers::new();
     headers.set(header::PAGE, page)?;
     headers.set("content-type", "application/json")?;
@@ -108,6 +126,16 @@ pub async fn follow(env: &Env, page: &str, token: &str, purpose: Purpose) -> Api
         Purpose::Unsubscribe => "/link/unsubscribe",
     };
     call(env, page, path, token.to_owned()).await
+}
+
+/// Records the acknowledgement a receipt link carries.
+pub async fn receipt(env: &Env, page: &str, token: &str) -> ApiResult<Response> {
+    call(env, page, "/link/receipt", token.to_owned()).await
+}
+
+/// Runs the page's scheduled work (from the cron trigger).
+pub async fn tick(env: &Env, page: &str) -> ApiResult<Response> {
+    call(env, page, "/tick", String::new()).await
 }
 
 pub async fn deliveries_due(
@@ -171,12 +199,52 @@ fn parse_time(s: &str) -> Option<herald_shared::Timestamp> {
     time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
 }
 
+/// What kind of notification a fan-out records.
+pub(super) struct Fanout {
+    /// Id prefix: `ntf` for news, `rem` for reminders, `esc` for escalations.
+    prefix: &'static str,
+    kind: &'static str,
+    /// The item it is about (incident, maintenance, notice), or the escalated notification.
+    subject: String,
+    /// For an escalation: the notification whose receipt the new message asks for.
+    receipts_for: Option<String>,
+}
+
+impl Fanout {
+    pub(super) fn notification(m: &Message) -> Fanout {
+        Fanout {
+            prefix: "ntf",
+            kind: "notification",
+            subject: m.item_id.clone(),
+            receipts_for: None,
+        }
+    }
+}
+
 /// How one notification went: recipients reached, those given up on (with the time of their last
 /// attempt), and attempts made.
 struct Outcomes {
     sent: u32,
+    /// Subscribers the notification reached.
+    reached: Vec<String>,
     failures: Vec<(DeliveryFailure, String)>,
     attempts: u32,
+}
+
+/// What a notification id says about its kind: `cnf_` confirmations go to the address being
+/// confirmed only, `esc_` escalations to the fallback only, everything else to the address and
+/// then the fallback.
+fn targets<'a>(
+    notification_id: &str,
+    s: &'a Subscriber,
+) -> Option<(&'a Address, Option<&'a Address>)> {
+    if notification_id.starts_with("cnf_") {
+        Some((&s.address, None))
+    } else if notification_id.starts_with("esc_") {
+        s.fallback.as_ref().map(|f| (f, None))
+    } else {
+        Some((&s.address, s.fallback.as_ref()))
+    }
 }
 
 /// Back-off: `base`, then doubling, for six attempts in all.
@@ -202,6 +270,7 @@ impl PageObject {
                 .and_then(|c| self.subscribe_here(page, c)),
             "/link/confirm" => self.follow_here(page, body, Purpose::Confirm),
             "/link/unsubscribe" => self.follow_here(page, body, Purpose::Unsubscribe),
+            "/link/receipt" => self.receipt_here(page, body),
             "/deliveries/due" => serde_json::from_str(body)
                 .map_err(|e| ApiError::Server(e.to_string()))
                 .and_then(|c| self.due_here(c)),
@@ -355,6 +424,168 @@ impl PageObject {
         accepted()
     }
 
+    fn receipt_here(&self, page: &str, token: &str) -> ApiResult<Response> {
+        let secret = self.link_secret()?;
+        let invalid = || {
+            ApiError::client(
+                404,
+                "invalid-link",
+                "This link is not valid",
+                "the receipt link is not valid",
+            )
+        };
+        let (subscriber_id, notification_id) =
+            token::verify_receipt(&secret, page, token.trim()).ok_or_else(invalid)?;
+        let loaded = self.require(page)?;
+        if loaded.state.subscriber(&subscriber_id).is_none()
+            || !self.store.requires_ack(&notification_id)?
+        {
+            return Err(invalid());
+        }
+        let at = stamp(now());
+        if self
+            .store
+            .record_receipt(&notification_id, &subscriber_id, &at)?
+        {
+            self.audit_only(
+                "link",
+                "notification.acknowledge",
+                Some(&notification_id),
+                &serde_json::json!({ "subscriber_id": subscriber_id }),
+                &at,
+                &Some(loaded.clone()),
+            )?;
+        }
+        let outcome = LinkOutcome {
+            page_name: loaded.state.page.name.clone(),
+            state: SubscriptionState::Confirmed,
+        };
+        json_response(200, to_json(&outcome)?)
+    }
+
+    /// Scheduled work, run by the cron trigger: maintenance reminders to subscribers, reminders
+    /// to the page's responders about broken "next update" promises, and re-sending messages that
+    /// were not acknowledged in time on the recipients' fallback channel.
+    pub(super) async fn tick_here(&self, page: &str) -> ApiResult<Response> {
+        let Some(loaded) = self.load()? else {
+            return json_response(200, "{}".into());
+        };
+        let state = &loaded.state;
+        let at = now();
+        let stamped = stamp(at);
+        let base = self.store.meta(META_BASE)?.unwrap_or_default();
+        // Maintenance reminders due since the last run (at most a day back).
+        let after = self
+            .store
+            .meta(META_TICK)?
+            .and_then(|t| parse_time(&t))
+            .unwrap_or(at - time::Duration::minutes(10))
+            .max(at - time::Duration::days(1));
+        let mut reminders = 0;
+        for r in herald_shared::reminders_due(state, after, at) {
+            let Some(m) = state.maintenance(&r.maintenance_id) else {
+                continue;
+            };
+            let Some(u) = m.updates.first() else { continue };
+            let event = Event::MaintenanceScheduled {
+                maintenance_id: m.id.clone(),
+                update_id: u.id.clone(),
+                notify: true,
+                override_reason: None,
+            };
+            let Some(mut message) = Message::from_event(state, &event) else {
+                continue;
+            };
+            message.event = "maintenance_reminder".into();
+            message.status = format!("Reminder: starts in {}", minutes_text(r.minutes_before));
+            let to: Vec<(String, Address)> = recipients(state, &event)
+                .into_iter()
+                .map(|x| (x.subscriber_id, x.address))
+                .collect();
+            let how = Fanout {
+                prefix: "rem",
+                kind: "reminder",
+                subject: m.id.clone(),
+                receipts_for: None,
+            };
+            self.fan_out(page, &message, &to, how, &base, &stamped)?;
+            reminders += 1;
+        }
+        self.store.set_meta(META_TICK, &stamped)?;
+        // Broken promises: each reminds the responders once.
+        let mut overdue = 0;
+        let responders = &state.page.policy.responders;
+        for o in herald_shared::overdue(state, at) {
+            let key = format!("overdue:{}:{}", o.incident_id, o.update_id);
+            if responders.is_empty() || self.store.meta(&key)?.is_some() {
+                continue;
+            }
+            self.store.set_meta(&key, &stamped)?;
+            let title = state
+                .incident(&o.incident_id)
+                .map(|i| i.title.clone())
+                .unwrap_or_default();
+            let text = format!(
+                "Update overdue on {}: \"{title}\" promised its next update by {}; it is {} late. {base}/{page}",
+                state.page.name,
+                herald_shared::template::human_time(o.promised_at),
+                minutes_text(u32::try_from(o.late_by_secs / 60).unwrap_or(0).max(1)),
+            );
+            crate::notify::remind_responders(&self.env, responders, &text, &key).await;
+            overdue += 1;
+        }
+        // Acknowledgement escalation.
+        let before =
+            stamp(at - time::Duration::minutes(i64::from(state.page.policy.ack_escalate_minutes)));
+        let mut escalated = 0;
+        for n in self.store.acks_to_escalate(&before)? {
+            let Some(message) = self.store.ack_message(&n)? else {
+                continue;
+            };
+            let message: Message =
+                serde_json::from_str(&message).map_err(|e| ApiError::Server(e.to_string()))?;
+            let receipts = self.store.receipts(&n)?;
+            let info = NotificationInfo {
+                id: n.clone(),
+                kind: "notification".into(),
+                subject: None,
+                event: message.event.clone(),
+                created_at: String::new(),
+                recipients: 0,
+            };
+            let reached = self.outcomes(Some(state), &info)?.reached;
+            let to: Vec<(String, Address)> = reached
+                .iter()
+                .filter(|id| !receipts.contains(id))
+                .filter_map(|id| {
+                    let s = state.subscriber(id)?;
+                    (s.state == SubscriptionState::Confirmed)
+                        .then(|| s.fallback.clone().map(|f| (id.clone(), f)))
+                        .flatten()
+                })
+                .collect();
+            let how = Fanout {
+                prefix: "esc",
+                kind: "escalation",
+                subject: n.clone(),
+                receipts_for: Some(n.clone()),
+            };
+            if !to.is_empty() {
+                self.fan_out(page, &message, &to, how, &base, &stamped)?;
+                escalated += to.len();
+            }
+            self.store.mark_escalated(&n, &stamped)?;
+        }
+        json_response(
+            200,
+            to_json(&serde_json::json!({
+                "maintenance_reminders": reminders,
+                "overdue_reminders": overdue,
+                "escalated": escalated,
+            }))?,
+        )
+    }
+
     /// The signing secret of a webhook subscriber, made on first use; `None` for other channels.
     pub(super) fn webhook_secret(
         &self,
@@ -417,6 +648,7 @@ impl PageObject {
                 subscriber_id: s.id.clone(),
                 address: s.address.clone(),
                 token: token::sign(&secret, page, &s.id, Purpose::Confirm),
+                receipt: None,
             }],
         };
         self.store.insert_notification(&NotificationInfo {
@@ -504,46 +736,78 @@ impl PageObject {
             let Some(message) = Message::from_event(state, event) else {
                 continue;
             };
-            let to = recipients(state, event);
-            let notification_id = new_id("ntf")?;
-            self.store.insert_notification(&NotificationInfo {
-                id: notification_id.clone(),
-                kind: "notification".into(),
-                subject: Some(message.item_id.clone()),
-                event: message.event.clone(),
-                created_at: stamped.to_owned(),
-                recipients: u32::try_from(to.len()).unwrap_or(u32::MAX),
-            })?;
-            if to.is_empty() {
-                continue;
-            }
-            let secret = self.link_secret()?;
-            for chunk in to.chunks(RECIPIENTS_PER_JOB) {
-                let job = Job {
-                    page: page.to_owned(),
-                    notification_id: notification_id.clone(),
-                    base: base.to_owned(),
-                    content: Content::Notification {
-                        message: Box::new(message.clone()),
-                    },
-                    recipients: chunk
-                        .iter()
-                        .map(|r| JobRecipient {
-                            subscriber_id: r.subscriber_id.clone(),
-                            address: r.address.clone(),
-                            token: token::sign(
-                                &secret,
-                                page,
-                                &r.subscriber_id,
-                                Purpose::Unsubscribe,
-                            ),
-                        })
-                        .collect(),
-                };
-                self.store.push_outbox(&to_json(&job)?)?;
-            }
+            let to: Vec<(String, Address)> = recipients(state, event)
+                .into_iter()
+                .map(|r| (r.subscriber_id, r.address))
+                .collect();
+            self.fan_out(
+                page,
+                &message,
+                &to,
+                Fanout::notification(&message),
+                base,
+                stamped,
+            )?;
         }
         Ok(())
+    }
+
+    /// Records a notification and queues it in jobs of `RECIPIENTS_PER_JOB`; a message that must
+    /// be acknowledged carries a receipt link per recipient.
+    pub(super) fn fan_out(
+        &self,
+        page: &str,
+        message: &Message,
+        to: &[(String, Address)],
+        how: Fanout,
+        base: &str,
+        stamped: &str,
+    ) -> ApiResult<String> {
+        let notification_id = new_id(how.prefix)?;
+        self.store.insert_notification(&NotificationInfo {
+            id: notification_id.clone(),
+            kind: how.kind.into(),
+            subject: Some(how.subject.clone()),
+            event: message.event.clone(),
+            created_at: stamped.to_owned(),
+            recipients: u32::try_from(to.len()).unwrap_or(u32::MAX),
+        })?;
+        // Receipts name the notification the person is asked to acknowledge.
+        let acknowledged = how
+            .receipts_for
+            .clone()
+            .or_else(|| message.requires_ack.then(|| notification_id.clone()));
+        if message.requires_ack && how.receipts_for.is_none() {
+            self.store
+                .require_ack(&notification_id, stamped, &to_json(message)?)?;
+        }
+        if to.is_empty() {
+            return Ok(notification_id);
+        }
+        let secret = self.link_secret()?;
+        for chunk in to.chunks(RECIPIENTS_PER_JOB) {
+            let job = Job {
+                page: page.to_owned(),
+                notification_id: notification_id.clone(),
+                base: base.to_owned(),
+                content: Content::Notification {
+                    message: Box::new(message.clone()),
+                },
+                recipients: chunk
+                    .iter()
+                    .map(|(id, address)| JobRecipient {
+                        subscriber_id: id.clone(),
+                        address: address.clone(),
+                        token: token::sign(&secret, page, id, Purpose::Unsubscribe),
+                        receipt: acknowledged
+                            .as_deref()
+                            .map(|n| token::sign_receipt(&secret, page, id, n)),
+                    })
+                    .collect(),
+            };
+            self.store.push_outbox(&to_json(&job)?)?;
+        }
+        Ok(notification_id)
     }
 
     /// Sends what the outbox holds to the queue; what fails stays for the next request.
@@ -636,13 +900,11 @@ impl PageObject {
                 continue;
             }
             let attempts = Self::attempts_of(&rows, id);
-            // A confirmation goes to the address being confirmed only, never to a fallback.
-            let fallback = match kind.as_deref() {
-                Some("confirmation") => None,
-                _ => s.fallback.as_ref(),
+            let Some((primary, fallback)) = targets(&c.notification_id, s) else {
+                continue;
             };
             let (address, attempt) =
-                match delivery::next_step(&attempts, &s.address, fallback, &self.retry) {
+                match delivery::next_step(&attempts, primary, fallback, &self.retry) {
                     NextStep::Send { address } | NextStep::Fallback { address } => (address, 1),
                     NextStep::Retry {
                         address, attempt, ..
@@ -691,9 +953,10 @@ impl PageObject {
                 continue;
             };
             let attempts = Self::attempts_of(&rows, &a.subscriber_id);
-            let confirmation = c.notification_id.starts_with("cnf_");
-            let fallback = s.fallback.as_ref().filter(|_| !confirmation);
-            let secs = match delivery::next_step(&attempts, &s.address, fallback, &self.retry) {
+            let Some((primary, fallback)) = targets(&c.notification_id, s) else {
+                continue;
+            };
+            let secs = match delivery::next_step(&attempts, primary, fallback, &self.retry) {
                 NextStep::Retry { at: when, .. } => {
                     jittered(u32::try_from((when - at).whole_seconds().max(1)).unwrap_or(1))
                 }
@@ -740,16 +1003,14 @@ impl PageObject {
         state: Option<&PageState>,
         id: &str,
         mine: &[&DeliveryRow],
-        confirmation: bool,
+        notification_id: &str,
     ) -> bool {
         let subscriber = state.and_then(|st| st.subscriber(id));
-        match subscriber {
-            Some(s) => {
+        match subscriber.and_then(|s| targets(notification_id, s)) {
+            Some((primary, fallback)) => {
                 let attempts: Vec<Delivery> =
                     Self::attempts_of(&mine.iter().map(|r| (*r).clone()).collect::<Vec<_>>(), id);
-                let fallback = s.fallback.as_ref().filter(|_| !confirmation);
-                delivery::next_step(&attempts, &s.address, fallback, &self.retry)
-                    == NextStep::GiveUp
+                delivery::next_step(&attempts, primary, fallback, &self.retry) == NextStep::GiveUp
             }
             // Erased since: whatever was tried is all there will be.
             None => true,
@@ -763,12 +1024,14 @@ impl PageObject {
         ids.sort_unstable();
         ids.dedup();
         let mut sent = 0u32;
+        let mut reached = Vec::new();
         let mut failures = Vec::new();
         for id in ids {
             let mine: Vec<&DeliveryRow> = rows.iter().filter(|r| r.subscriber_id == id).collect();
             if mine.iter().any(|r| outcome_from(&r.outcome).succeeded()) {
                 sent += 1;
-            } else if self.gave_up(state, id, &mine, info.kind == "confirmation") {
+                reached.push(id.to_owned());
+            } else if self.gave_up(state, id, &mine, &info.id) {
                 let last = mine.iter().max_by(|a, b| a.at.cmp(&b.at));
                 failures.push((
                     DeliveryFailure {
@@ -784,6 +1047,7 @@ impl PageObject {
         }
         Ok(Outcomes {
             sent,
+            reached,
             failures,
             attempts: rows.len() as u32,
         })
@@ -799,9 +1063,20 @@ impl PageObject {
         let loaded = self.load()?;
         let Outcomes {
             sent,
+            reached,
             failures,
             attempts,
         } = self.outcomes(loaded.as_ref().map(|l| &l.state), &info)?;
+        let (acknowledged, unacknowledged) = if self.store.requires_ack(notification_id)? {
+            let receipts = self.store.receipts(notification_id)?;
+            let unacked: Vec<String> = reached
+                .into_iter()
+                .filter(|id| !receipts.contains(id))
+                .collect();
+            (Some(receipts.len() as u32), unacked)
+        } else {
+            (None, Vec::new())
+        };
         let failed = failures.len() as u32;
         Ok(DeliveryReport {
             notification_id: notification_id.to_owned(),
@@ -811,6 +1086,8 @@ impl PageObject {
             pending: info.recipients.saturating_sub(sent + failed),
             attempts,
             failures: failures.into_iter().map(|(f, _)| f).collect(),
+            acknowledged,
+            unacknowledged,
         })
     }
 

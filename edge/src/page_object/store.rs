@@ -70,7 +70,23 @@ CREATE TABLE IF NOT EXISTS rate_log (
     key TEXT NOT NULL,
     at_ms INTEGER NOT NULL
 );
-CREATE INDEX IF NOT EXISTS rate_log_key ON rate_log (key, at_ms);";
+CREATE INDEX IF NOT EXISTS rate_log_key ON rate_log (key, at_ms);
+CREATE TABLE IF NOT EXISTS receipts (
+    notification_id TEXT NOT NULL,
+    subscriber_id TEXT NOT NULL,
+    at TEXT NOT NULL,
+    PRIMARY KEY (notification_id, subscriber_id)
+);
+CREATE TABLE IF NOT EXISTS ack_required (
+    notification_id TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    message TEXT NOT NULL,
+    escalated_at TEXT
+);
+CREATE TABLE IF NOT EXISTS meta (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);";
 
 /// Columns added after the first schema; adding one that exists fails harmlessly.
 const MIGRATIONS: &[&str] = &[
@@ -418,6 +434,132 @@ impl Store {
                 vec![V::String(notification_id.into())],
             )?
             .to_array()?)
+    }
+
+    /// Records an acknowledgement; false when it was already recorded.
+    pub fn record_receipt(
+        &self,
+        notification_id: &str,
+        subscriber_id: &str,
+        at: &str,
+    ) -> ApiResult<bool> {
+        let cursor = self.sql.exec(
+            "INSERT OR IGNORE INTO receipts (notification_id, subscriber_id, at) VALUES (?, ?, ?)",
+            vec![
+                V::String(notification_id.into()),
+                V::String(subscriber_id.into()),
+                V::String(at.into()),
+            ],
+        )?;
+        Ok(cursor.rows_written() > 0)
+    }
+
+    /// Subscriber ids that acknowledged `notification_id`.
+    pub fn receipts(&self, notification_id: &str) -> ApiResult<Vec<String>> {
+        let rows: Vec<ValueRow> = self
+            .sql
+            .exec(
+                "SELECT subscriber_id AS value FROM receipts WHERE notification_id = ? ORDER BY subscriber_id",
+                vec![V::String(notification_id.into())],
+            )?
+            .to_array()?;
+        Ok(rows.into_iter().map(|r| r.value).collect())
+    }
+
+    /// Marks a notification as one that must be acknowledged.
+    pub fn require_ack(
+        &self,
+        notification_id: &str,
+        created_at: &str,
+        message: &str,
+    ) -> ApiResult<()> {
+        self.sql.exec(
+            "INSERT OR IGNORE INTO ack_required (notification_id, created_at, message) VALUES (?, ?, ?)",
+            vec![
+                V::String(notification_id.into()),
+                V::String(created_at.into()),
+                V::String(message.into()),
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The stored message of a notification that needs acknowledgement.
+    pub fn ack_message(&self, notification_id: &str) -> ApiResult<Option<String>> {
+        let rows: Vec<ValueRow> = self
+            .sql
+            .exec(
+                "SELECT message AS value FROM ack_required WHERE notification_id = ?",
+                vec![V::String(notification_id.into())],
+            )?
+            .to_array()?;
+        Ok(rows.into_iter().next().map(|r| r.value))
+    }
+
+    pub fn requires_ack(&self, notification_id: &str) -> ApiResult<bool> {
+        let rows: Vec<ValueRow> = self
+            .sql
+            .exec(
+                "SELECT notification_id AS value FROM ack_required WHERE notification_id = ?",
+                vec![V::String(notification_id.into())],
+            )?
+            .to_array()?;
+        Ok(!rows.is_empty())
+    }
+
+    /// Notifications needing acknowledgement, created before `before`, not escalated yet.
+    pub fn acks_to_escalate(&self, before: &str) -> ApiResult<Vec<String>> {
+        let rows: Vec<ValueRow> = self
+            .sql
+            .exec(
+                "SELECT notification_id AS value FROM ack_required WHERE escalated_at IS NULL AND created_at < ? ORDER BY created_at",
+                vec![V::String(before.into())],
+            )?
+            .to_array()?;
+        Ok(rows.into_iter().map(|r| r.value).collect())
+    }
+
+    pub fn mark_escalated(&self, notification_id: &str, at: &str) -> ApiResult<()> {
+        self.sql.exec(
+            "UPDATE ack_required SET escalated_at = ? WHERE notification_id = ?",
+            vec![V::String(at.into()), V::String(notification_id.into())],
+        )?;
+        Ok(())
+    }
+
+    /// `meta` values whose names start with `prefix`, names without the prefix.
+    pub fn meta_names(&self, prefix: &str) -> ApiResult<Vec<String>> {
+        let rows: Vec<ValueRow> = self
+            .sql
+            .exec(
+                "SELECT substr(name, ?) AS value FROM meta WHERE substr(name, 1, ?) = ? ORDER BY name",
+                vec![
+                    V::Integer(prefix.len() as i64 + 1),
+                    V::Integer(prefix.len() as i64),
+                    V::String(prefix.into()),
+                ],
+            )?
+            .to_array()?;
+        Ok(rows.into_iter().map(|r| r.value).collect())
+    }
+
+    pub fn meta(&self, name: &str) -> ApiResult<Option<String>> {
+        let rows: Vec<ValueRow> = self
+            .sql
+            .exec(
+                "SELECT value FROM meta WHERE name = ?",
+                vec![V::String(name.into())],
+            )?
+            .to_array()?;
+        Ok(rows.into_iter().next().map(|r| r.value))
+    }
+
+    pub fn set_meta(&self, name: &str, value: &str) -> ApiResult<()> {
+        self.sql.exec(
+            "INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)",
+            vec![V::String(name.into()), V::String(value.into())],
+        )?;
+        Ok(())
     }
 
     pub fn record_delivery(&self, d: &DeliveryRow) -> ApiResult<()> {

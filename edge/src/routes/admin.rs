@@ -56,5 +56,13 @@ pub async fn handle(mut req: Request, env: &Env, page: &str, op: AdminOp) -> Api
     if op.writes() {
         super::public::invalidate(page);
     }
+    if matches!(op, AdminOp::PutPage | AdminOp::ImportStatuspage)
+        && answer.as_ref().is_ok_and(|r| r.status_code() < 300)
+    {
+        // The cron trigger walks the directory; a page missing from it gets no reminders.
+        if let Err(e) = page_object::register(env, page).await {
+            worker::console_error!("page {page} not in the directory: {e:?}");
+        }
+    }
     answer
 }

@@ -21,5 +21,6 @@ pub async fn handle(route: Route, req: Request, env: &Env) -> ApiResult<Response
         Route::Subscribe { page } => subscriptions::subscribe(req, env, &page).await,
         Route::Confirm => subscriptions::follow(req, env, Purpose::Confirm).await,
         Route::Unsubscribe => subscriptions::follow(req, env, Purpose::Unsubscribe).await,
+        Route::Receipt => subscriptions::receipt(req, env).await,
     }
 }

@@ -158,3 +158,38 @@ pub async fn follow(req: Request, env: &Env, purpose: Purpose) -> ApiResult<Resp
         ),
     }
 }
+
+/// Records an acknowledgement from a receipt link and thanks the person.
+pub async fn receipt(req: Request, env: &Env) -> ApiResult<Response> {
+    let url = req.url()?;
+    let token = url
+        .query_pairs()
+        .find(|(k, _)| k == "token")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    let invalid = || {
+        html_page(
+            404,
+            "Link not valid",
+            "This receipt link is not valid, or the message no longer needs acknowledging.",
+        )
+    };
+    let Some(page) = token::page_of(&token).filter(|p| herald_shared::command::is_slug(p)) else {
+        return invalid();
+    };
+    let mut answer = page_object::receipt(env, page, &token).await?;
+    let text = answer.text().await?;
+    if answer.status_code() != 200 {
+        return invalid();
+    }
+    let outcome: LinkOutcome =
+        serde_json::from_str(&text).map_err(|e| ApiError::Server(e.to_string()))?;
+    html_page(
+        200,
+        "Thank you",
+        &format!(
+            "Your acknowledgement of this message from {} is recorded. You can close this page.",
+            outcome.page_name
+        ),
+    )
+}

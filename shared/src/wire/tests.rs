@@ -361,43 +361,45 @@ fn stored_state_format_is_frozen() {
     check(
         &s,
         expect![[r#"
-        {
-          "page": {
-            "id": "p",
-            "name": "P",
-            "components": [],
-            "time_zone": "Etc/UTC",
-            "locales": [
-              "en"
-            ],
-            "groups": [],
-            "audiences": [],
-            "policy": {
-              "service_update_lead_minutes": 2880,
-              "policy_change_lead_minutes": 20160,
-              "pricing_change_lead_minutes": 20160,
-              "other_notice_lead_minutes": 0,
-              "maintenance_lead_minutes": 4320,
-              "maintenance_reminders": [
-                1440,
-                60
-              ],
-              "cadence_critical_minutes": 30,
-              "cadence_major_minutes": 30,
-              "cadence_minor_minutes": 60,
-              "cadence_none_minutes": 120,
-              "next_update": "cadence",
-              "jargon": []
-            },
-            "branding": {}
-          },
-          "incidents": [],
-          "maintenances": [],
-          "notices": [],
-          "subscribers": [],
-          "templates": [],
-          "version": 0
-        }"#]],
+            {
+              "page": {
+                "id": "p",
+                "name": "P",
+                "components": [],
+                "time_zone": "Etc/UTC",
+                "locales": [
+                  "en"
+                ],
+                "groups": [],
+                "audiences": [],
+                "policy": {
+                  "service_update_lead_minutes": 2880,
+                  "policy_change_lead_minutes": 20160,
+                  "pricing_change_lead_minutes": 20160,
+                  "other_notice_lead_minutes": 0,
+                  "maintenance_lead_minutes": 4320,
+                  "maintenance_reminders": [
+                    1440,
+                    60
+                  ],
+                  "cadence_critical_minutes": 30,
+                  "cadence_major_minutes": 30,
+                  "cadence_minor_minutes": 60,
+                  "cadence_none_minutes": 120,
+                  "next_update": "cadence",
+                  "jargon": [],
+                  "responders": [],
+                  "ack_escalate_minutes": 60
+                },
+                "branding": {}
+              },
+              "incidents": [],
+              "maintenances": [],
+              "notices": [],
+              "subscribers": [],
+              "templates": [],
+              "version": 0
+            }"#]],
     );
     // The state the Durable Object stores reads back whole.
     let busy = busy();
