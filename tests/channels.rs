@@ -16,6 +16,7 @@ pub const TESTS: &[crate::Test] = crate::tests![
     channels_webhook_answering_400_falls_back_to_email_without_retry,
     channels_provider_timeouts_never_send_a_second_copy,
     channels_undeliverable_messages_are_listed_as_dead_letters,
+    channels_import_export_and_suppression,
 ];
 
 /// A phone number unique to this run and `n`.
@@ -321,4 +322,88 @@ fn channels_undeliverable_messages_are_listed_as_dead_letters(env: &Env) {
     );
     let public = env.get(&format!("/v1/pages/{page}/summary.json"), &[]);
     assert!(!public.body.contains(&id), "dead letters are not public");
+}
+
+fn channels_import_export_and_suppression(env: &Env) {
+    let page = env.page("ch-import");
+    let left = address(env, "left");
+    crate::subscriptions::confirmed(env, &page, &left, &[]);
+    let mail = wait_for(env, &left, "Confirm", 1);
+    let _ = mail;
+    env.open_incident(&page, "Before leaving", "minor");
+    let news = wait_for(env, &left, "Before leaving", 1);
+    let unsubscribe = link(
+        env,
+        news[0]["text"].as_str().unwrap(),
+        "/v1/subscriptions/unsubscribe",
+    );
+    let r = env.send(
+        "POST",
+        &unsubscribe,
+        None,
+        Some("List-Unsubscribe=One-Click"),
+        &[],
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+
+    let newcomer = address(env, "imported");
+    let csv = format!(
+        "type,identifier,country\nemail,{left}\nemail,{newcomer},no,API\nemail,{}\nsms,015112345678,DE\nemail,not-an-address\n",
+        newcomer.to_uppercase()
+    );
+    let r = env.send(
+        "POST",
+        &format!("/v1/admin/pages/{page}/import/subscribers"),
+        Some(&env.key),
+        Some(&csv),
+        &[("content-type", "text/csv")],
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+    let v = r.json();
+    assert_eq!(
+        (&v["added"], &v["duplicates"], &v["suppressed"]),
+        (&json!(2), &json!(1), &json!(1)),
+        "{v}"
+    );
+    assert_eq!(v["invalid"][0]["row"], 6, "{v}");
+
+    // Export: admins only; the people who left are not in it.
+    let (_, communicator) = crate::admin::create_key(env, &page, "communicator");
+    let denied = env.send(
+        "GET",
+        &format!("/v1/admin/pages/{page}/subscribers/export?format=csv"),
+        Some(&communicator),
+        None,
+        &[],
+    );
+    assert_eq!(denied.status, 403, "{denied:?}");
+    let export = env.admin(
+        "GET",
+        &format!("/v1/admin/pages/{page}/subscribers/export?format=csv"),
+        "",
+    );
+    assert_eq!(export.status, 200, "{export:?}");
+    assert!(export.body.contains(&newcomer), "{}", export.body);
+    assert!(export.body.contains("+4915112345678"), "{}", export.body);
+    assert!(!export.body.contains(&left), "{}", export.body);
+
+    env.open_incident(&page, "After the import", "minor");
+    wait_for(env, &newcomer, "After the import", 1);
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(
+        crate::subscriptions::subjects(env, &left)
+            .iter()
+            .all(|s| !s.contains("After the import")),
+        "the unsubscribed address gets nothing"
+    );
+    let audit = env.admin("GET", &format!("/v1/admin/pages/{page}/audit"), "");
+    assert!(audit.body.contains("subscribers.export"), "{}", audit.body);
+    assert!(audit.body.contains("subscribers.import"), "{}", audit.body);
+    assert!(!audit.body.contains(&newcomer), "no addresses in the audit");
+    assert!(!audit.body.contains(&left), "no addresses in the audit");
+    let state = env.admin("GET", &format!("/v1/admin/pages/{page}"), "");
+    assert!(
+        !state.body.contains(&left),
+        "only a suppression hash is kept of who left"
+    );
 }

@@ -146,6 +146,8 @@ pub enum AdminOp {
     RotateWidgetSecret,
     ListSubscribers,
     AddSubscriber,
+    ImportSubscribers,
+    ExportSubscribers,
     DeadLetters,
     DeleteSubscriber { subscriber: String },
     SaveTemplate { template: String },
@@ -176,6 +178,8 @@ impl AdminOp {
             | CreateKey
             | RevokeKey { .. }
             | RotateWidgetSecret
+            | ImportSubscribers
+            | ExportSubscribers
             | DeleteSubscriber { .. } => Role::Admin,
         }
     }
@@ -190,6 +194,7 @@ impl AdminOp {
                 | AdminOp::ListKeys
                 | AdminOp::ListSubscribers
                 | AdminOp::DeadLetters
+                | AdminOp::ExportSubscribers
                 | AdminOp::ListNotifications
                 | AdminOp::Deliveries { .. }
         )
@@ -218,6 +223,8 @@ impl AdminOp {
             RotateWidgetSecret => "widget_secret.rotate",
             ListSubscribers => "subscribers.list",
             AddSubscriber => "subscriber.add",
+            ImportSubscribers => "subscribers.import",
+            ExportSubscribers => "subscribers.export",
             DeadLetters => "dead_letters.list",
             DeleteSubscriber { .. } => "subscriber.delete",
             SaveTemplate { .. } => "template.save",
@@ -298,6 +305,8 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("POST", "/v1/receipts"),
     ("GET", "/v1/admin/pages/{page}/subscribers"),
     ("POST", "/v1/admin/pages/{page}/subscribers"),
+    ("GET", "/v1/admin/pages/{page}/subscribers/export"),
+    ("POST", "/v1/admin/pages/{page}/import/subscribers"),
     ("GET", "/v1/admin/pages/{page}/dead-letters"),
     ("DELETE", "/v1/admin/pages/{page}/subscribers/{subscriber}"),
     ("GET", "/v1/admin/pages/{page}/notifications"),
@@ -484,6 +493,8 @@ fn admin(method: &str, page: &str, rest: &[&str]) -> Result<Found, ApiError> {
             vec![("GET", ListSubscribers), ("POST", AddSubscriber)],
         ),
         ["dead-letters"] => (&["GET"], vec![("GET", DeadLetters)]),
+        ["subscribers", "export"] => (&["GET"], vec![("GET", ExportSubscribers)]),
+        ["import", "subscribers"] => (&["POST"], vec![("POST", ImportSubscribers)]),
         ["subscribers", id] => (
             &["DELETE"],
             vec![(

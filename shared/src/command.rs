@@ -11,7 +11,9 @@ use crate::model::{
     NoticeKind, Page, Postmortem, State, Visibility,
 };
 use crate::policy::NextUpdateRule;
-use crate::subscriber::{Address, Subscriber, SubscriberChannel, SubscriptionState};
+use crate::subscriber::{
+    suppression_hash, Address, Subscriber, SubscriberChannel, SubscriptionState,
+};
 use crate::template::Template;
 use crate::wire::PageSettings;
 use crate::Timestamp;
@@ -47,6 +49,8 @@ pub enum Command {
     ConfigurePage(PageSettings),
     /// History from another provider, with its original ids, times and updates (see `ImportHistory`).
     ImportHistory(ImportHistory),
+    /// Subscribers moved from another provider, already confirmed there (see `ImportSubscribers`).
+    ImportSubscribers(ImportSubscribers),
     SaveTemplate(Template),
     DeleteTemplate(DeleteTemplate),
 }
@@ -357,6 +361,12 @@ pub enum Event {
     SubscriberDeleted {
         subscriber_id: String,
     },
+    SubscribersImported {
+        added: usize,
+        duplicates: usize,
+        suppressed: usize,
+        invalid: Vec<SkippedRow>,
+    },
     PageConfigured,
     HistoryImported {
         incidents: usize,
@@ -387,12 +397,39 @@ impl Event {
             Self::SubscriptionConfirmed { .. }
             | Self::Unsubscribed { .. }
             | Self::SubscriberDeleted { .. }
+            | Self::SubscribersImported { .. }
             | Self::PageConfigured
             | Self::HistoryImported { .. }
             | Self::TemplateSaved { .. }
             | Self::TemplateDeleted { .. } => false,
         }
     }
+}
+
+/// Subscribers who opted in with another provider. They arrive confirmed (their consent was
+/// collected there); addresses already subscribed or unsubscribed here (by suppression hash) are
+/// skipped, and invalid rows are reported, not fatal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportSubscribers {
+    pub rows: Vec<ImportedSubscriber>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportedSubscriber {
+    /// Fresh id chosen by the shell.
+    pub id: String,
+    pub channel: SubscriberChannel,
+    pub address: String,
+    /// Component ids or names; unknown ones are dropped.
+    #[serde(default)]
+    pub components: Vec<String>,
+}
+
+/// One row an import skipped, and why (1-based row number of the source).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkippedRow {
+    pub row: usize,
+    pub reason: String,
 }
 
 /// Incidents and maintenance imported from another provider as they were there: original ids, times
@@ -853,12 +890,17 @@ pub fn apply(
             }
         }
         Command::Unsubscribe(c) => {
+            let page_id = next.page.id.clone();
             let s = subscriber_mut(&mut next, &c.subscriber_id)?;
             if s.state == SubscriptionState::Unsubscribed {
                 vec![]
             } else {
                 s.state = SubscriptionState::Unsubscribed;
                 s.unsubscribed_at = Some(now);
+                // Kept only as a suppression hash: no address, no fallback, no locale.
+                s.address.value = suppression_hash(&page_id, &s.address);
+                s.fallback = None;
+                s.locale = None;
                 vec![Event::Unsubscribed {
                     subscriber_id: c.subscriber_id,
                 }]
@@ -879,6 +921,7 @@ pub fn apply(
             vec![Event::PageConfigured]
         }
         Command::ImportHistory(history) => import_history(&mut next, history)?,
+        Command::ImportSubscribers(import) => import_subscribers(&mut next, import, now)?,
         Command::SaveTemplate(t) => {
             let t = crate::template::validate(t)?;
             if let Some(l) = &t.locale {
@@ -1197,15 +1240,19 @@ fn subscribe(next: &mut State, c: Subscribe, now: Timestamp) -> Result<Vec<Event
             ));
         }
     }
-    if let Some(existing) = next
-        .subscribers
-        .iter_mut()
-        .find(|s| s.address.same_as(&address))
-    {
+    let suppressed = suppression_hash(&next.page.id, &address);
+    if let Some(existing) = next.subscribers.iter_mut().find(|s| {
+        s.address.same_as(&address)
+            || (s.state == SubscriptionState::Unsubscribed
+                && s.address.channel == address.channel
+                && s.address.value == suppressed)
+    }) {
         let subscriber_id = existing.id.clone();
         return Ok(match existing.state {
             SubscriptionState::Confirmed => vec![Event::SubscriptionExists { subscriber_id }],
             SubscriptionState::Pending | SubscriptionState::Unsubscribed => {
+                // The person asked again: the address comes back, pending a new confirmation.
+                existing.address = address;
                 existing.state = SubscriptionState::Pending;
                 existing.fallback = fallback;
                 existing.components = c.components;
@@ -1361,6 +1408,84 @@ fn configure_page(
 
 #[cfg(test)]
 mod tests;
+
+fn import_subscribers(
+    next: &mut State,
+    import: ImportSubscribers,
+    now: Timestamp,
+) -> Result<Vec<Event>, DomainError> {
+    const MAX_ROWS: usize = 50_000;
+    if import.rows.len() > MAX_ROWS {
+        return Err(DomainError::invalid(
+            "rows",
+            format!("at most {MAX_ROWS} subscribers per import; split the file"),
+        ));
+    }
+    use std::collections::HashSet;
+    let mut known: HashSet<(SubscriberChannel, String)> = next
+        .subscribers
+        .iter()
+        .map(|s| (s.address.channel, s.address.value.to_lowercase()))
+        .collect();
+    let ids: HashSet<String> = next.subscribers.iter().map(|s| s.id.clone()).collect();
+    let (mut duplicates, mut suppressed) = (0, 0);
+    let mut invalid = Vec::new();
+    let mut added = 0;
+    for (i, row) in import.rows.into_iter().enumerate() {
+        let address = match Address::parse(row.channel, &row.address) {
+            Ok(a) => a,
+            Err(e) => {
+                invalid.push(SkippedRow {
+                    row: i + 1,
+                    reason: e.to_string(),
+                });
+                continue;
+            }
+        };
+        if check_id("id", &row.id).is_err() || ids.contains(&row.id) {
+            return Err(DomainError::invalid("id", format!("row {}: bad id", i + 1)));
+        }
+        let hash = suppression_hash(&next.page.id, &address);
+        if known.contains(&(address.channel, hash)) {
+            suppressed += 1;
+            continue;
+        }
+        if !known.insert((address.channel, address.value.to_lowercase())) {
+            duplicates += 1;
+            continue;
+        }
+        let components = row
+            .components
+            .iter()
+            .filter_map(|c| {
+                next.page
+                    .components
+                    .iter()
+                    .find(|k| &k.id == c || k.name.eq_ignore_ascii_case(c))
+                    .map(|k| k.id.clone())
+            })
+            .collect();
+        next.subscribers.push(Subscriber {
+            id: row.id,
+            address,
+            fallback: None,
+            components,
+            segments: Vec::new(),
+            locale: None,
+            state: SubscriptionState::Confirmed,
+            created_at: now,
+            confirmed_at: Some(now),
+            unsubscribed_at: None,
+        });
+        added += 1;
+    }
+    Ok(vec![Event::SubscribersImported {
+        added,
+        duplicates,
+        suppressed,
+        invalid,
+    }])
+}
 
 fn import_history(next: &mut State, history: ImportHistory) -> Result<Vec<Event>, DomainError> {
     let known = |next: &State, id: &str| next.page.components.iter().any(|c| c.id == id);

@@ -258,6 +258,25 @@ fn webhook(raw: &str) -> Result<url::Url, AddressError> {
     Ok(url)
 }
 
+/// What an unsubscribed address is kept as: a SHA-256 of the page, channel and address, enough
+/// to recognise the address again (so an import cannot re-add someone who left) and nothing more.
+pub fn suppression_hash(page_id: &str, a: &Address) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(
+        format!(
+            "{page_id}\n{}\n{}",
+            a.channel.as_str(),
+            a.value.to_lowercase()
+        )
+        .as_bytes(),
+    );
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{SUPPRESSED_PREFIX}{hex}")
+}
+
+/// Prefix of an unsubscribed subscriber's address value.
+pub const SUPPRESSED_PREFIX: &str = "sha256:";
+
 /// Double opt-in: pending until confirmed; unsubscribed is final until the person subscribes again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -431,6 +450,113 @@ pub fn recipients(state: &State, event: &Event) -> Vec<Recipient> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    mod suppression {
+        use crate::command::{ImportSubscribers, ImportedSubscriber};
+        use crate::testkit::{run, state, subscription, NOW};
+        use crate::{
+            apply, Command, Confirm, Event, SubscriberChannel, SubscriptionState, Unsubscribe,
+        };
+
+        fn row(id: &str, channel: SubscriberChannel, address: &str) -> ImportedSubscriber {
+            ImportedSubscriber {
+                id: id.into(),
+                channel,
+                address: address.into(),
+                components: vec!["API".into(), "nope".into()],
+            }
+        }
+
+        #[test]
+        fn unsubscribing_keeps_only_a_hash_and_imports_respect_it() {
+            let (s, _) = run(
+                &state(),
+                vec![
+                    (
+                        Command::Subscribe(subscription(
+                            "a",
+                            SubscriberChannel::Email,
+                            "Ann@Example.com",
+                        )),
+                        NOW,
+                    ),
+                    (
+                        Command::Confirm(Confirm {
+                            subscriber_id: "a".into(),
+                        }),
+                        NOW,
+                    ),
+                    (
+                        Command::Unsubscribe(Unsubscribe {
+                            subscriber_id: "a".into(),
+                        }),
+                        NOW,
+                    ),
+                ],
+            );
+            let a = s.subscriber("a").unwrap();
+            assert_eq!(a.state, SubscriptionState::Unsubscribed);
+            assert!(a.address.value.starts_with(super::super::SUPPRESSED_PREFIX));
+            let stored = serde_json::to_string(&s).unwrap();
+            assert!(
+                !stored.to_lowercase().contains("ann@example.com"),
+                "{stored}"
+            );
+
+            let import = ImportSubscribers {
+                rows: vec![
+                    row("i1", SubscriberChannel::Email, "ann@example.com"),
+                    row("i2", SubscriberChannel::Email, "bob@example.com"),
+                    row("i3", SubscriberChannel::Email, "BOB@example.com"),
+                    row("i4", SubscriberChannel::Email, "not an address"),
+                    row("i5", SubscriberChannel::Sms, "+4915112345678"),
+                ],
+            };
+            let (after, events) = apply(&s, Command::ImportSubscribers(import), NOW).unwrap();
+            match &events[0] {
+                Event::SubscribersImported {
+                    added,
+                    duplicates,
+                    suppressed,
+                    invalid,
+                } => {
+                    assert_eq!((*added, *duplicates, *suppressed), (2, 1, 1));
+                    assert_eq!(invalid.len(), 1);
+                    assert_eq!(invalid[0].row, 4);
+                }
+                other => panic!("{other:?}"),
+            }
+            let bob = after.subscriber("i2").unwrap();
+            assert_eq!(bob.state, SubscriptionState::Confirmed);
+            assert_eq!(bob.components, vec!["api".to_string()]);
+            assert!(
+                after.subscriber("i1").is_none(),
+                "the suppressed address stays out"
+            );
+
+            // The person may come back on their own: the same record, pending again.
+            let (back, ev) = apply(
+                &after,
+                Command::Subscribe(subscription(
+                    "z",
+                    SubscriberChannel::Email,
+                    "ann@example.com",
+                )),
+                NOW,
+            )
+            .unwrap();
+            assert_eq!(
+                ev,
+                vec![Event::SubscriptionRequested {
+                    subscriber_id: "a".into()
+                }]
+            );
+            assert_eq!(
+                back.subscriber("a").unwrap().address.value,
+                "ann@example.com"
+            );
+        }
+    }
 
     #[test]
     fn loopback_hooks_only_when_allowed() {

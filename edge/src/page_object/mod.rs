@@ -6,6 +6,7 @@ mod admin;
 mod docs;
 mod notify;
 mod store;
+mod subscribers;
 
 pub use notify::{
     deliveries_due, follow, receipt, record_deliveries, subscribe, tick, LinkOutcome, SubscribeCall,
@@ -172,6 +173,30 @@ const SNAPSHOT_MAX_AGE: time::Duration = time::Duration::seconds(30);
 struct Loaded {
     state: PageState,
     docs: RefCell<HashMap<(Doc, String), Snapshot>>,
+    /// Subscriber positions by id, built on first use (a fan-out looks up every recipient).
+    by_id: std::cell::OnceCell<HashMap<String, usize>>,
+}
+
+impl Loaded {
+    fn new(state: PageState) -> Loaded {
+        Loaded {
+            state,
+            docs: RefCell::new(HashMap::new()),
+            by_id: std::cell::OnceCell::new(),
+        }
+    }
+
+    fn subscriber(&self, id: &str) -> Option<&herald_shared::Subscriber> {
+        let index = self.by_id.get_or_init(|| {
+            self.state
+                .subscribers
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (s.id.clone(), i))
+                .collect()
+        });
+        index.get(id).and_then(|i| self.state.subscribers.get(*i))
+    }
 }
 
 #[durable_object]
@@ -435,10 +460,7 @@ impl PageObject {
         let Some(state) = self.store.load_state()? else {
             return Ok(None);
         };
-        let loaded = Rc::new(Loaded {
-            state,
-            docs: RefCell::new(HashMap::new()),
-        });
+        let loaded = Rc::new(Loaded::new(state));
         *self.loaded.borrow_mut() = Some(loaded.clone());
         Ok(Some(loaded))
     }
@@ -571,6 +593,7 @@ impl PageObject {
                     Some(c) => {
                         self.store.commit(
                             &c.state,
+                            loaded_state(&self.loaded).as_deref(),
                             &c.audit(&stamped, &actor, op.action()),
                             remembered.as_ref().map(|(k, r)| (*k, r)),
                         )?;
@@ -581,10 +604,7 @@ impl PageObject {
                         }
                         self.enqueue_events(page, &c.state, &c.raw_events, &base, &stamped)?;
                         let version = c.state.version;
-                        *self.loaded.borrow_mut() = Some(Rc::new(Loaded {
-                            state: c.state,
-                            docs: RefCell::new(HashMap::new()),
-                        }));
+                        *self.loaded.borrow_mut() = Some(Rc::new(Loaded::new(c.state)));
                         Some(version)
                     }
                     None => {
@@ -670,6 +690,85 @@ impl PageObject {
             AdminOp::ListSubscribers => {
                 let l = require()?;
                 Ok((200, json(&self.list_subscribers(&l.state))?, None))
+            }
+            AdminOp::ExportSubscribers => {
+                let l = require()?;
+                let format = query_param(query, "format");
+                let body = match format.as_deref() {
+                    None | Some("json") => json(&subscribers::export(&l.state))?,
+                    Some("csv") => subscribers::export_csv(&l.state)?,
+                    Some(other) => {
+                        return Err(ApiError::client(
+                            400,
+                            "invalid-parameter",
+                            "Unknown export format",
+                            format!("format {other:?}: use json or csv"),
+                        )
+                        .with_field("format"))
+                    }
+                };
+                // Who took the addresses, and when; never the addresses themselves.
+                self.audit_only(
+                    actor,
+                    op.action(),
+                    None,
+                    &serde_json::json!({"format": format.unwrap_or_else(|| "json".into())}),
+                    stamped,
+                    &loaded,
+                )?;
+                Ok((200, body, None))
+            }
+            AdminOp::ImportSubscribers => {
+                let l = require()?;
+                let rows = subscribers::parse(body)?;
+                let n = rows.len();
+                let lines: Vec<usize> = rows.iter().map(|r| r.line).collect();
+                let rows = rows
+                    .into_iter()
+                    .map(|r| {
+                        Ok(herald_shared::command::ImportedSubscriber {
+                            id: new_id("sub")?,
+                            channel: r.channel,
+                            address: r.address,
+                            components: r.components,
+                        })
+                    })
+                    .collect::<ApiResult<Vec<_>>>()?;
+                let command = herald_shared::Command::ImportSubscribers(
+                    herald_shared::command::ImportSubscribers { rows },
+                );
+                let (state, raw_events) = apply(&l.state, command, at)?;
+                let answer = match raw_events.first() {
+                    Some(herald_shared::Event::SubscribersImported {
+                        added,
+                        duplicates,
+                        suppressed,
+                        invalid,
+                    }) => serde_json::json!({
+                        "added": added,
+                        "duplicates": duplicates,
+                        "suppressed": suppressed,
+                        // Rows as the source numbers them (CSV lines, array positions).
+                        "invalid": invalid.iter().map(|r| serde_json::json!({
+                            "row": lines.get(r.row.saturating_sub(1)).copied().unwrap_or(r.row),
+                            "reason": r.reason,
+                        })).collect::<Vec<_>>(),
+                    })
+                    .to_string(),
+                    _ => "{}".into(),
+                };
+                let events = json(&raw_events)?;
+                Ok((
+                    200,
+                    answer,
+                    Some(Commit {
+                        state,
+                        subject: None,
+                        change: serde_json::json!({ "rows": n }).to_string(),
+                        events,
+                        raw_events,
+                    }),
+                ))
             }
             AdminOp::DeadLetters => {
                 require()?;
@@ -879,6 +978,7 @@ impl PageObject {
         let Some(l) = loaded else { return Ok(()) };
         self.store.commit(
             &l.state,
+            Some(&l.state),
             &AuditRecord {
                 at: stamped,
                 actor,
@@ -889,6 +989,21 @@ impl PageObject {
             },
             None,
         )
+    }
+}
+
+/// The state currently loaded, to diff a commit against.
+fn loaded_state(loaded: &RefCell<Option<Rc<Loaded>>>) -> Option<LoadedState> {
+    loaded.borrow().clone().map(LoadedState)
+}
+
+/// A loaded state kept alive while a commit compares against it.
+struct LoadedState(Rc<Loaded>);
+
+impl std::ops::Deref for LoadedState {
+    type Target = PageState;
+    fn deref(&self) -> &PageState {
+        &self.0.state
     }
 }
 

@@ -3,8 +3,6 @@
 //! jobs through an outbox written with the change, and the per-recipient delivery record that makes
 //! a retried job skip whoever already got the message.
 
-use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use herald_shared::delivery::{self, Delivery, NextStep, Outcome, RetryPolicy};
@@ -302,8 +300,10 @@ impl PageObject {
         events: &[Event],
         stamped: &str,
     ) -> ApiResult<()> {
+        let prior = self.loaded.borrow().clone();
         self.store.commit(
             &state,
+            prior.as_ref().map(|l| &l.state),
             &AuditRecord {
                 at: stamped,
                 actor,
@@ -314,10 +314,7 @@ impl PageObject {
             },
             None,
         )?;
-        *self.loaded.borrow_mut() = Some(Rc::new(Loaded {
-            state,
-            docs: RefCell::new(HashMap::new()),
-        }));
+        *self.loaded.borrow_mut() = Some(Rc::new(Loaded::new(state)));
         Ok(())
     }
 
@@ -553,7 +550,7 @@ impl PageObject {
                 created_at: String::new(),
                 recipients: 0,
             };
-            let reached = self.outcomes(Some(state), &info)?.reached;
+            let reached = self.outcomes(Some(&loaded), &info)?.reached;
             let to: Vec<(String, Address)> = reached
                 .iter()
                 .filter(|id| !receipts.contains(id))
@@ -885,10 +882,12 @@ impl PageObject {
             return json_response(200, "[]".into());
         };
         let kind = self.notification_kind(&c.notification_id)?;
-        let rows = self.store.deliveries(&c.notification_id)?;
+        let rows = self
+            .store
+            .deliveries_of(&c.notification_id, &c.subscriber_ids)?;
         let mut due = Vec::new();
         for id in &c.subscriber_ids {
-            let Some(s) = loaded.state.subscriber(id) else {
+            let Some(s) = loaded.subscriber(id) else {
                 continue;
             };
             let wanted = match kind.as_deref() {
@@ -942,14 +941,17 @@ impl PageObject {
                 at: stamped.clone(),
             })?;
         }
-        let rows = self.store.deliveries(&c.notification_id)?;
+        let rows = self.store.deliveries_of(
+            &c.notification_id,
+            &c.attempts
+                .iter()
+                .map(|a| a.subscriber_id.clone())
+                .collect::<Vec<_>>(),
+        )?;
         let loaded = self.load()?;
         let mut wait: Option<u32> = None;
         for a in &c.attempts {
-            let Some(s) = loaded
-                .as_ref()
-                .and_then(|l| l.state.subscriber(&a.subscriber_id))
-            else {
+            let Some(s) = loaded.as_ref().and_then(|l| l.subscriber(&a.subscriber_id)) else {
                 continue;
             };
             let attempts = Self::attempts_of(&rows, &a.subscriber_id);
@@ -1000,7 +1002,7 @@ impl PageObject {
     /// Whether a subscriber with only failed attempts `mine` is beyond every channel.
     fn gave_up(
         &self,
-        state: Option<&PageState>,
+        state: Option<&Loaded>,
         id: &str,
         mine: &[&DeliveryRow],
         notification_id: &str,
@@ -1018,7 +1020,7 @@ impl PageObject {
     }
 
     /// Per-recipient outcome of one notification.
-    fn outcomes(&self, state: Option<&PageState>, info: &NotificationInfo) -> ApiResult<Outcomes> {
+    fn outcomes(&self, state: Option<&Loaded>, info: &NotificationInfo) -> ApiResult<Outcomes> {
         let rows = self.store.deliveries(&info.id)?;
         let mut ids: Vec<&str> = rows.iter().map(|r| r.subscriber_id.as_str()).collect();
         ids.sort_unstable();
@@ -1066,7 +1068,7 @@ impl PageObject {
             reached,
             failures,
             attempts,
-        } = self.outcomes(loaded.as_ref().map(|l| &l.state), &info)?;
+        } = self.outcomes(loaded.as_deref(), &info)?;
         let (acknowledged, unacknowledged) = if self.store.requires_ack(notification_id)? {
             let receipts = self.store.receipts(notification_id)?;
             let unacked: Vec<String> = reached
@@ -1094,7 +1096,7 @@ impl PageObject {
     /// Every message that could not be delivered on any channel, newest first.
     pub(super) fn dead_letters(&self) -> ApiResult<Vec<DeadLetter>> {
         let loaded = self.load()?;
-        let state = loaded.as_ref().map(|l| &l.state);
+        let state = loaded.as_deref();
         let mut out = Vec::new();
         for info in self.store.notifications(None)? {
             let failures = self.outcomes(state, &info)?.failures;

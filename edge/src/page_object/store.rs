@@ -3,6 +3,8 @@
 //! subscription rate counters. Every method is synchronous, so a sequence of calls with no `await` between them is
 //! committed by the runtime as one unit.
 
+use std::collections::HashMap;
+
 use herald_shared::wire::{ApiKeyInfo, AuditEntry, NotificationInfo, Role};
 use herald_shared::State as PageState;
 use serde::Deserialize;
@@ -71,6 +73,10 @@ CREATE TABLE IF NOT EXISTS rate_log (
     at_ms INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS rate_log_key ON rate_log (key, at_ms);
+CREATE TABLE IF NOT EXISTS subscribers (
+    id TEXT PRIMARY KEY,
+    subscriber TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS receipts (
     notification_id TEXT NOT NULL,
     subscriber_id TEXT NOT NULL,
@@ -188,28 +194,62 @@ impl Store {
         Store { sql }
     }
 
+    /// The page state: the stored core plus every subscriber row. Subscribers live in their own
+    /// table so a page with many of them stays within the storage's 2 MB value limit and a write
+    /// touches only the subscribers it changed.
     pub fn load_state(&self) -> ApiResult<Option<PageState>> {
         let rows: Vec<StateRow> = self
             .sql
             .exec("SELECT state FROM page_state WHERE id = 1", None)?
             .to_array()?;
-        rows.into_iter()
-            .next()
-            .map(|r| {
-                serde_json::from_str(&r.state)
-                    .map_err(|e| server(format!("stored state unreadable: {e}")))
-            })
-            .transpose()
+        let Some(row) = rows.into_iter().next() else {
+            return Ok(None);
+        };
+        let mut state: PageState = serde_json::from_str(&row.state)
+            .map_err(|e| server(format!("stored state unreadable: {e}")))?;
+        if !state.subscribers.is_empty() {
+            // Stored before subscribers had their own table: move them there once.
+            for sub in &state.subscribers {
+                self.put_subscriber(sub)?;
+            }
+            self.sql.exec(
+                "UPDATE page_state SET state = ? WHERE id = 1",
+                vec![V::String(core_json(&state)?)],
+            )?;
+        }
+        let subs: Vec<SubscriberRow> = self
+            .sql
+            .exec("SELECT subscriber FROM subscribers ORDER BY rowid", None)?
+            .to_array()?;
+        state.subscribers = subs
+            .into_iter()
+            .map(|r| serde_json::from_str(&r.subscriber))
+            .collect::<Result<_, _>>()
+            .map_err(|e| server(format!("stored subscriber unreadable: {e}")))?;
+        Ok(Some(state))
+    }
+
+    fn put_subscriber(&self, sub: &herald_shared::Subscriber) -> ApiResult<()> {
+        self.sql.exec(
+            "INSERT INTO subscribers (id, subscriber) VALUES (?, ?) \
+             ON CONFLICT(id) DO UPDATE SET subscriber = excluded.subscriber",
+            vec![
+                V::String(sub.id.clone()),
+                V::String(serde_json::to_string(sub).map_err(server)?),
+            ],
+        )?;
+        Ok(())
     }
 
     /// Writes the new state with its audit record (and the idempotent answer, when there is one).
+    /// `prior` is the state it replaces: only subscribers that differ from it are written.
     pub fn commit(
         &self,
         state: &PageState,
+        prior: Option<&PageState>,
         audit: &AuditRecord<'_>,
         remember: Option<(&str, &Remembered)>,
     ) -> ApiResult<()> {
-        let state_json = serde_json::to_string(state).map_err(server)?;
         let version = int(state.version)?;
         self.sql.exec(
             "INSERT INTO audit (at, actor, action, version, events, subject, change) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -226,8 +266,26 @@ impl Store {
         self.sql.exec(
             "INSERT INTO page_state (id, version, state) VALUES (1, ?, ?) \
              ON CONFLICT(id) DO UPDATE SET version = excluded.version, state = excluded.state",
-            vec![version, V::String(state_json)],
+            vec![version, V::String(core_json(state)?)],
         )?;
+        let before: HashMap<&str, &herald_shared::Subscriber> = prior
+            .map(|p| p.subscribers.iter().map(|s| (s.id.as_str(), s)).collect())
+            .unwrap_or_default();
+        for sub in &state.subscribers {
+            if before.get(sub.id.as_str()) != Some(&sub) {
+                self.put_subscriber(sub)?;
+            }
+        }
+        if before.len() + state.subscribers.len() > 0 {
+            let now: std::collections::HashSet<&str> =
+                state.subscribers.iter().map(|s| s.id.as_str()).collect();
+            for gone in before.keys().filter(|id| !now.contains(*id)) {
+                self.sql.exec(
+                    "DELETE FROM subscribers WHERE id = ?",
+                    vec![V::String((*gone).into())],
+                )?;
+            }
+        }
         if let Some((key, answer)) = remember {
             self.remember(key, answer, audit.at)?;
         }
@@ -562,6 +620,30 @@ impl Store {
         Ok(())
     }
 
+    /// The attempts at `notification_id` for these subscribers only (a job's recipients), so a
+    /// large fan-out does not read every earlier row for each job.
+    pub fn deliveries_of(
+        &self,
+        notification_id: &str,
+        subscriber_ids: &[String],
+    ) -> ApiResult<Vec<DeliveryRow>> {
+        if subscriber_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks = vec!["?"; subscriber_ids.len()].join(", ");
+        let mut params = vec![V::String(notification_id.into())];
+        params.extend(subscriber_ids.iter().map(|id| V::String(id.clone())));
+        Ok(self
+            .sql
+            .exec(
+                &format!(
+                    "SELECT * FROM deliveries WHERE notification_id = ? AND subscriber_id IN ({marks}) ORDER BY subscriber_id, attempt"
+                ),
+                params,
+            )?
+            .to_array()?)
+    }
+
     pub fn record_delivery(&self, d: &DeliveryRow) -> ApiResult<()> {
         self.sql.exec(
             "INSERT OR REPLACE INTO deliveries (notification_id, subscriber_id, channel, attempt, outcome, provider_id, error, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -639,6 +721,33 @@ struct NotificationRow {
     event: String,
     created_at: String,
     recipients: i64,
+}
+
+#[derive(Deserialize)]
+struct SubscriberRow {
+    subscriber: String,
+}
+
+/// The state without its subscribers, as stored in `page_state`.
+fn core_json(state: &PageState) -> ApiResult<String> {
+    #[derive(serde::Serialize)]
+    struct Core<'a> {
+        page: &'a herald_shared::Page,
+        incidents: &'a [herald_shared::Incident],
+        maintenances: &'a [herald_shared::Maintenance],
+        notices: &'a [herald_shared::Notice],
+        templates: &'a [herald_shared::template::Template],
+        version: u64,
+    }
+    serde_json::to_string(&Core {
+        page: &state.page,
+        incidents: &state.incidents,
+        maintenances: &state.maintenances,
+        notices: &state.notices,
+        templates: &state.templates,
+        version: state.version,
+    })
+    .map_err(server)
 }
 
 /// One stored delivery attempt.
