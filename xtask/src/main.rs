@@ -2,6 +2,7 @@
 //! (what CI runs), `setup` installs the pinned tools, `dist` builds, `bench` measures.
 
 mod bench;
+mod bench_fanout;
 mod bench_widget;
 
 use std::process::Command;
@@ -17,6 +18,7 @@ const USAGE: &str = "usage: cargo xtask <command>
   setup   install the pinned tools that are missing (wasm target, wasm-bindgen, worker-build, npm, Debian)
   dist    build the widget and the worker into dist/www and edge/build
   bench   measure the edge and the widget against references run in the same session
+          (`bench fanout [--subscribers N]`: one incident to N subscribers, default 100000)
   fuzz    [TARGET] [--seconds N]: fuzz the parsers of outside input (default: every target, 60 s each)";
 
 fn main() {
@@ -26,6 +28,9 @@ fn main() {
         Some("dist") => tools::setup().and_then(|()| dist::all()),
         Some("dev") => dev(),
         Some("test") => test(),
+        Some("bench") if args.get(1).map(String::as_str) == Some("fanout") => tools::setup()
+            .and_then(|()| dist::all())
+            .and_then(|()| bench_fanout::run(&args[2..])),
         Some("bench") => bench::run(&args[1..]),
         Some("fuzz") => fuzz(&args[1..]),
         _ => {

@@ -34,6 +34,8 @@ struct Inner {
     seen: HashMap<String, String>,
     /// Paths answered with 400 from now on (a receiver that started refusing).
     rejecting: Vec<String>,
+    /// Keep only who got what (channel, to, subject, key), not bodies: for large benchmarks.
+    lean: bool,
 }
 
 /// What the sink does with one request.
@@ -91,6 +93,39 @@ impl Sink {
         let mut i = self.inner.lock().expect("sink lock");
         i.fail_percent = percent.min(100);
         i.fail_status = status;
+    }
+
+    /// Keep only `channel`, `to`, `subject` and the idempotency key of each message from now on.
+    pub fn lean(&self) {
+        self.inner.lock().expect("sink lock").lean = true;
+    }
+
+    /// Messages accepted so far, without copying them.
+    pub fn count(&self) -> usize {
+        self.inner.lock().expect("sink lock").messages.len()
+    }
+
+    /// How many distinct recipients got a message, and how many messages were extra copies.
+    pub fn distinct(&self) -> (usize, usize) {
+        let i = self.inner.lock().expect("sink lock");
+        let mut seen = std::collections::HashSet::new();
+        let mut copies = 0;
+        for m in &i.messages {
+            let key = (m["to"][0].to_string(), m["subject"].to_string());
+            if !seen.insert(key) {
+                copies += 1;
+            }
+        }
+        (seen.len(), copies)
+    }
+
+    /// Forgets every message and counter.
+    pub fn clear(&self) {
+        let mut i = self.inner.lock().expect("sink lock");
+        i.messages.clear();
+        i.seen.clear();
+        i.requests = 0;
+        i.refused = 0;
     }
 
     /// Answer every request to `path` with 400 from now on.
@@ -223,7 +258,11 @@ impl Sink {
         }
         let id = format!("sink-{n}");
         let mut r = match provider.record(&id, path, headers, body) {
-            Ok(v) => {
+            Ok(mut v) => {
+                if i.lean {
+                    v = json!({"channel": v["channel"], "to": v["to"], "subject": v["subject"],
+                        "idempotency_key": v["idempotency_key"]});
+                }
                 i.messages.push(v);
                 if let Some(k) = key {
                     i.seen.insert(k, id.clone());

@@ -19,6 +19,9 @@ use worker::{Env, MessageBatch, MessageExt, QueueRetryOptionsBuilder};
 use crate::bindings;
 use crate::page_object;
 
+/// Provider calls in flight at once for one job.
+const PARALLEL_SENDS: usize = 6;
+
 /// Recipients per queue message: small enough for the 128 KB message limit and one consumer run.
 pub const RECIPIENTS_PER_JOB: usize = 50;
 
@@ -271,23 +274,27 @@ async fn run(job: &Job, env: &Env, providers: &Providers) -> crate::error::ApiRe
         return Ok(Verdict::default());
     }
     let mut attempts = Vec::new();
-    for d in &due {
-        let Some(r) = job
-            .recipients
-            .iter()
-            .find(|r| r.subscriber_id == d.subscriber_id)
-        else {
-            continue;
-        };
-        let sent = deliver(job, r, d, env, providers).await;
-        attempts.push(Attempt {
-            subscriber_id: r.subscriber_id.clone(),
-            channel: d.address.channel,
-            attempt: d.attempt,
-            outcome: sent.outcome,
-            provider_id: sent.provider_id,
-            error: sent.error,
+    // A few provider calls at a time: faster than one by one, within the runtime's limit of six
+    // simultaneous connections per invocation.
+    for group in due.chunks(PARALLEL_SENDS) {
+        let sends = group.iter().filter_map(|d| {
+            let r = job
+                .recipients
+                .iter()
+                .find(|r| r.subscriber_id == d.subscriber_id)?;
+            Some(async move {
+                let sent = deliver(job, r, d, env, providers).await;
+                Attempt {
+                    subscriber_id: r.subscriber_id.clone(),
+                    channel: d.address.channel,
+                    attempt: d.attempt,
+                    outcome: sent.outcome,
+                    provider_id: sent.provider_id,
+                    error: sent.error,
+                }
+            })
         });
+        attempts.extend(futures_util::future::join_all(sends).await);
     }
     page_object::record_deliveries(env, &job.page, &job.notification_id, &attempts).await
 }
