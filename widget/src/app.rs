@@ -1,23 +1,40 @@
 //! The Leptos app: signals hold `shared` wire types; what to show, when to poll again and when a
 //! body needs "more" are decided by `herald_shared::poll`. The view only wires signals to markup.
+//! The subscribe form (`subscribe`) opens below the banner, or alone on a quiet day.
+
+use std::cell::Cell;
 
 use herald_shared::poll::{next_poll_ms, preview, shown};
 use herald_shared::view::is_urgent;
 use herald_shared::wire::{Banner, BannerItem, BannerKind, ItemStatus};
 use herald_shared::{Impact, Timestamp};
 use leptos::prelude::*;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::HtmlElement;
 
 use crate::i18n::{self, Words};
+use crate::subscribe::SubscribeForm;
 use crate::{net, store, warn, Config};
 
 /// How often relative times ("5 minutes ago") are refreshed.
 const TICK_MS: u32 = 30_000;
 
+thread_local! {
+    /// Opens the subscribe form of the mounted app (`Herald.openSubscribe()` through `open_subscribe`).
+    static OPEN: Cell<Option<Callback<()>>> = const { Cell::new(None) };
+}
+
+/// Opens the subscribe form of the widget on the page, if there is one.
+pub fn open_subscribe() {
+    if let Some(open) = OPEN.with(Cell::get) {
+        open.run(());
+    }
+}
+
 /// The widget: shows the banner's item unless dismissed or filtered out, and keeps it current by
-/// polling. It stops once its host element leaves the page (`Herald.destroy()`).
+/// polling; opens the subscribe form on request. It stops once its host element leaves the page
+/// (`Herald.destroy()`).
 #[component]
 pub fn App(config: Config, initial: Banner, host: HtmlElement) -> impl IntoView {
     let page_url = initial.page.url.clone();
@@ -49,36 +66,101 @@ pub fn App(config: Config, initial: Banner, host: HtmlElement) -> impl IntoView 
         emit("herald:dismiss", &update_id);
         dismissed.set(Some(update_id));
     });
-    let subscribe_url = format!("{status_url}#subscribe");
-    let page = config.page.clone();
-    let on_subscribe = config.subscribe.then(|| {
-        Callback::new(move |()| {
-            emit("herald:subscribe", &page);
-            if let Some(w) = web_sys::window() {
-                let _ = w.open_with_url_and_target(&subscribe_url, "_blank");
-            }
-        })
-    });
     let filter = config.components;
+    let form_open = RwSignal::new(false);
+    // Where focus was when the form opened, to return it there when the form closes.
+    let opener = StoredValue::new_local(None::<web_sys::HtmlElement>);
+    let page = config.page.clone();
+    // A Statuspage source has no Herald subscription API: its own page's subscribe section opens.
+    let external = config
+        .statuspage_src
+        .is_some()
+        .then(|| format!("{status_url}#subscribe"));
+    let open = Callback::new(move |()| {
+        emit("herald:subscribe", &page);
+        if let Some(url) = &external {
+            if let Some(w) = web_sys::window() {
+                let _ = w.open_with_url_and_target(url, "_blank");
+            }
+            return;
+        }
+        if !form_open.get_untracked() {
+            opener.set_value(focused());
+        }
+        form_open.set(true);
+    });
+    let on_close = Callback::new(move |()| {
+        form_open.set(false);
+        if let Some(el) = opener.get_value().filter(|el| el.is_connected()) {
+            let _ = el.focus();
+        }
+    });
+    OPEN.with(|o| o.set(Some(open)));
+    if config.open_subscribe {
+        open.run(());
+    }
+    let on_subscribe = config.subscribe.then_some(open);
+    let action = format!(
+        "{}/v1/pages/{}/subscriptions",
+        config.endpoint.trim_end_matches('/'),
+        js_sys::encode_uri_component(&config.page)
+    );
     let badge = config.mode == "badge";
-    move || {
+    let shown_item = Signal::derive(move || {
         if failed.get() {
             return None;
         }
-        let item = banner.with(|b| shown(b, dismissed.get().as_deref(), &filter).cloned())?;
-        Some(view! {
-            <BannerView
-                item=item
-                status_url=status_url.clone()
-                now=now
-                on_dismiss=on_dismiss
-                words=words
-                locale=locale.clone()
-                badge=badge
-                on_subscribe=on_subscribe
-            />
+        banner.with(|b| shown(b, dismissed.get().as_deref(), &filter).cloned())
+    });
+    let item_view = {
+        let status_url = status_url.clone();
+        move || {
+            let item = shown_item.get()?;
+            Some(view! {
+                <BannerView
+                    item=item
+                    status_url=status_url.clone()
+                    now=now
+                    on_dismiss=on_dismiss
+                    words=words
+                    locale=locale.clone()
+                    badge=badge
+                    on_subscribe=on_subscribe
+                />
+            })
+        }
+    };
+    let form_view = move || {
+        form_open.get().then(|| {
+            // The item's components, as the form opens: ticking some narrows the subscription.
+            let components = shown_item
+                .get_untracked()
+                .map(|i| {
+                    i.components
+                        .into_iter()
+                        .map(|c| (c.id, c.name))
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default();
+            view! {
+                <SubscribeForm action=action.clone() components=components words=words on_close=on_close />
+            }
         })
-    }
+    };
+    view! { {item_view} {form_view} }
+}
+
+/// The element that has focus now: inside the widget's shadow root if focus is there, else in the
+/// document.
+fn focused() -> Option<HtmlElement> {
+    let document = web_sys::window()?.document()?;
+    let inner = document
+        .get_element_by_id(crate::host::HOST_ID)
+        .and_then(|h| h.shadow_root())
+        .and_then(|s| s.active_element());
+    inner
+        .or_else(|| document.active_element())
+        .and_then(|e| e.dyn_into::<HtmlElement>().ok())
 }
 
 /// Resolves after `ms`, or earlier when the tab's visibility changes or the browser comes back

@@ -104,6 +104,10 @@ pub fn create(config: &Config) -> Result<(HtmlElement, HtmlElement), String> {
     ] {
         root.set_attribute(k, v).map_err(err)?;
     }
+    if mode == "inline" || target.is_some() {
+        // In the host's layout rather than fixed or sticky: the subscribe form opens in flow.
+        root.set_attribute("data-flow", "").map_err(err)?;
+    }
     shadow.append_child(&root).map_err(err)?;
     match (mode, target) {
         (_, Some(t)) => t.append_child(&host).map(drop).map_err(err)?,

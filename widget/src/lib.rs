@@ -1,16 +1,19 @@
 //! herald-widget: the in-app status banner. The loader (`www/widget.js`) imports this module only
-//! when there is something to show; `mount` builds a shadow root and runs the Leptos app inside it.
+//! when there is something to show or the host asks for the subscribe form; `mount` builds a
+//! shadow root and runs the Leptos app inside it.
 
 mod app;
 mod host;
 mod i18n;
 mod net;
 mod store;
+mod subscribe;
 
 pub use app::{App, BannerView};
-pub use i18n::{resolve as resolve_locale, Words, LOCALES};
+pub use i18n::{resolve as resolve_locale, FormWords, Words, LOCALES};
+pub use subscribe::{normalize, read_answer, request_body, Answer, Channel, SubscribeForm};
 
-use herald_shared::wire::Banner;
+use herald_shared::wire::{Banner, BannerPage};
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
@@ -39,6 +42,8 @@ pub struct Config {
     pub poll_floor: u32,
     /// `statuspage`: read a Statuspage v2 `summary.json` from `src` instead of Herald's banner.
     pub statuspage_src: Option<String>,
+    /// Mount with the subscribe form open (`Herald.openSubscribe()`; the loader's `open: "subscribe"`).
+    pub open_subscribe: bool,
 }
 
 /// The options as the loader sends them: every value a string (data attributes are strings, and the
@@ -61,6 +66,7 @@ struct RawOptions {
     poll_floor: Option<String>,
     format: Option<String>,
     src: Option<String>,
+    open: Option<String>,
 }
 
 impl Config {
@@ -98,13 +104,14 @@ impl Config {
                 .and_then(|f| f.parse::<u32>().ok())
                 .map_or(0, |f| f.min(86_400)),
             statuspage_src: if statuspage { clean(raw.src) } else { None },
+            open_subscribe: raw.open.as_deref().map(str::trim) == Some("subscribe"),
         })
     }
 }
 
 /// Mounts the widget. `initial` is the JSON the loader already fetched (Herald's banner, or a
-/// Statuspage summary in that mode). Never throws into the host page: any failure is one console
-/// warning and no widget.
+/// Statuspage summary in that mode), or empty when the host opened the subscribe form before the
+/// first answer. Never throws into the host page: any failure is one console warning and no widget.
 #[wasm_bindgen]
 pub fn mount(config: &str, initial: &str) {
     std::panic::set_hook(Box::new(|_| {
@@ -119,7 +126,20 @@ pub fn mount(config: &str, initial: &str) {
 
 fn try_mount(config: &str, initial: &str) -> Result<(), String> {
     let config = Config::from_json(config)?;
-    let banner = net::parse(initial, config.statuspage_src.is_some())?;
+    let banner = if initial.trim().is_empty() {
+        // Nothing fetched yet: a quiet banner, polled at once.
+        Banner {
+            page: BannerPage {
+                id: config.page.clone(),
+                name: String::new(),
+                url: format!("/{}", config.page),
+            },
+            item: None,
+            poll_after: 0,
+        }
+    } else {
+        net::parse(initial, config.statuspage_src.is_some())?
+    };
     let (host, root) = host::create(&config)?;
     let handle = leptos::mount::mount_to(root, move || {
         app::App(app::AppProps {
@@ -134,6 +154,13 @@ fn try_mount(config: &str, initial: &str) -> Result<(), String> {
         let _ = perf.mark("herald:render");
     }
     Ok(())
+}
+
+/// Opens the subscribe form of the widget on the page (the loader's `Herald.openSubscribe()` when
+/// the widget is already mounted).
+#[wasm_bindgen]
+pub fn open_subscribe() {
+    app::open_subscribe();
 }
 
 /// Parses a banner as the widget does (exposed for tests).

@@ -1,11 +1,14 @@
 //! Widget components in headless Chrome (wasm-bindgen-test): the banner renders the item it is
-//! given with the right role, and its dismiss button reports the update id.
+//! given with the right role, and its dismiss button reports the update id; the subscribe form is
+//! labelled, reads the server's answers and shows a problem's detail next to the field.
 
 use std::sync::{Arc, Mutex};
 
 use herald_shared::wire::{BannerComponent, BannerItem, BannerKind, ItemStatus};
 use herald_shared::{ComponentStatus, Impact};
-use herald_widget::BannerView;
+use herald_widget::{
+    normalize, read_answer, request_body, Answer, BannerView, Channel, SubscribeForm, LOCALES,
+};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -108,4 +111,289 @@ fn dismiss_reports_the_update_id() {
     );
     button.click();
     assert_eq!(*dismissed.lock().unwrap(), vec!["upd_7".to_string()]);
+}
+
+/// Mounts a subscribe form into a fresh element; returns it, its answer signal and the closes.
+fn render_form(
+    components: Vec<(String, String)>,
+    words: &'static herald_widget::Words,
+) -> (
+    web_sys::HtmlElement,
+    RwSignal<Option<Answer>>,
+    Arc<Mutex<u32>>,
+) {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let parent: web_sys::HtmlElement = document.create_element("div").unwrap().unchecked_into();
+    document.body().unwrap().append_child(&parent).unwrap();
+    let answer = RwSignal::new(None);
+    let closed = Arc::new(Mutex::new(0));
+    let count = closed.clone();
+    let on_close = Callback::new(move |()| *count.lock().unwrap() += 1);
+    leptos::mount::mount_to(parent.clone(), move || {
+        view! {
+            <SubscribeForm action="https://status.example/v1/pages/acme/subscriptions"
+                components=components words=words answer=answer on_close=on_close />
+        }
+    })
+    .forget();
+    (parent, answer, closed)
+}
+
+fn find(parent: &web_sys::HtmlElement, selector: &str) -> web_sys::HtmlElement {
+    parent
+        .query_selector(selector)
+        .unwrap()
+        .unwrap_or_else(|| panic!("no {selector}"))
+        .unchecked_into()
+}
+
+fn attr(el: &web_sys::Element, name: &str) -> String {
+    el.get_attribute(name).unwrap_or_default()
+}
+
+/// Lets Leptos run the effects a signal change scheduled.
+async fn settle() {
+    gloo_timers::future::TimeoutFuture::new(0).await;
+}
+
+const INVALID_EMAIL: &str = r#"{"type":"https://herald.dev/problems/invalid-input","title":"Invalid input","status":422,"detail":"not a valid email address","field":"email"}"#;
+
+#[wasm_bindgen_test]
+fn subscribe_form_is_a_labelled_dialog_with_a_honeypot() {
+    let comps = vec![
+        ("api".to_string(), "API".to_string()),
+        ("web".to_string(), "Web app".to_string()),
+    ];
+    let (parent, _, _) = render_form(comps, &LOCALES[0]);
+    let panel = find(&parent, "[part=subscribe-form]");
+    assert_eq!(attr(&panel, "role"), "dialog");
+    let title = parent
+        .query_selector(&format!("#{}", attr(&panel, "aria-labelledby")))
+        .unwrap()
+        .expect("the dialog's label");
+    assert_eq!(title.text_content().unwrap(), "Get status updates");
+    // The address field has a label naming it, and the channel choice is email or SMS.
+    let input = find(&parent, "input.address");
+    let label = find(&parent, &format!("label[for='{}']", input.id()));
+    assert_eq!(label.text_content().unwrap().trim(), "Email address");
+    assert_eq!(attr(&input, "type"), "email");
+    assert_eq!(attr(&input, "name"), "email");
+    let radios = parent
+        .query_selector_all("input[type=radio][name=channel]")
+        .unwrap();
+    assert_eq!(radios.length(), 2);
+    let channels = parent.query_selector("fieldset").unwrap().unwrap();
+    let text = channels.text_content().unwrap();
+    assert!(
+        text.contains("Notify me by") && text.contains("Email") && text.contains("SMS"),
+        "{text}"
+    );
+    // Components are optional checkboxes, each inside its label.
+    let boxes = parent
+        .query_selector_all("label input[type=checkbox][name=components]")
+        .unwrap();
+    assert_eq!(boxes.length(), 2);
+    // The honeypot: named `website`, out of the tab order and of autofill, hidden from people.
+    let hp = find(&parent, "input[name=website]");
+    assert_eq!(attr(&hp, "tabindex"), "-1");
+    assert_eq!(attr(&hp, "autocomplete"), "off");
+    assert_eq!(attr(&hp, "aria-hidden"), "true");
+    let submit = find(&parent, "button[type=submit]");
+    assert_eq!(submit.text_content().unwrap(), "Subscribe");
+    let close = find(&parent, "[part=subscribe-close]");
+    assert_eq!(attr(&close, "aria-label"), "Close");
+}
+
+#[wasm_bindgen_test]
+async fn subscribe_form_without_components_has_no_checkboxes_and_sms_asks_for_a_phone() {
+    let (parent, _, _) = render_form(Vec::new(), &LOCALES[0]);
+    assert!(parent
+        .query_selector("input[type=checkbox]")
+        .unwrap()
+        .is_none());
+    let sms: web_sys::HtmlElement = find(&parent, "input[type=radio][value=phone]");
+    sms.click();
+    settle().await;
+    let input = find(&parent, "input.address");
+    assert_eq!(attr(&input, "type"), "tel");
+    assert_eq!(attr(&input, "name"), "phone");
+    let label = find(&parent, &format!("label[for='{}']", input.id()));
+    assert_eq!(label.text_content().unwrap().trim(), "Mobile number");
+    let hint = parent
+        .query_selector(&format!("#{}", attr(&input, "aria-describedby")))
+        .unwrap()
+        .expect("the phone hint describes the field");
+    assert!(hint.text_content().unwrap().contains("country code"));
+}
+
+#[wasm_bindgen_test]
+fn answers_are_read_from_status_and_problem_documents() {
+    let problem = "application/problem+json";
+    let cases = [
+        (
+            202,
+            "application/json",
+            r#"{"status":"pending","detail":"x"}"#,
+            Answer::Pending,
+        ),
+        (
+            422,
+            problem,
+            INVALID_EMAIL,
+            Answer::Invalid("not a valid email address".into()),
+        ),
+        (
+            422,
+            problem,
+            r#"{"type":"t","title":"t","status":422,"detail":"bad phone","field":"phone"}"#,
+            Answer::Invalid("bad phone".into()),
+        ),
+        (
+            422,
+            problem,
+            r#"{"type":"t","title":"t","status":422,"detail":"unknown component nope","field":"components"}"#,
+            Answer::Refused("unknown component nope".into()),
+        ),
+        (
+            404,
+            problem,
+            r#"{"type":"t","title":"t","status":404,"detail":"no such page"}"#,
+            Answer::Refused("no such page".into()),
+        ),
+        (
+            429,
+            problem,
+            r#"{"type":"t","title":"t","status":429,"detail":"slow down"}"#,
+            Answer::TooMany,
+        ),
+        (400, "text/html", "<h1>Bad</h1>", Answer::Failed),
+        (422, problem, "{ not json", Answer::Failed),
+        (500, problem, INVALID_EMAIL, Answer::Failed),
+    ];
+    for (status, ctype, body, want) in cases {
+        assert_eq!(read_answer(status, ctype, body), want, "{status} {body}");
+    }
+}
+
+#[wasm_bindgen_test]
+fn request_bodies_and_phone_numbers() {
+    assert_eq!(
+        request_body(Channel::Email, "a@b.c", &[], ""),
+        r#"{"email":"a@b.c","components":[],"website":""}"#
+    );
+    assert_eq!(
+        request_body(
+            Channel::Phone,
+            "+4915112345678",
+            &["api".to_string()],
+            "x\"y"
+        ),
+        r#"{"phone":"+4915112345678","components":["api"],"website":"x\"y"}"#
+    );
+    assert_eq!(
+        normalize(Channel::Phone, " +49 (151) 123-456.78 "),
+        "+4915112345678"
+    );
+    assert_eq!(normalize(Channel::Email, "  a@b.c "), "a@b.c");
+}
+
+#[wasm_bindgen_test]
+async fn a_problem_is_shown_next_to_the_field_and_the_input_is_kept() {
+    let (parent, answer, _) = render_form(Vec::new(), &LOCALES[0]);
+    let input: web_sys::HtmlInputElement = find(&parent, "input.address").unchecked_into();
+    input.set_value("not-an-address");
+    input
+        .dispatch_event(&web_sys::Event::new("input").unwrap())
+        .unwrap();
+    assert_eq!(attr(&input, "aria-invalid"), "false");
+    answer.set(Some(read_answer(
+        422,
+        "application/problem+json",
+        INVALID_EMAIL,
+    )));
+    settle().await;
+    assert_eq!(attr(&input, "aria-invalid"), "true");
+    let error = parent
+        .query_selector(&format!("#{}", attr(&input, "aria-describedby")))
+        .unwrap()
+        .expect("the field is described by its error");
+    assert_eq!(error.text_content().unwrap(), "not a valid email address");
+    assert!(!error.unchecked_ref::<web_sys::HtmlElement>().hidden());
+    assert_eq!(input.value(), "not-an-address", "the input is kept");
+    // Rate limited: a message in the panel, the field no longer blamed.
+    answer.set(Some(Answer::TooMany));
+    settle().await;
+    assert_eq!(attr(&input, "aria-invalid"), "false");
+    assert_eq!(
+        find(&parent, "[part=subscribe-note]")
+            .text_content()
+            .unwrap(),
+        "Too many requests. Please try again in a minute."
+    );
+    // Accepted: the form gives way to the confirmation message.
+    answer.set(Some(Answer::Pending));
+    settle().await;
+    assert!(find(&parent, "form").hidden());
+    let note = find(&parent, "[part=subscribe-note]");
+    assert_eq!(attr(&note, "role"), "status");
+    assert!(
+        note.text_content().unwrap().starts_with("Check your inbox"),
+        "{:?}",
+        note.text_content()
+    );
+}
+
+#[wasm_bindgen_test]
+async fn an_empty_address_is_refused_in_the_locale_and_escape_closes() {
+    let de = LOCALES.iter().find(|w| w.tag == "de").unwrap();
+    let (parent, answer, closed) = render_form(Vec::new(), de);
+    find(&parent, "button[type=submit]").click();
+    settle().await;
+    assert_eq!(
+        answer.get_untracked(),
+        Some(Answer::Invalid("Bitte füllen Sie dieses Feld aus.".into()))
+    );
+    assert_eq!(
+        find(&parent, "[part=subscribe-error]")
+            .text_content()
+            .unwrap(),
+        "Bitte füllen Sie dieses Feld aus."
+    );
+    let init = web_sys::KeyboardEventInit::new();
+    init.set_key("Escape");
+    init.set_bubbles(true);
+    let escape =
+        web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+    find(&parent, "input.address")
+        .dispatch_event(&escape)
+        .unwrap();
+    assert_eq!(*closed.lock().unwrap(), 1);
+}
+
+#[wasm_bindgen_test]
+fn every_locale_has_the_form_words() {
+    for w in &LOCALES {
+        let f = &w.form;
+        for s in [
+            f.title,
+            f.by,
+            f.email,
+            f.sms,
+            f.email_label,
+            f.phone_label,
+            f.phone_hint,
+            f.components,
+            f.close,
+            f.required,
+            f.check_email,
+            f.check_phone,
+            f.too_many,
+            f.failed,
+        ] {
+            assert!(!s.trim().is_empty(), "{}", w.tag);
+        }
+        if w.tag != "en" {
+            assert_ne!(f.check_email, LOCALES[0].form.check_email, "{}", w.tag);
+        }
+    }
 }
