@@ -49,13 +49,13 @@ pub enum Answer {
 
 /// Reads an answer to `POST .../subscriptions`: a 2xx is pending confirmation, 429 is the rate
 /// limit, and other client errors are RFC 9457 problem documents whose `field` says whether the
-/// address is to blame.
+/// address is to blame (the domain calls it `address`; the request field, `email` or `phone`).
 pub fn read_answer(status: u16, content_type: &str, body: &str) -> Answer {
     match status {
         200..=299 => Answer::Pending,
         429 => Answer::TooMany,
         400..=499 if content_type.contains("json") => match serde_json::from_str::<Problem>(body) {
-            Ok(p) if matches!(p.field.as_deref(), Some("email" | "phone")) => {
+            Ok(p) if matches!(p.field.as_deref(), Some("address" | "email" | "phone")) => {
                 Answer::Invalid(p.detail)
             }
             Ok(p) => Answer::Refused(p.detail),

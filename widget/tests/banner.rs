@@ -156,7 +156,8 @@ async fn settle() {
     gloo_timers::future::TimeoutFuture::new(0).await;
 }
 
-const INVALID_EMAIL: &str = r#"{"type":"https://herald.dev/problems/invalid-input","title":"Invalid input","status":422,"detail":"not a valid email address","field":"email"}"#;
+/// As the server answers a malformed email address.
+const INVALID_EMAIL: &str = r#"{"type":"https://herald.dev/problems/invalid","title":"Invalid input","status":422,"detail":"address: not a valid email address","field":"address"}"#;
 
 #[wasm_bindgen_test]
 fn subscribe_form_is_a_labelled_dialog_with_a_honeypot() {
@@ -240,7 +241,13 @@ fn answers_are_read_from_status_and_problem_documents() {
             422,
             problem,
             INVALID_EMAIL,
-            Answer::Invalid("not a valid email address".into()),
+            Answer::Invalid("address: not a valid email address".into()),
+        ),
+        (
+            400,
+            problem,
+            r#"{"type":"t","title":"t","status":400,"detail":"bad email","field":"email"}"#,
+            Answer::Invalid("bad email".into()),
         ),
         (
             422,
