@@ -324,7 +324,10 @@ async fn a_problem_is_shown_next_to_the_field_and_the_input_is_kept() {
         .query_selector(&format!("#{}", attr(&input, "aria-describedby")))
         .unwrap()
         .expect("the field is described by its error");
-    assert_eq!(error.text_content().unwrap(), "not a valid email address");
+    assert_eq!(
+        error.text_content().unwrap(),
+        "address: not a valid email address"
+    );
     assert!(!error.unchecked_ref::<web_sys::HtmlElement>().hidden());
     assert_eq!(input.value(), "not-an-address", "the input is kept");
     // Rate limited: a message in the panel, the field no longer blamed.
