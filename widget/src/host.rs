@@ -43,7 +43,7 @@ pub fn create(config: &Config) -> Result<(HtmlElement, HtmlElement), String> {
                 .query_selector(selector)
                 .ok()
                 .flatten()
-                .ok_or_else(|| format!("no element matches {selector:?}"))?,
+                .ok_or_else(|| format!("no element matches `{selector}`"))?,
         ),
         None if mode == "inline" => return Err("inline mode needs a target selector".into()),
         None => None,

@@ -5,6 +5,7 @@
 mod app;
 mod host;
 mod i18n;
+mod json;
 mod net;
 mod store;
 mod subscribe;
@@ -14,7 +15,6 @@ pub use i18n::{resolve as resolve_locale, FormWords, Words, LOCALES};
 pub use subscribe::{normalize, read_answer, request_body, Answer, Channel, SubscribeForm};
 
 use herald_shared::wire::{Banner, BannerPage};
-use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
 /// Options from the script tag's data attributes merged with `Herald.init({...})`, passed through
@@ -46,36 +46,15 @@ pub struct Config {
     pub open_subscribe: bool,
 }
 
-/// The options as the loader sends them: every value a string (data attributes are strings, and the
-/// loader stringifies `Herald.init` values), so no number or float parsing is compiled in.
-#[derive(Deserialize, Default)]
-struct RawOptions {
-    page: Option<String>,
-    endpoint: Option<String>,
-    mode: Option<String>,
-    position: Option<String>,
-    target: Option<String>,
-    theme: Option<String>,
-    locale: Option<String>,
-    components: Option<String>,
-    token: Option<String>,
-    subscribe: Option<String>,
-    #[serde(rename = "zIndex")]
-    z_index: Option<String>,
-    #[serde(rename = "pollFloor")]
-    poll_floor: Option<String>,
-    format: Option<String>,
-    src: Option<String>,
-    open: Option<String>,
-}
-
 impl Config {
+    /// Reads the options as the loader sends them: one JSON object whose values are all strings
+    /// (data attributes are strings, and the loader stringifies `Herald.init` values), so no
+    /// number parsing beyond two small integers is compiled in.
     pub fn from_json(text: &str) -> Result<Config, String> {
-        let raw: RawOptions =
-            serde_json::from_str(text).map_err(|e| format!("bad options: {e}"))?;
+        let raw = json::Json::parse(text).map_err(|e| format!("bad options: {e}"))?;
+        let get = |key: &str| raw.get(key).as_str();
         let clean = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
-        let components = raw
-            .components
+        let components = get("components")
             .as_deref()
             .unwrap_or("")
             .split(',')
@@ -83,28 +62,28 @@ impl Config {
             .filter(|c| !c.is_empty())
             .map(str::to_owned)
             .collect();
-        let statuspage = raw.format.as_deref().map(str::trim) == Some("statuspage");
+        let statuspage = get("format").as_deref().map(str::trim) == Some("statuspage");
         Ok(Config {
-            page: clean(raw.page).unwrap_or_default(),
-            endpoint: clean(raw.endpoint).ok_or("no endpoint")?,
-            mode: clean(raw.mode)
-                .or_else(|| clean(raw.position))
+            page: clean(get("page")).unwrap_or_default(),
+            endpoint: clean(get("endpoint")).ok_or("no endpoint")?,
+            mode: clean(get("mode"))
+                .or_else(|| clean(get("position")))
                 .unwrap_or_else(|| "top".into()),
-            target: clean(raw.target),
-            theme: clean(raw.theme).unwrap_or_else(|| "auto".into()),
-            locale: clean(raw.locale),
+            target: clean(get("target")),
+            theme: clean(get("theme")).unwrap_or_else(|| "auto".into()),
+            locale: clean(get("locale")),
             components,
-            token: clean(raw.token),
+            token: clean(get("token")),
             subscribe: matches!(
-                raw.subscribe.as_deref().map(str::trim),
+                get("subscribe").as_deref().map(str::trim),
                 Some("true" | "" | "1")
             ),
-            z_index: clean(raw.z_index).and_then(|z| z.parse::<i64>().ok()),
-            poll_floor: clean(raw.poll_floor)
+            z_index: clean(get("zIndex")).and_then(|z| z.parse::<i64>().ok()),
+            poll_floor: clean(get("pollFloor"))
                 .and_then(|f| f.parse::<u32>().ok())
                 .map_or(0, |f| f.min(86_400)),
-            statuspage_src: if statuspage { clean(raw.src) } else { None },
-            open_subscribe: raw.open.as_deref().map(str::trim) == Some("subscribe"),
+            statuspage_src: if statuspage { clean(get("src")) } else { None },
+            open_subscribe: get("open").as_deref().map(str::trim) == Some("subscribe"),
         })
     }
 }

@@ -34,7 +34,7 @@ pub fn parse(text: &str, statuspage: bool) -> Result<Banner, String> {
     if statuspage {
         parse_statuspage(text)
     } else {
-        serde_json::from_str(text).map_err(|e| format!("bad banner JSON: {e}"))
+        crate::json::banner(text).map_err(|e| format!("bad banner JSON: {e}"))
     }
 }
 

@@ -4,7 +4,6 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use herald_shared::wire::Problem;
 use leptos::ev::{KeyboardEvent, SubmitEvent};
 use leptos::html;
 use leptos::prelude::*;
@@ -54,7 +53,7 @@ pub fn read_answer(status: u16, content_type: &str, body: &str) -> Answer {
     match status {
         200..=299 => Answer::Pending,
         429 => Answer::TooMany,
-        400..=499 if content_type.contains("json") => match serde_json::from_str::<Problem>(body) {
+        400..=499 if content_type.contains("json") => match crate::json::problem(body) {
             Ok(p) if matches!(p.field.as_deref(), Some("address" | "email" | "phone")) => {
                 Answer::Invalid(p.detail)
             }

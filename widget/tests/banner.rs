@@ -4,10 +4,12 @@
 
 use std::sync::{Arc, Mutex};
 
+use herald_shared::wire::{Banner, BannerPage};
 use herald_shared::wire::{BannerComponent, BannerItem, BannerKind, ItemStatus};
 use herald_shared::{ComponentStatus, Impact};
 use herald_widget::{
-    normalize, read_answer, request_body, Answer, BannerView, Channel, SubscribeForm, LOCALES,
+    normalize, parse_banner, read_answer, request_body, Answer, BannerView, Channel, SubscribeForm,
+    LOCALES,
 };
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -405,5 +407,66 @@ fn every_locale_has_the_form_words() {
         if w.tag != "en" {
             assert_ne!(f.check_email, LOCALES[0].form.check_email, "{}", w.tag);
         }
+    }
+}
+
+/// The widget reads banner JSON with `JSON.parse`, not serde: it must agree with serde on what
+/// the edge writes (to the millisecond) and on what it refuses.
+#[wasm_bindgen_test]
+fn the_banner_reader_agrees_with_serde() {
+    let at = |s: &str| {
+        time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).unwrap()
+    };
+    let mut full = item(Impact::Critical);
+    full.updated_at = at("2026-03-01T12:34:56.789Z");
+    full.next_update_at = Some(at("2026-03-01T13:00:00+01:00"));
+    full.kind = BannerKind::Maintenance;
+    full.status = ItemStatus::InProgress;
+    full.scheduled_for = Some(at("2026-03-01T12:00:00Z"));
+    full.scheduled_until = Some(at("2026-03-01T14:00:00Z"));
+    full.effective_at = Some(at("2026-03-02T00:00:00Z"));
+    let mut bare = item(Impact::None);
+    bare.updated_at = at("2026-03-01T12:00:00Z");
+    bare.components.clear();
+    let page = BannerPage {
+        id: "acme".into(),
+        name: "Acme".into(),
+        url: "/acme".into(),
+    };
+    for item in [Some(full), Some(bare), None] {
+        let banner = Banner {
+            page: page.clone(),
+            item,
+            poll_after: 30,
+        };
+        let text = serde_json::to_string(&banner).unwrap();
+        assert_eq!(parse_banner(&text), Ok(banner), "{text}");
+    }
+    let ok = r#"{"page":{"id":"a","name":"A","url":"/a"},"item":{"kind":"webinar","id":"i","update_id":"u","title":"t","impact":"minor","status":"rebooting","body":"b","updated_at":"2026-01-01T00:00:00Z","next_update_at":null,"extra":1},"poll_after":5,"new":true}"#;
+    let want: Banner = serde_json::from_str(ok).unwrap();
+    assert_eq!(parse_banner(ok), Ok(want), "unknown values and fields");
+    let item_with = |field: &str| {
+        format!(
+            r#"{{"page":{{"id":"a","name":"A","url":"/a"}},"item":{{"kind":"incident","id":"i","update_id":"u","title":"t","impact":"minor","status":"identified","body":"b","updated_at":"2026-01-01T00:00:00Z",{field}}},"poll_after":5}}"#
+        )
+    };
+    for bad in [
+        "not json".to_string(),
+        r#"{"page":{"id":"a","name":"A","url":"/a"},"item":null}"#.into(),
+        r#"{"page":{"id":"a","name":"A","url":"/a"},"item":null,"poll_after":-1}"#.into(),
+        r#"{"page":{"id":"a","name":"A","url":"/a"},"item":null,"poll_after":1.5}"#.into(),
+        r#"{"page":{"id":"a","url":"/a"},"item":null,"poll_after":1}"#.into(),
+        item_with(r#""impact":"huge""#).replacen(r#""impact":"minor","#, "", 1),
+        item_with(r#""next_update_at":"tomorrow""#),
+        item_with(r#""next_update_at":"2026-01-01T00:00:00""#),
+        item_with(r#""components":[{"id":"api","name":"API","status":"on_fire"}]"#),
+        item_with(r#""components":{}"#),
+        item_with(r#""x":1"#).replace(r#""title":"t","#, ""),
+    ] {
+        assert!(
+            serde_json::from_str::<Banner>(&bad).is_err(),
+            "serde: {bad}"
+        );
+        assert!(parse_banner(&bad).is_err(), "widget: {bad}");
     }
 }
