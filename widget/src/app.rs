@@ -2,7 +2,8 @@
 //! body needs "more" are decided by `herald_shared::poll`. The view only wires signals to markup.
 //! The subscribe form (`subscribe`) opens below the banner, or alone on a quiet day.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::time::Duration;
 
 use herald_shared::poll::{next_poll_ms, preview, shown};
 use herald_shared::view::is_urgent;
@@ -14,7 +15,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::HtmlElement;
 
 use crate::i18n::{self, Words};
-use crate::subscribe::SubscribeForm;
+use crate::subscribe::{focus_address, SubscribeForm};
 use crate::{net, store, warn, Config};
 
 /// How often relative times ("5 minutes ago") are refreshed.
@@ -23,6 +24,8 @@ const TICK_MS: u32 = 30_000;
 thread_local! {
     /// Opens the subscribe form of the mounted app (`Herald.openSubscribe()` through `open_subscribe`).
     static OPEN: Cell<Option<Callback<()>>> = const { Cell::new(None) };
+    /// Where focus was when the form opened, to return it there when the form closes.
+    static OPENER: RefCell<Option<HtmlElement>> = const { RefCell::new(None) };
 }
 
 /// Opens the subscribe form of the widget on the page, if there is one.
@@ -68,8 +71,6 @@ pub fn App(config: Config, initial: Banner, host: HtmlElement) -> impl IntoView 
     });
     let filter = config.components;
     let form_open = RwSignal::new(false);
-    // Where focus was when the form opened, to return it there when the form closes.
-    let opener = StoredValue::new_local(None::<web_sys::HtmlElement>);
     let page = config.page.clone();
     // A Statuspage source has no Herald subscription API: its own page's subscribe section opens.
     let external = config
@@ -85,13 +86,23 @@ pub fn App(config: Config, initial: Banner, host: HtmlElement) -> impl IntoView 
             return;
         }
         if !form_open.get_untracked() {
-            opener.set_value(focused());
+            OPENER.with(|o| o.replace(focused()));
         }
         form_open.set(true);
+        // Once the form is rendered (Leptos renders after this task): focus its address field.
+        set_timeout(
+            || {
+                if let Some(root) = shadow().and_then(|s| s.query_selector(".root").ok().flatten())
+                {
+                    focus_address(&root);
+                }
+            },
+            Duration::ZERO,
+        );
     });
     let on_close = Callback::new(move |()| {
         form_open.set(false);
-        if let Some(el) = opener.get_value().filter(|el| el.is_connected()) {
+        if let Some(el) = OPENER.with(|o| o.take()).filter(|el| el.is_connected()) {
             let _ = el.focus();
         }
     });
@@ -106,16 +117,18 @@ pub fn App(config: Config, initial: Banner, host: HtmlElement) -> impl IntoView 
         js_sys::encode_uri_component(&config.page)
     );
     let badge = config.mode == "badge";
-    let shown_item = Signal::derive(move || {
+    let filter = std::sync::Arc::new(filter);
+    let shown_item = move |filter: &[String]| {
         if failed.get() {
             return None;
         }
-        banner.with(|b| shown(b, dismissed.get().as_deref(), &filter).cloned())
-    });
+        banner.with(|b| shown(b, dismissed.get().as_deref(), filter).cloned())
+    };
     let item_view = {
         let status_url = status_url.clone();
+        let filter = filter.clone();
         move || {
-            let item = shown_item.get()?;
+            let item = shown_item(&filter)?;
             Some(view! {
                 <BannerView
                     item=item
@@ -133,8 +146,7 @@ pub fn App(config: Config, initial: Banner, host: HtmlElement) -> impl IntoView 
     let form_view = move || {
         form_open.get().then(|| {
             // The item's components, as the form opens: ticking some narrows the subscription.
-            let components = shown_item
-                .get_untracked()
+            let components = untrack(|| shown_item(&filter))
                 .map(|i| {
                     i.components
                         .into_iter()
@@ -150,16 +162,20 @@ pub fn App(config: Config, initial: Banner, host: HtmlElement) -> impl IntoView 
     view! { {item_view} {form_view} }
 }
 
+/// The widget's shadow root, if the widget is on the page.
+fn shadow() -> Option<web_sys::ShadowRoot> {
+    web_sys::window()?
+        .document()?
+        .get_element_by_id(crate::host::HOST_ID)?
+        .shadow_root()
+}
+
 /// The element that has focus now: inside the widget's shadow root if focus is there, else in the
 /// document.
 fn focused() -> Option<HtmlElement> {
-    let document = web_sys::window()?.document()?;
-    let inner = document
-        .get_element_by_id(crate::host::HOST_ID)
-        .and_then(|h| h.shadow_root())
-        .and_then(|s| s.active_element());
-    inner
-        .or_else(|| document.active_element())
+    shadow()
+        .and_then(|s| s.active_element())
+        .or_else(|| web_sys::window()?.document()?.active_element())
         .and_then(|e| e.dyn_into::<HtmlElement>().ok())
 }
 

@@ -4,12 +4,11 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use leptos::ev::{KeyboardEvent, SubmitEvent};
-use leptos::html;
+use leptos::ev::{Event, KeyboardEvent, SubmitEvent};
 use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{RequestCredentials, RequestInit, Response};
+use web_sys::{Element, HtmlElement, HtmlInputElement, RequestCredentials, RequestInit, Response};
 
 use crate::i18n::{self, Words};
 use crate::warn;
@@ -141,9 +140,11 @@ fn next_id() -> String {
     format!("herald-sub{}", N.fetch_add(1, Ordering::Relaxed))
 }
 
-/// The subscribe panel: a non-modal dialog that takes focus when it opens and closes on Escape
-/// or its close button. `components` (id, name) become optional checkboxes; none ticked means
-/// every component. `answer` holds the latest outcome (a test may hand one in).
+/// The subscribe panel: a non-modal dialog that closes on Escape or its close button (whoever
+/// opens it moves focus into it: `focus_address`). `components` (id, name) become optional
+/// checkboxes; none ticked means every component. `answer` holds the latest outcome (a test may
+/// hand one in). The inputs keep their own values, read once on submit, so that typing costs
+/// no signal updates.
 #[component]
 pub fn SubscribeForm(
     /// Where to post: the page's subscriptions URL.
@@ -158,15 +159,7 @@ pub fn SubscribeForm(
     let w = &words.form;
     let answer = answer.unwrap_or_else(|| RwSignal::new(None));
     let channel = RwSignal::new(Channel::Email);
-    let address = RwSignal::new(String::new());
-    let chosen = RwSignal::new(Vec::<String>::new());
     let busy = RwSignal::new(false);
-    let input = NodeRef::<html::Input>::new();
-    let close_button = NodeRef::<html::Button>::new();
-    let honeypot = NodeRef::<html::Input>::new();
-    input.on_load(|el| {
-        let _ = el.focus();
-    });
     let id = next_id();
     let (title_id, input_id, hint_id, error_id) = (
         format!("{id}-title"),
@@ -174,29 +167,31 @@ pub fn SubscribeForm(
         format!("{id}-hint"),
         format!("{id}-error"),
     );
+    let email = move || channel.get() == Channel::Email;
     let invalid = move || answer.with(|a| matches!(a, Some(Answer::Invalid(_))));
-    let done = move || answer.with(|a| matches!(a, Some(Answer::Pending)));
     let field_error = move || match answer.get() {
         Some(Answer::Invalid(detail)) => detail,
         _ => String::new(),
     };
     let note = move || match answer.get() {
-        Some(Answer::Pending) => match channel.get() {
-            Channel::Email => w.check_email.to_owned(),
-            Channel::Phone => w.check_phone.to_owned(),
-        },
+        Some(Answer::Pending) if email() => w.check_email.to_owned(),
+        Some(Answer::Pending) => w.check_phone.to_owned(),
         Some(Answer::Refused(detail)) => detail,
         Some(Answer::TooMany) => w.too_many.to_owned(),
         Some(Answer::Failed) => w.failed.to_owned(),
         Some(Answer::Invalid(_)) | None => String::new(),
     };
-    let described_by = {
-        let (hint_id, error_id) = (hint_id.clone(), error_id.clone());
-        move || match (channel.get(), invalid()) {
-            (Channel::Phone, true) => format!("{error_id} {hint_id}"),
-            (Channel::Phone, false) => hint_id.clone(),
-            (Channel::Email, true) => error_id.clone(),
-            (Channel::Email, false) => String::new(),
+    // One listener for every radio and checkbox: only the channel is state; ticked components
+    // are read on submit.
+    let on_change = move |ev: Event| {
+        let target: HtmlInputElement = event_target(&ev);
+        if target.name() == "channel" {
+            channel.set(if target.value() == "phone" {
+                Channel::Phone
+            } else {
+                Channel::Email
+            });
+            answer.set(None);
         }
     };
     let on_submit = move |ev: SubmitEvent| {
@@ -204,39 +199,41 @@ pub fn SubscribeForm(
         if busy.get_untracked() {
             return;
         }
+        let form: HtmlElement = event_target(&ev);
         let how = channel.get_untracked();
-        let value = normalize(how, &address.get_untracked());
+        let value = normalize(how, &input_value(&form, ".address"));
         if value.is_empty() {
             answer.set(Some(Answer::Invalid(w.required.to_owned())));
-            if let Some(el) = input.get_untracked() {
-                let _ = el.focus();
-            }
+            focus(&form, ".address");
             return;
         }
-        let website = honeypot
-            .get_untracked()
-            .map(|h| h.value())
+        let ticked = form
+            .query_selector_all("[name=components]:checked")
+            .map(|list| {
+                (0..list.length())
+                    .filter_map(|i| list.item(i))
+                    .map(|n| n.unchecked_into::<HtmlInputElement>().value())
+                    .collect::<Vec<_>>()
+            })
             .unwrap_or_default();
-        let body = request_body(how, &value, &chosen.get_untracked(), &website);
+        let body = request_body(how, &value, &ticked, &input_value(&form, "[name=website]"));
         busy.set(true);
         let url = action.clone();
         leptos::task::spawn_local(async move {
             let got = post(url, body).await;
             busy.set(false);
-            let accepted = got == Answer::Pending;
-            let blamed = matches!(got, Answer::Invalid(_));
-            answer.set(Some(got));
             // Keep focus where the person can act: on the field to correct, or (once the form
             // is replaced by the confirmation) on the close button.
-            if blamed {
-                if let Some(el) = input.get_untracked() {
-                    let _ = el.focus();
+            match got {
+                Answer::Invalid(_) => focus(&form, ".address"),
+                Answer::Pending => {
+                    if let Some(panel) = form.parent_element() {
+                        focus(&panel, ".close");
+                    }
                 }
-            } else if accepted {
-                if let Some(el) = close_button.get_untracked() {
-                    let _ = el.focus();
-                }
+                _ => {}
             }
+            answer.set(Some(got));
         });
     };
     let on_keydown = move |ev: KeyboardEvent| {
@@ -252,19 +249,9 @@ pub fn SubscribeForm(
                 {components
                     .into_iter()
                     .map(|(cid, name)| {
-                        let key = cid.clone();
                         view! {
                             <label class="check">
-                                <input type="checkbox" name="components" value=cid.clone()
-                                    on:change=move |ev| {
-                                        let on = event_target_checked(&ev);
-                                        chosen.update(|c| {
-                                            c.retain(|x| *x != key);
-                                            if on {
-                                                c.push(key.clone());
-                                            }
-                                        });
-                                    } />
+                                <input type="checkbox" name="components" value=cid />
                                 " " {name}
                             </label>
                         }
@@ -278,50 +265,65 @@ pub fn SubscribeForm(
             aria-labelledby=title_id on:keydown=on_keydown>
             <div class="panel-head">
                 <h2 class="panel-title" part="subscribe-title" id=title_id.clone()>{w.title}</h2>
-                <button class="close" part="subscribe-close" type="button" node_ref=close_button
+                <button class="close" part="subscribe-close" type="button"
                     aria-label=w.close title=w.close on:click=move |_| on_close.run(())>
                     "×"
                 </button>
             </div>
-            <form class="sub" novalidate on:submit=on_submit hidden=done>
+            <form class="sub" novalidate on:submit=on_submit on:change=on_change
+                hidden=move || answer.with(|a| matches!(a, Some(Answer::Pending)))>
                 <fieldset class="choices">
                     <legend>{w.by}</legend>
                     <label class="check">
-                        <input type="radio" name="channel" value="email"
-                            prop:checked=move || channel.get() == Channel::Email
-                            on:change=move |_| { channel.set(Channel::Email); answer.set(None); } />
+                        <input type="radio" name="channel" value="email" checked />
                         " " {w.email}
                     </label>
                     <label class="check">
-                        <input type="radio" name="channel" value="phone"
-                            prop:checked=move || channel.get() == Channel::Phone
-                            on:change=move |_| { channel.set(Channel::Phone); answer.set(None); } />
+                        <input type="radio" name="channel" value="phone" />
                         " " {w.sms}
                     </label>
                 </fieldset>
                 <label class="field-label" for=input_id.clone()>
-                    {move || if channel.get() == Channel::Email { w.email_label } else { w.phone_label }}
+                    {move || if email() { w.email_label } else { w.phone_label }}
                 </label>
-                <input class="address" part="subscribe-input" id=input_id node_ref=input
-                    type=move || if channel.get() == Channel::Email { "email" } else { "tel" }
-                    name=move || channel.get().field()
-                    autocomplete=move || if channel.get() == Channel::Email { "email" } else { "tel" }
+                <input class="address" part="subscribe-input" id=input_id name="address"
+                    type=move || if email() { "email" } else { "tel" }
+                    autocomplete=move || if email() { "email" } else { "tel" }
                     required
-                    aria-invalid=move || if invalid() { "true" } else { "false" }
-                    aria-describedby=described_by
-                    prop:value=move || address.get()
-                    on:input=move |ev| address.set(event_target_value(&ev)) />
-                <p class="hint" id=hint_id hidden=move || channel.get() == Channel::Email>{w.phone_hint}</p>
-                <p class="error" part="subscribe-error" id=error_id hidden=move || !invalid()>{field_error}</p>
+                    aria-invalid=move || invalid().to_string()
+                    aria-describedby=format!("{error_id} {hint_id}") />
+                <p class="error" part="subscribe-error" id=error_id>{field_error}</p>
+                <p class="hint" id=hint_id>{move || (!email()).then_some(w.phone_hint)}</p>
                 {checkboxes}
                 <input class="hp" type="text" name="website" tabindex="-1" autocomplete="off"
-                    aria-hidden="true" node_ref=honeypot />
+                    aria-hidden="true" />
                 <button class="submit" part="subscribe-submit" type="submit"
                     aria-disabled=move || busy.get().to_string()>
                     {words.subscribe}
                 </button>
             </form>
-            <p class="note" part="subscribe-note" role="status" data-done=move || done().to_string()>{note}</p>
+            <p class="note" part="subscribe-note" role="status">{note}</p>
         </div>
     }
+}
+
+/// The value of the input matching `selector` in `within` (empty when there is none).
+fn input_value(within: &Element, selector: &str) -> String {
+    within
+        .query_selector(selector)
+        .ok()
+        .flatten()
+        .map(|e| e.unchecked_into::<HtmlInputElement>().value())
+        .unwrap_or_default()
+}
+
+fn focus(within: &Element, selector: &str) {
+    if let Some(el) = within.query_selector(selector).ok().flatten() {
+        let _ = el.unchecked_into::<HtmlElement>().focus();
+    }
+}
+
+/// Moves focus to the address field of the form in `root` (once it is rendered).
+pub fn focus_address(root: &Element) {
+    focus(root, ".address");
 }
