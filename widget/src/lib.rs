@@ -1,8 +1,10 @@
 //! herald-widget: the in-app status banner. The loader (`www/widget.js`) imports this module only
 //! when there is something to show or the host asks for the subscribe form; `mount` builds a
-//! shadow root and runs the Leptos app inside it.
+//! shadow root and starts the widget (`app`) inside it. It uses no UI framework: plain DOM calls
+//! keep the wasm within its size budget.
 
 mod app;
+mod dom;
 mod host;
 mod i18n;
 mod json;
@@ -10,9 +12,9 @@ mod net;
 mod store;
 mod subscribe;
 
-pub use app::{App, BannerView};
+pub use app::Ui;
 pub use i18n::{resolve as resolve_locale, FormWords, Words, LOCALES};
-pub use subscribe::{normalize, read_answer, request_body, Answer, Channel, SubscribeForm};
+pub use subscribe::{normalize, read_answer, request_body, Answer, Channel, Form};
 
 use herald_shared::wire::{Banner, BannerPage};
 use wasm_bindgen::prelude::*;
@@ -120,14 +122,7 @@ fn try_mount(config: &str, initial: &str) -> Result<(), String> {
         net::parse(initial, config.statuspage_src.is_some())?
     };
     let (host, root) = host::create(&config)?;
-    let handle = leptos::mount::mount_to(root, move || {
-        app::App(app::AppProps {
-            config,
-            initial: banner,
-            host,
-        })
-    });
-    handle.forget();
+    app::start(&config, banner, host, root);
     // A User Timing mark for real-user monitoring (and `cargo xtask bench`): the widget has rendered.
     if let Some(perf) = web_sys::window().and_then(|w| w.performance()) {
         let _ = perf.mark("herald:render");

@@ -1,16 +1,17 @@
 //! The subscribe form in the widget's shadow root: email or SMS, optional components, a honeypot,
 //! posted as JSON to `POST {endpoint}/v1/pages/{page}/subscriptions`. What an answer means is
-//! decided by the pure `read_answer`; the view only shows it.
+//! decided by the pure `read_answer`; `Form` only shows it.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use leptos::ev::{Event, KeyboardEvent, SubmitEvent};
-use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Element, HtmlElement, HtmlInputElement, RequestCredentials, RequestInit, Response};
+use web_sys::{
+    Document, Element, HtmlElement, HtmlInputElement, RequestCredentials, RequestInit, Response,
+};
 
-use crate::i18n::{self, Words};
+use crate::dom::{self, E};
+use crate::i18n::Words;
 use crate::warn;
 
 /// How the subscriber wants to hear from the page.
@@ -98,7 +99,7 @@ pub fn request_body(
 }
 
 /// Posts a subscription request and reads the answer; a network failure is one console warning.
-async fn post(url: String, body: String) -> Answer {
+pub async fn post(url: String, body: String) -> Answer {
     let sent = async {
         let err = |e: JsValue| e.as_string().unwrap_or_else(|| format!("{e:?}"));
         let window = web_sys::window().ok_or("no window")?;
@@ -140,74 +141,224 @@ fn next_id() -> String {
     format!("herald-sub{}", N.fetch_add(1, Ordering::Relaxed))
 }
 
-/// The subscribe panel: a non-modal dialog that closes on Escape or its close button (whoever
-/// opens it moves focus into it: `focus_address`). `components` (id, name) become optional
-/// checkboxes; none ticked means every component. `answer` holds the latest outcome (a test may
-/// hand one in). The inputs keep their own values, read once on submit, so that typing costs
-/// no signal updates.
-#[component]
-pub fn SubscribeForm(
-    /// Where to post: the page's subscriptions URL.
-    #[prop(into)]
-    action: String,
-    #[prop(optional)] components: Vec<(String, String)>,
-    #[prop(optional)] words: Option<&'static Words>,
-    #[prop(optional)] answer: Option<RwSignal<Option<Answer>>>,
-    on_close: Callback<()>,
-) -> impl IntoView {
-    let words = words.unwrap_or(&i18n::LOCALES[0]);
-    let w = &words.form;
-    let answer = answer.unwrap_or_else(|| RwSignal::new(None));
-    let channel = RwSignal::new(Channel::Email);
-    let busy = RwSignal::new(false);
-    let id = next_id();
-    let (title_id, input_id, hint_id, error_id) = (
-        format!("{id}-title"),
-        format!("{id}-address"),
-        format!("{id}-hint"),
-        format!("{id}-error"),
-    );
-    let email = move || channel.get() == Channel::Email;
-    let invalid = move || answer.with(|a| matches!(a, Some(Answer::Invalid(_))));
-    let field_error = move || match answer.get() {
-        Some(Answer::Invalid(detail)) => detail,
-        _ => String::new(),
-    };
-    let note = move || match answer.get() {
-        Some(Answer::Pending) if email() => w.check_email.to_owned(),
-        Some(Answer::Pending) => w.check_phone.to_owned(),
-        Some(Answer::Refused(detail)) => detail,
-        Some(Answer::TooMany) => w.too_many.to_owned(),
-        Some(Answer::Failed) => w.failed.to_owned(),
-        Some(Answer::Invalid(_)) | None => String::new(),
-    };
-    // One listener for every radio and checkbox: only the channel is state; ticked components
-    // are read on submit.
-    let on_change = move |ev: Event| {
-        let target: HtmlInputElement = event_target(&ev);
-        if target.name() == "channel" {
-            channel.set(if target.value() == "phone" {
-                Channel::Phone
+/// The subscribe panel: a non-modal dialog (`role=dialog`, labelled by its title) with the channel
+/// choice, the address field (its error and hint describe it), optional component checkboxes
+/// (`components` as id and name; none ticked means every component), the honeypot and the submit
+/// button; and a status line for the outcome. The widget wires its events (`app`); the inputs
+/// keep their own values, read once on submit.
+pub struct Form {
+    pub panel: Element,
+    words: &'static Words,
+    form: HtmlElement,
+    label: Element,
+    input: HtmlInputElement,
+    error: Element,
+    hint: Element,
+    submit: Element,
+    note: Element,
+    channel: Channel,
+    busy: bool,
+    answer: Option<Answer>,
+}
+
+impl Form {
+    pub fn new(doc: &Document, words: &'static Words, components: &[(String, String)]) -> Form {
+        let w = &words.form;
+        let id = next_id();
+        let (title_id, input_id, hint_id, error_id) = (
+            format!("{id}-title"),
+            format!("{id}-address"),
+            format!("{id}-hint"),
+            format!("{id}-error"),
+        );
+        let radio = |value: &str, text: &str, checked: bool| {
+            let input = E::new(doc, "input", "")
+                .attr("type", "radio")
+                .attr("name", "channel")
+                .attr("value", value);
+            let input = if checked {
+                input.attr("checked", "")
             } else {
-                Channel::Email
-            });
-            answer.set(None);
+                input
+            };
+            E::new(doc, "label", "check")
+                .child(input)
+                .text(" ")
+                .text(text)
+        };
+        let label = E::new(doc, "label", "field-label").attr("for", &input_id);
+        let input = E::new(doc, "input", "address")
+            .part("subscribe-input")
+            .attr("id", &input_id)
+            .attr("name", "address")
+            .attr("required", "")
+            .attr("aria-describedby", &format!("{error_id} {hint_id}"));
+        let error = E::new(doc, "p", "error")
+            .part("subscribe-error")
+            .attr("id", &error_id);
+        let hint = E::new(doc, "p", "hint").attr("id", &hint_id);
+        let submit = E::new(doc, "button", "submit")
+            .part("subscribe-submit")
+            .attr("type", "submit")
+            .text(words.subscribe);
+        let note = E::new(doc, "p", "note")
+            .part("subscribe-note")
+            .attr("role", "status");
+        let checkboxes = (!components.is_empty()).then(|| {
+            components.iter().fold(
+                E::new(doc, "fieldset", "choices comps")
+                    .child(E::new(doc, "legend", "").text(w.components)),
+                |set, (cid, name)| {
+                    set.child(
+                        E::new(doc, "label", "check")
+                            .child(
+                                E::new(doc, "input", "")
+                                    .attr("type", "checkbox")
+                                    .attr("name", "components")
+                                    .attr("value", cid),
+                            )
+                            .text(" ")
+                            .text(name),
+                    )
+                },
+            )
+        });
+        let form = E::new(doc, "form", "sub")
+            .attr("novalidate", "")
+            .child(
+                E::new(doc, "fieldset", "choices")
+                    .child(E::new(doc, "legend", "").text(w.by))
+                    .child(radio("email", w.email, true))
+                    .child(radio("phone", w.sms, false)),
+            )
+            .child_el(&label.0)
+            .child_el(&input.0)
+            .child_el(&error.0)
+            .child_el(&hint.0)
+            .maybe(checkboxes)
+            .child(
+                E::new(doc, "input", "hp")
+                    .attr("type", "text")
+                    .attr("name", "website")
+                    .attr("tabindex", "-1")
+                    .attr("autocomplete", "off")
+                    .attr("aria-hidden", "true"),
+            )
+            .child_el(&submit.0);
+        let panel = E::new(doc, "div", "panel")
+            .part("subscribe-form")
+            .attr("role", "dialog")
+            .attr("aria-modal", "false")
+            .attr("aria-labelledby", &title_id)
+            .child(
+                E::new(doc, "div", "panel-head")
+                    .child(
+                        E::new(doc, "h2", "panel-title")
+                            .part("subscribe-title")
+                            .attr("id", &title_id)
+                            .text(w.title),
+                    )
+                    .child(
+                        E::new(doc, "button", "close")
+                            .part("subscribe-close")
+                            .attr("type", "button")
+                            .attr("aria-label", w.close)
+                            .attr("title", w.close)
+                            .text("×"),
+                    ),
+            )
+            .child_el(&form.0)
+            .child_el(&note.0);
+        let mut f = Form {
+            panel: panel.0,
+            words,
+            form: form.0.unchecked_into(),
+            label: label.0,
+            input: input.0.unchecked_into(),
+            error: error.0,
+            hint: hint.0,
+            submit: submit.0,
+            note: note.0,
+            channel: Channel::Email,
+            busy: false,
+            answer: None,
+        };
+        f.set_channel(Channel::Email);
+        f.set_busy(false);
+        f.show(None);
+        f
+    }
+
+    pub fn channel(&self) -> Channel {
+        self.channel
+    }
+
+    /// Email or SMS: the field's label, type, autofill and hint follow; an old outcome goes.
+    pub fn set_channel(&mut self, channel: Channel) {
+        let w = &self.words.form;
+        self.channel = channel;
+        let email = channel == Channel::Email;
+        dom::set_text(
+            &self.label,
+            if email { w.email_label } else { w.phone_label },
+        );
+        let kind = if email { "email" } else { "tel" };
+        let _ = self.input.set_attribute("type", kind);
+        let _ = self.input.set_attribute("autocomplete", kind);
+        dom::set_text(&self.hint, if email { "" } else { w.phone_hint });
+        self.show(None);
+    }
+
+    /// While a request is out, the button says so and a second submit is ignored.
+    pub fn set_busy(&mut self, busy: bool) {
+        self.busy = busy;
+        let _ = self
+            .submit
+            .set_attribute("aria-disabled", if busy { "true" } else { "false" });
+    }
+
+    pub fn busy(&self) -> bool {
+        self.busy
+    }
+
+    /// Shows an outcome: a problem with the address next to the field (which is kept), anything
+    /// else in the status line; once accepted, the form gives way to the confirmation message.
+    pub fn show(&mut self, answer: Option<Answer>) {
+        let w = &self.words.form;
+        let email = self.channel == Channel::Email;
+        let (field, note) = match &answer {
+            Some(Answer::Invalid(detail)) => (detail.as_str(), ""),
+            Some(Answer::Pending) if email => ("", w.check_email),
+            Some(Answer::Pending) => ("", w.check_phone),
+            Some(Answer::Refused(detail)) => ("", detail.as_str()),
+            Some(Answer::TooMany) => ("", w.too_many),
+            Some(Answer::Failed) => ("", w.failed),
+            None => ("", ""),
+        };
+        dom::set_text(&self.error, field);
+        let _ = self.input.set_attribute(
+            "aria-invalid",
+            if field.is_empty() { "false" } else { "true" },
+        );
+        dom::set_text(&self.note, note);
+        self.form.set_hidden(answer == Some(Answer::Pending));
+        self.answer = answer;
+    }
+
+    pub fn answer(&self) -> Option<&Answer> {
+        self.answer.as_ref()
+    }
+
+    /// The request body from what was entered, or `None` (and the field marked) when the address
+    /// is empty.
+    pub fn request(&mut self) -> Option<String> {
+        let address = normalize(self.channel, &self.input.value());
+        if address.is_empty() {
+            self.show(Some(Answer::Invalid(self.words.form.required.to_owned())));
+            return None;
         }
-    };
-    let on_submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
-        if busy.get_untracked() {
-            return;
-        }
-        let form: HtmlElement = event_target(&ev);
-        let how = channel.get_untracked();
-        let value = normalize(how, &input_value(&form, ".address"));
-        if value.is_empty() {
-            answer.set(Some(Answer::Invalid(w.required.to_owned())));
-            focus(&form, ".address");
-            return;
-        }
-        let ticked = form
+        let ticked = self
+            .form
             .query_selector_all("[name=components]:checked")
             .map(|list| {
                 (0..list.length())
@@ -216,114 +367,19 @@ pub fn SubscribeForm(
                     .collect::<Vec<_>>()
             })
             .unwrap_or_default();
-        let body = request_body(how, &value, &ticked, &input_value(&form, "[name=website]"));
-        busy.set(true);
-        let url = action.clone();
-        leptos::task::spawn_local(async move {
-            let got = post(url, body).await;
-            busy.set(false);
-            // Keep focus where the person can act: on the field to correct, or (once the form
-            // is replaced by the confirmation) on the close button.
-            match got {
-                Answer::Invalid(_) => focus(&form, ".address"),
-                Answer::Pending => {
-                    if let Some(panel) = form.parent_element() {
-                        focus(&panel, ".close");
-                    }
-                }
-                _ => {}
-            }
-            answer.set(Some(got));
-        });
-    };
-    let on_keydown = move |ev: KeyboardEvent| {
-        if ev.key() == "Escape" {
-            ev.stop_propagation();
-            on_close.run(());
-        }
-    };
-    let checkboxes = (!components.is_empty()).then(|| {
-        view! {
-            <fieldset class="choices comps">
-                <legend>{w.components}</legend>
-                {components
-                    .into_iter()
-                    .map(|(cid, name)| {
-                        view! {
-                            <label class="check">
-                                <input type="checkbox" name="components" value=cid />
-                                " " {name}
-                            </label>
-                        }
-                    })
-                    .collect_view()}
-            </fieldset>
-        }
-    });
-    view! {
-        <div class="panel" part="subscribe-form" role="dialog" aria-modal="false"
-            aria-labelledby=title_id on:keydown=on_keydown>
-            <div class="panel-head">
-                <h2 class="panel-title" part="subscribe-title" id=title_id.clone()>{w.title}</h2>
-                <button class="close" part="subscribe-close" type="button"
-                    aria-label=w.close title=w.close on:click=move |_| on_close.run(())>
-                    "×"
-                </button>
-            </div>
-            <form class="sub" novalidate on:submit=on_submit on:change=on_change
-                hidden=move || answer.with(|a| matches!(a, Some(Answer::Pending)))>
-                <fieldset class="choices">
-                    <legend>{w.by}</legend>
-                    <label class="check">
-                        <input type="radio" name="channel" value="email" checked />
-                        " " {w.email}
-                    </label>
-                    <label class="check">
-                        <input type="radio" name="channel" value="phone" />
-                        " " {w.sms}
-                    </label>
-                </fieldset>
-                <label class="field-label" for=input_id.clone()>
-                    {move || if email() { w.email_label } else { w.phone_label }}
-                </label>
-                <input class="address" part="subscribe-input" id=input_id name="address"
-                    type=move || if email() { "email" } else { "tel" }
-                    autocomplete=move || if email() { "email" } else { "tel" }
-                    required
-                    aria-invalid=move || invalid().to_string()
-                    aria-describedby=format!("{error_id} {hint_id}") />
-                <p class="error" part="subscribe-error" id=error_id>{field_error}</p>
-                <p class="hint" id=hint_id>{move || (!email()).then_some(w.phone_hint)}</p>
-                {checkboxes}
-                <input class="hp" type="text" name="website" tabindex="-1" autocomplete="off"
-                    aria-hidden="true" />
-                <button class="submit" part="subscribe-submit" type="submit"
-                    aria-disabled=move || busy.get().to_string()>
-                    {words.subscribe}
-                </button>
-            </form>
-            <p class="note" part="subscribe-note" role="status">{note}</p>
-        </div>
+        let website = dom::find(&self.form, "[name=website]")
+            .map(|e| e.unchecked_into::<HtmlInputElement>().value())
+            .unwrap_or_default();
+        Some(request_body(self.channel, &address, &ticked, &website))
     }
-}
 
-/// The value of the input matching `selector` in `within` (empty when there is none).
-fn input_value(within: &Element, selector: &str) -> String {
-    within
-        .query_selector(selector)
-        .ok()
-        .flatten()
-        .map(|e| e.unchecked_into::<HtmlInputElement>().value())
-        .unwrap_or_default()
-}
-
-fn focus(within: &Element, selector: &str) {
-    if let Some(el) = within.query_selector(selector).ok().flatten() {
-        let _ = el.unchecked_into::<HtmlElement>().focus();
+    /// Where focus belongs now: the field to fill in or correct, or (once accepted) the close
+    /// button.
+    pub fn focus_target(&self) -> Option<HtmlElement> {
+        if self.answer == Some(Answer::Pending) {
+            dom::find(&self.panel, ".close").map(JsCast::unchecked_into)
+        } else {
+            Some(self.input.clone().unchecked_into())
+        }
     }
-}
-
-/// Moves focus to the address field of the form in `root` (once it is rendered).
-pub fn focus_address(root: &Element) {
-    focus(root, ".address");
 }

@@ -2,17 +2,18 @@
 //! given with the right role, and its dismiss button reports the update id; the subscribe form is
 //! labelled, reads the server's answers and shows a problem's detail next to the field.
 
-use std::sync::{Arc, Mutex};
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicU32, Ordering};
 
-use herald_shared::wire::{Banner, BannerPage};
-use herald_shared::wire::{BannerComponent, BannerItem, BannerKind, ItemStatus};
+use herald_shared::wire::{
+    Banner, BannerComponent, BannerItem, BannerKind, BannerPage, ItemStatus,
+};
 use herald_shared::{ComponentStatus, Impact};
 use herald_widget::{
-    normalize, parse_banner, read_answer, request_body, Answer, BannerView, Channel, SubscribeForm,
-    LOCALES,
+    normalize, parse_banner, read_answer, request_body, Answer, Channel, Config, Ui, LOCALES,
 };
-use leptos::prelude::*;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -39,106 +40,38 @@ fn item(impact: Impact) -> BannerItem {
     }
 }
 
-/// Mounts a banner for `item` into a fresh element and returns it.
-fn render(item: BannerItem, dismissed: Arc<Mutex<Vec<String>>>) -> web_sys::HtmlElement {
+/// Page ids unique to each mount, so that dismissals remembered in localStorage stay apart.
+fn page_id() -> String {
+    static N: AtomicU32 = AtomicU32::new(0);
+    format!("acme{}", N.fetch_add(1, Ordering::Relaxed))
+}
+
+/// A widget over a fresh element showing `item` (or nothing), with options as the loader sends
+/// them (`extra` is more JSON members).
+fn mount(item: Option<BannerItem>, extra: &str) -> (web_sys::HtmlElement, Rc<Ui>) {
     let document = web_sys::window().unwrap().document().unwrap();
     let parent: web_sys::HtmlElement = document.create_element("div").unwrap().unchecked_into();
     document.body().unwrap().append_child(&parent).unwrap();
-    let now = Signal::derive(js_sys::Date::now);
-    let on_dismiss = Callback::new(move |id: String| dismissed.lock().unwrap().push(id));
-    leptos::mount::mount_to(parent.clone(), move || {
-        view! { <BannerView item=item status_url="https://status.example/acme" now=now on_dismiss=on_dismiss /> }
-    })
-    .forget();
-    parent
+    let page = page_id();
+    let config = Config::from_json(&format!(
+        r#"{{"page":"{page}","endpoint":"https://status.example"{extra}}}"#
+    ))
+    .unwrap();
+    let banner = Banner {
+        page: BannerPage {
+            id: page,
+            name: "Acme".into(),
+            url: "/acme".into(),
+        },
+        item,
+        poll_after: 30,
+    };
+    let ui = Ui::new(parent.clone(), &config, banner);
+    (parent, ui)
 }
 
 fn banner(parent: &web_sys::HtmlElement) -> web_sys::HtmlElement {
-    parent
-        .query_selector(".banner")
-        .unwrap()
-        .expect("a banner")
-        .unchecked_into()
-}
-
-#[wasm_bindgen_test]
-fn shows_title_status_body_age_and_link() {
-    let parent = render(item(Impact::Minor), Arc::default());
-    let b = banner(&parent);
-    let text = b.text_content().unwrap();
-    assert!(text.contains("Payments are delayed"), "{text}");
-    assert!(text.contains("Identified"), "{text}");
-    assert!(
-        text.contains("Card payments take up to ten minutes"),
-        "{text}"
-    );
-    assert!(text.contains("5 minutes ago"), "{text}");
-    let link = b.query_selector("a").unwrap().unwrap();
-    assert_eq!(
-        link.get_attribute("href").as_deref(),
-        Some("https://status.example/acme")
-    );
-    assert_eq!(b.get_attribute("data-impact").as_deref(), Some("minor"));
-}
-
-#[wasm_bindgen_test]
-fn role_follows_impact() {
-    for (impact, role) in [
-        (Impact::None, "status"),
-        (Impact::Minor, "status"),
-        (Impact::Major, "alert"),
-        (Impact::Critical, "alert"),
-    ] {
-        let parent = render(item(impact), Arc::default());
-        assert_eq!(
-            banner(&parent).get_attribute("role").as_deref(),
-            Some(role),
-            "{impact:?}"
-        );
-    }
-}
-
-#[wasm_bindgen_test]
-fn dismiss_reports_the_update_id() {
-    let dismissed = Arc::new(Mutex::new(Vec::new()));
-    let parent = render(item(Impact::Major), dismissed.clone());
-    let button: web_sys::HtmlElement = parent
-        .query_selector("button.dismiss")
-        .unwrap()
-        .expect("a dismiss button")
-        .unchecked_into();
-    assert_eq!(
-        button.get_attribute("aria-label").as_deref(),
-        Some("Dismiss")
-    );
-    button.click();
-    assert_eq!(*dismissed.lock().unwrap(), vec!["upd_7".to_string()]);
-}
-
-/// Mounts a subscribe form into a fresh element; returns it, its answer signal and the closes.
-fn render_form(
-    components: Vec<(String, String)>,
-    words: &'static herald_widget::Words,
-) -> (
-    web_sys::HtmlElement,
-    RwSignal<Option<Answer>>,
-    Arc<Mutex<u32>>,
-) {
-    let document = web_sys::window().unwrap().document().unwrap();
-    let parent: web_sys::HtmlElement = document.create_element("div").unwrap().unchecked_into();
-    document.body().unwrap().append_child(&parent).unwrap();
-    let answer = RwSignal::new(None);
-    let closed = Arc::new(Mutex::new(0));
-    let count = closed.clone();
-    let on_close = Callback::new(move |()| *count.lock().unwrap() += 1);
-    leptos::mount::mount_to(parent.clone(), move || {
-        view! {
-            <SubscribeForm action="https://status.example/v1/pages/acme/subscriptions"
-                components=components words=words answer=answer on_close=on_close />
-        }
-    })
-    .forget();
-    (parent, answer, closed)
+    find(parent, ".banner")
 }
 
 fn find(parent: &web_sys::HtmlElement, selector: &str) -> web_sys::HtmlElement {
@@ -171,21 +104,90 @@ fn description(parent: &web_sys::HtmlElement, el: &web_sys::Element) -> String {
         .to_owned()
 }
 
-/// Lets Leptos run the effects a signal change scheduled.
-async fn settle() {
-    gloo_timers::future::TimeoutFuture::new(0).await;
+/// Collects the `detail` of every `name` event on `window` from now on.
+fn events(name: &str) -> Rc<RefCell<Vec<String>>> {
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let push = seen.clone();
+    let listener =
+        Closure::<dyn FnMut(web_sys::CustomEvent)>::new(move |e: web_sys::CustomEvent| {
+            push.borrow_mut()
+                .push(e.detail().as_string().unwrap_or_default())
+        });
+    web_sys::window()
+        .unwrap()
+        .add_event_listener_with_callback(name, listener.as_ref().unchecked_ref())
+        .unwrap();
+    listener.forget();
+    seen
 }
 
-/// As the server answers a malformed email address.
-const INVALID_EMAIL: &str = r#"{"type":"https://herald.dev/problems/invalid","title":"Invalid input","status":422,"detail":"address: not a valid email address","field":"address"}"#;
+#[wasm_bindgen_test]
+fn shows_title_status_body_age_and_link() {
+    let (parent, _ui) = mount(Some(item(Impact::Minor)), "");
+    let b = banner(&parent);
+    let text = b.text_content().unwrap();
+    assert!(text.contains("Payments are delayed"), "{text}");
+    assert!(text.contains("Identified"), "{text}");
+    assert!(
+        text.contains("Card payments take up to ten minutes"),
+        "{text}"
+    );
+    assert!(text.contains("5 minutes ago"), "{text}");
+    let link = b.query_selector("a").unwrap().unwrap();
+    assert_eq!(
+        link.get_attribute("href").as_deref(),
+        Some("https://status.example/acme")
+    );
+    assert_eq!(b.get_attribute("data-impact").as_deref(), Some("minor"));
+    assert!(
+        b.query_selector(".subscribe").unwrap().is_none(),
+        "no subscribe button unless asked for"
+    );
+}
+
+#[wasm_bindgen_test]
+fn role_follows_impact() {
+    for (impact, role) in [
+        (Impact::None, "status"),
+        (Impact::Minor, "status"),
+        (Impact::Major, "alert"),
+        (Impact::Critical, "alert"),
+    ] {
+        let (parent, _ui) = mount(Some(item(impact)), "");
+        assert_eq!(
+            banner(&parent).get_attribute("role").as_deref(),
+            Some(role),
+            "{impact:?}"
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+fn dismiss_reports_the_update_id() {
+    let dismissed = events("herald:dismiss");
+    let (parent, _ui) = mount(Some(item(Impact::Major)), "");
+    let button = find(&parent, "button.dismiss");
+    assert_eq!(
+        button.get_attribute("aria-label").as_deref(),
+        Some("Dismiss")
+    );
+    button.click();
+    assert_eq!(*dismissed.borrow(), vec!["upd_7".to_string()]);
+    assert!(parent.query_selector(".banner").unwrap().is_none());
+}
 
 #[wasm_bindgen_test]
 fn subscribe_form_is_a_labelled_dialog_with_a_honeypot() {
-    let comps = vec![
-        ("api".to_string(), "API".to_string()),
-        ("web".to_string(), "Web app".to_string()),
-    ];
-    let (parent, _, _) = render_form(comps, &LOCALES[0]);
+    let opened = events("herald:subscribe");
+    let mut with_two = item(Impact::Minor);
+    with_two.components.push(BannerComponent {
+        id: "web".into(),
+        name: "Web app".into(),
+        status: ComponentStatus::Operational,
+    });
+    let (parent, _ui) = mount(Some(with_two), r#","subscribe":"true""#);
+    find(&parent, ".banner .subscribe").click();
+    assert_eq!(opened.borrow().len(), 1, "herald:subscribe on opening");
     let panel = find(&parent, "[part=subscribe-form]");
     assert_eq!(attr(&panel, "role"), "dialog");
     let title = parent
@@ -210,7 +212,7 @@ fn subscribe_form_is_a_labelled_dialog_with_a_honeypot() {
         text.contains("Notify me by") && text.contains("Email") && text.contains("SMS"),
         "{text}"
     );
-    // Components are optional checkboxes, each inside its label.
+    // The item's components are optional checkboxes, each inside its label.
     let boxes = parent
         .query_selector_all("label input[type=checkbox][name=components]")
         .unwrap();
@@ -227,15 +229,15 @@ fn subscribe_form_is_a_labelled_dialog_with_a_honeypot() {
 }
 
 #[wasm_bindgen_test]
-async fn subscribe_form_without_components_has_no_checkboxes_and_sms_asks_for_a_phone() {
-    let (parent, _, _) = render_form(Vec::new(), &LOCALES[0]);
+fn subscribe_form_without_components_has_no_checkboxes_and_sms_asks_for_a_phone() {
+    let (parent, ui) = mount(None, "");
+    ui.open_form();
+    assert!(parent.query_selector(".banner").unwrap().is_none());
     assert!(parent
         .query_selector("input[type=checkbox]")
         .unwrap()
         .is_none());
-    let sms: web_sys::HtmlElement = find(&parent, "input[type=radio][value=phone]");
-    sms.click();
-    settle().await;
+    find(&parent, "input[type=radio][value=phone]").click();
     let input = find(&parent, "input.address");
     assert_eq!(attr(&input, "type"), "tel");
     assert_eq!(attr(&input, "autocomplete"), "tel");
@@ -246,6 +248,73 @@ async fn subscribe_form_without_components_has_no_checkboxes_and_sms_asks_for_a_
         "the phone hint describes the field"
     );
 }
+
+#[wasm_bindgen_test]
+fn a_problem_is_shown_next_to_the_field_and_the_input_is_kept() {
+    let (parent, ui) = mount(None, "");
+    ui.open_form();
+    let input: web_sys::HtmlInputElement = find(&parent, "input.address").unchecked_into();
+    input.set_value("not-an-address");
+    assert_eq!(attr(&input, "aria-invalid"), "false");
+    ui.show_answer(read_answer(422, "application/problem+json", INVALID_EMAIL));
+    assert_eq!(attr(&input, "aria-invalid"), "true");
+    assert_eq!(
+        description(&parent, &input),
+        "address: not a valid email address"
+    );
+    assert_eq!(input.value(), "not-an-address", "the input is kept");
+    // Rate limited: a message in the panel, the field no longer blamed.
+    ui.show_answer(Answer::TooMany);
+    assert_eq!(attr(&input, "aria-invalid"), "false");
+    assert_eq!(
+        find(&parent, "[part=subscribe-note]")
+            .text_content()
+            .unwrap(),
+        "Too many requests. Please try again in a minute."
+    );
+    // Accepted: the form gives way to the confirmation message.
+    ui.show_answer(Answer::Pending);
+    assert!(find(&parent, "form").hidden());
+    let note = find(&parent, "[part=subscribe-note]");
+    assert_eq!(attr(&note, "role"), "status");
+    assert!(
+        note.text_content().unwrap().starts_with("Check your inbox"),
+        "{:?}",
+        note.text_content()
+    );
+}
+
+#[wasm_bindgen_test]
+fn an_empty_address_is_refused_in_the_locale_and_escape_closes() {
+    let (parent, ui) = mount(None, r#","locale":"de""#);
+    ui.open_form();
+    find(&parent, "button[type=submit]").click();
+    assert_eq!(
+        find(&parent, "[part=subscribe-error]")
+            .text_content()
+            .unwrap(),
+        "Bitte füllen Sie dieses Feld aus."
+    );
+    assert_eq!(
+        attr(&find(&parent, "input.address"), "aria-invalid"),
+        "true"
+    );
+    let init = web_sys::KeyboardEventInit::new();
+    init.set_key("Escape");
+    init.set_bubbles(true);
+    let escape =
+        web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+    find(&parent, "input.address")
+        .dispatch_event(&escape)
+        .unwrap();
+    assert!(
+        parent.query_selector(".panel").unwrap().is_none(),
+        "Escape closes the form"
+    );
+}
+
+/// As the server answers a malformed email address.
+const INVALID_EMAIL: &str = r#"{"type":"https://herald.dev/problems/invalid","title":"Invalid input","status":422,"detail":"address: not a valid email address","field":"address"}"#;
 
 #[wasm_bindgen_test]
 fn answers_are_read_from_status_and_problem_documents() {
@@ -322,74 +391,6 @@ fn request_bodies_and_phone_numbers() {
         "+4915112345678"
     );
     assert_eq!(normalize(Channel::Email, "  a@b.c "), "a@b.c");
-}
-
-#[wasm_bindgen_test]
-async fn a_problem_is_shown_next_to_the_field_and_the_input_is_kept() {
-    let (parent, answer, _) = render_form(Vec::new(), &LOCALES[0]);
-    let input: web_sys::HtmlInputElement = find(&parent, "input.address").unchecked_into();
-    input.set_value("not-an-address");
-    assert_eq!(attr(&input, "aria-invalid"), "false");
-    answer.set(Some(read_answer(
-        422,
-        "application/problem+json",
-        INVALID_EMAIL,
-    )));
-    settle().await;
-    assert_eq!(attr(&input, "aria-invalid"), "true");
-    assert_eq!(
-        description(&parent, &input),
-        "address: not a valid email address"
-    );
-    assert_eq!(input.value(), "not-an-address", "the input is kept");
-    // Rate limited: a message in the panel, the field no longer blamed.
-    answer.set(Some(Answer::TooMany));
-    settle().await;
-    assert_eq!(attr(&input, "aria-invalid"), "false");
-    assert_eq!(
-        find(&parent, "[part=subscribe-note]")
-            .text_content()
-            .unwrap(),
-        "Too many requests. Please try again in a minute."
-    );
-    // Accepted: the form gives way to the confirmation message.
-    answer.set(Some(Answer::Pending));
-    settle().await;
-    assert!(find(&parent, "form").hidden());
-    let note = find(&parent, "[part=subscribe-note]");
-    assert_eq!(attr(&note, "role"), "status");
-    assert!(
-        note.text_content().unwrap().starts_with("Check your inbox"),
-        "{:?}",
-        note.text_content()
-    );
-}
-
-#[wasm_bindgen_test]
-async fn an_empty_address_is_refused_in_the_locale_and_escape_closes() {
-    let de = LOCALES.iter().find(|w| w.tag == "de").unwrap();
-    let (parent, answer, closed) = render_form(Vec::new(), de);
-    find(&parent, "button[type=submit]").click();
-    settle().await;
-    assert_eq!(
-        answer.get_untracked(),
-        Some(Answer::Invalid("Bitte füllen Sie dieses Feld aus.".into()))
-    );
-    assert_eq!(
-        find(&parent, "[part=subscribe-error]")
-            .text_content()
-            .unwrap(),
-        "Bitte füllen Sie dieses Feld aus."
-    );
-    let init = web_sys::KeyboardEventInit::new();
-    init.set_key("Escape");
-    init.set_bubbles(true);
-    let escape =
-        web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
-    find(&parent, "input.address")
-        .dispatch_event(&escape)
-        .unwrap();
-    assert_eq!(*closed.lock().unwrap(), 1);
 }
 
 #[wasm_bindgen_test]
