@@ -5,14 +5,11 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
-use web_sys::{
-    Document, Element, HtmlElement, HtmlInputElement, RequestCredentials, RequestInit, Response,
-};
+use web_sys::{Document, Element, HtmlElement, HtmlInputElement, RequestInit};
 
 use crate::dom::{self, E};
 use crate::i18n::Words;
-use crate::warn;
+use crate::{net, warn};
 
 /// How the subscriber wants to hear from the page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,7 +19,7 @@ pub enum Channel {
 }
 
 impl Channel {
-    /// The request field that carries the address (also the problem's `field` that blames it).
+    /// The request field that carries the address.
     pub fn field(self) -> &'static str {
         match self {
             Channel::Email => "email",
@@ -101,38 +98,23 @@ pub fn request_body(
 /// Posts a subscription request and reads the answer; a network failure is one console warning.
 pub async fn post(url: String, body: String) -> Answer {
     let sent = async {
-        let err = |e: JsValue| e.as_string().unwrap_or_else(|| format!("{e:?}"));
-        let window = web_sys::window().ok_or("no window")?;
         let init = RequestInit::new();
         init.set_method("POST");
-        init.set_credentials(RequestCredentials::Omit);
         init.set_body(&JsValue::from_str(&body));
-        let headers = web_sys::Headers::new().map_err(err)?;
+        let headers = web_sys::Headers::new().map_err(|_| "no headers")?;
         headers
             .set("content-type", "application/json")
-            .map_err(err)?;
+            .map_err(|_| "no headers")?;
         init.set_headers(&headers);
-        let resp: Response = JsFuture::from(window.fetch_with_str_and_init(&url, &init))
-            .await
-            .map_err(err)?
-            .unchecked_into();
-        let ctype = resp
-            .headers()
-            .get("content-type")
-            .ok()
-            .flatten()
-            .unwrap_or_default();
-        let text = JsFuture::from(resp.text().map_err(err)?)
-            .await
-            .map_err(err)?
-            .as_string()
-            .unwrap_or_default();
-        Ok::<_, String>(read_answer(resp.status(), &ctype, &text))
+        net::send(&url, &init).await
     };
-    sent.await.unwrap_or_else(|e| {
-        warn(&format!("subscription request failed: {e}"));
-        Answer::Failed
-    })
+    match sent.await {
+        Ok((status, ctype, text)) => read_answer(status, &ctype, &text),
+        Err(e) => {
+            warn(&format!("subscription request failed: {e}"));
+            Answer::Failed
+        }
+    }
 }
 
 /// A prefix that keeps element ids unique when more than one form is on a document.
