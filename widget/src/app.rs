@@ -470,14 +470,7 @@ impl Ui {
                             .attr("rel", "noopener")
                             .text(words.status_page),
                     )
-                    .child(
-                        E::new(doc, "button", "dismiss")
-                            .part("dismiss")
-                            .attr("type", "button")
-                            .attr("aria-label", words.dismiss)
-                            .attr("title", words.dismiss)
-                            .text("×"),
-                    ),
+                    .child(dom::close_button(doc, "dismiss", "dismiss", words.dismiss)),
             )
             .0
     }

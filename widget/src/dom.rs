@@ -51,6 +51,16 @@ impl E {
     }
 }
 
+/// A "×" button named `label` (dismissing the banner, closing the form).
+pub fn close_button(doc: &Document, class: &str, part: &str, label: &str) -> E {
+    E::new(doc, "button", class)
+        .part(part)
+        .attr("type", "button")
+        .attr("aria-label", label)
+        .attr("title", label)
+        .text("×")
+}
+
 /// Replaces the text of `el`.
 pub fn set_text(el: &Element, text: &str) {
     el.set_text_content(Some(text));

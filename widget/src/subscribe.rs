@@ -240,14 +240,7 @@ impl Form {
                             .attr("id", &title_id)
                             .text(w.title),
                     )
-                    .child(
-                        E::new(doc, "button", "close")
-                            .part("subscribe-close")
-                            .attr("type", "button")
-                            .attr("aria-label", w.close)
-                            .attr("title", w.close)
-                            .text("×"),
-                    ),
+                    .child(dom::close_button(doc, "close", "subscribe-close", w.close)),
             )
             .child_el(&form.0)
             .child_el(&note.0);
