@@ -1,5 +1,7 @@
 //! The widget in headless Chromium against the worker in workerd: the demo page shows the banner in
-//! the widget's shadow root and drops it when the incident is resolved, without a reload.
+//! the widget's shadow root and drops it when the incident is resolved, without a reload; host pages
+//! on another origin exercise the embed API, the modes and the subscribe form end to end (through
+//! the email sink).
 
 use std::time::Duration;
 
@@ -120,6 +122,14 @@ pub const EMBED_TESTS: &[Test] = &[
     (
         "widget::statuspage_source_mode_over_samples",
         statuspage_source_mode_over_samples,
+    ),
+    (
+        "widget::subscribe_form_double_opt_in_notifies_until_one_click_unsubscribe",
+        subscribe_form_double_opt_in_notifies_until_one_click_unsubscribe,
+    ),
+    (
+        "widget::open_subscribe_on_a_quiet_page_shows_the_form",
+        open_subscribe_on_a_quiet_page_shows_the_form,
     ),
 ];
 
@@ -671,5 +681,318 @@ fn statuspage_source_mode_over_samples(env: &Env) {
         false,
         "a quiet summary loads no wasm"
     );
+    no_severe(browser);
+}
+
+/// Everything the sink accepted for `email` whose subject contains `what`, once there are `n`.
+fn mail(env: &Env, email: &str, what: &str, n: usize) -> Vec<serde_json::Value> {
+    eventually(&format!("{n} {what:?} mail(s) to {email}"), WAIT, || {
+        let got: Vec<_> = env
+            .sink
+            .messages()
+            .into_iter()
+            .filter(|m| m["to"][0].as_str() == Some(email))
+            .filter(|m| m["subject"].as_str().unwrap_or("").contains(what))
+            .collect();
+        (got.len() >= n).then_some(got)
+    })
+}
+
+fn mail_count(env: &Env, email: &str) -> usize {
+    env.sink
+        .messages()
+        .iter()
+        .filter(|m| m["to"][0].as_str() == Some(email))
+        .count()
+}
+
+/// The path (on the worker) of the first URL in `text` that contains `marker`.
+fn link_path(env: &Env, text: &str, marker: &str) -> String {
+    let url = text
+        .split_whitespace()
+        .find(|w| w.contains(marker))
+        .unwrap_or_else(|| panic!("no {marker} link in {text:?}"))
+        .trim_matches(|c| c == '<' || c == '>');
+    url.strip_prefix(&env.base)
+        .unwrap_or_else(|| panic!("{url} is not on {}", env.base))
+        .to_owned()
+}
+
+/// Class of the element focused inside the widget, if focus is there.
+fn focused_in_widget(browser: &xtask::webdriver::Browser) -> Option<String> {
+    browser
+        .eval(
+            &format!("{SHADOW} const a = r && r.activeElement; return a ? a.className : null"),
+            vec![],
+        )
+        .as_str()
+        .map(str::to_owned)
+}
+
+/// The address field's state: [value, aria-invalid, the text of what describes it].
+fn address_state(browser: &xtask::webdriver::Browser) -> serde_json::Value {
+    browser.eval(
+        &format!(
+            "{SHADOW} const i = r && r.querySelector('.address'); if (!i) return null;
+             const d = (i.getAttribute('aria-describedby') || '').split(' ').filter(Boolean)
+               .map(id => r.getElementById(id)).filter(e => e && !e.hidden).map(e => e.textContent).join(' ');
+             return [i.value, i.getAttribute('aria-invalid'), d]"
+        ),
+        vec![],
+    )
+}
+
+fn subscribe_form_double_opt_in_notifies_until_one_click_unsubscribe(env: &Env) {
+    let page = env.page("wsub");
+    env.open_incident(&page, "Search is slow", "minor");
+    let url = embed(
+        env,
+        "subscribe",
+        "",
+        &format!(
+            "data-page=\"{page}\" data-endpoint=\"{}\" data-subscribe=\"true\" data-theme=\"light\"",
+            env.base
+        ),
+        "<main><p>Product content</p></main>",
+    );
+    let browser = env.browser();
+    browser.console();
+    browser.goto(&url);
+    eventually("the banner", WAIT, || browser.banner_text());
+    browser.eval(
+        "window.__subs = []; addEventListener('herald:subscribe', e => __subs.push(e.detail));",
+        vec![],
+    );
+    browser.eval(
+        &format!("{SHADOW} r.querySelector('.subscribe').click()"),
+        vec![],
+    );
+    eventually("focus in the form's address field", WAIT, || {
+        focused_in_widget(browser).filter(|c| c.contains("address"))
+    });
+    assert_eq!(
+        browser.eval("return __subs", vec![]),
+        serde_json::json!([page])
+    );
+    let panel = browser.eval(
+        &format!("{SHADOW} const p = r.querySelector('[part=subscribe-form]'); return [p.getAttribute('role'), r.getElementById(p.getAttribute('aria-labelledby')).textContent, r.querySelectorAll('input[type=checkbox]').length, r.querySelector('.banner') !== null]"),
+        vec![],
+    );
+    assert_eq!(
+        panel,
+        serde_json::json!(["dialog", "Get status updates", 1, true]),
+        "a labelled dialog under the banner, the incident's component offered"
+    );
+    browser.screenshot(&screenshots().join("widget-subscribe-form.png"));
+
+    // The server refuses a malformed address: its detail is shown next to the field, the input kept.
+    browser.keys("not-an-address\u{E007}");
+    let state = eventually("the problem next to the field", WAIT, || {
+        let s = address_state(browser);
+        (s[1] == "true").then_some(s)
+    });
+    assert_eq!(state[0], "not-an-address", "{state}");
+    assert!(
+        state[2]
+            .as_str()
+            .unwrap_or("")
+            .contains("not a valid email address"),
+        "{state}"
+    );
+    assert_eq!(
+        focused_in_widget(browser).as_deref(),
+        Some("address"),
+        "focus stays on the field to correct"
+    );
+
+    // A real address, typed and sent with Enter: the pending message.
+    let email = format!("widget-{page}@example.com");
+    browser.eval(
+        &format!("{SHADOW} const i = r.querySelector('.address'); i.value = ''; i.dispatchEvent(new Event('input'));"),
+        vec![],
+    );
+    browser.keys(&format!("{email}\u{E007}"));
+    let note = eventually("the pending message", WAIT, || {
+        browser
+            .shadow_text("[part=subscribe-note]")
+            .filter(|t| !t.is_empty())
+    });
+    assert!(note.starts_with("Check your inbox"), "{note}");
+    assert_eq!(
+        browser.eval(
+            &format!("{SHADOW} return r.querySelector('form').hidden"),
+            vec![]
+        ),
+        true
+    );
+    browser.screenshot(&screenshots().join("widget-subscribe-pending.png"));
+
+    // Double opt-in: nothing but the confirmation until its link is followed.
+    let confirm = mail(env, &email, "Confirm", 1);
+    let path = link_path(
+        env,
+        confirm[0]["text"].as_str().unwrap_or(""),
+        "/v1/subscriptions/confirm",
+    );
+    let r = env.get(&path, &[]);
+    assert_eq!(r.status, 200, "{r:?}");
+    assert!(r.body.contains("Subscription confirmed"), "{}", r.body);
+    let incident = env.open_incident(&page, "Webhooks are delayed", "major");
+    let notice = mail(env, &email, "Webhooks are delayed", 1);
+    let unsubscribe = notice[0]["headers"]["List-Unsubscribe"]
+        .as_str()
+        .unwrap_or("")
+        .to_owned();
+
+    // One-click unsubscribe (RFC 8058), then a further update reaches a sentinel but not the address.
+    let r = env.send(
+        "POST",
+        &link_path(env, &unsubscribe, "/v1/subscriptions/unsubscribe"),
+        None,
+        Some("List-Unsubscribe=One-Click"),
+        &[("content-type", "application/x-www-form-urlencoded")],
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+    let sentinel = format!("sentinel-{page}@example.com");
+    let body = serde_json::json!({"email": sentinel, "components": []}).to_string();
+    let r = env.send(
+        "POST",
+        &format!("/v1/pages/{page}/subscriptions"),
+        None,
+        Some(&body),
+        &[("content-type", "application/json")],
+    );
+    assert_eq!(r.status, 202, "{r:?}");
+    let confirm = mail(env, &sentinel, "Confirm", 1);
+    let r = env.get(
+        &link_path(
+            env,
+            confirm[0]["text"].as_str().unwrap_or(""),
+            "/v1/subscriptions/confirm",
+        ),
+        &[],
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+    let before = mail_count(env, &email);
+    let r = env.post_update(
+        &page,
+        &incident,
+        "identified",
+        "A stuck queue consumer; restarting it.",
+    );
+    assert_eq!(r.status, 201, "{r:?}");
+    mail(env, &sentinel, "Webhooks are delayed", 1);
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(
+        mail_count(env, &email),
+        before,
+        "nothing after unsubscribing"
+    );
+    // Chromium logs the refused request itself (the 422 above) as an error; nothing else may be one.
+    let errors: Vec<_> = browser
+        .console()
+        .into_iter()
+        .filter(|(level, m)| {
+            level == "SEVERE" && !(m.contains("/subscriptions") && m.contains("422"))
+        })
+        .collect();
+    assert!(errors.is_empty(), "console errors: {errors:?}");
+}
+
+fn open_subscribe_on_a_quiet_page_shows_the_form(env: &Env) {
+    let page = env.page("wquiet");
+    let url = embed(
+        env,
+        "quiet-subscribe",
+        "",
+        &format!(
+            "data-page=\"{page}\" data-endpoint=\"{}\" data-mode=\"bottom\"",
+            env.base
+        ),
+        "<main><p>Product content</p><button id=\"host-subscribe\">Get updates</button></main>",
+    );
+    let browser = env.browser();
+    browser.console();
+    browser.goto(&url);
+    eventually("the loader's first poll", WAIT, || {
+        (banner_requests(browser) >= 1).then_some(())
+    });
+    let wasm =
+        "return performance.getEntriesByType('resource').some(e => e.name.endsWith('.wasm'))";
+    assert_eq!(browser.eval(wasm, vec![]), false, "no wasm on a quiet day");
+    // The host's own button calls the API, as a product would.
+    browser.eval(
+        "window.__subs = []; addEventListener('herald:subscribe', e => __subs.push(e.detail));
+         const b = document.getElementById('host-subscribe'); b.onclick = () => Herald.openSubscribe(); b.focus();",
+        vec![],
+    );
+    browser.keys("\u{E007}");
+    eventually("the form on a quiet page", WAIT, || {
+        focused_in_widget(browser).filter(|c| c.contains("address"))
+    });
+    assert_eq!(browser.eval(wasm, vec![]), true);
+    assert_eq!(browser.banner_text(), None, "no banner, only the form");
+    assert_eq!(
+        browser.eval("return __subs", vec![]),
+        serde_json::json!([page])
+    );
+    let labelled = browser.eval(
+        &format!("{SHADOW} const i = r.querySelector('.address'); return [r.querySelector('label[for=' + i.id + ']').textContent.trim(), r.querySelectorAll('input[type=checkbox]').length]"),
+        vec![],
+    );
+    assert_eq!(
+        labelled,
+        serde_json::json!(["Email address", 0]),
+        "no component list on a quiet day: all components"
+    );
+    browser.screenshot(&screenshots().join("widget-subscribe-quiet.png"));
+
+    // Escape closes it and gives focus back to the host's button; the API opens it again.
+    browser.keys("\u{E00C}");
+    eventually("the form to close", WAIT, || {
+        browser
+            .shadow_text("[part=subscribe-form]")
+            .is_none()
+            .then_some(())
+    });
+    assert_eq!(
+        browser.eval("return document.activeElement.id", vec![]),
+        "host-subscribe"
+    );
+    browser.eval("Herald.openSubscribe()", vec![]);
+    eventually("the form again", WAIT, || {
+        focused_in_widget(browser).filter(|c| c.contains("address"))
+    });
+    assert_eq!(browser.eval("return __subs.length", vec![]), 2);
+
+    // It subscribes from there too.
+    let email = format!("quiet-{page}@example.com");
+    browser.keys(&format!("{email}\u{E007}"));
+    let note = eventually("the pending message", WAIT, || {
+        browser
+            .shadow_text("[part=subscribe-note]")
+            .filter(|t| !t.is_empty())
+    });
+    assert!(note.starts_with("Check your inbox"), "{note}");
+    mail(env, &email, "Confirm", 1);
+
+    // Right after `init`, before the first answer: the form opens alone, here mirrored and dark.
+    browser.eval(
+        &format!(
+            "Herald.init({{page: '{page}', endpoint: '{}', mode: 'bottom', locale: 'ar', theme: 'dark'}}); Herald.openSubscribe();",
+            env.base
+        ),
+        vec![],
+    );
+    let got = eventually("the Arabic form", WAIT, || {
+        let v = browser.eval(&format!("{SHADOW} const p = r && r.querySelector('[part=subscribe-form]'); return p ? [r.querySelector('.root').dir, r.querySelector('[part=subscribe-title]').textContent, p.getBoundingClientRect().left < innerWidth / 2, getComputedStyle(p).backgroundColor] : null"), vec![]);
+        (!v.is_null()).then_some(v)
+    });
+    assert_eq!(
+        got,
+        serde_json::json!(["rtl", "تلقي تحديثات الحالة", true, "rgb(22, 27, 34)"]),
+        "mirrored to the left, dark surface"
+    );
+    browser.screenshot(&screenshots().join("widget-subscribe-ar-dark.png"));
     no_severe(browser);
 }

@@ -1,12 +1,12 @@
 /* Herald widget loader (readable source of www/widget.js; rebuild with
     `node_modules/.bin/esbuild widget/loader/widget.js --minify --target=es2017 --outfile=www/widget.js`).
-    One request for banner JSON; the wasm banner loads only when there is something to show.
-    Never throws into the host page. */
+    One request for banner JSON; the wasm banner loads only when there is something to show, or when
+    the host asks for the subscribe form (`Herald.openSubscribe()`). Never throws into the host page. */
 (function (w, d) {
   "use strict";
   var s = d.currentScript;
   if (!s || w.Herald) return;
-  var assets = new URL(".", s.src).href, cfg, timer, gen = 0, fails = 0, adv, shown, mods = {};
+  var assets = new URL(".", s.src).href, cfg, timer, gen = 0, fails = 0, adv, shown, last, mods = {};
   function warn(m, e) {
     try { console.warn("[herald] " + m, e == null ? "" : e); } catch (_) {}
   }
@@ -29,6 +29,7 @@
         var j = JSON.parse(t);
         if (my != gen) return;
         fails = 0;
+        last = t;
         // Statuspage: a cheap look for anything unresolved; the wasm decides what to show.
         if (sp() ? (j.incidents || []).length || (j.scheduled_maintenances || []).length : j.item) show(my, t);
         else later(my, adv = j.poll_after);
@@ -38,19 +39,24 @@
         later(my, adv);
       });
   }
-  function show(my, t) {
+  // `open`: mount with the subscribe form open, or open it in the widget already on the page.
+  function show(my, t, open) {
     shown = 1;
     // Statuspage sources need the build that carries their reader.
     var n = cfg.format == "statuspage" ? "herald_widget_sp" : "herald_widget";
     (mods[n] = mods[n] || import(assets + n + ".js").then(function (m) {
       return m.default({ module_or_path: assets + n + "_bg.wasm" }).then(function () { return m; });
     }))
-      .then(function (m) { if (my == gen) m.mount(JSON.stringify(cfg, function (k, v) { return k && v != null ? String(v) : v; }), t); })
+      .then(function (m) {
+        if (my != gen) return;
+        if (open && d.getElementById("herald-widget")) m.open_subscribe();
+        else m.mount(JSON.stringify(Object.assign({}, cfg, { open: open && "subscribe" }), function (k, v) { return k && v != null ? String(v) : v; }), t || "");
+      })
       .catch(function (e) { mods[n] = 0; warn("widget failed to load", e); });
   }
   function destroy() {
     gen++;
-    shown = 0;
+    shown = last = 0;
     clearTimeout(timer);
     var h = d.getElementById("herald-widget");
     if (h) h.remove();
@@ -73,11 +79,11 @@
     init: init,
     destroy: destroy,
     setAudienceToken: function (t) { init(Object.assign({}, cfg, { token: t })); },
-    // No subscription API yet: opens the status page's subscribe section.
+    // The form lives in the wasm widget: on a quiet day this loads it (and it takes over polling).
     openSubscribe: function () {
       if (!cfg) return;
-      w.dispatchEvent(new CustomEvent("herald:subscribe", { detail: cfg.page }));
-      w.open(cfg.endpoint + "/" + encodeURIComponent(cfg.page) + "#subscribe", "_blank", "noopener");
+      if (!shown) { clearTimeout(timer); gen++; }
+      show(gen, last, 1);
     }
   };
   if (s.dataset.page || s.dataset.src) init();

@@ -43,7 +43,7 @@ pub fn create(config: &Config) -> Result<(HtmlElement, HtmlElement), String> {
                 .query_selector(selector)
                 .ok()
                 .flatten()
-                .ok_or_else(|| format!("no element matches {selector:?}"))?,
+                .ok_or_else(|| format!("no element matches `{selector}`"))?,
         ),
         None if mode == "inline" => return Err("inline mode needs a target selector".into()),
         None => None,
@@ -103,6 +103,10 @@ pub fn create(config: &Config) -> Result<(HtmlElement, HtmlElement), String> {
         ("dir", if words.rtl { "rtl" } else { "ltr" }),
     ] {
         root.set_attribute(k, v).map_err(err)?;
+    }
+    if mode == "inline" || target.is_some() {
+        // In the host's layout rather than fixed or sticky: the subscribe form opens in flow.
+        root.set_attribute("data-flow", "").map_err(err)?;
     }
     shadow.append_child(&root).map_err(err)?;
     match (mode, target) {

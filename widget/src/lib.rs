@@ -1,17 +1,22 @@
 //! herald-widget: the in-app status banner. The loader (`www/widget.js`) imports this module only
-//! when there is something to show; `mount` builds a shadow root and runs the Leptos app inside it.
+//! when there is something to show or the host asks for the subscribe form; `mount` builds a
+//! shadow root and starts the widget (`app`) inside it. It uses no UI framework: plain DOM calls
+//! keep the wasm within its size budget.
 
 mod app;
+mod dom;
 mod host;
 mod i18n;
+mod json;
 mod net;
 mod store;
+mod subscribe;
 
-pub use app::{App, BannerView};
-pub use i18n::{resolve as resolve_locale, Words, LOCALES};
+pub use app::Ui;
+pub use i18n::{resolve as resolve_locale, FormWords, Words, LOCALES};
+pub use subscribe::{normalize, read_answer, request_body, Answer, Channel, Form};
 
-use herald_shared::wire::Banner;
-use serde::Deserialize;
+use herald_shared::wire::{Banner, BannerPage};
 use wasm_bindgen::prelude::*;
 
 /// Options from the script tag's data attributes merged with `Herald.init({...})`, passed through
@@ -39,37 +44,19 @@ pub struct Config {
     pub poll_floor: u32,
     /// `statuspage`: read a Statuspage v2 `summary.json` from `src` instead of Herald's banner.
     pub statuspage_src: Option<String>,
-}
-
-/// The options as the loader sends them: every value a string (data attributes are strings, and the
-/// loader stringifies `Herald.init` values), so no number or float parsing is compiled in.
-#[derive(Deserialize, Default)]
-struct RawOptions {
-    page: Option<String>,
-    endpoint: Option<String>,
-    mode: Option<String>,
-    position: Option<String>,
-    target: Option<String>,
-    theme: Option<String>,
-    locale: Option<String>,
-    components: Option<String>,
-    token: Option<String>,
-    subscribe: Option<String>,
-    #[serde(rename = "zIndex")]
-    z_index: Option<String>,
-    #[serde(rename = "pollFloor")]
-    poll_floor: Option<String>,
-    format: Option<String>,
-    src: Option<String>,
+    /// Mount with the subscribe form open (`Herald.openSubscribe()`; the loader's `open: "subscribe"`).
+    pub open_subscribe: bool,
 }
 
 impl Config {
+    /// Reads the options as the loader sends them: one JSON object whose values are all strings
+    /// (data attributes are strings, and the loader stringifies `Herald.init` values), so no
+    /// number parsing beyond two small integers is compiled in.
     pub fn from_json(text: &str) -> Result<Config, String> {
-        let raw: RawOptions =
-            serde_json::from_str(text).map_err(|e| format!("bad options: {e}"))?;
+        let raw = json::Json::parse(text).map_err(|e| format!("bad options: {e}"))?;
+        let get = |key: &str| raw.get(key).as_str();
         let clean = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
-        let components = raw
-            .components
+        let components = get("components")
             .as_deref()
             .unwrap_or("")
             .split(',')
@@ -77,34 +64,35 @@ impl Config {
             .filter(|c| !c.is_empty())
             .map(str::to_owned)
             .collect();
-        let statuspage = raw.format.as_deref().map(str::trim) == Some("statuspage");
+        let statuspage = get("format").as_deref().map(str::trim) == Some("statuspage");
         Ok(Config {
-            page: clean(raw.page).unwrap_or_default(),
-            endpoint: clean(raw.endpoint).ok_or("no endpoint")?,
-            mode: clean(raw.mode)
-                .or_else(|| clean(raw.position))
+            page: clean(get("page")).unwrap_or_default(),
+            endpoint: clean(get("endpoint")).ok_or("no endpoint")?,
+            mode: clean(get("mode"))
+                .or_else(|| clean(get("position")))
                 .unwrap_or_else(|| "top".into()),
-            target: clean(raw.target),
-            theme: clean(raw.theme).unwrap_or_else(|| "auto".into()),
-            locale: clean(raw.locale),
+            target: clean(get("target")),
+            theme: clean(get("theme")).unwrap_or_else(|| "auto".into()),
+            locale: clean(get("locale")),
             components,
-            token: clean(raw.token),
+            token: clean(get("token")),
             subscribe: matches!(
-                raw.subscribe.as_deref().map(str::trim),
+                get("subscribe").as_deref().map(str::trim),
                 Some("true" | "" | "1")
             ),
-            z_index: clean(raw.z_index).and_then(|z| z.parse::<i64>().ok()),
-            poll_floor: clean(raw.poll_floor)
+            z_index: clean(get("zIndex")).and_then(|z| z.parse::<i64>().ok()),
+            poll_floor: clean(get("pollFloor"))
                 .and_then(|f| f.parse::<u32>().ok())
                 .map_or(0, |f| f.min(86_400)),
-            statuspage_src: if statuspage { clean(raw.src) } else { None },
+            statuspage_src: if statuspage { clean(get("src")) } else { None },
+            open_subscribe: get("open").as_deref().map(str::trim) == Some("subscribe"),
         })
     }
 }
 
 /// Mounts the widget. `initial` is the JSON the loader already fetched (Herald's banner, or a
-/// Statuspage summary in that mode). Never throws into the host page: any failure is one console
-/// warning and no widget.
+/// Statuspage summary in that mode), or empty when the host opened the subscribe form before the
+/// first answer. Never throws into the host page: any failure is one console warning and no widget.
 #[wasm_bindgen]
 pub fn mount(config: &str, initial: &str) {
     std::panic::set_hook(Box::new(|_| {
@@ -119,21 +107,34 @@ pub fn mount(config: &str, initial: &str) {
 
 fn try_mount(config: &str, initial: &str) -> Result<(), String> {
     let config = Config::from_json(config)?;
-    let banner = net::parse(initial, config.statuspage_src.is_some())?;
+    let banner = if initial.trim().is_empty() {
+        // Nothing fetched yet: a quiet banner, polled at once.
+        Banner {
+            page: BannerPage {
+                id: config.page.clone(),
+                name: String::new(),
+                url: format!("/{}", config.page),
+            },
+            item: None,
+            poll_after: 0,
+        }
+    } else {
+        net::parse(initial, config.statuspage_src.is_some())?
+    };
     let (host, root) = host::create(&config)?;
-    let handle = leptos::mount::mount_to(root, move || {
-        app::App(app::AppProps {
-            config,
-            initial: banner,
-            host,
-        })
-    });
-    handle.forget();
+    app::start(&config, banner, host, root);
     // A User Timing mark for real-user monitoring (and `cargo xtask bench`): the widget has rendered.
     if let Some(perf) = web_sys::window().and_then(|w| w.performance()) {
         let _ = perf.mark("herald:render");
     }
     Ok(())
+}
+
+/// Opens the subscribe form of the widget on the page (the loader's `Herald.openSubscribe()` when
+/// the widget is already mounted).
+#[wasm_bindgen]
+pub fn open_subscribe() {
+    app::open_subscribe();
 }
 
 /// Parses a banner as the widget does (exposed for tests).

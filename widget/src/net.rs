@@ -34,7 +34,7 @@ pub fn parse(text: &str, statuspage: bool) -> Result<Banner, String> {
     if statuspage {
         parse_statuspage(text)
     } else {
-        serde_json::from_str(text).map_err(|e| format!("bad banner JSON: {e}"))
+        crate::json::banner(text).map_err(|e| format!("bad banner JSON: {e}"))
     }
 }
 
@@ -59,22 +59,34 @@ fn parse_statuspage(text: &str) -> Result<Banner, String> {
 }
 
 pub async fn fetch(url: &str, statuspage: bool) -> Result<Banner, String> {
-    let err = |e: JsValue| e.as_string().unwrap_or_else(|| format!("{e:?}"));
-    let window = web_sys::window().ok_or("no window")?;
     let init = RequestInit::new();
     init.set_cache(RequestCache::NoCache);
+    let (status, _, text) = send(url, &init).await?;
+    if !(200..300).contains(&status) {
+        return Err(format!("HTTP {status}"));
+    }
+    parse(&text, statuspage)
+}
+
+/// Sends a request without cookies and returns the answer's status, content type and body.
+pub async fn send(url: &str, init: &RequestInit) -> Result<(u16, String, String), String> {
+    let err = |e: JsValue| e.as_string().unwrap_or_else(|| format!("{e:?}"));
+    let window = web_sys::window().ok_or("no window")?;
     init.set_credentials(RequestCredentials::Omit);
-    let resp: Response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
+    let resp: Response = JsFuture::from(window.fetch_with_str_and_init(url, init))
         .await
         .map_err(err)?
         .unchecked_into();
-    if !resp.ok() {
-        return Err(format!("HTTP {}", resp.status()));
-    }
+    let ctype = resp
+        .headers()
+        .get("content-type")
+        .ok()
+        .flatten()
+        .unwrap_or_default();
     let text = JsFuture::from(resp.text().map_err(err)?)
         .await
         .map_err(err)?
         .as_string()
         .unwrap_or_default();
-    parse(&text, statuspage)
+    Ok((resp.status(), ctype, text))
 }
