@@ -684,38 +684,16 @@ fn statuspage_source_mode_over_samples(env: &Env) {
     no_severe(browser);
 }
 
-/// Everything the sink accepted for `email` whose subject contains `what`, once there are `n`.
 fn mail(env: &Env, email: &str, what: &str, n: usize) -> Vec<serde_json::Value> {
-    eventually(&format!("{n} {what:?} mail(s) to {email}"), WAIT, || {
-        let got: Vec<_> = env
-            .sink
-            .messages()
-            .into_iter()
-            .filter(|m| m["to"][0].as_str() == Some(email))
-            .filter(|m| m["subject"].as_str().unwrap_or("").contains(what))
-            .collect();
-        (got.len() >= n).then_some(got)
-    })
+    crate::subscriptions::wait_for(env, email, what, n)
 }
 
 fn mail_count(env: &Env, email: &str) -> usize {
-    env.sink
-        .messages()
-        .iter()
-        .filter(|m| m["to"][0].as_str() == Some(email))
-        .count()
+    crate::subscriptions::mail_to(env, email).len()
 }
 
-/// The path (on the worker) of the first URL in `text` that contains `marker`.
 fn link_path(env: &Env, text: &str, marker: &str) -> String {
-    let url = text
-        .split_whitespace()
-        .find(|w| w.contains(marker))
-        .unwrap_or_else(|| panic!("no {marker} link in {text:?}"))
-        .trim_matches(|c| c == '<' || c == '>');
-    url.strip_prefix(&env.base)
-        .unwrap_or_else(|| panic!("{url} is not on {}", env.base))
-        .to_owned()
+    crate::subscriptions::link(env, text, marker)
 }
 
 /// Class of the element focused inside the widget, if focus is there.

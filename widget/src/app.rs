@@ -513,16 +513,18 @@ async fn wait(ms: u32) {
     let mut slot = None;
     let promise = js_sys::Promise::new(&mut |resolve, _| slot = Some(resolve));
     let Some(resolve) = slot else { return };
-    let timer = window
-        .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32)
-        .unwrap_or(0);
+    let wake = resolve.clone();
+    // gloo-timers' Timeout: dropping it below cancels it when an event woke us first.
+    let timer = gloo_timers::callback::Timeout::new(ms, move || {
+        let _ = wake.call0(&wasm_bindgen::JsValue::NULL);
+    });
     let document = window.document();
     let _ = window.add_event_listener_with_callback("online", &resolve);
     if let Some(d) = &document {
         let _ = d.add_event_listener_with_callback("visibilitychange", &resolve);
     }
     let _ = JsFuture::from(promise).await;
-    window.clear_timeout_with_handle(timer);
+    drop(timer);
     let _ = window.remove_event_listener_with_callback("online", &resolve);
     if let Some(d) = &document {
         let _ = d.remove_event_listener_with_callback("visibilitychange", &resolve);
