@@ -17,6 +17,7 @@ pub const TESTS: &[crate::Test] = crate::tests![
     channels_provider_timeouts_never_send_a_second_copy,
     channels_undeliverable_messages_are_listed_as_dead_letters,
     channels_import_export_and_suppression,
+    channels_subscribe_origins_and_per_address_limit,
 ];
 
 /// A phone number unique to this run and `n`.
@@ -405,5 +406,73 @@ fn channels_import_export_and_suppression(env: &Env) {
     assert!(
         !state.body.contains(&left),
         "only a suppression hash is kept of who left"
+    );
+}
+
+fn channels_subscribe_origins_and_per_address_limit(env: &Env) {
+    let page = env.page("ch-origins");
+    let settings = json!({"name": "Test page",
+        "components": [{"id": "api", "name": "API"}],
+        "policy": {"subscribe_origins": ["https://app.example.com"]}});
+    let r = env.admin(
+        "PUT",
+        &format!("/v1/admin/pages/{page}"),
+        &settings.to_string(),
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+    let post = |email: &str, origin: Option<&str>| {
+        let mut headers = vec![("content-type", "application/json")];
+        if let Some(o) = origin {
+            headers.push(("origin", o));
+        }
+        env.send(
+            "POST",
+            &format!("/v1/pages/{page}/subscriptions"),
+            None,
+            Some(&json!({"email": email}).to_string()),
+            &headers,
+        )
+    };
+    let stranger = post(&address(env, "o1"), Some("https://evil.example.net"));
+    assert_eq!(
+        stranger.problem(403)["type"]
+            .as_str()
+            .map(|t| t.ends_with("origin-not-allowed")),
+        Some(true),
+        "{stranger:?}"
+    );
+    let product = post(&address(env, "o2"), Some("https://app.example.com"));
+    assert_eq!(product.status, 202, "{product:?}");
+    assert_eq!(
+        product.header("access-control-allow-origin"),
+        Some("https://app.example.com")
+    );
+    // Without an Origin (a server, or the status page's own form) it is accepted.
+    assert_eq!(post(&address(env, "o3"), None).status, 202);
+    // A bad origin in the settings is refused with the field named.
+    let bad = env.admin(
+        "PUT",
+        &format!("/v1/admin/pages/{page}"),
+        &json!({"name": "Test page", "policy": {"subscribe_origins": ["https://app.example.com/path"]}})
+            .to_string(),
+    );
+    assert_eq!(
+        bad.problem(422)["field"],
+        "policy.subscribe_origins",
+        "{bad:?}"
+    );
+
+    // One address, many requests: at most three a minute are taken.
+    let target = address(env, "o4");
+    let answers: Vec<u16> = (0..5).map(|_| post(&target, None).status).collect();
+    assert_eq!(&answers[..3], &[202, 202, 202], "{answers:?}");
+    assert_eq!(answers[3], 429, "{answers:?}");
+    let confirmations = wait_for(env, &target, "Confirm", 1);
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(confirmations.len(), 1);
+    assert_eq!(
+        crate::subscriptions::subjects(env, &target).len(),
+        1,
+        "one confirmation, whatever the number of requests"
     );
 }

@@ -96,6 +96,10 @@ pub const EMBED_TESTS: &[Test] = &[
         component_filter_hides_unrelated_items,
     ),
     (
+        "widget::audience_token_reveals_private_items_and_destroy_removes_the_widget",
+        audience_token_reveals_private_items_and_destroy_removes_the_widget,
+    ),
+    (
         "widget::hidden_tab_pauses_polling_and_refreshes_when_visible",
         hidden_tab_pauses_polling_and_refreshes_when_visible,
     ),
@@ -335,6 +339,78 @@ fn component_filter_hides_unrelated_items(env: &Env) {
     );
     let text = eventually("the banner", WAIT, || browser.banner_text());
     assert!(text.contains("API is slow"));
+}
+
+fn audience_token_reveals_private_items_and_destroy_removes_the_widget(env: &Env) {
+    let page = env.page("audience");
+    let settings = serde_json::json!({"name": "Audience test",
+        "components": [{"id": "api", "name": "API"}],
+        "audiences": [{"segment": "plan:enterprise", "name": "Enterprise"}]});
+    let r = env.admin(
+        "PUT",
+        &format!("/v1/admin/pages/{page}"),
+        &settings.to_string(),
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+    let body = serde_json::json!({"title": "Enterprise SSO outage", "impact": "critical",
+        "body": "SAML sign-in fails.", "visibility": {"segments": ["plan:enterprise"]}});
+    let r = env.admin(
+        "POST",
+        &format!("/v1/admin/pages/{page}/incidents"),
+        &body.to_string(),
+    );
+    assert_eq!(r.status, 201, "{r:?}");
+    let secret = env
+        .admin("POST", &format!("/v1/admin/pages/{page}/widget-secret"), "")
+        .json()["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let token = herald_shared::token::sign(
+        &herald_shared::token::AudienceClaims {
+            page: page.clone(),
+            segments: vec!["plan:enterprise".into()],
+            exp: now + 600,
+            nbf: None,
+            iat: Some(now),
+            sub: None,
+        },
+        secret.as_bytes(),
+    );
+    let browser = env.browser();
+    let url = embed(
+        env,
+        "audience",
+        "",
+        &format!("data-page=\"{page}\" data-endpoint=\"{}\"", env.base),
+        "",
+    );
+    browser.goto(&url);
+    eventually("the loader's first poll", WAIT, || {
+        (banner_requests(browser) >= 1).then_some(())
+    });
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(browser.banner_text(), None, "the public sees nothing");
+    browser.eval(&format!("Herald.setAudienceToken('{token}')"), vec![]);
+    let text = eventually("the private banner", WAIT, || browser.banner_text());
+    assert!(text.contains("Enterprise SSO outage"), "{text}");
+    browser.eval("Herald.destroy()", vec![]);
+    assert_eq!(
+        browser.eval(
+            "return document.querySelector('herald-widget') === null",
+            vec![]
+        ),
+        true,
+        "destroy removes the widget"
+    );
+    let before = banner_requests(browser);
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(banner_requests(browser), before, "and stops polling");
+    no_severe(browser);
 }
 
 fn banner_requests(browser: &xtask::webdriver::Browser) -> u64 {

@@ -1304,6 +1304,21 @@ fn configure_page(
         settings.locales
     };
     page.policy = settings.policy.unwrap_or_default();
+    for (i, o) in page.policy.subscribe_origins.iter_mut().enumerate() {
+        let url = url::Url::parse(o.trim()).map_err(|e| {
+            DomainError::invalid("policy.subscribe_origins", format!("entry {i}: {e}"))
+        })?;
+        let origin = url.origin().ascii_serialization();
+        if !matches!(url.scheme(), "https" | "http") || url.path() != "/" || origin == "null" {
+            return Err(DomainError::invalid(
+                "policy.subscribe_origins",
+                format!(
+                    "entry {i}: give an origin such as https://app.example.com, without a path"
+                ),
+            ));
+        }
+        *o = origin;
+    }
     for (i, r) in page.policy.responders.iter_mut().enumerate() {
         let channel = if r.contains('@') && !r.contains("://") {
             SubscriberChannel::Email

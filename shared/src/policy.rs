@@ -42,6 +42,9 @@ pub struct Policy {
     /// Minutes after which a message that asks for acknowledgement is re-sent on the fallback
     /// channel of everyone who has not acknowledged it.
     pub ack_escalate_minutes: u32,
+    /// Origins whose pages may post the subscribe form from the browser (the widget inside a
+    /// product): `https://app.acme.com`. Empty allows any; the status page itself is always allowed.
+    pub subscribe_origins: Vec<String>,
 }
 
 const HOUR: u32 = 60;
@@ -64,6 +67,7 @@ impl Default for Policy {
             jargon: Vec::new(),
             responders: Vec::new(),
             ack_escalate_minutes: HOUR,
+            subscribe_origins: Vec::new(),
         }
     }
 }

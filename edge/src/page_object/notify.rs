@@ -47,6 +47,9 @@ fn minutes_text(m: u32) -> String {
     }
 }
 
+/// Subscription requests for one address allowed per minute, whoever sends them.
+const PER_ADDRESS_PER_MINUTE: u32 = 3;
+
 /// Seconds before the alarm retries an outbox the queue refused.
 const OUTBOX_RETRY_SECS: u64 = 5;
 /// A pending subscriber asking again within this time gets no second confirmation.
@@ -58,6 +61,9 @@ pub struct SubscribeCall {
     pub request: SubscribeRequest,
     pub ip: String,
     pub base: String,
+    /// The browser's `Origin`, when the request came from a page on another origin.
+    #[serde(default)]
+    pub origin: Option<String>,
 }
 
 /// The outcome of following a link, for the router to show.
@@ -354,6 +360,31 @@ impl PageObject {
             _ => "email",
         };
         let loaded = self.require(page)?;
+        let allowed = &loaded.state.page.policy.subscribe_origins;
+        if let Some(origin) = c.origin.as_deref().filter(|o| *o != c.base) {
+            if !allowed.is_empty() && !allowed.iter().any(|a| a == origin) {
+                return Err(ApiError::client(
+                    403,
+                    "origin-not-allowed",
+                    "This site may not subscribe people to this page",
+                    format!("{origin} is not one of the page's subscribe_origins"),
+                ));
+            }
+        }
+        // The same address at most a few times a minute, from anywhere.
+        let address_key = hex::encode(
+            &Sha256::digest(format!("{}:{}", channel.as_str(), address.to_lowercase()).as_bytes())
+                [..12],
+        );
+        let at_ms = (at.unix_timestamp_nanos() / 1_000_000) as i64;
+        if self.store.count_request(&address_key, at_ms)? > PER_ADDRESS_PER_MINUTE {
+            return Err(ApiError::client(
+                429,
+                "rate-limited",
+                "Too many subscription requests",
+                "too many subscription requests for this address; try again in a minute",
+            ));
+        }
         let id = new_id("sub")?;
         let command = Command::Subscribe(Subscribe {
             id,

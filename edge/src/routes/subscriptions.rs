@@ -76,10 +76,12 @@ pub async fn subscribe(mut req: Request, env: &Env, page: &str) -> ApiResult<Res
         .get("cf-connecting-ip")?
         .or(req.headers().get("x-real-ip")?)
         .unwrap_or_else(|| "unknown".into());
+    let origin = req.headers().get("origin")?;
     let call = SubscribeCall {
         request: request.clone(),
         ip,
         base: req.url()?.origin().ascii_serialization(),
+        origin: origin.clone(),
     };
     let mut answer = page_object::subscribe(env, page, &call).await?;
     let status = answer.status_code();
@@ -108,7 +110,12 @@ pub async fn subscribe(mut req: Request, env: &Env, page: &str) -> ApiResult<Res
         .unwrap_or_else(|| "application/json".into());
     headers.set("content-type", &ctype)?;
     headers.set("cache-control", "no-store")?;
-    headers.set("access-control-allow-origin", "*")?;
+    // The page object decided whether this origin may subscribe; the answer is readable by it.
+    headers.set(
+        "access-control-allow-origin",
+        origin.as_deref().unwrap_or("*"),
+    )?;
+    headers.set("vary", "Origin")?;
     Ok(Response::ok(body)?
         .with_status(status)
         .with_headers(headers))

@@ -389,7 +389,8 @@ fn stored_state_format_is_frozen() {
                   "next_update": "cadence",
                   "jargon": [],
                   "responders": [],
-                  "ack_escalate_minutes": 60
+                  "ack_escalate_minutes": 60,
+                  "subscribe_origins": []
                 },
                 "branding": {}
               },
