@@ -18,6 +18,7 @@ pub const TESTS: &[crate::Test] = crate::tests![
     channels_undeliverable_messages_are_listed_as_dead_letters,
     channels_import_export_and_suppression,
     channels_subscribe_origins_and_per_address_limit,
+    channels_manage_link_changes_components,
 ];
 
 /// A phone number unique to this run and `n`.
@@ -475,4 +476,81 @@ fn channels_subscribe_origins_and_per_address_limit(env: &Env) {
         1,
         "one confirmation, whatever the number of requests"
     );
+}
+
+fn channels_manage_link_changes_components(env: &Env) {
+    let page = env.page("ch-manage");
+    let email = address(env, "manage");
+    crate::subscriptions::confirmed(env, &page, &email, &[]);
+    env.open_incident(&page, "First news", "minor");
+    let mail = wait_for(env, &email, "First news", 1);
+    let text = mail[0]["text"].as_str().unwrap();
+    let manage = link(env, text, "/v1/subscriptions/manage");
+    assert!(
+        mail[0]["html"]
+            .as_str()
+            .unwrap()
+            .contains("/v1/subscriptions/manage?token="),
+        "the HTML part links it too"
+    );
+    let form = env.get(&manage, &[]);
+    assert_eq!(form.status, 200, "{form:?}");
+    assert!(
+        form.body.contains("name=\"components\" value=\"web\""),
+        "{}",
+        form.body
+    );
+    assert!(
+        !form.body.contains(&email),
+        "the page shows the address masked"
+    );
+    let token = manage.split("token=").nth(1).unwrap().to_owned();
+    let saved = env.send(
+        "POST",
+        "/v1/subscriptions/manage",
+        None,
+        Some(&format!("token={token}&components=web")),
+        &[("content-type", "application/x-www-form-urlencoded")],
+    );
+    assert_eq!(saved.status, 200, "{saved:?}");
+    assert!(saved.body.contains("Saved"), "{}", saved.body);
+    assert!(
+        saved.body.contains("value=\"web\" checked"),
+        "{}",
+        saved.body
+    );
+    // An API incident no longer reaches them; a web one does.
+    env.open_incident(&page, "API only news", "minor");
+    let web = json!({"title": "Web app news", "impact": "minor", "body": "The web app is slow.",
+        "components": ["web"]});
+    let r = env.admin(
+        "POST",
+        &format!("/v1/admin/pages/{page}/incidents"),
+        &web.to_string(),
+    );
+    assert_eq!(r.status, 201, "{r:?}");
+    wait_for(env, &email, "Web app news", 1);
+    std::thread::sleep(Duration::from_secs(1));
+    assert!(crate::subscriptions::subjects(env, &email)
+        .iter()
+        .all(|s| !s.contains("API only news")));
+    // A forged token or an unknown component changes nothing.
+    let forged = env.send(
+        "POST",
+        "/v1/subscriptions/manage",
+        None,
+        Some(&format!("token={token}0&components=api")),
+        &[("content-type", "application/x-www-form-urlencoded")],
+    );
+    assert_eq!(forged.status, 404, "{forged:?}");
+    let unknown = env.send(
+        "POST",
+        "/v1/subscriptions/manage",
+        None,
+        Some(&format!("token={token}&components=nope")),
+        &[("content-type", "application/x-www-form-urlencoded")],
+    );
+    assert_eq!(unknown.status, 422, "{unknown:?}");
+    let audit = env.admin("GET", &format!("/v1/admin/pages/{page}/audit"), "");
+    assert!(audit.body.contains("subscriber.change"), "{}", audit.body);
 }

@@ -32,6 +32,8 @@ pub enum Route {
     Confirm,
     /// A signed one-click unsubscribe link (GET from a person, POST per RFC 8058).
     Unsubscribe,
+    /// `GET|POST /v1/subscriptions/manage`: a subscriber's own choice of components.
+    Manage,
     /// `GET|POST /v1/receipts?token=`: the receipt link of a message that asks for acknowledgement.
     Receipt,
 }
@@ -301,6 +303,8 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("GET", "/v1/subscriptions/confirm"),
     ("GET", "/v1/subscriptions/unsubscribe"),
     ("POST", "/v1/subscriptions/unsubscribe"),
+    ("GET", "/v1/subscriptions/manage"),
+    ("POST", "/v1/subscriptions/manage"),
     ("GET", "/v1/receipts"),
     ("POST", "/v1/receipts"),
     ("GET", "/v1/admin/pages/{page}/subscribers"),
@@ -355,6 +359,10 @@ impl Route {
             ["v1", "subscriptions", "confirm"] => {
                 Some((&["GET"], get(method, || Ok(Route::Confirm))?))
             }
+            ["v1", "subscriptions", "manage"] => Some((
+                &["GET", "POST"],
+                matches!(method, "GET" | "HEAD" | "POST").then_some(Route::Manage),
+            )),
             ["v1", "receipts"] => Some((
                 &["GET", "POST"],
                 matches!(method, "GET" | "HEAD" | "POST").then_some(Route::Receipt),

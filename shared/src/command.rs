@@ -44,6 +44,8 @@ pub enum Command {
     Subscribe(Subscribe),
     Confirm(Confirm),
     Unsubscribe(Unsubscribe),
+    /// The subscriber's own change of components, through the manage link.
+    ChangeSubscription(ChangeSubscription),
     DeleteSubscriber(DeleteSubscriber),
     /// Creates the page's settings or replaces them (`PUT /v1/admin/pages/{page}`).
     ConfigurePage(PageSettings),
@@ -269,6 +271,14 @@ pub struct Unsubscribe {
     pub subscriber_id: String,
 }
 
+/// Which components a subscriber hears about (empty: all of them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangeSubscription {
+    pub subscriber_id: String,
+    #[serde(default)]
+    pub components: Vec<String>,
+}
+
 /// Erases a subscriber entirely (a deletion request), unlike `Unsubscribe` which keeps the record.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeleteSubscriber {
@@ -361,6 +371,9 @@ pub enum Event {
     SubscriberDeleted {
         subscriber_id: String,
     },
+    SubscriptionChanged {
+        subscriber_id: String,
+    },
     SubscribersImported {
         added: usize,
         duplicates: usize,
@@ -397,6 +410,7 @@ impl Event {
             Self::SubscriptionConfirmed { .. }
             | Self::Unsubscribed { .. }
             | Self::SubscriberDeleted { .. }
+            | Self::SubscriptionChanged { .. }
             | Self::SubscribersImported { .. }
             | Self::PageConfigured
             | Self::HistoryImported { .. }
@@ -902,6 +916,24 @@ pub fn apply(
                 s.fallback = None;
                 s.locale = None;
                 vec![Event::Unsubscribed {
+                    subscriber_id: c.subscriber_id,
+                }]
+            }
+        }
+        Command::ChangeSubscription(c) => {
+            known_components(&next.page, &c.components)?;
+            let s = subscriber_mut(&mut next, &c.subscriber_id)?;
+            if s.state == SubscriptionState::Unsubscribed {
+                return Err(illegal("subscription", "unsubscribed", "changed"));
+            }
+            let mut components = c.components;
+            components.sort();
+            components.dedup();
+            if s.components == components {
+                vec![]
+            } else {
+                s.components = components;
+                vec![Event::SubscriptionChanged {
                     subscriber_id: c.subscriber_id,
                 }]
             }

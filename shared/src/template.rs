@@ -226,6 +226,8 @@ pub struct Links {
     pub url: String,
     pub unsubscribe_url: Option<String>,
     pub receipt_url: Option<String>,
+    /// Where the subscriber changes what they hear about.
+    pub manage_url: Option<String>,
 }
 
 /// "2026-03-01 12:30 UTC": times in messages are UTC, unambiguous in every locale.
@@ -456,6 +458,9 @@ pub fn email(m: &Message, links: &Links) -> Email {
     if let Some(r) = &links.receipt_url {
         text.push_str(&format!("\nPlease confirm you have read this: {r}\n"));
     }
+    if let Some(m) = &links.manage_url {
+        text.push_str(&format!("\nChoose what you hear about: {m}\n"));
+    }
     if let Some(u) = &links.unsubscribe_url {
         text.push_str(&format!("\nUnsubscribe: {u}\n"));
     }
@@ -483,6 +488,12 @@ pub fn email(m: &Message, links: &Links) -> Email {
         html.push_str(&format!(
             "<p><a href=\"{}\">Confirm you have read this</a></p>",
             a(r)
+        ));
+    }
+    if let Some(m) = &links.manage_url {
+        html.push_str(&format!(
+            "<p><small><a href=\"{}\">Choose what you hear about</a></small></p>",
+            a(m)
         ));
     }
     if let Some(u) = &links.unsubscribe_url {

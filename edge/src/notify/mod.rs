@@ -45,6 +45,9 @@ pub struct JobRecipient {
     /// Signed receipt token, when the message must be acknowledged.
     #[serde(default)]
     pub receipt: Option<String>,
+    /// Signed token of the subscriber's manage page.
+    #[serde(default)]
+    pub manage: Option<String>,
 }
 
 /// A queue message: one notification to up to `RECIPIENTS_PER_JOB` recipients.
@@ -95,6 +98,10 @@ pub fn unsubscribe_url(base: &str, token: &str) -> String {
     format!("{base}/v1/subscriptions/unsubscribe?token={token}")
 }
 
+pub fn manage_url(base: &str, token: &str) -> String {
+    format!("{base}/v1/subscriptions/manage?token={token}")
+}
+
 pub fn receipt_url(base: &str, token: &str) -> String {
     format!("{base}/v1/receipts?token={token}")
 }
@@ -105,6 +112,7 @@ fn links(job: &Job, r: &JobRecipient) -> Links {
         url: format!("{}/{}", job.base, job.page),
         unsubscribe_url: Some(unsubscribe_url(&job.base, &r.token)),
         receipt_url: r.receipt.as_deref().map(|t| receipt_url(&job.base, t)),
+        manage_url: r.manage.as_deref().map(|t| manage_url(&job.base, t)),
     }
 }
 

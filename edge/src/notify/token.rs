@@ -12,6 +12,8 @@ use subtle::ConstantTimeEq;
 pub enum Purpose {
     Confirm,
     Unsubscribe,
+    /// The page where a subscriber chooses components.
+    Manage,
 }
 
 impl Purpose {
@@ -19,6 +21,7 @@ impl Purpose {
         match self {
             Purpose::Confirm => "c",
             Purpose::Unsubscribe => "u",
+            Purpose::Manage => "m",
         }
     }
 }

@@ -9,7 +9,8 @@ mod store;
 mod subscribers;
 
 pub use notify::{
-    deliveries_due, follow, receipt, record_deliveries, subscribe, tick, LinkOutcome, SubscribeCall,
+    deliveries_due, follow, manage, receipt, record_deliveries, subscribe, tick, LinkOutcome,
+    ManageSave, ManageView, SubscribeCall,
 };
 
 use std::cell::{Cell, RefCell};

@@ -128,8 +128,44 @@ pub async fn follow(env: &Env, page: &str, token: &str, purpose: Purpose) -> Api
     let path = match purpose {
         Purpose::Confirm => "/link/confirm",
         Purpose::Unsubscribe => "/link/unsubscribe",
+        Purpose::Manage => "/link/manage",
     };
     call(env, page, path, token.to_owned()).await
+}
+
+/// The manage page's content (`save`: false) or a subscriber's new choice (`save`: true, body
+/// `ManageSave` JSON).
+pub async fn manage(env: &Env, page: &str, body: String, save: bool) -> ApiResult<Response> {
+    let path = if save {
+        "/link/manage/save"
+    } else {
+        "/link/manage"
+    };
+    call(env, page, path, body).await
+}
+
+/// What the manage page shows.
+#[derive(Serialize, Deserialize)]
+pub struct ManageView {
+    pub page_name: String,
+    pub channel: SubscriberChannel,
+    /// The address, masked.
+    pub address: String,
+    pub components: Vec<ManageComponent>,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct ManageComponent {
+    pub id: String,
+    pub name: String,
+    pub checked: bool,
+}
+
+/// A subscriber's new choice of components (none: all).
+#[derive(Serialize, Deserialize)]
+pub struct ManageSave {
+    pub token: String,
+    pub components: Vec<String>,
 }
 
 /// Records the acknowledgement a receipt link carries.
@@ -277,6 +313,10 @@ impl PageObject {
             "/link/confirm" => self.follow_here(page, body, Purpose::Confirm),
             "/link/unsubscribe" => self.follow_here(page, body, Purpose::Unsubscribe),
             "/link/receipt" => self.receipt_here(page, body),
+            "/link/manage" => self.manage_here(page, body, None),
+            "/link/manage/save" => serde_json::from_str::<ManageSave>(body)
+                .map_err(|e| ApiError::Server(e.to_string()))
+                .and_then(|m| self.manage_here(page, &m.token, Some(m.components))),
             "/deliveries/due" => serde_json::from_str(body)
                 .map_err(|e| ApiError::Server(e.to_string()))
                 .and_then(|c| self.due_here(c)),
@@ -452,6 +492,73 @@ impl PageObject {
             );
         }
         accepted()
+    }
+
+    /// Shows, or with `save` changes, which components a subscriber hears about.
+    fn manage_here(
+        &self,
+        page: &str,
+        token: &str,
+        save: Option<Vec<String>>,
+    ) -> ApiResult<Response> {
+        let secret = self.link_secret()?;
+        let invalid = || {
+            ApiError::client(
+                404,
+                "invalid-link",
+                "This link is not valid",
+                "the link is not valid, or the subscription no longer exists",
+            )
+        };
+        let id = token::verify(&secret, page, token.trim(), Purpose::Manage).ok_or_else(invalid)?;
+        let loaded = self.require(page)?;
+        let mut state = loaded.state.clone();
+        match loaded.subscriber(&id) {
+            Some(s) if s.state != SubscriptionState::Unsubscribed => {}
+            _ => return Err(invalid()),
+        }
+        if let Some(components) = save {
+            let at = now();
+            let (next, events) = apply(
+                &loaded.state,
+                Command::ChangeSubscription(herald_shared::command::ChangeSubscription {
+                    subscriber_id: id.clone(),
+                    components: components.clone(),
+                }),
+                at,
+            )?;
+            if !events.is_empty() {
+                self.commit_public(
+                    next.clone(),
+                    "link",
+                    "subscriber.change",
+                    &id,
+                    &serde_json::json!({ "components": components }),
+                    &events,
+                    &stamp(at),
+                )?;
+            }
+            state = next;
+        }
+        let s = state
+            .subscriber(&id)
+            .ok_or_else(|| ApiError::Server("subscriber vanished".into()))?;
+        let view = ManageView {
+            page_name: state.page.name.clone(),
+            channel: s.address.channel,
+            address: s.address.masked(),
+            components: state
+                .page
+                .components
+                .iter()
+                .map(|c| ManageComponent {
+                    id: c.id.clone(),
+                    name: c.name.clone(),
+                    checked: s.components.contains(&c.id),
+                })
+                .collect(),
+        };
+        json_response(200, to_json(&view)?)
     }
 
     fn receipt_here(&self, page: &str, token: &str) -> ApiResult<Response> {
@@ -679,6 +786,7 @@ impl PageObject {
                 address: s.address.clone(),
                 token: token::sign(&secret, page, &s.id, Purpose::Confirm),
                 receipt: None,
+                manage: None,
             }],
         };
         self.store.insert_notification(&NotificationInfo {
@@ -720,6 +828,7 @@ impl PageObject {
                 }),
                 "subscriber.unsubscribe",
             ),
+            Purpose::Manage => return Err(invalid()),
         };
         let at = now();
         let (state, events) = apply(&loaded.state, command, at)?;
@@ -832,6 +941,7 @@ impl PageObject {
                         receipt: acknowledged
                             .as_deref()
                             .map(|n| token::sign_receipt(&secret, page, id, n)),
+                        manage: Some(token::sign(&secret, page, id, Purpose::Manage)),
                     })
                     .collect(),
             };

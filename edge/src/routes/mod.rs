@@ -22,5 +22,6 @@ pub async fn handle(route: Route, req: Request, env: &Env) -> ApiResult<Response
         Route::Confirm => subscriptions::follow(req, env, Purpose::Confirm).await,
         Route::Unsubscribe => subscriptions::follow(req, env, Purpose::Unsubscribe).await,
         Route::Receipt => subscriptions::receipt(req, env).await,
+        Route::Manage => subscriptions::manage(req, env).await,
     }
 }

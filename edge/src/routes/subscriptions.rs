@@ -7,7 +7,7 @@ use worker::{Env, Headers, Request, Response};
 
 use crate::error::{ApiError, ApiResult};
 use crate::notify::token::{self, Purpose};
-use crate::page_object::{self, LinkOutcome, SubscribeCall};
+use crate::page_object::{self, LinkOutcome, ManageSave, ManageView, SubscribeCall};
 
 /// Largest subscription request body accepted.
 const MAX_BODY_BYTES: usize = 8 * 1024;
@@ -163,6 +163,8 @@ pub async fn follow(req: Request, env: &Env, purpose: Purpose) -> ApiResult<Resp
                 outcome.page_name
             ),
         ),
+        // Manage links have their own page (`manage`).
+        Purpose::Manage => invalid(),
     }
 }
 
@@ -199,4 +201,100 @@ pub async fn receipt(req: Request, env: &Env) -> ApiResult<Response> {
             outcome.page_name
         ),
     )
+}
+
+/// The manage page: which components the subscriber hears about (a form that works without
+/// JavaScript), and saving a new choice.
+pub async fn manage(mut req: Request, env: &Env) -> ApiResult<Response> {
+    let post = req.method() == worker::Method::Post;
+    let (token, components) = if post {
+        let body = req.text().await?;
+        if body.len() > MAX_BODY_BYTES {
+            return html_page(413, "Too large", "The form was too large.");
+        }
+        let mut token = String::new();
+        let mut components = Vec::new();
+        for (k, v) in url::form_urlencoded::parse(body.as_bytes()) {
+            match k.as_ref() {
+                "token" => token = v.into_owned(),
+                "components" => components.push(v.into_owned()),
+                _ => {}
+            }
+        }
+        (token, Some(components))
+    } else {
+        let url = req.url()?;
+        let token = url
+            .query_pairs()
+            .find(|(k, _)| k == "token")
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default();
+        (token, None)
+    };
+    let invalid = || {
+        html_page(
+            404,
+            "Link not valid",
+            "This link is not valid, or the subscription no longer exists.",
+        )
+    };
+    let Some(page) = token::page_of(&token).filter(|p| herald_shared::command::is_slug(p)) else {
+        return invalid();
+    };
+    let saved = components.is_some();
+    let body = match components {
+        Some(components) => serde_json::to_string(&ManageSave {
+            token: token.clone(),
+            components,
+        })
+        .map_err(|e| ApiError::Server(e.to_string()))?,
+        None => token.clone(),
+    };
+    let mut answer = page_object::manage(env, page, body, saved).await?;
+    let text = answer.text().await?;
+    match answer.status_code() {
+        200 => {}
+        404 => return invalid(),
+        status => {
+            let detail = serde_json::from_str::<Problem>(&text)
+                .map(|p| p.detail)
+                .unwrap_or_else(|_| "Something went wrong; please try again later.".into());
+            return html_page(status, "Not saved", &detail);
+        }
+    }
+    let view: ManageView =
+        serde_json::from_str(&text).map_err(|e| ApiError::Server(e.to_string()))?;
+    manage_form(&view, &token, saved)
+}
+
+fn manage_form(view: &ManageView, token: &str, saved: bool) -> ApiResult<Response> {
+    let e = |s: &str| html_escape::encode_text(s).into_owned();
+    let a = |s: &str| html_escape::encode_double_quoted_attribute(s).into_owned();
+    let mut boxes = String::new();
+    for c in &view.components {
+        boxes.push_str(&format!(
+            "<label><input type=\"checkbox\" name=\"components\" value=\"{}\"{}> {}</label>",
+            a(&c.id),
+            if c.checked { " checked" } else { "" },
+            e(&c.name)
+        ));
+    }
+    let note = if saved {
+        "<p role=\"status\"><strong>Saved.</strong></p>"
+    } else {
+        ""
+    };
+    let title = format!("Your {} updates", view.page_name);
+    let body = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><meta name=\"robots\" content=\"noindex\"><title>{t}</title><style>body{{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#1a1a1a}}fieldset{{border:1px solid #ccc;border-radius:6px}}label{{display:block;margin:.25rem 0}}button{{margin-top:1rem;font:inherit;padding:.4rem 1rem}}</style></head><body><main><h1>{t}</h1>{note}<p>Messages go to {addr} ({channel}).</p><form method=\"post\"><input type=\"hidden\" name=\"token\" value=\"{tok}\"><fieldset><legend>Tell me about (none ticked: everything)</legend>{boxes}</fieldset><button type=\"submit\">Save</button></form><p>To use another email address or channel, subscribe it on the status page; to stop everything, use the unsubscribe link in any message.</p></main></body></html>",
+        t = e(&title),
+        addr = e(&view.address),
+        channel = e(view.channel.as_str()),
+        tok = a(token),
+    );
+    let headers = Headers::new();
+    headers.set("content-type", "text/html; charset=utf-8")?;
+    headers.set("cache-control", "no-store")?;
+    headers.set("referrer-policy", "no-referrer")?;
+    Ok(Response::ok(body)?.with_headers(headers))
 }

@@ -11,6 +11,7 @@ fn links() -> Links {
         url: "https://status.acme.com/incidents/inc-1".into(),
         unsubscribe_url: Some("https://status.acme.com/u?t=abc&x=1".into()),
         receipt_url: None,
+        manage_url: Some("https://status.acme.com/m?t=abc".into()),
     }
 }
 
@@ -97,10 +98,12 @@ fn email_is_frozen_and_escaped() {
 
         https://status.acme.com/incidents/inc-1
 
+        Choose what you hear about: https://status.acme.com/m?t=abc
+
         Unsubscribe: https://status.acme.com/u?t=abc&x=1
     "#]]
     .assert_eq(&e.text);
-    expect![[r#"<!doctype html><html><body><h1>Errors on &lt;script&gt;alert(1)&lt;/script&gt; &amp; more</h1><p><strong>Investigating</strong>: Customers see "500" errors.<br>We are rolling back.</p><ul><li>Affected: API, EU West</li><li>Next update by 2026-03-01 12:30 UTC</li></ul><p><a href="https://status.acme.com/incidents/inc-1">View on the status page</a></p><p><small><a href="https://status.acme.com/u?t=abc&amp;x=1">Unsubscribe</a></small></p></body></html>"#]]
+    expect![[r#"<!doctype html><html><body><h1>Errors on &lt;script&gt;alert(1)&lt;/script&gt; &amp; more</h1><p><strong>Investigating</strong>: Customers see "500" errors.<br>We are rolling back.</p><ul><li>Affected: API, EU West</li><li>Next update by 2026-03-01 12:30 UTC</li></ul><p><a href="https://status.acme.com/incidents/inc-1">View on the status page</a></p><p><small><a href="https://status.acme.com/m?t=abc">Choose what you hear about</a></small></p><p><small><a href="https://status.acme.com/u?t=abc&amp;x=1">Unsubscribe</a></small></p></body></html>"#]]
     .assert_eq(&e.html);
     assert!(!e.html.contains("<script>"));
 }
