@@ -19,6 +19,7 @@ pub const TESTS: &[crate::Test] = crate::tests![
     channels_import_export_and_suppression,
     channels_subscribe_origins_and_per_address_limit,
     channels_manage_link_changes_components,
+    channels_status_page_webhook_form_and_audit_with_deliveries,
 ];
 
 /// A phone number unique to this run and `n`.
@@ -553,4 +554,54 @@ fn channels_manage_link_changes_components(env: &Env) {
     assert_eq!(unknown.status, 422, "{unknown:?}");
     let audit = env.admin("GET", &format!("/v1/admin/pages/{page}/audit"), "");
     assert!(audit.body.contains("subscriber.change"), "{}", audit.body);
+}
+
+fn channels_status_page_webhook_form_and_audit_with_deliveries(env: &Env) {
+    let page = env.page("ch-form");
+    let html = env.get(&format!("/{page}"), &[]);
+    assert!(
+        html.body.contains("name=\"webhook\""),
+        "the status page offers webhooks"
+    );
+    assert!(html.body.contains("name=\"phone\""), "and text messages");
+    let (url, path) = hook(env, "ok", "form");
+    let r = env.send(
+        "POST",
+        &format!("/v1/pages/{page}/subscriptions"),
+        None,
+        Some(&format!(
+            "webhook={}",
+            url::form_urlencoded::byte_serialize(url.as_bytes()).collect::<String>()
+        )),
+        &[("content-type", "application/x-www-form-urlencoded")],
+    );
+    assert_eq!(r.status, 202, "{r:?}");
+    assert!(
+        r.body.contains("whsec_"),
+        "the signing secret is shown once: {}",
+        r.body
+    );
+    eventually("the challenge", WAIT, || {
+        (!sent_to(env, "webhook", &path).is_empty()).then_some(())
+    });
+    let incident = env.open_incident(&page, "Form webhook drill", "minor");
+    wait_sent(env, "webhook", &path, "Form webhook drill", 1);
+    let audit = env.admin(
+        "GET",
+        &format!("/v1/admin/pages/{page}/audit?include=deliveries&subject={incident}"),
+        "",
+    );
+    assert_eq!(audit.status, 200, "{audit:?}");
+    let entries = audit.json();
+    let report = entries
+        .as_array()
+        .and_then(|l| l.iter().find(|e| e["action"] == "notification.deliveries"))
+        .unwrap_or_else(|| panic!("no delivery report in {entries}"));
+    assert_eq!(report["change"]["sent"], 1, "{report}");
+    let csv = env.admin(
+        "GET",
+        &format!("/v1/admin/pages/{page}/audit?include=deliveries&format=csv"),
+        "",
+    );
+    assert!(csv.body.contains("notification.deliveries"), "{}", csv.body);
 }

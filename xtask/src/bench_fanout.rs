@@ -68,10 +68,10 @@ pub fn run(args: &[String]) -> Result<()> {
         }
     }
     let import_secs = started.elapsed().as_secs_f64();
-    // The object keeps the state in memory; read it once so the figure includes it.
+    // The object keeps the state in memory; make sure it is loaded so the figure includes it.
     get(
         &agent,
-        &format!("{}/v1/admin/pages/fanout", worker.url()),
+        &format!("{}/v1/admin/pages/fanout/notifications", worker.url()),
         &key,
     )?;
     let rss_after = group_rss_kb(worker.pid());

@@ -647,8 +647,9 @@ impl PageObject {
         };
         match op {
             AdminOp::GetPage => {
+                // Everything but the subscribers: they have their own, masked, listing.
                 let l = require()?;
-                Ok((200, json(&l.state)?, None))
+                Ok((200, store::core_json(&l.state)?, None))
             }
             AdminOp::Lint => {
                 let l = require()?;
@@ -673,9 +674,32 @@ impl PageObject {
                 let until = query_param(query, "until")
                     .map(|s| parse_stamp("until", &s))
                     .transpose()?;
-                let entries =
+                let mut entries =
                     self.store
                         .audit(subject.as_deref(), since.as_deref(), until.as_deref())?;
+                if query_param(query, "include").as_deref() == Some("deliveries") {
+                    // Each notification's delivery report, as an entry at its creation time.
+                    for n in self.list_notifications(subject.as_deref())? {
+                        let in_period = since.as_deref().is_none_or(|s| n.created_at.as_str() >= s)
+                            && until.as_deref().is_none_or(|u| n.created_at.as_str() < u);
+                        if !in_period {
+                            continue;
+                        }
+                        let report = self.delivery_report(&n.id)?;
+                        entries.push(herald_shared::wire::AuditEntry {
+                            seq: 0,
+                            at: n.created_at.clone(),
+                            actor: "herald".into(),
+                            action: "notification.deliveries".into(),
+                            version: 0,
+                            subject: n.subject.clone(),
+                            change: serde_json::to_value(&report)
+                                .map_err(|e| ApiError::Server(e.to_string()))?,
+                            events: serde_json::json!([]),
+                        });
+                    }
+                    entries.sort_by(|a, b| a.at.cmp(&b.at).then(a.seq.cmp(&b.seq)));
+                }
                 match query_param(query, "format").as_deref() {
                     None | Some("json") => Ok((200, json(&entries)?, None)),
                     Some("csv") => Ok((200, audit_csv(&entries)?, None)),

@@ -728,8 +728,8 @@ struct SubscriberRow {
     subscriber: String,
 }
 
-/// The state without its subscribers, as stored in `page_state`.
-fn core_json(state: &PageState) -> ApiResult<String> {
+/// The state without its subscribers, as stored in `page_state` (and shown by `GET` on the page).
+pub fn core_json(state: &PageState) -> ApiResult<String> {
     #[derive(serde::Serialize)]
     struct Core<'a> {
         page: &'a herald_shared::Page,

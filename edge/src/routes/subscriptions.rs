@@ -91,7 +91,14 @@ pub async fn subscribe(mut req: Request, env: &Env, page: &str) -> ApiResult<Res
             let (title, text) = if !request.phone.trim().is_empty() {
                 ("Check your phone", "We sent you a text message with a link to confirm your subscription. Nothing else will be sent until you confirm.")
             } else if !request.webhook.trim().is_empty() {
-                ("Webhook pending", "Your webhook will receive a challenge; it is confirmed when it answers with the challenge value.")
+                let secret = serde_json::from_str::<serde_json::Value>(&body)
+                    .ok()
+                    .and_then(|v| v["signing_secret"].as_str().map(str::to_owned));
+                let text = match secret {
+                    Some(s) => format!("Your webhook will receive a challenge; it is confirmed when it answers with the challenge value. Its signing secret, shown only this once: {s}"),
+                    None => "Your webhook will receive a challenge; it is confirmed when it answers with the challenge value.".to_owned(),
+                };
+                return html_page(202, "Webhook pending", &text);
             } else {
                 ("Check your inbox", "We sent you an email with a link to confirm your subscription. Nothing else will be sent until you confirm.")
             };

@@ -415,6 +415,24 @@ fn quiet_day() {
             </div>
             <p class="hint">We send a confirmation link first; every message has a one-click unsubscribe.</p>
             </form>
+            <details class="more-ways">
+            <summary>By text message or webhook</summary>
+            <form method="post" action="https://status.acme.com/v1/pages/acme/subscriptions" class="subscribe">
+            <label for="subscribe-phone">Mobile number, with country code</label>
+            <div class="row">
+            <input id="subscribe-phone" name="phone" type="tel" autocomplete="tel" placeholder="+44 7700 900123" required>
+            <button type="submit">Subscribe by SMS</button>
+            </div>
+            </form>
+            <form method="post" action="https://status.acme.com/v1/pages/acme/subscriptions" class="subscribe">
+            <label for="subscribe-webhook">Webhook URL</label>
+            <div class="row">
+            <input id="subscribe-webhook" name="webhook" type="url" placeholder="https://" required>
+            <button type="submit">Add webhook</button>
+            </div>
+            <p class="hint">Your endpoint first receives a signed challenge to echo. Messages are signed per Standard Webhooks; the signing secret is shown once, on the next page.</p>
+            </form>
+            </details>
             <p>Or follow the <a href="https://status.acme.com/acme/feed.atom">incident feed (Atom)</a> or add the <a href="https://status.acme.com/acme/maintenance.ics">maintenance calendar (iCal)</a>.</p>
             </section>
             </main>
@@ -580,6 +598,24 @@ fn busy_day() {
             </div>
             <p class="hint">We send a confirmation link first; every message has a one-click unsubscribe.</p>
             </form>
+            <details class="more-ways">
+            <summary>By text message or webhook</summary>
+            <form method="post" action="https://status.acme.com/v1/pages/acme/subscriptions" class="subscribe">
+            <label for="subscribe-phone">Mobile number, with country code</label>
+            <div class="row">
+            <input id="subscribe-phone" name="phone" type="tel" autocomplete="tel" placeholder="+44 7700 900123" required>
+            <button type="submit">Subscribe by SMS</button>
+            </div>
+            </form>
+            <form method="post" action="https://status.acme.com/v1/pages/acme/subscriptions" class="subscribe">
+            <label for="subscribe-webhook">Webhook URL</label>
+            <div class="row">
+            <input id="subscribe-webhook" name="webhook" type="url" placeholder="https://" required>
+            <button type="submit">Add webhook</button>
+            </div>
+            <p class="hint">Your endpoint first receives a signed challenge to echo. Messages are signed per Standard Webhooks; the signing secret is shown once, on the next page.</p>
+            </form>
+            </details>
             <p>Or follow the <a href="https://status.acme.com/acme/feed.atom">incident feed (Atom)</a> or add the <a href="https://status.acme.com/acme/maintenance.ics">maintenance calendar (iCal)</a>.</p>
             </section>
             </main>
