@@ -20,6 +20,7 @@ pub const TESTS: &[crate::Test] = crate::tests![
     channels_subscribe_origins_and_per_address_limit,
     channels_manage_link_changes_components,
     channels_status_page_webhook_form_and_audit_with_deliveries,
+    channels_a_large_fan_out_reaches_everyone_once,
 ];
 
 /// A phone number unique to this run and `n`.
@@ -604,4 +605,43 @@ fn channels_status_page_webhook_form_and_audit_with_deliveries(env: &Env) {
         "",
     );
     assert!(csv.body.contains("notification.deliveries"), "{}", csv.body);
+}
+
+/// 3,000 recipients make 60 queue jobs, more than one queue batch can carry: every one of them
+/// must still get exactly one message.
+fn channels_a_large_fan_out_reaches_everyone_once(env: &Env) {
+    const N: usize = 3000;
+    let page = env.page("ch-large");
+    let tag = env.page("bulk");
+    let rows: Vec<Value> = (0..N)
+        .map(|i| json!({"channel": "email", "address": format!("bulk{i}-{tag}@example.com")}))
+        .collect();
+    let r = env.admin(
+        "POST",
+        &format!("/v1/admin/pages/{page}/import/subscribers"),
+        &Value::Array(rows).to_string(),
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.json()["added"], N, "{r:?}");
+    env.open_incident(&page, "Bulk drill", "major");
+    let suffix = format!("-{tag}@example.com");
+    let count = || {
+        let mut seen = std::collections::HashSet::new();
+        let mut copies = 0;
+        for m in env.sink.messages() {
+            let to = m["to"][0].as_str().unwrap_or("").to_owned();
+            if to.ends_with(&suffix)
+                && m["subject"].as_str().unwrap_or("").contains("Bulk drill")
+                && !seen.insert(to)
+            {
+                copies += 1;
+            }
+        }
+        (seen.len(), copies)
+    };
+    eventually("every bulk recipient", Duration::from_secs(120), || {
+        (count().0 == N).then_some(())
+    });
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(count(), (N, 0), "each recipient exactly once");
 }

@@ -50,6 +50,10 @@ fn minutes_text(m: u32) -> String {
 /// Subscription requests for one address allowed per minute, whoever sends them.
 const PER_ADDRESS_PER_MINUTE: u32 = 3;
 
+/// Queue limits for one `sendBatch`: 100 messages and 256 KB in all; kept well inside.
+const MAX_BATCH_MESSAGES: u32 = 100;
+const MAX_BATCH_BYTES: usize = 160 * 1024;
+
 /// Seconds before the alarm retries an outbox the queue refused.
 const OUTBOX_RETRY_SECS: u64 = 5;
 /// A pending subscriber asking again within this time gets no second confirmation.
@@ -956,7 +960,7 @@ impl PageObject {
             return;
         }
         loop {
-            let rows = match self.store.outbox(25) {
+            let mut rows = match self.store.outbox(MAX_BATCH_MESSAGES) {
                 Ok(r) if !r.is_empty() => r,
                 Ok(_) => break,
                 Err(e) => {
@@ -964,6 +968,17 @@ impl PageObject {
                     break;
                 }
             };
+            // A batch stays under the queue's size limit (the first job always goes).
+            let mut bytes = 0;
+            let fit = rows
+                .iter()
+                .take_while(|(_, j)| {
+                    bytes += j.len();
+                    bytes <= MAX_BATCH_BYTES
+                })
+                .count()
+                .max(1);
+            rows.truncate(fit);
             let last = rows.last().map(|r| r.0).unwrap_or(0);
             let jobs: Vec<Job> = rows
                 .iter()
