@@ -21,6 +21,7 @@ pub const TESTS: &[crate::Test] = crate::tests![
     channels_manage_link_changes_components,
     channels_status_page_webhook_form_and_audit_with_deliveries,
     channels_a_large_fan_out_reaches_everyone_once,
+    channels_signed_provider_events_mark_delivered_and_bounced,
 ];
 
 /// A phone number unique to this run and `n`.
@@ -644,4 +645,67 @@ fn channels_a_large_fan_out_reaches_everyone_once(env: &Env) {
     });
     std::thread::sleep(Duration::from_secs(2));
     assert_eq!(count(), (N, 0), "each recipient exactly once");
+}
+
+fn channels_signed_provider_events_mark_delivered_and_bounced(env: &Env) {
+    let page = env.page("ch-events");
+    let (ok, bounce) = (address(env, "delivered"), address(env, "bounced"));
+    crate::subscriptions::confirmed(env, &page, &ok, &[]);
+    crate::subscriptions::confirmed(env, &page, &bounce, &[]);
+    let incident = env.open_incident(&page, "Events drill", "minor");
+    let id_of = |email: &str| {
+        wait_for(env, email, "Events drill", 1)[0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let post = |event: Value, secret: &str| {
+        let body = event.to_string();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        let msg = format!("msg_{}", env.page("evt"));
+        let sig = herald_shared::webhook::sign(secret, &msg, now, &body).unwrap();
+        let ts = now.to_string();
+        env.send(
+            "POST",
+            &format!("/v1/providers/{page}/email-events"),
+            None,
+            Some(&body),
+            &[
+                ("content-type", "application/json"),
+                ("svix-id", &msg),
+                ("svix-timestamp", &ts),
+                ("svix-signature", &sig),
+            ],
+        )
+    };
+    let secret = xtask::local::LOCAL_EVENTS_SECRET;
+    let forged = post(
+        json!({"type": "email.delivered", "data": {"email_id": id_of(&ok)}}),
+        "whsec_b3RoZXItc2VjcmV0",
+    );
+    assert_eq!(forged.status, 401, "{forged:?}");
+    let r = post(
+        json!({"type": "email.delivered", "data": {"email_id": id_of(&ok)}}),
+        secret,
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+    let r = post(
+        json!({"type": "email.bounced", "data": {"email_id": id_of(&bounce)}}),
+        secret,
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+    let v = report(env, &page, &incident, |v| {
+        v["delivered"] == 1 && v["failed"] == 1
+    });
+    assert_eq!(v["sent"], 1, "{v}");
+    assert!(
+        v["failures"][0]["error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("email.bounced"),
+        "{v}"
+    );
 }

@@ -31,5 +31,7 @@ pub const SMS_ACCOUNT: &str = "HERALD_SMS_ACCOUNT";
 pub const SMS_TOKEN: &str = "HERALD_SMS_TOKEN";
 /// Variable: the sending number or sender id.
 pub const SMS_FROM: &str = "HERALD_SMS_FROM";
+/// Secret: the signing secret (`whsec_...`) of the email provider's delivery events webhook.
+pub const EMAIL_EVENTS_SECRET: &str = "HERALD_EMAIL_EVENTS_SECRET";
 /// Optional variable: milliseconds before a provider call counts as timed out; default 10000.
 pub const PROVIDER_TIMEOUT_MS: &str = "HERALD_PROVIDER_TIMEOUT_MS";

@@ -32,6 +32,10 @@ pub enum Route {
     Confirm,
     /// A signed one-click unsubscribe link (GET from a person, POST per RFC 8058).
     Unsubscribe,
+    /// `POST /v1/providers/{page}/email-events`: the email provider's signed delivery events.
+    EmailEvents {
+        page: String,
+    },
     /// `GET|POST /v1/subscriptions/manage`: a subscriber's own choice of components.
     Manage,
     /// `GET|POST /v1/receipts?token=`: the receipt link of a message that asks for acknowledgement.
@@ -303,6 +307,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("GET", "/v1/subscriptions/confirm"),
     ("GET", "/v1/subscriptions/unsubscribe"),
     ("POST", "/v1/subscriptions/unsubscribe"),
+    ("POST", "/v1/providers/{page}/email-events"),
     ("GET", "/v1/subscriptions/manage"),
     ("POST", "/v1/subscriptions/manage"),
     ("GET", "/v1/receipts"),
@@ -358,6 +363,13 @@ impl Route {
             }
             ["v1", "subscriptions", "confirm"] => {
                 Some((&["GET"], get(method, || Ok(Route::Confirm))?))
+            }
+            ["v1", "providers", page, "email-events"] => {
+                let page = slug(page)?;
+                Some((
+                    &["POST"],
+                    (method == "POST").then_some(Route::EmailEvents { page }),
+                ))
             }
             ["v1", "subscriptions", "manage"] => Some((
                 &["GET", "POST"],

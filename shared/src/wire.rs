@@ -751,6 +751,9 @@ pub struct DeliveryReport {
     pub notification_id: String,
     pub recipients: u32,
     pub sent: u32,
+    /// Of `sent`, those the provider confirmed delivered (through its signed delivery events).
+    #[serde(default)]
+    pub delivered: u32,
     pub failed: u32,
     pub pending: u32,
     pub attempts: u32,

@@ -227,11 +227,16 @@ pub fn sink_vars(sink_url: &str, retry_base_secs: u32) -> Vec<(String, String)> 
         ("HERALD_ENV", "development".to_owned()),
         ("HERALD_RETRY_BASE_SECS", retry_base_secs.to_string()),
         ("HERALD_PROVIDER_TIMEOUT_MS", "2000".to_owned()),
+        // Development only: a fixed secret for the email provider's signed delivery events.
+        ("HERALD_EMAIL_EVENTS_SECRET", LOCAL_EVENTS_SECRET.to_owned()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
     .collect()
 }
+
+/// The delivery-events signing secret of local runs (tests sign events with it).
+pub const LOCAL_EVENTS_SECRET: &str = "whsec_bG9jYWwtc2luay1kZWxpdmVyeS1ldmVudHM=";
 
 /// The demo page's settings.
 pub const DEMO_PAGE: &str = include_str!("../seed/demo.json");

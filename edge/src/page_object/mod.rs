@@ -9,8 +9,8 @@ mod store;
 mod subscribers;
 
 pub use notify::{
-    deliveries_due, follow, manage, receipt, record_deliveries, subscribe, tick, LinkOutcome,
-    ManageSave, ManageView, SubscribeCall,
+    deliveries_due, follow, manage, provider_event, receipt, record_deliveries, subscribe, tick,
+    LinkOutcome, ManageSave, ManageView, ProviderEvent, SubscribeCall,
 };
 
 use std::cell::{Cell, RefCell};

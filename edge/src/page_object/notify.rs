@@ -172,6 +172,19 @@ pub struct ManageSave {
     pub components: Vec<String>,
 }
 
+/// What a provider's signed event says about a message it accepted earlier.
+#[derive(Serialize, Deserialize)]
+pub struct ProviderEvent {
+    pub provider_id: String,
+    pub outcome: Outcome,
+    pub error: Option<String>,
+}
+
+/// Records a provider's delivery event on the attempt it is about.
+pub async fn provider_event(env: &Env, page: &str, e: &ProviderEvent) -> ApiResult<Response> {
+    call(env, page, "/provider/event", to_json(e)?).await
+}
+
 /// Records the acknowledgement a receipt link carries.
 pub async fn receipt(env: &Env, page: &str, token: &str) -> ApiResult<Response> {
     call(env, page, "/link/receipt", token.to_owned()).await
@@ -269,6 +282,8 @@ impl Fanout {
 /// attempt), and attempts made.
 struct Outcomes {
     sent: u32,
+    /// Of those, confirmed delivered by the provider.
+    delivered: u32,
     /// Subscribers the notification reached.
     reached: Vec<String>,
     failures: Vec<(DeliveryFailure, String)>,
@@ -317,6 +332,16 @@ impl PageObject {
             "/link/confirm" => self.follow_here(page, body, Purpose::Confirm),
             "/link/unsubscribe" => self.follow_here(page, body, Purpose::Unsubscribe),
             "/link/receipt" => self.receipt_here(page, body),
+            "/provider/event" => serde_json::from_str::<ProviderEvent>(body)
+                .map_err(|e| ApiError::Server(e.to_string()))
+                .and_then(|e| {
+                    let found = self.store.provider_event(
+                        &e.provider_id,
+                        &outcome_name(e.outcome),
+                        e.error.as_deref(),
+                    )?;
+                    json_response(200, to_json(&serde_json::json!({ "matched": found }))?)
+                }),
             "/link/manage" => self.manage_here(page, body, None),
             "/link/manage/save" => serde_json::from_str::<ManageSave>(body)
                 .map_err(|e| ApiError::Server(e.to_string()))
@@ -1184,12 +1209,19 @@ impl PageObject {
         ids.sort_unstable();
         ids.dedup();
         let mut sent = 0u32;
+        let mut delivered = 0u32;
         let mut reached = Vec::new();
         let mut failures = Vec::new();
         for id in ids {
             let mine: Vec<&DeliveryRow> = rows.iter().filter(|r| r.subscriber_id == id).collect();
             if mine.iter().any(|r| outcome_from(&r.outcome).succeeded()) {
                 sent += 1;
+                if mine
+                    .iter()
+                    .any(|r| outcome_from(&r.outcome) == Outcome::Delivered)
+                {
+                    delivered += 1;
+                }
                 reached.push(id.to_owned());
             } else if self.gave_up(state, id, &mine, &info.id) {
                 let last = mine.iter().max_by(|a, b| a.at.cmp(&b.at));
@@ -1207,6 +1239,7 @@ impl PageObject {
         }
         Ok(Outcomes {
             sent,
+            delivered,
             reached,
             failures,
             attempts: rows.len() as u32,
@@ -1223,6 +1256,7 @@ impl PageObject {
         let loaded = self.load()?;
         let Outcomes {
             sent,
+            delivered,
             reached,
             failures,
             attempts,
@@ -1242,6 +1276,7 @@ impl PageObject {
             notification_id: notification_id.to_owned(),
             recipients: info.recipients,
             sent,
+            delivered,
             failed,
             pending: info.recipients.saturating_sub(sent + failed),
             attempts,

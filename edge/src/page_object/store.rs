@@ -494,6 +494,25 @@ impl Store {
             .to_array()?)
     }
 
+    /// What the provider later said about a message it accepted (`delivered`, or a bounce as
+    /// `permanent_failure`); false when no attempt has that provider id.
+    pub fn provider_event(
+        &self,
+        provider_id: &str,
+        outcome: &str,
+        error: Option<&str>,
+    ) -> ApiResult<bool> {
+        let cursor = self.sql.exec(
+            "UPDATE deliveries SET outcome = ?, error = COALESCE(?, error) WHERE provider_id = ?",
+            vec![
+                V::String(outcome.into()),
+                error.map_or(V::Null, |e| V::String(e.into())),
+                V::String(provider_id.into()),
+            ],
+        )?;
+        Ok(cursor.rows_written() > 0)
+    }
+
     /// Records an acknowledgement; false when it was already recorded.
     pub fn record_receipt(
         &self,

@@ -23,5 +23,6 @@ pub async fn handle(route: Route, req: Request, env: &Env) -> ApiResult<Response
         Route::Unsubscribe => subscriptions::follow(req, env, Purpose::Unsubscribe).await,
         Route::Receipt => subscriptions::receipt(req, env).await,
         Route::Manage => subscriptions::manage(req, env).await,
+        Route::EmailEvents { page } => subscriptions::email_events(req, env, &page).await,
     }
 }

@@ -305,3 +305,71 @@ fn manage_form(view: &ManageView, token: &str, saved: bool) -> ApiResult<Respons
     headers.set("referrer-policy", "no-referrer")?;
     Ok(Response::ok(body)?.with_headers(headers))
 }
+
+/// The email provider's delivery events (Resend's webhook: signed like Standard Webhooks, with
+/// `svix-*` or `webhook-*` headers): `email.delivered` marks the attempt delivered; a bounce or
+/// complaint marks it failed. Configure `{origin}/v1/providers/{page}/email-events` at the provider
+/// and its signing secret as `HERALD_EMAIL_EVENTS_SECRET`.
+pub async fn email_events(mut req: Request, env: &Env, page: &str) -> ApiResult<Response> {
+    let refused = |detail: &str| {
+        ApiError::client(
+            401,
+            "bad-signature",
+            "Event not signed by the provider",
+            detail,
+        )
+    };
+    let secret = crate::notify::var(env, crate::bindings::EMAIL_EVENTS_SECRET)
+        .ok_or_else(|| refused("no HERALD_EMAIL_EVENTS_SECRET is configured"))?;
+    let header = |a: &str, b: &str| -> ApiResult<Option<String>> {
+        Ok(req.headers().get(a)?.or(req.headers().get(b)?))
+    };
+    let (Some(id), Some(ts), Some(sig)) = (
+        header("webhook-id", "svix-id")?,
+        header("webhook-timestamp", "svix-timestamp")?,
+        header("webhook-signature", "svix-signature")?,
+    ) else {
+        return Err(refused("missing signature headers"));
+    };
+    let body = req.text().await?;
+    if body.len() > MAX_BODY_BYTES {
+        return Err(refused("event too large"));
+    }
+    let ts: i64 = ts.trim().parse().map_err(|_| refused("bad timestamp"))?;
+    let now = (worker::Date::now().as_millis() / 1000) as i64;
+    herald_shared::webhook::verify(&secret, &id, ts, &body, &sig, now)
+        .map_err(|e| refused(&format!("{e:?}")))?;
+    let event: serde_json::Value =
+        serde_json::from_str(&body).map_err(|e| ApiError::bad_json(&e))?;
+    let outcome = match event["type"].as_str().unwrap_or("") {
+        "email.delivered" => herald_shared::delivery::Outcome::Delivered,
+        "email.bounced" | "email.complained" | "email.failed" => {
+            herald_shared::delivery::Outcome::PermanentFailure
+        }
+        // Other events (sent, opened, clicked, delayed) change nothing here.
+        _ => return empty_ok(),
+    };
+    let Some(provider_id) = event["data"]["email_id"].as_str() else {
+        return Err(ApiError::client(
+            422,
+            "validation",
+            "The request is not valid",
+            "data.email_id is missing",
+        )
+        .with_field("data.email_id"));
+    };
+    let e = page_object::ProviderEvent {
+        provider_id: provider_id.to_owned(),
+        outcome,
+        error: (outcome != herald_shared::delivery::Outcome::Delivered)
+            .then(|| format!("provider event {}", event["type"].as_str().unwrap_or(""))),
+    };
+    page_object::provider_event(env, page, &e).await?;
+    empty_ok()
+}
+
+fn empty_ok() -> ApiResult<Response> {
+    let headers = Headers::new();
+    headers.set("content-type", "application/json")?;
+    Ok(Response::ok("{}")?.with_headers(headers))
+}
