@@ -333,8 +333,6 @@ fn channels_import_export_and_suppression(env: &Env) {
     let page = env.page("ch-import");
     let left = address(env, "left");
     crate::subscriptions::confirmed(env, &page, &left, &[]);
-    let mail = wait_for(env, &left, "Confirm", 1);
-    let _ = mail;
     env.open_incident(&page, "Before leaving", "minor");
     let news = wait_for(env, &left, "Before leaving", 1);
     let unsubscribe = link(

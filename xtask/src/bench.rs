@@ -328,22 +328,29 @@ fn group_cpu_ms(pgid: u32) -> f64 {
     let ticks_per_sec = output(Command::new("getconf").arg("CLK_TCK"))
         .and_then(|v| v.trim().parse::<f64>().ok())
         .unwrap_or(100.0);
-    let mut ticks = 0u64;
+    // utime and stime
+    let ticks = group_stat_sum(pgid, 11) + group_stat_sum(pgid, 12);
+    ticks as f64 * 1000.0 / ticks_per_sec
+}
+
+/// The sum of one numeric `/proc/PID/stat` field over every process in group `pgid`. Fields are
+/// counted after the command name (which may contain spaces): 0 = state, 2 = pgrp, 11 = utime,
+/// 12 = stime, 21 = rss in pages.
+pub(crate) fn group_stat_sum(pgid: u32, field: usize) -> u64 {
+    let mut sum = 0;
     for entry in fs::read_dir("/proc").into_iter().flatten().flatten() {
         let Ok(stat) = fs::read_to_string(entry.path().join("stat")) else {
             continue;
         };
-        // Fields after the command name (which may contain spaces) start after the last ')'.
         let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else {
             continue;
         };
         let f: Vec<&str> = rest.split_whitespace().collect();
-        // f[0]=state f[1]=ppid f[2]=pgrp ... f[11]=utime f[12]=stime
-        if f.len() > 12 && f[2].parse::<u32>() == Ok(pgid) {
-            ticks += f[11].parse::<u64>().unwrap_or(0) + f[12].parse::<u64>().unwrap_or(0);
+        if f.len() > field && f[2].parse::<u32>() == Ok(pgid) {
+            sum += f[field].parse::<u64>().unwrap_or(0);
         }
     }
-    ticks as f64 * 1000.0 / ticks_per_sec
+    sum
 }
 
 /// Bytes `cmd` writes for `data` on stdin. The input is written from its own thread so that a

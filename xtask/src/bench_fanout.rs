@@ -245,21 +245,7 @@ fn dir_bytes(dir: &Path) -> u64 {
     total
 }
 
-/// Resident memory of every process in group `pgid`, in KiB.
+/// Resident memory of every process in group `pgid`, in KiB (4 KiB pages).
 fn group_rss_kb(pgid: u32) -> u64 {
-    let mut kb = 0;
-    for entry in fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let Ok(stat) = fs::read_to_string(entry.path().join("stat")) else {
-            continue;
-        };
-        let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else {
-            continue;
-        };
-        let f: Vec<&str> = rest.split_whitespace().collect();
-        // f[2]=pgrp, f[21]=rss in pages
-        if f.len() > 21 && f[2].parse::<u32>() == Ok(pgid) {
-            kb += f[21].parse::<u64>().unwrap_or(0) * 4;
-        }
-    }
-    kb
+    crate::bench::group_stat_sum(pgid, 21) * 4
 }

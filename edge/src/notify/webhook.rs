@@ -23,7 +23,7 @@ async fn post(
     body: &str,
     timeout_ms: u64,
 ) -> Result<http::Answer, Sent> {
-    let ts = (js_sys_now_ms() / 1000.0) as i64;
+    let ts = (worker::Date::now().as_millis() / 1000) as i64;
     let signature = webhook::sign(secret, id, ts, body)
         .map_err(|_| Sent::permanent("the subscriber's signing secret is unusable"))?;
     let ts = ts.to_string();
@@ -60,8 +60,4 @@ pub async fn slack(url: &str, payload: &serde_json::Value, timeout_ms: u64) -> S
         Ok(a) => Sent::refused(a.status, &a.body),
         Err(e) => Sent::temporary(e),
     }
-}
-
-fn js_sys_now_ms() -> f64 {
-    worker::Date::now().as_millis() as f64
 }

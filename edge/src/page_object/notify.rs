@@ -1034,8 +1034,11 @@ impl PageObject {
         self.flushing.set(false);
     }
 
-    fn attempts_of(rows: &[DeliveryRow], subscriber_id: &str) -> Vec<Delivery> {
-        rows.iter()
+    fn attempts_of<'a>(
+        rows: impl IntoIterator<Item = &'a DeliveryRow>,
+        subscriber_id: &str,
+    ) -> Vec<Delivery> {
+        rows.into_iter()
             .filter(|r| r.subscriber_id == subscriber_id)
             .map(|r| Delivery {
                 notification_id: r.notification_id.clone(),
@@ -1193,8 +1196,7 @@ impl PageObject {
         let subscriber = state.and_then(|st| st.subscriber(id));
         match subscriber.and_then(|s| targets(notification_id, s)) {
             Some((primary, fallback)) => {
-                let attempts: Vec<Delivery> =
-                    Self::attempts_of(&mine.iter().map(|r| (*r).clone()).collect::<Vec<_>>(), id);
+                let attempts: Vec<Delivery> = Self::attempts_of(mine.iter().copied(), id);
                 delivery::next_step(&attempts, primary, fallback, &self.retry) == NextStep::GiveUp
             }
             // Erased since: whatever was tried is all there will be.

@@ -128,14 +128,24 @@ pub async fn subscribe(mut req: Request, env: &Env, page: &str) -> ApiResult<Res
         .with_headers(headers))
 }
 
-/// Follows a confirm or unsubscribe link and shows the result as a page.
-pub async fn follow(req: Request, env: &Env, purpose: Purpose) -> ApiResult<Response> {
-    let url = req.url()?;
-    let token = url
+/// The `token` query parameter of a link (empty when absent).
+fn query_token(req: &Request) -> ApiResult<String> {
+    Ok(req
+        .url()?
         .query_pairs()
         .find(|(k, _)| k == "token")
         .map(|(_, v)| v.into_owned())
-        .unwrap_or_default();
+        .unwrap_or_default())
+}
+
+/// The page a link token names, when it is a valid page slug (checked again by the page object).
+fn page_of(token: &str) -> Option<&str> {
+    token::page_of(token).filter(|p| herald_shared::command::is_slug(p))
+}
+
+/// Follows a confirm or unsubscribe link and shows the result as a page.
+pub async fn follow(req: Request, env: &Env, purpose: Purpose) -> ApiResult<Response> {
+    let token = query_token(&req)?;
     let invalid = || {
         html_page(
             404,
@@ -143,7 +153,7 @@ pub async fn follow(req: Request, env: &Env, purpose: Purpose) -> ApiResult<Resp
             "This link is not valid or has expired.",
         )
     };
-    let Some(page) = token::page_of(&token).filter(|p| herald_shared::command::is_slug(p)) else {
+    let Some(page) = page_of(&token) else {
         return invalid();
     };
     let mut answer = page_object::follow(env, page, &token, purpose).await?;
@@ -177,12 +187,7 @@ pub async fn follow(req: Request, env: &Env, purpose: Purpose) -> ApiResult<Resp
 
 /// Records an acknowledgement from a receipt link and thanks the person.
 pub async fn receipt(req: Request, env: &Env) -> ApiResult<Response> {
-    let url = req.url()?;
-    let token = url
-        .query_pairs()
-        .find(|(k, _)| k == "token")
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default();
+    let token = query_token(&req)?;
     let invalid = || {
         html_page(
             404,
@@ -190,7 +195,7 @@ pub async fn receipt(req: Request, env: &Env) -> ApiResult<Response> {
             "This receipt link is not valid, or the message no longer needs acknowledging.",
         )
     };
-    let Some(page) = token::page_of(&token).filter(|p| herald_shared::command::is_slug(p)) else {
+    let Some(page) = page_of(&token) else {
         return invalid();
     };
     let mut answer = page_object::receipt(env, page, &token).await?;
@@ -230,13 +235,7 @@ pub async fn manage(mut req: Request, env: &Env) -> ApiResult<Response> {
         }
         (token, Some(components))
     } else {
-        let url = req.url()?;
-        let token = url
-            .query_pairs()
-            .find(|(k, _)| k == "token")
-            .map(|(_, v)| v.into_owned())
-            .unwrap_or_default();
-        (token, None)
+        (query_token(&req)?, None)
     };
     let invalid = || {
         html_page(
@@ -245,7 +244,7 @@ pub async fn manage(mut req: Request, env: &Env) -> ApiResult<Response> {
             "This link is not valid, or the subscription no longer exists.",
         )
     };
-    let Some(page) = token::page_of(&token).filter(|p| herald_shared::command::is_slug(p)) else {
+    let Some(page) = page_of(&token) else {
         return invalid();
     };
     let saved = components.is_some();
