@@ -6,6 +6,7 @@ use crate::{tests, Test};
 
 pub const TESTS: &[Test] = tests![
     open_incident_shows_in_banner_and_changes_the_etag,
+    reads_come_from_the_nearest_copy_and_writes_refresh_it,
     bad_requests_get_problems_and_change_nothing,
     unknown_pages_and_incidents_are_404,
     resolved_incident_refuses_more_updates,
@@ -69,6 +70,53 @@ fn open_incident_shows_in_banner_and_changes_the_etag(env: &Env) {
         env.get(&banner_path(&page), &[]).json()["item"],
         serde_json::Value::Null
     );
+}
+
+/// Isolate memory for a second, then the location's Workers Cache, then the page object; a write
+/// drops the location's copy so the next read here is fresh.
+fn reads_come_from_the_nearest_copy_and_writes_refresh_it(env: &Env) {
+    let page = env.page("layers");
+    let path = banner_path(&page);
+    let read = || {
+        let r = env.get(&path, &[]);
+        assert_eq!(r.status, 200, "{r:?}");
+        let source = r.header("x-herald-cache").unwrap_or("none").to_owned();
+        let etag = r.header("etag").expect("etag").to_owned();
+        (source, etag, r.json())
+    };
+    let after_isolate_copy_expires = || std::thread::sleep(std::time::Duration::from_millis(1_200));
+
+    let (source, quiet_tag, _) = read();
+    assert_eq!(source, "origin", "nothing cached yet");
+    let (source, tag, _) = read();
+    assert_eq!(
+        (source.as_str(), tag.as_str()),
+        ("isolate", quiet_tag.as_str())
+    );
+    after_isolate_copy_expires();
+    let (source, tag, _) = read();
+    assert_eq!(
+        (source.as_str(), tag.as_str()),
+        ("location", quiet_tag.as_str()),
+        "the location's cache answers once this isolate's copy is older than a second"
+    );
+
+    let id = env.open_incident(&page, "Slow logins", "minor");
+    after_isolate_copy_expires();
+    let (source, active_tag, body) = read();
+    assert_eq!(source, "origin", "the write dropped the location's copy");
+    assert_ne!(active_tag, quiet_tag);
+    assert_eq!(body["item"]["id"], id.as_str());
+    after_isolate_copy_expires();
+    let (source, tag, _) = read();
+    assert_eq!(
+        (source.as_str(), tag.as_str()),
+        ("location", active_tag.as_str())
+    );
+
+    // Per-viewer answers never come from, or go into, the shared copies.
+    let private = env.get(&format!("{path}?token=not-a-valid-token"), &[]);
+    assert_eq!(private.header("x-herald-cache"), None, "{private:?}");
 }
 
 fn bad_requests_get_problems_and_change_nothing(env: &Env) {

@@ -106,7 +106,12 @@ pub fn run(args: &[String]) -> Result<()> {
     );
 
     // The same bytes from a minimal worker on the same runtime, and from nginx.
-    let minimal = minimal_worker(&dir, &bodies)?;
+    let served: Vec<(&str, String)> = docs
+        .iter()
+        .zip(&bodies)
+        .map(|((_, path), (_, body))| (*path, body.clone()))
+        .collect();
+    let minimal = minimal_worker(&dir, &served)?;
     let nginx = Nginx::start(&dir, &bodies)?;
 
     let mut rows: Vec<(String, Load)> = Vec::new();
@@ -120,7 +125,7 @@ pub fn run(args: &[String]) -> Result<()> {
             ),
             (
                 "minimal worker, same bytes (workerd)",
-                format!("{}/{name}", minimal.url()),
+                format!("{}{path}", minimal.url()),
                 Some(minimal.pid()),
             ),
             (
@@ -405,13 +410,15 @@ fn sizes() -> Result<Vec<(String, usize, usize, usize)>> {
         .collect()
 }
 
-/// A JavaScript worker that answers `/<name>` with the same bytes and headers Herald sends.
+/// A JavaScript worker that answers Herald's paths with the same bytes and headers Herald sends,
+/// deployed the same way: the same static assets in front, with the same paths routed straight to
+/// the worker (the asset router is part of every request's cost on this runtime).
 fn minimal_worker(dir: &Path, bodies: &[(&str, String)]) -> Result<LocalWorker> {
     let wdir = dir.join("minimal-worker");
     fs::create_dir_all(&wdir)?;
     let table: serde_json::Map<String, serde_json::Value> = bodies
         .iter()
-        .map(|(name, body)| (format!("/{name}"), serde_json::Value::String(body.clone())))
+        .map(|(path, body)| (path.to_string(), serde_json::Value::String(body.clone())))
         .collect();
     let script = format!(
         "const BODIES = {};
@@ -433,7 +440,10 @@ export default {{
     fs::write(wdir.join("worker.js"), script)?;
     fs::write(
         wdir.join("wrangler.toml"),
-        "name = \"herald-bench-minimal\"\nmain = \"worker.js\"\ncompatibility_date = \"2026-04-01\"\n",
+        format!(
+            "name = \"herald-bench-minimal\"\nmain = \"worker.js\"\ncompatibility_date = \"2026-04-01\"\n\n{}",
+            assets_section()?
+        ),
     )?;
     LocalWorker::start_config(
         &wdir.join("wrangler.toml"),
@@ -445,8 +455,27 @@ export default {{
             log: Some(wdir.join("wrangler.log")),
             vars: vec![],
         },
-        "/banner.json",
+        bodies.first().map_or("/", |(path, _)| path),
     )
+}
+
+/// Herald's `[assets]` section, with its directory made absolute for a worker elsewhere.
+fn assets_section() -> Result<String> {
+    let config = fs::read_to_string(root().join("edge/wrangler.toml"))?;
+    let start = config
+        .find("[assets]")
+        .ok_or("edge/wrangler.toml has no [assets] section")?;
+    let section = &config[start..];
+    let end = section[1..].find("\n[").map_or(section.len(), |i| i + 1);
+    let relative = "directory = \"../dist/www\"";
+    if !section[..end].contains(relative) {
+        return Err(format!("edge/wrangler.toml's [assets] no longer says {relative}").into());
+    }
+    let www = root().join("dist/www");
+    Ok(section[..end].replace(
+        relative,
+        &format!("directory = {:?}", www.display().to_string()),
+    ))
 }
 
 struct Nginx {

@@ -52,9 +52,10 @@ pub async fn handle(mut req: Request, env: &Env, page: &str, op: AdminOp) -> Api
         if_match: req.headers().get("if-match")?,
         base: req.url()?.origin().ascii_serialization(),
     };
+    let base = call.base.clone();
     let answer = page_object::admin(env, page, call).await;
     if op.writes() {
-        super::public::invalidate(page);
+        super::public::refresh(page, &super::public::bases_of(page, &base, env)).await;
     }
     if matches!(op, AdminOp::PutPage | AdminOp::ImportStatuspage)
         && answer.as_ref().is_ok_and(|r| r.status_code() < 300)

@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use worker::{Date, Env, Headers, Request, Response, Url};
+use worker::{Cache, Date, Env, Headers, Request, Response, Url};
 
 use crate::bindings;
 use crate::error::{ApiError, ApiResult};
@@ -15,6 +15,10 @@ use crate::route::Doc;
 /// How long an isolate reuses a snapshot it fetched from the page object. A write through this
 /// isolate drops its copy at once; other isolates see the change within this time.
 const FRESH_MS: u64 = 1_000;
+
+/// How long the location's Workers Cache keeps a snapshot. A write through this location drops
+/// it at once; elsewhere a change shows within this plus `FRESH_MS` (the promise is 15 s).
+const LOCATION_TTL_S: u32 = 10;
 
 /// A public snapshot as the page object rendered it.
 struct Cached {
@@ -125,10 +129,11 @@ pub async fn doc(req: Request, env: &Env, page: Option<String>, doc: Doc) -> Api
         headers.set("content-type", doc.content_type())?;
         return Ok(Response::ok(answer.text().await?)?.with_headers(headers));
     }
-    let (body, etag) = match snapshot(env, &page, doc, &base).await? {
+    let Snapshot { body, etag, source } = match snapshot(env, &page, doc, &base).await? {
         Ok(s) => s,
         Err(answer) => return Ok(answer),
     };
+    headers.set("x-herald-cache", source.as_str())?;
     headers.set("cache-control", cache_control(doc))?;
     headers.set("etag", &etag)?;
     headers.set("x-content-type-options", "nosniff")?;
@@ -150,15 +155,122 @@ pub async fn doc(req: Request, env: &Env, page: Option<String>, doc: Doc) -> Api
     Ok(Response::ok(body.to_string())?.with_headers(headers))
 }
 
-/// The public snapshot: from this isolate's memory while fresh, else from the page object. When
-/// the object cannot answer (storage or runtime failure), the last good copy is served, however old.
+/// Where a public answer came from, in `x-herald-cache`: this isolate's memory, the location's
+/// Workers Cache, or the page object itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    Isolate,
+    Location,
+    Origin,
+    /// The page object failed; the last good copy this isolate holds.
+    Stale,
+}
+
+impl Source {
+    fn as_str(self) -> &'static str {
+        match self {
+            Source::Isolate => "isolate",
+            Source::Location => "location",
+            Source::Origin => "origin",
+            Source::Stale => "stale",
+        }
+    }
+}
+
+/// A snapshot ready to serve.
+struct Snapshot {
+    body: Rc<str>,
+    etag: Rc<str>,
+    source: Source,
+}
+
+/// The key of a document in the location's Workers Cache: a URL under the reader's own origin
+/// (the cache is per zone), one per page, document and base URL the links were rendered for.
+fn location_key(page: &str, doc: Doc, base: &str) -> String {
+    format!("{base}/__herald/snapshots/{page}/{}", doc.name())
+}
+
+/// The location's copy, if it has a usable one. Cache trouble is never the reader's: it counts
+/// as a miss.
+async fn location_get(key: &str) -> Option<(Rc<str>, Rc<str>)> {
+    let mut hit = Cache::default().get(key, false).await.ok()??;
+    if hit.status_code() != 200 {
+        return None;
+    }
+    let etag = hit.headers().get("etag").ok()??;
+    let body = hit.text().await.ok()?;
+    Some((body.into(), etag.into()))
+}
+
+/// Stores a snapshot in the location's cache for `LOCATION_TTL_S`.
+async fn location_put(key: &str, body: &str, etag: &str) {
+    let stored = (|| {
+        let headers = Headers::new();
+        headers.set("etag", etag)?;
+        headers.set(
+            "cache-control",
+            &format!("public, max-age={LOCATION_TTL_S}"),
+        )?;
+        Ok::<_, worker::Error>(Response::ok(body)?.with_headers(headers))
+    })();
+    let result = match stored {
+        Ok(r) => Cache::default().put(key, r).await,
+        Err(e) => Err(e),
+    };
+    if let Err(e) = result {
+        worker::console_warn!("cannot store {key} in the location's cache: {e:?}");
+    }
+}
+
+/// After a write to `page`: this isolate's copies go stale and the location's cached snapshots
+/// for the `bases` the page is read under are dropped, so readers here see the change within
+/// `FRESH_MS`; other locations within `LOCATION_TTL_S` more.
+pub async fn refresh(page: &str, bases: &[String]) {
+    invalidate(page);
+    let cache = Cache::default();
+    let deletions = bases.iter().flat_map(|base| {
+        Doc::ALL
+            .into_iter()
+            .map(|doc| location_key(page, doc, base))
+            .collect::<Vec<_>>()
+    });
+    let deletions = deletions.map(|key| {
+        let cache = &cache;
+        async move {
+            if let Err(e) = cache.delete(key.as_str(), false).await {
+                worker::console_warn!("cannot drop {key} from the location's cache: {e:?}");
+            }
+        }
+    });
+    futures_util::future::join_all(deletions).await;
+}
+
+/// The base URLs `page`'s documents are read under: the writer's origin and every host name bound
+/// to the page.
+pub fn bases_of(page: &str, writer_base: &str, env: &Env) -> Vec<String> {
+    let map = env
+        .var(bindings::HOST_PAGES)
+        .map(|v| v.to_string())
+        .unwrap_or_default();
+    let mut bases = vec![writer_base.to_owned()];
+    for (host, bound) in map.split(',').filter_map(|pair| pair.split_once('=')) {
+        if bound.trim() == page {
+            bases.push(format!("https://{}", host.trim().to_ascii_lowercase()));
+        }
+    }
+    bases
+}
+
+/// The public snapshot, nearest copy first: this isolate's memory while under `FRESH_MS` old, the
+/// location's Workers Cache, then the page object (whose answer refills both). When the object
+/// cannot answer (storage or runtime failure), the last good copy is served, however old.
 /// `Err(response)` passes the object's own client answer through (404 for an unknown page).
 async fn snapshot(
     env: &Env,
     page: &str,
     doc: Doc,
     base: &str,
-) -> ApiResult<Result<(Rc<str>, Rc<str>), Response>> {
+) -> ApiResult<Result<Snapshot, Response>> {
     let key = (page.to_owned(), doc, base.to_owned());
     let now = Date::now().as_millis();
     let cached = SNAPSHOTS.with(|s| {
@@ -171,12 +283,41 @@ async fn snapshot(
         })
     });
     if let Some((body, etag, true)) = &cached {
-        return Ok(Ok((body.clone(), etag.clone())));
+        return Ok(Ok(Snapshot {
+            body: body.clone(),
+            etag: etag.clone(),
+            source: Source::Isolate,
+        }));
+    }
+    let keep = |body: &Rc<str>, etag: &Rc<str>| {
+        SNAPSHOTS.with(|s| {
+            s.borrow_mut().insert(
+                key.clone(),
+                Cached {
+                    body: body.clone(),
+                    etag: etag.clone(),
+                    fetched_ms: now,
+                },
+            )
+        });
+    };
+    let shared = location_key(page, doc, base);
+    if let Some((body, etag)) = location_get(&shared).await {
+        keep(&body, &etag);
+        return Ok(Ok(Snapshot {
+            body,
+            etag,
+            source: Source::Location,
+        }));
     }
     let stale = |e: ApiError| match &cached {
         Some((body, etag, _)) => {
             worker::console_warn!("serving the last good snapshot of {page}: {e:?}");
-            Ok(Ok((body.clone(), etag.clone())))
+            Ok(Ok(Snapshot {
+                body: body.clone(),
+                etag: etag.clone(),
+                source: Source::Stale,
+            }))
         }
         None => Err(e),
     };
@@ -191,17 +332,13 @@ async fn snapshot(
     }
     let etag: Rc<str> = answer.headers().get("etag")?.unwrap_or_default().into();
     let body: Rc<str> = answer.text().await?.into();
-    SNAPSHOTS.with(|s| {
-        s.borrow_mut().insert(
-            key,
-            Cached {
-                body: body.clone(),
-                etag: etag.clone(),
-                fetched_ms: now,
-            },
-        )
-    });
-    Ok(Ok((body, etag)))
+    keep(&body, &etag);
+    location_put(&shared, &body, &etag).await;
+    Ok(Ok(Snapshot {
+        body,
+        etag,
+        source: Source::Origin,
+    }))
 }
 
 /// `If-None-Match` uses the weak comparison (RFC 9110 13.1.2): `W/` is ignored, `*` matches anything.
