@@ -22,6 +22,7 @@ pub const TESTS: &[crate::Test] = crate::tests![
     channels_status_page_webhook_form_and_audit_with_deliveries,
     channels_a_large_fan_out_reaches_everyone_once,
     channels_signed_provider_events_mark_delivered_and_bounced,
+    channels_sms_status_callbacks_confirm_delivery,
 ];
 
 /// A phone number unique to this run and `n`.
@@ -586,18 +587,26 @@ fn channels_status_page_webhook_form_and_audit_with_deliveries(env: &Env) {
     });
     let incident = env.open_incident(&page, "Form webhook drill", "minor");
     wait_sent(env, "webhook", &path, "Form webhook drill", 1);
-    let audit = env.admin(
-        "GET",
-        &format!("/v1/admin/pages/{page}/audit?include=deliveries&subject={incident}"),
-        "",
+    // The consumer records the attempt once the receiver has answered: shortly after the sink has it.
+    eventually(
+        "the audit's delivery report counting the webhook",
+        WAIT,
+        || {
+            let audit = env.admin(
+                "GET",
+                &format!("/v1/admin/pages/{page}/audit?include=deliveries&subject={incident}"),
+                "",
+            );
+            assert_eq!(audit.status, 200, "{audit:?}");
+            let entries = audit.json();
+            let report = entries
+                .as_array()
+                .and_then(|l| l.iter().find(|e| e["action"] == "notification.deliveries"))
+                .unwrap_or_else(|| panic!("no delivery report in {entries}"))
+                .clone();
+            (report["change"]["sent"] == 1).then_some(())
+        },
     );
-    assert_eq!(audit.status, 200, "{audit:?}");
-    let entries = audit.json();
-    let report = entries
-        .as_array()
-        .and_then(|l| l.iter().find(|e| e["action"] == "notification.deliveries"))
-        .unwrap_or_else(|| panic!("no delivery report in {entries}"));
-    assert_eq!(report["change"]["sent"], 1, "{report}");
     let csv = env.admin(
         "GET",
         &format!("/v1/admin/pages/{page}/audit?include=deliveries&format=csv"),
@@ -705,5 +714,70 @@ fn channels_signed_provider_events_mark_delivered_and_bounced(env: &Env) {
             .unwrap_or("")
             .contains("email.bounced"),
         "{v}"
+    );
+}
+
+/// The SMS provider (the sink, as Twilio would) reports each text's fate to the status callback
+/// the message named; only callbacks signed with the account's token count.
+fn channels_sms_status_callbacks_confirm_delivery(env: &Env) {
+    let page = env.page("ch-smsev");
+    // The sink reports numbers ending in 99 as undelivered (error 30003).
+    let (ok, lost) = (phone(env, 11), phone(env, 99));
+    let r = env.send(
+        "POST",
+        &format!("/v1/admin/pages/{page}/import/subscribers"),
+        Some(&env.key),
+        Some(&format!(
+            "type,identifier,country\nsms,{ok},DE\nsms,{lost},DE\n"
+        )),
+        &[("content-type", "text/csv")],
+    );
+    assert_eq!(r.json()["added"], 2, "{r:?}");
+    let incident = env.open_incident(&page, "Callbacks drill", "minor");
+    let text = wait_sent(env, "sms", &ok, "Callbacks drill", 1);
+    wait_sent(env, "sms", &lost, "Callbacks drill", 1);
+    let v = report(env, &page, &incident, |v| {
+        v["delivered"] == 1 && v["failed"] == 1
+    });
+    assert_eq!(
+        (&v["recipients"], &v["sent"]),
+        (&json!(2), &json!(1)),
+        "{v}"
+    );
+    let error = v["failures"][0]["error"].as_str().unwrap_or("");
+    assert!(
+        error.contains("undelivered") && error.contains("30003"),
+        "{v}"
+    );
+
+    // A callback not signed with the account's token changes nothing.
+    let sid = format!("SM{}", text[0]["id"].as_str().unwrap());
+    let url = format!("{}/v1/providers/{page}/sms-events", env.base);
+    let params: Vec<(String, String)> = [("MessageSid", sid.as_str()), ("MessageStatus", "failed")]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    let form = format!("MessageSid={sid}&MessageStatus=failed");
+    let path = format!("/v1/providers/{page}/sms-events");
+    let forged = herald_shared::twilio::signature("not-the-token", &url, &params);
+    for headers in [
+        vec![("content-type", "application/x-www-form-urlencoded")],
+        vec![
+            ("content-type", "application/x-www-form-urlencoded"),
+            ("x-twilio-signature", forged.as_str()),
+        ],
+    ] {
+        let r = env.send("POST", &path, None, Some(&form), &headers);
+        assert_eq!(
+            r.problem(401)["type"],
+            "https://herald.dev/problems/bad-signature",
+            "{r:?}"
+        );
+    }
+    let after = report(env, &page, &incident, |_| true);
+    assert_eq!(
+        (&after["delivered"], &after["failed"]),
+        (&json!(1), &json!(1)),
+        "{after}"
     );
 }

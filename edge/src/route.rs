@@ -36,6 +36,10 @@ pub enum Route {
     EmailEvents {
         page: String,
     },
+    /// `POST /v1/providers/{page}/sms-events`: the SMS provider's signed status callbacks.
+    SmsEvents {
+        page: String,
+    },
     /// `GET|POST /v1/subscriptions/manage`: a subscriber's own choice of components.
     Manage,
     /// `GET|POST /v1/receipts?token=`: the receipt link of a message that asks for acknowledgement.
@@ -308,6 +312,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("GET", "/v1/subscriptions/unsubscribe"),
     ("POST", "/v1/subscriptions/unsubscribe"),
     ("POST", "/v1/providers/{page}/email-events"),
+    ("POST", "/v1/providers/{page}/sms-events"),
     ("GET", "/v1/subscriptions/manage"),
     ("POST", "/v1/subscriptions/manage"),
     ("GET", "/v1/receipts"),
@@ -369,6 +374,13 @@ impl Route {
                 Some((
                     &["POST"],
                     (method == "POST").then_some(Route::EmailEvents { page }),
+                ))
+            }
+            ["v1", "providers", page, "sms-events"] => {
+                let page = slug(page)?;
+                Some((
+                    &["POST"],
+                    (method == "POST").then_some(Route::SmsEvents { page }),
                 ))
             }
             ["v1", "subscriptions", "manage"] => Some((

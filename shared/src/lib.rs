@@ -24,6 +24,7 @@ pub mod statuspage;
 pub mod subscriber;
 pub mod template;
 pub mod token;
+pub mod twilio;
 pub mod view;
 pub mod webhook;
 pub mod wire;

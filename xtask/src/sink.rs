@@ -9,6 +9,11 @@
 //! `POST /_control` with `{"fail_percent": 30, "fail_status": 500}` refuses a share of requests
 //! (`"fail_status": 0` instead accepts them but answers only after `delay_ms`, a timeout for the
 //! caller); `DELETE /messages` forgets everything.
+//!
+//! Like Twilio, the SMS provider reports each accepted message's fate to the `StatusCallback` URL
+//! it names: `sent`, then `delivered` (or `undelivered` with error 30003 for numbers ending in
+//! `99`), form-encoded and signed with `X-Twilio-Signature` under the auth token of the request's
+//! Basic auth.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -267,6 +272,9 @@ impl Sink {
                 if let Some(k) = key {
                     i.seen.insert(k, id.clone());
                 }
+                if matches!(provider, Provider::Sms) {
+                    report_sms_status(&format!("SM{id}"), headers, body);
+                }
                 reply(provider.status(), provider.accepted(&id, body))
             }
             Err((status, why)) => reply(status, why),
@@ -274,6 +282,70 @@ impl Sink {
         r.delay_ms = delay_ms;
         r
     }
+}
+
+/// Posts the status callbacks of an accepted SMS, as Twilio does, from a thread of their own.
+fn report_sms_status(sid: &str, headers: &serde_json::Map<String, Value>, body: &[u8]) {
+    use base64::Engine as _;
+    let form: HashMap<String, String> = url::form_urlencoded::parse(body)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let Some(callback) = form.get("StatusCallback").cloned() else {
+        return;
+    };
+    let credentials = headers
+        .get("authorization")
+        .and_then(Value::as_str)
+        .and_then(|h| h.strip_prefix("Basic "))
+        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
+        .and_then(|b| String::from_utf8(b).ok())
+        .unwrap_or_default();
+    let (account, token) = credentials.split_once(':').unwrap_or(("", ""));
+    let to = form.get("To").cloned().unwrap_or_default();
+    let last = if to.ends_with("99") {
+        ("undelivered", "30003")
+    } else {
+        ("delivered", "")
+    };
+    let common = [
+        ("MessageSid", sid.to_owned()),
+        ("AccountSid", account.to_owned()),
+        ("From", form.get("From").cloned().unwrap_or_default()),
+        ("To", to),
+        ("ApiVersion", "2010-04-01".to_owned()),
+    ];
+    let token = token.to_owned();
+    std::thread::spawn(move || {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(10)))
+            .build()
+            .into();
+        for (status, error) in [("sent", ""), last] {
+            std::thread::sleep(Duration::from_millis(100));
+            let mut params: Vec<(String, String)> = common
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .collect();
+            params.push(("MessageStatus".into(), status.into()));
+            if !error.is_empty() {
+                params.push(("ErrorCode".into(), error.into()));
+            }
+            let signature = herald_shared::twilio::signature(&token, &callback, &params);
+            let form: Vec<(&str, &str)> = params
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            let sent = agent
+                .post(&callback)
+                .header("x-twilio-signature", &signature)
+                .send_form(form);
+            if let Err(e) = sent {
+                eprintln!("sink: status callback to {callback} failed: {e}");
+                return;
+            }
+        }
+    });
 }
 
 /// Which provider a request is for.

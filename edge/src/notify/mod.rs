@@ -223,8 +223,9 @@ async fn deliver(job: &Job, r: &JobRecipient, due: &Due, env: &Env, p: &Provider
             let Some(provider) = &p.sms else {
                 return http::Sent::permanent("no SMS provider configured (HERALD_SMS_API)");
             };
+            let callback = format!("{}/v1/providers/{}/sms-events", job.base, job.page);
             provider
-                .send(to, &render_sms(job, r), &key, p.timeout_ms)
+                .send(to, &render_sms(job, r), &callback, &key, p.timeout_ms)
                 .await
         }
         SubscriberChannel::Webhook => {

@@ -37,11 +37,21 @@ impl Provider {
         })
     }
 
-    pub async fn send(&self, to: &str, text: &str, idempotency_key: &str, timeout_ms: u64) -> Sent {
+    /// Sends `text`; the provider reports delivery to `status_callback`
+    /// (`/v1/providers/{page}/sms-events`).
+    pub async fn send(
+        &self,
+        to: &str,
+        text: &str,
+        status_callback: &str,
+        idempotency_key: &str,
+        timeout_ms: u64,
+    ) -> Sent {
         let body = url::form_urlencoded::Serializer::new(String::new())
             .append_pair("To", to)
             .append_pair("From", &self.from)
             .append_pair("Body", text)
+            .append_pair("StatusCallback", status_callback)
             .finish();
         let auth = format!(
             "Basic {}",

@@ -339,6 +339,7 @@ impl PageObject {
                         &e.provider_id,
                         &outcome_name(e.outcome),
                         e.error.as_deref(),
+                        &stamp(now()),
                     )?;
                     json_response(200, to_json(&serde_json::json!({ "matched": found }))?)
                 }),
@@ -640,6 +641,8 @@ impl PageObject {
         let at = now();
         let stamped = stamp(at);
         let base = self.store.meta(META_BASE)?.unwrap_or_default();
+        self.store
+            .forget_early_events_before(&stamp(at - time::Duration::days(1)))?;
         // Maintenance reminders due since the last run (at most a day back).
         let after = self
             .store

@@ -89,6 +89,12 @@ CREATE TABLE IF NOT EXISTS ack_required (
     message TEXT NOT NULL,
     escalated_at TEXT
 );
+CREATE TABLE IF NOT EXISTS early_events (
+    provider_id TEXT PRIMARY KEY,
+    outcome TEXT NOT NULL,
+    error TEXT,
+    at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS meta (
     name TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -495,12 +501,15 @@ impl Store {
     }
 
     /// What the provider later said about a message it accepted (`delivered`, or a bounce as
-    /// `permanent_failure`); false when no attempt has that provider id.
+    /// `permanent_failure`). False when no attempt has that provider id yet: a provider can report
+    /// before the consumer has recorded its attempt, so the event is kept (a day) and applied
+    /// when the attempt is recorded.
     pub fn provider_event(
         &self,
         provider_id: &str,
         outcome: &str,
         error: Option<&str>,
+        at: &str,
     ) -> ApiResult<bool> {
         let cursor = self.sql.exec(
             "UPDATE deliveries SET outcome = ?, error = COALESCE(?, error) WHERE provider_id = ?",
@@ -510,7 +519,28 @@ impl Store {
                 V::String(provider_id.into()),
             ],
         )?;
-        Ok(cursor.rows_written() > 0)
+        if cursor.rows_written() > 0 {
+            return Ok(true);
+        }
+        self.sql.exec(
+            "INSERT OR REPLACE INTO early_events (provider_id, outcome, error, at) VALUES (?, ?, ?, ?)",
+            vec![
+                V::String(provider_id.into()),
+                V::String(outcome.into()),
+                error.map_or(V::Null, |e| V::String(e.into())),
+                V::String(at.into()),
+            ],
+        )?;
+        Ok(false)
+    }
+
+    /// Drops provider events that never met their attempt.
+    pub fn forget_early_events_before(&self, at: &str) -> ApiResult<()> {
+        self.sql.exec(
+            "DELETE FROM early_events WHERE at < ?",
+            vec![V::String(at.into())],
+        )?;
+        Ok(())
     }
 
     /// Records an acknowledgement; false when it was already recorded.
@@ -663,7 +693,23 @@ impl Store {
             .to_array()?)
     }
 
+    /// Records an attempt; an event its provider already sent about it is applied at once.
     pub fn record_delivery(&self, d: &DeliveryRow) -> ApiResult<()> {
+        let mut d = std::borrow::Cow::Borrowed(d);
+        if let Some(id) = &d.provider_id {
+            let early: Vec<EarlyEvent> = self
+                .sql
+                .exec(
+                    "DELETE FROM early_events WHERE provider_id = ? RETURNING outcome, error",
+                    vec![V::String(id.clone())],
+                )?
+                .to_array()?;
+            if let Some(e) = early.into_iter().next() {
+                let row = d.to_mut();
+                row.outcome = e.outcome;
+                row.error = e.error.or(row.error.take());
+            }
+        }
         self.sql.exec(
             "INSERT OR REPLACE INTO deliveries (notification_id, subscriber_id, channel, attempt, outcome, provider_id, error, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             vec![
@@ -780,6 +826,12 @@ pub struct DeliveryRow {
     pub provider_id: Option<String>,
     pub error: Option<String>,
     pub at: String,
+}
+
+#[derive(Deserialize)]
+struct EarlyEvent {
+    outcome: String,
+    error: Option<String>,
 }
 
 #[derive(Deserialize)]

@@ -24,5 +24,6 @@ pub async fn handle(route: Route, req: Request, env: &Env) -> ApiResult<Response
         Route::Receipt => subscriptions::receipt(req, env).await,
         Route::Manage => subscriptions::manage(req, env).await,
         Route::EmailEvents { page } => subscriptions::email_events(req, env, &page).await,
+        Route::SmsEvents { page } => subscriptions::sms_events(req, env, &page).await,
     }
 }

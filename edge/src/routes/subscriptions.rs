@@ -367,6 +367,74 @@ pub async fn email_events(mut req: Request, env: &Env, page: &str) -> ApiResult<
     empty_ok()
 }
 
+/// The SMS provider's status callbacks (Twilio's `StatusCallback`, which every message Herald sends
+/// names): form-encoded `MessageSid` and `MessageStatus`, signed in `X-Twilio-Signature` with the
+/// account's auth token (`HERALD_SMS_TOKEN`) over this exact URL. `delivered` marks the attempt
+/// delivered; `undelivered` and `failed` mark it failed, with the provider's error code.
+pub async fn sms_events(mut req: Request, env: &Env, page: &str) -> ApiResult<Response> {
+    let refused = |detail: &str| {
+        ApiError::client(
+            401,
+            "bad-signature",
+            "Callback not signed by the provider",
+            detail,
+        )
+    };
+    let token = crate::notify::var(env, crate::bindings::SMS_TOKEN)
+        .ok_or_else(|| refused("no HERALD_SMS_TOKEN is configured"))?;
+    let signature = req
+        .headers()
+        .get("x-twilio-signature")?
+        .ok_or_else(|| refused("missing X-Twilio-Signature"))?;
+    let url = req.url()?.to_string();
+    let body = req.text().await?;
+    if body.len() > MAX_BODY_BYTES {
+        return Err(refused("callback too large"));
+    }
+    let params: Vec<(String, String)> = url::form_urlencoded::parse(body.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    if !herald_shared::twilio::verify(&token, &url, &params, &signature) {
+        return Err(refused(
+            "the signature does not match this URL and these parameters",
+        ));
+    }
+    let param = |name: &str| {
+        params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let status = param("MessageStatus").unwrap_or("");
+    let outcome = match status {
+        "delivered" => herald_shared::delivery::Outcome::Delivered,
+        "undelivered" | "failed" => herald_shared::delivery::Outcome::PermanentFailure,
+        // queued, sending, sent: the message is still on its way.
+        _ => return empty_ok(),
+    };
+    let Some(sid) = param("MessageSid").filter(|s| !s.is_empty()) else {
+        return Err(ApiError::client(
+            422,
+            "validation",
+            "The request is not valid",
+            "MessageSid is missing",
+        )
+        .with_field("MessageSid"));
+    };
+    let e = page_object::ProviderEvent {
+        provider_id: sid.to_owned(),
+        outcome,
+        error: (outcome != herald_shared::delivery::Outcome::Delivered).then(|| {
+            match param("ErrorCode").filter(|c| !c.is_empty()) {
+                Some(code) => format!("SMS {status} (provider error {code})"),
+                None => format!("SMS {status}"),
+            }
+        }),
+    };
+    page_object::provider_event(env, page, &e).await?;
+    empty_ok()
+}
+
 fn empty_ok() -> ApiResult<Response> {
     let headers = Headers::new();
     headers.set("content-type", "application/json")?;
