@@ -19,6 +19,7 @@ pub const TESTS: &[crate::Test] = crate::tests![
     channels_import_export_and_suppression,
     channels_subscribe_origins_and_per_address_limit,
     channels_manage_link_changes_components,
+    channels_manage_link_moves_to_another_channel,
     channels_status_page_webhook_form_and_audit_with_deliveries,
     channels_a_large_fan_out_reaches_everyone_once,
     channels_signed_provider_events_mark_delivered_and_bounced,
@@ -779,5 +780,103 @@ fn channels_sms_status_callbacks_confirm_delivery(env: &Env) {
         (&after["delivered"], &after["failed"]),
         (&json!(1), &json!(1)),
         "{after}"
+    );
+}
+
+/// The manage page moves a subscription to a phone: the choices come along, email keeps coming
+/// until the number is confirmed, then only texts, and nothing of the old address is left.
+fn channels_manage_link_moves_to_another_channel(env: &Env) {
+    let page = env.page("ch-move");
+    let email = address(env, "mover");
+    let number = phone(env, 7);
+    crate::subscriptions::confirmed(env, &page, &email, &["web"]);
+    let web_incident = |title: &str| {
+        let body = json!({"title": title, "impact": "minor", "body": "The web app is slow.",
+            "components": ["web"]});
+        let r = env.admin(
+            "POST",
+            &format!("/v1/admin/pages/{page}/incidents"),
+            &body.to_string(),
+        );
+        assert_eq!(r.status, 201, "{r:?}");
+    };
+    web_incident("Before moving");
+    let mail = wait_for(env, &email, "Before moving", 1);
+    let manage = link(
+        env,
+        mail[0]["text"].as_str().unwrap(),
+        "/v1/subscriptions/manage",
+    );
+    let form = env.get(&manage, &[]);
+    assert!(
+        form.body.contains("name=\"action\" value=\"move\""),
+        "{}",
+        form.body
+    );
+    let token = manage.split("token=").nth(1).unwrap().to_owned();
+    let post = |fields: &str| {
+        env.send(
+            "POST",
+            "/v1/subscriptions/manage",
+            None,
+            Some(&format!("token={token}&action=move&{fields}")),
+            &[("content-type", "application/x-www-form-urlencoded")],
+        )
+    };
+    let bad = post("phone=0151%20123");
+    assert_eq!(bad.status, 422, "{bad:?}");
+    assert!(bad.body.contains("Not changed"), "{}", bad.body);
+    let moved = post(&format!(
+        "phone={}",
+        url::form_urlencoded::byte_serialize(number.as_bytes()).collect::<String>()
+    ));
+    assert_eq!(moved.status, 202, "{moved:?}");
+    assert!(moved.body.contains("Check your phone"), "{}", moved.body);
+
+    // Until the number is confirmed, email it is.
+    web_incident("While moving");
+    wait_for(env, &email, "While moving", 1);
+    let confirm = wait_sent(env, "sms", &number, "/v1/subscriptions/confirm", 1);
+    assert_eq!(
+        sent_to(env, "sms", &number).len(),
+        1,
+        "only the confirmation"
+    );
+    let path = link(
+        env,
+        confirm[0]["text"].as_str().unwrap(),
+        "/v1/subscriptions/confirm",
+    );
+    assert_eq!(env.get(&path, &[]).status, 200);
+
+    web_incident("After moving");
+    env.open_incident(&page, "API only, after moving", "minor");
+    wait_sent(env, "sms", &number, "After moving", 1);
+    std::thread::sleep(Duration::from_secs(1));
+    let subjects = crate::subscriptions::subjects(env, &email);
+    assert!(
+        subjects.iter().all(|s| !s.contains("After moving")),
+        "no more email: {subjects:?}"
+    );
+    assert!(
+        sent_to(env, "sms", &number)
+            .iter()
+            .all(|m| !m["text"].as_str().unwrap_or("").contains("API only")),
+        "the component choice came along"
+    );
+    let list = env
+        .admin("GET", &format!("/v1/admin/pages/{page}/subscribers"), "")
+        .json();
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!(
+        (&list[0]["channel"], &list[0]["state"]),
+        (&json!("sms"), &json!("confirmed"))
+    );
+    assert_eq!(list[0]["components"], json!(["web"]), "{list:?}");
+    assert_eq!(
+        env.get(&manage, &[]).status,
+        404,
+        "the old manage link is gone"
     );
 }

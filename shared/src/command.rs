@@ -259,6 +259,9 @@ pub struct Subscribe {
     /// Accept loopback webhook URLs (local development against a sink; never in production).
     #[serde(default)]
     pub loopback_hooks: bool,
+    /// A subscriber moving to this address: confirming it replaces that one (see `Confirm`).
+    #[serde(default)]
+    pub replaces: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -365,6 +368,11 @@ pub enum Event {
     SubscriptionConfirmed {
         subscriber_id: String,
     },
+    /// A subscriber confirmed a new address from its manage page; the old one is gone.
+    SubscriptionMoved {
+        from: String,
+        to: String,
+    },
     Unsubscribed {
         subscriber_id: String,
     },
@@ -408,6 +416,7 @@ impl Event {
             | Self::NoticePublished { notify, .. } => *notify,
             Self::SubscriptionRequested { .. } | Self::SubscriptionExists { .. } => true,
             Self::SubscriptionConfirmed { .. }
+            | Self::SubscriptionMoved { .. }
             | Self::Unsubscribed { .. }
             | Self::SubscriberDeleted { .. }
             | Self::SubscriptionChanged { .. }
@@ -892,9 +901,24 @@ pub fn apply(
                 SubscriptionState::Pending => {
                     s.state = SubscriptionState::Confirmed;
                     s.confirmed_at = Some(now);
-                    vec![Event::SubscriptionConfirmed {
-                        subscriber_id: c.subscriber_id,
-                    }]
+                    let replaced = s.replaces.take();
+                    let mut events = vec![Event::SubscriptionConfirmed {
+                        subscriber_id: c.subscriber_id.clone(),
+                    }];
+                    // A move: the address it replaces stops getting anything; it was not an
+                    // opt-out, so nothing of it is kept.
+                    if let Some(old) = replaced.filter(|old| *old != c.subscriber_id) {
+                        let before = next.subscribers.len();
+                        next.subscribers
+                            .retain(|s| s.id != old || s.state == SubscriptionState::Unsubscribed);
+                        if next.subscribers.len() < before {
+                            events.push(Event::SubscriptionMoved {
+                                from: old,
+                                to: c.subscriber_id,
+                            });
+                        }
+                    }
+                    events
                 }
                 // A confirmation link clicked twice is not an error.
                 SubscriptionState::Confirmed => vec![],
@@ -1272,6 +1296,12 @@ fn subscribe(next: &mut State, c: Subscribe, now: Timestamp) -> Result<Vec<Event
             ));
         }
     }
+    if let Some(old) = &c.replaces {
+        match next.subscriber(old) {
+            Some(s) if s.state != SubscriptionState::Unsubscribed => {}
+            _ => return Err(DomainError::not_found("subscriber", old)),
+        }
+    }
     let suppressed = suppression_hash(&next.page.id, &address);
     if let Some(existing) = next.subscribers.iter_mut().find(|s| {
         s.address.same_as(&address)
@@ -1291,6 +1321,7 @@ fn subscribe(next: &mut State, c: Subscribe, now: Timestamp) -> Result<Vec<Event
                 existing.segments = c.segments;
                 existing.locale = c.locale;
                 existing.unsubscribed_at = None;
+                existing.replaces = c.replaces;
                 vec![Event::SubscriptionRequested { subscriber_id }]
             }
         });
@@ -1312,6 +1343,7 @@ fn subscribe(next: &mut State, c: Subscribe, now: Timestamp) -> Result<Vec<Event
         created_at: now,
         confirmed_at: None,
         unsubscribed_at: None,
+        replaces: c.replaces,
     });
     Ok(vec![Event::SubscriptionRequested {
         subscriber_id: c.id,
@@ -1523,6 +1555,7 @@ fn import_subscribers(
             created_at: now,
             confirmed_at: Some(now),
             unsubscribed_at: None,
+            replaces: None,
         });
         added += 1;
     }

@@ -308,6 +308,9 @@ pub struct Subscriber {
     pub confirmed_at: Option<Timestamp>,
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub unsubscribed_at: Option<Timestamp>,
+    /// While pending: the subscriber this one replaces once confirmed (a move to a new address).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaces: Option<String>,
 }
 
 impl Subscriber {
@@ -465,6 +468,75 @@ mod tests {
                 address: address.into(),
                 components: vec!["API".into(), "nope".into()],
             }
+        }
+
+        #[test]
+        fn a_move_replaces_the_old_address_only_once_confirmed() {
+            let (s, _) = run(
+                &state(),
+                vec![
+                    (
+                        Command::Subscribe(subscription(
+                            "old",
+                            SubscriberChannel::Email,
+                            "ann@example.com",
+                        )),
+                        NOW,
+                    ),
+                    (
+                        Command::Confirm(Confirm {
+                            subscriber_id: "old".into(),
+                        }),
+                        NOW,
+                    ),
+                ],
+            );
+            let moving = |id: &str, replaces: &str| {
+                Command::Subscribe(crate::command::Subscribe {
+                    replaces: Some(replaces.into()),
+                    ..subscription(id, SubscriberChannel::Sms, "+4915112345678")
+                })
+            };
+            let (pending, ev) = apply(&s, moving("new", "old"), NOW).unwrap();
+            assert_eq!(
+                ev,
+                vec![Event::SubscriptionRequested {
+                    subscriber_id: "new".into()
+                }]
+            );
+            assert_eq!(
+                pending.subscriber("old").unwrap().state,
+                SubscriptionState::Confirmed,
+                "the old address keeps getting updates until the new one is confirmed"
+            );
+            let (moved, ev) = apply(
+                &pending,
+                Command::Confirm(Confirm {
+                    subscriber_id: "new".into(),
+                }),
+                NOW,
+            )
+            .unwrap();
+            assert_eq!(
+                ev,
+                vec![
+                    Event::SubscriptionConfirmed {
+                        subscriber_id: "new".into()
+                    },
+                    Event::SubscriptionMoved {
+                        from: "old".into(),
+                        to: "new".into()
+                    }
+                ]
+            );
+            assert!(moved.subscriber("old").is_none(), "nothing of it is kept");
+            let new = moved.subscriber("new").unwrap();
+            assert_eq!(new.state, SubscriptionState::Confirmed);
+            assert_eq!(new.replaces, None);
+            assert!(
+                apply(&moved, moving("newer", "old"), NOW).is_err(),
+                "a subscriber that is gone cannot move"
+            );
         }
 
         #[test]

@@ -119,6 +119,7 @@ pub fn subscription(
         segments: vec![],
         locale: None,
         loopback_hooks: false,
+        replaces: None,
     }
 }
 

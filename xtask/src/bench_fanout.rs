@@ -84,10 +84,11 @@ pub fn run(args: &[String]) -> Result<()> {
     let reference = direct_rate(&sink, 5_000)?;
     sink.clear();
     let mut results = Vec::new();
-    let scenarios: &[(&str, u64)] = if healthy_only {
-        &[("sink healthy", 0)]
-    } else {
-        &[("sink healthy", 0), ("sink failing 30% with 500", 30)]
+    let failing_only = args.iter().any(|a| a == "--failing-only");
+    let scenarios: &[(&str, u64)] = match (healthy_only, failing_only) {
+        (true, _) => &[("sink healthy", 0)],
+        (false, true) => &[("sink failing 30% with 500", 30)],
+        (false, false) => &[("sink healthy", 0), ("sink failing 30% with 500", 30)],
     };
     for &(label, percent) in scenarios {
         sink.clear();

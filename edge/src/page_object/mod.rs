@@ -812,6 +812,7 @@ impl PageObject {
                     segments: b.segments.clone(),
                     locale: b.locale,
                     loopback_hooks: self.development,
+                    replaces: None,
                 });
                 let (state, raw_events) = apply(&l.state, command, at)?;
                 let (status, subscriber_id) = match raw_events.first() {

@@ -68,6 +68,10 @@ pub struct SubscribeCall {
     /// The browser's `Origin`, when the request came from a page on another origin.
     #[serde(default)]
     pub origin: Option<String>,
+    /// A subscriber moving to this address: the token of its manage link. Its choices come along;
+    /// it keeps getting updates where it is until the new address is confirmed.
+    #[serde(default)]
+    pub moving: Option<String>,
 }
 
 /// The outcome of following a link, for the router to show.
@@ -456,7 +460,7 @@ impl PageObject {
             ));
         }
         let id = new_id("sub")?;
-        let command = Command::Subscribe(Subscribe {
+        let mut subscribe = Subscribe {
             id,
             channel,
             address: address.to_owned(),
@@ -465,7 +469,22 @@ impl PageObject {
             segments: vec![],
             locale: None,
             loopback_hooks: self.development,
-        });
+            replaces: None,
+        };
+        if let Some(token) = &c.moving {
+            let old = self.moving_subscriber(page, &loaded, token)?;
+            subscribe.components = old.components.clone();
+            subscribe.segments = old.segments.clone();
+            subscribe.locale = old.locale.clone();
+            subscribe.fallback = old
+                .fallback
+                .as_ref()
+                .filter(|f| f.channel != channel)
+                .map(|f| (f.channel, f.value.clone()));
+            subscribe.replaces = Some(old.id.clone());
+        }
+        let moving = subscribe.replaces.clone();
+        let command = Command::Subscribe(subscribe);
         let (state, events) = apply(&loaded.state, command, at).map_err(|e| {
             let e: ApiError = e.into();
             match e {
@@ -492,14 +511,21 @@ impl PageObject {
             _ => return accepted(),
         };
         // The audit names the subscriber, never the address (erasure must leave nothing behind).
-        let change = serde_json::json!({
+        let mut change = serde_json::json!({
             "channel": channel.as_str(),
             "components": c.request.components,
         });
+        if let Some(old) = &moving {
+            change = serde_json::json!({ "channel": channel.as_str(), "moving_from": old });
+        }
         self.commit_public(
             state.clone(),
             "public",
-            "subscriber.subscribe",
+            if moving.is_some() {
+                "subscriber.move"
+            } else {
+                "subscriber.subscribe"
+            },
             &subscriber_id,
             &change,
             &events,
@@ -522,6 +548,29 @@ impl PageObject {
             );
         }
         accepted()
+    }
+
+    /// The subscriber whose manage link `token` is, if it may move to another address.
+    fn moving_subscriber<'a>(
+        &self,
+        page: &str,
+        loaded: &'a Loaded,
+        token: &str,
+    ) -> ApiResult<&'a herald_shared::Subscriber> {
+        let invalid = || {
+            ApiError::client(
+                404,
+                "invalid-link",
+                "This link is not valid",
+                "the link is not valid, or the subscription no longer exists",
+            )
+        };
+        let secret = self.link_secret()?;
+        let id = token::verify(&secret, page, token.trim(), Purpose::Manage).ok_or_else(invalid)?;
+        match loaded.subscriber(&id) {
+            Some(s) if s.state != SubscriptionState::Unsubscribed => Ok(s),
+            _ => Err(invalid()),
+        }
     }
 
     /// Shows, or with `save` changes, which components a subscriber hears about.

@@ -50,6 +50,26 @@ fn parse_form(body: &str) -> ApiResult<SubscribeRequest> {
     Ok(r)
 }
 
+/// A subscription request as the page object takes it: who asked, from where.
+fn subscribe_call(
+    req: &Request,
+    request: SubscribeRequest,
+    moving: Option<String>,
+) -> ApiResult<SubscribeCall> {
+    let ip = req
+        .headers()
+        .get("cf-connecting-ip")?
+        .or(req.headers().get("x-real-ip")?)
+        .unwrap_or_else(|| "unknown".into());
+    Ok(SubscribeCall {
+        request,
+        ip,
+        base: req.url()?.origin().ascii_serialization(),
+        origin: req.headers().get("origin")?,
+        moving,
+    })
+}
+
 pub async fn subscribe(mut req: Request, env: &Env, page: &str) -> ApiResult<Response> {
     let ctype = req
         .headers()
@@ -71,18 +91,8 @@ pub async fn subscribe(mut req: Request, env: &Env, page: &str) -> ApiResult<Res
     } else {
         serde_json::from_str(&text).map_err(|e| ApiError::bad_json(&e))?
     };
-    let ip = req
-        .headers()
-        .get("cf-connecting-ip")?
-        .or(req.headers().get("x-real-ip")?)
-        .unwrap_or_else(|| "unknown".into());
-    let origin = req.headers().get("origin")?;
-    let call = SubscribeCall {
-        request: request.clone(),
-        ip,
-        base: req.url()?.origin().ascii_serialization(),
-        origin: origin.clone(),
-    };
+    let call = subscribe_call(&req, request.clone(), None)?;
+    let origin = call.origin.clone();
     let mut answer = page_object::subscribe(env, page, &call).await?;
     let status = answer.status_code();
     let body = answer.text().await?;
@@ -226,12 +236,17 @@ pub async fn manage(mut req: Request, env: &Env) -> ApiResult<Response> {
         }
         let mut token = String::new();
         let mut components = Vec::new();
+        let mut moving = false;
         for (k, v) in url::form_urlencoded::parse(body.as_bytes()) {
             match k.as_ref() {
                 "token" => token = v.into_owned(),
                 "components" => components.push(v.into_owned()),
+                "action" => moving = v == "move",
                 _ => {}
             }
+        }
+        if moving {
+            return move_to(&req, env, token, &body).await;
         }
         (token, Some(components))
     } else {
@@ -273,6 +288,48 @@ pub async fn manage(mut req: Request, env: &Env) -> ApiResult<Response> {
     manage_form(&view, &token, saved)
 }
 
+/// The manage page's second form: the same subscription, moved to another email address or phone
+/// number once that one confirms; until then messages keep going where they went.
+async fn move_to(req: &Request, env: &Env, token: String, body: &str) -> ApiResult<Response> {
+    let Some(page) = page_of(&token).map(str::to_owned) else {
+        return html_page(
+            404,
+            "Link not valid",
+            "This link is not valid, or the subscription no longer exists.",
+        );
+    };
+    let mut request = parse_form(body)?;
+    request.components.clear();
+    if !request.webhook.trim().is_empty() {
+        return html_page(
+            422,
+            "Not changed",
+            "Subscriptions move to an email address or a phone number; webhooks are added by the page's team.",
+        );
+    }
+    let by_text = !request.phone.trim().is_empty();
+    let call = subscribe_call(req, request, Some(token))?;
+    let mut answer = page_object::subscribe(env, &page, &call).await?;
+    let status = answer.status_code();
+    let text = answer.text().await?;
+    if status == 202 {
+        let (title, what) = if by_text {
+            ("Check your phone", "a text message")
+        } else {
+            ("Check your inbox", "an email")
+        };
+        return html_page(
+            202,
+            title,
+            &format!("We sent {what} with a link to confirm the new address. Until you confirm it, updates keep going where they go now."),
+        );
+    }
+    let detail = serde_json::from_str::<Problem>(&text)
+        .map(|p| p.detail)
+        .unwrap_or_else(|_| "Something went wrong; please try again later.".into());
+    html_page(status, "Not changed", &detail)
+}
+
 fn manage_form(view: &ManageView, token: &str, saved: bool) -> ApiResult<Response> {
     let e = |s: &str| html_escape::encode_text(s).into_owned();
     let a = |s: &str| html_escape::encode_double_quoted_attribute(s).into_owned();
@@ -292,7 +349,7 @@ fn manage_form(view: &ManageView, token: &str, saved: bool) -> ApiResult<Respons
     };
     let title = format!("Your {} updates", view.page_name);
     let body = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><meta name=\"robots\" content=\"noindex\"><title>{t}</title><style>body{{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#1a1a1a}}fieldset{{border:1px solid #ccc;border-radius:6px}}label{{display:block;margin:.25rem 0}}button{{margin-top:1rem;font:inherit;padding:.4rem 1rem}}</style></head><body><main><h1>{t}</h1>{note}<p>Messages go to {addr} ({channel}).</p><form method=\"post\"><input type=\"hidden\" name=\"token\" value=\"{tok}\"><fieldset><legend>Tell me about (none ticked: everything)</legend>{boxes}</fieldset><button type=\"submit\">Save</button></form><p>To use another email address or channel, subscribe it on the status page; to stop everything, use the unsubscribe link in any message.</p></main></body></html>",
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><meta name=\"robots\" content=\"noindex\"><title>{t}</title><style>body{{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#1a1a1a}}fieldset{{border:1px solid #ccc;border-radius:6px}}label{{display:block;margin:.25rem 0}}input[type=email],input[type=tel]{{display:block;width:100%;box-sizing:border-box;font:inherit;padding:.3rem;margin-bottom:.5rem}}h2{{margin-top:2rem;font-size:1.2rem}}button{{margin-top:1rem;font:inherit;padding:.4rem 1rem}}</style></head><body><main><h1>{t}</h1>{note}<p>Messages go to {addr} ({channel}).</p><form method=\"post\"><input type=\"hidden\" name=\"token\" value=\"{tok}\"><fieldset><legend>Tell me about (none ticked: everything)</legend>{boxes}</fieldset><button type=\"submit\">Save</button></form><h2>Move these updates</h2><form method=\"post\"><input type=\"hidden\" name=\"token\" value=\"{tok}\"><input type=\"hidden\" name=\"action\" value=\"move\"><label for=\"move-email\">A new email address</label><input id=\"move-email\" type=\"email\" name=\"email\" autocomplete=\"email\"><label for=\"move-phone\">or a mobile number, in international format (+44…)</label><input id=\"move-phone\" type=\"tel\" name=\"phone\" autocomplete=\"tel\"><button type=\"submit\">Send a confirmation there</button></form><p>Your choices come along; until the new address is confirmed, messages keep going to this one. To stop everything, use the unsubscribe link in any message.</p></main></body></html>",
         t = e(&title),
         addr = e(&view.address),
         channel = e(view.channel.as_str()),

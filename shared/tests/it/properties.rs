@@ -217,6 +217,7 @@ fn to_command(op: Op, step: usize, now: Timestamp) -> Command {
             segments: vec![],
             locale: None,
             loopback_hooks: false,
+            replaces: None,
         }),
         Op::Confirm { s } => Command::Confirm(Confirm {
             subscriber_id: format!("s{s}"),
