@@ -150,7 +150,10 @@ fn scheduled_unacknowledged_messages_escalate_to_the_fallback_channel(env: &Env)
 
 fn scheduled_broken_promises_remind_responders_once(env: &Env) {
     let responder = address(env, "oncall");
-    let page = page_with_policy(env, "overdue", json!({"responders": [responder]}));
+    // A chat channel too: responders' webhooks get Slack's incoming-webhook format.
+    let chat_path = format!("/slack/{}", env.page("oncall-chat"));
+    let chat = format!("{}{chat_path}", env.sink.url());
+    let page = page_with_policy(env, "overdue", json!({"responders": [responder, chat]}));
     let body = json!({"title": "Checkout latency", "impact": "major",
         "body": "Investigating slow checkouts.", "components": ["api"],
         "next_update_at": rfc3339_in(2)});
@@ -174,6 +177,24 @@ fn scheduled_broken_promises_remind_responders_once(env: &Env) {
         "{}",
         mail[0]
     );
+    let posted = |env: &Env| -> Vec<Value> {
+        env.sink
+            .messages()
+            .into_iter()
+            .filter(|m| m["channel"] == "slack" && m["to"][0].as_str() == Some(chat_path.as_str()))
+            .collect()
+    };
+    let chat_posts = eventually("the chat reminder", WAIT, || {
+        Some(posted(env)).filter(|p| !p.is_empty())
+    });
+    assert!(
+        chat_posts[0]["text"]
+            .as_str()
+            .unwrap_or("")
+            .contains("Checkout latency"),
+        "{}",
+        chat_posts[0]
+    );
     run_cron(env);
     std::thread::sleep(Duration::from_secs(2));
     assert_eq!(
@@ -181,6 +202,7 @@ fn scheduled_broken_promises_remind_responders_once(env: &Env) {
         1,
         "one reminder per promise"
     );
+    assert_eq!(posted(env).len(), 1, "one chat reminder per promise");
 }
 
 fn scheduled_maintenance_reminders_go_out_at_their_time(env: &Env) {

@@ -1389,7 +1389,7 @@ fn configure_page(
         } else {
             SubscriberChannel::Webhook
         };
-        *r = Address::parse(channel, r)
+        *r = Address::parse_for(channel, r, settings.loopback_hooks)
             .map_err(|e| DomainError::invalid("policy.responders", format!("entry {i}: {e}")))?
             .value;
     }

@@ -303,6 +303,10 @@ pub struct PageSettings {
     pub policy: Option<Policy>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub branding: Option<Branding>,
+    /// Accept loopback webhook URLs among the responders: set by the worker in local development
+    /// only, never read from a request.
+    #[serde(skip)]
+    pub loopback_hooks: bool,
 }
 
 impl PageSettings {
@@ -317,6 +321,7 @@ impl PageSettings {
             audiences: Vec::new(),
             policy: None,
             branding: None,
+            loopback_hooks: false,
         }
     }
 }

@@ -4,6 +4,8 @@
 //! second end to end, time to the last delivery, extra copies (must be 0), and memory and storage
 //! per subscriber. The reference in the same run: the sink taking the same kind of requests
 //! straight from this process, as fast as six connections allow (the consumer's parallelism).
+//! The worker runs on workerd without `wrangler dev`'s DevTools inspector proxy, which costs a
+//! loopback connection per runtime event and leaks them (see `LocalWorker::start_without_inspector`).
 
 use std::fs;
 use std::path::Path;
@@ -31,7 +33,7 @@ pub fn run(args: &[String]) -> Result<()> {
     let sink = Sink::start(0)?;
     sink.lean();
     let key = "bench-key".to_owned();
-    let worker = LocalWorker::start(Options {
+    let worker = LocalWorker::start_without_inspector(Options {
         port: free_port(),
         persist_to: dir.join("state"),
         admin_key: key.clone(),

@@ -61,6 +61,34 @@ impl LocalWorker {
         )
     }
 
+    /// Herald's worker on the same runtime, started through wrangler's programmatic API without
+    /// the DevTools inspector proxy of `wrangler dev` (see `xtask/start-worker.mjs`): for long
+    /// benchmarks, where that proxy's leaked connections would exhaust workerd's file descriptors.
+    pub fn start_without_inspector(opts: Options) -> Result<LocalWorker> {
+        let mut vars: serde_json::Map<String, serde_json::Value> = opts
+            .vars
+            .iter()
+            .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+            .collect();
+        vars.insert("HERALD_ADMIN_KEY".into(), opts.admin_key.clone().into());
+        if let Some(secs) = opts.poll_secs {
+            vars.insert("HERALD_POLL_SECS".into(), secs.to_string().into());
+        }
+        let spec = serde_json::json!({
+            "config": root().join("edge/wrangler.toml"),
+            "port": opts.port,
+            "persist": opts.persist_to,
+            "vars": vars,
+        });
+        let mut cmd = Command::new("node");
+        cmd.arg(root().join("xtask/start-worker.mjs"))
+            .arg(spec.to_string())
+            .current_dir(root())
+            .env("WRANGLER_SEND_METRICS", "false")
+            .stdin(Stdio::null());
+        Self::spawn(cmd, opts, "/v1/pages/-/banner.json")
+    }
+
     /// Starts the worker described by `config`, ready once `probe_path` answers.
     pub fn start_config(config: &Path, opts: Options, probe_path: &str) -> Result<LocalWorker> {
         let mut cmd = Command::new(node_bin("wrangler"));
@@ -87,6 +115,10 @@ impl LocalWorker {
         for (name, value) in &opts.vars {
             cmd.arg("--var").arg(format!("{name}:{value}"));
         }
+        Self::spawn(cmd, opts, probe_path)
+    }
+
+    fn spawn(mut cmd: Command, opts: Options, probe_path: &str) -> Result<LocalWorker> {
         if let Some(log) = &opts.log {
             // Its own process group, so that stopping it takes its workerd children too.
             let file = File::create(log)?;

@@ -158,46 +158,63 @@ impl Sink {
         (i.requests, i.refused)
     }
 
+    /// Serves one connection: requests one after another on it (HTTP/1.1 keep-alive, as the real
+    /// providers do) until the client closes it or asks for `connection: close`.
     fn serve(&self, stream: TcpStream) -> std::io::Result<()> {
+        stream.set_nodelay(true)?;
         let mut reader = BufReader::new(stream.try_clone()?);
-        let mut line = String::new();
-        reader.read_line(&mut line)?;
-        let mut parts = line.split_whitespace();
-        let method = parts.next().unwrap_or("").to_owned();
-        let path = parts.next().unwrap_or("").to_owned();
-        let mut headers = serde_json::Map::new();
-        let mut length = 0usize;
-        loop {
-            let mut h = String::new();
-            if reader.read_line(&mut h)? == 0 || h.trim().is_empty() {
-                break;
-            }
-            if let Some((k, v)) = h.split_once(':') {
-                let (k, v) = (k.trim().to_ascii_lowercase(), v.trim().to_owned());
-                if k == "content-length" {
-                    length = v.parse().unwrap_or(0);
-                }
-                headers.insert(k, Value::String(v));
-            }
-        }
-        let mut body = vec![0u8; length];
-        reader.read_exact(&mut body)?;
-        let Reply {
-            status,
-            body: answer,
-            delay_ms,
-        } = self.answer(&method, &path, &headers, &body);
-        if delay_ms > 0 {
-            std::thread::sleep(Duration::from_millis(delay_ms));
-        }
         let mut out = stream;
-        write!(
-            out,
-            "HTTP/1.1 {status} {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{answer}",
-            if status < 400 { "OK" } else { "Error" },
-            answer.len()
-        )?;
-        out.flush()
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line)? == 0 {
+                return Ok(());
+            }
+            let mut parts = line.split_whitespace();
+            let method = parts.next().unwrap_or("").to_owned();
+            let path = parts.next().unwrap_or("").to_owned();
+            let mut headers = serde_json::Map::new();
+            let mut length = 0usize;
+            loop {
+                let mut h = String::new();
+                if reader.read_line(&mut h)? == 0 || h.trim().is_empty() {
+                    break;
+                }
+                if let Some((k, v)) = h.split_once(':') {
+                    let (k, v) = (k.trim().to_ascii_lowercase(), v.trim().to_owned());
+                    if k == "content-length" {
+                        length = v.parse().unwrap_or(0);
+                    }
+                    headers.insert(k, Value::String(v));
+                }
+            }
+            let mut body = vec![0u8; length];
+            reader.read_exact(&mut body)?;
+            let close = headers
+                .get("connection")
+                .and_then(Value::as_str)
+                .is_some_and(|c| c.eq_ignore_ascii_case("close"));
+            let Reply {
+                status,
+                body: answer,
+                delay_ms,
+            } = self.answer(&method, &path, &headers, &body);
+            if delay_ms > 0 {
+                std::thread::sleep(Duration::from_millis(delay_ms));
+            }
+            // One write per response: small writes on a kept-alive connection would meet the
+            // client's delayed ACKs.
+            let response = format!(
+                "HTTP/1.1 {status} {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: {}\r\n\r\n{answer}",
+                if status < 400 { "OK" } else { "Error" },
+                answer.len(),
+                if close { "close" } else { "keep-alive" },
+            );
+            out.write_all(response.as_bytes())?;
+            out.flush()?;
+            if close {
+                return Ok(());
+            }
+        }
     }
 
     fn answer(

@@ -947,7 +947,10 @@ impl PageObject {
                     }
                     (_, None) => return Err(ApiError::not_found(format!("no page {page:?}"))),
                 };
-                let planned = admin::plan(writing, page, body, &mut |p| new_id(p))?;
+                let mut planned = admin::plan(writing, page, body, &mut |p| new_id(p))?;
+                if let herald_shared::Command::ConfigurePage(settings) = &mut planned.command {
+                    settings.loopback_hooks = self.development;
+                }
                 let change = serde_json::to_string(&planned.command)
                     .map_err(|e| ApiError::Server(e.to_string()))?;
                 let (mut state, mut events) = apply(&base, planned.command, at)?;

@@ -873,6 +873,22 @@ fn configure_page_rules() {
         let got = apply(&s, cmd, NOW).map(|_| ()).map_err(|e| e.to_string());
         assert_eq!(got, want.map_err(str::to_owned), "{dbg}");
     }
+    // A loopback responder webhook only where the worker allows it (local development), and a
+    // request can never ask for that.
+    let loopback = |allowed: bool| {
+        with(&|p| {
+            p.policy = Some(crate::policy::Policy {
+                responders: vec!["http://127.0.0.1:9000/slack/oncall".into()],
+                ..Default::default()
+            });
+            p.loopback_hooks = allowed;
+        })
+    };
+    assert!(apply(&s, loopback(false), NOW).is_err());
+    assert!(apply(&s, loopback(true), NOW).is_ok());
+    let asked: PageSettings =
+        serde_json::from_str(r#"{"name":"A","loopback_hooks":true}"#).unwrap_or(settings());
+    assert!(!asked.loopback_hooks);
     // Existing components keep their status; new ones get timestamps; omitted settings reset.
     let cmd = with(&|p| {
         p.components.push(component("search", None));
