@@ -225,6 +225,16 @@ pub async fn record_deliveries(
     internal(env, page, "/deliveries/record", body).await
 }
 
+/// A confirm, unsubscribe or manage link that does not (or no longer) lead anywhere.
+fn invalid_link() -> ApiError {
+    ApiError::client(
+        404,
+        "invalid-link",
+        "This link is not valid",
+        "the link is not valid, or the subscription no longer exists",
+    )
+}
+
 fn json_response(status: u16, body: String) -> ApiResult<Response> {
     let headers = Headers::new();
     headers.set("content-type", "application/json; charset=utf-8")?;
@@ -472,7 +482,7 @@ impl PageObject {
             replaces: None,
         };
         if let Some(token) = &c.moving {
-            let old = self.moving_subscriber(page, &loaded, token)?;
+            let old = self.managed_subscriber(page, &loaded, token)?;
             subscribe.components = old.components.clone();
             subscribe.segments = old.segments.clone();
             subscribe.locale = old.locale.clone();
@@ -550,26 +560,20 @@ impl PageObject {
         accepted()
     }
 
-    /// The subscriber whose manage link `token` is, if it may move to another address.
-    fn moving_subscriber<'a>(
+    /// The subscriber whose manage link `token` is, while subscribed: the one the manage page
+    /// changes or moves.
+    fn managed_subscriber<'a>(
         &self,
         page: &str,
         loaded: &'a Loaded,
         token: &str,
     ) -> ApiResult<&'a herald_shared::Subscriber> {
-        let invalid = || {
-            ApiError::client(
-                404,
-                "invalid-link",
-                "This link is not valid",
-                "the link is not valid, or the subscription no longer exists",
-            )
-        };
         let secret = self.link_secret()?;
-        let id = token::verify(&secret, page, token.trim(), Purpose::Manage).ok_or_else(invalid)?;
+        let id =
+            token::verify(&secret, page, token.trim(), Purpose::Manage).ok_or_else(invalid_link)?;
         match loaded.subscriber(&id) {
             Some(s) if s.state != SubscriptionState::Unsubscribed => Ok(s),
-            _ => Err(invalid()),
+            _ => Err(invalid_link()),
         }
     }
 
@@ -580,22 +584,9 @@ impl PageObject {
         token: &str,
         save: Option<Vec<String>>,
     ) -> ApiResult<Response> {
-        let secret = self.link_secret()?;
-        let invalid = || {
-            ApiError::client(
-                404,
-                "invalid-link",
-                "This link is not valid",
-                "the link is not valid, or the subscription no longer exists",
-            )
-        };
-        let id = token::verify(&secret, page, token.trim(), Purpose::Manage).ok_or_else(invalid)?;
         let loaded = self.require(page)?;
+        let id = self.managed_subscriber(page, &loaded, token)?.id.clone();
         let mut state = loaded.state.clone();
-        match loaded.subscriber(&id) {
-            Some(s) if s.state != SubscriptionState::Unsubscribed => {}
-            _ => return Err(invalid()),
-        }
         if let Some(components) = save {
             let at = now();
             let (next, events) = apply(
@@ -883,18 +874,10 @@ impl PageObject {
 
     fn follow_here(&self, page: &str, token: &str, purpose: Purpose) -> ApiResult<Response> {
         let secret = self.link_secret()?;
-        let invalid = || {
-            ApiError::client(
-                404,
-                "invalid-link",
-                "This link is not valid",
-                "the link is not valid, or the subscription no longer exists",
-            )
-        };
-        let id = token::verify(&secret, page, token.trim(), purpose).ok_or_else(invalid)?;
+        let id = token::verify(&secret, page, token.trim(), purpose).ok_or_else(invalid_link)?;
         let loaded = self.require(page)?;
         if loaded.state.subscriber(&id).is_none() {
-            return Err(invalid());
+            return Err(invalid_link());
         }
         let (command, action) = match purpose {
             Purpose::Confirm => (
@@ -909,7 +892,7 @@ impl PageObject {
                 }),
                 "subscriber.unsubscribe",
             ),
-            Purpose::Manage => return Err(invalid()),
+            Purpose::Manage => return Err(invalid_link()),
         };
         let at = now();
         let (state, events) = apply(&loaded.state, command, at)?;

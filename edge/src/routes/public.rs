@@ -75,17 +75,29 @@ pub fn openapi() -> ApiResult<Response> {
     Ok(Response::ok(include_str!("../../openapi.json"))?.with_headers(headers))
 }
 
-/// The page bound to the request's host name (`HERALD_HOST_PAGES`: `host=page,host=page`).
-fn page_for_host(url: &Url, env: &Env) -> ApiResult<String> {
-    let host = url.host_str().unwrap_or("").to_ascii_lowercase();
+/// Host names bound to pages (`HERALD_HOST_PAGES`: `host=page,host=page`), as (host, page).
+fn host_pages(env: &Env) -> Vec<(String, String)> {
     let map = env
         .var(bindings::HOST_PAGES)
         .map(|v| v.to_string())
         .unwrap_or_default();
+    parse_host_pages(&map)
+}
+
+fn parse_host_pages(map: &str) -> Vec<(String, String)> {
     map.split(',')
         .filter_map(|pair| pair.split_once('='))
-        .find(|(h, _)| h.trim().eq_ignore_ascii_case(&host))
-        .map(|(_, p)| p.trim().to_owned())
+        .map(|(h, p)| (h.trim().to_ascii_lowercase(), p.trim().to_owned()))
+        .collect()
+}
+
+/// The page bound to the request's host name.
+fn page_for_host(url: &Url, env: &Env) -> ApiResult<String> {
+    let host = url.host_str().unwrap_or("").to_ascii_lowercase();
+    host_pages(env)
+        .into_iter()
+        .find(|(h, _)| *h == host)
+        .map(|(_, p)| p)
         .ok_or_else(|| {
             ApiError::not_found(format!(
                 "no status page is bound to the host {host:?}; use /pages/{{page}}/api/v2/..."
@@ -227,38 +239,28 @@ async fn location_put(key: &str, body: &str, etag: &str) {
 /// `FRESH_MS`; other locations within `LOCATION_TTL_S` more.
 pub async fn refresh(page: &str, bases: &[String]) {
     invalidate(page);
-    let cache = Cache::default();
-    let deletions = bases.iter().flat_map(|base| {
-        Doc::ALL
-            .into_iter()
-            .map(|doc| location_key(page, doc, base))
-            .collect::<Vec<_>>()
-    });
-    let deletions = deletions.map(|key| {
-        let cache = &cache;
-        async move {
-            if let Err(e) = cache.delete(key.as_str(), false).await {
-                worker::console_warn!("cannot drop {key} from the location's cache: {e:?}");
-            }
+    let cache = &Cache::default();
+    let keys = bases
+        .iter()
+        .flat_map(|base| Doc::ALL.map(|doc| location_key(page, doc, base)));
+    futures_util::future::join_all(keys.map(|key| async move {
+        if let Err(e) = cache.delete(key.as_str(), false).await {
+            worker::console_warn!("cannot drop {key} from the location's cache: {e:?}");
         }
-    });
-    futures_util::future::join_all(deletions).await;
+    }))
+    .await;
 }
 
 /// The base URLs `page`'s documents are read under: the writer's origin and every host name bound
 /// to the page.
 pub fn bases_of(page: &str, writer_base: &str, env: &Env) -> Vec<String> {
-    let map = env
-        .var(bindings::HOST_PAGES)
-        .map(|v| v.to_string())
-        .unwrap_or_default();
-    let mut bases = vec![writer_base.to_owned()];
-    for (host, bound) in map.split(',').filter_map(|pair| pair.split_once('=')) {
-        if bound.trim() == page {
-            bases.push(format!("https://{}", host.trim().to_ascii_lowercase()));
-        }
-    }
-    bases
+    let bound = host_pages(env)
+        .into_iter()
+        .filter(|(_, p)| p == page)
+        .map(|(host, _)| format!("https://{host}"));
+    std::iter::once(writer_base.to_owned())
+        .chain(bound)
+        .collect()
 }
 
 /// The public snapshot, nearest copy first: this isolate's memory while under `FRESH_MS` old, the
@@ -353,7 +355,19 @@ pub fn etag_matches(header: &str, etag: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::etag_matches;
+    use super::{etag_matches, parse_host_pages};
+
+    #[test]
+    fn host_pages_are_read_leniently() {
+        assert_eq!(
+            parse_host_pages(" Status.Example.com = acme ,bad,docs.example.com=docs"),
+            vec![
+                ("status.example.com".to_owned(), "acme".to_owned()),
+                ("docs.example.com".to_owned(), "docs".to_owned()),
+            ]
+        );
+        assert!(parse_host_pages("").is_empty());
+    }
 
     #[test]
     fn if_none_match_uses_weak_comparison() {
