@@ -1,8 +1,6 @@
 //! The one entry point for change: `apply(state, command, now)` validates a command against the state
 //! and returns the new state with the events it caused, or a `DomainError` and no change at all.
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 
 use crate::model::{
@@ -10,23 +8,18 @@ use crate::model::{
     IncidentStatus, IncidentUpdate, Maintenance, MaintenanceStatus, MaintenanceUpdate, Notice,
     NoticeKind, Page, Postmortem, State, Visibility,
 };
-use crate::policy::NextUpdateRule;
-use crate::subscriber::{
-    suppression_hash, Address, Subscriber, SubscriberChannel, SubscriptionState,
+use crate::model::{
+    Address, Audience, Branding, ComponentGroup, NextUpdateRule, Policy, Subscriber,
+    SubscriberChannel, SubscriptionState, Template,
 };
-use crate::template::Template;
-use crate::wire::PageSettings;
+use crate::subscriber::suppression_hash;
 use crate::Timestamp;
 
-/// Longest title and body accepted; longer drafts are refused rather than truncated.
-pub const MAX_TITLE_CHARS: usize = 200;
-pub const MAX_BODY_CHARS: usize = 5_000;
-pub const MAX_POSTMORTEM_CHARS: usize = 50_000;
-pub const MAX_ID_LEN: usize = 64;
-/// Longest component or page name accepted.
-pub const MAX_NAME_CHARS: usize = 100;
-/// Reminders further ahead than this are refused (they would be forgotten, not helpful).
-pub const MAX_REMINDER_MINUTES: u32 = 30 * 24 * 60;
+use crate::event::check_id;
+pub use crate::event::{
+    is_slug, DomainError, Event, SkippedRow, MAX_BODY_CHARS, MAX_ID_LEN, MAX_NAME_CHARS,
+    MAX_POSTMORTEM_CHARS, MAX_REMINDER_MINUTES, MAX_TITLE_CHARS,
+};
 
 /// A request to change a page. Ids are chosen by the caller (the shell owns randomness).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -293,142 +286,6 @@ pub struct DeleteTemplate {
     pub id: String,
 }
 
-fn yes() -> bool {
-    true
-}
-
-/// What happened, for the audit log and for notifications. `notify` says whether subscribers hear
-/// about it; `notifies()` answers for every variant.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum Event {
-    IncidentOpened {
-        incident_id: String,
-        update_id: String,
-        #[serde(default = "yes")]
-        notify: bool,
-    },
-    IncidentUpdated {
-        incident_id: String,
-        update_id: String,
-        #[serde(default = "yes")]
-        notify: bool,
-    },
-    IncidentResolved {
-        incident_id: String,
-        update_id: String,
-        #[serde(default = "yes")]
-        notify: bool,
-    },
-    IncidentReopened {
-        incident_id: String,
-        update_id: String,
-        #[serde(default = "yes")]
-        notify: bool,
-    },
-    PostmortemPublished {
-        incident_id: String,
-        revised: bool,
-        notify: bool,
-    },
-    ComponentStatusChanged {
-        component_id: String,
-        from: ComponentStatus,
-        to: ComponentStatus,
-        notify: bool,
-    },
-    MaintenanceScheduled {
-        maintenance_id: String,
-        update_id: String,
-        notify: bool,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        override_reason: Option<String>,
-    },
-    MaintenanceUpdated {
-        maintenance_id: String,
-        update_id: String,
-        status: MaintenanceStatus,
-        notify: bool,
-    },
-    NoticePublished {
-        notice_id: String,
-        notify: bool,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        override_reason: Option<String>,
-    },
-    /// A confirmation message goes to the (pending) subscriber.
-    SubscriptionRequested {
-        subscriber_id: String,
-    },
-    /// Someone asked to subscribe an address that already is: it gets a "manage" message, the
-    /// requester learns nothing (no address enumeration).
-    SubscriptionExists {
-        subscriber_id: String,
-    },
-    SubscriptionConfirmed {
-        subscriber_id: String,
-    },
-    /// A subscriber confirmed a new address from its manage page; the old one is gone.
-    SubscriptionMoved {
-        from: String,
-        to: String,
-    },
-    Unsubscribed {
-        subscriber_id: String,
-    },
-    SubscriberDeleted {
-        subscriber_id: String,
-    },
-    SubscriptionChanged {
-        subscriber_id: String,
-    },
-    SubscribersImported {
-        added: usize,
-        duplicates: usize,
-        suppressed: usize,
-        invalid: Vec<SkippedRow>,
-    },
-    PageConfigured,
-    HistoryImported {
-        incidents: usize,
-        maintenances: usize,
-    },
-    TemplateSaved {
-        template_id: String,
-    },
-    TemplateDeleted {
-        template_id: String,
-    },
-}
-
-impl Event {
-    /// Whether someone should get a message about this event.
-    pub fn notifies(&self) -> bool {
-        match self {
-            Self::IncidentOpened { notify, .. }
-            | Self::IncidentUpdated { notify, .. }
-            | Self::IncidentResolved { notify, .. }
-            | Self::IncidentReopened { notify, .. }
-            | Self::PostmortemPublished { notify, .. }
-            | Self::ComponentStatusChanged { notify, .. }
-            | Self::MaintenanceScheduled { notify, .. }
-            | Self::MaintenanceUpdated { notify, .. }
-            | Self::NoticePublished { notify, .. } => *notify,
-            Self::SubscriptionRequested { .. } | Self::SubscriptionExists { .. } => true,
-            Self::SubscriptionConfirmed { .. }
-            | Self::SubscriptionMoved { .. }
-            | Self::Unsubscribed { .. }
-            | Self::SubscriberDeleted { .. }
-            | Self::SubscriptionChanged { .. }
-            | Self::SubscribersImported { .. }
-            | Self::PageConfigured
-            | Self::HistoryImported { .. }
-            | Self::TemplateSaved { .. }
-            | Self::TemplateDeleted { .. } => false,
-        }
-    }
-}
-
 /// Subscribers who opted in with another provider. They arrive confirmed (their consent was
 /// collected there); addresses already subscribed or unsubscribed here (by suppression hash) are
 /// skipped, and invalid rows are reported, not fatal.
@@ -448,13 +305,6 @@ pub struct ImportedSubscriber {
     pub components: Vec<String>,
 }
 
-/// One row an import skipped, and why (1-based row number of the source).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SkippedRow {
-    pub row: usize,
-    pub reason: String,
-}
-
 /// Incidents and maintenance imported from another provider as they were there: original ids, times
 /// and every update. History is recorded, never re-announced; items whose id exists are skipped, so an
 /// import can be repeated.
@@ -465,129 +315,6 @@ pub struct ImportHistory {
     #[serde(default)]
     pub maintenances: Vec<Maintenance>,
 }
-
-/// Why a command was refused. `field` names the offending input for problem+json responses.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DomainError {
-    Invalid {
-        field: &'static str,
-        reason: String,
-    },
-    NotFound {
-        what: &'static str,
-        id: String,
-    },
-    Conflict {
-        reason: String,
-    },
-    /// A lifecycle step the rules do not allow (`resolved -> monitoring` without a reopen).
-    IllegalTransition {
-        what: &'static str,
-        from: &'static str,
-        to: &'static str,
-    },
-    /// Too little advance notice and no override reason.
-    LeadTime {
-        field: &'static str,
-        required_minutes: i64,
-        given_minutes: i64,
-    },
-}
-
-impl DomainError {
-    pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
-        Self::Invalid {
-            field,
-            reason: reason.into(),
-        }
-    }
-
-    fn conflict(reason: impl Into<String>) -> Self {
-        Self::Conflict {
-            reason: reason.into(),
-        }
-    }
-
-    fn not_found(what: &'static str, id: &str) -> Self {
-        Self::NotFound {
-            what,
-            id: id.to_owned(),
-        }
-    }
-
-    pub fn field(&self) -> Option<&'static str> {
-        match self {
-            Self::Invalid { field, .. } | Self::LeadTime { field, .. } => Some(field),
-            _ => None,
-        }
-    }
-
-    /// Stable slug for the problem+json `type` (`https://herald.dev/problems/{kind}`).
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Self::Invalid { .. } => "validation",
-            Self::NotFound { .. } => "not-found",
-            Self::Conflict { .. } => "conflict",
-            Self::IllegalTransition { .. } => "illegal-transition",
-            Self::LeadTime { .. } => "lead-time",
-        }
-    }
-
-    /// HTTP status the shell answers with.
-    pub fn status(&self) -> u16 {
-        match self {
-            Self::Invalid { .. } | Self::LeadTime { .. } => 422,
-            Self::NotFound { .. } => 404,
-            Self::Conflict { .. } | Self::IllegalTransition { .. } => 409,
-        }
-    }
-
-    /// Short human title for the problem document.
-    pub fn title(&self) -> &'static str {
-        match self {
-            Self::Invalid { .. } => "The request is not valid",
-            Self::NotFound { .. } => "Not found",
-            Self::Conflict { .. } => "The request conflicts with the current state",
-            Self::IllegalTransition { .. } => "That status change is not allowed",
-            Self::LeadTime { .. } => "Too little advance notice",
-        }
-    }
-}
-
-impl fmt::Display for DomainError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Invalid { field, reason } => write!(f, "{field}: {reason}"),
-            Self::NotFound { what, id } => write!(f, "no {what} with id {id:?}"),
-            Self::Conflict { reason } => f.write_str(reason),
-            Self::IllegalTransition { what, from, to } => {
-                write!(f, "a {what} cannot go from {from} to {to}")
-            }
-            Self::LeadTime {
-                field,
-                required_minutes,
-                given_minutes,
-            } => write!(
-                f,
-                "{field}: the policy asks for {} of notice, this gives {}; give an override reason to publish anyway",
-                minutes_label(*required_minutes),
-                minutes_label(*given_minutes)
-            ),
-        }
-    }
-}
-
-fn minutes_label(m: i64) -> String {
-    if m >= 24 * 60 && m % (24 * 60) == 0 {
-        format!("{} days", m / (24 * 60))
-    } else if m >= 60 && m % 60 == 0 {
-        format!("{} h", m / 60)
-    } else {
-        format!("{m} min")
-    }
-}
-
-impl std::error::Error for DomainError {}
 
 fn text(field: &'static str, value: &str, max: usize) -> Result<String, DomainError> {
     let value = value.trim();
@@ -601,36 +328,6 @@ fn text(field: &'static str, value: &str, max: usize) -> Result<String, DomainEr
         ));
     }
     Ok(value.to_owned())
-}
-
-/// A slug: lower-case ASCII letters, digits and dashes, 1 to 63 long, not starting with a dash. Page,
-/// component and group ids are slugs, so they are safe in URLs, HTML ids and storage keys.
-pub fn is_slug(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 63
-        && !s.starts_with('-')
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-}
-
-/// Ids are chosen by the shell; they must stay safe in URLs, HTML and JSON without escaping tricks.
-pub(crate) fn check_id(field: &'static str, id: &str) -> Result<(), DomainError> {
-    if id.is_empty() || id.len() > MAX_ID_LEN {
-        return Err(DomainError::invalid(
-            field,
-            format!("must be 1 to {MAX_ID_LEN} characters"),
-        ));
-    }
-    if !id
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-    {
-        return Err(DomainError::invalid(
-            field,
-            "may contain only letters, digits, '-' and '_'",
-        ));
-    }
-    Ok(())
 }
 
 fn future(field: &'static str, at: Timestamp, now: Timestamp) -> Result<(), DomainError> {
@@ -979,7 +676,7 @@ pub fn apply(
         Command::ImportHistory(history) => import_history(&mut next, history)?,
         Command::ImportSubscribers(import) => import_subscribers(&mut next, import, now)?,
         Command::SaveTemplate(t) => {
-            let t = crate::template::validate(t)?;
+            let t = crate::placeholder::validate(t)?;
             if let Some(l) = &t.locale {
                 if !next.page.locales.contains(l) {
                     return Err(DomainError::invalid(
@@ -1621,4 +1318,64 @@ fn import_history(next: &mut State, history: ImportHistory) -> Result<Vec<Event>
         incidents,
         maintenances,
     }])
+}
+
+/// `PUT /v1/admin/pages/{page}`: creates the page or replaces its settings (omitted fields take their
+/// defaults). Component statuses are kept for ids that already exist.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageSettings {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default)]
+    pub components: Vec<ComponentSettings>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<ComponentGroup>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
+    /// BCP 47 tags, the default first; empty keeps `["en"]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub locales: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub audiences: Vec<Audience>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<Policy>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branding: Option<Branding>,
+    /// Accept loopback webhook URLs among the responders: set by the worker in local development
+    /// only, never read from a request.
+    #[serde(skip)]
+    pub loopback_hooks: bool,
+}
+
+impl PageSettings {
+    pub fn named(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            url: None,
+            components: Vec::new(),
+            groups: Vec::new(),
+            time_zone: None,
+            locales: Vec::new(),
+            audiences: Vec::new(),
+            policy: None,
+            branding: None,
+            loopback_hooks: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComponentSettings {
+    pub id: String,
+    pub name: String,
+    /// Id of one of the page's `groups`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub only_show_if_degraded: bool,
 }

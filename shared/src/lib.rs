@@ -14,9 +14,11 @@
 
 pub mod command;
 pub mod delivery;
+pub mod event;
 pub mod feed;
 pub mod lint;
 pub mod model;
+pub mod placeholder;
 pub mod policy;
 pub mod poll;
 pub mod sms;

@@ -4,9 +4,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::policy::Policy;
-use crate::subscriber::Subscriber;
-use crate::template::Template;
 use crate::Timestamp;
 
 /// Status of one component. `Ord` follows severity, so the worst of several is `max()`;
@@ -872,4 +869,185 @@ mod tests {
         assert_eq!(inc.first_at(Resolved), Some(t + m * 5));
         assert_eq!(inc.first_at(Identified), None);
     }
+}
+
+// ---- Policy data (the rules that read it are in `policy`).
+
+/// How a missing `next_update_at` on an unresolved incident is treated.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NextUpdateRule {
+    /// A missing promise is filled in from the cadence for the incident's impact.
+    #[default]
+    Cadence,
+    /// A missing promise is refused.
+    Required,
+    /// Promises are optional.
+    Optional,
+}
+
+/// Lead times are in minutes; cadences too.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Policy {
+    pub service_update_lead_minutes: u32,
+    pub policy_change_lead_minutes: u32,
+    pub pricing_change_lead_minutes: u32,
+    pub other_notice_lead_minutes: u32,
+    pub maintenance_lead_minutes: u32,
+    /// Default reminders before a maintenance window, in minutes before it starts.
+    pub maintenance_reminders: Vec<u32>,
+    pub cadence_critical_minutes: u32,
+    pub cadence_major_minutes: u32,
+    pub cadence_minor_minutes: u32,
+    pub cadence_none_minutes: u32,
+    pub next_update: NextUpdateRule,
+    /// Extra internal words the wording lint flags on this page.
+    pub jargon: Vec<String>,
+    /// Who is reminded when a "next update" promise is broken: email addresses, or https URLs
+    /// that take Slack's incoming-webhook JSON.
+    pub responders: Vec<String>,
+    /// Minutes after which a message that asks for acknowledgement is re-sent on the fallback
+    /// channel of everyone who has not acknowledged it.
+    pub ack_escalate_minutes: u32,
+    /// Origins whose pages may post the subscribe form from the browser (the widget inside a
+    /// product): `https://app.acme.com`. Empty allows any; the status page itself is always allowed.
+    pub subscribe_origins: Vec<String>,
+}
+
+/// Minutes in an hour and a day, for the policy defaults.
+pub(crate) mod policy_defaults {
+    pub const HOUR: u32 = 60;
+    pub const DAY: u32 = 24 * HOUR;
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self {
+            service_update_lead_minutes: 2 * policy_defaults::DAY,
+            policy_change_lead_minutes: 14 * policy_defaults::DAY,
+            pricing_change_lead_minutes: 14 * policy_defaults::DAY,
+            other_notice_lead_minutes: 0,
+            maintenance_lead_minutes: 3 * policy_defaults::DAY,
+            maintenance_reminders: vec![policy_defaults::DAY, policy_defaults::HOUR],
+            cadence_critical_minutes: 30,
+            cadence_major_minutes: 30,
+            cadence_minor_minutes: 60,
+            cadence_none_minutes: 120,
+            next_update: NextUpdateRule::Cadence,
+            jargon: Vec::new(),
+            responders: Vec::new(),
+            ack_escalate_minutes: policy_defaults::HOUR,
+            subscribe_origins: Vec::new(),
+        }
+    }
+}
+
+// ---- Subscriber data (addresses are validated and matched in `subscriber`).
+
+/// How a subscriber is reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubscriberChannel {
+    Email,
+    Sms,
+    Webhook,
+    Slack,
+}
+
+impl SubscriberChannel {
+    pub const ALL: [SubscriberChannel; 4] = [Self::Email, Self::Sms, Self::Webhook, Self::Slack];
+
+    /// The wire name (`email`, `sms`, `webhook`, `slack`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Email => "email",
+            Self::Sms => "sms",
+            Self::Webhook => "webhook",
+            Self::Slack => "slack",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<SubscriberChannel> {
+        Self::ALL.into_iter().find(|c| c.as_str() == name)
+    }
+
+    pub fn channel(self) -> Channel {
+        match self {
+            Self::Email => Channel::Email,
+            Self::Sms => Channel::Sms,
+            Self::Webhook => Channel::Webhook,
+            Self::Slack => Channel::Slack,
+        }
+    }
+}
+
+/// A validated, normalized address on one channel.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Address {
+    pub channel: SubscriberChannel,
+    pub value: String,
+}
+
+/// Double opt-in: pending until confirmed; unsubscribed is final until the person subscribes again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubscriptionState {
+    Pending,
+    Confirmed,
+    Unsubscribed,
+}
+
+/// Someone who asked to be told.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Subscriber {
+    pub id: String,
+    pub address: Address,
+    /// Tried when every attempt on `address` failed.
+    #[serde(default)]
+    pub fallback: Option<Address>,
+    /// Empty means every component.
+    #[serde(default)]
+    pub components: Vec<String>,
+    #[serde(default)]
+    pub segments: Vec<String>,
+    #[serde(default)]
+    pub locale: Option<String>,
+    pub state: SubscriptionState,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: Timestamp,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub confirmed_at: Option<Timestamp>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub unsubscribed_at: Option<Timestamp>,
+    /// While pending: the subscriber this one replaces once confirmed (a move to a new address).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaces: Option<String>,
+}
+
+// ---- Template data (rendering is in `template`).
+
+/// A saved draft for a recurring situation ("Elevated error rates on {{components}}").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Template {
+    pub id: String,
+    pub name: String,
+    /// BCP 47 tag; `None` for the page's default locale.
+    #[serde(default)]
+    pub locale: Option<String>,
+    pub title: String,
+    pub body: String,
+    #[serde(default)]
+    pub impact: Option<Impact>,
+}
+
+/// What kind of thing a message is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageKind {
+    Incident,
+    Postmortem,
+    Maintenance,
+    Notice,
+    Component,
 }

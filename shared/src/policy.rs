@@ -1,76 +1,8 @@
 //! A page's communication policy: how much advance notice each kind of change needs and how often an
 //! open incident must be updated. The defaults encode the practices in DESIGN.md.
 
-use serde::{Deserialize, Serialize};
-
 use crate::model::{Impact, NoticeKind};
-
-/// How a missing `next_update_at` on an unresolved incident is treated.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum NextUpdateRule {
-    /// A missing promise is filled in from the cadence for the incident's impact.
-    #[default]
-    Cadence,
-    /// A missing promise is refused.
-    Required,
-    /// Promises are optional.
-    Optional,
-}
-
-/// Lead times are in minutes; cadences too.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct Policy {
-    pub service_update_lead_minutes: u32,
-    pub policy_change_lead_minutes: u32,
-    pub pricing_change_lead_minutes: u32,
-    pub other_notice_lead_minutes: u32,
-    pub maintenance_lead_minutes: u32,
-    /// Default reminders before a maintenance window, in minutes before it starts.
-    pub maintenance_reminders: Vec<u32>,
-    pub cadence_critical_minutes: u32,
-    pub cadence_major_minutes: u32,
-    pub cadence_minor_minutes: u32,
-    pub cadence_none_minutes: u32,
-    pub next_update: NextUpdateRule,
-    /// Extra internal words the wording lint flags on this page.
-    pub jargon: Vec<String>,
-    /// Who is reminded when a "next update" promise is broken: email addresses, or https URLs
-    /// that take Slack's incoming-webhook JSON.
-    pub responders: Vec<String>,
-    /// Minutes after which a message that asks for acknowledgement is re-sent on the fallback
-    /// channel of everyone who has not acknowledged it.
-    pub ack_escalate_minutes: u32,
-    /// Origins whose pages may post the subscribe form from the browser (the widget inside a
-    /// product): `https://app.acme.com`. Empty allows any; the status page itself is always allowed.
-    pub subscribe_origins: Vec<String>,
-}
-
-const HOUR: u32 = 60;
-const DAY: u32 = 24 * HOUR;
-
-impl Default for Policy {
-    fn default() -> Self {
-        Self {
-            service_update_lead_minutes: 2 * DAY,
-            policy_change_lead_minutes: 14 * DAY,
-            pricing_change_lead_minutes: 14 * DAY,
-            other_notice_lead_minutes: 0,
-            maintenance_lead_minutes: 3 * DAY,
-            maintenance_reminders: vec![DAY, HOUR],
-            cadence_critical_minutes: 30,
-            cadence_major_minutes: 30,
-            cadence_minor_minutes: 60,
-            cadence_none_minutes: 120,
-            next_update: NextUpdateRule::Cadence,
-            jargon: Vec::new(),
-            responders: Vec::new(),
-            ack_escalate_minutes: HOUR,
-            subscribe_origins: Vec::new(),
-        }
-    }
-}
+pub use crate::model::{NextUpdateRule, Policy};
 
 impl Policy {
     /// Advance notice a notice of `kind` needs.
@@ -103,6 +35,7 @@ impl Policy {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::policy_defaults::DAY;
 
     #[test]
     fn default_lead_times_and_cadences() {

@@ -5,56 +5,12 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::command::Event;
+use crate::event::Event;
+pub use crate::model::{Address, Subscriber, SubscriberChannel, SubscriptionState};
 use crate::model::{Channel, State, Visibility};
-use crate::Timestamp;
 
 /// Longest address accepted on any channel.
 pub const MAX_ADDRESS_LEN: usize = 2048;
-
-/// How a subscriber is reached.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SubscriberChannel {
-    Email,
-    Sms,
-    Webhook,
-    Slack,
-}
-
-impl SubscriberChannel {
-    pub const ALL: [SubscriberChannel; 4] = [Self::Email, Self::Sms, Self::Webhook, Self::Slack];
-
-    /// The wire name (`email`, `sms`, `webhook`, `slack`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Email => "email",
-            Self::Sms => "sms",
-            Self::Webhook => "webhook",
-            Self::Slack => "slack",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<SubscriberChannel> {
-        Self::ALL.into_iter().find(|c| c.as_str() == name)
-    }
-
-    pub fn channel(self) -> Channel {
-        match self {
-            Self::Email => Channel::Email,
-            Self::Sms => Channel::Sms,
-            Self::Webhook => Channel::Webhook,
-            Self::Slack => Channel::Slack,
-        }
-    }
-}
-
-/// A validated, normalized address on one channel.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Address {
-    pub channel: SubscriberChannel,
-    pub value: String,
-}
 
 /// Why an address was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -276,42 +232,6 @@ pub fn suppression_hash(page_id: &str, a: &Address) -> String {
 
 /// Prefix of an unsubscribed subscriber's address value.
 pub const SUPPRESSED_PREFIX: &str = "sha256:";
-
-/// Double opt-in: pending until confirmed; unsubscribed is final until the person subscribes again.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SubscriptionState {
-    Pending,
-    Confirmed,
-    Unsubscribed,
-}
-
-/// Someone who asked to be told.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Subscriber {
-    pub id: String,
-    pub address: Address,
-    /// Tried when every attempt on `address` failed.
-    #[serde(default)]
-    pub fallback: Option<Address>,
-    /// Empty means every component.
-    #[serde(default)]
-    pub components: Vec<String>,
-    #[serde(default)]
-    pub segments: Vec<String>,
-    #[serde(default)]
-    pub locale: Option<String>,
-    pub state: SubscriptionState,
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: Timestamp,
-    #[serde(default, with = "time::serde::rfc3339::option")]
-    pub confirmed_at: Option<Timestamp>,
-    #[serde(default, with = "time::serde::rfc3339::option")]
-    pub unsubscribed_at: Option<Timestamp>,
-    /// While pending: the subscriber this one replaces once confirmed (a move to a new address).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub replaces: Option<String>,
-}
 
 impl Subscriber {
     /// Whether a message about `components` with `visibility`, sent on `channels` (empty: all), is

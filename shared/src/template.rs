@@ -2,29 +2,15 @@
 //! same message (email subject/text/HTML, SMS, webhook JSON, Slack, status page HTML), so channels
 //! never disagree. Placeholders are `{{name}}`; in HTML every value is escaped.
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 
-use crate::command::{check_id, DomainError, Event, MAX_BODY_CHARS, MAX_TITLE_CHARS};
+use crate::event::Event;
 use crate::model::{Impact, State};
+pub use crate::model::{MessageKind, Template};
+pub use crate::placeholder::{render, Escape, TemplateError, PLACEHOLDERS};
 use crate::sms::{self, SmsCount};
 use crate::wire::{WebhookItem, WebhookPayload};
 use crate::Timestamp;
-
-/// A saved draft for a recurring situation ("Elevated error rates on {{components}}").
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Template {
-    pub id: String,
-    pub name: String,
-    /// BCP 47 tag; `None` for the page's default locale.
-    #[serde(default)]
-    pub locale: Option<String>,
-    pub title: String,
-    pub body: String,
-    #[serde(default)]
-    pub impact: Option<Impact>,
-}
 
 /// The saved template `id` in the best locale for `locale`: an exact match, then the same language
 /// (`de` for `de-CH`), then the page's default (a template without a locale).
@@ -51,117 +37,6 @@ pub fn pick<'a>(templates: &'a [Template], id: &str, locale: Option<&str>) -> Op
         .or_else(|| candidates.iter().find(|t| t.locale.is_none()))
         .or(candidates.first())
         .copied()
-}
-
-/// Placeholders a template or layout may use.
-pub const PLACEHOLDERS: &[&str] = &[
-    "page",
-    "title",
-    "status",
-    "impact",
-    "body",
-    "components",
-    "next_update",
-    "window",
-    "effective_at",
-    "url",
-    "unsubscribe_url",
-    "receipt_url",
-];
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TemplateError {
-    Unclosed { at: usize },
-    Unknown { name: String, at: usize },
-}
-
-impl fmt::Display for TemplateError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Unclosed { at } => write!(f, "placeholder opened at byte {at} is not closed"),
-            Self::Unknown { name, at } => write!(
-                f,
-                "unknown placeholder {{{{{name}}}}} at byte {at}; known: {}",
-                PLACEHOLDERS.join(", ")
-            ),
-        }
-    }
-}
-
-impl std::error::Error for TemplateError {}
-
-/// Validates a template before it is saved.
-pub(crate) fn validate(mut t: Template) -> Result<Template, DomainError> {
-    check_id("id", &t.id)?;
-    for (field, value, max) in [
-        ("name", &mut t.name, MAX_TITLE_CHARS),
-        ("title", &mut t.title, MAX_TITLE_CHARS),
-        ("body", &mut t.body, MAX_BODY_CHARS),
-    ] {
-        let trimmed = value.trim();
-        if trimmed.is_empty() || trimmed.chars().count() > max {
-            return Err(DomainError::invalid(
-                field,
-                format!("must be 1 to {max} characters"),
-            ));
-        }
-        render(trimmed, |_| Some(String::new()), Escape::None)
-            .map_err(|e| DomainError::invalid(field, e.to_string()))?;
-        *value = trimmed.to_owned();
-    }
-    Ok(t)
-}
-
-/// How values are written into the text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Escape {
-    None,
-    Html,
-}
-
-/// Replaces every `{{name}}` in `text` with `value(name)`; an unknown name or an unclosed `{{` is an
-/// error. Values are escaped for HTML when asked; the template text itself is trusted.
-pub fn render(
-    text: &str,
-    value: impl Fn(&str) -> Option<String>,
-    escape: Escape,
-) -> Result<String, TemplateError> {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    let mut offset = 0;
-    while let Some(start) = rest.find("{{") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        let at = offset + start;
-        let end = after.find("}}").ok_or(TemplateError::Unclosed { at })?;
-        let name = after[..end].trim();
-        if !PLACEHOLDERS.contains(&name) {
-            return Err(TemplateError::Unknown {
-                name: name.to_owned(),
-                at,
-            });
-        }
-        let v = value(name).unwrap_or_default();
-        match escape {
-            Escape::None => out.push_str(&v),
-            Escape::Html => out.push_str(&html_escape::encode_text(&v)),
-        }
-        offset = at + 2 + end + 2;
-        rest = &after[end + 2..];
-    }
-    out.push_str(rest);
-    Ok(out)
-}
-
-/// What kind of thing a message is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MessageKind {
-    Incident,
-    Postmortem,
-    Maintenance,
-    Notice,
-    Component,
 }
 
 /// The one rendering source of a publish: every channel is rendered from it. Serializable so the

@@ -5,12 +5,11 @@
 use serde::{Deserialize, Serialize};
 
 use crate::command::{ComponentInput, DomainError};
+pub use crate::command::{ComponentSettings, PageSettings};
 use crate::model::{
-    AffectedComponent, Audience, Branding, Channel, ComponentGroup, ComponentStatus, Impact,
-    IncidentStatus, MaintenanceStatus, NoticeKind, Visibility,
+    AffectedComponent, Channel, ComponentStatus, Impact, IncidentStatus, MaintenanceStatus,
+    MessageKind, NoticeKind, Visibility,
 };
-use crate::policy::Policy;
-use crate::template::MessageKind;
 use crate::Timestamp;
 
 /// `GET /v1/pages/{page}/banner.json`: the one thing a viewer should see now, or nothing.
@@ -278,66 +277,6 @@ pub struct SummaryNotice {
     pub effective_at: Timestamp,
     #[serde(with = "time::serde::rfc3339")]
     pub published_at: Timestamp,
-}
-
-/// `PUT /v1/admin/pages/{page}`: creates the page or replaces its settings (omitted fields take their
-/// defaults). Component statuses are kept for ids that already exist.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PageSettings {
-    pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
-    #[serde(default)]
-    pub components: Vec<ComponentSettings>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub groups: Vec<ComponentGroup>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub time_zone: Option<String>,
-    /// BCP 47 tags, the default first; empty keeps `["en"]`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub locales: Vec<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub audiences: Vec<Audience>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub policy: Option<Policy>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub branding: Option<Branding>,
-    /// Accept loopback webhook URLs among the responders: set by the worker in local development
-    /// only, never read from a request.
-    #[serde(skip)]
-    pub loopback_hooks: bool,
-}
-
-impl PageSettings {
-    pub fn named(name: impl Into<String>) -> Self {
-        Self {
-            name: name.into(),
-            url: None,
-            components: Vec::new(),
-            groups: Vec::new(),
-            time_zone: None,
-            locales: Vec::new(),
-            audiences: Vec::new(),
-            policy: None,
-            branding: None,
-            loopback_hooks: false,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ComponentSettings {
-    pub id: String,
-    pub name: String,
-    /// Id of one of the page's `groups`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub group: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub only_show_if_degraded: bool,
 }
 
 /// `POST /v1/admin/pages/{page}/incidents`. Components are ids, or `{"id", "status"}` objects.
