@@ -129,3 +129,8 @@ impl From<DomainError> for ApiError {
         }
     }
 }
+
+/// An answer body as JSON; serialization failing is our fault, not the client's.
+pub fn json<T: serde::Serialize>(value: &T) -> ApiResult<String> {
+    serde_json::to_string(value).map_err(|e| ApiError::Server(e.to_string()))
+}

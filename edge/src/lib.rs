@@ -3,9 +3,11 @@
 
 mod auth;
 mod bindings;
+mod client;
 mod error;
 mod notify;
 mod page_object;
+mod protocol;
 mod route;
 mod routes;
 mod status_page;
@@ -33,7 +35,11 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
 
 /// The NOTIFY queue's consumer: sends notification jobs (see `notify`).
 #[event(queue)]
-async fn queue(batch: MessageBatch<notify::Job>, env: Env, _ctx: Context) -> Result<()> {
+async fn queue(
+    batch: MessageBatch<herald_shared::wire::internal::Job>,
+    env: Env,
+    _ctx: Context,
+) -> Result<()> {
     notify::consume(batch, env).await
 }
 
@@ -41,7 +47,7 @@ async fn queue(batch: MessageBatch<notify::Job>, env: Env, _ctx: Context) -> Res
 /// escalation), page by page; one failing page does not stop the others.
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
-    let pages = match page_object::pages(&env).await {
+    let pages = match client::pages(&env).await {
         Ok(p) => p,
         Err(e) => {
             worker::console_error!("scheduled: no page list: {e:?}");
@@ -49,7 +55,7 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         }
     };
     for page in pages {
-        match page_object::tick(&env, &page).await {
+        match client::tick(&env, &page).await {
             Ok(r) if r.status_code() == 200 => {}
             Ok(r) => worker::console_error!("scheduled: {page}: {}", r.status_code()),
             Err(e) => worker::console_error!("scheduled: {page}: {e:?}"),

@@ -12,6 +12,8 @@ use crate::model::{
 };
 use crate::Timestamp;
 
+pub mod internal;
+
 /// `GET /v1/pages/{page}/banner.json`: the one thing a viewer should see now, or nothing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Banner {

@@ -9,86 +9,20 @@ pub mod sms;
 pub mod token;
 pub mod webhook;
 
-use herald_shared::delivery::Outcome;
-use herald_shared::subscriber::{Address, SubscriberChannel};
-use herald_shared::template::{self, Links, Message};
+use herald_shared::subscriber::SubscriberChannel;
+use herald_shared::template::{self, Links};
 use herald_shared::webhook::Challenge;
-use serde::{Deserialize, Serialize};
+use herald_shared::wire::internal::{Attempt, Content, Due, Job, JobRecipient, Verdict};
 use worker::{Env, MessageBatch, MessageExt, QueueRetryOptionsBuilder};
 
 use crate::bindings;
-use crate::page_object;
+use crate::client;
 
 /// Provider calls in flight at once for one job.
 const PARALLEL_SENDS: usize = 6;
 
 /// Recipients per queue message: small enough for the 128 KB message limit and one consumer run.
 pub const RECIPIENTS_PER_JOB: usize = 50;
-
-/// What a job sends.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Content {
-    /// News to confirmed subscribers.
-    Notification { message: Box<Message> },
-    /// The double opt-in message to a pending subscriber.
-    Confirmation { page_name: String },
-}
-
-/// One recipient of a job, with the links minted for them by the page object.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct JobRecipient {
-    pub subscriber_id: String,
-    pub address: Address,
-    /// Signed link token: confirm for a confirmation, unsubscribe otherwise.
-    pub token: String,
-    /// Signed receipt token, when the message must be acknowledged.
-    #[serde(default)]
-    pub receipt: Option<String>,
-    /// Signed token of the subscriber's manage page.
-    #[serde(default)]
-    pub manage: Option<String>,
-}
-
-/// A queue message: one notification to up to `RECIPIENTS_PER_JOB` recipients.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Job {
-    pub page: String,
-    pub notification_id: String,
-    /// Public origin for links (`https://status.example.com`).
-    pub base: String,
-    pub content: Content,
-    pub recipients: Vec<JobRecipient>,
-}
-
-/// One attempt, as reported to the page object.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Attempt {
-    pub subscriber_id: String,
-    pub channel: SubscriberChannel,
-    pub attempt: u32,
-    pub outcome: Outcome,
-    pub provider_id: Option<String>,
-    pub error: Option<String>,
-}
-
-/// A recipient the page object says is still due, with the attempt number to use.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Due {
-    pub subscriber_id: String,
-    pub attempt: u32,
-    /// The address to use now: the subscriber's own, or its fallback once that is exhausted.
-    pub address: Address,
-    /// The Standard Webhooks signing secret, for webhook addresses.
-    #[serde(default)]
-    pub secret: Option<String>,
-}
-
-/// The page object's answer to reported attempts: retry the job after this many seconds, or not.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct Verdict {
-    pub retry_after_secs: Option<u32>,
-}
 
 pub fn confirm_url(base: &str, token: &str) -> String {
     format!("{base}/v1/subscriptions/confirm?token={token}")
@@ -264,8 +198,7 @@ async fn deliver(job: &Job, r: &JobRecipient, due: &Due, env: &Env, p: &Provider
             SubscriberChannel::Webhook | SubscriberChannel::Slack
         )
     {
-        if let Err(e) = page_object::follow(env, &job.page, &r.token, token::Purpose::Confirm).await
-        {
+        if let Err(e) = client::follow(env, &job.page, &r.token, token::Purpose::Confirm).await {
             worker::console_error!("webhook verified but not confirmed: {e:?}");
         }
     }
@@ -278,7 +211,7 @@ async fn run(job: &Job, env: &Env, providers: &Providers) -> crate::error::ApiRe
         .iter()
         .map(|r| r.subscriber_id.clone())
         .collect();
-    let due = page_object::deliveries_due(env, &job.page, &job.notification_id, &ids).await?;
+    let due = client::deliveries_due(env, &job.page, &job.notification_id, &ids).await?;
     if due.is_empty() {
         return Ok(Verdict::default());
     }
@@ -305,7 +238,7 @@ async fn run(job: &Job, env: &Env, providers: &Providers) -> crate::error::ApiRe
         });
         attempts.extend(futures_util::future::join_all(sends).await);
     }
-    page_object::record_deliveries(env, &job.page, &job.notification_id, &attempts).await
+    client::record_deliveries(env, &job.page, &job.notification_id, &attempts).await
 }
 
 /// Tells the page's responders (email addresses, or URLs taking Slack's incoming-webhook JSON)

@@ -8,11 +8,6 @@ mod notify;
 mod store;
 mod subscribers;
 
-pub use notify::{
-    deliveries_due, follow, manage, provider_event, receipt, record_deliveries, subscribe, tick,
-    LinkOutcome, ManageSave, ManageView, ProviderEvent, SubscribeCall,
-};
-
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -24,123 +19,13 @@ use herald_shared::wire::{
 use herald_shared::{apply, lint, token, Page, State as PageState, Timestamp, Viewer};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
-use wasm_bindgen::JsValue;
-use worker::{
-    durable_object, DurableObject, Env, Headers, Method, Request, RequestInit, Response, State,
-};
+use worker::{durable_object, DurableObject, Env, Headers, Request, Response, State};
 
 use crate::bindings;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{json, ApiError, ApiResult};
+use crate::protocol::{header, path, DIRECTORY};
 use crate::route::{AdminOp, Doc};
 use store::{AuditRecord, Remembered, Store};
-
-/// Internal headers from the router to the object. The object is reachable only through the
-/// worker's binding, so they can be trusted.
-mod header {
-    pub const PAGE: &str = "x-herald-page";
-    pub const OP: &str = "x-herald-op";
-    /// Set when the router verified the root key.
-    pub const ROOT: &str = "x-herald-root";
-    /// The bearer key as presented, for the object to check against its own keys.
-    pub const KEY: &str = "x-herald-key";
-    pub const TOKEN: &str = "x-herald-token";
-    pub const BASE: &str = "x-herald-base";
-    pub const IDEMPOTENCY: &str = "idempotency-key";
-    pub const IF_MATCH: &str = "if-match";
-}
-
-/// Who is calling the admin API, as the router saw it.
-pub enum Caller {
-    Root,
-    Key(String),
-}
-
-/// Everything the router forwards for an admin request.
-pub struct AdminCall<'a> {
-    pub op: &'a AdminOp,
-    pub caller: Caller,
-    pub body: String,
-    pub query: String,
-    pub idempotency_key: Option<String>,
-    pub if_match: Option<String>,
-    /// Public origin, for links in the notifications the call causes.
-    pub base: String,
-}
-
-fn stub(env: &Env, page: &str) -> ApiResult<worker::Stub> {
-    Ok(env
-        .durable_object(bindings::PAGES)?
-        .id_from_name(page)?
-        .get_stub()?)
-}
-
-/// Name of the object that lists every page, for the cron trigger (not a valid page slug).
-const DIRECTORY: &str = "__directory";
-
-/// Records `page` in the directory the cron trigger walks.
-pub async fn register(env: &Env, page: &str) -> ApiResult<()> {
-    let r = notify::call(env, DIRECTORY, "/directory/add", page.to_owned()).await?;
-    if r.status_code() == 200 {
-        Ok(())
-    } else {
-        Err(ApiError::Server(format!("directory: {}", r.status_code())))
-    }
-}
-
-/// Every page, for the cron trigger.
-pub async fn pages(env: &Env) -> ApiResult<Vec<String>> {
-    let mut r = notify::call(env, DIRECTORY, "/directory/list", String::new()).await?;
-    let text = r.text().await?;
-    serde_json::from_str(&text).map_err(|e| ApiError::Server(format!("directory: {e}")))
-}
-
-/// Asks the object of `page` for a public document; `token` is an audience token.
-pub async fn doc(
-    env: &Env,
-    page: &str,
-    doc: Doc,
-    base: &str,
-    token: Option<&str>,
-) -> ApiResult<Response> {
-    let headers = Headers::new();
-    headers.set(header::PAGE, page)?;
-    headers.set(header::BASE, base)?;
-    if let Some(t) = token {
-        headers.set(header::TOKEN, t)?;
-    }
-    let mut init = RequestInit::new();
-    init.with_method(Method::Get).with_headers(headers);
-    let req = Request::new_with_init(&format!("https://page.internal/doc/{}", doc.name()), &init)?;
-    Ok(stub(env, page)?.fetch_with_request(req).await?)
-}
-
-/// Forwards an admin call to the object of `page`.
-pub async fn admin(env: &Env, page: &str, call: AdminCall<'_>) -> ApiResult<Response> {
-    let headers = Headers::new();
-    headers.set(header::PAGE, page)?;
-    headers.set(header::BASE, &call.base)?;
-    headers.set(
-        header::OP,
-        &serde_json::to_string(call.op).map_err(|e| ApiError::Server(e.to_string()))?,
-    )?;
-    match &call.caller {
-        Caller::Root => headers.set(header::ROOT, "1")?,
-        Caller::Key(k) => headers.set(header::KEY, k)?,
-    }
-    if let Some(k) = &call.idempotency_key {
-        headers.set(header::IDEMPOTENCY, k)?;
-    }
-    if let Some(m) = &call.if_match {
-        headers.set(header::IF_MATCH, m)?;
-    }
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post)
-        .with_headers(headers)
-        .with_body(Some(JsValue::from_str(&call.body)));
-    let url = format!("https://page.internal/admin?{}", call.query);
-    let req = Request::new_with_init(&url, &init)?;
-    Ok(stub(env, page)?.fetch_with_request(req).await?)
-}
 
 /// A rendered public document and its strong ETag.
 #[derive(Clone)]
@@ -327,7 +212,7 @@ impl PageObject {
             .get(header::PAGE)?
             .ok_or_else(|| ApiError::Server("request without page header".into()))?;
         let path = req.path();
-        match path.strip_prefix("/doc/") {
+        match path.strip_prefix(path::DOC) {
             Some(name) => {
                 let doc = Doc::from_name(name)
                     .ok_or_else(|| ApiError::not_found(format!("no document {name}")))?;
@@ -335,7 +220,7 @@ impl PageObject {
                 let token = req.headers().get(header::TOKEN)?;
                 self.public_doc(&page, doc, &base, token.as_deref())
             }
-            None if path == "/admin" => {
+            None if path == path::ADMIN => {
                 // The body is the only thing awaited; everything after runs without yielding.
                 let body = req.text().await?;
                 let answer = self.admin(&page, req, body);
@@ -345,11 +230,11 @@ impl PageObject {
             None if page == DIRECTORY => {
                 let body = req.text().await?;
                 match path.as_str() {
-                    "/directory/add" if herald_shared::command::is_slug(&body) => {
+                    path::DIRECTORY_ADD if herald_shared::command::is_slug(&body) => {
                         self.store.set_meta(&format!("page:{body}"), "1")?;
                         text_response(200, "application/json", "{}".into(), None)
                     }
-                    "/directory/list" => text_response(
+                    path::DIRECTORY_LIST => text_response(
                         200,
                         "application/json",
                         json(&self.store.meta_names("page:")?)?,
@@ -358,7 +243,7 @@ impl PageObject {
                     _ => Err(ApiError::not_found("no directory endpoint")),
                 }
             }
-            None if path == "/tick" => {
+            None if path == path::TICK => {
                 let answer = self.tick_here(&page).await;
                 self.flush_outbox().await;
                 answer
@@ -1101,9 +986,4 @@ fn audit_csv(entries: &[herald_shared::wire::AuditEntry]) -> ApiResult<String> {
         .into_inner()
         .map_err(|e| ApiError::Server(e.to_string()))?;
     String::from_utf8(bytes).map_err(|e| ApiError::Server(e.to_string()))
-}
-
-/// An answer body as JSON; serialization failing is our fault, not the client's.
-fn json<T: serde::Serialize>(value: &T) -> ApiResult<String> {
-    serde_json::to_string(value).map_err(|e| ApiError::Server(e.to_string()))
 }

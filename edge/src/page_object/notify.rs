@@ -10,20 +10,23 @@ use herald_shared::subscriber::{
     recipients, Address, Subscriber, SubscriberChannel, SubscriptionState,
 };
 use herald_shared::template::Message;
+use herald_shared::wire::internal::{
+    Content, Due, DueCall, Job, JobRecipient, LinkOutcome, ManageComponent, ManageSave, ManageView,
+    Matched, ProviderEvent, RecordCall, SubscribeCall, Verdict,
+};
 use herald_shared::wire::{
-    DeadLetter, DeliveryFailure, DeliveryReport, NotificationInfo, SubscribeRequest, SubscriberInfo,
+    DeadLetter, DeliveryFailure, DeliveryReport, NotificationInfo, SubscriberInfo,
 };
 use herald_shared::{apply, Command, Confirm, Event, State as PageState, Subscribe, Unsubscribe};
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use wasm_bindgen::JsValue;
-use worker::{Env, Headers, Method, Request, RequestInit, Response};
+use worker::{Headers, Response};
 
 use super::store::{AuditRecord, DeliveryRow};
-use super::{header, new_id, now, random_bytes, stamp, stub, Loaded, PageObject};
-use crate::error::{ApiError, ApiResult};
+use super::{new_id, now, random_bytes, stamp, Loaded, PageObject};
+use crate::error::{json, ApiError, ApiResult};
 use crate::notify::token::{self, Purpose};
-use crate::notify::{Attempt, Content, Due, Job, JobRecipient, Verdict, RECIPIENTS_PER_JOB};
+use crate::notify::RECIPIENTS_PER_JOB;
+use crate::protocol::path;
 
 /// Name of the link-signing secret in the `secrets` table.
 const LINK_SECRET: &str = "links";
@@ -58,172 +61,6 @@ const MAX_BATCH_BYTES: usize = 160 * 1024;
 const OUTBOX_RETRY_SECS: u64 = 5;
 /// A pending subscriber asking again within this time gets no second confirmation.
 const CONFIRMATION_QUIET: time::Duration = time::Duration::minutes(10);
-
-/// A subscription request as the router forwards it.
-#[derive(Serialize, Deserialize)]
-pub struct SubscribeCall {
-    pub request: SubscribeRequest,
-    pub ip: String,
-    pub base: String,
-    /// The browser's `Origin`, when the request came from a page on another origin.
-    #[serde(default)]
-    pub origin: Option<String>,
-    /// A subscriber moving to this address: the token of its manage link. Its choices come along;
-    /// it keeps getting updates where it is until the new address is confirmed.
-    #[serde(default)]
-    pub moving: Option<String>,
-}
-
-/// The outcome of following a link, for the router to show.
-#[derive(Serialize, Deserialize)]
-pub struct LinkOutcome {
-    pub page_name: String,
-    pub state: SubscriptionState,
-}
-
-#[derive(Serialize, Deserialize)]
-struct DueCall {
-    notification_id: String,
-    subscriber_ids: Vec<String>,
-}
-
-#[derive(Serialize, Deserialize)]
-struct RecordCall {
-    notification_id: String,
-    attempts: Vec<Attempt>,
-}
-
-pub(super) async fn call(env: &Env, page: &str, path: &str, body: String) -> ApiResult<Response> {
-    let headers = Headers::new();
-    headers.set(header::PAGE, page)?;
-    headers.set("content-type", "application/json")?;
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post)
-        .with_headers(headers)
-        .with_body(Some(JsValue::from_str(&body)));
-    let req = Request::new_with_init(&format!("https://page.internal{path}"), &init)?;
-    Ok(stub(env, page)?.fetch_with_request(req).await?)
-}
-
-fn to_json<T: Serialize>(v: &T) -> ApiResult<String> {
-    serde_json::to_string(v).map_err(|e| ApiError::Server(e.to_string()))
-}
-
-async fn internal<T: for<'de> Deserialize<'de>>(
-    env: &Env,
-    page: &str,
-    path: &str,
-    body: String,
-) -> ApiResult<T> {
-    let mut resp = call(env, page, path, body).await?;
-    let text = resp.text().await?;
-    if resp.status_code() != 200 {
-        return Err(ApiError::Server(format!(
-            "page object {path}: {} {text}",
-            resp.status_code()
-        )));
-    }
-    serde_json::from_str(&text).map_err(|e| ApiError::Server(format!("{path}: {e}")))
-}
-
-/// Forwards a subscription request to the page object; its answer goes back as it is.
-pub async fn subscribe(env: &Env, page: &str, c: &SubscribeCall) -> ApiResult<Response> {
-    call(env, page, "/subscribe", to_json(c)?).await
-}
-
-/// Follows a confirm or unsubscribe link on the page object.
-pub async fn follow(env: &Env, page: &str, token: &str, purpose: Purpose) -> ApiResult<Response> {
-    let path = match purpose {
-        Purpose::Confirm => "/link/confirm",
-        Purpose::Unsubscribe => "/link/unsubscribe",
-        Purpose::Manage => "/link/manage",
-    };
-    call(env, page, path, token.to_owned()).await
-}
-
-/// The manage page's content (`save`: false) or a subscriber's new choice (`save`: true, body
-/// `ManageSave` JSON).
-pub async fn manage(env: &Env, page: &str, body: String, save: bool) -> ApiResult<Response> {
-    let path = if save {
-        "/link/manage/save"
-    } else {
-        "/link/manage"
-    };
-    call(env, page, path, body).await
-}
-
-/// What the manage page shows.
-#[derive(Serialize, Deserialize)]
-pub struct ManageView {
-    pub page_name: String,
-    pub channel: SubscriberChannel,
-    /// The address, masked.
-    pub address: String,
-    pub components: Vec<ManageComponent>,
-}
-
-#[derive(Serialize, Deserialize)]
-pub struct ManageComponent {
-    pub id: String,
-    pub name: String,
-    pub checked: bool,
-}
-
-/// A subscriber's new choice of components (none: all).
-#[derive(Serialize, Deserialize)]
-pub struct ManageSave {
-    pub token: String,
-    pub components: Vec<String>,
-}
-
-/// What a provider's signed event says about a message it accepted earlier.
-#[derive(Serialize, Deserialize)]
-pub struct ProviderEvent {
-    pub provider_id: String,
-    pub outcome: Outcome,
-    pub error: Option<String>,
-}
-
-/// Records a provider's delivery event on the attempt it is about.
-pub async fn provider_event(env: &Env, page: &str, e: &ProviderEvent) -> ApiResult<Response> {
-    call(env, page, "/provider/event", to_json(e)?).await
-}
-
-/// Records the acknowledgement a receipt link carries.
-pub async fn receipt(env: &Env, page: &str, token: &str) -> ApiResult<Response> {
-    call(env, page, "/link/receipt", token.to_owned()).await
-}
-
-/// Runs the page's scheduled work (from the cron trigger).
-pub async fn tick(env: &Env, page: &str) -> ApiResult<Response> {
-    call(env, page, "/tick", String::new()).await
-}
-
-pub async fn deliveries_due(
-    env: &Env,
-    page: &str,
-    notification_id: &str,
-    ids: &[String],
-) -> ApiResult<Vec<Due>> {
-    let body = to_json(&DueCall {
-        notification_id: notification_id.into(),
-        subscriber_ids: ids.to_vec(),
-    })?;
-    internal(env, page, "/deliveries/due", body).await
-}
-
-pub async fn record_deliveries(
-    env: &Env,
-    page: &str,
-    notification_id: &str,
-    attempts: &[Attempt],
-) -> ApiResult<Verdict> {
-    let body = to_json(&RecordCall {
-        notification_id: notification_id.into(),
-        attempts: attempts.to_vec(),
-    })?;
-    internal(env, page, "/deliveries/record", body).await
-}
 
 /// A confirm, unsubscribe or manage link that does not (or no longer) lead anywhere.
 fn invalid_link() -> ApiError {
@@ -340,13 +177,13 @@ impl PageObject {
         body: &str,
     ) -> Option<ApiResult<Response>> {
         Some(match path {
-            "/subscribe" => serde_json::from_str(body)
+            path::SUBSCRIBE => serde_json::from_str(body)
                 .map_err(|e| ApiError::Server(e.to_string()))
                 .and_then(|c| self.subscribe_here(page, c)),
-            "/link/confirm" => self.follow_here(page, body, Purpose::Confirm),
-            "/link/unsubscribe" => self.follow_here(page, body, Purpose::Unsubscribe),
-            "/link/receipt" => self.receipt_here(page, body),
-            "/provider/event" => serde_json::from_str::<ProviderEvent>(body)
+            path::CONFIRM => self.follow_here(page, body, Purpose::Confirm),
+            path::UNSUBSCRIBE => self.follow_here(page, body, Purpose::Unsubscribe),
+            path::RECEIPT => self.receipt_here(page, body),
+            path::PROVIDER_EVENT => serde_json::from_str::<ProviderEvent>(body)
                 .map_err(|e| ApiError::Server(e.to_string()))
                 .and_then(|e| {
                     let found = self.store.provider_event(
@@ -355,16 +192,16 @@ impl PageObject {
                         e.error.as_deref(),
                         &stamp(now()),
                     )?;
-                    json_response(200, to_json(&serde_json::json!({ "matched": found }))?)
+                    json_response(200, json(&Matched { matched: found })?)
                 }),
-            "/link/manage" => self.manage_here(page, body, None),
-            "/link/manage/save" => serde_json::from_str::<ManageSave>(body)
+            path::MANAGE => self.manage_here(page, body, None),
+            path::MANAGE_SAVE => serde_json::from_str::<ManageSave>(body)
                 .map_err(|e| ApiError::Server(e.to_string()))
                 .and_then(|m| self.manage_here(page, &m.token, Some(m.components))),
-            "/deliveries/due" => serde_json::from_str(body)
+            path::DELIVERIES_DUE => serde_json::from_str(body)
                 .map_err(|e| ApiError::Server(e.to_string()))
                 .and_then(|c| self.due_here(c)),
-            "/deliveries/record" => serde_json::from_str(body)
+            path::DELIVERIES_RECORD => serde_json::from_str(body)
                 .map_err(|e| ApiError::Server(e.to_string()))
                 .and_then(|c| self.record_here(c)),
             _ => return None,
@@ -402,7 +239,7 @@ impl PageObject {
                 action,
                 subject: Some(subject),
                 change: &change.to_string(),
-                events: &to_json(&events)?,
+                events: &json(&events)?,
             },
             None,
         )?;
@@ -550,7 +387,7 @@ impl PageObject {
             // The person who asked for a webhook needs its signing secret, shown this once.
             return json_response(
                 202,
-                to_json(&serde_json::json!({
+                json(&serde_json::json!({
                     "status": "pending",
                     "detail": "The webhook will receive a challenge to echo; it is confirmed when it does.",
                     "signing_secret": secret,
@@ -628,7 +465,7 @@ impl PageObject {
                 })
                 .collect(),
         };
-        json_response(200, to_json(&view)?)
+        json_response(200, json(&view)?)
     }
 
     fn receipt_here(&self, page: &str, token: &str) -> ApiResult<Response> {
@@ -667,7 +504,7 @@ impl PageObject {
             page_name: loaded.state.page.name.clone(),
             state: SubscriptionState::Confirmed,
         };
-        json_response(200, to_json(&outcome)?)
+        json_response(200, json(&outcome)?)
     }
 
     /// Scheduled work, run by the cron trigger: maintenance reminders to subscribers, reminders
@@ -787,7 +624,7 @@ impl PageObject {
         }
         json_response(
             200,
-            to_json(&serde_json::json!({
+            json(&serde_json::json!({
                 "maintenance_reminders": reminders,
                 "overdue_reminders": overdue,
                 "escalated": escalated,
@@ -869,7 +706,7 @@ impl PageObject {
             created_at: stamped.to_owned(),
             recipients: 1,
         })?;
-        self.store.push_outbox(&to_json(&job)?)
+        self.store.push_outbox(&json(&job)?)
     }
 
     fn follow_here(&self, page: &str, token: &str, purpose: Purpose) -> ApiResult<Response> {
@@ -914,7 +751,7 @@ impl PageObject {
                 .map(|s| s.state)
                 .unwrap_or(SubscriptionState::Unsubscribed),
         };
-        json_response(200, to_json(&outcome)?)
+        json_response(200, json(&outcome)?)
     }
 
     /// Turns the notifying events of a committed change into queue jobs in the outbox. Called in
@@ -982,7 +819,7 @@ impl PageObject {
             .or_else(|| message.requires_ack.then(|| notification_id.clone()));
         if message.requires_ack && how.receipts_for.is_none() {
             self.store
-                .require_ack(&notification_id, stamped, &to_json(message)?)?;
+                .require_ack(&notification_id, stamped, &json(message)?)?;
         }
         if to.is_empty() {
             return Ok(notification_id);
@@ -1009,7 +846,7 @@ impl PageObject {
                     })
                     .collect(),
             };
-            self.store.push_outbox(&to_json(&job)?)?;
+            self.store.push_outbox(&json(&job)?)?;
         }
         Ok(notification_id)
     }
@@ -1143,7 +980,7 @@ impl PageObject {
                 secret,
             });
         }
-        json_response(200, to_json(&due)?)
+        json_response(200, json(&due)?)
     }
 
     /// Records attempts; answers whether (and after how long) the job must be retried.
@@ -1191,7 +1028,7 @@ impl PageObject {
         }
         json_response(
             200,
-            to_json(&Verdict {
+            json(&Verdict {
                 retry_after_secs: wait,
             })?,
         )

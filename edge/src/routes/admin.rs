@@ -4,8 +4,9 @@
 use worker::{Env, Request, Response};
 
 use crate::auth;
+use crate::client::{self, AdminCall};
 use crate::error::{ApiError, ApiResult};
-use crate::page_object::{self, AdminCall, Caller};
+use crate::protocol::Caller;
 use crate::route::AdminOp;
 
 /// Largest admin request body accepted (a Statuspage import can be large).
@@ -53,7 +54,7 @@ pub async fn handle(mut req: Request, env: &Env, page: &str, op: AdminOp) -> Api
         base: req.url()?.origin().ascii_serialization(),
     };
     let base = call.base.clone();
-    let answer = page_object::admin(env, page, call).await;
+    let answer = client::admin(env, page, call).await;
     if op.writes() {
         super::public::refresh(page, &super::public::bases_of(page, &base, env)).await;
     }
@@ -61,7 +62,7 @@ pub async fn handle(mut req: Request, env: &Env, page: &str, op: AdminOp) -> Api
         && answer.as_ref().is_ok_and(|r| r.status_code() < 300)
     {
         // The cron trigger walks the directory; a page missing from it gets no reminders.
-        if let Err(e) = page_object::register(env, page).await {
+        if let Err(e) = client::register(env, page).await {
             worker::console_error!("page {page} not in the directory: {e:?}");
         }
     }

@@ -8,8 +8,8 @@ use std::rc::Rc;
 use worker::{Cache, Date, Env, Headers, Request, Response, Url};
 
 use crate::bindings;
+use crate::client;
 use crate::error::{ApiError, ApiResult};
-use crate::page_object;
 use crate::route::Doc;
 
 /// How long an isolate reuses a snapshot it fetched from the page object. A write through this
@@ -133,7 +133,7 @@ pub async fn doc(req: Request, env: &Env, page: Option<String>, doc: Doc) -> Api
     headers.set("vary", "authorization")?;
     if let Some(token) = audience_token(&req, &url, doc)? {
         // Per-viewer: never cached under the public key, never marked public.
-        let mut answer = page_object::doc(env, &page, doc, &base, Some(&token)).await?;
+        let mut answer = client::doc(env, &page, doc, &base, Some(&token)).await?;
         if answer.status_code() != 200 {
             return Ok(answer);
         }
@@ -323,7 +323,7 @@ async fn snapshot(
         }
         None => Err(e),
     };
-    let mut answer = match page_object::doc(env, page, doc, base, None).await {
+    let mut answer = match client::doc(env, page, doc, base, None).await {
         Ok(a) => a,
         Err(e) => return stale(e),
     };

@@ -5,9 +5,12 @@
 use herald_shared::wire::{Problem, SubscribeRequest};
 use worker::{Env, Headers, Request, Response};
 
+use crate::client;
 use crate::error::{ApiError, ApiResult};
 use crate::notify::token::{self, Purpose};
-use crate::page_object::{self, LinkOutcome, ManageSave, ManageView, SubscribeCall};
+use herald_shared::wire::internal::{
+    LinkOutcome, ManageSave, ManageView, ProviderEvent, SubscribeCall,
+};
 
 /// Largest subscription request body accepted.
 const MAX_BODY_BYTES: usize = 8 * 1024;
@@ -93,7 +96,7 @@ pub async fn subscribe(mut req: Request, env: &Env, page: &str) -> ApiResult<Res
     };
     let call = subscribe_call(&req, request.clone(), None)?;
     let origin = call.origin.clone();
-    let mut answer = page_object::subscribe(env, page, &call).await?;
+    let mut answer = client::subscribe(env, page, &call).await?;
     let status = answer.status_code();
     let body = answer.text().await?;
     if form {
@@ -166,7 +169,7 @@ pub async fn follow(req: Request, env: &Env, purpose: Purpose) -> ApiResult<Resp
     let Some(page) = page_of(&token) else {
         return invalid();
     };
-    let mut answer = page_object::follow(env, page, &token, purpose).await?;
+    let mut answer = client::follow(env, page, &token, purpose).await?;
     let text = answer.text().await?;
     if answer.status_code() != 200 {
         return invalid();
@@ -208,7 +211,7 @@ pub async fn receipt(req: Request, env: &Env) -> ApiResult<Response> {
     let Some(page) = page_of(&token) else {
         return invalid();
     };
-    let mut answer = page_object::receipt(env, page, &token).await?;
+    let mut answer = client::receipt(env, page, &token).await?;
     let text = answer.text().await?;
     if answer.status_code() != 200 {
         return invalid();
@@ -271,7 +274,7 @@ pub async fn manage(mut req: Request, env: &Env) -> ApiResult<Response> {
         .map_err(|e| ApiError::Server(e.to_string()))?,
         None => token.clone(),
     };
-    let mut answer = page_object::manage(env, page, body, saved).await?;
+    let mut answer = client::manage(env, page, body, saved).await?;
     let text = answer.text().await?;
     match answer.status_code() {
         200 => {}
@@ -309,7 +312,7 @@ async fn move_to(req: &Request, env: &Env, token: String, body: &str) -> ApiResu
     }
     let by_text = !request.phone.trim().is_empty();
     let call = subscribe_call(req, request, Some(token))?;
-    let mut answer = page_object::subscribe(env, &page, &call).await?;
+    let mut answer = client::subscribe(env, &page, &call).await?;
     let status = answer.status_code();
     let text = answer.text().await?;
     if status == 202 {
@@ -414,13 +417,13 @@ pub async fn email_events(mut req: Request, env: &Env, page: &str) -> ApiResult<
         )
         .with_field("data.email_id"));
     };
-    let e = page_object::ProviderEvent {
+    let e = ProviderEvent {
         provider_id: provider_id.to_owned(),
         outcome,
         error: (outcome != herald_shared::delivery::Outcome::Delivered)
             .then(|| format!("provider event {}", event["type"].as_str().unwrap_or(""))),
     };
-    page_object::provider_event(env, page, &e).await?;
+    client::provider_event(env, page, &e).await?;
     empty_ok()
 }
 
@@ -478,7 +481,7 @@ pub async fn sms_events(mut req: Request, env: &Env, page: &str) -> ApiResult<Re
         )
         .with_field("MessageSid"));
     };
-    let e = page_object::ProviderEvent {
+    let e = ProviderEvent {
         provider_id: sid.to_owned(),
         outcome,
         error: (outcome != herald_shared::delivery::Outcome::Delivered).then(|| {
@@ -488,7 +491,7 @@ pub async fn sms_events(mut req: Request, env: &Env, page: &str) -> ApiResult<Re
             }
         }),
     };
-    page_object::provider_event(env, page, &e).await?;
+    client::provider_event(env, page, &e).await?;
     empty_ok()
 }
 

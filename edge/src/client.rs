@@ -1,0 +1,198 @@
+//! The worker's side of its calls to the page Durable Objects: the routes, the queue consumer and
+//! the cron trigger reach a page's object only through these functions, which speak `protocol`
+//! with the messages of `shared::wire::internal`.
+
+use herald_shared::wire::internal::{
+    Attempt, Due, DueCall, ProviderEvent, RecordCall, SubscribeCall, Verdict,
+};
+use wasm_bindgen::JsValue;
+use worker::{Env, Headers, Method, Request, RequestInit, Response};
+
+use crate::bindings;
+use crate::error::{json, ApiError, ApiResult};
+use crate::notify::token::Purpose;
+use crate::protocol::{header, path, Caller, DIRECTORY};
+use crate::route::{AdminOp, Doc};
+
+/// Everything the router forwards for an admin request.
+pub struct AdminCall<'a> {
+    pub op: &'a AdminOp,
+    pub caller: Caller,
+    pub body: String,
+    pub query: String,
+    pub idempotency_key: Option<String>,
+    pub if_match: Option<String>,
+    /// Public origin, for links in the notifications the call causes.
+    pub base: String,
+}
+
+fn stub(env: &Env, page: &str) -> ApiResult<worker::Stub> {
+    Ok(env
+        .durable_object(bindings::PAGES)?
+        .id_from_name(page)?
+        .get_stub()?)
+}
+
+async fn send(
+    env: &Env,
+    page: &str,
+    url: &str,
+    headers: Headers,
+    method: Method,
+    body: Option<String>,
+) -> ApiResult<Response> {
+    headers.set(header::PAGE, page)?;
+    let mut init = RequestInit::new();
+    init.with_method(method).with_headers(headers);
+    if let Some(b) = body {
+        init.with_body(Some(JsValue::from_str(&b)));
+    }
+    let req = Request::new_with_init(url, &init)?;
+    Ok(stub(env, page)?.fetch_with_request(req).await?)
+}
+
+/// POSTs `body` to the object's endpoint `path`; the answer comes back as it is.
+async fn call(env: &Env, page: &str, path: &str, body: String) -> ApiResult<Response> {
+    let headers = Headers::new();
+    headers.set("content-type", "application/json")?;
+    let url = format!("https://page.internal{path}");
+    send(env, page, &url, headers, Method::Post, Some(body)).await
+}
+
+/// Calls an endpoint whose answer is a JSON message; anything but 200 is a server error.
+async fn internal<T: for<'de> serde::Deserialize<'de>>(
+    env: &Env,
+    page: &str,
+    path: &str,
+    body: String,
+) -> ApiResult<T> {
+    let mut resp = call(env, page, path, body).await?;
+    let text = resp.text().await?;
+    if resp.status_code() != 200 {
+        return Err(ApiError::Server(format!(
+            "page object {path}: {} {text}",
+            resp.status_code()
+        )));
+    }
+    serde_json::from_str(&text).map_err(|e| ApiError::Server(format!("{path}: {e}")))
+}
+
+/// Records `page` in the directory the cron trigger walks.
+pub async fn register(env: &Env, page: &str) -> ApiResult<()> {
+    let r = call(env, DIRECTORY, path::DIRECTORY_ADD, page.to_owned()).await?;
+    if r.status_code() == 200 {
+        Ok(())
+    } else {
+        Err(ApiError::Server(format!("directory: {}", r.status_code())))
+    }
+}
+
+/// Every page, for the cron trigger.
+pub async fn pages(env: &Env) -> ApiResult<Vec<String>> {
+    internal(env, DIRECTORY, path::DIRECTORY_LIST, String::new()).await
+}
+
+/// Asks the object of `page` for a public document; `token` is an audience token.
+pub async fn doc(
+    env: &Env,
+    page: &str,
+    doc: Doc,
+    base: &str,
+    token: Option<&str>,
+) -> ApiResult<Response> {
+    let headers = Headers::new();
+    headers.set(header::BASE, base)?;
+    if let Some(t) = token {
+        headers.set(header::TOKEN, t)?;
+    }
+    let url = format!("https://page.internal{}{}", path::DOC, doc.name());
+    send(env, page, &url, headers, Method::Get, None).await
+}
+
+/// Forwards an admin call to the object of `page`.
+pub async fn admin(env: &Env, page: &str, call: AdminCall<'_>) -> ApiResult<Response> {
+    let headers = Headers::new();
+    headers.set(header::BASE, &call.base)?;
+    headers.set(header::OP, &json(call.op)?)?;
+    match &call.caller {
+        Caller::Root => headers.set(header::ROOT, "1")?,
+        Caller::Key(k) => headers.set(header::KEY, k)?,
+    }
+    if let Some(k) = &call.idempotency_key {
+        headers.set(header::IDEMPOTENCY, k)?;
+    }
+    if let Some(m) = &call.if_match {
+        headers.set(header::IF_MATCH, m)?;
+    }
+    let url = format!("https://page.internal{}?{}", path::ADMIN, call.query);
+    send(env, page, &url, headers, Method::Post, Some(call.body)).await
+}
+
+/// Forwards a subscription request to the page object; its answer goes back as it is.
+pub async fn subscribe(env: &Env, page: &str, c: &SubscribeCall) -> ApiResult<Response> {
+    call(env, page, path::SUBSCRIBE, json(c)?).await
+}
+
+/// Follows a confirm, unsubscribe or manage link on the page object.
+pub async fn follow(env: &Env, page: &str, token: &str, purpose: Purpose) -> ApiResult<Response> {
+    let path = match purpose {
+        Purpose::Confirm => path::CONFIRM,
+        Purpose::Unsubscribe => path::UNSUBSCRIBE,
+        Purpose::Manage => path::MANAGE,
+    };
+    call(env, page, path, token.to_owned()).await
+}
+
+/// The manage page's content (`save`: false) or a subscriber's new choice (`save`: true, body
+/// `ManageSave` JSON).
+pub async fn manage(env: &Env, page: &str, body: String, save: bool) -> ApiResult<Response> {
+    let path = if save {
+        path::MANAGE_SAVE
+    } else {
+        path::MANAGE
+    };
+    call(env, page, path, body).await
+}
+
+/// Records a provider's delivery event on the attempt it is about.
+pub async fn provider_event(env: &Env, page: &str, e: &ProviderEvent) -> ApiResult<Response> {
+    call(env, page, path::PROVIDER_EVENT, json(e)?).await
+}
+
+/// Records the acknowledgement a receipt link carries.
+pub async fn receipt(env: &Env, page: &str, token: &str) -> ApiResult<Response> {
+    call(env, page, path::RECEIPT, token.to_owned()).await
+}
+
+/// Runs the page's scheduled work (from the cron trigger).
+pub async fn tick(env: &Env, page: &str) -> ApiResult<Response> {
+    call(env, page, path::TICK, String::new()).await
+}
+
+/// Which of `ids` still need `notification_id`, with the address and attempt to use.
+pub async fn deliveries_due(
+    env: &Env,
+    page: &str,
+    notification_id: &str,
+    ids: &[String],
+) -> ApiResult<Vec<Due>> {
+    let body = json(&DueCall {
+        notification_id: notification_id.into(),
+        subscriber_ids: ids.to_vec(),
+    })?;
+    internal(env, page, path::DELIVERIES_DUE, body).await
+}
+
+/// Reports a job's attempts; the answer says whether and when to retry the job.
+pub async fn record_deliveries(
+    env: &Env,
+    page: &str,
+    notification_id: &str,
+    attempts: &[Attempt],
+) -> ApiResult<Verdict> {
+    let body = json(&RecordCall {
+        notification_id: notification_id.into(),
+        attempts: attempts.to_vec(),
+    })?;
+    internal(env, page, path::DELIVERIES_RECORD, body).await
+}

@@ -1,0 +1,46 @@
+//! The worker's protocol with its Durable Objects: the paths of the object's endpoints and the
+//! headers that carry what the router established. A leaf: both the client (`client`) and the
+//! server (`page_object`) name these, so neither depends on the other.
+
+/// Internal headers from the router to the object. The object is reachable only through the
+/// worker's binding, so they can be trusted.
+pub mod header {
+    pub const PAGE: &str = "x-herald-page";
+    pub const OP: &str = "x-herald-op";
+    /// Set when the router verified the root key.
+    pub const ROOT: &str = "x-herald-root";
+    /// The bearer key as presented, for the object to check against its own keys.
+    pub const KEY: &str = "x-herald-key";
+    pub const TOKEN: &str = "x-herald-token";
+    pub const BASE: &str = "x-herald-base";
+    pub const IDEMPOTENCY: &str = "idempotency-key";
+    pub const IF_MATCH: &str = "if-match";
+}
+
+/// The object's endpoints (`https://page.internal{path}`).
+pub mod path {
+    /// Followed by a document name (`/doc/banner`).
+    pub const DOC: &str = "/doc/";
+    pub const ADMIN: &str = "/admin";
+    pub const TICK: &str = "/tick";
+    pub const SUBSCRIBE: &str = "/subscribe";
+    pub const CONFIRM: &str = "/link/confirm";
+    pub const UNSUBSCRIBE: &str = "/link/unsubscribe";
+    pub const MANAGE: &str = "/link/manage";
+    pub const MANAGE_SAVE: &str = "/link/manage/save";
+    pub const RECEIPT: &str = "/link/receipt";
+    pub const PROVIDER_EVENT: &str = "/provider/event";
+    pub const DELIVERIES_DUE: &str = "/deliveries/due";
+    pub const DELIVERIES_RECORD: &str = "/deliveries/record";
+    pub const DIRECTORY_ADD: &str = "/directory/add";
+    pub const DIRECTORY_LIST: &str = "/directory/list";
+}
+
+/// Name of the object that lists every page, for the cron trigger (not a valid page slug).
+pub const DIRECTORY: &str = "__directory";
+
+/// Who is calling the admin API, as the router saw it.
+pub enum Caller {
+    Root,
+    Key(String),
+}

@@ -1,0 +1,154 @@
+//! Messages between the worker and its Durable Objects, and the queue jobs: not public API, but
+//! JSON all the same, so they are defined here with every other shape. The worker's client and the
+//! object's server both use these types, so the two sides cannot drift.
+
+use serde::{Deserialize, Serialize};
+
+use crate::delivery::Outcome;
+use crate::model::{Address, SubscriberChannel, SubscriptionState};
+use crate::template::Message;
+use crate::wire::SubscribeRequest;
+
+/// A subscription request as the router forwards it.
+#[derive(Serialize, Deserialize)]
+pub struct SubscribeCall {
+    pub request: SubscribeRequest,
+    pub ip: String,
+    pub base: String,
+    /// The browser's `Origin`, when the request came from a page on another origin.
+    #[serde(default)]
+    pub origin: Option<String>,
+    /// A subscriber moving to this address: the token of its manage link. Its choices come along;
+    /// it keeps getting updates where it is until the new address is confirmed.
+    #[serde(default)]
+    pub moving: Option<String>,
+}
+
+/// The outcome of following a link, for the router to show.
+#[derive(Serialize, Deserialize)]
+pub struct LinkOutcome {
+    pub page_name: String,
+    pub state: SubscriptionState,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct DueCall {
+    pub notification_id: String,
+    pub subscriber_ids: Vec<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct RecordCall {
+    pub notification_id: String,
+    pub attempts: Vec<Attempt>,
+}
+
+/// What the manage page shows.
+#[derive(Serialize, Deserialize)]
+pub struct ManageView {
+    pub page_name: String,
+    pub channel: SubscriberChannel,
+    /// The address, masked.
+    pub address: String,
+    pub components: Vec<ManageComponent>,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct ManageComponent {
+    pub id: String,
+    pub name: String,
+    pub checked: bool,
+}
+
+/// A subscriber's new choice of components (none: all).
+#[derive(Serialize, Deserialize)]
+pub struct ManageSave {
+    pub token: String,
+    pub components: Vec<String>,
+}
+
+/// What a provider's signed event says about a message it accepted earlier.
+#[derive(Serialize, Deserialize)]
+pub struct ProviderEvent {
+    pub provider_id: String,
+    pub outcome: Outcome,
+    pub error: Option<String>,
+}
+
+/// What a job sends.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Content {
+    /// News to confirmed subscribers.
+    Notification { message: Box<Message> },
+    /// The double opt-in message to a pending subscriber.
+    Confirmation { page_name: String },
+}
+
+/// One recipient of a job, with the links minted for them by the page object.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct JobRecipient {
+    pub subscriber_id: String,
+    pub address: Address,
+    /// Signed link token: confirm for a confirmation, unsubscribe otherwise.
+    pub token: String,
+    /// Signed receipt token, when the message must be acknowledged.
+    #[serde(default)]
+    pub receipt: Option<String>,
+    /// Signed token of the subscriber's manage page.
+    #[serde(default)]
+    pub manage: Option<String>,
+}
+
+/// A queue message: one notification to up to `RECIPIENTS_PER_JOB` recipients.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Job {
+    pub page: String,
+    pub notification_id: String,
+    /// Public origin for links (`https://status.example.com`).
+    pub base: String,
+    pub content: Content,
+    pub recipients: Vec<JobRecipient>,
+}
+
+/// One attempt, as reported to the page object.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Attempt {
+    pub subscriber_id: String,
+    pub channel: SubscriberChannel,
+    pub attempt: u32,
+    pub outcome: Outcome,
+    pub provider_id: Option<String>,
+    pub error: Option<String>,
+}
+
+/// A recipient the page object says is still due, with the attempt number to use.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Due {
+    pub subscriber_id: String,
+    pub attempt: u32,
+    /// The address to use now: the subscriber's own, or its fallback once that is exhausted.
+    pub address: Address,
+    /// The Standard Webhooks signing secret, for webhook addresses.
+    #[serde(default)]
+    pub secret: Option<String>,
+}
+
+/// The page object's answer to reported attempts: retry the job after this many seconds, or not.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Verdict {
+    pub retry_after_secs: Option<u32>,
+}
+
+/// The page object's answer to a provider event: whether an attempt carried that provider id.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct Matched {
+    pub matched: bool,
+}
+
+/// The answer to revoking a key.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Revoked {
+    pub id: String,
+    pub revoked: bool,
+}
