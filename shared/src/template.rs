@@ -450,7 +450,19 @@ pub fn slack(m: &Message, links: &Links) -> serde_json::Value {
         text.push_str(&esc(&f));
     }
     text.push_str(&format!("\n<{}|Status page>", links.url));
+    slack_text(&text)
+}
+
+/// A plain Slack message (`text` already in mrkdwn).
+pub fn slack_text(text: &str) -> serde_json::Value {
     serde_json::json!({ "text": text })
+}
+
+/// The first message to a Slack channel that was added as a subscriber: it confirms the channel.
+pub fn slack_confirmation(page_name: &str) -> serde_json::Value {
+    slack_text(&format!(
+        "This channel will now receive status updates from {page_name}."
+    ))
 }
 
 /// The HTML fragment of one update on the status page.

@@ -421,6 +421,69 @@ pub struct WebhookItem {
     pub effective_at: Option<Timestamp>,
 }
 
+/// `202` to a subscription request: nothing tells whether the address was known. A webhook's
+/// signing secret is shown in it once, to the person who asked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubscribeAccepted {
+    /// Always `pending`: nothing is sent but the confirmation until it is confirmed.
+    pub status: String,
+    pub detail: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signing_secret: Option<String>,
+}
+
+impl SubscribeAccepted {
+    pub fn pending(detail: &str, signing_secret: Option<String>) -> Self {
+        Self {
+            status: "pending".into(),
+            detail: detail.into(),
+            signing_secret,
+        }
+    }
+}
+
+/// `POST import/subscribers`: what was added and what was skipped, rows numbered as in the source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportReport {
+    pub added: usize,
+    pub duplicates: usize,
+    pub suppressed: usize,
+    pub invalid: Vec<crate::event::SkippedRow>,
+}
+
+/// `DELETE keys/{id}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Revoked {
+    pub id: String,
+    pub revoked: bool,
+}
+
+/// The `change` of an audit entry that is not a command: who did what to which subscriber, key or
+/// export, never an address or a secret. Only the fields that apply are written.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditChange {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub components: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moving_from: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rows: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub segments: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subscriber_id: Option<String>,
+}
+
 #[cfg(test)]
 mod tests;
 

@@ -2,7 +2,7 @@
 //! `Idempotency-Key`); the base URL comes from `HERALD_EMAIL_API`, so a local sink can stand in.
 
 use herald_shared::template;
-use serde::Deserialize;
+use herald_shared::wire::internal::{EmailAccepted, EmailRequest, OneClickHeaders};
 
 use super::http::{self, Sent};
 use super::var;
@@ -15,11 +15,6 @@ pub struct Provider {
     base: String,
     key: String,
     from: String,
-}
-
-#[derive(Deserialize)]
-struct Accepted {
-    id: String,
 }
 
 impl Provider {
@@ -43,20 +38,17 @@ impl Provider {
         idempotency_key: &str,
         timeout_ms: u64,
     ) -> Sent {
-        let mut body = serde_json::json!({
-            "from": self.from,
-            "to": [to],
-            "subject": mail.subject,
-            "html": mail.html,
-            "text": mail.text,
-        });
-        if let Some(u) = unsubscribe {
-            // RFC 8058 one-click unsubscribe: the POST goes to the same URL.
-            body["headers"] = serde_json::json!({
-                "List-Unsubscribe": format!("<{u}>"),
-                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-            });
-        }
+        let body = EmailRequest {
+            from: self.from.clone(),
+            to: vec![to.to_owned()],
+            subject: mail.subject.clone(),
+            html: mail.html.clone(),
+            text: mail.text.clone(),
+            headers: unsubscribe.map(OneClickHeaders::for_url),
+        };
+        let Ok(body) = serde_json::to_string(&body) else {
+            return Sent::temporary("could not write the email request");
+        };
         let auth = format!("Bearer {}", self.key);
         let headers = [
             ("content-type", "application/json"),
@@ -64,10 +56,12 @@ impl Provider {
             ("idempotency-key", idempotency_key),
         ];
         let url = format!("{}/emails", self.base);
-        match http::post(&url, &headers, &body.to_string(), timeout_ms).await {
-            Ok(a) if http::classify(a.status).succeeded() => {
-                Sent::ok(serde_json::from_str::<Accepted>(&a.body).ok().map(|a| a.id))
-            }
+        match http::post(&url, &headers, &body, timeout_ms).await {
+            Ok(a) if http::classify(a.status).succeeded() => Sent::ok(
+                serde_json::from_str::<EmailAccepted>(&a.body)
+                    .ok()
+                    .map(|a| a.id),
+            ),
             Ok(a) => Sent::refused(a.status, &a.body),
             Err(e) => Sent::temporary(e),
         }

@@ -181,9 +181,7 @@ async fn deliver(job: &Job, r: &JobRecipient, due: &Due, env: &Env, p: &Provider
         }
         SubscriberChannel::Slack => {
             let payload = match &job.content {
-                Content::Confirmation { page_name } => serde_json::json!({
-                    "text": format!("This channel will now receive status updates from {page_name}.")
-                }),
+                Content::Confirmation { page_name } => template::slack_confirmation(page_name),
                 Content::Notification { message } => template::slack(message, &links(job, r)),
             };
             webhook::slack(to, &payload, p.timeout_ms).await
@@ -249,7 +247,7 @@ pub async fn remind_responders(env: &Env, responders: &[String], text: &str, key
     for (i, r) in responders.iter().enumerate() {
         let key = format!("{key}/{i}");
         let sent = if r.contains("://") {
-            webhook::slack(r, &serde_json::json!({ "text": text }), p.timeout_ms).await
+            webhook::slack(r, &template::slack_text(text), p.timeout_ms).await
         } else if let Some(email) = &p.email {
             let mail = template::Email {
                 subject: text

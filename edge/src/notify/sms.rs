@@ -7,7 +7,7 @@
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
-use serde::Deserialize;
+use herald_shared::wire::internal::SmsAccepted;
 
 use super::http::{self, Sent};
 use super::var;
@@ -18,11 +18,6 @@ pub struct Provider {
     account: String,
     token: String,
     from: String,
-}
-
-#[derive(Deserialize)]
-struct Accepted {
-    sid: String,
 }
 
 impl Provider {
@@ -67,7 +62,7 @@ impl Provider {
         let url = format!("{}/2010-04-01/Accounts/{account}/Messages.json", self.base);
         match http::post(&url, &headers, &body, timeout_ms).await {
             Ok(a) if http::classify(a.status).succeeded() => Sent::ok(
-                serde_json::from_str::<Accepted>(&a.body)
+                serde_json::from_str::<SmsAccepted>(&a.body)
                     .ok()
                     .map(|a| a.sid),
             ),

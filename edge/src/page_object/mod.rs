@@ -12,9 +12,10 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 
+use herald_shared::command::SkippedRow;
 use herald_shared::wire::{
-    AdminSubscribeRequest, AdminSubscribed, CreateKeyRequest, Created, CreatedKey, LintReport,
-    Role, WidgetSecret,
+    AdminSubscribeRequest, AdminSubscribed, AuditChange, CreateKeyRequest, Created, CreatedKey,
+    ImportReport, LintReport, Revoked, Role, WidgetSecret,
 };
 use herald_shared::{apply, lint, token, Page, State as PageState, Timestamp, Viewer};
 use sha2::{Digest, Sha256};
@@ -580,7 +581,7 @@ impl PageObject {
                             subject: n.subject.clone(),
                             change: serde_json::to_value(&report)
                                 .map_err(|e| ApiError::Server(e.to_string()))?,
-                            events: serde_json::json!([]),
+                            events: serde_json::Value::Array(Vec::new()),
                         });
                     }
                     entries.sort_by(|a, b| a.at.cmp(&b.at).then(a.seq.cmp(&b.seq)));
@@ -622,7 +623,10 @@ impl PageObject {
                     actor,
                     op.action(),
                     None,
-                    &serde_json::json!({"format": format.unwrap_or_else(|| "json".into())}),
+                    &AuditChange {
+                        format: Some(format.unwrap_or_else(|| "json".into())),
+                        ..AuditChange::default()
+                    },
                     stamped,
                     &loaded,
                 )?;
@@ -654,19 +658,27 @@ impl PageObject {
                         duplicates,
                         suppressed,
                         invalid,
-                    }) => serde_json::json!({
-                        "added": added,
-                        "duplicates": duplicates,
-                        "suppressed": suppressed,
+                    }) => ImportReport {
+                        added: *added,
+                        duplicates: *duplicates,
+                        suppressed: *suppressed,
                         // Rows as the source numbers them (CSV lines, array positions).
-                        "invalid": invalid.iter().map(|r| serde_json::json!({
-                            "row": lines.get(r.row.saturating_sub(1)).copied().unwrap_or(r.row),
-                            "reason": r.reason,
-                        })).collect::<Vec<_>>(),
-                    })
-                    .to_string(),
-                    _ => "{}".into(),
+                        invalid: invalid
+                            .iter()
+                            .map(|r| SkippedRow {
+                                row: lines.get(r.row.saturating_sub(1)).copied().unwrap_or(r.row),
+                                reason: r.reason.clone(),
+                            })
+                            .collect(),
+                    },
+                    _ => ImportReport {
+                        added: 0,
+                        duplicates: 0,
+                        suppressed: 0,
+                        invalid: Vec::new(),
+                    },
                 };
+                let answer = json(&answer)?;
                 let events = json(&raw_events)?;
                 Ok((
                     200,
@@ -674,7 +686,10 @@ impl PageObject {
                     Some(Commit {
                         state,
                         subject: None,
-                        change: serde_json::json!({ "rows": n }).to_string(),
+                        change: json(&AuditChange {
+                            rows: Some(n),
+                            ..AuditChange::default()
+                        })?,
                         events,
                         raw_events,
                     }),
@@ -720,12 +735,12 @@ impl PageObject {
                     signing_secret,
                 })?;
                 // Never the address in the audit: erasure must leave nothing behind.
-                let change = serde_json::json!({
-                    "channel": b.channel.as_str(),
-                    "components": b.components,
-                    "segments": b.segments,
-                })
-                .to_string();
+                let change = json(&AuditChange {
+                    channel: Some(b.channel.as_str().into()),
+                    components: Some(b.components.clone()),
+                    segments: Some(b.segments.clone()),
+                    ..AuditChange::default()
+                })?;
                 let events = json(&raw_events)?;
                 Ok((
                     status,
@@ -777,7 +792,11 @@ impl PageObject {
                     actor,
                     op.action(),
                     Some(&id),
-                    &serde_json::json!({"name": name, "role": req.role}),
+                    &AuditChange {
+                        name: Some(name.to_owned()),
+                        role: Some(req.role),
+                        ..AuditChange::default()
+                    },
                     stamped,
                     &loaded,
                 )?;
@@ -800,13 +819,19 @@ impl PageObject {
                     actor,
                     op.action(),
                     Some(key),
-                    &serde_json::json!({"id": key}),
+                    &AuditChange {
+                        id: Some(key.clone()),
+                        ..AuditChange::default()
+                    },
                     stamped,
                     &loaded,
                 )?;
                 Ok((
                     200,
-                    json(&serde_json::json!({"id": key, "revoked": true}))?,
+                    json(&Revoked {
+                        id: key.clone(),
+                        revoked: true,
+                    })?,
                     None,
                 ))
             }
@@ -818,7 +843,7 @@ impl PageObject {
                     actor,
                     op.action(),
                     None,
-                    &serde_json::json!({}),
+                    &AuditChange::default(),
                     stamped,
                     &loaded,
                 )?;
@@ -885,7 +910,7 @@ impl PageObject {
         actor: &str,
         action: &str,
         subject: Option<&str>,
-        change: &serde_json::Value,
+        change: &AuditChange,
         stamped: &str,
         loaded: &Option<Rc<Loaded>>,
     ) -> ApiResult<()> {
@@ -898,7 +923,7 @@ impl PageObject {
                 actor,
                 action,
                 subject,
-                change: &change.to_string(),
+                change: &json(change)?,
                 events: "[]",
             },
             None,

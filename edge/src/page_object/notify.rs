@@ -12,10 +12,11 @@ use herald_shared::subscriber::{
 use herald_shared::template::Message;
 use herald_shared::wire::internal::{
     Content, Due, DueCall, Job, JobRecipient, LinkOutcome, ManageComponent, ManageSave, ManageView,
-    Matched, ProviderEvent, RecordCall, SubscribeCall, Verdict,
+    Matched, ProviderEvent, RecordCall, SubscribeCall, TickReport, Verdict,
 };
 use herald_shared::wire::{
-    DeadLetter, DeliveryFailure, DeliveryReport, NotificationInfo, SubscriberInfo,
+    AuditChange, DeadLetter, DeliveryFailure, DeliveryReport, NotificationInfo, SubscribeAccepted,
+    SubscriberInfo,
 };
 use herald_shared::{apply, Command, Confirm, Event, State as PageState, Subscribe, Unsubscribe};
 use sha2::{Digest, Sha256};
@@ -225,7 +226,7 @@ impl PageObject {
         actor: &str,
         action: &str,
         subject: &str,
-        change: &serde_json::Value,
+        change: &AuditChange,
         events: &[Event],
         stamped: &str,
     ) -> ApiResult<()> {
@@ -238,7 +239,7 @@ impl PageObject {
                 actor,
                 action,
                 subject: Some(subject),
-                change: &change.to_string(),
+                change: &json(change)?,
                 events: &json(&events)?,
             },
             None,
@@ -251,7 +252,10 @@ impl PageObject {
         let accepted = || {
             json_response(
                 202,
-                r#"{"status":"pending","detail":"If the address can receive mail, a confirmation link is on its way."}"#.into(),
+                json(&SubscribeAccepted::pending(
+                    "If the address can receive mail, a confirmation link is on its way.",
+                    None,
+                ))?,
             )
         };
         if !c.request.website.is_empty() {
@@ -358,13 +362,12 @@ impl PageObject {
             _ => return accepted(),
         };
         // The audit names the subscriber, never the address (erasure must leave nothing behind).
-        let mut change = serde_json::json!({
-            "channel": channel.as_str(),
-            "components": c.request.components,
-        });
-        if let Some(old) = &moving {
-            change = serde_json::json!({ "channel": channel.as_str(), "moving_from": old });
-        }
+        let change = AuditChange {
+            channel: Some(channel.as_str().into()),
+            components: moving.is_none().then(|| c.request.components.clone()),
+            moving_from: moving.clone(),
+            ..AuditChange::default()
+        };
         self.commit_public(
             state.clone(),
             "public",
@@ -387,11 +390,10 @@ impl PageObject {
             // The person who asked for a webhook needs its signing secret, shown this once.
             return json_response(
                 202,
-                json(&serde_json::json!({
-                    "status": "pending",
-                    "detail": "The webhook will receive a challenge to echo; it is confirmed when it does.",
-                    "signing_secret": secret,
-                }))?,
+                json(&SubscribeAccepted::pending(
+                    "The webhook will receive a challenge to echo; it is confirmed when it does.",
+                    Some(secret),
+                ))?,
             );
         }
         accepted()
@@ -440,7 +442,10 @@ impl PageObject {
                     "link",
                     "subscriber.change",
                     &id,
-                    &serde_json::json!({ "components": components }),
+                    &AuditChange {
+                        components: Some(components.clone()),
+                        ..AuditChange::default()
+                    },
                     &events,
                     &stamp(at),
                 )?;
@@ -495,7 +500,10 @@ impl PageObject {
                 "link",
                 "notification.acknowledge",
                 Some(&notification_id),
-                &serde_json::json!({ "subscriber_id": subscriber_id }),
+                &AuditChange {
+                    subscriber_id: Some(subscriber_id.clone()),
+                    ..AuditChange::default()
+                },
                 &at,
                 &Some(loaded.clone()),
             )?;
@@ -624,11 +632,11 @@ impl PageObject {
         }
         json_response(
             200,
-            json(&serde_json::json!({
-                "maintenance_reminders": reminders,
-                "overdue_reminders": overdue,
-                "escalated": escalated,
-            }))?,
+            json(&TickReport {
+                maintenance_reminders: reminders,
+                overdue_reminders: overdue,
+                escalated,
+            })?,
         )
     }
 
@@ -739,7 +747,10 @@ impl PageObject {
                 "link",
                 action,
                 &id,
-                &serde_json::json!({ "subscriber_id": id }),
+                &AuditChange {
+                    subscriber_id: Some(id.clone()),
+                    ..AuditChange::default()
+                },
                 &events,
                 &stamp(at),
             )?;

@@ -31,12 +31,14 @@ pub struct LinkOutcome {
     pub state: SubscriptionState,
 }
 
+/// Which recipients of a job still need the notification.
 #[derive(Serialize, Deserialize)]
 pub struct DueCall {
     pub notification_id: String,
     pub subscriber_ids: Vec<String>,
 }
 
+/// The attempts a job made, reported back.
 #[derive(Serialize, Deserialize)]
 pub struct RecordCall {
     pub notification_id: String,
@@ -53,6 +55,7 @@ pub struct ManageView {
     pub components: Vec<ManageComponent>,
 }
 
+/// A component on the manage page, ticked when the subscriber hears about it.
 #[derive(Serialize, Deserialize)]
 pub struct ManageComponent {
     pub id: String,
@@ -146,9 +149,52 @@ pub struct Matched {
     pub matched: bool,
 }
 
-/// The answer to revoking a key.
+/// What one run of a page's scheduled work did.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct TickReport {
+    pub maintenance_reminders: usize,
+    pub overdue_reminders: usize,
+    pub escalated: usize,
+}
+
+/// The email provider's send request (Resend's `POST /emails`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Revoked {
+pub struct EmailRequest {
+    pub from: String,
+    pub to: Vec<String>,
+    pub subject: String,
+    pub html: String,
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub headers: Option<OneClickHeaders>,
+}
+
+/// RFC 8058 one-click unsubscribe: the POST goes to the same URL.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OneClickHeaders {
+    #[serde(rename = "List-Unsubscribe")]
+    pub list_unsubscribe: String,
+    #[serde(rename = "List-Unsubscribe-Post")]
+    pub list_unsubscribe_post: String,
+}
+
+impl OneClickHeaders {
+    pub fn for_url(url: &str) -> Self {
+        Self {
+            list_unsubscribe: format!("<{url}>"),
+            list_unsubscribe_post: "List-Unsubscribe=One-Click".into(),
+        }
+    }
+}
+
+/// The email provider's answer: the message id its delivery events name.
+#[derive(Debug, Clone, Deserialize)]
+pub struct EmailAccepted {
     pub id: String,
-    pub revoked: bool,
+}
+
+/// The SMS provider's answer: the message SID its status callbacks name.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SmsAccepted {
+    pub sid: String,
 }
