@@ -35,3 +35,27 @@ pub const SMS_FROM: &str = "HERALD_SMS_FROM";
 pub const EMAIL_EVENTS_SECRET: &str = "HERALD_EMAIL_EVENTS_SECRET";
 /// Optional variable: milliseconds before a provider call counts as timed out; default 10000.
 pub const PROVIDER_TIMEOUT_MS: &str = "HERALD_PROVIDER_TIMEOUT_MS";
+
+#[cfg(test)]
+mod tests {
+    use herald_shared::delivery::RetryPolicy;
+
+    /// The value of `key = N` in `wrangler.toml`'s queue consumer.
+    fn consumer_setting(key: &str) -> Option<u32> {
+        let toml = include_str!("../wrangler.toml");
+        let consumer = toml.split("[[queues.consumers]]").nth(1)?;
+        consumer
+            .lines()
+            .take_while(|l| !l.starts_with('['))
+            .find_map(|l| l.strip_prefix(key)?.trim().strip_prefix('=')?.trim().parse().ok())
+    }
+
+    #[test]
+    fn the_queue_retries_a_job_as_long_as_the_retry_policy_needs() {
+        assert_eq!(
+            consumer_setting("max_retries"),
+            Some(RetryPolicy::default().queue_retries()),
+            "set max_retries in edge/wrangler.toml from shared::delivery::RetryPolicy"
+        );
+    }
+}

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::subscriber::{Address, SubscriberChannel};
+use crate::model::{Address, Subscriber, SubscriberChannel};
 use crate::Timestamp;
 
 /// What the provider said about one attempt.
@@ -22,6 +22,64 @@ pub enum Outcome {
 impl Outcome {
     pub fn succeeded(self) -> bool {
         matches!(self, Self::Sent | Self::Delivered)
+    }
+
+    /// The stored and wire name (`sent`, `temporary_failure`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sent => "sent",
+            Self::Delivered => "delivered",
+            Self::TemporaryFailure => "temporary_failure",
+            Self::PermanentFailure => "permanent_failure",
+        }
+    }
+}
+
+/// What a notification is, which decides who it goes to: the kind is recorded with the
+/// notification, never read back from its id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotificationKind {
+    /// News (incidents, maintenance, notices) to confirmed subscribers.
+    Notification,
+    /// The double opt-in message to the address being confirmed.
+    Confirmation,
+    /// A maintenance reminder.
+    Reminder,
+    /// A message re-sent on the fallback channel of those who did not acknowledge it.
+    Escalation,
+}
+
+impl NotificationKind {
+    /// The stored and wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Notification => "notification",
+            Self::Confirmation => "confirmation",
+            Self::Reminder => "reminder",
+            Self::Escalation => "escalation",
+        }
+    }
+
+    /// A readable prefix for the ids of this kind (`ntf_...`); nothing reads the kind back from it.
+    pub fn id_prefix(self) -> &'static str {
+        match self {
+            Self::Notification => "ntf",
+            Self::Confirmation => "cnf",
+            Self::Reminder => "rem",
+            Self::Escalation => "esc",
+        }
+    }
+
+    /// Where a notification of this kind goes for `s`: the address to try first and the fallback
+    /// after it. Confirmations go to the address being confirmed only; escalations to the fallback
+    /// only (none: nothing to escalate to); everything else to the address, then the fallback.
+    pub fn targets(self, s: &Subscriber) -> Option<(&Address, Option<&Address>)> {
+        match self {
+            Self::Confirmation => Some((&s.address, None)),
+            Self::Escalation => s.fallback.as_ref().map(|f| (f, None)),
+            Self::Notification | Self::Reminder => Some((&s.address, s.fallback.as_ref())),
+        }
     }
 }
 
@@ -58,12 +116,35 @@ pub struct RetryPolicy {
     pub backoff_secs: Vec<u32>,
 }
 
+impl RetryPolicy {
+    /// Attempts per channel.
+    pub const ATTEMPTS: u32 = 12;
+
+    /// Herald's policy: `base` seconds, then doubling up to 32 times `base`, for twelve attempts per
+    /// channel. With the default base of 30 s a message keeps trying for about two hours; a provider
+    /// failing 30% of requests at random leaves one recipient in two million without a copy there.
+    pub fn with_base(base_secs: u32) -> Self {
+        let b = base_secs.max(1);
+        Self {
+            max_attempts: Self::ATTEMPTS,
+            backoff_secs: (0..Self::ATTEMPTS - 1)
+                .map(|k| b.saturating_mul(1 << k.min(5)))
+                .collect(),
+        }
+    }
+
+    /// Queue deliveries of one job that this policy can need: each attempt on the primary channel
+    /// and on the fallback is one delivery, and one more finds everyone done or given up. The
+    /// queue's `max_retries` (`edge/wrangler.toml`) must allow this many retries, or the queue
+    /// would give up on a job before Herald does.
+    pub fn queue_retries(&self) -> u32 {
+        2 * self.max_attempts + 1
+    }
+}
+
 impl Default for RetryPolicy {
     fn default() -> Self {
-        Self {
-            max_attempts: 3,
-            backoff_secs: vec![30, 300, 1800],
-        }
+        Self::with_base(30)
     }
 }
 
@@ -270,9 +351,100 @@ mod tests {
                 &attempts,
                 &email,
                 with_fallback.then_some(&sms),
-                &RetryPolicy::default(),
+                &RetryPolicy {
+                    max_attempts: 3,
+                    backoff_secs: vec![30, 300, 1800],
+                },
             );
             assert_eq!(got, want, "{attempts:?}");
+        }
+    }
+
+    #[test]
+    fn herald_policy_doubles_to_32_times_the_base_for_twelve_attempts() {
+        let p = RetryPolicy::with_base(30);
+        assert_eq!(p.max_attempts, 12);
+        assert_eq!(
+            p.backoff_secs,
+            [30, 60, 120, 240, 480, 960, 960, 960, 960, 960, 960]
+        );
+        assert_eq!(RetryPolicy::default(), p);
+        assert_eq!(p.queue_retries(), 25);
+        // A zero base still waits.
+        assert_eq!(RetryPolicy::with_base(0).backoff_secs[0], 1);
+    }
+
+    #[test]
+    fn herald_policy_ends_on_the_fallback_then_gives_up() {
+        let (email, sms) = (addr(SubscriberChannel::Email), addr(SubscriberChannel::Sms));
+        let p = RetryPolicy::with_base(1);
+        let failed = |channel, n: u32| -> Vec<Delivery> {
+            (1..=n)
+                .map(|k| d(channel, k, Outcome::TemporaryFailure, i64::from(k)))
+                .collect()
+        };
+        let mut attempts = failed(SubscriberChannel::Email, 11);
+        assert!(matches!(
+            next_step(&attempts, &email, Some(&sms), &p),
+            NextStep::Retry { attempt: 12, .. }
+        ));
+        attempts = failed(SubscriberChannel::Email, 12);
+        assert_eq!(
+            next_step(&attempts, &email, Some(&sms), &p),
+            NextStep::Fallback {
+                address: sms.clone()
+            }
+        );
+        attempts.extend(failed(SubscriberChannel::Sms, 12));
+        assert_eq!(
+            next_step(&attempts, &email, Some(&sms), &p),
+            NextStep::GiveUp
+        );
+        // Each of those 24 attempts was one queue delivery; the policy's queue retries cover them.
+        assert!(p.queue_retries() as usize >= attempts.len());
+    }
+
+    #[test]
+    fn notification_kinds_decide_the_targets() {
+        let s = |fallback: bool| Subscriber {
+            id: "sub_1".into(),
+            address: addr(SubscriberChannel::Email),
+            fallback: fallback.then(|| addr(SubscriberChannel::Sms)),
+            components: vec![],
+            segments: vec![],
+            locale: None,
+            state: crate::model::SubscriptionState::Confirmed,
+            created_at: NOW,
+            confirmed_at: Some(NOW),
+            unsubscribed_at: None,
+            replaces: None,
+        };
+        let email = addr(SubscriberChannel::Email);
+        let sms = addr(SubscriberChannel::Sms);
+        use NotificationKind::*;
+        let cases: Vec<(NotificationKind, bool, Option<(&Address, Option<&Address>)>)> = vec![
+            (Notification, true, Some((&email, Some(&sms)))),
+            (Notification, false, Some((&email, None))),
+            (Reminder, true, Some((&email, Some(&sms)))),
+            (Confirmation, true, Some((&email, None))),
+            (Escalation, true, Some((&sms, None))),
+            (Escalation, false, None),
+        ];
+        for (kind, fallback, want) in cases {
+            let sub = s(fallback);
+            assert_eq!(kind.targets(&sub), want, "{kind:?} fallback={fallback}");
+        }
+        for kind in [Notification, Confirmation, Reminder, Escalation] {
+            let name = serde_json::to_value(kind).unwrap();
+            assert_eq!(name, kind.as_str(), "stored names are the serde names");
+        }
+        for o in [
+            Outcome::Sent,
+            Outcome::Delivered,
+            Outcome::TemporaryFailure,
+            Outcome::PermanentFailure,
+        ] {
+            assert_eq!(serde_json::to_value(o).unwrap(), o.as_str());
         }
     }
 

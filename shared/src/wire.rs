@@ -746,8 +746,7 @@ pub struct SubscriberInfo {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NotificationInfo {
     pub id: String,
-    /// `notification` or `confirmation`.
-    pub kind: String,
+    pub kind: crate::delivery::NotificationKind,
     pub subject: Option<String>,
     pub event: String,
     pub created_at: String,

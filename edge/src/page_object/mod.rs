@@ -119,7 +119,10 @@ impl DurableObject for PageObject {
             storage: state.storage(),
             poll_secs,
             loaded: RefCell::new(None),
-            retry: notify::retry_policy(number(bindings::RETRY_BASE_SECS, 30)),
+            retry: herald_shared::delivery::RetryPolicy::with_base(number(
+                bindings::RETRY_BASE_SECS,
+                30,
+            )),
             subscribe_per_minute: number(bindings::SUBSCRIBE_PER_MINUTE, 10),
             development: env
                 .var(bindings::ENV)

@@ -5,7 +5,7 @@
 
 use std::rc::Rc;
 
-use herald_shared::delivery::{self, Delivery, NextStep, Outcome, RetryPolicy};
+use herald_shared::delivery::{self, Delivery, NextStep, NotificationKind, Outcome};
 use herald_shared::subscriber::{
     recipients, Address, Subscriber, SubscriberChannel, SubscriptionState,
 };
@@ -82,26 +82,11 @@ fn json_response(status: u16, body: String) -> ApiResult<Response> {
         .with_headers(headers))
 }
 
-fn outcome_name(o: Outcome) -> String {
-    serde_json::to_value(o)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
-
 /// `secs` spread by up to a fifth either way, so retries of many jobs do not arrive together.
 fn jittered(secs: u32) -> u32 {
     let r = random_bytes::<2>().map(u16::from_le_bytes).unwrap_or(0);
     let spread = f64::from(r) / f64::from(u16::MAX) * 0.4 - 0.2;
     ((f64::from(secs) * (1.0 + spread)).round() as u32).max(1)
-}
-
-fn outcome_from(s: &str) -> Outcome {
-    serde_json::from_value(serde_json::Value::String(s.into())).unwrap_or(Outcome::TemporaryFailure)
-}
-
-fn channel_from(s: &str) -> SubscriberChannel {
-    SubscriberChannel::from_name(s).unwrap_or(SubscriberChannel::Email)
 }
 
 fn parse_time(s: &str) -> Option<herald_shared::Timestamp> {
@@ -110,9 +95,7 @@ fn parse_time(s: &str) -> Option<herald_shared::Timestamp> {
 
 /// What kind of notification a fan-out records.
 pub(super) struct Fanout {
-    /// Id prefix: `ntf` for news, `rem` for reminders, `esc` for escalations.
-    prefix: &'static str,
-    kind: &'static str,
+    kind: NotificationKind,
     /// The item it is about (incident, maintenance, notice), or the escalated notification.
     subject: String,
     /// For an escalation: the notification whose receipt the new message asks for.
@@ -122,8 +105,7 @@ pub(super) struct Fanout {
 impl Fanout {
     pub(super) fn notification(m: &Message) -> Fanout {
         Fanout {
-            prefix: "ntf",
-            kind: "notification",
+            kind: NotificationKind::Notification,
             subject: m.item_id.clone(),
             receipts_for: None,
         }
@@ -140,33 +122,6 @@ struct Outcomes {
     reached: Vec<String>,
     failures: Vec<(DeliveryFailure, String)>,
     attempts: u32,
-}
-
-/// What a notification id says about its kind: `cnf_` confirmations go to the address being
-/// confirmed only, `esc_` escalations to the fallback only, everything else to the address and
-/// then the fallback.
-fn targets<'a>(
-    notification_id: &str,
-    s: &'a Subscriber,
-) -> Option<(&'a Address, Option<&'a Address>)> {
-    if notification_id.starts_with("cnf_") {
-        Some((&s.address, None))
-    } else if notification_id.starts_with("esc_") {
-        s.fallback.as_ref().map(|f| (f, None))
-    } else {
-        Some((&s.address, s.fallback.as_ref()))
-    }
-}
-
-/// Back-off: `base`, then doubling up to 32 times `base`, for twelve attempts per channel. With
-/// the default base of 30 s a message keeps trying for about two hours; a provider failing 30% of
-/// requests at random leaves one recipient in two million without a copy on that channel.
-pub fn retry_policy(base_secs: u32) -> RetryPolicy {
-    let b = base_secs.max(1);
-    RetryPolicy {
-        max_attempts: 12,
-        backoff_secs: (0..11).map(|k| b.saturating_mul(1 << k.min(5))).collect(),
-    }
 }
 
 impl PageObject {
@@ -189,7 +144,7 @@ impl PageObject {
                 .and_then(|e| {
                     let found = self.store.provider_event(
                         &e.provider_id,
-                        &outcome_name(e.outcome),
+                        e.outcome,
                         e.error.as_deref(),
                         &stamp(now()),
                     )?;
@@ -557,8 +512,7 @@ impl PageObject {
                 .map(|x| (x.subscriber_id, x.address))
                 .collect();
             let how = Fanout {
-                prefix: "rem",
-                kind: "reminder",
+                kind: NotificationKind::Reminder,
                 subject: m.id.clone(),
                 receipts_for: None,
             };
@@ -601,7 +555,7 @@ impl PageObject {
             let receipts = self.store.receipts(&n)?;
             let info = NotificationInfo {
                 id: n.clone(),
-                kind: "notification".into(),
+                kind: NotificationKind::Notification,
                 subject: None,
                 event: message.event.clone(),
                 created_at: String::new(),
@@ -619,8 +573,7 @@ impl PageObject {
                 })
                 .collect();
             let how = Fanout {
-                prefix: "esc",
-                kind: "escalation",
+                kind: NotificationKind::Escalation,
                 subject: n.clone(),
                 receipts_for: Some(n.clone()),
             };
@@ -682,14 +635,14 @@ impl PageObject {
             .store
             .notifications(Some(subscriber_id))?
             .iter()
-            .any(|n| n.kind == "confirmation" && n.created_at >= quiet_since);
+            .any(|n| n.kind == NotificationKind::Confirmation && n.created_at >= quiet_since);
         if recent {
             return Ok(());
         }
         let s = state
             .subscriber(subscriber_id)
             .ok_or_else(|| ApiError::Server("subscriber vanished".into()))?;
-        let notification_id = new_id("cnf")?;
+        let notification_id = new_id(NotificationKind::Confirmation.id_prefix())?;
         let secret = self.link_secret()?;
         let job = Job {
             page: page.to_owned(),
@@ -708,7 +661,7 @@ impl PageObject {
         };
         self.store.insert_notification(&NotificationInfo {
             id: notification_id,
-            kind: "confirmation".into(),
+            kind: NotificationKind::Confirmation,
             subject: Some(s.id.clone()),
             event: "subscription_requested".into(),
             created_at: stamped.to_owned(),
@@ -814,10 +767,10 @@ impl PageObject {
         base: &str,
         stamped: &str,
     ) -> ApiResult<String> {
-        let notification_id = new_id(how.prefix)?;
+        let notification_id = new_id(how.kind.id_prefix())?;
         self.store.insert_notification(&NotificationInfo {
             id: notification_id.clone(),
-            kind: how.kind.into(),
+            kind: how.kind,
             subject: Some(how.subject.clone()),
             event: message.event.clone(),
             created_at: stamped.to_owned(),
@@ -926,22 +879,17 @@ impl PageObject {
             .map(|r| Delivery {
                 notification_id: r.notification_id.clone(),
                 subscriber_id: r.subscriber_id.clone(),
-                channel: channel_from(&r.channel),
+                channel: r.channel,
                 attempt: u32::try_from(r.attempt).unwrap_or(0),
-                outcome: outcome_from(&r.outcome),
+                outcome: r.outcome,
                 provider_id: r.provider_id.clone(),
                 at: parse_time(&r.at).unwrap_or(time::OffsetDateTime::UNIX_EPOCH),
             })
             .collect()
     }
 
-    fn notification_kind(&self, id: &str) -> ApiResult<Option<String>> {
-        Ok(self
-            .store
-            .notifications(None)?
-            .into_iter()
-            .find(|n| n.id == id)
-            .map(|n| n.kind))
+    fn notification_kind(&self, id: &str) -> ApiResult<Option<NotificationKind>> {
+        Ok(self.store.notification(id)?.map(|n| n.kind))
     }
 
     /// Who of `subscriber_ids` still needs `notification_id`, and with which attempt number: not
@@ -959,8 +907,8 @@ impl PageObject {
             let Some(s) = loaded.subscriber(id) else {
                 continue;
             };
-            let wanted = match kind.as_deref() {
-                Some("confirmation") => s.state == SubscriptionState::Pending,
+            let wanted = match kind {
+                Some(NotificationKind::Confirmation) => s.state == SubscriptionState::Pending,
                 Some(_) => s.state == SubscriptionState::Confirmed,
                 None => false,
             };
@@ -968,7 +916,7 @@ impl PageObject {
                 continue;
             }
             let attempts = Self::attempts_of(&rows, id);
-            let Some((primary, fallback)) = targets(&c.notification_id, s) else {
+            let Some((primary, fallback)) = kind.and_then(|k| k.targets(s)) else {
                 continue;
             };
             let (address, attempt) =
@@ -996,15 +944,16 @@ impl PageObject {
 
     /// Records attempts; answers whether (and after how long) the job must be retried.
     fn record_here(&self, c: RecordCall) -> ApiResult<Response> {
+        let kind = self.notification_kind(&c.notification_id)?;
         let at = now();
         let stamped = stamp(at);
         for a in &c.attempts {
             self.store.record_delivery(&DeliveryRow {
                 notification_id: c.notification_id.clone(),
                 subscriber_id: a.subscriber_id.clone(),
-                channel: a.channel.as_str().into(),
+                channel: a.channel,
                 attempt: i64::from(a.attempt),
-                outcome: outcome_name(a.outcome),
+                outcome: a.outcome,
                 provider_id: a.provider_id.clone(),
                 error: a.error.clone(),
                 at: stamped.clone(),
@@ -1024,7 +973,7 @@ impl PageObject {
                 continue;
             };
             let attempts = Self::attempts_of(&rows, &a.subscriber_id);
-            let Some((primary, fallback)) = targets(&c.notification_id, s) else {
+            let Some((primary, fallback)) = kind.and_then(|k| k.targets(s)) else {
                 continue;
             };
             let secs = match delivery::next_step(&attempts, primary, fallback, &self.retry) {
@@ -1074,10 +1023,10 @@ impl PageObject {
         state: Option<&Loaded>,
         id: &str,
         mine: &[&DeliveryRow],
-        notification_id: &str,
+        kind: NotificationKind,
     ) -> bool {
         let subscriber = state.and_then(|st| st.subscriber(id));
-        match subscriber.and_then(|s| targets(notification_id, s)) {
+        match subscriber.and_then(|s| kind.targets(s)) {
             Some((primary, fallback)) => {
                 let attempts: Vec<Delivery> = Self::attempts_of(mine.iter().copied(), id);
                 delivery::next_step(&attempts, primary, fallback, &self.retry) == NextStep::GiveUp
@@ -1099,22 +1048,18 @@ impl PageObject {
         let mut failures = Vec::new();
         for id in ids {
             let mine: Vec<&DeliveryRow> = rows.iter().filter(|r| r.subscriber_id == id).collect();
-            if mine.iter().any(|r| outcome_from(&r.outcome).succeeded()) {
+            if mine.iter().any(|r| r.outcome.succeeded()) {
                 sent += 1;
-                if mine
-                    .iter()
-                    .any(|r| outcome_from(&r.outcome) == Outcome::Delivered)
-                {
+                if mine.iter().any(|r| r.outcome == Outcome::Delivered) {
                     delivered += 1;
                 }
                 reached.push(id.to_owned());
-            } else if self.gave_up(state, id, &mine, &info.id) {
+            } else if self.gave_up(state, id, &mine, info.kind) {
                 let last = mine.iter().max_by(|a, b| a.at.cmp(&b.at));
                 failures.push((
                     DeliveryFailure {
                         subscriber_id: id.to_owned(),
-                        channel: last
-                            .map_or(SubscriberChannel::Email, |r| channel_from(&r.channel)),
+                        channel: last.map_or(SubscriberChannel::Email, |r| r.channel),
                         attempts: mine.len() as u32,
                         error: last.and_then(|r| r.error.clone()),
                     },

@@ -5,6 +5,8 @@
 
 use std::collections::HashMap;
 
+use herald_shared::delivery::{NotificationKind, Outcome};
+use herald_shared::subscriber::SubscriberChannel;
 use herald_shared::wire::{ApiKeyInfo, AuditEntry, NotificationInfo, Role};
 use herald_shared::State as PageState;
 use serde::Deserialize;
@@ -453,7 +455,7 @@ impl Store {
             "INSERT OR REPLACE INTO notifications (id, kind, subject, event, created_at, recipients) VALUES (?, ?, ?, ?, ?, ?)",
             vec![
                 V::String(n.id.clone()),
-                V::String(n.kind.clone()),
+                V::String(n.kind.as_str().into()),
                 n.subject.clone().map_or(V::Null, V::String),
                 V::String(n.event.clone()),
                 V::String(n.created_at.clone()),
@@ -464,6 +466,18 @@ impl Store {
     }
 
     /// Notifications, newest first; only those about `subject` when given.
+    /// One notification, by its id (the table's key).
+    pub fn notification(&self, id: &str) -> ApiResult<Option<NotificationInfo>> {
+        let rows: Vec<NotificationRow> = self
+            .sql
+            .exec(
+                "SELECT * FROM notifications WHERE id = ?",
+                vec![V::String(id.into())],
+            )?
+            .to_array()?;
+        Ok(rows.into_iter().next().map(NotificationRow::info))
+    }
+
     pub fn notifications(&self, subject: Option<&str>) -> ApiResult<Vec<NotificationInfo>> {
         let rows: Vec<NotificationRow> = match subject {
             Some(s) => self.sql.exec(
@@ -476,17 +490,7 @@ impl Store {
             )?,
         }
         .to_array()?;
-        Ok(rows
-            .into_iter()
-            .map(|r| NotificationInfo {
-                id: r.id,
-                kind: r.kind,
-                subject: r.subject,
-                event: r.event,
-                created_at: r.created_at,
-                recipients: u32::try_from(r.recipients).unwrap_or(0),
-            })
-            .collect())
+        Ok(rows.into_iter().map(NotificationRow::info).collect())
     }
 
     /// Every attempt at `notification_id`, for the subscribers given (all when `None`).
@@ -507,14 +511,14 @@ impl Store {
     pub fn provider_event(
         &self,
         provider_id: &str,
-        outcome: &str,
+        outcome: Outcome,
         error: Option<&str>,
         at: &str,
     ) -> ApiResult<bool> {
         let cursor = self.sql.exec(
             "UPDATE deliveries SET outcome = ?, error = COALESCE(?, error) WHERE provider_id = ?",
             vec![
-                V::String(outcome.into()),
+                V::String(outcome.as_str().into()),
                 error.map_or(V::Null, |e| V::String(e.into())),
                 V::String(provider_id.into()),
             ],
@@ -526,7 +530,7 @@ impl Store {
             "INSERT OR REPLACE INTO early_events (provider_id, outcome, error, at) VALUES (?, ?, ?, ?)",
             vec![
                 V::String(provider_id.into()),
-                V::String(outcome.into()),
+                V::String(outcome.as_str().into()),
                 error.map_or(V::Null, |e| V::String(e.into())),
                 V::String(at.into()),
             ],
@@ -715,9 +719,9 @@ impl Store {
             vec![
                 V::String(d.notification_id.clone()),
                 V::String(d.subscriber_id.clone()),
-                V::String(d.channel.clone()),
+                V::String(d.channel.as_str().into()),
                 V::Integer(d.attempt),
-                V::String(d.outcome.clone()),
+                V::String(d.outcome.as_str().into()),
                 d.provider_id.clone().map_or(V::Null, V::String),
                 d.error.clone().map_or(V::Null, V::String),
                 V::String(d.at.clone()),
@@ -781,11 +785,25 @@ impl Store {
 #[derive(Deserialize)]
 struct NotificationRow {
     id: String,
-    kind: String,
+    /// An unknown kind fails the read: it is never guessed.
+    kind: NotificationKind,
     subject: Option<String>,
     event: String,
     created_at: String,
     recipients: i64,
+}
+
+impl NotificationRow {
+    fn info(self) -> NotificationInfo {
+        NotificationInfo {
+            id: self.id,
+            kind: self.kind,
+            subject: self.subject,
+            event: self.event,
+            created_at: self.created_at,
+            recipients: u32::try_from(self.recipients).unwrap_or(0),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -820,9 +838,9 @@ pub fn core_json(state: &PageState) -> ApiResult<String> {
 pub struct DeliveryRow {
     pub notification_id: String,
     pub subscriber_id: String,
-    pub channel: String,
+    pub channel: SubscriberChannel,
     pub attempt: i64,
-    pub outcome: String,
+    pub outcome: Outcome,
     pub provider_id: Option<String>,
     pub error: Option<String>,
     pub at: String,
@@ -830,7 +848,7 @@ pub struct DeliveryRow {
 
 #[derive(Deserialize)]
 struct EarlyEvent {
-    outcome: String,
+    outcome: Outcome,
     error: Option<String>,
 }
 
