@@ -1,7 +1,8 @@
 //! herald-shared: Herald's functional core. Every rule about a page and every view of it lives here,
 //! with no I/O, no clock and no randomness: `now` and ids are arguments.
 //!
-//! Map: `model` (the state and what is derived from it), `policy` (lead times, cadence), `command`
+//! Map, from the bottom layer up: `model` (the state, plain data, and what is derived from it), `event`
+//! (events and errors), `policy` (lead times, cadence), `placeholder` (template placeholders), `command`
 //! (`apply`, the one way to change a state), `view` (banner, summary, indicator, overdue, reminders),
 //! `poll` (widget timing), `wire` (Herald's JSON), `statuspage` (Statuspage v2 JSON, both ways),
 //! `token` (audience tokens), `subscriber` (addresses, subscriptions, recipients), `delivery`
