@@ -47,7 +47,14 @@ mod tests {
         consumer
             .lines()
             .take_while(|l| !l.starts_with('['))
-            .find_map(|l| l.strip_prefix(key)?.trim().strip_prefix('=')?.trim().parse().ok())
+            .find_map(|l| {
+                l.strip_prefix(key)?
+                    .trim()
+                    .strip_prefix('=')?
+                    .trim()
+                    .parse()
+                    .ok()
+            })
     }
 
     #[test]

@@ -4,7 +4,9 @@
 
 mod admin;
 mod docs;
+mod gate;
 mod notify;
+mod records;
 mod store;
 mod subscribers;
 
@@ -26,7 +28,8 @@ use crate::bindings;
 use crate::error::{json, ApiError, ApiResult};
 use crate::protocol::{header, path, DIRECTORY};
 use crate::route::{AdminOp, Doc};
-use store::{AuditRecord, Remembered, Store};
+use records::{Records, Remembered};
+use store::{AuditRecord, Store};
 
 /// A rendered public document and its strong ETag.
 #[derive(Clone)]
@@ -188,16 +191,11 @@ fn text_response(
     headers.set("content-type", content_type)?;
     headers.set("cache-control", "no-store")?;
     if let Some(v) = version {
-        headers.set("etag", &version_tag(v))?;
+        headers.set("etag", &gate::version_tag(v))?;
     }
     Ok(Response::ok(body)?
         .with_status(status)
         .with_headers(headers))
-}
-
-/// The admin ETag of a page version, for `If-Match`.
-fn version_tag(version: u64) -> String {
-    format!("\"v{version}\"")
 }
 
 /// A query parameter, percent-decoded (`application/x-www-form-urlencoded`).
@@ -402,52 +400,25 @@ impl PageObject {
         let query = req.url()?.query().unwrap_or("").to_owned();
         let idempotency_key = req.headers().get(header::IDEMPOTENCY)?;
         let fingerprint = etag_of(format!("{}\n{body}", op.action()).as_bytes());
-        if let Some(key) = idempotency_key.as_deref().filter(|_| op.writes()) {
-            if key.len() > 200 {
-                return Err(ApiError::client(
-                    400,
-                    "invalid-idempotency-key",
-                    "Idempotency-Key too long",
-                    "use at most 200 characters",
-                )
-                .with_field("Idempotency-Key"));
-            }
-            if let Some(prior) = self.store.recall(key)? {
-                if prior.fingerprint != fingerprint {
-                    return Err(ApiError::client(
-                        422,
-                        "idempotency-key-reused",
-                        "Idempotency-Key reused with a different request",
-                        "this Idempotency-Key was used for another request; use a new key for a new request",
-                    )
-                    .with_field("Idempotency-Key"));
-                }
-                let ctype = if prior.status >= 400 {
-                    herald_shared::wire::PROBLEM_CONTENT_TYPE
-                } else {
-                    "application/json; charset=utf-8"
-                };
-                let mut resp = text_response(prior.status, ctype, prior.body, None)?;
-                resp.headers_mut().set("idempotent-replayed", "true")?;
-                return Ok(resp);
-            }
+        let key = idempotency_key.as_deref().filter(|_| op.writes());
+        if let Some(prior) = gate::replay(&self.store, key, &fingerprint)? {
+            let ctype = if prior.status >= 400 {
+                herald_shared::wire::PROBLEM_CONTENT_TYPE
+            } else {
+                "application/json; charset=utf-8"
+            };
+            let mut resp = text_response(prior.status, ctype, prior.body, None)?;
+            resp.headers_mut().set("idempotent-replayed", "true")?;
+            return Ok(resp);
         }
         let loaded = self.load()?;
-        if let (Some(expected), Some(l)) = (req.headers().get(header::IF_MATCH)?, loaded.as_ref()) {
-            let current = version_tag(l.state.version);
-            if expected.trim() != "*" && !expected.split(',').any(|t| t.trim() == current) {
-                return Err(ApiError::client(
-                    412,
-                    "stale-version",
-                    "The page changed since you read it",
-                    format!("If-Match {expected} does not match the current version {current}; read the page again and retry"),
-                ));
-            }
-        }
+        gate::check_version(
+            req.headers().get(header::IF_MATCH)?.as_deref(),
+            loaded.as_ref().map(|l| l.state.version),
+        )?;
         let at = now();
         let stamped = stamp(at);
         let result = self.run(page, &op, &body, &query, loaded, at, &stamped, &actor);
-        let key = idempotency_key.as_deref().filter(|_| op.writes());
         match result {
             // Client errors are remembered too, so a retry gets the same answer; server errors never.
             Err(e @ ApiError::Client { .. }) if key.is_some() => {

@@ -22,7 +22,8 @@ use herald_shared::{apply, Command, Confirm, Event, State as PageState, Subscrib
 use sha2::{Digest, Sha256};
 use worker::{Headers, Response};
 
-use super::store::{AuditRecord, DeliveryRow};
+use super::records::{DeliveryRow, Records};
+use super::store::AuditRecord;
 use super::{new_id, now, random_bytes, stamp, Loaded, PageObject};
 use crate::error::{json, ApiError, ApiResult};
 use crate::notify::token::{self, Purpose};

@@ -12,6 +12,7 @@ use herald_shared::State as PageState;
 use serde::Deserialize;
 use worker::{SqlStorage, SqlStorageValue as V};
 
+use super::records::{DeliveryRow, Records, Remembered};
 use crate::error::{ApiError, ApiResult};
 
 const SCHEMA: &str = "
@@ -124,13 +125,6 @@ pub struct AuditRecord<'a> {
     pub subject: Option<&'a str>,
     pub change: &'a str,
     pub events: &'a str,
-}
-
-/// A stored answer to an idempotent request.
-pub struct Remembered {
-    pub fingerprint: String,
-    pub status: u16,
-    pub body: String,
 }
 
 pub struct Store {
@@ -300,35 +294,6 @@ impl Store {
         Ok(())
     }
 
-    pub fn recall(&self, key: &str) -> ApiResult<Option<Remembered>> {
-        let rows: Vec<IdemRow> = self
-            .sql
-            .exec(
-                "SELECT fingerprint, status, body FROM idempotency WHERE key = ?",
-                vec![V::String(key.into())],
-            )?
-            .to_array()?;
-        Ok(rows.into_iter().next().map(|r| Remembered {
-            fingerprint: r.fingerprint,
-            status: u16::try_from(r.status).unwrap_or(500),
-            body: r.body,
-        }))
-    }
-
-    pub fn remember(&self, key: &str, answer: &Remembered, at: &str) -> ApiResult<()> {
-        self.sql.exec(
-            "INSERT OR REPLACE INTO idempotency (key, fingerprint, status, body, at) VALUES (?, ?, ?, ?, ?)",
-            vec![
-                V::String(key.into()),
-                V::String(answer.fingerprint.clone()),
-                V::Integer(i64::from(answer.status)),
-                V::String(answer.body.clone()),
-                V::String(at.into()),
-            ],
-        )?;
-        Ok(())
-    }
-
     pub fn insert_key(
         &self,
         id: &str,
@@ -450,34 +415,6 @@ impl Store {
             .collect())
     }
 
-    pub fn insert_notification(&self, n: &NotificationInfo) -> ApiResult<()> {
-        self.sql.exec(
-            "INSERT OR REPLACE INTO notifications (id, kind, subject, event, created_at, recipients) VALUES (?, ?, ?, ?, ?, ?)",
-            vec![
-                V::String(n.id.clone()),
-                V::String(n.kind.as_str().into()),
-                n.subject.clone().map_or(V::Null, V::String),
-                V::String(n.event.clone()),
-                V::String(n.created_at.clone()),
-                V::Integer(i64::from(n.recipients)),
-            ],
-        )?;
-        Ok(())
-    }
-
-    /// Notifications, newest first; only those about `subject` when given.
-    /// One notification, by its id (the table's key).
-    pub fn notification(&self, id: &str) -> ApiResult<Option<NotificationInfo>> {
-        let rows: Vec<NotificationRow> = self
-            .sql
-            .exec(
-                "SELECT * FROM notifications WHERE id = ?",
-                vec![V::String(id.into())],
-            )?
-            .to_array()?;
-        Ok(rows.into_iter().next().map(NotificationRow::info))
-    }
-
     pub fn notifications(&self, subject: Option<&str>) -> ApiResult<Vec<NotificationInfo>> {
         let rows: Vec<NotificationRow> = match subject {
             Some(s) => self.sql.exec(
@@ -501,41 +438,10 @@ impl Store {
                 "SELECT * FROM deliveries WHERE notification_id = ? ORDER BY subscriber_id, attempt",
                 vec![V::String(notification_id.into())],
             )?
-            .to_array()?)
-    }
-
-    /// What the provider later said about a message it accepted (`delivered`, or a bounce as
-    /// `permanent_failure`). False when no attempt has that provider id yet: a provider can report
-    /// before the consumer has recorded its attempt, so the event is kept (a day) and applied
-    /// when the attempt is recorded.
-    pub fn provider_event(
-        &self,
-        provider_id: &str,
-        outcome: Outcome,
-        error: Option<&str>,
-        at: &str,
-    ) -> ApiResult<bool> {
-        let cursor = self.sql.exec(
-            "UPDATE deliveries SET outcome = ?, error = COALESCE(?, error) WHERE provider_id = ?",
-            vec![
-                V::String(outcome.as_str().into()),
-                error.map_or(V::Null, |e| V::String(e.into())),
-                V::String(provider_id.into()),
-            ],
-        )?;
-        if cursor.rows_written() > 0 {
-            return Ok(true);
-        }
-        self.sql.exec(
-            "INSERT OR REPLACE INTO early_events (provider_id, outcome, error, at) VALUES (?, ?, ?, ?)",
-            vec![
-                V::String(provider_id.into()),
-                V::String(outcome.as_str().into()),
-                error.map_or(V::Null, |e| V::String(e.into())),
-                V::String(at.into()),
-            ],
-        )?;
-        Ok(false)
+            .to_array::<StoredDelivery>()?
+            .into_iter()
+            .map(DeliveryRow::from)
+            .collect())
     }
 
     /// Drops provider events that never met their attempt.
@@ -673,32 +579,118 @@ impl Store {
         Ok(())
     }
 
-    /// The attempts at `notification_id` for these subscribers only (a job's recipients), so a
-    /// large fan-out does not read every earlier row for each job.
-    pub fn deliveries_of(
-        &self,
-        notification_id: &str,
-        subscriber_ids: &[String],
-    ) -> ApiResult<Vec<DeliveryRow>> {
-        if subscriber_ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let marks = vec!["?"; subscriber_ids.len()].join(", ");
-        let mut params = vec![V::String(notification_id.into())];
-        params.extend(subscriber_ids.iter().map(|id| V::String(id.clone())));
-        Ok(self
+    /// Records one request for `key` at `at_ms` and returns how many it made in the sliding minute
+    /// before (this one included). A log, not fixed windows: no burst of twice the limit across a
+    /// minute boundary.
+    pub fn count_request(&self, key: &str, at_ms: i64) -> ApiResult<u32> {
+        let since = at_ms - 60_000;
+        self.sql.exec(
+            "DELETE FROM rate_log WHERE at_ms <= ?",
+            vec![V::Integer(since)],
+        )?;
+        self.sql.exec(
+            "INSERT INTO rate_log (key, at_ms) VALUES (?, ?)",
+            vec![V::String(key.into()), V::Integer(at_ms)],
+        )?;
+        let rows: Vec<CountRow> = self
             .sql
             .exec(
-                &format!(
-                    "SELECT * FROM deliveries WHERE notification_id = ? AND subscriber_id IN ({marks}) ORDER BY subscriber_id, attempt"
-                ),
-                params,
+                "SELECT COUNT(*) AS count FROM rate_log WHERE key = ? AND at_ms > ?",
+                vec![V::String(key.into()), V::Integer(since)],
             )?
-            .to_array()?)
+            .to_array()?;
+        Ok(rows
+            .first()
+            .map_or(0, |r| u32::try_from(r.count).unwrap_or(u32::MAX)))
+    }
+}
+
+impl Records for Store {
+    fn recall(&self, key: &str) -> ApiResult<Option<Remembered>> {
+        let rows: Vec<IdemRow> = self
+            .sql
+            .exec(
+                "SELECT fingerprint, status, body FROM idempotency WHERE key = ?",
+                vec![V::String(key.into())],
+            )?
+            .to_array()?;
+        Ok(rows.into_iter().next().map(|r| Remembered {
+            fingerprint: r.fingerprint,
+            status: u16::try_from(r.status).unwrap_or(500),
+            body: r.body,
+        }))
+    }
+
+    fn remember(&self, key: &str, answer: &Remembered, at: &str) -> ApiResult<()> {
+        self.sql.exec(
+            "INSERT OR REPLACE INTO idempotency (key, fingerprint, status, body, at) VALUES (?, ?, ?, ?, ?)",
+            vec![
+                V::String(key.into()),
+                V::String(answer.fingerprint.clone()),
+                V::Integer(i64::from(answer.status)),
+                V::String(answer.body.clone()),
+                V::String(at.into()),
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn push_outbox(&self, job: &str) -> ApiResult<()> {
+        self.sql.exec(
+            "INSERT INTO outbox (job) VALUES (?)",
+            vec![V::String(job.into())],
+        )?;
+        Ok(())
+    }
+
+    /// The oldest queued jobs: (seq, job).
+    fn outbox(&self, limit: u32) -> ApiResult<Vec<(i64, String)>> {
+        let rows: Vec<OutboxRow> = self
+            .sql
+            .exec(
+                "SELECT seq, job FROM outbox ORDER BY seq LIMIT ?",
+                vec![V::Integer(i64::from(limit))],
+            )?
+            .to_array()?;
+        Ok(rows.into_iter().map(|r| (r.seq, r.job)).collect())
+    }
+
+    fn drop_outbox(&self, up_to: i64) -> ApiResult<()> {
+        self.sql
+            .exec("DELETE FROM outbox WHERE seq <= ?", vec![V::Integer(up_to)])?;
+        Ok(())
+    }
+
+    fn insert_notification(&self, n: &NotificationInfo) -> ApiResult<()> {
+        self.sql.exec(
+            "INSERT OR REPLACE INTO notifications (id, kind, subject, event, created_at, recipients) VALUES (?, ?, ?, ?, ?, ?)",
+            vec![
+                V::String(n.id.clone()),
+                V::String(n.kind.as_str().into()),
+                n.subject.clone().map_or(V::Null, V::String),
+                V::String(n.event.clone()),
+                V::String(n.created_at.clone()),
+                V::Integer(i64::from(n.recipients)),
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Notifications, newest first; only those about `subject` when given.
+    /// One notification, by its id (the table's key).
+    fn notification(&self, id: &str) -> ApiResult<Option<NotificationInfo>> {
+        let rows: Vec<NotificationRow> = self
+            .sql
+            .exec(
+                "SELECT * FROM notifications WHERE id = ?",
+                vec![V::String(id.into())],
+            )?
+            .to_array()?;
+        Ok(rows.into_iter().next().map(NotificationRow::info))
     }
 
     /// Records an attempt; an event its provider already sent about it is applied at once.
-    pub fn record_delivery(&self, d: &DeliveryRow) -> ApiResult<()> {
+    fn record_delivery(&self, d: &DeliveryRow) -> ApiResult<()> {
         let mut d = std::borrow::Cow::Borrowed(d);
         if let Some(id) = &d.provider_id {
             let early: Vec<EarlyEvent> = self
@@ -730,55 +722,65 @@ impl Store {
         Ok(())
     }
 
-    pub fn push_outbox(&self, job: &str) -> ApiResult<()> {
-        self.sql.exec(
-            "INSERT INTO outbox (job) VALUES (?)",
-            vec![V::String(job.into())],
-        )?;
-        Ok(())
-    }
-
-    /// The oldest queued jobs: (seq, job).
-    pub fn outbox(&self, limit: u32) -> ApiResult<Vec<(i64, String)>> {
-        let rows: Vec<OutboxRow> = self
+    /// The attempts at `notification_id` for these subscribers only (a job's recipients), so a
+    /// large fan-out does not read every earlier row for each job.
+    fn deliveries_of(
+        &self,
+        notification_id: &str,
+        subscriber_ids: &[String],
+    ) -> ApiResult<Vec<DeliveryRow>> {
+        if subscriber_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks = vec!["?"; subscriber_ids.len()].join(", ");
+        let mut params = vec![V::String(notification_id.into())];
+        params.extend(subscriber_ids.iter().map(|id| V::String(id.clone())));
+        Ok(self
             .sql
             .exec(
-                "SELECT seq, job FROM outbox ORDER BY seq LIMIT ?",
-                vec![V::Integer(i64::from(limit))],
+                &format!(
+                    "SELECT * FROM deliveries WHERE notification_id = ? AND subscriber_id IN ({marks}) ORDER BY subscriber_id, attempt"
+                ),
+                params,
             )?
-            .to_array()?;
-        Ok(rows.into_iter().map(|r| (r.seq, r.job)).collect())
+            .to_array::<StoredDelivery>()?
+            .into_iter()
+            .map(DeliveryRow::from)
+            .collect())
     }
 
-    pub fn drop_outbox(&self, up_to: i64) -> ApiResult<()> {
-        self.sql
-            .exec("DELETE FROM outbox WHERE seq <= ?", vec![V::Integer(up_to)])?;
-        Ok(())
-    }
-
-    /// Records one request for `key` at `at_ms` and returns how many it made in the sliding minute
-    /// before (this one included). A log, not fixed windows: no burst of twice the limit across a
-    /// minute boundary.
-    pub fn count_request(&self, key: &str, at_ms: i64) -> ApiResult<u32> {
-        let since = at_ms - 60_000;
-        self.sql.exec(
-            "DELETE FROM rate_log WHERE at_ms <= ?",
-            vec![V::Integer(since)],
+    /// What the provider later said about a message it accepted (`delivered`, or a bounce as
+    /// `permanent_failure`). False when no attempt has that provider id yet: a provider can report
+    /// before the consumer has recorded its attempt, so the event is kept (a day) and applied
+    /// when the attempt is recorded.
+    fn provider_event(
+        &self,
+        provider_id: &str,
+        outcome: Outcome,
+        error: Option<&str>,
+        at: &str,
+    ) -> ApiResult<bool> {
+        let cursor = self.sql.exec(
+            "UPDATE deliveries SET outcome = ?, error = COALESCE(?, error) WHERE provider_id = ?",
+            vec![
+                V::String(outcome.as_str().into()),
+                error.map_or(V::Null, |e| V::String(e.into())),
+                V::String(provider_id.into()),
+            ],
         )?;
+        if cursor.rows_written() > 0 {
+            return Ok(true);
+        }
         self.sql.exec(
-            "INSERT INTO rate_log (key, at_ms) VALUES (?, ?)",
-            vec![V::String(key.into()), V::Integer(at_ms)],
+            "INSERT OR REPLACE INTO early_events (provider_id, outcome, error, at) VALUES (?, ?, ?, ?)",
+            vec![
+                V::String(provider_id.into()),
+                V::String(outcome.as_str().into()),
+                error.map_or(V::Null, |e| V::String(e.into())),
+                V::String(at.into()),
+            ],
         )?;
-        let rows: Vec<CountRow> = self
-            .sql
-            .exec(
-                "SELECT COUNT(*) AS count FROM rate_log WHERE key = ? AND at_ms > ?",
-                vec![V::String(key.into()), V::Integer(since)],
-            )?
-            .to_array()?;
-        Ok(rows
-            .first()
-            .map_or(0, |r| u32::try_from(r.count).unwrap_or(u32::MAX)))
+        Ok(false)
     }
 }
 
@@ -833,17 +835,33 @@ pub fn core_json(state: &PageState) -> ApiResult<String> {
     .map_err(server)
 }
 
-/// One stored delivery attempt.
-#[derive(Debug, Clone, Deserialize)]
-pub struct DeliveryRow {
-    pub notification_id: String,
-    pub subscriber_id: String,
-    pub channel: SubscriberChannel,
-    pub attempt: i64,
-    pub outcome: Outcome,
-    pub provider_id: Option<String>,
-    pub error: Option<String>,
-    pub at: String,
+/// A `deliveries` row as stored; channel and outcome are read strictly (an unknown value is an
+/// error, never a guess).
+#[derive(Deserialize)]
+struct StoredDelivery {
+    notification_id: String,
+    subscriber_id: String,
+    channel: SubscriberChannel,
+    attempt: i64,
+    outcome: Outcome,
+    provider_id: Option<String>,
+    error: Option<String>,
+    at: String,
+}
+
+impl From<StoredDelivery> for DeliveryRow {
+    fn from(d: StoredDelivery) -> Self {
+        DeliveryRow {
+            notification_id: d.notification_id,
+            subscriber_id: d.subscriber_id,
+            channel: d.channel,
+            attempt: d.attempt,
+            outcome: d.outcome,
+            provider_id: d.provider_id,
+            error: d.error,
+            at: d.at,
+        }
+    }
 }
 
 #[derive(Deserialize)]

@@ -1,0 +1,271 @@
+//! The page object's bookkeeping behind a small trait with no worker types: idempotency records,
+//! the outbox of queue jobs, notifications and the per-recipient delivery records. `Store` keeps
+//! them in the object's SQLite storage; `Memory` keeps them in memory, so the rules that use them
+//! (`gate`, `outbox`) are tested natively, and again in workerd by the runtime tests.
+
+#[cfg(test)]
+use std::cell::RefCell;
+#[cfg(test)]
+use std::collections::BTreeMap;
+
+use herald_shared::delivery::Outcome;
+use herald_shared::subscriber::SubscriberChannel;
+use herald_shared::wire::NotificationInfo;
+
+use crate::error::ApiResult;
+
+/// A stored answer to an idempotent request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Remembered {
+    pub fingerprint: String,
+    pub status: u16,
+    pub body: String,
+}
+
+/// One stored delivery attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryRow {
+    pub notification_id: String,
+    pub subscriber_id: String,
+    pub channel: SubscriberChannel,
+    pub attempt: i64,
+    pub outcome: Outcome,
+    pub provider_id: Option<String>,
+    pub error: Option<String>,
+    pub at: String,
+}
+
+/// What a page object records besides its state.
+pub trait Records {
+    /// The answer given to the request with this `Idempotency-Key`.
+    fn recall(&self, key: &str) -> ApiResult<Option<Remembered>>;
+    fn remember(&self, key: &str, answer: &Remembered, at: &str) -> ApiResult<()>;
+
+    /// Queues a job (JSON) behind the others.
+    fn push_outbox(&self, job: &str) -> ApiResult<()>;
+    /// The oldest queued jobs, `(seq, job)`, at most `limit`.
+    fn outbox(&self, limit: u32) -> ApiResult<Vec<(i64, String)>>;
+    /// Drops the jobs up to `seq`, once the queue took them.
+    fn drop_outbox(&self, up_to: i64) -> ApiResult<()>;
+
+    fn insert_notification(&self, n: &NotificationInfo) -> ApiResult<()>;
+    fn notification(&self, id: &str) -> ApiResult<Option<NotificationInfo>>;
+
+    /// Records an attempt; an event its provider already sent about it is applied at once.
+    fn record_delivery(&self, d: &DeliveryRow) -> ApiResult<()>;
+    /// The attempts at `notification_id` for these subscribers, by subscriber and attempt.
+    fn deliveries_of(
+        &self,
+        notification_id: &str,
+        subscriber_ids: &[String],
+    ) -> ApiResult<Vec<DeliveryRow>>;
+    /// Applies a provider's event to the attempt with `provider_id`; when none is recorded yet, keeps
+    /// the event for it (providers can report before the attempt is recorded). Answers whether an
+    /// attempt matched.
+    fn provider_event(
+        &self,
+        provider_id: &str,
+        outcome: Outcome,
+        error: Option<&str>,
+        at: &str,
+    ) -> ApiResult<bool>;
+}
+
+/// Records in memory, for native tests of the rules that use them.
+#[cfg(test)]
+#[derive(Default)]
+pub struct Memory {
+    idempotency: RefCell<BTreeMap<String, Remembered>>,
+    outbox: RefCell<BTreeMap<i64, String>>,
+    next_seq: RefCell<i64>,
+    notifications: RefCell<BTreeMap<String, NotificationInfo>>,
+    /// By (notification, subscriber, channel, attempt), as the table's key.
+    deliveries: RefCell<BTreeMap<(String, String, &'static str, i64), DeliveryRow>>,
+    early: RefCell<BTreeMap<String, (Outcome, Option<String>)>>,
+}
+
+#[cfg(test)]
+impl Records for Memory {
+    fn recall(&self, key: &str) -> ApiResult<Option<Remembered>> {
+        Ok(self.idempotency.borrow().get(key).cloned())
+    }
+
+    fn remember(&self, key: &str, answer: &Remembered, _at: &str) -> ApiResult<()> {
+        self.idempotency
+            .borrow_mut()
+            .insert(key.to_owned(), answer.clone());
+        Ok(())
+    }
+
+    fn push_outbox(&self, job: &str) -> ApiResult<()> {
+        let mut seq = self.next_seq.borrow_mut();
+        *seq += 1;
+        self.outbox.borrow_mut().insert(*seq, job.to_owned());
+        Ok(())
+    }
+
+    fn outbox(&self, limit: u32) -> ApiResult<Vec<(i64, String)>> {
+        Ok(self
+            .outbox
+            .borrow()
+            .iter()
+            .take(limit as usize)
+            .map(|(s, j)| (*s, j.clone()))
+            .collect())
+    }
+
+    fn drop_outbox(&self, up_to: i64) -> ApiResult<()> {
+        self.outbox.borrow_mut().retain(|seq, _| *seq > up_to);
+        Ok(())
+    }
+
+    fn insert_notification(&self, n: &NotificationInfo) -> ApiResult<()> {
+        self.notifications
+            .borrow_mut()
+            .insert(n.id.clone(), n.clone());
+        Ok(())
+    }
+
+    fn notification(&self, id: &str) -> ApiResult<Option<NotificationInfo>> {
+        Ok(self.notifications.borrow().get(id).cloned())
+    }
+
+    fn record_delivery(&self, d: &DeliveryRow) -> ApiResult<()> {
+        let mut d = d.clone();
+        if let Some((outcome, error)) = d
+            .provider_id
+            .as_ref()
+            .and_then(|id| self.early.borrow_mut().remove(id))
+        {
+            d.outcome = outcome;
+            d.error = error.or(d.error.take());
+        }
+        let key = (
+            d.notification_id.clone(),
+            d.subscriber_id.clone(),
+            d.channel.as_str(),
+            d.attempt,
+        );
+        self.deliveries.borrow_mut().insert(key, d);
+        Ok(())
+    }
+
+    fn deliveries_of(
+        &self,
+        notification_id: &str,
+        subscriber_ids: &[String],
+    ) -> ApiResult<Vec<DeliveryRow>> {
+        let mut rows: Vec<DeliveryRow> = self
+            .deliveries
+            .borrow()
+            .values()
+            .filter(|d| d.notification_id == notification_id)
+            .filter(|d| subscriber_ids.contains(&d.subscriber_id))
+            .cloned()
+            .collect();
+        rows.sort_by(|a, b| (&a.subscriber_id, a.attempt).cmp(&(&b.subscriber_id, b.attempt)));
+        Ok(rows)
+    }
+
+    fn provider_event(
+        &self,
+        provider_id: &str,
+        outcome: Outcome,
+        error: Option<&str>,
+        _at: &str,
+    ) -> ApiResult<bool> {
+        let mut matched = false;
+        for d in self.deliveries.borrow_mut().values_mut() {
+            if d.provider_id.as_deref() == Some(provider_id) {
+                d.outcome = outcome;
+                if let Some(e) = error {
+                    d.error = Some(e.to_owned());
+                }
+                matched = true;
+            }
+        }
+        if !matched {
+            self.early
+                .borrow_mut()
+                .insert(provider_id.to_owned(), (outcome, error.map(str::to_owned)));
+        }
+        Ok(matched)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn attempt(sub: &str, n: i64, outcome: Outcome, provider: Option<&str>) -> DeliveryRow {
+        DeliveryRow {
+            notification_id: "ntf_1".into(),
+            subscriber_id: sub.into(),
+            channel: SubscriberChannel::Email,
+            attempt: n,
+            outcome,
+            provider_id: provider.map(str::to_owned),
+            error: None,
+            at: format!("2026-03-01T12:00:0{n}.000Z"),
+        }
+    }
+
+    #[test]
+    fn the_outbox_drains_in_order_and_keeps_what_the_queue_did_not_take() {
+        let r = Memory::default();
+        for job in ["a", "b", "c"] {
+            r.push_outbox(job).unwrap();
+        }
+        let first = r.outbox(2).unwrap();
+        assert_eq!(first, [(1, "a".into()), (2, "b".into())]);
+        r.drop_outbox(first.last().unwrap().0).unwrap();
+        r.push_outbox("d").unwrap();
+        assert_eq!(r.outbox(10).unwrap(), [(3, "c".into()), (4, "d".into())]);
+    }
+
+    #[test]
+    fn delivery_records_take_provider_events_before_and_after_the_attempt() {
+        let r = Memory::default();
+        // An event that beat its attempt is kept, then applied when the attempt is recorded.
+        assert!(!r
+            .provider_event("p1", Outcome::Delivered, None, "t")
+            .unwrap());
+        r.record_delivery(&attempt("s1", 1, Outcome::Sent, Some("p1")))
+            .unwrap();
+        // An event after its attempt updates it at once.
+        r.record_delivery(&attempt("s2", 1, Outcome::Sent, Some("p2")))
+            .unwrap();
+        assert!(r
+            .provider_event("p2", Outcome::PermanentFailure, Some("bounced"), "t")
+            .unwrap());
+        // A retry of the same attempt replaces it rather than adding a row.
+        r.record_delivery(&attempt("s3", 1, Outcome::TemporaryFailure, None))
+            .unwrap();
+        r.record_delivery(&attempt("s3", 1, Outcome::TemporaryFailure, None))
+            .unwrap();
+        r.record_delivery(&attempt("s3", 2, Outcome::Sent, None))
+            .unwrap();
+        let ids = ["s1", "s2", "s3"].map(String::from);
+        let got: Vec<(String, i64, Outcome, Option<String>)> = r
+            .deliveries_of("ntf_1", &ids)
+            .unwrap()
+            .into_iter()
+            .map(|d| (d.subscriber_id, d.attempt, d.outcome, d.error))
+            .collect();
+        let want = vec![
+            ("s1".into(), 1, Outcome::Delivered, None),
+            (
+                "s2".into(),
+                1,
+                Outcome::PermanentFailure,
+                Some("bounced".into()),
+            ),
+            ("s3".into(), 1, Outcome::TemporaryFailure, None),
+            ("s3".into(), 2, Outcome::Sent, None),
+        ];
+        assert_eq!(got, want);
+        // Only the subscribers asked for.
+        assert_eq!(r.deliveries_of("ntf_1", &ids[..1]).unwrap().len(), 1);
+        assert!(r.deliveries_of("ntf_2", &ids).unwrap().is_empty());
+    }
+}
