@@ -522,3 +522,43 @@ pub fn confirmation_email(page_name: &str, confirm_url: &str) -> Email {
 
 #[cfg(test)]
 mod tests;
+
+/// The reminder to a page's responders that an incident's "next update by" promise is broken.
+pub fn overdue_reminder(
+    page_name: &str,
+    title: &str,
+    promised_at: Timestamp,
+    late_minutes: u32,
+    url: &str,
+) -> String {
+    format!(
+        "Update overdue on {page_name}: \"{title}\" promised its next update by {}; it is {} late. {url}",
+        human_time(promised_at),
+        minutes_text(late_minutes.max(1)),
+    )
+}
+
+/// The email form of a responder reminder: its first clause is the subject.
+pub fn responder_email(text: &str) -> Email {
+    Email {
+        subject: text
+            .split(':')
+            .next()
+            .unwrap_or("Update overdue")
+            .to_owned(),
+        text: format!("{text}\n"),
+        html: format!("<p>{}</p>", html_escape::encode_text(text)),
+    }
+}
+
+/// "90 minutes", "2 hours", "1 day".
+pub fn minutes_text(m: u32) -> String {
+    match m {
+        1 => "1 minute".into(),
+        m if m % 1440 == 0 && m >= 1440 => {
+            format!("{} day{}", m / 1440, if m == 1440 { "" } else { "s" })
+        }
+        m if m % 60 == 0 && m >= 60 => format!("{} hour{}", m / 60, if m == 60 { "" } else { "s" }),
+        m => format!("{m} minutes"),
+    }
+}

@@ -62,6 +62,7 @@ pub fn render(job: &Job, r: &JobRecipient) -> (template::Email, Option<String>) 
             let unsubscribe = links.unsubscribe_url.clone();
             (template::email(message, &links), unsubscribe)
         }
+        Content::Responders { text } => (template::responder_email(text), None),
     }
 }
 
@@ -73,6 +74,7 @@ pub fn render_sms(job: &Job, r: &JobRecipient) -> String {
             confirm_url(&job.base, &r.token)
         ),
         Content::Notification { message } => template::sms(message, &links(job, r)).text,
+        Content::Responders { text } => text.clone(),
     }
 }
 
@@ -177,12 +179,16 @@ async fn deliver(job: &Job, r: &JobRecipient, due: &Due, env: &Env, p: &Provider
                         .unwrap_or_default();
                     webhook::send(to, secret, &id, &body, p.timeout_ms).await
                 }
+                Content::Responders { .. } => {
+                    http::Sent::permanent("responders are reached by email or Slack")
+                }
             }
         }
         SubscriberChannel::Slack => {
             let payload = match &job.content {
                 Content::Confirmation { page_name } => template::slack_confirmation(page_name),
                 Content::Notification { message } => template::slack(message, &links(job, r)),
+                Content::Responders { text } => template::slack_text(text),
             };
             webhook::slack(to, &payload, p.timeout_ms).await
         }
@@ -204,6 +210,10 @@ async fn deliver(job: &Job, r: &JobRecipient, due: &Due, env: &Env, p: &Provider
 }
 
 async fn run(job: &Job, env: &Env, providers: &Providers) -> crate::error::ApiResult<Verdict> {
+    if let Content::Responders { .. } = job.content {
+        remind_responders(job, env, providers).await;
+        return Ok(Verdict::default());
+    }
     let ids: Vec<String> = job
         .recipients
         .iter()
@@ -239,29 +249,18 @@ async fn run(job: &Job, env: &Env, providers: &Providers) -> crate::error::ApiRe
     client::record_deliveries(env, &job.page, &job.notification_id, &attempts).await
 }
 
-/// Tells the page's responders (email addresses, or URLs taking Slack's incoming-webhook JSON)
-/// about a broken promise. Best effort, once per promise: a responder who misses it still sees the
-/// overdue incident in the admin API.
-pub async fn remind_responders(env: &Env, responders: &[String], text: &str, key: &str) {
-    let p = Providers::from_env(env);
-    for (i, r) in responders.iter().enumerate() {
-        let key = format!("{key}/{i}");
-        let sent = if r.contains("://") {
-            webhook::slack(r, &template::slack_text(text), p.timeout_ms).await
-        } else if let Some(email) = &p.email {
-            let mail = template::Email {
-                subject: text
-                    .split(':')
-                    .next()
-                    .unwrap_or("Update overdue")
-                    .to_owned(),
-                text: format!("{text}\n"),
-                html: format!("<p>{}</p>", html_escape::encode_text(text)),
-            };
-            email.send(r, &mail, None, &key, p.timeout_ms).await
-        } else {
-            http::Sent::permanent("no email provider configured")
+/// Tells the page's responders about a broken promise: one attempt each, best effort (a responder
+/// who misses it still sees the overdue incident in the admin API). Not recorded per recipient:
+/// responders are not subscribers.
+async fn remind_responders(job: &Job, env: &Env, providers: &Providers) {
+    for r in &job.recipients {
+        let due = Due {
+            subscriber_id: r.subscriber_id.clone(),
+            attempt: 1,
+            address: r.address.clone(),
+            secret: None,
         };
+        let sent = deliver(job, r, &due, env, providers).await;
         if !sent.outcome.succeeded() {
             worker::console_error!("responder reminder not sent: {:?}", sent.error);
         }

@@ -246,7 +246,7 @@ impl PageObject {
                 }
             }
             None if path == path::TICK => {
-                let answer = self.tick_here(&page).await;
+                let answer = self.tick_here(&page);
                 self.flush_outbox().await;
                 answer
             }

@@ -9,7 +9,7 @@ use herald_shared::delivery::{self, Delivery, NextStep, NotificationKind, Outcom
 use herald_shared::subscriber::{
     recipients, Address, Subscriber, SubscriberChannel, SubscriptionState,
 };
-use herald_shared::template::Message;
+use herald_shared::template::{self, Message};
 use herald_shared::wire::internal::{
     Content, Due, DueCall, Job, JobRecipient, LinkOutcome, ManageComponent, ManageSave, ManageView,
     Matched, ProviderEvent, RecordCall, SubscribeCall, TickReport, Verdict,
@@ -39,18 +39,6 @@ const FALLBACK_AFTER_SECS: u32 = 1;
 /// `meta` keys: the public origin for links in scheduled messages, and the last scheduled run.
 pub(super) const META_BASE: &str = "base";
 const META_TICK: &str = "tick";
-
-/// "90 minutes", "2 hours", "1 day".
-fn minutes_text(m: u32) -> String {
-    match m {
-        1 => "1 minute".into(),
-        m if m % 1440 == 0 && m >= 1440 => {
-            format!("{} day{}", m / 1440, if m == 1440 { "" } else { "s" })
-        }
-        m if m % 60 == 0 && m >= 60 => format!("{} hour{}", m / 60, if m == 60 { "" } else { "s" }),
-        m => format!("{m} minutes"),
-    }
-}
 
 /// Subscription requests for one address allowed per minute, whoever sends them.
 const PER_ADDRESS_PER_MINUTE: u32 = 3;
@@ -474,7 +462,7 @@ impl PageObject {
     /// Scheduled work, run by the cron trigger: maintenance reminders to subscribers, reminders
     /// to the page's responders about broken "next update" promises, and re-sending messages that
     /// were not acknowledged in time on the recipients' fallback channel.
-    pub(super) async fn tick_here(&self, page: &str) -> ApiResult<Response> {
+    pub(super) fn tick_here(&self, page: &str) -> ApiResult<Response> {
         let Some(loaded) = self.load()? else {
             return json_response(200, "{}".into());
         };
@@ -507,7 +495,10 @@ impl PageObject {
                 continue;
             };
             message.event = "maintenance_reminder".into();
-            message.status = format!("Reminder: starts in {}", minutes_text(r.minutes_before));
+            message.status = format!(
+                "Reminder: starts in {}",
+                template::minutes_text(r.minutes_before)
+            );
             let to: Vec<(String, Address)> = recipients(state, &event)
                 .into_iter()
                 .map(|x| (x.subscriber_id, x.address))
@@ -534,13 +525,39 @@ impl PageObject {
                 .incident(&o.incident_id)
                 .map(|i| i.title.clone())
                 .unwrap_or_default();
-            let text = format!(
-                "Update overdue on {}: \"{title}\" promised its next update by {}; it is {} late. {base}/{page}",
-                state.page.name,
-                herald_shared::template::human_time(o.promised_at),
-                minutes_text(u32::try_from(o.late_by_secs / 60).unwrap_or(0).max(1)),
+            let text = template::overdue_reminder(
+                &state.page.name,
+                &title,
+                o.promised_at,
+                u32::try_from(o.late_by_secs / 60).unwrap_or(0),
+                &format!("{base}/{page}"),
             );
-            crate::notify::remind_responders(&self.env, responders, &text, &key).await;
+            // Through the outbox like every other message: nothing is sent from inside the object.
+            let job = Job {
+                page: page.to_owned(),
+                notification_id: key,
+                base: base.clone(),
+                content: Content::Responders { text },
+                recipients: responders
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| JobRecipient {
+                        subscriber_id: format!("responder-{i}"),
+                        address: Address {
+                            channel: if r.contains("://") {
+                                SubscriberChannel::Slack
+                            } else {
+                                SubscriberChannel::Email
+                            },
+                            value: r.clone(),
+                        },
+                        token: String::new(),
+                        receipt: None,
+                        manage: None,
+                    })
+                    .collect(),
+            };
+            self.store.push_outbox(&json(&job)?)?;
             overdue += 1;
         }
         // Acknowledgement escalation.

@@ -86,6 +86,9 @@ pub enum Content {
     Notification { message: Box<Message> },
     /// The double opt-in message to a pending subscriber.
     Confirmation { page_name: String },
+    /// A reminder to the page's responders (emails, or URLs taking Slack's JSON) that a "next
+    /// update by" promise is broken. Best effort and once: recorded by the page, not per recipient.
+    Responders { text: String },
 }
 
 /// One recipient of a job, with the links minted for them by the page object.
