@@ -71,6 +71,10 @@ pub trait Records {
     ) -> ApiResult<bool>;
 }
 
+/// A delivery's (notification, subscriber, channel, attempt), as the table's key.
+#[cfg(test)]
+type DeliveryKey = (String, String, &'static str, i64);
+
 /// Records in memory, for native tests of the rules that use them.
 #[cfg(test)]
 #[derive(Default)]
@@ -79,8 +83,7 @@ pub struct Memory {
     outbox: RefCell<BTreeMap<i64, String>>,
     next_seq: RefCell<i64>,
     notifications: RefCell<BTreeMap<String, NotificationInfo>>,
-    /// By (notification, subscriber, channel, attempt), as the table's key.
-    deliveries: RefCell<BTreeMap<(String, String, &'static str, i64), DeliveryRow>>,
+    deliveries: RefCell<BTreeMap<DeliveryKey, DeliveryRow>>,
     early: RefCell<BTreeMap<String, (Outcome, Option<String>)>>,
 }
 
