@@ -3,29 +3,33 @@
 //! each public document once per change for every reader.
 
 mod admin;
+mod deliveries;
 mod docs;
 mod gate;
-mod notify;
+mod operations;
+mod outbox;
 mod records;
+mod scheduled;
 mod store;
 mod subscribers;
+mod subscriptions;
+
+use operations::{Call, Outcome};
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use herald_shared::command::SkippedRow;
-use herald_shared::wire::{
-    AdminSubscribeRequest, AdminSubscribed, AuditChange, CreateKeyRequest, Created, CreatedKey,
-    ImportReport, LintReport, Revoked, Role, WidgetSecret,
-};
-use herald_shared::{apply, lint, token, Page, State as PageState, Timestamp, Viewer};
+use herald_shared::wire::internal::{ManageSave, Matched, ProviderEvent};
+use herald_shared::wire::{AuditChange, Role};
+use herald_shared::{token, State as PageState, Timestamp, Viewer};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use worker::{durable_object, DurableObject, Env, Headers, Request, Response, State};
 
 use crate::bindings;
 use crate::error::{json, ApiError, ApiResult};
+use crate::notify::token::Purpose;
 use crate::protocol::{header, path, DIRECTORY};
 use crate::route::{AdminOp, Doc};
 use records::{Records, Remembered};
@@ -246,13 +250,13 @@ impl PageObject {
                 }
             }
             None if path == path::TICK => {
-                let answer = self.tick_here(&page);
+                let answer = self.tick(&page);
                 self.flush_outbox().await;
                 answer
             }
             None => {
                 let body = req.text().await?;
-                match self.notify_endpoint(&page, &path, &body) {
+                match self.endpoint(&page, &path, &body) {
                     Some(answer) => {
                         self.flush_outbox().await;
                         answer
@@ -263,6 +267,40 @@ impl PageObject {
                 }
             }
         }
+    }
+
+    /// Runs an internal endpoint of subscriptions and deliveries; `None` when `path` is not one.
+    fn endpoint(&self, page: &str, path: &str, body: &str) -> Option<ApiResult<Response>> {
+        Some(match path {
+            path::SUBSCRIBE => serde_json::from_str(body)
+                .map_err(|e| ApiError::Server(e.to_string()))
+                .and_then(|c| self.subscribe(page, c)),
+            path::CONFIRM => self.follow(page, body, Purpose::Confirm),
+            path::UNSUBSCRIBE => self.follow(page, body, Purpose::Unsubscribe),
+            path::RECEIPT => self.receipt(page, body),
+            path::PROVIDER_EVENT => serde_json::from_str::<ProviderEvent>(body)
+                .map_err(|e| ApiError::Server(e.to_string()))
+                .and_then(|e| {
+                    let found = self.store.provider_event(
+                        &e.provider_id,
+                        e.outcome,
+                        e.error.as_deref(),
+                        &stamp(now()),
+                    )?;
+                    json_response(200, json(&Matched { matched: found })?)
+                }),
+            path::MANAGE => self.manage(page, body, None),
+            path::MANAGE_SAVE => serde_json::from_str::<ManageSave>(body)
+                .map_err(|e| ApiError::Server(e.to_string()))
+                .and_then(|m| self.manage(page, &m.token, Some(m.components))),
+            path::DELIVERIES_DUE => serde_json::from_str(body)
+                .map_err(|e| ApiError::Server(e.to_string()))
+                .and_then(|c| self.due(c)),
+            path::DELIVERIES_RECORD => serde_json::from_str(body)
+                .map_err(|e| ApiError::Server(e.to_string()))
+                .and_then(|c| self.record(c)),
+            _ => return None,
+        })
     }
 
     fn public_doc(
@@ -418,7 +456,16 @@ impl PageObject {
         )?;
         let at = now();
         let stamped = stamp(at);
-        let result = self.run(page, &op, &body, &query, loaded, at, &stamped, &actor);
+        let result = self.run(&Call {
+            page,
+            op: &op,
+            body: &body,
+            query: &query,
+            loaded,
+            at,
+            stamped: &stamped,
+            actor: &actor,
+        });
         match result {
             // Client errors are remembered too, so a retry gets the same answer; server errors never.
             Err(e @ ApiError::Client { .. }) if key.is_some() => {
@@ -439,7 +486,11 @@ impl PageObject {
                     .with_headers(headers))
             }
             Err(e) => Err(e),
-            Ok((status, body, commit)) => {
+            Ok(Outcome {
+                status,
+                body,
+                commit,
+            }) => {
                 let remembered = key.map(|k| {
                     (
                         k,
@@ -461,7 +512,7 @@ impl PageObject {
                         let base = req.headers().get(header::BASE)?.unwrap_or_default();
                         if !base.is_empty() {
                             // Scheduled messages need the public origin for their links.
-                            self.store.set_meta(notify::META_BASE, &base)?;
+                            self.store.set_meta(scheduled::META_BASE, &base)?;
                         }
                         self.enqueue_events(page, &c.state, &c.raw_events, &base, &stamped)?;
                         let version = c.state.version;
@@ -483,397 +534,6 @@ impl PageObject {
                     "application/json; charset=utf-8"
                 };
                 text_response(status, ctype, body, version)
-            }
-        }
-    }
-
-    /// Carries out `op`. A change is returned, not written: the caller commits it with its records.
-    #[allow(clippy::too_many_arguments)]
-    fn run(
-        &self,
-        page: &str,
-        op: &AdminOp,
-        body: &str,
-        query: &str,
-        loaded: Option<Rc<Loaded>>,
-        at: Timestamp,
-        stamped: &str,
-        actor: &str,
-    ) -> ApiResult<(u16, String, Option<Commit>)> {
-        let require = || {
-            loaded
-                .clone()
-                .ok_or_else(|| ApiError::not_found(format!("no page {page:?}")))
-        };
-        match op {
-            AdminOp::GetPage => {
-                // Everything but the subscribers: they have their own, masked, listing.
-                let l = require()?;
-                Ok((200, store::core_json(&l.state)?, None))
-            }
-            AdminOp::Lint => {
-                let l = require()?;
-                let mut draft: lint::Draft = admin::parse(body)?;
-                draft
-                    .jargon
-                    .extend(l.state.page.policy.jargon.iter().cloned());
-                Ok((
-                    200,
-                    json(&LintReport {
-                        warnings: lint::lint(&draft),
-                    })?,
-                    None,
-                ))
-            }
-            AdminOp::Audit => {
-                require()?;
-                let subject = query_param(query, "subject");
-                let since = query_param(query, "since")
-                    .map(|s| parse_stamp("since", &s))
-                    .transpose()?;
-                let until = query_param(query, "until")
-                    .map(|s| parse_stamp("until", &s))
-                    .transpose()?;
-                let mut entries =
-                    self.store
-                        .audit(subject.as_deref(), since.as_deref(), until.as_deref())?;
-                if query_param(query, "include").as_deref() == Some("deliveries") {
-                    // Each notification's delivery report, as an entry at its creation time.
-                    for n in self.list_notifications(subject.as_deref())? {
-                        let in_period = since.as_deref().is_none_or(|s| n.created_at.as_str() >= s)
-                            && until.as_deref().is_none_or(|u| n.created_at.as_str() < u);
-                        if !in_period {
-                            continue;
-                        }
-                        let report = self.delivery_report(&n.id)?;
-                        entries.push(herald_shared::wire::AuditEntry {
-                            seq: 0,
-                            at: n.created_at.clone(),
-                            actor: "herald".into(),
-                            action: "notification.deliveries".into(),
-                            version: 0,
-                            subject: n.subject.clone(),
-                            change: serde_json::to_value(&report)
-                                .map_err(|e| ApiError::Server(e.to_string()))?,
-                            events: serde_json::Value::Array(Vec::new()),
-                        });
-                    }
-                    entries.sort_by(|a, b| a.at.cmp(&b.at).then(a.seq.cmp(&b.seq)));
-                }
-                match query_param(query, "format").as_deref() {
-                    None | Some("json") => Ok((200, json(&entries)?, None)),
-                    Some("csv") => Ok((200, audit_csv(&entries)?, None)),
-                    Some(other) => Err(ApiError::client(
-                        400,
-                        "invalid-parameter",
-                        "Unknown export format",
-                        format!("format {other:?}: use json or csv"),
-                    )
-                    .with_field("format")),
-                }
-            }
-            AdminOp::ListSubscribers => {
-                let l = require()?;
-                Ok((200, json(&self.list_subscribers(&l.state))?, None))
-            }
-            AdminOp::ExportSubscribers => {
-                let l = require()?;
-                let format = query_param(query, "format");
-                let body = match format.as_deref() {
-                    None | Some("json") => json(&subscribers::export(&l.state))?,
-                    Some("csv") => subscribers::export_csv(&l.state)?,
-                    Some(other) => {
-                        return Err(ApiError::client(
-                            400,
-                            "invalid-parameter",
-                            "Unknown export format",
-                            format!("format {other:?}: use json or csv"),
-                        )
-                        .with_field("format"))
-                    }
-                };
-                // Who took the addresses, and when; never the addresses themselves.
-                self.audit_only(
-                    actor,
-                    op.action(),
-                    None,
-                    &AuditChange {
-                        format: Some(format.unwrap_or_else(|| "json".into())),
-                        ..AuditChange::default()
-                    },
-                    stamped,
-                    &loaded,
-                )?;
-                Ok((200, body, None))
-            }
-            AdminOp::ImportSubscribers => {
-                let l = require()?;
-                let rows = subscribers::parse(body)?;
-                let n = rows.len();
-                let lines: Vec<usize> = rows.iter().map(|r| r.line).collect();
-                let rows = rows
-                    .into_iter()
-                    .map(|r| {
-                        Ok(herald_shared::command::ImportedSubscriber {
-                            id: new_id("sub")?,
-                            channel: r.channel,
-                            address: r.address,
-                            components: r.components,
-                        })
-                    })
-                    .collect::<ApiResult<Vec<_>>>()?;
-                let command = herald_shared::Command::ImportSubscribers(
-                    herald_shared::command::ImportSubscribers { rows },
-                );
-                let (state, raw_events) = apply(&l.state, command, at)?;
-                let answer = match raw_events.first() {
-                    Some(herald_shared::Event::SubscribersImported {
-                        added,
-                        duplicates,
-                        suppressed,
-                        invalid,
-                    }) => ImportReport {
-                        added: *added,
-                        duplicates: *duplicates,
-                        suppressed: *suppressed,
-                        // Rows as the source numbers them (CSV lines, array positions).
-                        invalid: invalid
-                            .iter()
-                            .map(|r| SkippedRow {
-                                row: lines.get(r.row.saturating_sub(1)).copied().unwrap_or(r.row),
-                                reason: r.reason.clone(),
-                            })
-                            .collect(),
-                    },
-                    _ => ImportReport {
-                        added: 0,
-                        duplicates: 0,
-                        suppressed: 0,
-                        invalid: Vec::new(),
-                    },
-                };
-                let answer = json(&answer)?;
-                let events = json(&raw_events)?;
-                Ok((
-                    200,
-                    answer,
-                    Some(Commit {
-                        state,
-                        subject: None,
-                        change: json(&AuditChange {
-                            rows: Some(n),
-                            ..AuditChange::default()
-                        })?,
-                        events,
-                        raw_events,
-                    }),
-                ))
-            }
-            AdminOp::DeadLetters => {
-                require()?;
-                Ok((200, json(&self.dead_letters()?)?, None))
-            }
-            AdminOp::AddSubscriber => {
-                let l = require()?;
-                let b: AdminSubscribeRequest = admin::parse(body)?;
-                let id = new_id("sub")?;
-                let command = herald_shared::Command::Subscribe(herald_shared::Subscribe {
-                    id: id.clone(),
-                    channel: b.channel,
-                    address: b.address,
-                    fallback: b.fallback.map(|f| (f.channel, f.address)),
-                    components: b.components.clone(),
-                    segments: b.segments.clone(),
-                    locale: b.locale,
-                    loopback_hooks: self.development,
-                    replaces: None,
-                });
-                let (state, raw_events) = apply(&l.state, command, at)?;
-                let (status, subscriber_id) = match raw_events.first() {
-                    Some(herald_shared::Event::SubscriptionExists { subscriber_id }) => {
-                        (200, subscriber_id.clone())
-                    }
-                    _ => (201, id),
-                };
-                // Made now so the answer can show it; the audit records only that it exists.
-                let signing_secret = if status == 201 {
-                    self.webhook_secret(&state, &subscriber_id)?
-                } else {
-                    None
-                };
-                let answer = json(&AdminSubscribed {
-                    id: subscriber_id.clone(),
-                    state: state
-                        .subscriber(&subscriber_id)
-                        .map_or(herald_shared::SubscriptionState::Pending, |s| s.state),
-                    signing_secret,
-                })?;
-                // Never the address in the audit: erasure must leave nothing behind.
-                let change = json(&AuditChange {
-                    channel: Some(b.channel.as_str().into()),
-                    components: Some(b.components.clone()),
-                    segments: Some(b.segments.clone()),
-                    ..AuditChange::default()
-                })?;
-                let events = json(&raw_events)?;
-                Ok((
-                    status,
-                    answer,
-                    Some(Commit {
-                        state,
-                        subject: Some(subscriber_id),
-                        change,
-                        events,
-                        raw_events,
-                    }),
-                ))
-            }
-            AdminOp::ListNotifications => {
-                require()?;
-                let subject = query_param(query, "subject");
-                Ok((
-                    200,
-                    json(&self.list_notifications(subject.as_deref())?)?,
-                    None,
-                ))
-            }
-            AdminOp::Deliveries { notification } => {
-                require()?;
-                Ok((200, json(&self.delivery_report(notification)?)?, None))
-            }
-            AdminOp::ListKeys => {
-                require()?;
-                Ok((200, json(&self.store.list_keys()?)?, None))
-            }
-            AdminOp::CreateKey => {
-                require()?;
-                let req: CreateKeyRequest = admin::parse(body)?;
-                let name = req.name.trim();
-                if name.is_empty() || name.chars().count() > 100 {
-                    return Err(ApiError::client(
-                        422,
-                        "validation",
-                        "The request is not valid",
-                        "name: must be 1 to 100 characters",
-                    )
-                    .with_field("name"));
-                }
-                let id = new_id("key")?.replace('_', "");
-                let key = format!("hk_{id}_{}", hex::encode(random_bytes::<24>()?));
-                let hash = hex::encode(Sha256::digest(key.as_bytes()));
-                self.store.insert_key(&id, name, req.role, &hash, stamped)?;
-                self.audit_only(
-                    actor,
-                    op.action(),
-                    Some(&id),
-                    &AuditChange {
-                        name: Some(name.to_owned()),
-                        role: Some(req.role),
-                        ..AuditChange::default()
-                    },
-                    stamped,
-                    &loaded,
-                )?;
-                Ok((
-                    201,
-                    json(&CreatedKey {
-                        id,
-                        key,
-                        role: req.role,
-                    })?,
-                    None,
-                ))
-            }
-            AdminOp::RevokeKey { key } => {
-                require()?;
-                if !self.store.revoke_key(key, stamped)? {
-                    return Err(ApiError::not_found(format!("no active key {key:?}")));
-                }
-                self.audit_only(
-                    actor,
-                    op.action(),
-                    Some(key),
-                    &AuditChange {
-                        id: Some(key.clone()),
-                        ..AuditChange::default()
-                    },
-                    stamped,
-                    &loaded,
-                )?;
-                Ok((
-                    200,
-                    json(&Revoked {
-                        id: key.clone(),
-                        revoked: true,
-                    })?,
-                    None,
-                ))
-            }
-            AdminOp::RotateWidgetSecret => {
-                require()?;
-                let secret = hex::encode(random_bytes::<32>()?);
-                self.store.set_secret(WIDGET_SECRET, &secret)?;
-                self.audit_only(
-                    actor,
-                    op.action(),
-                    None,
-                    &AuditChange::default(),
-                    stamped,
-                    &loaded,
-                )?;
-                Ok((200, json(&WidgetSecret { secret })?, None))
-            }
-            writing => {
-                let base = match (writing, &loaded) {
-                    (_, Some(l)) => l.state.clone(),
-                    (AdminOp::PutPage | AdminOp::ImportStatuspage, None) => {
-                        PageState::new(Page::new(page, ""))
-                    }
-                    (_, None) => return Err(ApiError::not_found(format!("no page {page:?}"))),
-                };
-                let mut planned = admin::plan(writing, page, body, &mut |p| new_id(p))?;
-                if let herald_shared::Command::ConfigurePage(settings) = &mut planned.command {
-                    settings.loopback_hooks = self.development;
-                }
-                let change = serde_json::to_string(&planned.command)
-                    .map_err(|e| ApiError::Server(e.to_string()))?;
-                let (mut state, mut events) = apply(&base, planned.command, at)?;
-                for next in planned.then {
-                    let (after, more) = apply(&state, next, at)?;
-                    state = after;
-                    events.extend(more);
-                }
-                let status = if (matches!(writing, AdminOp::PutPage | AdminOp::ImportStatuspage)
-                    && loaded.is_some())
-                    || matches!(
-                        writing,
-                        AdminOp::DeleteSubscriber { .. }
-                            | AdminOp::SaveTemplate { .. }
-                            | AdminOp::DeleteTemplate { .. }
-                    ) {
-                    200
-                } else {
-                    201
-                };
-                let answer = json(&Created {
-                    id: planned.id,
-                    update_id: planned.update_id,
-                    version: state.version,
-                })?;
-                let raw_events = events;
-                let events = serde_json::to_string(&raw_events)
-                    .map_err(|e| ApiError::Server(e.to_string()))?;
-                Ok((
-                    status,
-                    answer,
-                    Some(Commit {
-                        state,
-                        subject: planned.subject,
-                        change,
-                        events,
-                        raw_events,
-                    }),
-                ))
             }
         }
     }
@@ -985,4 +645,18 @@ fn audit_csv(entries: &[herald_shared::wire::AuditEntry]) -> ApiResult<String> {
         .into_inner()
         .map_err(|e| ApiError::Server(e.to_string()))?;
     String::from_utf8(bytes).map_err(|e| ApiError::Server(e.to_string()))
+}
+
+fn json_response(status: u16, body: String) -> ApiResult<Response> {
+    let headers = Headers::new();
+    headers.set("content-type", "application/json; charset=utf-8")?;
+    headers.set("cache-control", "no-store")?;
+    Ok(Response::ok(body)?
+        .with_status(status)
+        .with_headers(headers))
+}
+
+/// A stored RFC 3339 stamp, read back.
+fn parse_time(s: &str) -> Option<herald_shared::Timestamp> {
+    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
 }

@@ -1,0 +1,312 @@
+//! Deliveries: which recipients of a job are still due and on which address, the attempts the
+//! consumer reports, and what they add up to (reports, failures, dead letters), as
+//! `shared::delivery` decides.
+
+use herald_shared::delivery::{self, Delivery, NextStep, NotificationKind, Outcome};
+use herald_shared::subscriber::{SubscriberChannel, SubscriptionState};
+use herald_shared::wire::internal::{Due, DueCall, RecordCall, Verdict};
+use herald_shared::wire::{
+    DeadLetter, DeliveryFailure, DeliveryReport, NotificationInfo, SubscriberInfo,
+};
+use herald_shared::State as PageState;
+use worker::Response;
+
+use super::records::{DeliveryRow, Records};
+use super::subscriptions::WEBHOOK_SECRET;
+use super::{json_response, now, parse_time, random_bytes, stamp, Loaded, PageObject};
+use crate::error::{json, ApiError, ApiResult};
+
+/// Wait before trying the fallback channel once the first is exhausted.
+const FALLBACK_AFTER_SECS: u32 = 1;
+
+/// `secs` spread by up to a fifth either way, so retries of many jobs do not arrive together.
+fn jittered(secs: u32) -> u32 {
+    let r = random_bytes::<2>().map(u16::from_le_bytes).unwrap_or(0);
+    let spread = f64::from(r) / f64::from(u16::MAX) * 0.4 - 0.2;
+    ((f64::from(secs) * (1.0 + spread)).round() as u32).max(1)
+}
+
+/// How one notification went: recipients reached, those given up on (with the time of their last
+/// attempt), and attempts made.
+pub(super) struct Outcomes {
+    sent: u32,
+    /// Of those, confirmed delivered by the provider.
+    delivered: u32,
+    /// Subscribers the notification reached.
+    pub(super) reached: Vec<String>,
+    failures: Vec<(DeliveryFailure, String)>,
+    attempts: u32,
+}
+
+impl PageObject {
+    pub(super) fn attempts_of<'a>(
+        rows: impl IntoIterator<Item = &'a DeliveryRow>,
+        subscriber_id: &str,
+    ) -> Vec<Delivery> {
+        rows.into_iter()
+            .filter(|r| r.subscriber_id == subscriber_id)
+            .map(|r| Delivery {
+                notification_id: r.notification_id.clone(),
+                subscriber_id: r.subscriber_id.clone(),
+                channel: r.channel,
+                attempt: u32::try_from(r.attempt).unwrap_or(0),
+                outcome: r.outcome,
+                provider_id: r.provider_id.clone(),
+                at: parse_time(&r.at).unwrap_or(time::OffsetDateTime::UNIX_EPOCH),
+            })
+            .collect()
+    }
+
+    pub(super) fn notification_kind(&self, id: &str) -> ApiResult<Option<NotificationKind>> {
+        Ok(self.store.notification(id)?.map(|n| n.kind))
+    }
+
+    /// Who of `subscriber_ids` still needs `notification_id`, and with which attempt number: not
+    /// those who got it, gave up, unsubscribed or were erased since the job was queued.
+    pub(super) fn due(&self, c: DueCall) -> ApiResult<Response> {
+        let Some(loaded) = self.load()? else {
+            return json_response(200, "[]".into());
+        };
+        let kind = self.notification_kind(&c.notification_id)?;
+        let rows = self
+            .store
+            .deliveries_of(&c.notification_id, &c.subscriber_ids)?;
+        let mut due = Vec::new();
+        for id in &c.subscriber_ids {
+            let Some(s) = loaded.subscriber(id) else {
+                continue;
+            };
+            let wanted = match kind {
+                Some(NotificationKind::Confirmation) => s.state == SubscriptionState::Pending,
+                Some(_) => s.state == SubscriptionState::Confirmed,
+                None => false,
+            };
+            if !wanted {
+                continue;
+            }
+            let attempts = Self::attempts_of(&rows, id);
+            let Some((primary, fallback)) = kind.and_then(|k| k.targets(s)) else {
+                continue;
+            };
+            let (address, attempt) =
+                match delivery::next_step(&attempts, primary, fallback, &self.retry) {
+                    NextStep::Send { address } | NextStep::Fallback { address } => (address, 1),
+                    NextStep::Retry {
+                        address, attempt, ..
+                    } => (address, attempt),
+                    NextStep::Done | NextStep::GiveUp => continue,
+                };
+            let secret = if address.channel == SubscriberChannel::Webhook {
+                self.store.secret(&format!("{WEBHOOK_SECRET}{id}"))?
+            } else {
+                None
+            };
+            due.push(Due {
+                subscriber_id: id.clone(),
+                attempt,
+                address,
+                secret,
+            });
+        }
+        json_response(200, json(&due)?)
+    }
+
+    /// Records attempts; answers whether (and after how long) the job must be retried.
+    pub(super) fn record(&self, c: RecordCall) -> ApiResult<Response> {
+        let kind = self.notification_kind(&c.notification_id)?;
+        let at = now();
+        let stamped = stamp(at);
+        for a in &c.attempts {
+            self.store.record_delivery(&DeliveryRow {
+                notification_id: c.notification_id.clone(),
+                subscriber_id: a.subscriber_id.clone(),
+                channel: a.channel,
+                attempt: i64::from(a.attempt),
+                outcome: a.outcome,
+                provider_id: a.provider_id.clone(),
+                error: a.error.clone(),
+                at: stamped.clone(),
+            })?;
+        }
+        let rows = self.store.deliveries_of(
+            &c.notification_id,
+            &c.attempts
+                .iter()
+                .map(|a| a.subscriber_id.clone())
+                .collect::<Vec<_>>(),
+        )?;
+        let loaded = self.load()?;
+        let mut wait: Option<u32> = None;
+        for a in &c.attempts {
+            let Some(s) = loaded.as_ref().and_then(|l| l.subscriber(&a.subscriber_id)) else {
+                continue;
+            };
+            let attempts = Self::attempts_of(&rows, &a.subscriber_id);
+            let Some((primary, fallback)) = kind.and_then(|k| k.targets(s)) else {
+                continue;
+            };
+            let secs = match delivery::next_step(&attempts, primary, fallback, &self.retry) {
+                NextStep::Retry { at: when, .. } => {
+                    jittered(u32::try_from((when - at).whole_seconds().max(1)).unwrap_or(1))
+                }
+                NextStep::Fallback { .. } => FALLBACK_AFTER_SECS,
+                _ => continue,
+            };
+            // The job waits for its slowest recipient; the others are not due before then anyway.
+            wait = Some(wait.map_or(secs, |w| w.max(secs)));
+        }
+        json_response(
+            200,
+            json(&Verdict {
+                retry_after_secs: wait,
+            })?,
+        )
+    }
+
+    pub(super) fn list_subscribers(&self, state: &PageState) -> Vec<SubscriberInfo> {
+        state
+            .subscribers
+            .iter()
+            .map(|s| SubscriberInfo {
+                id: s.id.clone(),
+                channel: s.address.channel,
+                address: s.address.masked(),
+                state: s.state,
+                components: s.components.clone(),
+                created_at: s.created_at,
+                confirmed_at: s.confirmed_at,
+            })
+            .collect()
+    }
+
+    pub(super) fn list_notifications(
+        &self,
+        subject: Option<&str>,
+    ) -> ApiResult<Vec<NotificationInfo>> {
+        self.store.notifications(subject)
+    }
+
+    /// Whether a subscriber with only failed attempts `mine` is beyond every channel.
+    fn gave_up(
+        &self,
+        state: Option<&Loaded>,
+        id: &str,
+        mine: &[&DeliveryRow],
+        kind: NotificationKind,
+    ) -> bool {
+        let subscriber = state.and_then(|st| st.subscriber(id));
+        match subscriber.and_then(|s| kind.targets(s)) {
+            Some((primary, fallback)) => {
+                let attempts: Vec<Delivery> = Self::attempts_of(mine.iter().copied(), id);
+                delivery::next_step(&attempts, primary, fallback, &self.retry) == NextStep::GiveUp
+            }
+            // Erased since: whatever was tried is all there will be.
+            None => true,
+        }
+    }
+
+    /// Per-recipient outcome of one notification.
+    pub(super) fn outcomes(
+        &self,
+        state: Option<&Loaded>,
+        info: &NotificationInfo,
+    ) -> ApiResult<Outcomes> {
+        let rows = self.store.deliveries(&info.id)?;
+        let mut ids: Vec<&str> = rows.iter().map(|r| r.subscriber_id.as_str()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut sent = 0u32;
+        let mut delivered = 0u32;
+        let mut reached = Vec::new();
+        let mut failures = Vec::new();
+        for id in ids {
+            let mine: Vec<&DeliveryRow> = rows.iter().filter(|r| r.subscriber_id == id).collect();
+            if mine.iter().any(|r| r.outcome.succeeded()) {
+                sent += 1;
+                if mine.iter().any(|r| r.outcome == Outcome::Delivered) {
+                    delivered += 1;
+                }
+                reached.push(id.to_owned());
+            } else if self.gave_up(state, id, &mine, info.kind) {
+                let last = mine.iter().max_by(|a, b| a.at.cmp(&b.at));
+                failures.push((
+                    DeliveryFailure {
+                        subscriber_id: id.to_owned(),
+                        channel: last.map_or(SubscriberChannel::Email, |r| r.channel),
+                        attempts: mine.len() as u32,
+                        error: last.and_then(|r| r.error.clone()),
+                    },
+                    last.map(|r| r.at.clone()).unwrap_or_default(),
+                ));
+            }
+        }
+        Ok(Outcomes {
+            sent,
+            delivered,
+            reached,
+            failures,
+            attempts: rows.len() as u32,
+        })
+    }
+
+    pub(super) fn delivery_report(&self, notification_id: &str) -> ApiResult<DeliveryReport> {
+        let info = self
+            .store
+            .notifications(None)?
+            .into_iter()
+            .find(|n| n.id == notification_id)
+            .ok_or_else(|| ApiError::not_found(format!("no notification {notification_id:?}")))?;
+        let loaded = self.load()?;
+        let Outcomes {
+            sent,
+            delivered,
+            reached,
+            failures,
+            attempts,
+        } = self.outcomes(loaded.as_deref(), &info)?;
+        let (acknowledged, unacknowledged) = if self.store.requires_ack(notification_id)? {
+            let receipts = self.store.receipts(notification_id)?;
+            let unacked: Vec<String> = reached
+                .into_iter()
+                .filter(|id| !receipts.contains(id))
+                .collect();
+            (Some(receipts.len() as u32), unacked)
+        } else {
+            (None, Vec::new())
+        };
+        let failed = failures.len() as u32;
+        Ok(DeliveryReport {
+            notification_id: notification_id.to_owned(),
+            recipients: info.recipients,
+            sent,
+            delivered,
+            failed,
+            pending: info.recipients.saturating_sub(sent + failed),
+            attempts,
+            failures: failures.into_iter().map(|(f, _)| f).collect(),
+            acknowledged,
+            unacknowledged,
+        })
+    }
+
+    /// Every message that could not be delivered on any channel, newest first.
+    pub(super) fn dead_letters(&self) -> ApiResult<Vec<DeadLetter>> {
+        let loaded = self.load()?;
+        let state = loaded.as_deref();
+        let mut out = Vec::new();
+        for info in self.store.notifications(None)? {
+            let failures = self.outcomes(state, &info)?.failures;
+            out.extend(failures.into_iter().map(|(f, at)| DeadLetter {
+                notification_id: info.id.clone(),
+                event: info.event.clone(),
+                subscriber_id: f.subscriber_id,
+                channel: f.channel,
+                attempts: f.attempts,
+                error: f.error,
+                last_attempt_at: at,
+            }));
+        }
+        out.sort_by(|a, b| b.last_attempt_at.cmp(&a.last_attempt_at));
+        Ok(out)
+    }
+}

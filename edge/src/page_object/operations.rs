@@ -1,0 +1,591 @@
+//! The admin operations a page object runs: each turns one request into one `Outcome` (the answer,
+//! and the change to commit with it, if any). Nothing here writes state: `mod`'s `admin` commits
+//! the outcome with its audit entry and idempotency record in one synchronous stretch.
+
+use std::rc::Rc;
+
+use herald_shared::command::SkippedRow;
+use herald_shared::wire::{
+    AdminSubscribeRequest, AdminSubscribed, AuditChange, CreateKeyRequest, Created, CreatedKey,
+    ImportReport, LintReport, Revoked, WidgetSecret,
+};
+use herald_shared::{apply, lint, Page, State as PageState, Timestamp};
+use sha2::{Digest, Sha256};
+
+use super::{
+    admin, audit_csv, new_id, parse_stamp, query_param, random_bytes, store, subscribers, Commit,
+    Loaded, PageObject, WIDGET_SECRET,
+};
+use crate::error::{json, ApiError, ApiResult};
+use crate::route::AdminOp;
+
+/// One admin request as the object runs it.
+pub(super) struct Call<'a> {
+    pub page: &'a str,
+    pub op: &'a AdminOp,
+    pub body: &'a str,
+    pub query: &'a str,
+    pub loaded: Option<Rc<Loaded>>,
+    pub at: Timestamp,
+    pub stamped: &'a str,
+    pub actor: &'a str,
+}
+
+impl Call<'_> {
+    /// The page, which every operation but creating it needs.
+    fn require(&self) -> ApiResult<Rc<Loaded>> {
+        self.loaded
+            .clone()
+            .ok_or_else(|| ApiError::not_found(format!("no page {:?}", self.page)))
+    }
+}
+
+/// What an operation answers, and the change to commit with the answer.
+pub(super) struct Outcome {
+    pub status: u16,
+    pub body: String,
+    pub commit: Option<Commit>,
+}
+
+/// An operation's status, body and change, as its arm computes them.
+type Answer = (u16, String, Option<Commit>);
+
+impl From<Answer> for Outcome {
+    fn from((status, body, commit): Answer) -> Self {
+        Outcome {
+            status,
+            body,
+            commit,
+        }
+    }
+}
+
+impl PageObject {
+    /// Carries out `c.op`. A change is returned, not written: the caller commits it with its records.
+    pub(super) fn run(&self, c: &Call<'_>) -> ApiResult<Outcome> {
+        let require = || c.require();
+        let answer: ApiResult<Answer> = match c.op {
+            AdminOp::GetPage => {
+                // Everything but the subscribers: they have their own, masked, listing.
+                let l = require()?;
+                Ok((200, store::core_json(&l.state)?, None))
+            }
+            AdminOp::Lint => self.lint(c),
+            AdminOp::Audit => self.audit(c),
+            AdminOp::ListSubscribers => {
+                let l = require()?;
+                Ok((200, json(&self.list_subscribers(&l.state))?, None))
+            }
+            AdminOp::ExportSubscribers => self.export_subscribers(c),
+            AdminOp::ImportSubscribers => self.import_subscribers(c),
+            AdminOp::DeadLetters => {
+                require()?;
+                Ok((200, json(&self.dead_letters()?)?, None))
+            }
+            AdminOp::AddSubscriber => self.add_subscriber(c),
+            AdminOp::ListNotifications => self.list_notifications_op(c),
+            AdminOp::Deliveries { notification } => {
+                require()?;
+                Ok((200, json(&self.delivery_report(notification)?)?, None))
+            }
+            AdminOp::ListKeys => {
+                require()?;
+                Ok((200, json(&self.store.list_keys()?)?, None))
+            }
+            AdminOp::CreateKey => self.create_key(c),
+            AdminOp::RevokeKey { key } => self.revoke_key(c, key),
+            AdminOp::RotateWidgetSecret => self.rotate_widget_secret(c),
+            writing => self.command(c, writing),
+        };
+        answer.map(Outcome::from)
+    }
+
+    fn lint(&self, c: &Call<'_>) -> ApiResult<Answer> {
+        let Call {
+            page,
+            op: _,
+            body,
+            query,
+            loaded: _,
+            at,
+            stamped,
+            actor,
+        } = c;
+        let (_page, body, _query, _at, _stamped, _actor) =
+            (*page, *body, *query, *at, *stamped, *actor);
+        let require = || c.require();
+        let l = require()?;
+        let mut draft: lint::Draft = admin::parse(body)?;
+        draft
+            .jargon
+            .extend(l.state.page.policy.jargon.iter().cloned());
+        Ok((
+            200,
+            json(&LintReport {
+                warnings: lint::lint(&draft),
+            })?,
+            None,
+        ))
+    }
+
+    fn audit(&self, c: &Call<'_>) -> ApiResult<Answer> {
+        let Call {
+            page,
+            op: _,
+            body,
+            query,
+            loaded: _,
+            at,
+            stamped,
+            actor,
+        } = c;
+        let (_page, _body, query, _at, _stamped, _actor) =
+            (*page, *body, *query, *at, *stamped, *actor);
+        let require = || c.require();
+        require()?;
+        let subject = query_param(query, "subject");
+        let since = query_param(query, "since")
+            .map(|s| parse_stamp("since", &s))
+            .transpose()?;
+        let until = query_param(query, "until")
+            .map(|s| parse_stamp("until", &s))
+            .transpose()?;
+        let mut entries =
+            self.store
+                .audit(subject.as_deref(), since.as_deref(), until.as_deref())?;
+        if query_param(query, "include").as_deref() == Some("deliveries") {
+            // Each notification's delivery report, as an entry at its creation time.
+            for n in self.list_notifications(subject.as_deref())? {
+                let in_period = since.as_deref().is_none_or(|s| n.created_at.as_str() >= s)
+                    && until.as_deref().is_none_or(|u| n.created_at.as_str() < u);
+                if !in_period {
+                    continue;
+                }
+                let report = self.delivery_report(&n.id)?;
+                entries.push(herald_shared::wire::AuditEntry {
+                    seq: 0,
+                    at: n.created_at.clone(),
+                    actor: "herald".into(),
+                    action: "notification.deliveries".into(),
+                    version: 0,
+                    subject: n.subject.clone(),
+                    change: serde_json::to_value(&report)
+                        .map_err(|e| ApiError::Server(e.to_string()))?,
+                    events: serde_json::Value::Array(Vec::new()),
+                });
+            }
+            entries.sort_by(|a, b| a.at.cmp(&b.at).then(a.seq.cmp(&b.seq)));
+        }
+        match query_param(query, "format").as_deref() {
+            None | Some("json") => Ok((200, json(&entries)?, None)),
+            Some("csv") => Ok((200, audit_csv(&entries)?, None)),
+            Some(other) => Err(ApiError::client(
+                400,
+                "invalid-parameter",
+                "Unknown export format",
+                format!("format {other:?}: use json or csv"),
+            )
+            .with_field("format")),
+        }
+    }
+
+    fn export_subscribers(&self, c: &Call<'_>) -> ApiResult<Answer> {
+        let Call {
+            page,
+            op,
+            body,
+            query,
+            loaded,
+            at,
+            stamped,
+            actor,
+        } = c;
+        let (_page, _body, query, _at, stamped, actor) =
+            (*page, *body, *query, *at, *stamped, *actor);
+        let require = || c.require();
+        let l = require()?;
+        let format = query_param(query, "format");
+        let body = match format.as_deref() {
+            None | Some("json") => json(&subscribers::export(&l.state))?,
+            Some("csv") => subscribers::export_csv(&l.state)?,
+            Some(other) => {
+                return Err(ApiError::client(
+                    400,
+                    "invalid-parameter",
+                    "Unknown export format",
+                    format!("format {other:?}: use json or csv"),
+                )
+                .with_field("format"))
+            }
+        };
+        // Who took the addresses, and when; never the addresses themselves.
+        self.audit_only(
+            actor,
+            op.action(),
+            None,
+            &AuditChange {
+                format: Some(format.unwrap_or_else(|| "json".into())),
+                ..AuditChange::default()
+            },
+            stamped,
+            loaded,
+        )?;
+        Ok((200, body, None))
+    }
+
+    fn import_subscribers(&self, c: &Call<'_>) -> ApiResult<Answer> {
+        let Call {
+            page,
+            op: _,
+            body,
+            query,
+            loaded: _,
+            at,
+            stamped,
+            actor,
+        } = c;
+        let (_page, body, _query, at, _stamped, _actor) =
+            (*page, *body, *query, *at, *stamped, *actor);
+        let require = || c.require();
+        let l = require()?;
+        let rows = subscribers::parse(body)?;
+        let n = rows.len();
+        let lines: Vec<usize> = rows.iter().map(|r| r.line).collect();
+        let rows = rows
+            .into_iter()
+            .map(|r| {
+                Ok(herald_shared::command::ImportedSubscriber {
+                    id: new_id("sub")?,
+                    channel: r.channel,
+                    address: r.address,
+                    components: r.components,
+                })
+            })
+            .collect::<ApiResult<Vec<_>>>()?;
+        let command =
+            herald_shared::Command::ImportSubscribers(herald_shared::command::ImportSubscribers {
+                rows,
+            });
+        let (state, raw_events) = apply(&l.state, command, at)?;
+        let answer = match raw_events.first() {
+            Some(herald_shared::Event::SubscribersImported {
+                added,
+                duplicates,
+                suppressed,
+                invalid,
+            }) => ImportReport {
+                added: *added,
+                duplicates: *duplicates,
+                suppressed: *suppressed,
+                // Rows as the source numbers them (CSV lines, array positions).
+                invalid: invalid
+                    .iter()
+                    .map(|r| SkippedRow {
+                        row: lines.get(r.row.saturating_sub(1)).copied().unwrap_or(r.row),
+                        reason: r.reason.clone(),
+                    })
+                    .collect(),
+            },
+            _ => ImportReport {
+                added: 0,
+                duplicates: 0,
+                suppressed: 0,
+                invalid: Vec::new(),
+            },
+        };
+        let answer = json(&answer)?;
+        let events = json(&raw_events)?;
+        Ok((
+            200,
+            answer,
+            Some(Commit {
+                state,
+                subject: None,
+                change: json(&AuditChange {
+                    rows: Some(n),
+                    ..AuditChange::default()
+                })?,
+                events,
+                raw_events,
+            }),
+        ))
+    }
+
+    fn add_subscriber(&self, c: &Call<'_>) -> ApiResult<Answer> {
+        let Call {
+            page,
+            op: _,
+            body,
+            query,
+            loaded: _,
+            at,
+            stamped,
+            actor,
+        } = c;
+        let (_page, body, _query, at, _stamped, _actor) =
+            (*page, *body, *query, *at, *stamped, *actor);
+        let require = || c.require();
+        let l = require()?;
+        let b: AdminSubscribeRequest = admin::parse(body)?;
+        let id = new_id("sub")?;
+        let command = herald_shared::Command::Subscribe(herald_shared::Subscribe {
+            id: id.clone(),
+            channel: b.channel,
+            address: b.address,
+            fallback: b.fallback.map(|f| (f.channel, f.address)),
+            components: b.components.clone(),
+            segments: b.segments.clone(),
+            locale: b.locale,
+            loopback_hooks: self.development,
+            replaces: None,
+        });
+        let (state, raw_events) = apply(&l.state, command, at)?;
+        let (status, subscriber_id) = match raw_events.first() {
+            Some(herald_shared::Event::SubscriptionExists { subscriber_id }) => {
+                (200, subscriber_id.clone())
+            }
+            _ => (201, id),
+        };
+        // Made now so the answer can show it; the audit records only that it exists.
+        let signing_secret = if status == 201 {
+            self.webhook_secret(&state, &subscriber_id)?
+        } else {
+            None
+        };
+        let answer = json(&AdminSubscribed {
+            id: subscriber_id.clone(),
+            state: state
+                .subscriber(&subscriber_id)
+                .map_or(herald_shared::SubscriptionState::Pending, |s| s.state),
+            signing_secret,
+        })?;
+        // Never the address in the audit: erasure must leave nothing behind.
+        let change = json(&AuditChange {
+            channel: Some(b.channel.as_str().into()),
+            components: Some(b.components.clone()),
+            segments: Some(b.segments.clone()),
+            ..AuditChange::default()
+        })?;
+        let events = json(&raw_events)?;
+        Ok((
+            status,
+            answer,
+            Some(Commit {
+                state,
+                subject: Some(subscriber_id),
+                change,
+                events,
+                raw_events,
+            }),
+        ))
+    }
+
+    fn list_notifications_op(&self, c: &Call<'_>) -> ApiResult<Answer> {
+        let Call {
+            page,
+            op: _,
+            body,
+            query,
+            loaded: _,
+            at,
+            stamped,
+            actor,
+        } = c;
+        let (_page, _body, query, _at, _stamped, _actor) =
+            (*page, *body, *query, *at, *stamped, *actor);
+        let require = || c.require();
+        require()?;
+        let subject = query_param(query, "subject");
+        Ok((
+            200,
+            json(&self.list_notifications(subject.as_deref())?)?,
+            None,
+        ))
+    }
+
+    fn create_key(&self, c: &Call<'_>) -> ApiResult<Answer> {
+        let Call {
+            page,
+            op,
+            body,
+            query,
+            loaded,
+            at,
+            stamped,
+            actor,
+        } = c;
+        let (_page, body, _query, _at, stamped, actor) =
+            (*page, *body, *query, *at, *stamped, *actor);
+        let require = || c.require();
+        require()?;
+        let req: CreateKeyRequest = admin::parse(body)?;
+        let name = req.name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(ApiError::client(
+                422,
+                "validation",
+                "The request is not valid",
+                "name: must be 1 to 100 characters",
+            )
+            .with_field("name"));
+        }
+        let id = new_id("key")?.replace('_', "");
+        let key = format!("hk_{id}_{}", hex::encode(random_bytes::<24>()?));
+        let hash = hex::encode(Sha256::digest(key.as_bytes()));
+        self.store.insert_key(&id, name, req.role, &hash, stamped)?;
+        self.audit_only(
+            actor,
+            op.action(),
+            Some(&id),
+            &AuditChange {
+                name: Some(name.to_owned()),
+                role: Some(req.role),
+                ..AuditChange::default()
+            },
+            stamped,
+            loaded,
+        )?;
+        Ok((
+            201,
+            json(&CreatedKey {
+                id,
+                key,
+                role: req.role,
+            })?,
+            None,
+        ))
+    }
+
+    fn revoke_key(&self, c: &Call<'_>, key: &str) -> ApiResult<Answer> {
+        let Call {
+            page,
+            op,
+            body,
+            query,
+            loaded,
+            at,
+            stamped,
+            actor,
+        } = c;
+        let (_page, _body, _query, _at, stamped, actor) =
+            (*page, *body, *query, *at, *stamped, *actor);
+        let require = || c.require();
+        require()?;
+        if !self.store.revoke_key(key, stamped)? {
+            return Err(ApiError::not_found(format!("no active key {key:?}")));
+        }
+        self.audit_only(
+            actor,
+            op.action(),
+            Some(key),
+            &AuditChange {
+                id: Some(key.to_owned()),
+                ..AuditChange::default()
+            },
+            stamped,
+            loaded,
+        )?;
+        Ok((
+            200,
+            json(&Revoked {
+                id: key.to_owned(),
+                revoked: true,
+            })?,
+            None,
+        ))
+    }
+
+    fn rotate_widget_secret(&self, c: &Call<'_>) -> ApiResult<Answer> {
+        let Call {
+            page,
+            op,
+            body,
+            query,
+            loaded,
+            at,
+            stamped,
+            actor,
+        } = c;
+        let (_page, _body, _query, _at, stamped, actor) =
+            (*page, *body, *query, *at, *stamped, *actor);
+        let require = || c.require();
+        require()?;
+        let secret = hex::encode(random_bytes::<32>()?);
+        self.store.set_secret(WIDGET_SECRET, &secret)?;
+        self.audit_only(
+            actor,
+            op.action(),
+            None,
+            &AuditChange::default(),
+            stamped,
+            loaded,
+        )?;
+        Ok((200, json(&WidgetSecret { secret })?, None))
+    }
+
+    fn command(&self, c: &Call<'_>, writing: &AdminOp) -> ApiResult<Answer> {
+        let Call {
+            page,
+            op: _,
+            body,
+            query,
+            loaded,
+            at,
+            stamped,
+            actor,
+        } = c;
+        let (page, body, _query, at, _stamped, _actor) =
+            (*page, *body, *query, *at, *stamped, *actor);
+        let _require = || c.require();
+        let base = match (writing, &loaded) {
+            (_, Some(l)) => l.state.clone(),
+            (AdminOp::PutPage | AdminOp::ImportStatuspage, None) => {
+                PageState::new(Page::new(page, ""))
+            }
+            (_, None) => return Err(ApiError::not_found(format!("no page {page:?}"))),
+        };
+        let mut planned = admin::plan(writing, page, body, &mut |p| new_id(p))?;
+        if let herald_shared::Command::ConfigurePage(settings) = &mut planned.command {
+            settings.loopback_hooks = self.development;
+        }
+        let change =
+            serde_json::to_string(&planned.command).map_err(|e| ApiError::Server(e.to_string()))?;
+        let (mut state, mut events) = apply(&base, planned.command, at)?;
+        for next in planned.then {
+            let (after, more) = apply(&state, next, at)?;
+            state = after;
+            events.extend(more);
+        }
+        let status = if (matches!(writing, AdminOp::PutPage | AdminOp::ImportStatuspage)
+            && loaded.is_some())
+            || matches!(
+                writing,
+                AdminOp::DeleteSubscriber { .. }
+                    | AdminOp::SaveTemplate { .. }
+                    | AdminOp::DeleteTemplate { .. }
+            ) {
+            200
+        } else {
+            201
+        };
+        let answer = json(&Created {
+            id: planned.id,
+            update_id: planned.update_id,
+            version: state.version,
+        })?;
+        let raw_events = events;
+        let events =
+            serde_json::to_string(&raw_events).map_err(|e| ApiError::Server(e.to_string()))?;
+        Ok((
+            status,
+            answer,
+            Some(Commit {
+                state,
+                subject: planned.subject,
+                change,
+                events,
+                raw_events,
+            }),
+        ))
+    }
+}

@@ -1,0 +1,174 @@
+//! The page's scheduled work, run by the cron trigger: maintenance reminders at their times,
+//! reminders to responders when a "next update by" promise is broken (once each), and
+//! acknowledgement escalation. Every message it causes goes through the outbox.
+
+use herald_shared::delivery::NotificationKind;
+use herald_shared::subscriber::{recipients, Address, SubscriberChannel, SubscriptionState};
+use herald_shared::template::{self, Message};
+use herald_shared::wire::internal::{Content, Job, JobRecipient, TickReport};
+use herald_shared::wire::NotificationInfo;
+use herald_shared::Event;
+use worker::Response;
+
+use super::outbox::Fanout;
+use super::records::Records;
+use super::{json_response, now, parse_time, stamp, PageObject};
+use crate::error::{json, ApiError, ApiResult};
+
+/// `meta` keys: the public origin for links in scheduled messages, and the last scheduled run.
+pub(super) const META_BASE: &str = "base";
+const META_TICK: &str = "tick";
+
+impl PageObject {
+    /// Scheduled work, run by the cron trigger: maintenance reminders to subscribers, reminders
+    /// to the page's responders about broken "next update" promises, and re-sending messages that
+    /// were not acknowledged in time on the recipients' fallback channel.
+    pub(super) fn tick(&self, page: &str) -> ApiResult<Response> {
+        let Some(loaded) = self.load()? else {
+            return json_response(200, "{}".into());
+        };
+        let state = &loaded.state;
+        let at = now();
+        let stamped = stamp(at);
+        let base = self.store.meta(META_BASE)?.unwrap_or_default();
+        self.store
+            .forget_early_events_before(&stamp(at - time::Duration::days(1)))?;
+        // Maintenance reminders due since the last run (at most a day back).
+        let after = self
+            .store
+            .meta(META_TICK)?
+            .and_then(|t| parse_time(&t))
+            .unwrap_or(at - time::Duration::minutes(10))
+            .max(at - time::Duration::days(1));
+        let mut reminders = 0;
+        for r in herald_shared::reminders_due(state, after, at) {
+            let Some(m) = state.maintenance(&r.maintenance_id) else {
+                continue;
+            };
+            let Some(u) = m.updates.first() else { continue };
+            let event = Event::MaintenanceScheduled {
+                maintenance_id: m.id.clone(),
+                update_id: u.id.clone(),
+                notify: true,
+                override_reason: None,
+            };
+            let Some(mut message) = Message::from_event(state, &event) else {
+                continue;
+            };
+            message.event = "maintenance_reminder".into();
+            message.status = format!(
+                "Reminder: starts in {}",
+                template::minutes_text(r.minutes_before)
+            );
+            let to: Vec<(String, Address)> = recipients(state, &event)
+                .into_iter()
+                .map(|x| (x.subscriber_id, x.address))
+                .collect();
+            let how = Fanout {
+                kind: NotificationKind::Reminder,
+                subject: m.id.clone(),
+                receipts_for: None,
+            };
+            self.fan_out(page, &message, &to, how, &base, &stamped)?;
+            reminders += 1;
+        }
+        self.store.set_meta(META_TICK, &stamped)?;
+        // Broken promises: each reminds the responders once.
+        let mut overdue = 0;
+        let responders = &state.page.policy.responders;
+        for o in herald_shared::overdue(state, at) {
+            let key = format!("overdue:{}:{}", o.incident_id, o.update_id);
+            if responders.is_empty() || self.store.meta(&key)?.is_some() {
+                continue;
+            }
+            self.store.set_meta(&key, &stamped)?;
+            let title = state
+                .incident(&o.incident_id)
+                .map(|i| i.title.clone())
+                .unwrap_or_default();
+            let text = template::overdue_reminder(
+                &state.page.name,
+                &title,
+                o.promised_at,
+                u32::try_from(o.late_by_secs / 60).unwrap_or(0),
+                &format!("{base}/{page}"),
+            );
+            // Through the outbox like every other message: nothing is sent from inside the object.
+            let job = Job {
+                page: page.to_owned(),
+                notification_id: key,
+                base: base.clone(),
+                content: Content::Responders { text },
+                recipients: responders
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| JobRecipient {
+                        subscriber_id: format!("responder-{i}"),
+                        address: Address {
+                            channel: if r.contains("://") {
+                                SubscriberChannel::Slack
+                            } else {
+                                SubscriberChannel::Email
+                            },
+                            value: r.clone(),
+                        },
+                        token: String::new(),
+                        receipt: None,
+                        manage: None,
+                    })
+                    .collect(),
+            };
+            self.store.push_outbox(&json(&job)?)?;
+            overdue += 1;
+        }
+        // Acknowledgement escalation.
+        let before =
+            stamp(at - time::Duration::minutes(i64::from(state.page.policy.ack_escalate_minutes)));
+        let mut escalated = 0;
+        for n in self.store.acks_to_escalate(&before)? {
+            let Some(message) = self.store.ack_message(&n)? else {
+                continue;
+            };
+            let message: Message =
+                serde_json::from_str(&message).map_err(|e| ApiError::Server(e.to_string()))?;
+            let receipts = self.store.receipts(&n)?;
+            let info = NotificationInfo {
+                id: n.clone(),
+                kind: NotificationKind::Notification,
+                subject: None,
+                event: message.event.clone(),
+                created_at: String::new(),
+                recipients: 0,
+            };
+            let reached = self.outcomes(Some(&loaded), &info)?.reached;
+            let to: Vec<(String, Address)> = reached
+                .iter()
+                .filter(|id| !receipts.contains(id))
+                .filter_map(|id| {
+                    let s = state.subscriber(id)?;
+                    (s.state == SubscriptionState::Confirmed)
+                        .then(|| s.fallback.clone().map(|f| (id.clone(), f)))
+                        .flatten()
+                })
+                .collect();
+            let how = Fanout {
+                kind: NotificationKind::Escalation,
+                subject: n.clone(),
+                receipts_for: Some(n.clone()),
+            };
+            if !to.is_empty() {
+                self.fan_out(page, &message, &to, how, &base, &stamped)?;
+                escalated += to.len();
+            }
+            self.store.mark_escalated(&n, &stamped)?;
+        }
+        json_response(
+            200,
+            json(&TickReport {
+                maintenance_reminders: reminders,
+                overdue_reminders: overdue,
+                escalated,
+            })?,
+        )
+    }
+}

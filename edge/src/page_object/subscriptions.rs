@@ -1,0 +1,462 @@
+//! The page object's side of subscriptions: subscribing (honeypot, per-IP and per-address rate
+//! limits, double opt-in), the signed confirm, unsubscribe, manage and receipt links, and the
+//! secrets they are signed with.
+
+use std::rc::Rc;
+
+use herald_shared::delivery::NotificationKind;
+use herald_shared::subscriber::{Subscriber, SubscriberChannel, SubscriptionState};
+use herald_shared::wire::internal::{
+    Content, Job, JobRecipient, LinkOutcome, ManageComponent, ManageView, SubscribeCall,
+};
+use herald_shared::wire::{AuditChange, NotificationInfo, SubscribeAccepted};
+use herald_shared::{apply, Command, Confirm, Event, State as PageState, Subscribe, Unsubscribe};
+use sha2::{Digest, Sha256};
+use worker::Response;
+
+use super::records::Records;
+use super::store::AuditRecord;
+use super::{json_response, new_id, now, random_bytes, stamp, Loaded, PageObject};
+use crate::error::{json, ApiError, ApiResult};
+use crate::notify::token::{self, Purpose};
+
+/// Name of the link-signing secret in the `secrets` table.
+const LINK_SECRET: &str = "links";
+/// Prefix of a webhook subscriber's signing secret in the `secrets` table.
+pub(super) const WEBHOOK_SECRET: &str = "webhook:";
+
+/// Subscription requests for one address allowed per minute, whoever sends them.
+const PER_ADDRESS_PER_MINUTE: u32 = 3;
+
+/// A pending subscriber asking again within this time gets no second confirmation.
+const CONFIRMATION_QUIET: time::Duration = time::Duration::minutes(10);
+
+/// A confirm, unsubscribe or manage link that does not (or no longer) lead anywhere.
+fn invalid_link() -> ApiError {
+    ApiError::client(
+        404,
+        "invalid-link",
+        "This link is not valid",
+        "the link is not valid, or the subscription no longer exists",
+    )
+}
+
+impl PageObject {
+    pub(super) fn link_secret(&self) -> ApiResult<Vec<u8>> {
+        if let Some(s) = self.store.secret(LINK_SECRET)? {
+            return Ok(s.into_bytes());
+        }
+        let s = hex::encode(random_bytes::<32>()?);
+        self.store.set_secret(LINK_SECRET, &s)?;
+        Ok(s.into_bytes())
+    }
+
+    /// Writes a change made outside the admin API (public subscription endpoints) with its audit.
+    pub(super) fn commit_public(&self, state: PageState, audit: &AuditRecord<'_>) -> ApiResult<()> {
+        let prior = self.loaded.borrow().clone();
+        self.store
+            .commit(&state, prior.as_ref().map(|l| &l.state), audit, None)?;
+        *self.loaded.borrow_mut() = Some(Rc::new(Loaded::new(state)));
+        Ok(())
+    }
+
+    pub(super) fn subscribe(&self, page: &str, c: SubscribeCall) -> ApiResult<Response> {
+        let accepted = || {
+            json_response(
+                202,
+                json(&SubscribeAccepted::pending(
+                    "If the address can receive mail, a confirmation link is on its way.",
+                    None,
+                ))?,
+            )
+        };
+        if !c.request.website.is_empty() {
+            // A bot filled the honeypot: answer as if it worked, do nothing.
+            return accepted();
+        }
+        let at = now();
+        let ip_key = hex::encode(&Sha256::digest(c.ip.as_bytes())[..12]);
+        let count = self
+            .store
+            .count_request(&ip_key, (at.unix_timestamp_nanos() / 1_000_000) as i64)?;
+        if count > self.subscribe_per_minute {
+            return Err(ApiError::client(
+                429,
+                "rate-limited",
+                "Too many subscription requests",
+                "too many subscription requests from this address; try again in a minute",
+            ));
+        }
+        let (channel, address) = c.request.address().map_err(|(field, detail)| {
+            ApiError::client(422, "validation", "The request is not valid", detail)
+                .with_field(field)
+        })?;
+        let field_name = match channel {
+            SubscriberChannel::Sms => "phone",
+            SubscriberChannel::Webhook => "webhook",
+            _ => "email",
+        };
+        let loaded = self.require(page)?;
+        let allowed = &loaded.state.page.policy.subscribe_origins;
+        if let Some(origin) = c.origin.as_deref().filter(|o| *o != c.base) {
+            if !allowed.is_empty() && !allowed.iter().any(|a| a == origin) {
+                return Err(ApiError::client(
+                    403,
+                    "origin-not-allowed",
+                    "This site may not subscribe people to this page",
+                    format!("{origin} is not one of the page's subscribe_origins"),
+                ));
+            }
+        }
+        // The same address at most a few times a minute, from anywhere.
+        let address_key = hex::encode(
+            &Sha256::digest(format!("{}:{}", channel.as_str(), address.to_lowercase()).as_bytes())
+                [..12],
+        );
+        let at_ms = (at.unix_timestamp_nanos() / 1_000_000) as i64;
+        if self.store.count_request(&address_key, at_ms)? > PER_ADDRESS_PER_MINUTE {
+            return Err(ApiError::client(
+                429,
+                "rate-limited",
+                "Too many subscription requests",
+                "too many subscription requests for this address; try again in a minute",
+            ));
+        }
+        let id = new_id("sub")?;
+        let mut subscribe = Subscribe {
+            id,
+            channel,
+            address: address.to_owned(),
+            fallback: None,
+            components: c.request.components.clone(),
+            segments: vec![],
+            locale: None,
+            loopback_hooks: self.development,
+            replaces: None,
+        };
+        if let Some(token) = &c.moving {
+            let old = self.managed_subscriber(page, &loaded, token)?;
+            subscribe.components = old.components.clone();
+            subscribe.segments = old.segments.clone();
+            subscribe.locale = old.locale.clone();
+            subscribe.fallback = old
+                .fallback
+                .as_ref()
+                .filter(|f| f.channel != channel)
+                .map(|f| (f.channel, f.value.clone()));
+            subscribe.replaces = Some(old.id.clone());
+        }
+        let moving = subscribe.replaces.clone();
+        let command = Command::Subscribe(subscribe);
+        let (state, events) = apply(&loaded.state, command, at).map_err(|e| {
+            let e: ApiError = e.into();
+            match e {
+                ApiError::Client {
+                    status,
+                    kind,
+                    title,
+                    detail,
+                    field,
+                } => ApiError::Client {
+                    status,
+                    kind,
+                    title,
+                    detail,
+                    field: field.map(|f| if f == "address" { field_name.into() } else { f }),
+                },
+                other => other,
+            }
+        })?;
+        let stamped = stamp(at);
+        let subscriber_id = match events.first() {
+            Some(Event::SubscriptionRequested { subscriber_id })
+            | Some(Event::SubscriptionExists { subscriber_id }) => subscriber_id.clone(),
+            _ => return accepted(),
+        };
+        // The audit names the subscriber, never the address (erasure must leave nothing behind).
+        let change = AuditChange {
+            channel: Some(channel.as_str().into()),
+            components: moving.is_none().then(|| c.request.components.clone()),
+            moving_from: moving.clone(),
+            ..AuditChange::default()
+        };
+        self.commit_public(
+            state.clone(),
+            &AuditRecord {
+                at: &stamped,
+                actor: "public",
+                action: if moving.is_some() {
+                    "subscriber.move"
+                } else {
+                    "subscriber.subscribe"
+                },
+                subject: Some(&subscriber_id),
+                change: &json(&change)?,
+                events: &json(&events)?,
+            },
+        )?;
+        let mut secret = None;
+        if let Some(Event::SubscriptionRequested { .. }) = events.first() {
+            secret = self.webhook_secret(&state, &subscriber_id)?;
+            self.confirmation_job(page, &state, &subscriber_id, &c.base, &stamped)?;
+        }
+        if let Some(secret) = secret.filter(|_| channel == SubscriberChannel::Webhook) {
+            // The person who asked for a webhook needs its signing secret, shown this once.
+            return json_response(
+                202,
+                json(&SubscribeAccepted::pending(
+                    "The webhook will receive a challenge to echo; it is confirmed when it does.",
+                    Some(secret),
+                ))?,
+            );
+        }
+        accepted()
+    }
+
+    /// The subscriber whose manage link `token` is, while subscribed: the one the manage page
+    /// changes or moves.
+    fn managed_subscriber<'a>(
+        &self,
+        page: &str,
+        loaded: &'a Loaded,
+        token: &str,
+    ) -> ApiResult<&'a herald_shared::Subscriber> {
+        let secret = self.link_secret()?;
+        let id =
+            token::verify(&secret, page, token.trim(), Purpose::Manage).ok_or_else(invalid_link)?;
+        match loaded.subscriber(&id) {
+            Some(s) if s.state != SubscriptionState::Unsubscribed => Ok(s),
+            _ => Err(invalid_link()),
+        }
+    }
+
+    /// Shows, or with `save` changes, which components a subscriber hears about.
+    pub(super) fn manage(
+        &self,
+        page: &str,
+        token: &str,
+        save: Option<Vec<String>>,
+    ) -> ApiResult<Response> {
+        let loaded = self.require(page)?;
+        let id = self.managed_subscriber(page, &loaded, token)?.id.clone();
+        let mut state = loaded.state.clone();
+        if let Some(components) = save {
+            let at = now();
+            let (next, events) = apply(
+                &loaded.state,
+                Command::ChangeSubscription(herald_shared::command::ChangeSubscription {
+                    subscriber_id: id.clone(),
+                    components: components.clone(),
+                }),
+                at,
+            )?;
+            if !events.is_empty() {
+                let change = AuditChange {
+                    components: Some(components.clone()),
+                    ..AuditChange::default()
+                };
+                self.commit_public(
+                    next.clone(),
+                    &AuditRecord {
+                        at: &stamp(at),
+                        actor: "link",
+                        action: "subscriber.change",
+                        subject: Some(&id),
+                        change: &json(&change)?,
+                        events: &json(&events)?,
+                    },
+                )?;
+            }
+            state = next;
+        }
+        let s = state
+            .subscriber(&id)
+            .ok_or_else(|| ApiError::Server("subscriber vanished".into()))?;
+        let view = ManageView {
+            page_name: state.page.name.clone(),
+            channel: s.address.channel,
+            address: s.address.masked(),
+            components: state
+                .page
+                .components
+                .iter()
+                .map(|c| ManageComponent {
+                    id: c.id.clone(),
+                    name: c.name.clone(),
+                    checked: s.components.contains(&c.id),
+                })
+                .collect(),
+        };
+        json_response(200, json(&view)?)
+    }
+
+    pub(super) fn receipt(&self, page: &str, token: &str) -> ApiResult<Response> {
+        let secret = self.link_secret()?;
+        let invalid = || {
+            ApiError::client(
+                404,
+                "invalid-link",
+                "This link is not valid",
+                "the receipt link is not valid",
+            )
+        };
+        let (subscriber_id, notification_id) =
+            token::verify_receipt(&secret, page, token.trim()).ok_or_else(invalid)?;
+        let loaded = self.require(page)?;
+        if loaded.state.subscriber(&subscriber_id).is_none()
+            || !self.store.requires_ack(&notification_id)?
+        {
+            return Err(invalid());
+        }
+        let at = stamp(now());
+        if self
+            .store
+            .record_receipt(&notification_id, &subscriber_id, &at)?
+        {
+            self.audit_only(
+                "link",
+                "notification.acknowledge",
+                Some(&notification_id),
+                &AuditChange {
+                    subscriber_id: Some(subscriber_id.clone()),
+                    ..AuditChange::default()
+                },
+                &at,
+                &Some(loaded.clone()),
+            )?;
+        }
+        let outcome = LinkOutcome {
+            page_name: loaded.state.page.name.clone(),
+            state: SubscriptionState::Confirmed,
+        };
+        json_response(200, json(&outcome)?)
+    }
+
+    pub(super) fn follow(&self, page: &str, token: &str, purpose: Purpose) -> ApiResult<Response> {
+        let secret = self.link_secret()?;
+        let id = token::verify(&secret, page, token.trim(), purpose).ok_or_else(invalid_link)?;
+        let loaded = self.require(page)?;
+        if loaded.state.subscriber(&id).is_none() {
+            return Err(invalid_link());
+        }
+        let (command, action) = match purpose {
+            Purpose::Confirm => (
+                Command::Confirm(Confirm {
+                    subscriber_id: id.clone(),
+                }),
+                "subscriber.confirm",
+            ),
+            Purpose::Unsubscribe => (
+                Command::Unsubscribe(Unsubscribe {
+                    subscriber_id: id.clone(),
+                }),
+                "subscriber.unsubscribe",
+            ),
+            Purpose::Manage => return Err(invalid_link()),
+        };
+        let at = now();
+        let (state, events) = apply(&loaded.state, command, at)?;
+        if !events.is_empty() {
+            let change = AuditChange {
+                subscriber_id: Some(id.clone()),
+                ..AuditChange::default()
+            };
+            self.commit_public(
+                state.clone(),
+                &AuditRecord {
+                    at: &stamp(at),
+                    actor: "link",
+                    action,
+                    subject: Some(&id),
+                    change: &json(&change)?,
+                    events: &json(&events)?,
+                },
+            )?;
+        }
+        let outcome = LinkOutcome {
+            page_name: state.page.name.clone(),
+            state: state
+                .subscriber(&id)
+                .map(|s| s.state)
+                .unwrap_or(SubscriptionState::Unsubscribed),
+        };
+        json_response(200, json(&outcome)?)
+    }
+
+    /// The signing secret of a webhook subscriber, made on first use; `None` for other channels.
+    pub(super) fn webhook_secret(
+        &self,
+        state: &PageState,
+        subscriber_id: &str,
+    ) -> ApiResult<Option<String>> {
+        let Some(s) = state.subscriber(subscriber_id) else {
+            return Ok(None);
+        };
+        let webhook = |s: &Subscriber| {
+            s.address.channel == SubscriberChannel::Webhook
+                || s.fallback
+                    .as_ref()
+                    .is_some_and(|f| f.channel == SubscriberChannel::Webhook)
+        };
+        if !webhook(s) {
+            return Ok(None);
+        }
+        let name = format!("{WEBHOOK_SECRET}{subscriber_id}");
+        if let Some(v) = self.store.secret(&name)? {
+            return Ok(Some(v));
+        }
+        let v = herald_shared::webhook::secret_from(&random_bytes::<24>()?);
+        self.store.set_secret(&name, &v)?;
+        Ok(Some(v))
+    }
+
+    /// Queues the double opt-in message (an email or SMS link, or a webhook challenge) for a
+    /// pending subscriber, unless one went out within `CONFIRMATION_QUIET`.
+    pub(super) fn confirmation_job(
+        &self,
+        page: &str,
+        state: &PageState,
+        subscriber_id: &str,
+        base: &str,
+        stamped: &str,
+    ) -> ApiResult<()> {
+        let quiet_since = stamp(now() - CONFIRMATION_QUIET);
+        let recent = self
+            .store
+            .notifications(Some(subscriber_id))?
+            .iter()
+            .any(|n| n.kind == NotificationKind::Confirmation && n.created_at >= quiet_since);
+        if recent {
+            return Ok(());
+        }
+        let s = state
+            .subscriber(subscriber_id)
+            .ok_or_else(|| ApiError::Server("subscriber vanished".into()))?;
+        let notification_id = new_id(NotificationKind::Confirmation.id_prefix())?;
+        let secret = self.link_secret()?;
+        let job = Job {
+            page: page.to_owned(),
+            notification_id: notification_id.clone(),
+            base: base.to_owned(),
+            content: Content::Confirmation {
+                page_name: state.page.name.clone(),
+            },
+            recipients: vec![JobRecipient {
+                subscriber_id: s.id.clone(),
+                address: s.address.clone(),
+                token: token::sign(&secret, page, &s.id, Purpose::Confirm),
+                receipt: None,
+                manage: None,
+            }],
+        };
+        self.store.insert_notification(&NotificationInfo {
+            id: notification_id,
+            kind: NotificationKind::Confirmation,
+            subject: Some(s.id.clone()),
+            event: "subscription_requested".into(),
+            created_at: stamped.to_owned(),
+            recipients: 1,
+        })?;
+        self.store.push_outbox(&json(&job)?)
+    }
+}
