@@ -633,5 +633,7 @@ pub fn confirmation_email(page_name: &str, confirm_url: &str) -> Email {
     }
 }
 
+pub mod pages;
+
 #[cfg(test)]
 mod tests;
