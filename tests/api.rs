@@ -357,16 +357,8 @@ fn private_incidents_only_reach_their_audience(env: &Env) {
             "{path} leaks a private incident"
         );
     }
-    let secret = env
-        .admin("POST", &format!("/v1/admin/pages/{page}/widget-secret"), "")
-        .json()["secret"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
+    let secret = env.widget_secret(&page);
+    let now = crate::fixtures::unix_now();
     let claims =
         |segments: Vec<String>, exp: i64, for_page: &str| herald_shared::token::AudienceClaims {
             page: for_page.to_owned(),
