@@ -7,8 +7,8 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use crate::fixtures::{
-    address, confirmed, eventually, link, report, sent_to, subjects, unix_now, wait_mail, wait_sent,
-    Env, Failing, Reply, WAIT,
+    address, confirmed, eventually, link, report, sent_to, subjects, unix_now, wait_mail,
+    wait_sent, Env, Failing, Reply, WAIT,
 };
 
 pub const TESTS: &[crate::Test] = crate::tests![
@@ -211,7 +211,14 @@ fn channels_slack_channel_gets_the_update(env: &Env) {
     assert!(r.json().get("signing_secret").is_none(), "{r:?}");
     wait_confirmed(env, &page, &id);
     env.open_incident(&page, "Slack <drill> & co", "minor");
-    let got = wait_sent(env, "slack", &path, "text", "Slack &lt;drill&gt; &amp; co", 1);
+    let got = wait_sent(
+        env,
+        "slack",
+        &path,
+        "text",
+        "Slack &lt;drill&gt; &amp; co",
+        1,
+    );
     assert!(
         got[0]["text"].as_str().unwrap().contains("|Status page>"),
         "{}",

@@ -206,7 +206,10 @@ impl Env {
     /// Rotates the widget secret of `page` and returns the new one (shown only this once).
     pub fn widget_secret(&self, page: &str) -> String {
         let r = self.admin("POST", &format!("/v1/admin/pages/{page}/widget-secret"), "");
-        r.json()["secret"].as_str().expect("a widget secret").to_owned()
+        r.json()["secret"]
+            .as_str()
+            .expect("a widget secret")
+            .to_owned()
     }
 
     pub fn post_update(&self, page: &str, incident: &str, status: &str, body: &str) -> Reply {
@@ -279,12 +282,7 @@ pub fn address(env: &Env, name: &str) -> String {
     format!("{name}-{}@example.com", env.page("addr"))
 }
 
-pub fn subscribe(
-    env: &Env,
-    page: &str,
-    email: &str,
-    components: &[&str],
-) -> Reply {
+pub fn subscribe(env: &Env, page: &str, email: &str, components: &[&str]) -> Reply {
     let body = serde_json::json!({"email": email, "components": components});
     env.send(
         "POST",

@@ -113,9 +113,8 @@ fn repository_paths(spans: &[String], roots: &BTreeSet<String>) -> Vec<String> {
         .map(|s| s.trim())
         .filter(|s| !s.is_empty() && !s.starts_with('/') && !s.starts_with('-'))
         .filter(|s| {
-            !s.contains(|c: char| {
-                c.is_whitespace() || "{}<>?=*,+:;()|\"'@#$%&!\\".contains(c)
-            }) && !s.contains("...")
+            !s.contains(|c: char| c.is_whitespace() || "{}<>?=*,+:;()|\"'@#$%&!\\".contains(c))
+                && !s.contains("...")
         })
         .filter(|s| {
             let first = s.split('/').next().unwrap_or("");

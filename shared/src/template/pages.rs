@@ -174,7 +174,7 @@ mod tests {
             check_inbox(),
             webhook_pending(None),
             webhook_pending(Some("whsec_x")),
-            not_accepted("not a valid email address."),
+            not_accepted("Not a valid email address."),
             link_not_valid(),
             confirmed(page),
             unsubscribed(page),
@@ -195,7 +195,10 @@ mod tests {
         for n in all("Acme") {
             assert!(!n.title.is_empty(), "{n:?}");
             assert!(!n.title.ends_with('.'), "a heading, not a sentence: {n:?}");
-            assert!(n.text.ends_with('.') || n.text.ends_with("whsec_x"), "{n:?}");
+            assert!(
+                n.text.ends_with('.') || n.text.ends_with("whsec_x"),
+                "{n:?}"
+            );
             assert!(n.text.starts_with(char::is_uppercase), "{n:?}");
         }
     }
@@ -209,12 +212,17 @@ mod tests {
         ] {
             assert!(n.text.contains(" from Acme"), "{n:?}");
         }
-        assert_eq!(manage("Acme", "a•••@example.com", "email").title, "Your Acme updates");
+        assert_eq!(
+            manage("Acme", "a•••@example.com", "email").title,
+            "Your Acme updates"
+        );
     }
 
     #[test]
     fn the_signing_secret_is_shown_only_when_there_is_one() {
-        assert!(webhook_pending(Some("whsec_abc")).text.ends_with(": whsec_abc"));
+        assert!(webhook_pending(Some("whsec_abc"))
+            .text
+            .ends_with(": whsec_abc"));
         assert!(!webhook_pending(None).text.contains("secret"));
     }
 

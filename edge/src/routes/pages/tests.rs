@@ -97,7 +97,7 @@ fn the_manage_page_has_both_forms_and_its_choices() {
         ["api", "web"]
     );
     assert_eq!(
-        attrs(&doc, "input[type=checkbox]:checked", "value"),
+        attrs(&doc, "input[type=checkbox][checked]", "value"),
         ["api"]
     );
     assert_eq!(texts(&doc, "fieldset label"), ["API", "Web app"]);
@@ -112,7 +112,10 @@ fn the_manage_page_has_both_forms_and_its_choices() {
     }
     assert!(texts(&doc, "[role=status]").is_empty(), "nothing saved yet");
     // What the runtime tests look for in the raw document.
-    assert!(html.contains("name=\"components\" value=\"api\" checked"), "{html}");
+    assert!(
+        html.contains("name=\"components\" value=\"api\" checked"),
+        "{html}"
+    );
     assert!(html.contains("name=\"action\" value=\"move\""), "{html}");
 }
 
