@@ -4,11 +4,8 @@
 
 use std::time::Duration;
 
-use serde_json::Value;
-
 use crate::fixtures::{
-    address, confirmed, eventually, link, mail_to, report, subjects, subscribe, wait_mail, Env,
-    Failing, WAIT,
+    address, confirmed, link, mail_to, report, subjects, subscribe, wait_mail, Env, Failing,
 };
 
 pub const TESTS: &[crate::Test] = crate::tests![
