@@ -507,18 +507,29 @@ fn statuspage_import_round_trips_components(env: &Env) {
     };
     assert_eq!(groups(&ours), groups(&source));
 
-    // every incident reads back with the same name, impact, status, update bodies and times
-    let theirs: Value = serde_json::from_str(&fixture("incidents.json")).unwrap();
-    let ours = env
-        .get(&format!("/pages/{page}/api/v2/incidents.json"), &[])
-        .json();
-    for t in theirs["incidents"].as_array().unwrap() {
-        let o = ours["incidents"]
+    // Each of their items next to ours with the same id, from one of the Statuspage documents.
+    let pairs = |doc: &str, key: &str| -> Vec<(Value, Value)> {
+        let theirs: Value = serde_json::from_str(&fixture(&format!("{doc}.json"))).unwrap();
+        let ours = env
+            .get(&format!("/pages/{page}/api/v2/{doc}.json"), &[])
+            .json();
+        theirs[key]
             .as_array()
             .unwrap()
             .iter()
-            .find(|o| o["id"] == t["id"])
-            .unwrap_or_else(|| panic!("{} missing", t["id"]));
+            .map(|t| {
+                let o = ours[key]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|o| o["id"] == t["id"])
+                    .unwrap_or_else(|| panic!("{} missing", t["id"]));
+                (o.clone(), t.clone())
+            })
+            .collect()
+    };
+    // every incident reads back with the same name, impact, status, update bodies and times
+    for (o, t) in pairs("incidents", "incidents") {
         assert_eq!(o["name"], t["name"]);
         assert_eq!(o["impact"], t["impact"]);
         let status = |v: &Value| {
@@ -555,20 +566,7 @@ fn statuspage_import_round_trips_components(env: &Env) {
             "newest first: {times:?}"
         );
     }
-    let theirs: Value = serde_json::from_str(&fixture("scheduled-maintenances.json")).unwrap();
-    let ours = env
-        .get(
-            &format!("/pages/{page}/api/v2/scheduled-maintenances.json"),
-            &[],
-        )
-        .json();
-    for t in theirs["scheduled_maintenances"].as_array().unwrap() {
-        let o = ours["scheduled_maintenances"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|o| o["id"] == t["id"])
-            .unwrap_or_else(|| panic!("{} missing", t["id"]));
+    for (o, t) in pairs("scheduled-maintenances", "scheduled_maintenances") {
         assert_eq!(o["name"], t["name"]);
         assert_eq!(instant(&o["scheduled_for"]), instant(&t["scheduled_for"]));
         assert_eq!(

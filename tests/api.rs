@@ -16,6 +16,14 @@ pub const TESTS: &[Test] = tests![
     openapi_document_is_served,
 ];
 
+/// Asserts that the object `v` (named `what` in failures) has every field in `keys`.
+#[track_caller]
+fn has_keys(v: &serde_json::Value, what: &str, keys: &[&str]) {
+    for key in keys {
+        assert!(v.get(key).is_some(), "{what}.{key} in {v}");
+    }
+}
+
 fn banner_path(page: &str) -> String {
     format!("/v1/pages/{page}/banner.json")
 }
@@ -226,63 +234,71 @@ fn statuspage_endpoints_have_the_documented_shapes(env: &Env) {
     assert_eq!(summary.status, 200);
     assert_eq!(summary.header("access-control-allow-origin"), Some("*"));
     let s = summary.json();
-    for key in ["id", "name", "url", "time_zone", "updated_at"] {
-        assert!(s["page"].get(key).is_some(), "page.{key} in {}", s["page"]);
-    }
+    has_keys(
+        &s["page"],
+        "page",
+        &["id", "name", "url", "time_zone", "updated_at"],
+    );
     assert_eq!(s["status"]["indicator"], "major");
     assert!(s["status"]["description"].as_str().is_some());
     let c = &s["components"][0];
-    for key in [
-        "id",
-        "name",
-        "status",
-        "created_at",
-        "updated_at",
-        "position",
-        "description",
-        "showcase",
-        "start_date",
-        "group_id",
-        "page_id",
-        "group",
-        "only_show_if_degraded",
-    ] {
-        assert!(c.get(key).is_some(), "component.{key} in {c}");
-    }
+    has_keys(
+        c,
+        "component",
+        &[
+            "id",
+            "name",
+            "status",
+            "created_at",
+            "updated_at",
+            "position",
+            "description",
+            "showcase",
+            "start_date",
+            "group_id",
+            "page_id",
+            "group",
+            "only_show_if_degraded",
+        ],
+    );
     let i = &s["incidents"][0];
-    for key in [
-        "id",
-        "name",
-        "status",
-        "created_at",
-        "updated_at",
-        "monitoring_at",
-        "resolved_at",
-        "impact",
-        "shortlink",
-        "started_at",
-        "page_id",
-        "incident_updates",
-        "components",
-    ] {
-        assert!(i.get(key).is_some(), "incident.{key} in {i}");
-    }
+    has_keys(
+        i,
+        "incident",
+        &[
+            "id",
+            "name",
+            "status",
+            "created_at",
+            "updated_at",
+            "monitoring_at",
+            "resolved_at",
+            "impact",
+            "shortlink",
+            "started_at",
+            "page_id",
+            "incident_updates",
+            "components",
+        ],
+    );
     assert_eq!(i["status"], "identified");
     assert_eq!(i["impact"], "major");
     let u = &i["incident_updates"][0];
-    for key in [
-        "id",
-        "status",
-        "body",
-        "incident_id",
-        "created_at",
-        "updated_at",
-        "display_at",
-        "affected_components",
-        "deliver_notifications",
-    ] {
-        assert!(u.get(key).is_some(), "incident_update.{key} in {u}");
-    }
+    has_keys(
+        u,
+        "incident_update",
+        &[
+            "id",
+            "status",
+            "body",
+            "incident_id",
+            "created_at",
+            "updated_at",
+            "display_at",
+            "affected_components",
+            "deliver_notifications",
+        ],
+    );
     assert_eq!(
         u["body"], "A slow database replica; failing over.",
         "newest update first"
@@ -357,16 +373,8 @@ fn private_incidents_only_reach_their_audience(env: &Env) {
             "{path} leaks a private incident"
         );
     }
-    let secret = env
-        .admin("POST", &format!("/v1/admin/pages/{page}/widget-secret"), "")
-        .json()["secret"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
+    let secret = env.widget_secret(&page);
+    let now = crate::fixtures::unix_now();
     let claims =
         |segments: Vec<String>, exp: i64, for_page: &str| herald_shared::token::AudienceClaims {
             page: for_page.to_owned(),

@@ -6,8 +6,10 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::fixtures::{eventually, Env};
-use crate::subscriptions::{address, link, report, wait_for, Failing, WAIT};
+use crate::fixtures::{
+    address, confirmed, eventually, link, report, sent_to, subjects, unix_now, wait_mail,
+    wait_sent, Env, Failing, Reply, WAIT,
+};
 
 pub const TESTS: &[crate::Test] = crate::tests![
     channels_sms_subscriber_confirms_by_link_and_gets_one_text,
@@ -37,37 +39,13 @@ fn phone(env: &Env, n: u32) -> String {
     format!("+4915{digits}{n:03}")
 }
 
-/// Everything the sink accepted on `channel` for `to`.
-fn sent_to(env: &Env, channel: &str, to: &str) -> Vec<Value> {
-    env.sink
-        .messages()
-        .into_iter()
-        .filter(|m| m["channel"] == channel && m["to"][0].as_str() == Some(to))
-        .collect()
-}
-
-#[track_caller]
-fn wait_sent(env: &Env, channel: &str, to: &str, what: &str, n: usize) -> Vec<Value> {
-    eventually(
-        &format!("{n} {channel} message(s) to {to} with {what:?}"),
-        WAIT,
-        || {
-            let got: Vec<Value> = sent_to(env, channel, to)
-                .into_iter()
-                .filter(|m| m["text"].as_str().unwrap_or("").contains(what))
-                .collect();
-            (got.len() >= n).then_some(got)
-        },
-    )
-}
-
 /// A webhook receiver path on the sink, unique to this run.
 fn hook(env: &Env, kind: &str, name: &str) -> (String, String) {
     let path = format!("/hooks/{kind}/{}", env.page(name));
     (format!("{}{path}", env.sink.url()), path)
 }
 
-fn add_subscriber(env: &Env, page: &str, body: Value) -> crate::fixtures::Reply {
+fn add_subscriber(env: &Env, page: &str, body: Value) -> Reply {
     env.admin(
         "POST",
         &format!("/v1/admin/pages/{page}/subscribers"),
@@ -120,7 +98,7 @@ fn channels_sms_subscriber_confirms_by_link_and_gets_one_text(env: &Env) {
         &[("content-type", "application/json")],
     );
     assert_eq!(r.status, 202, "{r:?}");
-    let confirm = wait_sent(env, "sms", &number, "/v1/subscriptions/confirm", 1);
+    let confirm = wait_sent(env, "sms", &number, "text", "/v1/subscriptions/confirm", 1);
     assert_eq!(confirm[0]["from"], "+15005550006", "{}", confirm[0]);
     assert_eq!(confirm[0]["authorization"], true, "Basic auth sent");
     let path = link(
@@ -130,7 +108,7 @@ fn channels_sms_subscriber_confirms_by_link_and_gets_one_text(env: &Env) {
     );
     assert_eq!(env.get(&path, &[]).status, 200);
     env.open_incident(&page, "Texts drill", "major");
-    let texts = wait_sent(env, "sms", &number, "Texts drill", 1);
+    let texts = wait_sent(env, "sms", &number, "text", "Texts drill", 1);
     let text = texts[0]["text"].as_str().unwrap();
     assert!(text.contains("/v1/subscriptions/unsubscribe"), "{text}");
     assert!(
@@ -188,16 +166,13 @@ fn channels_webhook_is_verified_by_challenge_and_signed(env: &Env) {
     });
 
     env.open_incident(&page, "Webhook drill", "major");
-    let got = wait_sent(env, "webhook", &path, "Webhook drill", 1);
+    let got = wait_sent(env, "webhook", &path, "text", "Webhook drill", 1);
     let m = &got[0];
     assert_eq!(m["payload"]["event"], "incident_opened", "{m}");
     assert_eq!(m["payload"]["item"]["title"], "Webhook drill", "{m}");
     let msg_id = m["webhook_id"].as_str().unwrap();
     let ts: i64 = m["webhook_timestamp"].as_str().unwrap().parse().unwrap();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
+    let now = unix_now();
     herald_shared::webhook::verify(
         &secret,
         msg_id,
@@ -236,7 +211,14 @@ fn channels_slack_channel_gets_the_update(env: &Env) {
     assert!(r.json().get("signing_secret").is_none(), "{r:?}");
     wait_confirmed(env, &page, &id);
     env.open_incident(&page, "Slack <drill> & co", "minor");
-    let got = wait_sent(env, "slack", &path, "Slack &lt;drill&gt; &amp; co", 1);
+    let got = wait_sent(
+        env,
+        "slack",
+        &path,
+        "text",
+        "Slack &lt;drill&gt; &amp; co",
+        1,
+    );
     assert!(
         got[0]["text"].as_str().unwrap().contains("|Status page>"),
         "{}",
@@ -251,7 +233,7 @@ fn channels_webhook_answering_400_falls_back_to_email_without_retry(env: &Env) {
     let (id, _) = confirmed_webhook(env, &page, &url, Some(&email));
     env.sink.reject(&path);
     let incident = env.open_incident(&page, "Fallback drill", "major");
-    let mail = wait_for(env, &email, "Fallback drill", 1);
+    let mail = wait_mail(env, &email, "Fallback drill", 1);
     assert!(
         mail[0]["text"]
             .as_str()
@@ -267,7 +249,7 @@ fn channels_webhook_answering_400_falls_back_to_email_without_retry(env: &Env) {
         "one refused webhook, no retry, one email: {r}"
     );
     std::thread::sleep(Duration::from_secs(3));
-    assert_eq!(wait_for(env, &email, "Fallback drill", 1).len(), 1);
+    assert_eq!(wait_mail(env, &email, "Fallback drill", 1).len(), 1);
     let notifications = env
         .admin(
             "GET",
@@ -283,7 +265,7 @@ fn channels_provider_timeouts_never_send_a_second_copy(env: &Env) {
     let page = env.page("ch-timeout");
     let people: Vec<String> = (0..5).map(|i| address(env, &format!("slow{i}"))).collect();
     for p in &people {
-        crate::subscriptions::confirmed(env, &page, p, &[]);
+        confirmed(env, &page, p, &[]);
     }
     // A third of the requests are accepted but answered after the worker gave up (2 s), the way
     // a lost answer looks; the retry carries the same idempotency key.
@@ -299,7 +281,7 @@ fn channels_provider_timeouts_never_send_a_second_copy(env: &Env) {
     std::thread::sleep(Duration::from_secs(4));
     for p in &people {
         assert_eq!(
-            wait_for(env, p, "Slow provider drill", 1).len(),
+            wait_mail(env, p, "Slow provider drill", 1).len(),
             1,
             "{p} got exactly one copy"
         );
@@ -334,9 +316,9 @@ fn channels_undeliverable_messages_are_listed_as_dead_letters(env: &Env) {
 fn channels_import_export_and_suppression(env: &Env) {
     let page = env.page("ch-import");
     let left = address(env, "left");
-    crate::subscriptions::confirmed(env, &page, &left, &[]);
+    confirmed(env, &page, &left, &[]);
     env.open_incident(&page, "Before leaving", "minor");
-    let news = wait_for(env, &left, "Before leaving", 1);
+    let news = wait_mail(env, &left, "Before leaving", 1);
     let unsubscribe = link(
         env,
         news[0]["text"].as_str().unwrap(),
@@ -393,10 +375,10 @@ fn channels_import_export_and_suppression(env: &Env) {
     assert!(!export.body.contains(&left), "{}", export.body);
 
     env.open_incident(&page, "After the import", "minor");
-    wait_for(env, &newcomer, "After the import", 1);
+    wait_mail(env, &newcomer, "After the import", 1);
     std::thread::sleep(Duration::from_secs(2));
     assert!(
-        crate::subscriptions::subjects(env, &left)
+        subjects(env, &left)
             .iter()
             .all(|s| !s.contains("After the import")),
         "the unsubscribed address gets nothing"
@@ -471,11 +453,11 @@ fn channels_subscribe_origins_and_per_address_limit(env: &Env) {
     let answers: Vec<u16> = (0..5).map(|_| post(&target, None).status).collect();
     assert_eq!(&answers[..3], &[202, 202, 202], "{answers:?}");
     assert_eq!(answers[3], 429, "{answers:?}");
-    let confirmations = wait_for(env, &target, "Confirm", 1);
+    let confirmations = wait_mail(env, &target, "Confirm", 1);
     std::thread::sleep(Duration::from_secs(1));
     assert_eq!(confirmations.len(), 1);
     assert_eq!(
-        crate::subscriptions::subjects(env, &target).len(),
+        subjects(env, &target).len(),
         1,
         "one confirmation, whatever the number of requests"
     );
@@ -484,9 +466,9 @@ fn channels_subscribe_origins_and_per_address_limit(env: &Env) {
 fn channels_manage_link_changes_components(env: &Env) {
     let page = env.page("ch-manage");
     let email = address(env, "manage");
-    crate::subscriptions::confirmed(env, &page, &email, &[]);
+    confirmed(env, &page, &email, &[]);
     env.open_incident(&page, "First news", "minor");
-    let mail = wait_for(env, &email, "First news", 1);
+    let mail = wait_mail(env, &email, "First news", 1);
     let text = mail[0]["text"].as_str().unwrap();
     let manage = link(env, text, "/v1/subscriptions/manage");
     assert!(
@@ -532,9 +514,9 @@ fn channels_manage_link_changes_components(env: &Env) {
         &web.to_string(),
     );
     assert_eq!(r.status, 201, "{r:?}");
-    wait_for(env, &email, "Web app news", 1);
+    wait_mail(env, &email, "Web app news", 1);
     std::thread::sleep(Duration::from_secs(1));
-    assert!(crate::subscriptions::subjects(env, &email)
+    assert!(subjects(env, &email)
         .iter()
         .all(|s| !s.contains("API only news")));
     // A forged token or an unknown component changes nothing.
@@ -587,7 +569,7 @@ fn channels_status_page_webhook_form_and_audit_with_deliveries(env: &Env) {
         (!sent_to(env, "webhook", &path).is_empty()).then_some(())
     });
     let incident = env.open_incident(&page, "Form webhook drill", "minor");
-    wait_sent(env, "webhook", &path, "Form webhook drill", 1);
+    wait_sent(env, "webhook", &path, "text", "Form webhook drill", 1);
     // The consumer records the attempt once the receiver has answered: shortly after the sink has it.
     eventually(
         "the audit's delivery report counting the webhook",
@@ -658,21 +640,18 @@ fn channels_a_large_fan_out_reaches_everyone_once(env: &Env) {
 fn channels_signed_provider_events_mark_delivered_and_bounced(env: &Env) {
     let page = env.page("ch-events");
     let (ok, bounce) = (address(env, "delivered"), address(env, "bounced"));
-    crate::subscriptions::confirmed(env, &page, &ok, &[]);
-    crate::subscriptions::confirmed(env, &page, &bounce, &[]);
+    confirmed(env, &page, &ok, &[]);
+    confirmed(env, &page, &bounce, &[]);
     let incident = env.open_incident(&page, "Events drill", "minor");
     let id_of = |email: &str| {
-        wait_for(env, email, "Events drill", 1)[0]["id"]
+        wait_mail(env, email, "Events drill", 1)[0]["id"]
             .as_str()
             .unwrap()
             .to_owned()
     };
     let post = |event: Value, secret: &str| {
         let body = event.to_string();
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs() as i64;
+        let now = unix_now();
         let msg = format!("msg_{}", env.page("evt"));
         let sig = herald_shared::webhook::sign(secret, &msg, now, &body).unwrap();
         let ts = now.to_string();
@@ -735,8 +714,8 @@ fn channels_sms_status_callbacks_confirm_delivery(env: &Env) {
     );
     assert_eq!(r.json()["added"], 2, "{r:?}");
     let incident = env.open_incident(&page, "Callbacks drill", "minor");
-    let text = wait_sent(env, "sms", &ok, "Callbacks drill", 1);
-    wait_sent(env, "sms", &lost, "Callbacks drill", 1);
+    let text = wait_sent(env, "sms", &ok, "text", "Callbacks drill", 1);
+    wait_sent(env, "sms", &lost, "text", "Callbacks drill", 1);
     let v = report(env, &page, &incident, |v| {
         v["delivered"] == 1 && v["failed"] == 1
     });
@@ -789,7 +768,7 @@ fn channels_manage_link_moves_to_another_channel(env: &Env) {
     let page = env.page("ch-move");
     let email = address(env, "mover");
     let number = phone(env, 7);
-    crate::subscriptions::confirmed(env, &page, &email, &["web"]);
+    confirmed(env, &page, &email, &["web"]);
     let web_incident = |title: &str| {
         let body = json!({"title": title, "impact": "minor", "body": "The web app is slow.",
             "components": ["web"]});
@@ -801,7 +780,7 @@ fn channels_manage_link_moves_to_another_channel(env: &Env) {
         assert_eq!(r.status, 201, "{r:?}");
     };
     web_incident("Before moving");
-    let mail = wait_for(env, &email, "Before moving", 1);
+    let mail = wait_mail(env, &email, "Before moving", 1);
     let manage = link(
         env,
         mail[0]["text"].as_str().unwrap(),
@@ -835,8 +814,8 @@ fn channels_manage_link_moves_to_another_channel(env: &Env) {
 
     // Until the number is confirmed, email it is.
     web_incident("While moving");
-    wait_for(env, &email, "While moving", 1);
-    let confirm = wait_sent(env, "sms", &number, "/v1/subscriptions/confirm", 1);
+    wait_mail(env, &email, "While moving", 1);
+    let confirm = wait_sent(env, "sms", &number, "text", "/v1/subscriptions/confirm", 1);
     assert_eq!(
         sent_to(env, "sms", &number).len(),
         1,
@@ -851,9 +830,9 @@ fn channels_manage_link_moves_to_another_channel(env: &Env) {
 
     web_incident("After moving");
     env.open_incident(&page, "API only, after moving", "minor");
-    wait_sent(env, "sms", &number, "After moving", 1);
+    wait_sent(env, "sms", &number, "text", "After moving", 1);
     std::thread::sleep(Duration::from_secs(1));
-    let subjects = crate::subscriptions::subjects(env, &email);
+    let subjects = subjects(env, &email);
     assert!(
         subjects.iter().all(|s| !s.contains("After moving")),
         "no more email: {subjects:?}"

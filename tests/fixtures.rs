@@ -1,5 +1,6 @@
 //! The test environment: the built worker in workerd on a free port with fresh storage, an HTTP
-//! client for it, fresh pages per test, and (for the browser tier) chromedriver with Chromium.
+//! client for it, fresh pages per test, (for the browser tier) chromedriver with Chromium, and the
+//! helpers every module shares: what the sink received, waiting for it, subscribing, reports.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -202,6 +203,15 @@ impl Env {
         r.json()["id"].as_str().expect("incident id").to_owned()
     }
 
+    /// Rotates the widget secret of `page` and returns the new one (shown only this once).
+    pub fn widget_secret(&self, page: &str) -> String {
+        let r = self.admin("POST", &format!("/v1/admin/pages/{page}/widget-secret"), "");
+        r.json()["secret"]
+            .as_str()
+            .expect("a widget secret")
+            .to_owned()
+    }
+
     pub fn post_update(&self, page: &str, incident: &str, status: &str, body: &str) -> Reply {
         let json = serde_json::json!({"status": status, "body": body});
         self.admin(
@@ -221,3 +231,146 @@ impl Drop for Env {
 }
 
 pub use xtask::eventually;
+
+// Messages, subscribers and delivery reports: the helpers every module that sends something shares.
+
+/// How long a test waits for what happens after an answer: queue jobs, provider calls, challenges.
+pub const WAIT: Duration = Duration::from_secs(30);
+
+/// Everything the sink accepted on `channel` (`email`, `sms`, `webhook`, `slack`) for `to`.
+pub fn sent_to(env: &Env, channel: &str, to: &str) -> Vec<Value> {
+    env.sink
+        .messages()
+        .into_iter()
+        .filter(|m| m["channel"] == channel && m["to"][0].as_str() == Some(to))
+        .collect()
+}
+
+/// Waits for `n` messages on `channel` to `to` whose `part` (`subject`, `text`) contains `what`.
+#[track_caller]
+pub fn wait_sent(
+    env: &Env,
+    channel: &str,
+    to: &str,
+    part: &str,
+    what: &str,
+    n: usize,
+) -> Vec<Value> {
+    eventually(
+        &format!("{n} {channel} message(s) to {to} with {what:?} in the {part}"),
+        WAIT,
+        || {
+            let got: Vec<Value> = sent_to(env, channel, to)
+                .into_iter()
+                .filter(|m| m[part].as_str().unwrap_or("").contains(what))
+                .collect();
+            (got.len() >= n).then_some(got)
+        },
+    )
+}
+
+/// Seconds since the Unix epoch, for signatures and tokens made by the tests.
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// A unique address per call, so tests sharing the sink never see each other's mail.
+pub fn address(env: &Env, name: &str) -> String {
+    format!("{name}-{}@example.com", env.page("addr"))
+}
+
+pub fn subscribe(env: &Env, page: &str, email: &str, components: &[&str]) -> Reply {
+    let body = serde_json::json!({"email": email, "components": components});
+    env.send(
+        "POST",
+        &format!("/v1/pages/{page}/subscriptions"),
+        None,
+        Some(&body.to_string()),
+        &[("content-type", "application/json")],
+    )
+}
+
+/// Every email the sink accepted for `email`.
+pub fn mail_to(env: &Env, email: &str) -> Vec<Value> {
+    sent_to(env, "email", email)
+}
+
+pub fn subjects(env: &Env, email: &str) -> Vec<String> {
+    mail_to(env, email)
+        .iter()
+        .map(|m| m["subject"].as_str().unwrap_or("").to_owned())
+        .collect()
+}
+
+/// The path (for `env`) of the first link in `text` that contains `marker`.
+pub fn link(env: &Env, text: &str, marker: &str) -> String {
+    let url = text
+        .split_whitespace()
+        .find(|w| w.contains(marker))
+        .unwrap_or_else(|| panic!("no {marker} link in {text:?}"))
+        .trim_matches(|c| c == '<' || c == '>');
+    url.strip_prefix(&env.base)
+        .unwrap_or_else(|| panic!("{url} is not on {}", env.base))
+        .to_owned()
+}
+
+/// Waits for `n` emails to `email` whose subject contains `what`.
+#[track_caller]
+pub fn wait_mail(env: &Env, email: &str, what: &str, n: usize) -> Vec<Value> {
+    wait_sent(env, "email", email, "subject", what, n)
+}
+
+/// Subscribes `email` and follows the confirmation link.
+pub fn confirmed(env: &Env, page: &str, email: &str, components: &[&str]) {
+    let r = subscribe(env, page, email, components);
+    assert_eq!(r.status, 202, "{r:?}");
+    let mail = wait_mail(env, email, "Confirm", 1);
+    let path = link(
+        env,
+        mail[0]["text"].as_str().unwrap(),
+        "/v1/subscriptions/confirm",
+    );
+    let r = env.get(&path, &[]);
+    assert_eq!(r.status, 200, "{r:?}");
+    assert!(r.body.contains("Subscription confirmed"), "{}", r.body);
+}
+
+/// The delivery report of the notification about `subject`, once `done` accepts it.
+pub fn report(env: &Env, page: &str, subject: &str, done: impl Fn(&Value) -> bool) -> Value {
+    eventually(&format!("delivery report for {subject}"), WAIT, || {
+        let list = env.admin(
+            "GET",
+            &format!("/v1/admin/pages/{page}/notifications?subject={subject}"),
+            "",
+        );
+        assert_eq!(list.status, 200, "{list:?}");
+        let id = list.json()[0]["id"].as_str()?.to_owned();
+        let r = env.admin(
+            "GET",
+            &format!("/v1/admin/pages/{page}/notifications/{id}/deliveries"),
+            "",
+        );
+        assert_eq!(r.status, 200, "{r:?}");
+        let v = r.json();
+        done(&v).then_some(v)
+    })
+}
+
+/// Sets the sink's failure mode for the rest of a test and resets it afterwards, also on panic.
+pub struct Failing<'a>(&'a Env);
+
+impl<'a> Failing<'a> {
+    pub fn new(env: &'a Env, percent: u64, status: u16) -> Self {
+        env.sink.fail(percent, status);
+        Failing(env)
+    }
+}
+
+impl Drop for Failing<'_> {
+    fn drop(&mut self) {
+        self.0.sink.fail(0, 500);
+    }
+}

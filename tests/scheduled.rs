@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::fixtures::{eventually, Env};
-use crate::subscriptions::{address, confirmed, link, mail_to, wait_for, WAIT};
+use crate::fixtures::{
+    address, confirmed, eventually, link, mail_to, sent_to, wait_mail, Env, WAIT,
+};
 
 pub const TESTS: &[crate::Test] = crate::tests![
     scheduled_unacknowledged_messages_escalate_to_the_fallback_channel,
@@ -44,14 +45,6 @@ fn rfc3339_in(secs: i64) -> String {
         .unwrap()
 }
 
-fn sms_to(env: &Env, number: &str) -> Vec<Value> {
-    env.sink
-        .messages()
-        .into_iter()
-        .filter(|m| m["channel"] == "sms" && m["to"][0].as_str() == Some(number))
-        .collect()
-}
-
 fn scheduled_unacknowledged_messages_escalate_to_the_fallback_channel(env: &Env) {
     let page = page_with_policy(env, "ack", json!({"ack_escalate_minutes": 0}));
     // A key account with an SMS fallback, added by the team, and an ordinary subscriber.
@@ -66,7 +59,7 @@ fn scheduled_unacknowledged_messages_escalate_to_the_fallback_channel(env: &Env)
     );
     assert_eq!(r.status, 201, "{r:?}");
     let id = r.json()["id"].as_str().unwrap().to_owned();
-    let mail = wait_for(env, &key_account, "Confirm", 1);
+    let mail = wait_mail(env, &key_account, "Confirm", 1);
     let confirm = link(
         env,
         mail[0]["text"].as_str().unwrap(),
@@ -86,8 +79,8 @@ fn scheduled_unacknowledged_messages_escalate_to_the_fallback_channel(env: &Env)
     );
     assert_eq!(r.status, 201, "{r:?}");
     let notice_id = r.json()["id"].as_str().unwrap().to_owned();
-    let mine = wait_for(env, &reader, "New data processing terms", 1);
-    wait_for(env, &key_account, "New data processing terms", 1);
+    let mine = wait_mail(env, &reader, "New data processing terms", 1);
+    wait_mail(env, &key_account, "New data processing terms", 1);
     let receipt = link(env, mine[0]["text"].as_str().unwrap(), "/v1/receipts");
     let thanks = env.get(&receipt, &[]);
     assert_eq!(thanks.status, 200, "{thanks:?}");
@@ -114,7 +107,7 @@ fn scheduled_unacknowledged_messages_escalate_to_the_fallback_channel(env: &Env)
 
     run_cron(env);
     let texts = eventually("the escalation SMS", WAIT, || {
-        let t = sms_to(env, &number);
+        let t = sent_to(env, "sms", &number);
         (!t.is_empty()).then_some(t)
     });
     let text = texts[0]["text"].as_str().unwrap();
@@ -132,7 +125,7 @@ fn scheduled_unacknowledged_messages_escalate_to_the_fallback_channel(env: &Env)
     // Escalation happens once; the reader who acknowledged got nothing more.
     run_cron(env);
     std::thread::sleep(Duration::from_secs(2));
-    assert_eq!(sms_to(env, &number).len(), 1);
+    assert_eq!(sent_to(env, "sms", &number).len(), 1);
     assert_eq!(
         mail_to(env, &reader)
             .iter()
@@ -168,7 +161,7 @@ fn scheduled_broken_promises_remind_responders_once(env: &Env) {
     std::thread::sleep(Duration::from_secs(3));
     assert!(mail_to(env, &responder).is_empty());
     run_cron(env);
-    let mail = wait_for(env, &responder, "Update overdue", 1);
+    let mail = wait_mail(env, &responder, "Update overdue", 1);
     assert!(
         mail[0]["text"]
             .as_str()
@@ -219,7 +212,7 @@ fn scheduled_maintenance_reminders_go_out_at_their_time(env: &Env) {
         &body.to_string(),
     );
     assert_eq!(r.status, 201, "{r:?}");
-    wait_for(env, &email, "Database upgrade", 1);
+    wait_mail(env, &email, "Database upgrade", 1);
     // The reminder is due a minute before the start, three seconds from now.
     run_cron(env);
     std::thread::sleep(Duration::from_secs(2));
@@ -230,7 +223,7 @@ fn scheduled_maintenance_reminders_go_out_at_their_time(env: &Env) {
     );
     std::thread::sleep(Duration::from_secs(2));
     run_cron(env);
-    let reminder = wait_for(env, &email, "Reminder: starts in 1 minute", 1);
+    let reminder = wait_mail(env, &email, "Reminder: starts in 1 minute", 1);
     assert!(
         reminder[0]["text"]
             .as_str()
@@ -242,7 +235,7 @@ fn scheduled_maintenance_reminders_go_out_at_their_time(env: &Env) {
     run_cron(env);
     std::thread::sleep(Duration::from_secs(2));
     assert_eq!(
-        wait_for(env, &email, "Reminder", 1).len(),
+        wait_mail(env, &email, "Reminder", 1).len(),
         1,
         "each reminder goes out once"
     );

@@ -4,9 +4,9 @@
 
 use std::time::Duration;
 
-use serde_json::Value;
-
-use crate::fixtures::{eventually, Env};
+use crate::fixtures::{
+    address, confirmed, link, mail_to, report, subjects, subscribe, wait_mail, Env, Failing,
+};
 
 pub const TESTS: &[crate::Test] = crate::tests![
     subscriptions_confirmed_subscriber_gets_exactly_one_email,
@@ -21,127 +21,12 @@ pub const TESTS: &[crate::Test] = crate::tests![
     subscriptions_dev_outbox_shows_the_confirmation_link,
 ];
 
-pub(crate) const WAIT: Duration = Duration::from_secs(30);
-
-/// A unique address per call, so tests sharing the sink never see each other's mail.
-pub(crate) fn address(env: &Env, name: &str) -> String {
-    format!("{name}-{}@example.com", env.page("addr"))
-}
-
-pub(crate) fn subscribe(
-    env: &Env,
-    page: &str,
-    email: &str,
-    components: &[&str],
-) -> crate::fixtures::Reply {
-    let body = serde_json::json!({"email": email, "components": components});
-    env.send(
-        "POST",
-        &format!("/v1/pages/{page}/subscriptions"),
-        None,
-        Some(&body.to_string()),
-        &[("content-type", "application/json")],
-    )
-}
-
-/// Everything the sink accepted for `email`.
-pub(crate) fn mail_to(env: &Env, email: &str) -> Vec<Value> {
-    env.sink
-        .messages()
-        .into_iter()
-        .filter(|m| m["to"][0].as_str() == Some(email))
-        .collect()
-}
-
-pub(crate) fn subjects(env: &Env, email: &str) -> Vec<String> {
-    mail_to(env, email)
-        .iter()
-        .map(|m| m["subject"].as_str().unwrap_or("").to_owned())
-        .collect()
-}
-
-/// The path (for `env`) of the first link in `text` that contains `marker`.
-pub(crate) fn link(env: &Env, text: &str, marker: &str) -> String {
-    let url = text
-        .split_whitespace()
-        .find(|w| w.contains(marker))
-        .unwrap_or_else(|| panic!("no {marker} link in {text:?}"))
-        .trim_matches(|c| c == '<' || c == '>');
-    url.strip_prefix(&env.base)
-        .unwrap_or_else(|| panic!("{url} is not on {}", env.base))
-        .to_owned()
-}
-
-/// Waits for `n` messages to `email` whose subject contains `what`.
-#[track_caller]
-pub(crate) fn wait_for(env: &Env, email: &str, what: &str, n: usize) -> Vec<Value> {
-    eventually(&format!("{n} {what:?} mail(s) to {email}"), WAIT, || {
-        let got: Vec<Value> = mail_to(env, email)
-            .into_iter()
-            .filter(|m| m["subject"].as_str().unwrap_or("").contains(what))
-            .collect();
-        (got.len() >= n).then_some(got)
-    })
-}
-
-/// Subscribes `email` and follows the confirmation link.
-pub(crate) fn confirmed(env: &Env, page: &str, email: &str, components: &[&str]) {
-    let r = subscribe(env, page, email, components);
-    assert_eq!(r.status, 202, "{r:?}");
-    let mail = wait_for(env, email, "Confirm", 1);
-    let path = link(
-        env,
-        mail[0]["text"].as_str().unwrap(),
-        "/v1/subscriptions/confirm",
-    );
-    let r = env.get(&path, &[]);
-    assert_eq!(r.status, 200, "{r:?}");
-    assert!(r.body.contains("Subscription confirmed"), "{}", r.body);
-}
-
-/// The delivery report of the notification about `subject`, once `done` accepts it.
-pub(crate) fn report(env: &Env, page: &str, subject: &str, done: impl Fn(&Value) -> bool) -> Value {
-    eventually(&format!("delivery report for {subject}"), WAIT, || {
-        let list = env.admin(
-            "GET",
-            &format!("/v1/admin/pages/{page}/notifications?subject={subject}"),
-            "",
-        );
-        assert_eq!(list.status, 200, "{list:?}");
-        let id = list.json()[0]["id"].as_str()?.to_owned();
-        let r = env.admin(
-            "GET",
-            &format!("/v1/admin/pages/{page}/notifications/{id}/deliveries"),
-            "",
-        );
-        assert_eq!(r.status, 200, "{r:?}");
-        let v = r.json();
-        done(&v).then_some(v)
-    })
-}
-
-/// Sets the sink's failure mode for the rest of a test and resets it afterwards, also on panic.
-pub(crate) struct Failing<'a>(&'a Env);
-
-impl<'a> Failing<'a> {
-    pub(crate) fn new(env: &'a Env, percent: u64, status: u16) -> Self {
-        env.sink.fail(percent, status);
-        Failing(env)
-    }
-}
-
-impl Drop for Failing<'_> {
-    fn drop(&mut self) {
-        self.0.sink.fail(0, 500);
-    }
-}
-
 fn subscriptions_confirmed_subscriber_gets_exactly_one_email(env: &Env) {
     let page = env.page("sub-one");
     let email = address(env, "one");
     confirmed(env, &page, &email, &[]);
     let incident = env.open_incident(&page, "Elevated API error rates", "major");
-    let mail = wait_for(env, &email, "Elevated API error rates", 1);
+    let mail = wait_mail(env, &email, "Elevated API error rates", 1);
     let m = &mail[0];
     assert_eq!(
         m["idempotency_key"].as_str().map(|k| k.contains("/sub_")),
@@ -177,10 +62,10 @@ fn subscriptions_unconfirmed_subscribers_get_nothing(env: &Env) {
     let pending = address(env, "pending");
     let sentinel = address(env, "sentinel");
     assert_eq!(subscribe(env, &page, &pending, &[]).status, 202);
-    wait_for(env, &pending, "Confirm", 1);
+    wait_mail(env, &pending, "Confirm", 1);
     confirmed(env, &page, &sentinel, &[]);
     env.open_incident(&page, "Login failures", "minor");
-    wait_for(env, &sentinel, "Login failures", 1);
+    wait_mail(env, &sentinel, "Login failures", 1);
     std::thread::sleep(Duration::from_secs(1));
     assert_eq!(
         subjects(env, &pending).len(),
@@ -197,7 +82,7 @@ fn subscriptions_unsubscribe_stops_messages(env: &Env) {
     confirmed(env, &page, &leaving, &[]);
     confirmed(env, &page, &staying, &[]);
     let incident = env.open_incident(&page, "Slow dashboard", "minor");
-    let mail = wait_for(env, &leaving, "Slow dashboard", 1);
+    let mail = wait_mail(env, &leaving, "Slow dashboard", 1);
     let header = mail[0]["headers"]["List-Unsubscribe"]
         .as_str()
         .unwrap()
@@ -215,7 +100,7 @@ fn subscriptions_unsubscribe_stops_messages(env: &Env) {
     assert!(r.body.contains("Unsubscribed"), "{}", r.body);
     let r = env.post_update(&page, &incident, "resolved", "The dashboard is fast again.");
     assert_eq!(r.status, 201, "{r:?}");
-    wait_for(env, &staying, "Resolved", 1);
+    wait_mail(env, &staying, "Resolved", 1);
     std::thread::sleep(Duration::from_secs(1));
     let got = subjects(env, &leaving);
     assert_eq!(
@@ -237,7 +122,7 @@ fn subscriptions_duplicate_is_one_subscriber_and_one_confirmation(env: &Env) {
     assert_eq!(subscribe(env, &page, &email, &[]).status, 202);
     let upper = email.replace("example.com", "EXAMPLE.com");
     assert_eq!(subscribe(env, &page, &upper, &["api"]).status, 202);
-    wait_for(env, &email, "Confirm", 1);
+    wait_mail(env, &email, "Confirm", 1);
     std::thread::sleep(Duration::from_secs(2));
     assert_eq!(subjects(env, &email).len(), 1, "one confirmation");
     let list = env.admin("GET", &format!("/v1/admin/pages/{page}/subscribers"), "");
@@ -259,7 +144,7 @@ fn subscriptions_component_targeting(env: &Env) {
     confirmed(env, &page, &web, &["web"]);
     confirmed(env, &page, &all, &[]);
     env.open_incident(&page, "API timeouts", "major");
-    wait_for(env, &all, "API timeouts", 1);
+    wait_mail(env, &all, "API timeouts", 1);
     std::thread::sleep(Duration::from_secs(1));
     assert_eq!(
         subjects(env, &web).len(),
@@ -294,7 +179,7 @@ fn subscriptions_html_form_honeypot_and_rate_limit(env: &Env) {
         .unwrap_or("")
         .starts_with("text/html"));
     assert!(r.body.contains("Check your inbox"), "{}", r.body);
-    wait_for(env, &email, "Confirm", 1);
+    wait_mail(env, &email, "Confirm", 1);
     // The honeypot: answered like a success, nothing stored or sent.
     let bot = address(env, "bot");
     let r = form(format!(
@@ -324,7 +209,7 @@ fn subscriptions_public_json_never_contains_the_address(env: &Env) {
     let email = address(env, "private");
     confirmed(env, &page, &email, &["api"]);
     env.open_incident(&page, "Private check", "minor");
-    wait_for(env, &email, "Private check", 1);
+    wait_mail(env, &email, "Private check", 1);
     let local = email.split('@').next().unwrap();
     for path in [
         format!("/v1/pages/{page}/summary.json"),
@@ -408,7 +293,7 @@ fn subscriptions_dev_outbox_shows_the_confirmation_link(env: &Env) {
     let page = env.page("sub-outbox");
     let email = address(env, "outbox");
     assert_eq!(subscribe(env, &page, &email, &[]).status, 202);
-    wait_for(env, &email, "Confirm", 1);
+    wait_mail(env, &email, "Confirm", 1);
     let json = env.get("/_dev/outbox.json", &[]);
     assert_eq!(json.status, 200, "{json:?}");
     assert!(json.body.contains(&email));

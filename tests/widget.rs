@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use crate::fixtures::{eventually, Env};
+use crate::fixtures::{eventually, mail_to, unix_now, wait_mail, Env};
 use crate::Test;
 
 pub const TESTS: &[Test] = &[(
@@ -153,6 +153,12 @@ fn embed(env: &Env, name: &str, head: &str, attrs: &str, body: &str) -> String {
     )
 }
 
+/// A host page `name` embedding the widget for `page` with the default options, and `body`.
+fn embed_page(env: &Env, name: &str, page: &str, body: &str) -> String {
+    let attrs = format!("data-page=\"{page}\" data-endpoint=\"{}\"", env.base);
+    embed(env, name, "", &attrs, body)
+}
+
 fn embed_html(env: &Env, head: &str, attrs: &str, body: &str) -> String {
     format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>host</title><link rel=\"icon\" href=\"data:,\">{head}</head>\
@@ -264,13 +270,7 @@ fn dismissal_survives_a_reload_and_a_newer_update_shows_again(env: &Env) {
     let page = env.page("dismiss");
     let id = env.open_incident(&page, "Webhooks are delayed", "minor");
     let browser = env.browser();
-    let url = embed(
-        env,
-        "dismiss",
-        "",
-        &format!("data-page=\"{page}\" data-endpoint=\"{}\"", env.base),
-        "",
-    );
+    let url = embed_page(env, "dismiss", &page, "");
     browser.goto(&url);
     eventually("the banner", WAIT, || browser.banner_text());
     let role = browser.eval(
@@ -360,16 +360,8 @@ fn audience_token_reveals_private_items_and_destroy_removes_the_widget(env: &Env
         &body.to_string(),
     );
     assert_eq!(r.status, 201, "{r:?}");
-    let secret = env
-        .admin("POST", &format!("/v1/admin/pages/{page}/widget-secret"), "")
-        .json()["secret"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
+    let secret = env.widget_secret(&page);
+    let now = unix_now();
     let token = herald_shared::token::sign(
         &herald_shared::token::AudienceClaims {
             page: page.clone(),
@@ -382,13 +374,7 @@ fn audience_token_reveals_private_items_and_destroy_removes_the_widget(env: &Env
         secret.as_bytes(),
     );
     let browser = env.browser();
-    let url = embed(
-        env,
-        "audience",
-        "",
-        &format!("data-page=\"{page}\" data-endpoint=\"{}\"", env.base),
-        "",
-    );
+    let url = embed_page(env, "audience", &page, "");
     browser.goto(&url);
     eventually("the loader's first poll", WAIT, || {
         (banner_requests(browser) >= 1).then_some(())
@@ -424,13 +410,7 @@ fn hidden_tab_pauses_polling_and_refreshes_when_visible(env: &Env) {
     let page = env.page("hidden");
     let id = env.open_incident(&page, "Search is degraded", "minor");
     let browser = env.browser();
-    let url = embed(
-        env,
-        "hidden",
-        "",
-        &format!("data-page=\"{page}\" data-endpoint=\"{}\"", env.base),
-        "",
-    );
+    let url = embed_page(env, "hidden", &page, "");
     browser.goto(&url);
     eventually("the banner", WAIT, || browser.banner_text());
     // A hidden tab, simulated: the document reports hidden and says so.
@@ -604,13 +584,7 @@ fn keyboard_only_use_reaches_more_link_and_dismiss(env: &Env) {
     let page = env.page("keys");
     let body = "word ".repeat(60);
     open_with_body(env, &page, "Keyboard test", "minor", &body);
-    let url = embed(
-        env,
-        "keys",
-        "",
-        &format!("data-page=\"{page}\" data-endpoint=\"{}\"", env.base),
-        "<p>host <a href=\"#x\">link</a></p>",
-    );
+    let url = embed_page(env, "keys", &page, "<p>host <a href=\"#x\">link</a></p>");
     let browser = env.browser();
     browser.goto(&url);
     eventually("the banner", WAIT, || browser.banner_text());
@@ -647,13 +621,7 @@ fn keyboard_only_use_reaches_more_link_and_dismiss(env: &Env) {
 fn each_locale_renders_and_arabic_is_mirrored(env: &Env) {
     let page = env.page("locales");
     env.open_incident(&page, "Payments are delayed", "minor");
-    let url = embed(
-        env,
-        "locales",
-        "",
-        &format!("data-page=\"{page}\" data-endpoint=\"{}\"", env.base),
-        "",
-    );
+    let url = embed_page(env, "locales", &page, "");
     let browser = env.browser();
     browser.goto(&url);
     eventually("the banner", WAIT, || browser.banner_text());
@@ -758,18 +726,6 @@ fn statuspage_source_mode_over_samples(env: &Env) {
         "a quiet summary loads no wasm"
     );
     no_severe(browser);
-}
-
-fn mail(env: &Env, email: &str, what: &str, n: usize) -> Vec<serde_json::Value> {
-    crate::subscriptions::wait_for(env, email, what, n)
-}
-
-fn mail_count(env: &Env, email: &str) -> usize {
-    crate::subscriptions::mail_to(env, email).len()
-}
-
-fn link_path(env: &Env, text: &str, marker: &str) -> String {
-    crate::subscriptions::link(env, text, marker)
 }
 
 /// Class of the element focused inside the widget, if focus is there.
@@ -882,8 +838,8 @@ fn subscribe_form_double_opt_in_notifies_until_one_click_unsubscribe(env: &Env) 
     browser.screenshot(&screenshots().join("widget-subscribe-pending.png"));
 
     // Double opt-in: nothing but the confirmation until its link is followed.
-    let confirm = mail(env, &email, "Confirm", 1);
-    let path = link_path(
+    let confirm = wait_mail(env, &email, "Confirm", 1);
+    let path = crate::fixtures::link(
         env,
         confirm[0]["text"].as_str().unwrap_or(""),
         "/v1/subscriptions/confirm",
@@ -892,7 +848,7 @@ fn subscribe_form_double_opt_in_notifies_until_one_click_unsubscribe(env: &Env) 
     assert_eq!(r.status, 200, "{r:?}");
     assert!(r.body.contains("Subscription confirmed"), "{}", r.body);
     let incident = env.open_incident(&page, "Webhooks are delayed", "major");
-    let notice = mail(env, &email, "Webhooks are delayed", 1);
+    let notice = wait_mail(env, &email, "Webhooks are delayed", 1);
     let unsubscribe = notice[0]["headers"]["List-Unsubscribe"]
         .as_str()
         .unwrap_or("")
@@ -901,7 +857,7 @@ fn subscribe_form_double_opt_in_notifies_until_one_click_unsubscribe(env: &Env) 
     // One-click unsubscribe (RFC 8058), then a further update reaches a sentinel but not the address.
     let r = env.send(
         "POST",
-        &link_path(env, &unsubscribe, "/v1/subscriptions/unsubscribe"),
+        &crate::fixtures::link(env, &unsubscribe, "/v1/subscriptions/unsubscribe"),
         None,
         Some("List-Unsubscribe=One-Click"),
         &[("content-type", "application/x-www-form-urlencoded")],
@@ -917,9 +873,9 @@ fn subscribe_form_double_opt_in_notifies_until_one_click_unsubscribe(env: &Env) 
         &[("content-type", "application/json")],
     );
     assert_eq!(r.status, 202, "{r:?}");
-    let confirm = mail(env, &sentinel, "Confirm", 1);
+    let confirm = wait_mail(env, &sentinel, "Confirm", 1);
     let r = env.get(
-        &link_path(
+        &crate::fixtures::link(
             env,
             confirm[0]["text"].as_str().unwrap_or(""),
             "/v1/subscriptions/confirm",
@@ -927,7 +883,7 @@ fn subscribe_form_double_opt_in_notifies_until_one_click_unsubscribe(env: &Env) 
         &[],
     );
     assert_eq!(r.status, 200, "{r:?}");
-    let before = mail_count(env, &email);
+    let before = mail_to(env, &email).len();
     let r = env.post_update(
         &page,
         &incident,
@@ -935,10 +891,10 @@ fn subscribe_form_double_opt_in_notifies_until_one_click_unsubscribe(env: &Env) 
         "A stuck queue consumer; restarting it.",
     );
     assert_eq!(r.status, 201, "{r:?}");
-    mail(env, &sentinel, "Webhooks are delayed", 1);
+    wait_mail(env, &sentinel, "Webhooks are delayed", 1);
     std::thread::sleep(Duration::from_secs(2));
     assert_eq!(
-        mail_count(env, &email),
+        mail_to(env, &email).len(),
         before,
         "nothing after unsubscribing"
     );
@@ -1028,7 +984,7 @@ fn open_subscribe_on_a_quiet_page_shows_the_form(env: &Env) {
             .filter(|t| !t.is_empty())
     });
     assert!(note.starts_with("Check your inbox"), "{note}");
-    mail(env, &email, "Confirm", 1);
+    wait_mail(env, &email, "Confirm", 1);
 
     // Right after `init`, before the first answer: the form opens alone, here mirrored and dark.
     browser.eval(

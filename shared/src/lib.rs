@@ -32,8 +32,9 @@ pub mod view;
 pub mod webhook;
 pub mod wire;
 
-#[cfg(test)]
-mod testkit;
+// Fixtures for unit tests; the `testkit` feature lends them to the edge's tests.
+#[cfg(any(test, feature = "testkit"))]
+pub mod testkit;
 
 pub use command::{
     apply, AttachPostmortem, Command, ComponentInput, Confirm, DeleteSubscriber, DeleteTemplate,

@@ -520,6 +520,8 @@ pub fn confirmation_email(page_name: &str, confirm_url: &str) -> Email {
     }
 }
 
+pub mod pages;
+
 #[cfg(test)]
 mod tests;
 

@@ -1,4 +1,5 @@
-//! Fixtures shared by the unit tests: one realistic page and short builders for commands.
+//! Fixtures shared by the unit tests: one realistic page and short builders for commands. Other crates'
+//! tests get them through the `testkit` feature.
 
 use time::macros::datetime;
 

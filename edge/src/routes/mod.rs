@@ -3,6 +3,7 @@
 
 mod admin;
 pub mod dev;
+mod pages;
 mod public;
 mod subscriptions;
 

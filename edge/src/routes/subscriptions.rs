@@ -2,32 +2,37 @@
 //! scripts, or a plain HTML form from the status page, answered with a small HTML page), the confirm
 //! link, and one-click unsubscribe (RFC 8058: GET from a person, POST from a mail client).
 
+use herald_shared::template::pages::{self as words, Notice};
 use herald_shared::wire::{Problem, SubscribeRequest};
 use worker::{Env, Headers, Request, Response};
 
-use crate::client;
-use crate::error::{ApiError, ApiResult};
-use crate::notify::token::{self, Purpose};
 use herald_shared::wire::internal::{
     LinkOutcome, ManageSave, ManageView, ProviderEvent, SubscribeCall,
 };
 
+use super::pages::{Choice, ManageInput};
+use crate::client;
+use crate::error::{ApiError, ApiResult};
+use crate::notify::token::{self, Purpose};
+
 /// Largest subscription request body accepted.
 const MAX_BODY_BYTES: usize = 8 * 1024;
 
-fn html_page(status: u16, title: &str, text: &str) -> ApiResult<Response> {
-    let e = |s: &str| html_escape::encode_text(s).into_owned();
-    let body = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><meta name=\"robots\" content=\"noindex\"><title>{t}</title><style>body{{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#1a1a1a}}</style></head><body><h1>{t}</h1><p>{x}</p></body></html>",
-        t = e(title),
-        x = e(text)
-    );
+/// A one-message page (`notice.html`) with `status`.
+fn html_page(status: u16, notice: &Notice) -> ApiResult<Response> {
     let headers = Headers::new();
     headers.set("content-type", "text/html; charset=utf-8")?;
     headers.set("cache-control", "no-store")?;
-    Ok(Response::ok(body)?
+    Ok(Response::ok(super::pages::notice(notice))?
         .with_status(status)
         .with_headers(headers))
+}
+
+/// The detail of a problem answer, or a general sentence when it has none.
+fn detail_of(body: &str) -> String {
+    serde_json::from_str::<Problem>(body)
+        .map(|p| p.detail)
+        .unwrap_or_else(|_| words::FALLBACK_DETAIL.into())
 }
 
 /// Reads a form body: `email`, `phone` or `webhook`, `components` (repeated or comma-separated) and the honeypot.
@@ -101,26 +106,19 @@ pub async fn subscribe(mut req: Request, env: &Env, page: &str) -> ApiResult<Res
     let body = answer.text().await?;
     if form {
         return if status == 202 {
-            let (title, text) = if !request.phone.trim().is_empty() {
-                ("Check your phone", "We sent you a text message with a link to confirm your subscription. Nothing else will be sent until you confirm.")
+            let notice = if !request.phone.trim().is_empty() {
+                words::check_phone()
             } else if !request.webhook.trim().is_empty() {
                 let secret = serde_json::from_str::<serde_json::Value>(&body)
                     .ok()
                     .and_then(|v| v["signing_secret"].as_str().map(str::to_owned));
-                let text = match secret {
-                    Some(s) => format!("Your webhook will receive a challenge; it is confirmed when it answers with the challenge value. Its signing secret, shown only this once: {s}"),
-                    None => "Your webhook will receive a challenge; it is confirmed when it answers with the challenge value.".to_owned(),
-                };
-                return html_page(202, "Webhook pending", &text);
+                words::webhook_pending(secret.as_deref())
             } else {
-                ("Check your inbox", "We sent you an email with a link to confirm your subscription. Nothing else will be sent until you confirm.")
+                words::check_inbox()
             };
-            html_page(202, title, text)
+            html_page(202, &notice)
         } else {
-            let detail = serde_json::from_str::<Problem>(&body)
-                .map(|p| p.detail)
-                .unwrap_or_else(|_| "Something went wrong; please try again later.".into());
-            html_page(status, "Subscription not accepted", &detail)
+            html_page(status, &words::not_accepted(&detail_of(&body)))
         };
     }
     let headers = Headers::new();
@@ -159,13 +157,7 @@ fn page_of(token: &str) -> Option<&str> {
 /// Follows a confirm or unsubscribe link and shows the result as a page.
 pub async fn follow(req: Request, env: &Env, purpose: Purpose) -> ApiResult<Response> {
     let token = query_token(&req)?;
-    let invalid = || {
-        html_page(
-            404,
-            "Link not valid",
-            "This link is not valid or has expired.",
-        )
-    };
+    let invalid = || html_page(404, &words::link_not_valid());
     let Some(page) = page_of(&token) else {
         return invalid();
     };
@@ -177,22 +169,8 @@ pub async fn follow(req: Request, env: &Env, purpose: Purpose) -> ApiResult<Resp
     let outcome: LinkOutcome =
         serde_json::from_str(&text).map_err(|e| ApiError::Server(e.to_string()))?;
     match purpose {
-        Purpose::Confirm => html_page(
-            200,
-            "Subscription confirmed",
-            &format!(
-                "You will now receive status updates from {}. Every message has a link to unsubscribe.",
-                outcome.page_name
-            ),
-        ),
-        Purpose::Unsubscribe => html_page(
-            200,
-            "Unsubscribed",
-            &format!(
-                "You will receive no more status updates from {}.",
-                outcome.page_name
-            ),
-        ),
+        Purpose::Confirm => html_page(200, &words::confirmed(&outcome.page_name)),
+        Purpose::Unsubscribe => html_page(200, &words::unsubscribed(&outcome.page_name)),
         // Manage links have their own page (`manage`).
         Purpose::Manage => invalid(),
     }
@@ -201,13 +179,7 @@ pub async fn follow(req: Request, env: &Env, purpose: Purpose) -> ApiResult<Resp
 /// Records an acknowledgement from a receipt link and thanks the person.
 pub async fn receipt(req: Request, env: &Env) -> ApiResult<Response> {
     let token = query_token(&req)?;
-    let invalid = || {
-        html_page(
-            404,
-            "Link not valid",
-            "This receipt link is not valid, or the message no longer needs acknowledging.",
-        )
-    };
+    let invalid = || html_page(404, &words::receipt_not_valid());
     let Some(page) = page_of(&token) else {
         return invalid();
     };
@@ -218,14 +190,7 @@ pub async fn receipt(req: Request, env: &Env) -> ApiResult<Response> {
     }
     let outcome: LinkOutcome =
         serde_json::from_str(&text).map_err(|e| ApiError::Server(e.to_string()))?;
-    html_page(
-        200,
-        "Thank you",
-        &format!(
-            "Your acknowledgement of this message from {} is recorded. You can close this page.",
-            outcome.page_name
-        ),
-    )
+    html_page(200, &words::receipt_recorded(&outcome.page_name))
 }
 
 /// The manage page: which components the subscriber hears about (a form that works without
@@ -235,7 +200,7 @@ pub async fn manage(mut req: Request, env: &Env) -> ApiResult<Response> {
     let (token, components) = if post {
         let body = req.text().await?;
         if body.len() > MAX_BODY_BYTES {
-            return html_page(413, "Too large", "The form was too large.");
+            return html_page(413, &words::form_too_large());
         }
         let mut token = String::new();
         let mut components = Vec::new();
@@ -255,13 +220,7 @@ pub async fn manage(mut req: Request, env: &Env) -> ApiResult<Response> {
     } else {
         (query_token(&req)?, None)
     };
-    let invalid = || {
-        html_page(
-            404,
-            "Link not valid",
-            "This link is not valid, or the subscription no longer exists.",
-        )
-    };
+    let invalid = || html_page(404, &words::subscription_not_found());
     let Some(page) = page_of(&token) else {
         return invalid();
     };
@@ -279,12 +238,7 @@ pub async fn manage(mut req: Request, env: &Env) -> ApiResult<Response> {
     match answer.status_code() {
         200 => {}
         404 => return invalid(),
-        status => {
-            let detail = serde_json::from_str::<Problem>(&text)
-                .map(|p| p.detail)
-                .unwrap_or_else(|_| "Something went wrong; please try again later.".into());
-            return html_page(status, "Not saved", &detail);
-        }
+        status => return html_page(status, &words::not_saved(&detail_of(&text))),
     }
     let view: ManageView =
         serde_json::from_str(&text).map_err(|e| ApiError::Server(e.to_string()))?;
@@ -295,20 +249,12 @@ pub async fn manage(mut req: Request, env: &Env) -> ApiResult<Response> {
 /// number once that one confirms; until then messages keep going where they went.
 async fn move_to(req: &Request, env: &Env, token: String, body: &str) -> ApiResult<Response> {
     let Some(page) = page_of(&token).map(str::to_owned) else {
-        return html_page(
-            404,
-            "Link not valid",
-            "This link is not valid, or the subscription no longer exists.",
-        );
+        return html_page(404, &words::subscription_not_found());
     };
     let mut request = parse_form(body)?;
     request.components.clear();
     if !request.webhook.trim().is_empty() {
-        return html_page(
-            422,
-            "Not changed",
-            "Subscriptions move to an email address or a phone number; webhooks are added by the page's team.",
-        );
+        return html_page(422, &words::webhooks_do_not_move());
     }
     let by_text = !request.phone.trim().is_empty();
     let call = subscribe_call(req, request, Some(token))?;
@@ -316,48 +262,28 @@ async fn move_to(req: &Request, env: &Env, token: String, body: &str) -> ApiResu
     let status = answer.status_code();
     let text = answer.text().await?;
     if status == 202 {
-        let (title, what) = if by_text {
-            ("Check your phone", "a text message")
-        } else {
-            ("Check your inbox", "an email")
-        };
-        return html_page(
-            202,
-            title,
-            &format!("We sent {what} with a link to confirm the new address. Until you confirm it, updates keep going where they go now."),
-        );
+        return html_page(202, &words::move_pending(by_text));
     }
-    let detail = serde_json::from_str::<Problem>(&text)
-        .map(|p| p.detail)
-        .unwrap_or_else(|_| "Something went wrong; please try again later.".into());
-    html_page(status, "Not changed", &detail)
+    html_page(status, &words::not_changed(&detail_of(&text)))
 }
 
 fn manage_form(view: &ManageView, token: &str, saved: bool) -> ApiResult<Response> {
-    let e = |s: &str| html_escape::encode_text(s).into_owned();
-    let a = |s: &str| html_escape::encode_double_quoted_attribute(s).into_owned();
-    let mut boxes = String::new();
-    for c in &view.components {
-        boxes.push_str(&format!(
-            "<label><input type=\"checkbox\" name=\"components\" value=\"{}\"{}> {}</label>",
-            a(&c.id),
-            if c.checked { " checked" } else { "" },
-            e(&c.name)
-        ));
-    }
-    let note = if saved {
-        "<p role=\"status\"><strong>Saved.</strong></p>"
-    } else {
-        ""
-    };
-    let title = format!("Your {} updates", view.page_name);
-    let body = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><meta name=\"robots\" content=\"noindex\"><title>{t}</title><style>body{{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#1a1a1a}}fieldset{{border:1px solid #ccc;border-radius:6px}}label{{display:block;margin:.25rem 0}}input[type=email],input[type=tel]{{display:block;width:100%;box-sizing:border-box;font:inherit;padding:.3rem;margin-bottom:.5rem}}h2{{margin-top:2rem;font-size:1.2rem}}button{{margin-top:1rem;font:inherit;padding:.4rem 1rem}}</style></head><body><main><h1>{t}</h1>{note}<p>Messages go to {addr} ({channel}).</p><form method=\"post\"><input type=\"hidden\" name=\"token\" value=\"{tok}\"><fieldset><legend>Tell me about (none ticked: everything)</legend>{boxes}</fieldset><button type=\"submit\">Save</button></form><h2>Move these updates</h2><form method=\"post\"><input type=\"hidden\" name=\"token\" value=\"{tok}\"><input type=\"hidden\" name=\"action\" value=\"move\"><label for=\"move-email\">A new email address</label><input id=\"move-email\" type=\"email\" name=\"email\" autocomplete=\"email\"><label for=\"move-phone\">or a mobile number, in international format (+44…)</label><input id=\"move-phone\" type=\"tel\" name=\"phone\" autocomplete=\"tel\"><button type=\"submit\">Send a confirmation there</button></form><p>Your choices come along; until the new address is confirmed, messages keep going to this one. To stop everything, use the unsubscribe link in any message.</p></main></body></html>",
-        t = e(&title),
-        addr = e(&view.address),
-        channel = e(view.channel.as_str()),
-        tok = a(token),
-    );
+    let body = super::pages::manage(&ManageInput {
+        page_name: &view.page_name,
+        address: &view.address,
+        channel: view.channel.as_str(),
+        choices: view
+            .components
+            .iter()
+            .map(|c| Choice {
+                id: &c.id,
+                name: &c.name,
+                checked: c.checked,
+            })
+            .collect(),
+        token,
+        saved,
+    });
     let headers = Headers::new();
     headers.set("content-type", "text/html; charset=utf-8")?;
     headers.set("cache-control", "no-store")?;

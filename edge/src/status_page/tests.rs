@@ -3,27 +3,20 @@
 
 use expect_test::{expect, Expect};
 use herald_shared::model::*;
+use herald_shared::testkit::{hours, mins, NOW};
 use herald_shared::*;
 use scraper::{Html, Selector};
-use time::macros::datetime;
 
 use super::render;
 
-const NOW: Timestamp = datetime!(2026-03-01 12:00 UTC);
 const BASE: &str = "https://status.acme.com";
-
-fn mins(n: i64) -> time::Duration {
-    time::Duration::minutes(n)
-}
-
-fn hours(n: i64) -> time::Duration {
-    time::Duration::hours(n)
-}
 
 fn days(n: i64) -> time::Duration {
     time::Duration::days(n)
 }
 
+/// The page as the status page shows it: unlike testkit's page, it has a time zone, a component
+/// that appears only when degraded and no public URL of its own (the base URL is the argument).
 fn page() -> Page {
     let mut p = Page::new("acme", "Acme");
     p.groups = vec![
@@ -56,14 +49,9 @@ fn page() -> Page {
     p
 }
 
-/// Applies commands in order, each at its own time; panics on the first refusal.
+/// The state after `steps` (testkit's `run`, without the events).
 fn run(state: State, steps: Vec<(Command, Timestamp)>) -> State {
-    steps.into_iter().fold(state, |s, (cmd, at)| {
-        let dbg = format!("{cmd:?}");
-        apply(&s, cmd, at)
-            .unwrap_or_else(|e| panic!("{dbg}: {e}"))
-            .0
-    })
+    herald_shared::testkit::run(&state, steps).0
 }
 
 fn open(id: &str, title: &str, impact: Impact, components: &[&str]) -> Command {
