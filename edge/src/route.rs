@@ -3,8 +3,7 @@
 //! keeps it and the OpenAPI document in step.
 
 use herald_shared::command::is_slug;
-pub use herald_shared::wire::Role;
-use serde::{Deserialize, Serialize};
+pub use herald_shared::wire::internal::AdminOp;
 
 use crate::error::ApiError;
 
@@ -47,8 +46,7 @@ pub enum Route {
 }
 
 /// The public documents, each rendered once per change by the page object.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Doc {
     Banner,
     Summary,
@@ -130,118 +128,6 @@ impl Doc {
             ["scheduled-maintenances", "active.json"] => Doc::SpActive,
             _ => return None,
         })
-    }
-}
-
-/// Admin operations; the page object carries them out.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case")]
-pub enum AdminOp {
-    GetPage,
-    PutPage,
-    OpenIncident,
-    PostUpdate { incident: String },
-    Reopen { incident: String },
-    Postmortem { incident: String },
-    SetComponentStatus { component: String },
-    ScheduleMaintenance,
-    UpdateMaintenance { maintenance: String },
-    PublishNotice,
-    Lint,
-    Audit,
-    ImportStatuspage,
-    ListKeys,
-    CreateKey,
-    RevokeKey { key: String },
-    RotateWidgetSecret,
-    ListSubscribers,
-    AddSubscriber,
-    ImportSubscribers,
-    ExportSubscribers,
-    DeadLetters,
-    DeleteSubscriber { subscriber: String },
-    SaveTemplate { template: String },
-    DeleteTemplate { template: String },
-    ListNotifications,
-    Deliveries { notification: String },
-}
-
-impl AdminOp {
-    /// The least role allowed to perform the operation.
-    pub fn role(&self) -> Role {
-        use AdminOp::*;
-        match self {
-            GetPage | Lint | Audit | ListNotifications | Deliveries { .. } => Role::Viewer,
-            ListSubscribers | AddSubscriber | DeadLetters => Role::Communicator,
-            OpenIncident | PostUpdate { .. } | Reopen { .. } | SetComponentStatus { .. } => {
-                Role::Responder
-            }
-            Postmortem { .. }
-            | ScheduleMaintenance
-            | UpdateMaintenance { .. }
-            | PublishNotice
-            | SaveTemplate { .. }
-            | DeleteTemplate { .. } => Role::Communicator,
-            PutPage
-            | ImportStatuspage
-            | ListKeys
-            | CreateKey
-            | RevokeKey { .. }
-            | RotateWidgetSecret
-            | ImportSubscribers
-            | ExportSubscribers
-            | DeleteSubscriber { .. } => Role::Admin,
-        }
-    }
-
-    /// Whether the operation changes the page (and so takes `Idempotency-Key` and `If-Match`).
-    pub fn writes(&self) -> bool {
-        !matches!(
-            self,
-            AdminOp::GetPage
-                | AdminOp::Lint
-                | AdminOp::Audit
-                | AdminOp::ListKeys
-                | AdminOp::ListSubscribers
-                | AdminOp::DeadLetters
-                | AdminOp::ExportSubscribers
-                | AdminOp::ListNotifications
-                | AdminOp::Deliveries { .. }
-        )
-    }
-
-    /// Name in the audit log.
-    pub fn action(&self) -> &'static str {
-        use AdminOp::*;
-        match self {
-            GetPage => "page.get",
-            PutPage => "page.configure",
-            OpenIncident => "incident.open",
-            PostUpdate { .. } => "incident.update",
-            Reopen { .. } => "incident.reopen",
-            Postmortem { .. } => "incident.postmortem",
-            SetComponentStatus { .. } => "component.status",
-            ScheduleMaintenance => "maintenance.schedule",
-            UpdateMaintenance { .. } => "maintenance.update",
-            PublishNotice => "notice.publish",
-            Lint => "lint",
-            Audit => "audit.export",
-            ImportStatuspage => "page.import",
-            ListKeys => "keys.list",
-            CreateKey => "keys.create",
-            RevokeKey { .. } => "keys.revoke",
-            RotateWidgetSecret => "widget_secret.rotate",
-            ListSubscribers => "subscribers.list",
-            AddSubscriber => "subscriber.add",
-            ImportSubscribers => "subscribers.import",
-            ExportSubscribers => "subscribers.export",
-            DeadLetters => "dead_letters.list",
-            DeleteSubscriber { .. } => "subscriber.delete",
-            SaveTemplate { .. } => "template.save",
-            DeleteTemplate { .. } => "template.delete",
-            ListNotifications => "notifications.list",
-            Deliveries { .. } => "notification.deliveries",
-        }
     }
 }
 
@@ -584,6 +470,7 @@ fn ident(s: &str) -> Result<String, ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use herald_shared::wire::Role;
 
     fn show(method: &str, path: &str) -> String {
         match Route::parse(method, path) {

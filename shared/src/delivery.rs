@@ -24,6 +24,13 @@ impl Outcome {
         matches!(self, Self::Sent | Self::Delivered)
     }
 
+    pub const ALL: [Outcome; 4] = [
+        Self::Sent,
+        Self::Delivered,
+        Self::TemporaryFailure,
+        Self::PermanentFailure,
+    ];
+
     /// The stored and wire name (`sent`, `temporary_failure`, ...).
     pub fn as_str(self) -> &'static str {
         match self {
@@ -32,6 +39,10 @@ impl Outcome {
             Self::TemporaryFailure => "temporary_failure",
             Self::PermanentFailure => "permanent_failure",
         }
+    }
+
+    pub fn from_name(name: &str) -> Option<Outcome> {
+        Self::ALL.into_iter().find(|o| o.as_str() == name)
     }
 }
 
@@ -51,6 +62,17 @@ pub enum NotificationKind {
 }
 
 impl NotificationKind {
+    pub const ALL: [NotificationKind; 4] = [
+        Self::Notification,
+        Self::Confirmation,
+        Self::Reminder,
+        Self::Escalation,
+    ];
+
+    pub fn from_name(name: &str) -> Option<NotificationKind> {
+        Self::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
     /// The stored and wire name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -434,18 +456,21 @@ mod tests {
             let sub = s(fallback);
             assert_eq!(kind.targets(&sub), want, "{kind:?} fallback={fallback}");
         }
-        for kind in [Notification, Confirmation, Reminder, Escalation] {
+        for kind in NotificationKind::ALL {
             let name = serde_json::to_value(kind).unwrap();
             assert_eq!(name, kind.as_str(), "stored names are the serde names");
+            assert_eq!(NotificationKind::from_name(kind.as_str()), Some(kind));
         }
-        for o in [
-            Outcome::Sent,
-            Outcome::Delivered,
-            Outcome::TemporaryFailure,
-            Outcome::PermanentFailure,
-        ] {
+        for o in Outcome::ALL {
             assert_eq!(serde_json::to_value(o).unwrap(), o.as_str());
+            assert_eq!(Outcome::from_name(o.as_str()), Some(o));
         }
+        for r in crate::wire::Role::ALL {
+            assert_eq!(serde_json::to_value(r).unwrap(), r.as_str());
+            assert_eq!(crate::wire::Role::from_name(r.as_str()), Some(r));
+        }
+        assert_eq!(Outcome::from_name("emailed"), None);
+        assert_eq!(NotificationKind::from_name("ntf"), None);
     }
 
     #[test]

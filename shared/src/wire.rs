@@ -484,6 +484,56 @@ pub struct AuditChange {
     pub subscriber_id: Option<String>,
 }
 
+/// `GET /v1/admin/pages/{page}`: the whole state but its subscribers (they have their own, masked
+/// listing). The page object also stores the state in this shape, subscribers in their own table.
+#[derive(Debug, Serialize)]
+pub struct PageCore<'a> {
+    pub page: &'a crate::model::Page,
+    pub incidents: &'a [crate::model::Incident],
+    pub maintenances: &'a [crate::model::Maintenance],
+    pub notices: &'a [crate::model::Notice],
+    pub templates: &'a [crate::model::Template],
+    pub version: u64,
+}
+
+impl<'a> PageCore<'a> {
+    pub fn of(state: &'a crate::model::State) -> Self {
+        PageCore {
+            page: &state.page,
+            incidents: &state.incidents,
+            maintenances: &state.maintenances,
+            notices: &state.notices,
+            templates: &state.templates,
+            version: state.version,
+        }
+    }
+}
+
+/// One subscriber read from an import (`POST import/subscribers`, Herald's JSON form or a CSV row),
+/// before validation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportRow {
+    pub channel: crate::model::SubscriberChannel,
+    pub address: String,
+    #[serde(default)]
+    pub components: Vec<String>,
+    /// Where the row came from (CSV line, or position in the JSON array), for error reports.
+    #[serde(skip)]
+    pub line: usize,
+}
+
+/// A subscriber as exported: the real address, for moving to another tool. Unsubscribed people
+/// are not exported (only their suppression hash is kept).
+#[derive(Debug, Serialize)]
+pub struct ExportedSubscriber<'a> {
+    pub id: &'a str,
+    pub channel: &'static str,
+    pub address: &'a str,
+    pub state: crate::model::SubscriptionState,
+    pub components: String,
+    pub created_at: String,
+}
+
 #[cfg(test)]
 mod tests;
 
@@ -579,6 +629,29 @@ pub enum Role {
     Responder,
     Communicator,
     Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [
+        Self::Viewer,
+        Self::Responder,
+        Self::Communicator,
+        Self::Admin,
+    ];
+
+    /// The wire and stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Viewer => "viewer",
+            Self::Responder => "responder",
+            Self::Communicator => "communicator",
+            Self::Admin => "admin",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Role> {
+        Self::ALL.into_iter().find(|r| r.as_str() == name)
+    }
 }
 
 /// `POST /v1/admin/pages/{page}/keys`.

@@ -311,7 +311,6 @@ fn the_scanner_finds_serde_derives_and_json_calls_outside_tests() {
 }
 
 #[test]
-#[ignore = "enabled when issue 11's edge reshaping lands"]
 fn only_shared_defines_json_shapes() {
     // `xtask` and `tests` are tooling, not product code; test files are tests.
     let mut owners = Vec::new();

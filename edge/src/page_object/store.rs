@@ -7,9 +7,8 @@ use std::collections::HashMap;
 
 use herald_shared::delivery::{NotificationKind, Outcome};
 use herald_shared::subscriber::SubscriberChannel;
-use herald_shared::wire::{ApiKeyInfo, AuditEntry, NotificationInfo, Role};
+use herald_shared::wire::{ApiKeyInfo, AuditEntry, NotificationInfo, PageCore, Role};
 use herald_shared::State as PageState;
-use serde::Deserialize;
 use worker::{SqlStorage, SqlStorageValue as V};
 
 use super::records::{DeliveryRow, Records, Remembered};
@@ -131,29 +130,25 @@ pub struct Store {
     sql: SqlStorage,
 }
 
-#[derive(Deserialize)]
 struct StateRow {
     state: String,
 }
 
-#[derive(Deserialize)]
 struct IdemRow {
     fingerprint: String,
     status: i64,
     body: String,
 }
 
-#[derive(Deserialize)]
 struct KeyRow {
     id: String,
     name: String,
-    role: String,
+    role: Role,
     hash: String,
     created_at: String,
     revoked_at: Option<String>,
 }
 
-#[derive(Deserialize)]
 struct AuditRow {
     seq: i64,
     at: String,
@@ -165,20 +160,8 @@ struct AuditRow {
     events: String,
 }
 
-#[derive(Deserialize)]
 struct ValueRow {
     value: String,
-}
-
-fn role_from(s: &str) -> Role {
-    serde_json::from_value(serde_json::Value::String(s.to_owned())).unwrap_or(Role::Viewer)
-}
-
-fn role_name(r: Role) -> String {
-    serde_json::to_value(r)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
 }
 
 fn time(s: &str) -> Option<herald_shared::Timestamp> {
@@ -203,7 +186,7 @@ impl Store {
         let rows: Vec<StateRow> = self
             .sql
             .exec("SELECT state FROM page_state WHERE id = 1", None)?
-            .to_array()?;
+            .rows()?;
         let Some(row) = rows.into_iter().next() else {
             return Ok(None);
         };
@@ -222,7 +205,7 @@ impl Store {
         let subs: Vec<SubscriberRow> = self
             .sql
             .exec("SELECT subscriber FROM subscribers ORDER BY rowid", None)?
-            .to_array()?;
+            .rows()?;
         state.subscribers = subs
             .into_iter()
             .map(|r| serde_json::from_str(&r.subscriber))
@@ -307,7 +290,7 @@ impl Store {
             vec![
                 V::String(id.into()),
                 V::String(name.into()),
-                V::String(role_name(role)),
+                V::String(role.as_str().into()),
                 V::String(hash.into()),
                 V::String(at.into()),
             ],
@@ -320,26 +303,23 @@ impl Store {
         let rows: Vec<KeyRow> = self
             .sql
             .exec(
-                "SELECT * FROM api_keys WHERE id = ? AND revoked_at IS NULL",
+                "SELECT id, name, role, hash, created_at, revoked_at FROM api_keys WHERE id = ? AND revoked_at IS NULL",
                 vec![V::String(id.into())],
             )?
-            .to_array()?;
-        Ok(rows
-            .into_iter()
-            .next()
-            .map(|r| (r.hash, role_from(&r.role))))
+            .rows()?;
+        Ok(rows.into_iter().next().map(|r| (r.hash, r.role)))
     }
 
     pub fn list_keys(&self) -> ApiResult<Vec<ApiKeyInfo>> {
         let rows: Vec<KeyRow> = self
             .sql
-            .exec("SELECT * FROM api_keys ORDER BY created_at, id", None)?
-            .to_array()?;
+            .exec("SELECT id, name, role, hash, created_at, revoked_at FROM api_keys ORDER BY created_at, id", None)?
+            .rows()?;
         Ok(rows
             .into_iter()
             .filter_map(|r| {
                 Some(ApiKeyInfo {
-                    role: role_from(&r.role),
+                    role: r.role,
                     created_at: time(&r.created_at)?,
                     revoked_at: r.revoked_at.as_deref().and_then(time),
                     id: r.id,
@@ -365,7 +345,7 @@ impl Store {
                 "SELECT value FROM secrets WHERE name = ?",
                 vec![V::String(name.into())],
             )?
-            .to_array()?;
+            .rows()?;
         Ok(rows.into_iter().next().map(|r| r.value))
     }
 
@@ -399,7 +379,7 @@ impl Store {
             args.push(V::String(u.into()));
         }
         query.push_str(" ORDER BY seq");
-        let rows: Vec<AuditRow> = self.sql.exec(&query, args)?.to_array()?;
+        let rows: Vec<AuditRow> = self.sql.exec(&query, args)?.rows()?;
         Ok(rows
             .into_iter()
             .map(|r| AuditEntry {
@@ -418,15 +398,15 @@ impl Store {
     pub fn notifications(&self, subject: Option<&str>) -> ApiResult<Vec<NotificationInfo>> {
         let rows: Vec<NotificationRow> = match subject {
             Some(s) => self.sql.exec(
-                "SELECT * FROM notifications WHERE subject = ? ORDER BY created_at DESC, id",
+                "SELECT id, kind, subject, event, created_at, recipients FROM notifications WHERE subject = ? ORDER BY created_at DESC, id",
                 vec![V::String(s.into())],
             )?,
             None => self.sql.exec(
-                "SELECT * FROM notifications ORDER BY created_at DESC, id",
+                "SELECT id, kind, subject, event, created_at, recipients FROM notifications ORDER BY created_at DESC, id",
                 None,
             )?,
         }
-        .to_array()?;
+        .rows()?;
         Ok(rows.into_iter().map(NotificationRow::info).collect())
     }
 
@@ -435,10 +415,10 @@ impl Store {
         Ok(self
             .sql
             .exec(
-                "SELECT * FROM deliveries WHERE notification_id = ? ORDER BY subscriber_id, attempt",
+                "SELECT notification_id, subscriber_id, channel, attempt, outcome, provider_id, error, at FROM deliveries WHERE notification_id = ? ORDER BY subscriber_id, attempt",
                 vec![V::String(notification_id.into())],
             )?
-            .to_array::<StoredDelivery>()?
+            .rows::<StoredDelivery>()?
             .into_iter()
             .map(DeliveryRow::from)
             .collect())
@@ -479,7 +459,7 @@ impl Store {
                 "SELECT subscriber_id AS value FROM receipts WHERE notification_id = ? ORDER BY subscriber_id",
                 vec![V::String(notification_id.into())],
             )?
-            .to_array()?;
+            .rows()?;
         Ok(rows.into_iter().map(|r| r.value).collect())
     }
 
@@ -509,7 +489,7 @@ impl Store {
                 "SELECT message AS value FROM ack_required WHERE notification_id = ?",
                 vec![V::String(notification_id.into())],
             )?
-            .to_array()?;
+            .rows()?;
         Ok(rows.into_iter().next().map(|r| r.value))
     }
 
@@ -520,7 +500,7 @@ impl Store {
                 "SELECT notification_id AS value FROM ack_required WHERE notification_id = ?",
                 vec![V::String(notification_id.into())],
             )?
-            .to_array()?;
+            .rows()?;
         Ok(!rows.is_empty())
     }
 
@@ -532,7 +512,7 @@ impl Store {
                 "SELECT notification_id AS value FROM ack_required WHERE escalated_at IS NULL AND created_at < ? ORDER BY created_at",
                 vec![V::String(before.into())],
             )?
-            .to_array()?;
+            .rows()?;
         Ok(rows.into_iter().map(|r| r.value).collect())
     }
 
@@ -556,7 +536,7 @@ impl Store {
                     V::String(prefix.into()),
                 ],
             )?
-            .to_array()?;
+            .rows()?;
         Ok(rows.into_iter().map(|r| r.value).collect())
     }
 
@@ -567,7 +547,7 @@ impl Store {
                 "SELECT value FROM meta WHERE name = ?",
                 vec![V::String(name.into())],
             )?
-            .to_array()?;
+            .rows()?;
         Ok(rows.into_iter().next().map(|r| r.value))
     }
 
@@ -598,7 +578,7 @@ impl Store {
                 "SELECT COUNT(*) AS count FROM rate_log WHERE key = ? AND at_ms > ?",
                 vec![V::String(key.into()), V::Integer(since)],
             )?
-            .to_array()?;
+            .rows()?;
         Ok(rows
             .first()
             .map_or(0, |r| u32::try_from(r.count).unwrap_or(u32::MAX)))
@@ -613,7 +593,7 @@ impl Records for Store {
                 "SELECT fingerprint, status, body FROM idempotency WHERE key = ?",
                 vec![V::String(key.into())],
             )?
-            .to_array()?;
+            .rows()?;
         Ok(rows.into_iter().next().map(|r| Remembered {
             fingerprint: r.fingerprint,
             status: u16::try_from(r.status).unwrap_or(500),
@@ -651,7 +631,7 @@ impl Records for Store {
                 "SELECT seq, job FROM outbox ORDER BY seq LIMIT ?",
                 vec![V::Integer(i64::from(limit))],
             )?
-            .to_array()?;
+            .rows()?;
         Ok(rows.into_iter().map(|r| (r.seq, r.job)).collect())
     }
 
@@ -682,10 +662,10 @@ impl Records for Store {
         let rows: Vec<NotificationRow> = self
             .sql
             .exec(
-                "SELECT * FROM notifications WHERE id = ?",
+                "SELECT id, kind, subject, event, created_at, recipients FROM notifications WHERE id = ?",
                 vec![V::String(id.into())],
             )?
-            .to_array()?;
+            .rows()?;
         Ok(rows.into_iter().next().map(NotificationRow::info))
     }
 
@@ -699,7 +679,7 @@ impl Records for Store {
                     "DELETE FROM early_events WHERE provider_id = ? RETURNING outcome, error",
                     vec![V::String(id.clone())],
                 )?
-                .to_array()?;
+                .rows()?;
             if let Some(e) = early.into_iter().next() {
                 let row = d.to_mut();
                 row.outcome = e.outcome;
@@ -739,11 +719,11 @@ impl Records for Store {
             .sql
             .exec(
                 &format!(
-                    "SELECT * FROM deliveries WHERE notification_id = ? AND subscriber_id IN ({marks}) ORDER BY subscriber_id, attempt"
+                    "SELECT notification_id, subscriber_id, channel, attempt, outcome, provider_id, error, at FROM deliveries WHERE notification_id = ? AND subscriber_id IN ({marks}) ORDER BY subscriber_id, attempt"
                 ),
                 params,
             )?
-            .to_array::<StoredDelivery>()?
+            .rows::<StoredDelivery>()?
             .into_iter()
             .map(DeliveryRow::from)
             .collect())
@@ -784,7 +764,6 @@ impl Records for Store {
     }
 }
 
-#[derive(Deserialize)]
 struct NotificationRow {
     id: String,
     /// An unknown kind fails the read: it is never guessed.
@@ -808,36 +787,17 @@ impl NotificationRow {
     }
 }
 
-#[derive(Deserialize)]
 struct SubscriberRow {
     subscriber: String,
 }
 
 /// The state without its subscribers, as stored in `page_state` (and shown by `GET` on the page).
 pub fn core_json(state: &PageState) -> ApiResult<String> {
-    #[derive(serde::Serialize)]
-    struct Core<'a> {
-        page: &'a herald_shared::Page,
-        incidents: &'a [herald_shared::Incident],
-        maintenances: &'a [herald_shared::Maintenance],
-        notices: &'a [herald_shared::Notice],
-        templates: &'a [herald_shared::template::Template],
-        version: u64,
-    }
-    serde_json::to_string(&Core {
-        page: &state.page,
-        incidents: &state.incidents,
-        maintenances: &state.maintenances,
-        notices: &state.notices,
-        templates: &state.templates,
-        version: state.version,
-    })
-    .map_err(server)
+    serde_json::to_string(&PageCore::of(state)).map_err(server)
 }
 
 /// A `deliveries` row as stored; channel and outcome are read strictly (an unknown value is an
 /// error, never a guess).
-#[derive(Deserialize)]
 struct StoredDelivery {
     notification_id: String,
     subscriber_id: String,
@@ -864,19 +824,186 @@ impl From<StoredDelivery> for DeliveryRow {
     }
 }
 
-#[derive(Deserialize)]
 struct EarlyEvent {
     outcome: Outcome,
     error: Option<String>,
 }
 
-#[derive(Deserialize)]
 struct OutboxRow {
     seq: i64,
     job: String,
 }
 
-#[derive(Deserialize)]
 struct CountRow {
     count: i64,
+}
+
+/// A row read by position, in the order its `SELECT` names the columns. Typed columns (roles,
+/// channels, outcomes, kinds) are read strictly: an unknown stored value fails the read.
+trait FromRow: Sized {
+    fn from_row(c: &mut Cells) -> ApiResult<Self>;
+}
+
+/// The cells of one row, taken in order.
+struct Cells(std::vec::IntoIter<V>);
+
+impl Cells {
+    fn cell(&mut self) -> ApiResult<V> {
+        self.0
+            .next()
+            .ok_or_else(|| server("stored row has fewer columns than read"))
+    }
+
+    fn text(&mut self) -> ApiResult<String> {
+        match self.cell()? {
+            V::String(s) => Ok(s),
+            other => Err(server(format!("stored text expected, found {other:?}"))),
+        }
+    }
+
+    fn opt_text(&mut self) -> ApiResult<Option<String>> {
+        match self.cell()? {
+            V::String(s) => Ok(Some(s)),
+            V::Null => Ok(None),
+            other => Err(server(format!(
+                "stored text or null expected, found {other:?}"
+            ))),
+        }
+    }
+
+    fn int(&mut self) -> ApiResult<i64> {
+        match self.cell()? {
+            V::Integer(n) => Ok(n),
+            other => Err(server(format!("stored integer expected, found {other:?}"))),
+        }
+    }
+
+    /// A stored name read back as its type.
+    fn named<T>(&mut self, what: &str, parse: fn(&str) -> Option<T>) -> ApiResult<T> {
+        let name = self.text()?;
+        parse(&name).ok_or_else(|| server(format!("stored {what} {name:?} is unknown")))
+    }
+}
+
+/// Reading a cursor's rows as `FromRow` values.
+trait Rows {
+    fn rows<T: FromRow>(&self) -> ApiResult<Vec<T>>;
+}
+
+impl Rows for worker::SqlCursor {
+    fn rows<T: FromRow>(&self) -> ApiResult<Vec<T>> {
+        self.raw()
+            .map(|row| T::from_row(&mut Cells(row?.into_iter())))
+            .collect()
+    }
+}
+
+impl FromRow for StateRow {
+    fn from_row(c: &mut Cells) -> ApiResult<Self> {
+        Ok(StateRow { state: c.text()? })
+    }
+}
+
+impl FromRow for IdemRow {
+    fn from_row(c: &mut Cells) -> ApiResult<Self> {
+        Ok(IdemRow {
+            fingerprint: c.text()?,
+            status: c.int()?,
+            body: c.text()?,
+        })
+    }
+}
+
+impl FromRow for KeyRow {
+    fn from_row(c: &mut Cells) -> ApiResult<Self> {
+        Ok(KeyRow {
+            id: c.text()?,
+            name: c.text()?,
+            role: c.named("role", Role::from_name)?,
+            hash: c.text()?,
+            created_at: c.text()?,
+            revoked_at: c.opt_text()?,
+        })
+    }
+}
+
+impl FromRow for AuditRow {
+    fn from_row(c: &mut Cells) -> ApiResult<Self> {
+        Ok(AuditRow {
+            seq: c.int()?,
+            at: c.text()?,
+            actor: c.text()?,
+            action: c.text()?,
+            version: c.int()?,
+            subject: c.opt_text()?,
+            change: c.text()?,
+            events: c.text()?,
+        })
+    }
+}
+
+impl FromRow for ValueRow {
+    fn from_row(c: &mut Cells) -> ApiResult<Self> {
+        Ok(ValueRow { value: c.text()? })
+    }
+}
+
+impl FromRow for NotificationRow {
+    fn from_row(c: &mut Cells) -> ApiResult<Self> {
+        Ok(NotificationRow {
+            id: c.text()?,
+            kind: c.named("notification kind", NotificationKind::from_name)?,
+            subject: c.opt_text()?,
+            event: c.text()?,
+            created_at: c.text()?,
+            recipients: c.int()?,
+        })
+    }
+}
+
+impl FromRow for SubscriberRow {
+    fn from_row(c: &mut Cells) -> ApiResult<Self> {
+        Ok(SubscriberRow {
+            subscriber: c.text()?,
+        })
+    }
+}
+
+impl FromRow for StoredDelivery {
+    fn from_row(c: &mut Cells) -> ApiResult<Self> {
+        Ok(StoredDelivery {
+            notification_id: c.text()?,
+            subscriber_id: c.text()?,
+            channel: c.named("channel", SubscriberChannel::from_name)?,
+            attempt: c.int()?,
+            outcome: c.named("outcome", Outcome::from_name)?,
+            provider_id: c.opt_text()?,
+            error: c.opt_text()?,
+            at: c.text()?,
+        })
+    }
+}
+
+impl FromRow for EarlyEvent {
+    fn from_row(c: &mut Cells) -> ApiResult<Self> {
+        Ok(EarlyEvent {
+            outcome: c.named("outcome", Outcome::from_name)?,
+            error: c.opt_text()?,
+        })
+    }
+}
+
+impl FromRow for OutboxRow {
+    fn from_row(c: &mut Cells) -> ApiResult<Self> {
+        Ok(OutboxRow {
+            seq: c.int()?,
+            job: c.text()?,
+        })
+    }
+}
+
+impl FromRow for CountRow {
+    fn from_row(c: &mut Cells) -> ApiResult<Self> {
+        Ok(CountRow { count: c.int()? })
+    }
 }

@@ -7,22 +7,10 @@
 //! skipped.
 
 use herald_shared::subscriber::{SubscriberChannel, SubscriptionState};
+use herald_shared::wire::{ExportedSubscriber as Exported, ImportRow as Row};
 use herald_shared::State as PageState;
-use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, ApiResult};
-
-/// One subscriber read from an import, before validation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Row {
-    pub channel: SubscriberChannel,
-    pub address: String,
-    #[serde(default)]
-    pub components: Vec<String>,
-    /// Where the row came from (CSV line, or position in the JSON array), for error reports.
-    #[serde(skip)]
-    pub line: usize,
-}
 
 /// Calling codes for the countries Statuspage's SMS rows name most; others must be given in
 /// E.164 (`+...`).
@@ -129,18 +117,6 @@ pub fn parse(body: &str) -> ApiResult<Vec<Row>> {
         });
     }
     Ok(rows)
-}
-
-/// A subscriber as exported: the real address, for moving to another tool. Unsubscribed people
-/// are not exported (only their suppression hash is kept).
-#[derive(Debug, Serialize)]
-pub struct Exported<'a> {
-    pub id: &'a str,
-    pub channel: &'static str,
-    pub address: &'a str,
-    pub state: SubscriptionState,
-    pub components: String,
-    pub created_at: String,
 }
 
 pub fn export(state: &PageState) -> Vec<Exported<'_>> {

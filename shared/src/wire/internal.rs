@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::delivery::Outcome;
 use crate::model::{Address, SubscriberChannel, SubscriptionState};
 use crate::template::Message;
-use crate::wire::SubscribeRequest;
+use crate::wire::{Role, SubscribeRequest};
 
 /// A subscription request as the router forwards it.
 #[derive(Serialize, Deserialize)]
@@ -200,4 +200,117 @@ pub struct EmailAccepted {
 #[derive(Debug, Clone, Deserialize)]
 pub struct SmsAccepted {
     pub sid: String,
+}
+
+/// Admin operations: the router names one for each admin request, the page object carries it out.
+/// Which role each needs is decided here, so the console offers what the API allows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum AdminOp {
+    GetPage,
+    PutPage,
+    OpenIncident,
+    PostUpdate { incident: String },
+    Reopen { incident: String },
+    Postmortem { incident: String },
+    SetComponentStatus { component: String },
+    ScheduleMaintenance,
+    UpdateMaintenance { maintenance: String },
+    PublishNotice,
+    Lint,
+    Audit,
+    ImportStatuspage,
+    ListKeys,
+    CreateKey,
+    RevokeKey { key: String },
+    RotateWidgetSecret,
+    ListSubscribers,
+    AddSubscriber,
+    ImportSubscribers,
+    ExportSubscribers,
+    DeadLetters,
+    DeleteSubscriber { subscriber: String },
+    SaveTemplate { template: String },
+    DeleteTemplate { template: String },
+    ListNotifications,
+    Deliveries { notification: String },
+}
+
+impl AdminOp {
+    /// The least role allowed to perform the operation.
+    pub fn role(&self) -> Role {
+        use AdminOp::*;
+        match self {
+            GetPage | Lint | Audit | ListNotifications | Deliveries { .. } => Role::Viewer,
+            ListSubscribers | AddSubscriber | DeadLetters => Role::Communicator,
+            OpenIncident | PostUpdate { .. } | Reopen { .. } | SetComponentStatus { .. } => {
+                Role::Responder
+            }
+            Postmortem { .. }
+            | ScheduleMaintenance
+            | UpdateMaintenance { .. }
+            | PublishNotice
+            | SaveTemplate { .. }
+            | DeleteTemplate { .. } => Role::Communicator,
+            PutPage
+            | ImportStatuspage
+            | ListKeys
+            | CreateKey
+            | RevokeKey { .. }
+            | RotateWidgetSecret
+            | ImportSubscribers
+            | ExportSubscribers
+            | DeleteSubscriber { .. } => Role::Admin,
+        }
+    }
+
+    /// Whether the operation changes the page (and so takes `Idempotency-Key` and `If-Match`).
+    pub fn writes(&self) -> bool {
+        !matches!(
+            self,
+            AdminOp::GetPage
+                | AdminOp::Lint
+                | AdminOp::Audit
+                | AdminOp::ListKeys
+                | AdminOp::ListSubscribers
+                | AdminOp::DeadLetters
+                | AdminOp::ExportSubscribers
+                | AdminOp::ListNotifications
+                | AdminOp::Deliveries { .. }
+        )
+    }
+
+    /// Name in the audit log.
+    pub fn action(&self) -> &'static str {
+        use AdminOp::*;
+        match self {
+            GetPage => "page.get",
+            PutPage => "page.configure",
+            OpenIncident => "incident.open",
+            PostUpdate { .. } => "incident.update",
+            Reopen { .. } => "incident.reopen",
+            Postmortem { .. } => "incident.postmortem",
+            SetComponentStatus { .. } => "component.status",
+            ScheduleMaintenance => "maintenance.schedule",
+            UpdateMaintenance { .. } => "maintenance.update",
+            PublishNotice => "notice.publish",
+            Lint => "lint",
+            Audit => "audit.export",
+            ImportStatuspage => "page.import",
+            ListKeys => "keys.list",
+            CreateKey => "keys.create",
+            RevokeKey { .. } => "keys.revoke",
+            RotateWidgetSecret => "widget_secret.rotate",
+            ListSubscribers => "subscribers.list",
+            AddSubscriber => "subscriber.add",
+            ImportSubscribers => "subscribers.import",
+            ExportSubscribers => "subscribers.export",
+            DeadLetters => "dead_letters.list",
+            DeleteSubscriber { .. } => "subscriber.delete",
+            SaveTemplate { .. } => "template.save",
+            DeleteTemplate { .. } => "template.delete",
+            ListNotifications => "notifications.list",
+            Deliveries { .. } => "notification.deliveries",
+        }
+    }
 }
