@@ -84,8 +84,8 @@ pub enum Event {
     SubscriptionRequested {
         subscriber_id: String,
     },
-    /// Someone asked to subscribe an address that already is: it gets a "manage" message, the
-    /// requester learns nothing (no address enumeration).
+    /// Someone asked to subscribe an address that already is: nothing is sent to it, and the
+    /// requester gets the same answer as for a new address (no address enumeration).
     SubscriptionExists {
         subscriber_id: String,
     },

@@ -410,7 +410,7 @@ impl Store {
         Ok(rows.into_iter().map(NotificationRow::info).collect())
     }
 
-    /// Every attempt at `notification_id`, for the subscribers given (all when `None`).
+    /// Every attempt at `notification_id`, by subscriber and attempt.
     pub fn deliveries(&self, notification_id: &str) -> ApiResult<Vec<DeliveryRow>> {
         Ok(self
             .sql
