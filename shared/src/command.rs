@@ -514,200 +514,234 @@ pub fn apply(
             now,
         )?,
         Command::Reopen(c) => reopen(&mut next, c, now)?,
-        Command::AttachPostmortem(c) => {
-            let body = text("body", &c.body, MAX_POSTMORTEM_CHARS)?;
-            let incident = incident_mut(&mut next, &c.incident_id)?;
-            if incident.is_active() {
-                return Err(DomainError::conflict(format!(
-                    "incident {:?} is not resolved; a postmortem comes after",
-                    c.incident_id
-                )));
-            }
-            let revised = incident.postmortem.is_some();
-            incident.postmortem = Some(match incident.postmortem.take() {
-                Some(p) => Postmortem {
-                    body,
-                    published_at: p.published_at,
-                    revised_at: Some(now),
-                },
-                None => Postmortem {
-                    body,
-                    published_at: now,
-                    revised_at: None,
-                },
-            });
-            vec![Event::PostmortemPublished {
-                incident_id: c.incident_id,
-                revised,
-                notify: !c.silent && !revised,
-            }]
-        }
-        Command::SetComponentStatus(c) => {
-            let component = next
-                .page
-                .components
-                .iter_mut()
-                .find(|x| x.id == c.component_id)
-                .ok_or_else(|| DomainError::not_found("component", &c.component_id))?;
-            let from = component.status;
-            if from == c.status {
-                vec![]
-            } else {
-                component.status = c.status;
-                component.updated_at = Some(now);
-                vec![Event::ComponentStatusChanged {
-                    component_id: c.component_id,
-                    from,
-                    to: c.status,
-                    notify: c.notify,
-                }]
-            }
-        }
+        Command::AttachPostmortem(c) => attach_postmortem(&mut next, c, now)?,
+        Command::SetComponentStatus(c) => set_component_status(&mut next, c, now)?,
         Command::ScheduleMaintenance(c) => schedule_maintenance(&mut next, c, now)?,
-        Command::UpdateMaintenance(c) => {
-            let body = text("body", &c.body, MAX_BODY_CHARS)?;
-            fresh_update_id(state, &c.update_id)?;
-            let m = next
-                .maintenances
-                .iter_mut()
-                .find(|m| m.id == c.maintenance_id)
-                .ok_or_else(|| DomainError::not_found("maintenance", &c.maintenance_id))?;
-            let from = m.status();
-            if !from.may_become(c.status) {
-                return Err(illegal("maintenance", from.label(), c.status.label()));
-            }
-            m.updates.push(MaintenanceUpdate {
-                id: c.update_id.clone(),
-                status: c.status,
-                body,
-                created_at: now,
-                notify: !c.silent,
-            });
-            vec![Event::MaintenanceUpdated {
-                maintenance_id: c.maintenance_id,
-                update_id: c.update_id,
-                status: c.status,
-                notify: !c.silent,
-            }]
-        }
+        Command::UpdateMaintenance(c) => update_maintenance(&mut next, c, now)?,
         Command::PublishNotice(c) => publish_notice(&mut next, c, now)?,
         Command::Subscribe(c) => subscribe(&mut next, c, now)?,
-        Command::Confirm(c) => {
-            let s = subscriber_mut(&mut next, &c.subscriber_id)?;
-            match s.state {
-                SubscriptionState::Pending => {
-                    s.state = SubscriptionState::Confirmed;
-                    s.confirmed_at = Some(now);
-                    let replaced = s.replaces.take();
-                    let mut events = vec![Event::SubscriptionConfirmed {
-                        subscriber_id: c.subscriber_id.clone(),
-                    }];
-                    // A move: the address it replaces stops getting anything; it was not an
-                    // opt-out, so nothing of it is kept.
-                    if let Some(old) = replaced.filter(|old| *old != c.subscriber_id) {
-                        let before = next.subscribers.len();
-                        next.subscribers
-                            .retain(|s| s.id != old || s.state == SubscriptionState::Unsubscribed);
-                        if next.subscribers.len() < before {
-                            events.push(Event::SubscriptionMoved {
-                                from: old,
-                                to: c.subscriber_id,
-                            });
-                        }
-                    }
-                    events
-                }
-                // A confirmation link clicked twice is not an error.
-                SubscriptionState::Confirmed => vec![],
-                SubscriptionState::Unsubscribed => {
-                    return Err(illegal("subscription", "unsubscribed", "confirmed"))
-                }
-            }
-        }
-        Command::Unsubscribe(c) => {
-            let page_id = next.page.id.clone();
-            let s = subscriber_mut(&mut next, &c.subscriber_id)?;
-            if s.state == SubscriptionState::Unsubscribed {
-                vec![]
-            } else {
-                s.state = SubscriptionState::Unsubscribed;
-                s.unsubscribed_at = Some(now);
-                // Kept only as a suppression hash: no address, no fallback, no locale.
-                s.address.value = suppression_hash(&page_id, &s.address);
-                s.fallback = None;
-                s.locale = None;
-                vec![Event::Unsubscribed {
-                    subscriber_id: c.subscriber_id,
-                }]
-            }
-        }
-        Command::ChangeSubscription(c) => {
-            known_components(&next.page, &c.components)?;
-            let s = subscriber_mut(&mut next, &c.subscriber_id)?;
-            if s.state == SubscriptionState::Unsubscribed {
-                return Err(illegal("subscription", "unsubscribed", "changed"));
-            }
-            let mut components = c.components;
-            components.sort();
-            components.dedup();
-            if s.components == components {
-                vec![]
-            } else {
-                s.components = components;
-                vec![Event::SubscriptionChanged {
-                    subscriber_id: c.subscriber_id,
-                }]
-            }
-        }
-        Command::DeleteSubscriber(c) => {
-            let before = next.subscribers.len();
-            next.subscribers.retain(|s| s.id != c.subscriber_id);
-            if next.subscribers.len() == before {
-                return Err(DomainError::not_found("subscriber", &c.subscriber_id));
-            }
-            vec![Event::SubscriberDeleted {
-                subscriber_id: c.subscriber_id,
-            }]
-        }
+        Command::Confirm(c) => confirm(&mut next, c, now)?,
+        Command::Unsubscribe(c) => unsubscribe(&mut next, c, now)?,
+        Command::ChangeSubscription(c) => change_subscription(&mut next, c)?,
+        Command::DeleteSubscriber(c) => delete_subscriber(&mut next, c)?,
         Command::ConfigurePage(settings) => {
             next.page = configure_page(state, settings, now)?;
             vec![Event::PageConfigured]
         }
         Command::ImportHistory(history) => import_history(&mut next, history)?,
         Command::ImportSubscribers(import) => import_subscribers(&mut next, import, now)?,
-        Command::SaveTemplate(t) => {
-            let t = crate::placeholder::validate(t)?;
-            if let Some(l) = &t.locale {
-                if !next.page.locales.contains(l) {
-                    return Err(DomainError::invalid(
-                        "locale",
-                        format!("{l:?} is not one of the page's locales"),
-                    ));
-                }
-            }
-            let template_id = t.id.clone();
-            // One template per id and locale: a translation sits beside the original.
-            match next
-                .templates
-                .iter_mut()
-                .find(|x| x.id == t.id && x.locale == t.locale)
-            {
-                Some(existing) => *existing = t,
-                None => next.templates.push(t),
-            }
-            vec![Event::TemplateSaved { template_id }]
-        }
-        Command::DeleteTemplate(c) => {
-            let before = next.templates.len();
-            next.templates.retain(|t| t.id != c.id);
-            if next.templates.len() == before {
-                return Err(DomainError::not_found("template", &c.id));
-            }
-            vec![Event::TemplateDeleted { template_id: c.id }]
-        }
+        Command::SaveTemplate(t) => save_template(&mut next, t)?,
+        Command::DeleteTemplate(c) => delete_template(&mut next, c)?,
     };
     next.version += 1;
     Ok((next, events))
+}
+
+fn attach_postmortem(
+    next: &mut State,
+    c: AttachPostmortem,
+    now: Timestamp,
+) -> Result<Vec<Event>, DomainError> {
+    let body = text("body", &c.body, MAX_POSTMORTEM_CHARS)?;
+    let incident = incident_mut(next, &c.incident_id)?;
+    if incident.is_active() {
+        return Err(DomainError::conflict(format!(
+            "incident {:?} is not resolved; a postmortem comes after",
+            c.incident_id
+        )));
+    }
+    let revised = incident.postmortem.is_some();
+    incident.postmortem = Some(match incident.postmortem.take() {
+        Some(p) => Postmortem {
+            body,
+            published_at: p.published_at,
+            revised_at: Some(now),
+        },
+        None => Postmortem {
+            body,
+            published_at: now,
+            revised_at: None,
+        },
+    });
+    Ok(vec![Event::PostmortemPublished {
+        incident_id: c.incident_id,
+        revised,
+        notify: !c.silent && !revised,
+    }])
+}
+
+fn set_component_status(
+    next: &mut State,
+    c: SetComponentStatus,
+    now: Timestamp,
+) -> Result<Vec<Event>, DomainError> {
+    let component = next
+        .page
+        .components
+        .iter_mut()
+        .find(|x| x.id == c.component_id)
+        .ok_or_else(|| DomainError::not_found("component", &c.component_id))?;
+    let from = component.status;
+    Ok(if from == c.status {
+        vec![]
+    } else {
+        component.status = c.status;
+        component.updated_at = Some(now);
+        vec![Event::ComponentStatusChanged {
+            component_id: c.component_id,
+            from,
+            to: c.status,
+            notify: c.notify,
+        }]
+    })
+}
+
+fn update_maintenance(
+    next: &mut State,
+    c: UpdateMaintenance,
+    now: Timestamp,
+) -> Result<Vec<Event>, DomainError> {
+    let body = text("body", &c.body, MAX_BODY_CHARS)?;
+    fresh_update_id(next, &c.update_id)?;
+    let m = next
+        .maintenances
+        .iter_mut()
+        .find(|m| m.id == c.maintenance_id)
+        .ok_or_else(|| DomainError::not_found("maintenance", &c.maintenance_id))?;
+    let from = m.status();
+    if !from.may_become(c.status) {
+        return Err(illegal("maintenance", from.label(), c.status.label()));
+    }
+    m.updates.push(MaintenanceUpdate {
+        id: c.update_id.clone(),
+        status: c.status,
+        body,
+        created_at: now,
+        notify: !c.silent,
+    });
+    Ok(vec![Event::MaintenanceUpdated {
+        maintenance_id: c.maintenance_id,
+        update_id: c.update_id,
+        status: c.status,
+        notify: !c.silent,
+    }])
+}
+
+fn confirm(next: &mut State, c: Confirm, now: Timestamp) -> Result<Vec<Event>, DomainError> {
+    let s = subscriber_mut(next, &c.subscriber_id)?;
+    Ok(match s.state {
+        SubscriptionState::Pending => {
+            s.state = SubscriptionState::Confirmed;
+            s.confirmed_at = Some(now);
+            let replaced = s.replaces.take();
+            let mut events = vec![Event::SubscriptionConfirmed {
+                subscriber_id: c.subscriber_id.clone(),
+            }];
+            // A move: the address it replaces stops getting anything; it was not an
+            // opt-out, so nothing of it is kept.
+            if let Some(old) = replaced.filter(|old| *old != c.subscriber_id) {
+                let before = next.subscribers.len();
+                next.subscribers
+                    .retain(|s| s.id != old || s.state == SubscriptionState::Unsubscribed);
+                if next.subscribers.len() < before {
+                    events.push(Event::SubscriptionMoved {
+                        from: old,
+                        to: c.subscriber_id,
+                    });
+                }
+            }
+            events
+        }
+        // A confirmation link clicked twice is not an error.
+        SubscriptionState::Confirmed => vec![],
+        SubscriptionState::Unsubscribed => {
+            return Err(illegal("subscription", "unsubscribed", "confirmed"))
+        }
+    })
+}
+
+fn unsubscribe(
+    next: &mut State,
+    c: Unsubscribe,
+    now: Timestamp,
+) -> Result<Vec<Event>, DomainError> {
+    let page_id = next.page.id.clone();
+    let s = subscriber_mut(next, &c.subscriber_id)?;
+    Ok(if s.state == SubscriptionState::Unsubscribed {
+        vec![]
+    } else {
+        s.state = SubscriptionState::Unsubscribed;
+        s.unsubscribed_at = Some(now);
+        // Kept only as a suppression hash: no address, no fallback, no locale.
+        s.address.value = suppression_hash(&page_id, &s.address);
+        s.fallback = None;
+        s.locale = None;
+        vec![Event::Unsubscribed {
+            subscriber_id: c.subscriber_id,
+        }]
+    })
+}
+
+fn change_subscription(next: &mut State, c: ChangeSubscription) -> Result<Vec<Event>, DomainError> {
+    known_components(&next.page, &c.components)?;
+    let s = subscriber_mut(next, &c.subscriber_id)?;
+    if s.state == SubscriptionState::Unsubscribed {
+        return Err(illegal("subscription", "unsubscribed", "changed"));
+    }
+    let mut components = c.components;
+    components.sort();
+    components.dedup();
+    Ok(if s.components == components {
+        vec![]
+    } else {
+        s.components = components;
+        vec![Event::SubscriptionChanged {
+            subscriber_id: c.subscriber_id,
+        }]
+    })
+}
+
+fn delete_subscriber(next: &mut State, c: DeleteSubscriber) -> Result<Vec<Event>, DomainError> {
+    let before = next.subscribers.len();
+    next.subscribers.retain(|s| s.id != c.subscriber_id);
+    if next.subscribers.len() == before {
+        return Err(DomainError::not_found("subscriber", &c.subscriber_id));
+    }
+    Ok(vec![Event::SubscriberDeleted {
+        subscriber_id: c.subscriber_id,
+    }])
+}
+
+fn save_template(next: &mut State, t: Template) -> Result<Vec<Event>, DomainError> {
+    let t = crate::placeholder::validate(t)?;
+    if let Some(l) = &t.locale {
+        if !next.page.locales.contains(l) {
+            return Err(DomainError::invalid(
+                "locale",
+                format!("{l:?} is not one of the page's locales"),
+            ));
+        }
+    }
+    let template_id = t.id.clone();
+    // One template per id and locale: a translation sits beside the original.
+    match next
+        .templates
+        .iter_mut()
+        .find(|x| x.id == t.id && x.locale == t.locale)
+    {
+        Some(existing) => *existing = t,
+        None => next.templates.push(t),
+    }
+    Ok(vec![Event::TemplateSaved { template_id }])
+}
+
+fn delete_template(next: &mut State, c: DeleteTemplate) -> Result<Vec<Event>, DomainError> {
+    let before = next.templates.len();
+    next.templates.retain(|t| t.id != c.id);
+    if next.templates.len() == before {
+        return Err(DomainError::not_found("template", &c.id));
+    }
+    Ok(vec![Event::TemplateDeleted { template_id: c.id }])
 }
 
 fn open_incident(
