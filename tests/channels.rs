@@ -7,8 +7,8 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use crate::fixtures::{
-    address, confirmed, eventually, link, report, sent_to, subjects, unix_now, wait_mail,
-    wait_sent, Env, Failing, Reply, WAIT,
+    add_subscriber, address, confirmed, eventually, link, report, sent_to, subjects,
+    subscriber_state, unix_now, wait_mail, wait_sent, Env, Failing, WAIT,
 };
 
 pub const TESTS: &[crate::Test] = crate::tests![
@@ -43,25 +43,6 @@ fn phone(env: &Env, n: u32) -> String {
 fn hook(env: &Env, kind: &str, name: &str) -> (String, String) {
     let path = format!("/hooks/{kind}/{}", env.page(name));
     (format!("{}{path}", env.sink.url()), path)
-}
-
-fn add_subscriber(env: &Env, page: &str, body: Value) -> Reply {
-    env.admin(
-        "POST",
-        &format!("/v1/admin/pages/{page}/subscribers"),
-        &body.to_string(),
-    )
-}
-
-fn subscriber_state(env: &Env, page: &str, id: &str) -> String {
-    let list = env
-        .admin("GET", &format!("/v1/admin/pages/{page}/subscribers"), "")
-        .json();
-    list.as_array()
-        .and_then(|l| l.iter().find(|s| s["id"] == id))
-        .and_then(|s| s["state"].as_str())
-        .unwrap_or("missing")
-        .to_owned()
 }
 
 #[track_caller]

@@ -374,3 +374,24 @@ impl Drop for Failing<'_> {
         self.0.sink.fail(0, 500);
     }
 }
+
+/// Adds a subscriber through the admin API.
+pub fn add_subscriber(env: &Env, page: &str, body: Value) -> Reply {
+    env.admin(
+        "POST",
+        &format!("/v1/admin/pages/{page}/subscribers"),
+        &body.to_string(),
+    )
+}
+
+/// A subscriber's state as the admin listing shows it (`missing` when it is not listed).
+pub fn subscriber_state(env: &Env, page: &str, id: &str) -> String {
+    let list = env
+        .admin("GET", &format!("/v1/admin/pages/{page}/subscribers"), "")
+        .json();
+    list.as_array()
+        .and_then(|l| l.iter().find(|s| s["id"] == id))
+        .and_then(|s| s["state"].as_str())
+        .unwrap_or("missing")
+        .to_owned()
+}

@@ -6,6 +6,7 @@ mod admin;
 mod api;
 mod channels;
 mod fixtures;
+mod hardening;
 mod host;
 mod scheduled;
 mod status_page;
@@ -38,6 +39,7 @@ fn main() {
     tests.extend_from_slice(subscriptions::TESTS);
     tests.extend_from_slice(channels::TESTS);
     tests.extend_from_slice(scheduled::TESTS);
+    tests.extend_from_slice(hardening::TESTS);
     if browser {
         tests.extend_from_slice(widget::TESTS);
         tests.extend_from_slice(widget::EMBED_TESTS);

@@ -8,7 +8,9 @@
 //! `subject`, `text`, plus the provider's own fields), for `cargo xtask dev`'s outbox and for tests.
 //! `POST /_control` with `{"fail_percent": 30, "fail_status": 500}` refuses a share of requests
 //! (`"fail_status": 0` instead accepts them but answers only after `delay_ms`, a timeout for the
-//! caller); `DELETE /messages` forgets everything.
+//! caller); `DELETE /messages` forgets everything. Two hostile receivers for the hardening
+//! tests: `POST /hostile/redirect/...` answers 302 to `/slack/stolen` (a caller that follows it
+//! posts there, and the sink records it), `POST /hostile/huge/...` answers 200 with an 8 MB body.
 //!
 //! Like Twilio, the SMS provider reports each accepted message's fate to the `StatusCallback` URL
 //! it names: `sent`, then `delivered` (or `undelivered` with error 30003 for numbers ending in
@@ -48,6 +50,8 @@ struct Reply {
     status: u16,
     body: String,
     delay_ms: u64,
+    /// A `location` header, for redirects.
+    location: Option<String>,
 }
 
 fn reply(status: u16, body: impl Into<String>) -> Reply {
@@ -55,6 +59,7 @@ fn reply(status: u16, body: impl Into<String>) -> Reply {
         status,
         body: body.into(),
         delay_ms: 0,
+        location: None,
     }
 }
 
@@ -197,15 +202,21 @@ impl Sink {
                 status,
                 body: answer,
                 delay_ms,
+                location,
             } = self.answer(&method, &path, &headers, &body);
+            let location = location.map_or(String::new(), |l| format!("location: {l}\r\n"));
             if delay_ms > 0 {
                 std::thread::sleep(Duration::from_millis(delay_ms));
             }
             // One write per response: small writes on a kept-alive connection would meet the
             // client's delayed ACKs.
             let response = format!(
-                "HTTP/1.1 {status} {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: {}\r\n\r\n{answer}",
-                if status < 400 { "OK" } else { "Error" },
+                "HTTP/1.1 {status} {}\r\ncontent-type: application/json\r\n{location}content-length: {}\r\nconnection: {}\r\n\r\n{answer}",
+                match status {
+                    300..=399 => "Found",
+                    400.. => "Error",
+                    _ => "OK",
+                },
                 answer.len(),
                 if close { "close" } else { "keep-alive" },
             );
@@ -241,6 +252,15 @@ impl Sink {
                 i.fail_status = v["fail_status"].as_u64().unwrap_or(500) as u16;
                 i.delay_ms = v["delay_ms"].as_u64().unwrap_or(i.delay_ms);
                 return reply(200, "{}");
+            }
+            ("POST", ["", "hostile", "redirect", ..]) => {
+                let host = header("host").unwrap_or_default();
+                let mut r = reply(302, "{}");
+                r.location = Some(format!("http://{host}/slack/stolen"));
+                return r;
+            }
+            ("POST", ["", "hostile", "huge", ..]) => {
+                return reply(200, "x".repeat(8 * 1024 * 1024));
             }
             ("POST", ["", "emails"]) => Provider::Email,
             ("POST", ["", "2010-04-01", "Accounts", _, "Messages.json"]) => Provider::Sms,

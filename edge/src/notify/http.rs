@@ -1,16 +1,24 @@
 //! One provider call over HTTP with its own timeout, and how its answer counts: timeouts, 429 and
-//! 5xx are temporary failures (retried), any other 4xx is permanent (never retried).
+//! 5xx are temporary failures (retried), any other 4xx is permanent (never retried). Redirects are
+//! not followed (a hostile receiver cannot bounce the call to another host) and only the first
+//! `MAX_ANSWER_BYTES` of an answer are read (nor exhaust the consumer's memory).
 
 use std::time::Duration;
 
 use futures_util::future::{select, Either};
+use futures_util::StreamExt;
 use herald_shared::delivery::Outcome;
 use wasm_bindgen::JsValue;
-use worker::{AbortController, Delay, Fetch, Headers, Method, Request, RequestInit};
+use worker::{
+    AbortController, Delay, Fetch, Headers, Method, Request, RequestInit, RequestRedirect,
+};
 
 /// Provider calls taking longer than this are abandoned as temporary failures, unless
 /// `HERALD_PROVIDER_TIMEOUT_MS` says otherwise.
 pub const DEFAULT_TIMEOUT_MS: u64 = 10_000;
+
+/// The most of a provider's answer that is read; the rest is cancelled unread.
+pub const MAX_ANSWER_BYTES: usize = 4 * 1024;
 
 /// What one send attempt came to.
 #[derive(Debug, Clone)]
@@ -87,19 +95,33 @@ pub async fn post(
     let mut init = RequestInit::new();
     init.with_method(Method::Post)
         .with_headers(h)
-        .with_body(Some(JsValue::from_str(body)));
+        .with_body(Some(JsValue::from_str(body)))
+        .with_redirect(RequestRedirect::Manual);
     let req = Request::new_with_init(url, &init).map_err(|e| e.to_string())?;
     let controller = AbortController::default();
     let signal = controller.signal();
     let call = Box::pin(async move {
         let mut resp = Fetch::Request(req).send_with_signal(&signal).await?;
         let status = resp.status_code();
-        let body = resp.text().await.unwrap_or_default();
+        let mut bytes = Vec::new();
+        if let Ok(mut stream) = resp.stream() {
+            while let Some(Ok(chunk)) = stream.next().await {
+                bytes.extend_from_slice(&chunk);
+                if bytes.len() >= MAX_ANSWER_BYTES {
+                    break;
+                }
+            }
+        }
+        let body = capped(&bytes);
         Ok::<_, worker::Error>(Answer { status, body })
     });
     let timer = Delay::from(Duration::from_millis(timeout_ms));
     match select(call, timer).await {
-        Either::Left((Ok(answer), _)) => Ok(answer),
+        Either::Left((Ok(answer), _)) => {
+            // Whatever the receiver still sends is not wanted.
+            controller.abort();
+            Ok(answer)
+        }
         Either::Left((Err(e), _)) => Err(format!("request failed: {e}")),
         Either::Right(((), _)) => {
             controller.abort();
@@ -108,14 +130,36 @@ pub async fn post(
     }
 }
 
+/// The first `MAX_ANSWER_BYTES` of an answer as text (a character cut at the end is dropped).
+fn capped(bytes: &[u8]) -> String {
+    let head = &bytes[..bytes.len().min(MAX_ANSWER_BYTES)];
+    match std::str::from_utf8(head) {
+        Ok(s) => s.to_owned(),
+        Err(e) => String::from_utf8_lossy(&head[..e.valid_up_to()]).into_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
+    fn answers_are_read_up_to_the_cap_on_a_character_boundary() {
+        assert_eq!(capped(b"{\"id\":\"x\"}"), "{\"id\":\"x\"}");
+        let long = "é".repeat(MAX_ANSWER_BYTES);
+        let got = capped(long.as_bytes());
+        assert!(got.len() <= MAX_ANSWER_BYTES && got.len() >= MAX_ANSWER_BYTES - 1);
+        assert!(got.chars().all(|c| c == 'é'));
+    }
+
+    #[test]
     fn statuses() {
         let cases = [
             (200, Outcome::Sent),
+            // Redirects are not followed, and a receiver that answers with one did not take it.
+            (301, Outcome::PermanentFailure),
+            (302, Outcome::PermanentFailure),
+            (307, Outcome::PermanentFailure),
             (201, Outcome::Sent),
             (202, Outcome::Sent),
             (400, Outcome::PermanentFailure),
