@@ -3,10 +3,13 @@
 
 use serde_json::json;
 
+use crate::admin::create_key;
 use crate::fixtures::{add_subscriber, eventually, sent_to, subscriber_state, Env, WAIT};
 
-pub const TESTS: &[crate::Test] =
-    crate::tests![hardening_hostile_receivers_neither_redirect_nor_flood_the_sender,];
+pub const TESTS: &[crate::Test] = crate::tests![
+    hardening_hostile_receivers_neither_redirect_nor_flood_the_sender,
+    hardening_keys_below_admin_do_not_read_responder_urls,
+];
 
 /// A receiver answering with a redirect used to have the call followed to wherever it pointed,
 /// and one answering without end was read whole. Now a redirect is a refusal, never followed, and
@@ -45,4 +48,50 @@ fn hardening_hostile_receivers_neither_redirect_nor_flood_the_sender(env: &Env) 
         sent_to(env, "slack", "/slack/stolen").is_empty(),
         "the redirect was followed"
     );
+}
+
+/// A viewer key read the page's Slack responder URLs, which are bearer secrets, through `GET` of
+/// the page and the audit of `page.configure`. Below admin, only their host is shown now.
+fn hardening_keys_below_admin_do_not_read_responder_urls(env: &Env) {
+    let page = env.page("hard-redact");
+    let secret = "T0HARD/B0HARD/s3cr3tpath";
+    let settings = json!({
+        "name": "Redaction drill",
+        "components": [{"id": "api", "name": "API"}],
+        "policy": {"responders": [format!("https://hooks.slack.com/services/{secret}"), "oncall@example.com"]},
+    });
+    let r = env.admin(
+        "PUT",
+        &format!("/v1/admin/pages/{page}"),
+        &settings.to_string(),
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+    let as_admin = env.admin("GET", &format!("/v1/admin/pages/{page}"), "");
+    assert!(
+        as_admin.body.contains(secret),
+        "an admin reads the policy whole"
+    );
+    for role in ["viewer", "responder", "communicator"] {
+        let (_, key) = create_key(env, &page, role);
+        let read = |path: &str| {
+            let r = env.send("GET", path, Some(&key), None, &[]);
+            assert_eq!(r.status, 200, "{role} {path}: {r:?}");
+            r.body
+        };
+        let got = read(&format!("/v1/admin/pages/{page}"));
+        assert!(
+            !got.contains(secret),
+            "{role} read the responder URL: {got}"
+        );
+        assert!(got.contains("https://hooks.slack.com/***"), "{got}");
+        assert!(got.contains("oncall@example.com"), "{got}");
+        for format in ["json", "csv"] {
+            let audit = read(&format!("/v1/admin/pages/{page}/audit?format={format}"));
+            assert!(audit.contains("page.configure"), "{audit}");
+            assert!(
+                !audit.contains(secret),
+                "{role} read it in the {format} audit"
+            );
+        }
+    }
 }

@@ -32,6 +32,48 @@ impl Policy {
     }
 }
 
+/// A responder as shown to a key below admin: an incoming-webhook URL is a bearer secret, so only
+/// its host is shown; an email address is shown as it is.
+pub fn redact_responder(responder: &str) -> String {
+    if !responder.contains("://") {
+        return responder.to_owned();
+    }
+    url::Url::parse(responder)
+        .ok()
+        .and_then(|u| u.host_str().map(|h| format!("{}://{h}/***", u.scheme())))
+        .unwrap_or_else(|| "***".into())
+}
+
+impl Policy {
+    /// The policy as a key below admin may read it (`redact_responder`).
+    pub fn redacted(&self) -> Policy {
+        Policy {
+            responders: self
+                .responders
+                .iter()
+                .map(|r| redact_responder(r))
+                .collect(),
+            ..self.clone()
+        }
+    }
+}
+
+/// Redacts the responders in a JSON document that carries a policy (a `configure_page` command in
+/// the audit log, say), for a key below admin.
+pub fn redact_policy_json(value: &mut serde_json::Value) {
+    if let Some(list) = value
+        .get_mut("policy")
+        .and_then(|p| p.get_mut("responders"))
+        .and_then(|r| r.as_array_mut())
+    {
+        for r in list {
+            if let Some(s) = r.as_str() {
+                *r = serde_json::Value::String(redact_responder(s));
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -60,6 +102,26 @@ mod tests {
         for (impact, want) in cases {
             assert_eq!(p.cadence(impact), want, "{impact:?}");
         }
+    }
+
+    #[test]
+    fn responder_urls_are_redacted_and_emails_kept() {
+        let p = Policy {
+            responders: vec![
+                "oncall@acme.com".into(),
+                "https://hooks.slack.com/services/T000/B000/secret".into(),
+            ],
+            ..Policy::default()
+        };
+        assert_eq!(
+            p.redacted().responders,
+            ["oncall@acme.com", "https://hooks.slack.com/***"]
+        );
+        let mut audit =
+            serde_json::json!({"type": "configure_page", "policy": {"responders": p.responders}});
+        redact_policy_json(&mut audit);
+        assert!(!audit.to_string().contains("secret"), "{audit}");
+        assert!(audit.to_string().contains("oncall@acme.com"), "{audit}");
     }
 
     #[test]

@@ -465,6 +465,7 @@ impl PageObject {
             at,
             stamped: &stamped,
             actor: &actor,
+            role,
         });
         match result {
             // Client errors are remembered too, so a retry gets the same answer; server errors never.

@@ -5,10 +5,12 @@
 use std::rc::Rc;
 
 use herald_shared::command::SkippedRow;
+use herald_shared::policy::redact_policy_json;
 use herald_shared::wire::{
     AdminSubscribeRequest, AdminSubscribed, AuditChange, CreateKeyRequest, Created, CreatedKey,
     ImportReport, LintReport, Revoked, WidgetSecret,
 };
+use herald_shared::wire::{PageCore, Role};
 use herald_shared::{apply, lint, Page, State as PageState, Timestamp};
 use sha2::{Digest, Sha256};
 
@@ -29,6 +31,8 @@ pub(super) struct Call<'a> {
     pub at: Timestamp,
     pub stamped: &'a str,
     pub actor: &'a str,
+    /// The caller's role: what it may read of secrets depends on it.
+    pub role: Role,
 }
 
 impl Call<'_> {
@@ -66,9 +70,22 @@ impl PageObject {
         let require = || c.require();
         let answer: ApiResult<Answer> = match c.op {
             AdminOp::GetPage => {
-                // Everything but the subscribers: they have their own, masked, listing.
+                // Everything but the subscribers: they have their own, masked, listing. Responder
+                // webhook URLs are bearer secrets: only an admin reads them.
                 let l = require()?;
-                Ok((200, store::core_json(&l.state)?, None))
+                let body = if c.role < Role::Admin {
+                    let page = Page {
+                        policy: l.state.page.policy.redacted(),
+                        ..l.state.page.clone()
+                    };
+                    json(&PageCore {
+                        page: &page,
+                        ..PageCore::of(&l.state)
+                    })?
+                } else {
+                    store::core_json(&l.state)?
+                };
+                Ok((200, body, None))
             }
             AdminOp::Lint => self.lint(c),
             AdminOp::Audit => self.audit(c),
@@ -101,18 +118,7 @@ impl PageObject {
     }
 
     fn lint(&self, c: &Call<'_>) -> ApiResult<Answer> {
-        let Call {
-            page,
-            op: _,
-            body,
-            query,
-            loaded: _,
-            at,
-            stamped,
-            actor,
-        } = c;
-        let (_page, body, _query, _at, _stamped, _actor) =
-            (*page, *body, *query, *at, *stamped, *actor);
+        let body = c.body;
         let require = || c.require();
         let l = require()?;
         let mut draft: lint::Draft = admin::parse(body)?;
@@ -129,18 +135,7 @@ impl PageObject {
     }
 
     fn audit(&self, c: &Call<'_>) -> ApiResult<Answer> {
-        let Call {
-            page,
-            op: _,
-            body,
-            query,
-            loaded: _,
-            at,
-            stamped,
-            actor,
-        } = c;
-        let (_page, _body, query, _at, _stamped, _actor) =
-            (*page, *body, *query, *at, *stamped, *actor);
+        let query = c.query;
         let require = || c.require();
         require()?;
         let subject = query_param(query, "subject");
@@ -176,6 +171,12 @@ impl PageObject {
             }
             entries.sort_by(|a, b| a.at.cmp(&b.at).then(a.seq.cmp(&b.seq)));
         }
+        if c.role < Role::Admin {
+            // The policy in a page's configuration names responder URLs, which are secrets.
+            for e in &mut entries {
+                redact_policy_json(&mut e.change);
+            }
+        }
         match query_param(query, "format").as_deref() {
             None | Some("json") => Ok((200, json(&entries)?, None)),
             Some("csv") => Ok((200, audit_csv(&entries)?, None)),
@@ -190,18 +191,11 @@ impl PageObject {
     }
 
     fn export_subscribers(&self, c: &Call<'_>) -> ApiResult<Answer> {
-        let Call {
-            page,
-            op,
-            body,
-            query,
-            loaded,
-            at,
-            stamped,
-            actor,
-        } = c;
-        let (_page, _body, query, _at, stamped, actor) =
-            (*page, *body, *query, *at, *stamped, *actor);
+        let op = c.op;
+        let query = c.query;
+        let stamped = c.stamped;
+        let actor = c.actor;
+        let loaded = &c.loaded;
         let require = || c.require();
         let l = require()?;
         let format = query_param(query, "format");
@@ -234,18 +228,8 @@ impl PageObject {
     }
 
     fn import_subscribers(&self, c: &Call<'_>) -> ApiResult<Answer> {
-        let Call {
-            page,
-            op: _,
-            body,
-            query,
-            loaded: _,
-            at,
-            stamped,
-            actor,
-        } = c;
-        let (_page, body, _query, at, _stamped, _actor) =
-            (*page, *body, *query, *at, *stamped, *actor);
+        let body = c.body;
+        let at = c.at;
         let require = || c.require();
         let l = require()?;
         let rows = subscribers::parse(body)?;
@@ -312,18 +296,8 @@ impl PageObject {
     }
 
     fn add_subscriber(&self, c: &Call<'_>) -> ApiResult<Answer> {
-        let Call {
-            page,
-            op: _,
-            body,
-            query,
-            loaded: _,
-            at,
-            stamped,
-            actor,
-        } = c;
-        let (_page, body, _query, at, _stamped, _actor) =
-            (*page, *body, *query, *at, *stamped, *actor);
+        let body = c.body;
+        let at = c.at;
         let require = || c.require();
         let l = require()?;
         let b: AdminSubscribeRequest = admin::parse(body)?;
@@ -381,18 +355,7 @@ impl PageObject {
     }
 
     fn list_notifications_op(&self, c: &Call<'_>) -> ApiResult<Answer> {
-        let Call {
-            page,
-            op: _,
-            body,
-            query,
-            loaded: _,
-            at,
-            stamped,
-            actor,
-        } = c;
-        let (_page, _body, query, _at, _stamped, _actor) =
-            (*page, *body, *query, *at, *stamped, *actor);
+        let query = c.query;
         let require = || c.require();
         require()?;
         let subject = query_param(query, "subject");
@@ -404,18 +367,11 @@ impl PageObject {
     }
 
     fn create_key(&self, c: &Call<'_>) -> ApiResult<Answer> {
-        let Call {
-            page,
-            op,
-            body,
-            query,
-            loaded,
-            at,
-            stamped,
-            actor,
-        } = c;
-        let (_page, body, _query, _at, stamped, actor) =
-            (*page, *body, *query, *at, *stamped, *actor);
+        let op = c.op;
+        let body = c.body;
+        let stamped = c.stamped;
+        let actor = c.actor;
+        let loaded = &c.loaded;
         let require = || c.require();
         require()?;
         let req: CreateKeyRequest = admin::parse(body)?;
@@ -457,18 +413,10 @@ impl PageObject {
     }
 
     fn revoke_key(&self, c: &Call<'_>, key: &str) -> ApiResult<Answer> {
-        let Call {
-            page,
-            op,
-            body,
-            query,
-            loaded,
-            at,
-            stamped,
-            actor,
-        } = c;
-        let (_page, _body, _query, _at, stamped, actor) =
-            (*page, *body, *query, *at, *stamped, *actor);
+        let op = c.op;
+        let stamped = c.stamped;
+        let actor = c.actor;
+        let loaded = &c.loaded;
         let require = || c.require();
         require()?;
         if !self.store.revoke_key(key, stamped)? {
@@ -496,18 +444,10 @@ impl PageObject {
     }
 
     fn rotate_widget_secret(&self, c: &Call<'_>) -> ApiResult<Answer> {
-        let Call {
-            page,
-            op,
-            body,
-            query,
-            loaded,
-            at,
-            stamped,
-            actor,
-        } = c;
-        let (_page, _body, _query, _at, stamped, actor) =
-            (*page, *body, *query, *at, *stamped, *actor);
+        let op = c.op;
+        let stamped = c.stamped;
+        let actor = c.actor;
+        let loaded = &c.loaded;
         let require = || c.require();
         require()?;
         let secret = hex::encode(random_bytes::<32>()?);
@@ -524,18 +464,10 @@ impl PageObject {
     }
 
     fn command(&self, c: &Call<'_>, writing: &AdminOp) -> ApiResult<Answer> {
-        let Call {
-            page,
-            op: _,
-            body,
-            query,
-            loaded,
-            at,
-            stamped,
-            actor,
-        } = c;
-        let (page, body, _query, at, _stamped, _actor) =
-            (*page, *body, *query, *at, *stamped, *actor);
+        let page = c.page;
+        let body = c.body;
+        let at = c.at;
+        let loaded = &c.loaded;
         let _require = || c.require();
         let base = match (writing, &loaded) {
             (_, Some(l)) => l.state.clone(),
