@@ -122,6 +122,26 @@ impl Env {
             .unwrap_or_default()
     }
 
+    /// Whether any file of the worker's local storage (every object's SQLite database and its
+    /// write-ahead log) holds `needle`: what a leak test greps.
+    pub fn stored_contains(&self, needle: &str) -> bool {
+        fn walk(dir: &std::path::Path, needle: &[u8]) -> bool {
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                return false;
+            };
+            entries.flatten().any(|e| {
+                let path = e.path();
+                if path.is_dir() {
+                    walk(&path, needle)
+                } else {
+                    std::fs::read(&path)
+                        .is_ok_and(|bytes| bytes.windows(needle.len()).any(|w| w == needle))
+                }
+            })
+        }
+        walk(&self.dir.join("state"), needle.as_bytes())
+    }
+
     pub fn browser(&self) -> &Browser {
         self.browser.as_ref().expect("browser tier not started")
     }

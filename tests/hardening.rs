@@ -9,6 +9,7 @@ use crate::fixtures::{add_subscriber, eventually, sent_to, subscriber_state, Env
 pub const TESTS: &[crate::Test] = crate::tests![
     hardening_hostile_receivers_neither_redirect_nor_flood_the_sender,
     hardening_keys_below_admin_do_not_read_responder_urls,
+    hardening_idempotency_records_keep_no_secrets,
 ];
 
 /// A receiver answering with a redirect used to have the call followed to wherever it pointed,
@@ -94,4 +95,60 @@ fn hardening_keys_below_admin_do_not_read_responder_urls(env: &Env) {
             );
         }
     }
+}
+
+/// The answer kept for an `Idempotency-Key` held the secrets it showed (a new key's plaintext, the
+/// widget secret, a webhook's signing secret): anyone knowing the idempotency key could replay
+/// them, and they sat in storage. Kept answers now carry none.
+fn hardening_idempotency_records_keep_no_secrets(env: &Env) {
+    let page = env.page("hard-idem");
+    let post = |path: &str, body: &str, key: &str| {
+        env.send(
+            "POST",
+            &format!("/v1/admin/pages/{page}/{path}"),
+            Some(&env.key),
+            Some(body),
+            &[("idempotency-key", key)],
+        )
+    };
+    let created = post("keys", r#"{"name":"ci","role":"viewer"}"#, "idem-key-1");
+    assert_eq!(created.status, 201, "{created:?}");
+    let plaintext = created.json()["key"].as_str().unwrap().to_owned();
+    let rotated = post("widget-secret", "", "idem-secret-1");
+    assert_eq!(rotated.status, 200, "{rotated:?}");
+    let secret = rotated.json()["secret"].as_str().unwrap().to_owned();
+    let hook = format!("{}/hooks/ok/{}", env.sink.url(), env.page("idem-hook"));
+    let body = json!({"channel": "webhook", "address": hook}).to_string();
+    let added = post("subscribers", &body, "idem-hook-1");
+    assert_eq!(added.status, 201, "{added:?}");
+    let signing = added.json()["signing_secret"].as_str().unwrap().to_owned();
+    // The same requests again: the same answers, less the secrets, and nothing created twice.
+    for (path, body, key, secret) in [
+        (
+            "keys",
+            r#"{"name":"ci","role":"viewer"}"#,
+            "idem-key-1",
+            &plaintext,
+        ),
+        ("widget-secret", "", "idem-secret-1", &secret),
+        ("subscribers", body.as_str(), "idem-hook-1", &signing),
+    ] {
+        let again = post(path, body, key);
+        assert_eq!(
+            again.header("idempotent-replayed"),
+            Some("true"),
+            "{again:?}"
+        );
+        assert!(
+            !again.body.contains(secret.as_str()),
+            "{path} replayed its secret"
+        );
+        assert!(again.body.contains("not kept"), "{again:?}");
+        assert!(
+            !env.stored_contains(secret),
+            "{path}: the secret is in storage"
+        );
+    }
+    let keys = env.admin("GET", &format!("/v1/admin/pages/{page}/keys"), "");
+    assert_eq!(keys.json().as_array().unwrap().len(), 1, "one key, not two");
 }

@@ -534,6 +534,33 @@ pub struct ExportedSubscriber<'a> {
     pub created_at: String,
 }
 
+/// The answer fields that carry a secret shown only once: a new API key, a rotated widget secret,
+/// a webhook's signing secret.
+pub const SECRET_FIELDS: &[&str] = &["key", "secret", "signing_secret"];
+
+/// What a kept answer says in place of a secret.
+pub const SECRET_NOT_KEPT: &str = "(shown once, in the first answer; not kept)";
+
+/// A JSON answer as it may be kept (for an idempotent replay): every `SECRET_FIELDS` value of the
+/// top-level object replaced by `SECRET_NOT_KEPT`. Anything else is kept as it is.
+pub fn without_secrets(answer: &str) -> String {
+    let Ok(serde_json::Value::Object(mut fields)) = serde_json::from_str(answer) else {
+        return answer.to_owned();
+    };
+    let mut changed = false;
+    for name in SECRET_FIELDS {
+        if let Some(v) = fields.get_mut(*name).filter(|v| v.is_string()) {
+            *v = serde_json::Value::String(SECRET_NOT_KEPT.into());
+            changed = true;
+        }
+    }
+    if changed {
+        serde_json::Value::Object(fields).to_string()
+    } else {
+        answer.to_owned()
+    }
+}
+
 #[cfg(test)]
 mod tests;
 

@@ -8,6 +8,18 @@ use crate::error::{ApiError, ApiResult};
 /// Longest `Idempotency-Key` accepted.
 pub const MAX_KEY_LEN: usize = 200;
 
+/// How long an answer is kept for a retry with the same `Idempotency-Key`.
+pub const RECORD_LIFETIME: time::Duration = time::Duration::hours(24);
+
+/// The answer as kept for a replay: without the secrets it showed (a retry that lost the first
+/// answer rotates or recreates the secret instead), so a stored record reveals nothing.
+pub fn kept(answer: Remembered) -> Remembered {
+    Remembered {
+        body: herald_shared::wire::without_secrets(&answer.body),
+        ..answer
+    }
+}
+
 /// The admin ETag of a page version, for `If-Match`.
 pub fn version_tag(version: u64) -> String {
     format!("\"v{version}\"")
@@ -36,6 +48,7 @@ pub fn replay(
     records: &impl Records,
     key: Option<&str>,
     fingerprint: &str,
+    since: &str,
 ) -> ApiResult<Option<Remembered>> {
     let Some(key) = key else { return Ok(None) };
     if key.len() > MAX_KEY_LEN {
@@ -47,7 +60,7 @@ pub fn replay(
         )
         .with_field("Idempotency-Key"));
     }
-    match records.recall(key)? {
+    match records.recall(key, since)? {
         Some(prior) if prior.fingerprint != fingerprint => Err(ApiError::client(
             422,
             "idempotency-key-reused",
@@ -100,7 +113,9 @@ mod tests {
             status: 201,
             body: "{\"id\":\"inc_1\"}".into(),
         };
-        r.remember("k1", &first, "t").unwrap();
+        r.remember("k1", &first, "2026-03-02T12:00:00.000Z", "")
+            .unwrap();
+        let since = "2026-03-01T12:00:00.000Z";
         let long = "k".repeat(MAX_KEY_LEN + 1);
         let cases: Vec<(Option<&str>, &str, u16, bool)> = vec![
             // No key: nothing to replay.
@@ -114,10 +129,32 @@ mod tests {
             (Some(&long), "f1", 400, false),
         ];
         for (key, fingerprint, want, replayed) in cases {
-            let got = replay(&r, key, fingerprint);
+            let got = replay(&r, key, fingerprint, since);
             let is_replay = matches!(&got, Ok(Some(a)) if *a == first);
             assert_eq!(status(got), want, "{key:?} {fingerprint}");
             assert_eq!(is_replay, replayed, "{key:?} {fingerprint}");
         }
+    }
+
+    #[test]
+    fn answers_expire_and_are_kept_without_secrets() {
+        let r = Memory::default();
+        let answer = Remembered {
+            fingerprint: "f".into(),
+            status: 201,
+            body: r#"{"id":"k","key":"hk_k_s3cr3t","role":"viewer"}"#.into(),
+        };
+        r.remember("old", &kept(answer.clone()), "2026-03-01T00:00:00.000Z", "")
+            .unwrap();
+        // A day later the old record is past its lifetime: not replayed, and forgotten by the
+        // next write.
+        let day_later = "2026-03-02T00:00:01.000Z";
+        let since = "2026-03-01T00:00:01.000Z";
+        assert_eq!(replay(&r, Some("old"), "f", since).unwrap(), None);
+        r.remember("new", &kept(answer), day_later, since).unwrap();
+        assert_eq!(r.recall("old", "").unwrap(), None, "forgotten");
+        let replayed = replay(&r, Some("new"), "f", since).unwrap().unwrap();
+        assert!(!replayed.body.contains("s3cr3t"), "{}", replayed.body);
+        assert_eq!(replayed.status, 201);
     }
 }

@@ -439,7 +439,10 @@ impl PageObject {
         let idempotency_key = req.headers().get(header::IDEMPOTENCY)?;
         let fingerprint = etag_of(format!("{}\n{body}", op.action()).as_bytes());
         let key = idempotency_key.as_deref().filter(|_| op.writes());
-        if let Some(prior) = gate::replay(&self.store, key, &fingerprint)? {
+        let at = now();
+        let stamped = stamp(at);
+        let forget_before = stamp(at - gate::RECORD_LIFETIME);
+        if let Some(prior) = gate::replay(&self.store, key, &fingerprint, &forget_before)? {
             let ctype = if prior.status >= 400 {
                 herald_shared::wire::PROBLEM_CONTENT_TYPE
             } else {
@@ -454,8 +457,6 @@ impl PageObject {
             req.headers().get(header::IF_MATCH)?.as_deref(),
             loaded.as_ref().map(|l| l.state.version),
         )?;
-        let at = now();
-        let stamped = stamp(at);
         let result = self.run(&Call {
             page,
             op: &op,
@@ -479,7 +480,7 @@ impl PageObject {
                     body,
                 };
                 self.store
-                    .remember(key.unwrap_or_default(), &answer, &stamped)?;
+                    .remember(key.unwrap_or_default(), &answer, &stamped, &forget_before)?;
                 let headers = Headers::new();
                 headers.set("content-type", herald_shared::wire::PROBLEM_CONTENT_TYPE)?;
                 Ok(Response::ok(answer.body)?
@@ -495,11 +496,11 @@ impl PageObject {
                 let remembered = key.map(|k| {
                     (
                         k,
-                        Remembered {
+                        gate::kept(Remembered {
                             fingerprint,
                             status,
                             body: body.clone(),
-                        },
+                        }),
                     )
                 });
                 let version = match commit {
@@ -508,7 +509,9 @@ impl PageObject {
                             &c.state,
                             loaded_state(&self.loaded).as_deref(),
                             &c.audit(&stamped, &actor, op.action()),
-                            remembered.as_ref().map(|(k, r)| (*k, r)),
+                            remembered
+                                .as_ref()
+                                .map(|(k, r)| (*k, r, forget_before.as_str())),
                         )?;
                         let base = req.headers().get(header::BASE)?.unwrap_or_default();
                         if !base.is_empty() {
@@ -522,7 +525,7 @@ impl PageObject {
                     }
                     None => {
                         if let Some((k, r)) = &remembered {
-                            self.store.remember(k, r, &stamped)?;
+                            self.store.remember(k, r, &stamped, &forget_before)?;
                         }
                         loaded_version(&self.loaded)
                     }

@@ -37,9 +37,17 @@ pub struct DeliveryRow {
 
 /// What a page object records besides its state.
 pub trait Records {
-    /// The answer given to the request with this `Idempotency-Key`.
-    fn recall(&self, key: &str) -> ApiResult<Option<Remembered>>;
-    fn remember(&self, key: &str, answer: &Remembered, at: &str) -> ApiResult<()>;
+    /// The answer given to the request with this `Idempotency-Key`, if it was given at `since` or
+    /// later.
+    fn recall(&self, key: &str, since: &str) -> ApiResult<Option<Remembered>>;
+    /// Keeps an answer given at `at`, and forgets those given before `forget_before`.
+    fn remember(
+        &self,
+        key: &str,
+        answer: &Remembered,
+        at: &str,
+        forget_before: &str,
+    ) -> ApiResult<()>;
 
     /// Queues a job (JSON) behind the others.
     fn push_outbox(&self, job: &str) -> ApiResult<()>;
@@ -79,7 +87,7 @@ type DeliveryKey = (String, String, &'static str, i64);
 #[cfg(test)]
 #[derive(Default)]
 pub struct Memory {
-    idempotency: RefCell<BTreeMap<String, Remembered>>,
+    idempotency: RefCell<BTreeMap<String, (Remembered, String)>>,
     outbox: RefCell<BTreeMap<i64, String>>,
     next_seq: RefCell<i64>,
     notifications: RefCell<BTreeMap<String, NotificationInfo>>,
@@ -89,14 +97,25 @@ pub struct Memory {
 
 #[cfg(test)]
 impl Records for Memory {
-    fn recall(&self, key: &str) -> ApiResult<Option<Remembered>> {
-        Ok(self.idempotency.borrow().get(key).cloned())
+    fn recall(&self, key: &str, since: &str) -> ApiResult<Option<Remembered>> {
+        Ok(self
+            .idempotency
+            .borrow()
+            .get(key)
+            .filter(|(_, at)| at.as_str() >= since)
+            .map(|(r, _)| r.clone()))
     }
 
-    fn remember(&self, key: &str, answer: &Remembered, _at: &str) -> ApiResult<()> {
-        self.idempotency
-            .borrow_mut()
-            .insert(key.to_owned(), answer.clone());
+    fn remember(
+        &self,
+        key: &str,
+        answer: &Remembered,
+        at: &str,
+        forget_before: &str,
+    ) -> ApiResult<()> {
+        let mut kept = self.idempotency.borrow_mut();
+        kept.retain(|_, (_, t)| t.as_str() >= forget_before);
+        kept.insert(key.to_owned(), (answer.clone(), at.to_owned()));
         Ok(())
     }
 

@@ -233,7 +233,7 @@ impl Store {
         state: &PageState,
         prior: Option<&PageState>,
         audit: &AuditRecord<'_>,
-        remember: Option<(&str, &Remembered)>,
+        remember: Option<(&str, &Remembered, &str)>,
     ) -> ApiResult<()> {
         let version = int(state.version)?;
         self.sql.exec(
@@ -271,8 +271,8 @@ impl Store {
                 )?;
             }
         }
-        if let Some((key, answer)) = remember {
-            self.remember(key, answer, audit.at)?;
+        if let Some((key, answer, forget_before)) = remember {
+            self.remember(key, answer, audit.at, forget_before)?;
         }
         Ok(())
     }
@@ -586,12 +586,12 @@ impl Store {
 }
 
 impl Records for Store {
-    fn recall(&self, key: &str) -> ApiResult<Option<Remembered>> {
+    fn recall(&self, key: &str, since: &str) -> ApiResult<Option<Remembered>> {
         let rows: Vec<IdemRow> = self
             .sql
             .exec(
-                "SELECT fingerprint, status, body FROM idempotency WHERE key = ?",
-                vec![V::String(key.into())],
+                "SELECT fingerprint, status, body FROM idempotency WHERE key = ? AND at >= ?",
+                vec![V::String(key.into()), V::String(since.into())],
             )?
             .rows()?;
         Ok(rows.into_iter().next().map(|r| Remembered {
@@ -601,7 +601,17 @@ impl Records for Store {
         }))
     }
 
-    fn remember(&self, key: &str, answer: &Remembered, at: &str) -> ApiResult<()> {
+    fn remember(
+        &self,
+        key: &str,
+        answer: &Remembered,
+        at: &str,
+        forget_before: &str,
+    ) -> ApiResult<()> {
+        self.sql.exec(
+            "DELETE FROM idempotency WHERE at < ?",
+            vec![V::String(forget_before.into())],
+        )?;
         self.sql.exec(
             "INSERT OR REPLACE INTO idempotency (key, fingerprint, status, body, at) VALUES (?, ?, ?, ?, ?)",
             vec![

@@ -422,3 +422,36 @@ fn old_widgets_read_new_values_as_unknown() {
     let ind: Indicator = serde_json::from_str(r#""catastrophic""#).unwrap();
     assert_eq!(ind, Indicator::Unknown);
 }
+
+#[test]
+fn kept_answers_lose_their_secrets_and_keep_the_rest() {
+    let cases = [
+        (
+            r#"{"id":"k1","key":"hk_k1_s3cr3t","role":"admin"}"#,
+            Some("hk_k1_s3cr3t"),
+        ),
+        (r#"{"secret":"abcdef"}"#, Some("abcdef")),
+        (
+            r#"{"id":"sub_1","state":"pending","signing_secret":"whsec_x"}"#,
+            Some("whsec_x"),
+        ),
+        (r#"{"id":"inc_1","version":3}"#, None),
+        ("not json", None),
+    ];
+    for (answer, secret) in cases {
+        let kept = without_secrets(answer);
+        match secret {
+            Some(s) => {
+                assert!(!kept.contains(s), "{kept}");
+                assert!(kept.contains(SECRET_NOT_KEPT), "{kept}");
+                let before: serde_json::Value = serde_json::from_str(answer).unwrap();
+                let after: serde_json::Value = serde_json::from_str(&kept).unwrap();
+                assert_eq!(
+                    before.as_object().unwrap().len(),
+                    after.as_object().unwrap().len()
+                );
+            }
+            None => assert_eq!(kept, answer),
+        }
+    }
+}
