@@ -292,6 +292,10 @@ pub struct DeleteTemplate {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportSubscribers {
     pub rows: Vec<ImportedSubscriber>,
+    /// Accept loopback webhook URLs: set by the worker in local development only, never read from
+    /// a request.
+    #[serde(skip)]
+    pub loopback_hooks: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -1242,7 +1246,7 @@ fn import_subscribers(
     let mut invalid = Vec::new();
     let mut added = 0;
     for (i, row) in import.rows.into_iter().enumerate() {
-        let address = match Address::parse(row.channel, &row.address) {
+        let address = match Address::parse_for(row.channel, &row.address, import.loopback_hooks) {
             Ok(a) => a,
             Err(e) => {
                 invalid.push(SkippedRow {

@@ -503,6 +503,7 @@ mod tests {
                     row("i4", SubscriberChannel::Email, "not an address"),
                     row("i5", SubscriberChannel::Sms, "+4915112345678"),
                 ],
+                loopback_hooks: false,
             };
             let (after, events) = apply(&s, Command::ImportSubscribers(import), NOW).unwrap();
             match &events[0] {

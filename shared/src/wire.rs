@@ -449,6 +449,18 @@ pub struct ImportReport {
     pub duplicates: usize,
     pub suppressed: usize,
     pub invalid: Vec<crate::event::SkippedRow>,
+    /// The signing secret made for each imported webhook, shown only in this answer: hand each
+    /// to its receiver, which verifies what it gets with it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub signing_secrets: Vec<ImportedSecret>,
+}
+
+/// An imported webhook subscriber's new signing secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportedSecret {
+    pub subscriber_id: String,
+    pub webhook: String,
+    pub signing_secret: String,
 }
 
 /// `DELETE keys/{id}`.
@@ -541,21 +553,39 @@ pub const SECRET_FIELDS: &[&str] = &["key", "secret", "signing_secret"];
 /// What a kept answer says in place of a secret.
 pub const SECRET_NOT_KEPT: &str = "(shown once, in the first answer; not kept)";
 
-/// A JSON answer as it may be kept (for an idempotent replay): every `SECRET_FIELDS` value of the
-/// top-level object replaced by `SECRET_NOT_KEPT`. Anything else is kept as it is.
+/// A JSON answer as it may be kept (for an idempotent replay): every `SECRET_FIELDS` value, at any
+/// depth, replaced by `SECRET_NOT_KEPT`. Anything else is kept as it is.
 pub fn without_secrets(answer: &str) -> String {
-    let Ok(serde_json::Value::Object(mut fields)) = serde_json::from_str(answer) else {
-        return answer.to_owned();
-    };
-    let mut changed = false;
-    for name in SECRET_FIELDS {
-        if let Some(v) = fields.get_mut(*name).filter(|v| v.is_string()) {
-            *v = serde_json::Value::String(SECRET_NOT_KEPT.into());
-            changed = true;
+    fn scrub(v: &mut serde_json::Value) -> bool {
+        match v {
+            serde_json::Value::Object(fields) => {
+                let mut changed = false;
+                for (name, value) in fields.iter_mut() {
+                    if SECRET_FIELDS.contains(&name.as_str()) && value.is_string() {
+                        *value = serde_json::Value::String(SECRET_NOT_KEPT.into());
+                        changed = true;
+                    } else {
+                        changed |= scrub(value);
+                    }
+                }
+                changed
+            }
+            serde_json::Value::Array(items) => {
+                // Every item, not just up to the first with a secret.
+                let mut changed = false;
+                for item in items {
+                    changed |= scrub(item);
+                }
+                changed
+            }
+            _ => false,
         }
     }
-    if changed {
-        serde_json::Value::Object(fields).to_string()
+    let Ok(mut value) = serde_json::from_str::<serde_json::Value>(answer) else {
+        return answer.to_owned();
+    };
+    if scrub(&mut value) {
+        value.to_string()
     } else {
         answer.to_owned()
     }

@@ -12,7 +12,6 @@ use herald_shared::State as PageState;
 use worker::Response;
 
 use super::records::{DeliveryRow, Records};
-use super::subscriptions::WEBHOOK_SECRET;
 use super::{json_response, now, parse_time, random_bytes, stamp, Loaded, PageObject};
 use crate::error::{json, ApiError, ApiResult};
 
@@ -97,7 +96,7 @@ impl PageObject {
                     NextStep::Done | NextStep::GiveUp => continue,
                 };
             let secret = if address.channel == SubscriberChannel::Webhook {
-                self.store.secret(&format!("{WEBHOOK_SECRET}{id}"))?
+                self.signing_secret(id, kind == Some(NotificationKind::Confirmation))?
             } else {
                 None
             };

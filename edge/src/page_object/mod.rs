@@ -10,6 +10,7 @@ mod operations;
 mod outbox;
 mod records;
 mod scheduled;
+mod signing;
 mod store;
 mod subscribers;
 mod subscriptions;
@@ -518,6 +519,7 @@ impl PageObject {
                             // Scheduled messages need the public origin for their links.
                             self.store.set_meta(scheduled::META_BASE, &base)?;
                         }
+                        self.settle_signing_secrets(&c.raw_events)?;
                         self.enqueue_events(page, &c.state, &c.raw_events, &base, &stamped)?;
                         let version = c.state.version;
                         *self.loaded.borrow_mut() = Some(Rc::new(Loaded::new(c.state)));

@@ -6,11 +6,12 @@ use std::rc::Rc;
 
 use herald_shared::command::SkippedRow;
 use herald_shared::policy::redact_policy_json;
+use herald_shared::subscriber::SubscriberChannel;
 use herald_shared::wire::{
     AdminSubscribeRequest, AdminSubscribed, AuditChange, CreateKeyRequest, Created, CreatedKey,
     ImportReport, LintReport, Revoked, WidgetSecret,
 };
-use herald_shared::wire::{PageCore, Role};
+use herald_shared::wire::{ImportedSecret, PageCore, Role};
 use herald_shared::{apply, lint, Page, State as PageState, Timestamp};
 use sha2::{Digest, Sha256};
 
@@ -246,9 +247,11 @@ impl PageObject {
                 })
             })
             .collect::<ApiResult<Vec<_>>>()?;
+        let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
         let command =
             herald_shared::Command::ImportSubscribers(herald_shared::command::ImportSubscribers {
                 rows,
+                loopback_hooks: self.development,
             });
         let (state, raw_events) = apply(&l.state, command, at)?;
         let answer = match raw_events.first() {
@@ -269,14 +272,30 @@ impl PageObject {
                         reason: r.reason.clone(),
                     })
                     .collect(),
+                signing_secrets: Vec::new(),
             },
             _ => ImportReport {
                 added: 0,
                 duplicates: 0,
                 suppressed: 0,
                 invalid: Vec::new(),
+                signing_secrets: Vec::new(),
             },
         };
+        // Imported webhooks arrive confirmed: each needs a secret to sign with, shown this once.
+        let mut answer = answer;
+        for id in &ids {
+            let Some(s) = state.subscriber(id) else {
+                continue;
+            };
+            if s.address.channel == SubscriberChannel::Webhook {
+                answer.signing_secrets.push(ImportedSecret {
+                    subscriber_id: id.clone(),
+                    webhook: s.address.value.clone(),
+                    signing_secret: self.ensure_signing_secret(id)?,
+                });
+            }
+        }
         let answer = json(&answer)?;
         let events = json(&raw_events)?;
         Ok((
@@ -322,7 +341,7 @@ impl PageObject {
         };
         // Made now so the answer can show it; the audit records only that it exists.
         let signing_secret = if status == 201 {
-            self.webhook_secret(&state, &subscriber_id)?
+            self.mint_signing_secret(&state, &subscriber_id)?
         } else {
             None
         };

@@ -54,8 +54,13 @@ impl PageObject {
     ) -> ApiResult<()> {
         for event in events {
             if let Event::SubscriptionRequested { subscriber_id } = event {
-                self.webhook_secret(state, subscriber_id)?;
-                self.confirmation_job(page, state, subscriber_id, base, stamped)?;
+                if self.confirmation_job(page, state, subscriber_id, base, stamped)? {
+                    // An admin-added webhook got its secret in the answer; one asked for
+                    // otherwise (a move) gets one now.
+                    if self.signing_secret(subscriber_id, true)?.is_none() {
+                        self.mint_signing_secret(state, subscriber_id)?;
+                    }
+                }
                 continue;
             }
             if !event.notifies() {

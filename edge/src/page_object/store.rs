@@ -349,6 +349,14 @@ impl Store {
         Ok(rows.into_iter().next().map(|r| r.value))
     }
 
+    pub fn delete_secret(&self, name: &str) -> ApiResult<()> {
+        self.sql.exec(
+            "DELETE FROM secrets WHERE name = ?",
+            vec![V::String(name.into())],
+        )?;
+        Ok(())
+    }
+
     pub fn set_secret(&self, name: &str, value: &str) -> ApiResult<()> {
         self.sql.exec(
             "INSERT OR REPLACE INTO secrets (name, value) VALUES (?, ?)",

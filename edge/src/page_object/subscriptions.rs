@@ -5,7 +5,7 @@
 use std::rc::Rc;
 
 use herald_shared::delivery::NotificationKind;
-use herald_shared::subscriber::{Subscriber, SubscriberChannel, SubscriptionState};
+use herald_shared::subscriber::{SubscriberChannel, SubscriptionState};
 use herald_shared::wire::internal::{
     Content, Job, JobRecipient, LinkOutcome, ManageComponent, ManageView, SubscribeCall,
 };
@@ -22,8 +22,6 @@ use crate::notify::token::{self, Purpose};
 
 /// Name of the link-signing secret in the `secrets` table.
 const LINK_SECRET: &str = "links";
-/// Prefix of a webhook subscriber's signing secret in the `secrets` table.
-pub(super) const WEBHOOK_SECRET: &str = "webhook:";
 
 /// Subscription requests for one address allowed per minute, whoever sends them.
 const PER_ADDRESS_PER_MINUTE: u32 = 3;
@@ -52,10 +50,16 @@ impl PageObject {
     }
 
     /// Writes a change made outside the admin API (public subscription endpoints) with its audit.
-    pub(super) fn commit_public(&self, state: PageState, audit: &AuditRecord<'_>) -> ApiResult<()> {
+    pub(super) fn commit_public(
+        &self,
+        state: PageState,
+        audit: &AuditRecord<'_>,
+        events: &[Event],
+    ) -> ApiResult<()> {
         let prior = self.loaded.borrow().clone();
         self.store
             .commit(&state, prior.as_ref().map(|l| &l.state), audit, None)?;
+        self.settle_signing_secrets(events)?;
         *self.loaded.borrow_mut() = Some(Rc::new(Loaded::new(state)));
         Ok(())
     }
@@ -194,12 +198,22 @@ impl PageObject {
                 change: &json(&change)?,
                 events: &json(&events)?,
             },
+            &events,
         )?;
-        let mut secret = None;
-        if let Some(Event::SubscriptionRequested { .. }) = events.first() {
-            secret = self.webhook_secret(&state, &subscriber_id)?;
-            self.confirmation_job(page, &state, &subscriber_id, &c.base, &stamped)?;
-        }
+        let queued = match events.first() {
+            Some(Event::SubscriptionRequested { .. }) => {
+                self.confirmation_job(page, &state, &subscriber_id, &c.base, &stamped)?
+            }
+            _ => false,
+        };
+        // A new challenge goes out with a new secret. A webhook already subscribed, or asked for
+        // again while its challenge is recent, gets the same answer with a secret that signs
+        // nothing: neither the one in use nor one waiting is handed to this requester.
+        let secret = if queued {
+            self.mint_signing_secret(&state, &subscriber_id)?
+        } else {
+            Some(super::signing::fresh()?)
+        };
         if let Some(secret) = secret.filter(|_| channel == SubscriberChannel::Webhook) {
             // The person who asked for a webhook needs its signing secret, shown this once.
             return json_response(
@@ -265,6 +279,7 @@ impl PageObject {
                         change: &json(&change)?,
                         events: &json(&events)?,
                     },
+                    &events,
                 )?;
             }
             state = next;
@@ -371,6 +386,7 @@ impl PageObject {
                     change: &json(&change)?,
                     events: &json(&events)?,
                 },
+                &events,
             )?;
         }
         let outcome = LinkOutcome {
@@ -383,35 +399,8 @@ impl PageObject {
         json_response(200, json(&outcome)?)
     }
 
-    /// The signing secret of a webhook subscriber, made on first use; `None` for other channels.
-    pub(super) fn webhook_secret(
-        &self,
-        state: &PageState,
-        subscriber_id: &str,
-    ) -> ApiResult<Option<String>> {
-        let Some(s) = state.subscriber(subscriber_id) else {
-            return Ok(None);
-        };
-        let webhook = |s: &Subscriber| {
-            s.address.channel == SubscriberChannel::Webhook
-                || s.fallback
-                    .as_ref()
-                    .is_some_and(|f| f.channel == SubscriberChannel::Webhook)
-        };
-        if !webhook(s) {
-            return Ok(None);
-        }
-        let name = format!("{WEBHOOK_SECRET}{subscriber_id}");
-        if let Some(v) = self.store.secret(&name)? {
-            return Ok(Some(v));
-        }
-        let v = herald_shared::webhook::secret_from(&random_bytes::<24>()?);
-        self.store.set_secret(&name, &v)?;
-        Ok(Some(v))
-    }
-
     /// Queues the double opt-in message (an email or SMS link, or a webhook challenge) for a
-    /// pending subscriber, unless one went out within `CONFIRMATION_QUIET`.
+    /// pending subscriber, unless one went out within `CONFIRMATION_QUIET`; says whether it did.
     pub(super) fn confirmation_job(
         &self,
         page: &str,
@@ -419,7 +408,7 @@ impl PageObject {
         subscriber_id: &str,
         base: &str,
         stamped: &str,
-    ) -> ApiResult<()> {
+    ) -> ApiResult<bool> {
         let quiet_since = stamp(now() - CONFIRMATION_QUIET);
         let recent = self
             .store
@@ -427,7 +416,7 @@ impl PageObject {
             .iter()
             .any(|n| n.kind == NotificationKind::Confirmation && n.created_at >= quiet_since);
         if recent {
-            return Ok(());
+            return Ok(false);
         }
         let s = state
             .subscriber(subscriber_id)
@@ -457,6 +446,7 @@ impl PageObject {
             created_at: stamped.to_owned(),
             recipients: 1,
         })?;
-        self.store.push_outbox(&json(&job)?)
+        self.store.push_outbox(&json(&job)?)?;
+        Ok(true)
     }
 }

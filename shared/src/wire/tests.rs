@@ -436,6 +436,10 @@ fn kept_answers_lose_their_secrets_and_keep_the_rest() {
             Some("whsec_x"),
         ),
         (r#"{"id":"inc_1","version":3}"#, None),
+        (
+            r#"{"added":1,"signing_secrets":[{"subscriber_id":"s","webhook":"https://x","signing_secret":"whsec_deep"}]}"#,
+            Some("whsec_deep"),
+        ),
         ("not json", None),
     ];
     for (answer, secret) in cases {
