@@ -4,12 +4,16 @@
 use serde_json::json;
 
 use crate::admin::create_key;
-use crate::fixtures::{add_subscriber, eventually, sent_to, subscriber_state, Env, WAIT};
+use crate::fixtures::{
+    add_subscriber, eventually, sent_to, subscriber_state, unix_now, wait_sent, Env, WAIT,
+};
 
 pub const TESTS: &[crate::Test] = crate::tests![
     hardening_hostile_receivers_neither_redirect_nor_flood_the_sender,
     hardening_keys_below_admin_do_not_read_responder_urls,
     hardening_idempotency_records_keep_no_secrets,
+    hardening_asking_again_for_a_webhook_never_hands_out_its_secret,
+    hardening_imported_webhooks_get_a_secret_and_are_delivered,
 ];
 
 /// A receiver answering with a redirect used to have the call followed to wherever it pointed,
@@ -153,4 +157,125 @@ fn hardening_idempotency_records_keep_no_secrets(env: &Env) {
     );
     let keys = env.admin("GET", &format!("/v1/admin/pages/{page}/keys"), "");
     assert_eq!(keys.json().as_array().unwrap().len(), 1, "one key, not two");
+}
+
+/// Whether `secret` signs the webhook message `m` the sink received.
+fn signed_with(m: &serde_json::Value, secret: &str) -> bool {
+    let ts: i64 = m["webhook_timestamp"]
+        .as_str()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(0);
+    herald_shared::webhook::verify(
+        secret,
+        m["webhook_id"].as_str().unwrap_or(""),
+        ts,
+        m["text"].as_str().unwrap_or(""),
+        m["webhook_signature"].as_str().unwrap_or(""),
+        unix_now(),
+    )
+    .is_ok()
+}
+
+/// `POST subscriptions {"webhook": URL}` a second time answered with the signing secret in use,
+/// so anyone could forge events to that receiver. Now every answer carries a secret of its own
+/// and the one in use is never handed out again.
+fn hardening_asking_again_for_a_webhook_never_hands_out_its_secret(env: &Env) {
+    let page = env.page("hard-resub");
+    let ask = |url: &str| {
+        let r = env.send(
+            "POST",
+            &format!("/v1/pages/{page}/subscriptions"),
+            None,
+            Some(&json!({"webhook": url}).to_string()),
+            &[("content-type", "application/json")],
+        );
+        assert_eq!(r.status, 202, "{r:?}");
+        r.json()["signing_secret"].as_str().unwrap().to_owned()
+    };
+    let path = format!("/hooks/ok/{}", env.page("resub"));
+    let url = format!("{}{path}", env.sink.url());
+    let first = ask(&url);
+    let id = eventually("the webhook confirmed", WAIT, || {
+        let list = env
+            .admin("GET", &format!("/v1/admin/pages/{page}/subscribers"), "")
+            .json();
+        list.as_array()?
+            .iter()
+            .find(|s| s["state"] == "confirmed")
+            .and_then(|s| s["id"].as_str().map(str::to_owned))
+    });
+    let second = ask(&url);
+    assert_ne!(first, second, "the secret in use was handed out again");
+    assert_eq!(subscriber_state(env, &page, &id), "confirmed");
+    env.open_incident(&page, "Resubscribe drill", "minor");
+    let got = wait_sent(env, "webhook", &path, "text", "Resubscribe drill", 1);
+    assert!(
+        signed_with(&got[0], &first),
+        "signed with the secret in use"
+    );
+    assert!(
+        !signed_with(&got[0], &second),
+        "the second answer's secret signs"
+    );
+    // Leaving forgets the secret: a new subscription gets a new one, and its challenge is signed
+    // with that, never the old.
+    let r = env.admin(
+        "DELETE",
+        &format!("/v1/admin/pages/{page}/subscribers/{id}"),
+        "",
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+    let third = ask(&url);
+    assert_ne!(third, first);
+    let challenges = eventually("a second challenge", WAIT, || {
+        let all: Vec<serde_json::Value> = sent_to(env, "webhook", &path)
+            .into_iter()
+            .filter(|m| m["payload"]["type"] == "subscription.verify")
+            .collect();
+        (all.len() == 2).then_some(all)
+    });
+    assert!(signed_with(&challenges[1], &third), "{}", challenges[1]);
+    assert!(!signed_with(&challenges[1], &first), "{}", challenges[1]);
+}
+
+/// Webhook subscribers imported from another provider had no signing secret and were never
+/// delivered. Each gets one, shown once in the import's answer, and is delivered signed with it.
+fn hardening_imported_webhooks_get_a_secret_and_are_delivered(env: &Env) {
+    let page = env.page("hard-import");
+    let path = format!("/hooks/ok/{}", env.page("imported"));
+    let url = format!("{}{path}", env.sink.url());
+    let csv = format!("webhook,{url}\n");
+    let r = env.send(
+        "POST",
+        &format!("/v1/admin/pages/{page}/import/subscribers"),
+        Some(&env.key),
+        Some(&csv),
+        &[
+            ("content-type", "text/csv"),
+            ("idempotency-key", "import-1"),
+        ],
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+    let v = r.json();
+    assert_eq!(v["added"], 1, "{v}");
+    let secret = v["signing_secrets"][0]["signing_secret"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no signing secret in {v}"))
+        .to_owned();
+    assert_eq!(v["signing_secrets"][0]["webhook"], url.as_str(), "{v}");
+    // Shown once: a replay of the import does not show it again.
+    let again = env.send(
+        "POST",
+        &format!("/v1/admin/pages/{page}/import/subscribers"),
+        Some(&env.key),
+        Some(&csv),
+        &[
+            ("content-type", "text/csv"),
+            ("idempotency-key", "import-1"),
+        ],
+    );
+    assert!(!again.body.contains(&secret), "{again:?}");
+    env.open_incident(&page, "Imported drill", "minor");
+    let got = wait_sent(env, "webhook", &path, "text", "Imported drill", 1);
+    assert!(signed_with(&got[0], &secret), "{}", got[0]);
 }
