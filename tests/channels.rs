@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use crate::fixtures::{
-    add_subscriber, address, confirmed, eventually, link, report, sent_to, subjects,
+    add_subscriber, address, confirmed, eventually, link, press, report, sent_to, subjects,
     subscriber_state, unix_now, wait_mail, wait_sent, Env, Failing, WAIT,
 };
 
@@ -87,7 +87,7 @@ fn channels_sms_subscriber_confirms_by_link_and_gets_one_text(env: &Env) {
         confirm[0]["text"].as_str().unwrap(),
         "/v1/subscriptions/confirm",
     );
-    assert_eq!(env.get(&path, &[]).status, 200);
+    assert_eq!(press(env, &path).status, 200);
     env.open_incident(&page, "Texts drill", "major");
     let texts = wait_sent(env, "sms", &number, "text", "Texts drill", 1);
     let text = texts[0]["text"].as_str().unwrap();
@@ -807,7 +807,7 @@ fn channels_manage_link_moves_to_another_channel(env: &Env) {
         confirm[0]["text"].as_str().unwrap(),
         "/v1/subscriptions/confirm",
     );
-    assert_eq!(env.get(&path, &[]).status, 200);
+    assert_eq!(press(env, &path).status, 200);
 
     web_incident("After moving");
     env.open_incident(&page, "API only, after moving", "minor");

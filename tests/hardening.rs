@@ -5,7 +5,8 @@ use serde_json::json;
 
 use crate::admin::create_key;
 use crate::fixtures::{
-    add_subscriber, eventually, sent_to, subscriber_state, unix_now, wait_sent, Env, WAIT,
+    add_subscriber, address, eventually, link, press, sent_to, subscribe, subscriber_state,
+    unix_now, wait_mail, wait_sent, Env, WAIT,
 };
 
 pub const TESTS: &[crate::Test] = crate::tests![
@@ -14,6 +15,7 @@ pub const TESTS: &[crate::Test] = crate::tests![
     hardening_idempotency_records_keep_no_secrets,
     hardening_asking_again_for_a_webhook_never_hands_out_its_secret,
     hardening_imported_webhooks_get_a_secret_and_are_delivered,
+    hardening_opening_a_link_changes_nothing_only_its_button_does,
 ];
 
 /// A receiver answering with a redirect used to have the call followed to wherever it pointed,
@@ -278,4 +280,98 @@ fn hardening_imported_webhooks_get_a_secret_and_are_delivered(env: &Env) {
     env.open_incident(&page, "Imported drill", "minor");
     let got = wait_sent(env, "webhook", &path, "text", "Imported drill", 1);
     assert!(signed_with(&got[0], &secret), "{}", got[0]);
+}
+
+/// Mail security scanners open every link in a message: a GET confirmed a subscription (double
+/// opt-in bypassed for any address an attacker typed in), unsubscribed, and recorded an
+/// acknowledgement nobody gave. Opening a link now shows a page with one button; only the button's
+/// POST (or a mail client's RFC 8058 one-click POST) changes anything.
+fn hardening_opening_a_link_changes_nothing_only_its_button_does(env: &Env) {
+    let page = env.page("hard-scan");
+    let typed_in = address(env, "victim");
+    assert_eq!(subscribe(env, &page, &typed_in, &[]).status, 202);
+    let mail = wait_mail(env, &typed_in, "Confirm", 1);
+    let confirm = link(
+        env,
+        mail[0]["text"].as_str().unwrap(),
+        "/v1/subscriptions/confirm",
+    );
+    let id = || {
+        let list = env
+            .admin("GET", &format!("/v1/admin/pages/{page}/subscribers"), "")
+            .json();
+        list[0]["id"].as_str().unwrap().to_owned()
+    };
+    let scanned = |path: &str| {
+        for method in ["GET", "HEAD"] {
+            let r = env.send(method, path, None, None, &[]);
+            assert_eq!(r.status, 200, "{method} {path}: {r:?}");
+            if method == "GET" {
+                assert!(r.body.contains("<form method=\"post\""), "{}", r.body);
+            }
+        }
+    };
+    scanned(&confirm);
+    assert_eq!(
+        subscriber_state(env, &page, &id()),
+        "pending",
+        "a GET confirmed"
+    );
+    let r = press(env, &confirm);
+    assert!(r.body.contains("Subscription confirmed"), "{}", r.body);
+    assert_eq!(subscriber_state(env, &page, &id()), "confirmed");
+
+    // Receipts: opening the link records nothing; the button does.
+    let notice = json!({"kind": "other", "title": "Scanner terms", "body": "Please read the new terms.",
+        "effective_at": time_in(3600), "requires_ack": true});
+    let r = env.admin(
+        "POST",
+        &format!("/v1/admin/pages/{page}/notices"),
+        &notice.to_string(),
+    );
+    assert_eq!(r.status, 201, "{r:?}");
+    let notice_id = r.json()["id"].as_str().unwrap().to_owned();
+    let mail = wait_mail(env, &typed_in, "Scanner terms", 1);
+    let text = mail[0]["text"].as_str().unwrap();
+    let receipt = link(env, text, "/v1/receipts");
+    let acknowledged = || {
+        let list = env
+            .admin(
+                "GET",
+                &format!("/v1/admin/pages/{page}/notifications?subject={notice_id}"),
+                "",
+            )
+            .json();
+        let n = list[0]["id"].as_str().unwrap().to_owned();
+        env.admin(
+            "GET",
+            &format!("/v1/admin/pages/{page}/notifications/{n}/deliveries"),
+            "",
+        )
+        .json()["acknowledged"]
+            .as_u64()
+            .unwrap_or(0)
+    };
+    scanned(&receipt);
+    assert_eq!(acknowledged(), 0, "a GET recorded an acknowledgement");
+    assert_eq!(press(env, &receipt).status, 200);
+    assert_eq!(acknowledged(), 1);
+
+    // Unsubscribe: opening the link leaves the subscription; the button (or one-click) ends it.
+    let unsubscribe = link(env, text, "/v1/subscriptions/unsubscribe");
+    scanned(&unsubscribe);
+    assert_eq!(
+        subscriber_state(env, &page, &id()),
+        "confirmed",
+        "a GET unsubscribed"
+    );
+    assert_eq!(press(env, &unsubscribe).status, 200);
+    assert_ne!(subscriber_state(env, &page, &id()), "confirmed");
+}
+
+/// An RFC 3339 time `secs` from now.
+fn time_in(secs: i64) -> String {
+    let t = time::OffsetDateTime::now_utc() + time::Duration::seconds(secs);
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap()
 }

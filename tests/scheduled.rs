@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use crate::fixtures::{
-    address, confirmed, eventually, link, mail_to, sent_to, wait_mail, Env, WAIT,
+    address, confirmed, eventually, link, mail_to, press, sent_to, wait_mail, Env, WAIT,
 };
 
 pub const TESTS: &[crate::Test] = crate::tests![
@@ -65,7 +65,7 @@ fn scheduled_unacknowledged_messages_escalate_to_the_fallback_channel(env: &Env)
         mail[0]["text"].as_str().unwrap(),
         "/v1/subscriptions/confirm",
     );
-    assert_eq!(env.get(&confirm, &[]).status, 200);
+    assert_eq!(press(env, &confirm).status, 200);
     let reader = address(env, "reader");
     confirmed(env, &page, &reader, &[]);
 
@@ -82,11 +82,11 @@ fn scheduled_unacknowledged_messages_escalate_to_the_fallback_channel(env: &Env)
     let mine = wait_mail(env, &reader, "New data processing terms", 1);
     wait_mail(env, &key_account, "New data processing terms", 1);
     let receipt = link(env, mine[0]["text"].as_str().unwrap(), "/v1/receipts");
-    let thanks = env.get(&receipt, &[]);
+    let thanks = press(env, &receipt);
     assert_eq!(thanks.status, 200, "{thanks:?}");
     assert!(thanks.body.contains("recorded"), "{}", thanks.body);
     // A tampered receipt is refused.
-    let forged = env.get(&format!("{receipt}0"), &[]);
+    let forged = press(env, &format!("{receipt}0"));
     assert_eq!(forged.status, 404, "{forged:?}");
 
     let notifications = env

@@ -844,7 +844,7 @@ fn subscribe_form_double_opt_in_notifies_until_one_click_unsubscribe(env: &Env) 
         confirm[0]["text"].as_str().unwrap_or(""),
         "/v1/subscriptions/confirm",
     );
-    let r = env.get(&path, &[]);
+    let r = crate::fixtures::press(env, &path);
     assert_eq!(r.status, 200, "{r:?}");
     assert!(r.body.contains("Subscription confirmed"), "{}", r.body);
     let incident = env.open_incident(&page, "Webhooks are delayed", "major");

@@ -195,6 +195,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("DELETE", "/v1/admin/pages/{page}/templates/{template}"),
     ("POST", "/v1/pages/{page}/subscriptions"),
     ("GET", "/v1/subscriptions/confirm"),
+    ("POST", "/v1/subscriptions/confirm"),
     ("GET", "/v1/subscriptions/unsubscribe"),
     ("POST", "/v1/subscriptions/unsubscribe"),
     ("POST", "/v1/providers/{page}/email-events"),
@@ -252,9 +253,10 @@ impl Route {
                     (method == "POST").then_some(Route::Subscribe { page }),
                 ))
             }
-            ["v1", "subscriptions", "confirm"] => {
-                Some((&["GET"], get(method, || Ok(Route::Confirm))?))
-            }
+            ["v1", "subscriptions", "confirm"] => Some((
+                &["GET", "POST"],
+                matches!(method, "GET" | "HEAD" | "POST").then_some(Route::Confirm),
+            )),
             ["v1", "providers", page, "email-events"] => {
                 let page = slug(page)?;
                 Some((

@@ -13,6 +13,16 @@ struct NoticePage<'a> {
     text: &'a str,
 }
 
+/// The page a link opens: one button that POSTs back to the link (`action.html`).
+#[derive(Template)]
+#[template(path = "action.html")]
+struct ActionPage<'a> {
+    title: &'a str,
+    text: &'a str,
+    button: &'a str,
+    action: &'a str,
+}
+
 /// One component of the manage page's form: ticked when the subscriber hears about it.
 pub struct Choice<'a> {
     pub id: &'a str,
@@ -74,6 +84,16 @@ pub fn notice(n: &Notice) -> String {
     render(&NoticePage {
         title: &n.title,
         text: &n.text,
+    })
+}
+
+/// The page behind a link: `a` with its button posting to `action` (the link itself).
+pub fn action(a: &pages::Action, action: &str) -> String {
+    render(&ActionPage {
+        title: &a.title,
+        text: &a.text,
+        button: &a.button,
+        action,
     })
 }
 

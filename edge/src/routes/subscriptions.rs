@@ -10,7 +10,7 @@ use herald_shared::wire::internal::{
     LinkOutcome, ManageSave, ManageView, ProviderEvent, SubscribeCall,
 };
 
-use super::pages::{Choice, ManageInput};
+use super::pages::{self, Choice, ManageInput};
 use crate::client;
 use crate::error::{ApiError, ApiResult};
 use crate::notify::token::{self, Purpose};
@@ -154,13 +154,37 @@ fn page_of(token: &str) -> Option<&str> {
     token::page_of(token).filter(|p| herald_shared::command::is_slug(p))
 }
 
-/// Follows a confirm or unsubscribe link and shows the result as a page.
+/// What opening a link shows: a page whose one button posts back to the link. Mail scanners open
+/// every link in a message; only a person pressing the button (or a mail client's RFC 8058
+/// one-click POST) changes anything.
+fn prompt(req: &Request, a: &words::Action) -> ApiResult<Response> {
+    let url = req.url()?;
+    let action = format!("{}?{}", url.path(), url.query().unwrap_or(""));
+    let headers = Headers::new();
+    headers.set("content-type", "text/html; charset=utf-8")?;
+    headers.set("cache-control", "no-store")?;
+    headers.set("referrer-policy", "no-referrer")?;
+    Ok(Response::ok(pages::action(a, &action))?.with_headers(headers))
+}
+
+fn is_post(req: &Request) -> bool {
+    req.method() == worker::Method::Post
+}
+
+/// Follows a confirm or unsubscribe link (on POST) and shows the result as a page.
 pub async fn follow(req: Request, env: &Env, purpose: Purpose) -> ApiResult<Response> {
     let token = query_token(&req)?;
     let invalid = || html_page(404, &words::link_not_valid());
     let Some(page) = page_of(&token) else {
         return invalid();
     };
+    if !is_post(&req) {
+        return match purpose {
+            Purpose::Confirm => prompt(&req, &words::confirm_prompt()),
+            Purpose::Unsubscribe => prompt(&req, &words::unsubscribe_prompt()),
+            Purpose::Manage => invalid(),
+        };
+    }
     let mut answer = client::follow(env, page, &token, purpose).await?;
     let text = answer.text().await?;
     if answer.status_code() != 200 {
@@ -176,13 +200,16 @@ pub async fn follow(req: Request, env: &Env, purpose: Purpose) -> ApiResult<Resp
     }
 }
 
-/// Records an acknowledgement from a receipt link and thanks the person.
+/// Records an acknowledgement from a receipt link (on POST) and thanks the person.
 pub async fn receipt(req: Request, env: &Env) -> ApiResult<Response> {
     let token = query_token(&req)?;
     let invalid = || html_page(404, &words::receipt_not_valid());
     let Some(page) = page_of(&token) else {
         return invalid();
     };
+    if !is_post(&req) {
+        return prompt(&req, &words::receipt_prompt());
+    }
     let mut answer = client::receipt(env, page, &token).await?;
     let text = answer.text().await?;
     if answer.status_code() != 200 {

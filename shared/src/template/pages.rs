@@ -88,6 +88,49 @@ pub fn receipt_recorded(page_name: &str) -> Notice {
     )
 }
 
+/// The page a link in a message opens: what the button does, and the button. Opening a link
+/// changes nothing (mail scanners open every link); only the button, a POST, does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Action {
+    pub title: String,
+    pub text: String,
+    pub button: String,
+}
+
+impl Action {
+    fn new(title: &str, text: &str, button: &str) -> Self {
+        Self {
+            title: title.to_owned(),
+            text: text.to_owned(),
+            button: button.to_owned(),
+        }
+    }
+}
+
+pub fn confirm_prompt() -> Action {
+    Action::new(
+        "Confirm your subscription",
+        "Press the button to start receiving status updates. If you did not ask for them, close this page and nothing will be sent.",
+        "Confirm subscription",
+    )
+}
+
+pub fn unsubscribe_prompt() -> Action {
+    Action::new(
+        "Unsubscribe",
+        "Press the button to stop receiving status updates.",
+        "Unsubscribe",
+    )
+}
+
+pub fn receipt_prompt() -> Action {
+    Action::new(
+        "Acknowledge this message",
+        "Press the button to confirm that you have read this message.",
+        "I have read it",
+    )
+}
+
 /// A manage link whose subscription is gone (or never was).
 pub fn subscription_not_found() -> Notice {
     Notice::new(
