@@ -16,6 +16,7 @@ pub const TESTS: &[crate::Test] = crate::tests![
     hardening_asking_again_for_a_webhook_never_hands_out_its_secret,
     hardening_imported_webhooks_get_a_secret_and_are_delivered,
     hardening_opening_a_link_changes_nothing_only_its_button_does,
+    hardening_bodies_are_refused_by_their_declared_size_before_they_are_read,
 ];
 
 /// A receiver answering with a redirect used to have the call followed to wherever it pointed,
@@ -374,4 +375,65 @@ fn time_in(secs: i64) -> String {
     let t = time::OffsetDateTime::now_utc() + time::Duration::seconds(secs);
     t.format(&time::format_description::well_known::Rfc3339)
         .unwrap()
+}
+
+/// Sends `head` (request line and headers) and `body` over a raw connection and returns the status
+/// line of the answer, or `None` when none came within five seconds.
+fn raw_status(env: &Env, head: &str, body: &[u8]) -> Option<String> {
+    use std::io::{BufRead, BufReader, Write};
+    let host = env.base.trim_start_matches("http://");
+    let mut s = std::net::TcpStream::connect(host).ok()?;
+    s.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .ok()?;
+    s.write_all(head.as_bytes()).ok()?;
+    s.write_all(body).ok()?;
+    let mut line = String::new();
+    BufReader::new(s).read_line(&mut line).ok()?;
+    Some(line.trim().to_owned())
+}
+
+/// Bodies were read whole before their size was checked: a request declaring megabytes and
+/// sending them slowly held the worker until the last byte. A declared length over the limit is
+/// refused at once now, before any of it is read, and an undeclared one is read only to the limit.
+fn hardening_bodies_are_refused_by_their_declared_size_before_they_are_read(env: &Env) {
+    let page = env.page("hard-body");
+    let host = env.base.trim_start_matches("http://");
+    for (path, auth) in [
+        (format!("/v1/pages/{page}/subscriptions"), String::new()),
+        (
+            format!("/v1/admin/pages/{page}/incidents"),
+            format!("authorization: Bearer {}\r\n", env.key),
+        ),
+    ] {
+        // Declares 20 MB, sends a few bytes, and waits: the answer must come without the rest.
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nhost: {host}\r\ncontent-type: application/json\r\n{auth}content-length: 20000000\r\nconnection: close\r\n\r\n"
+        );
+        let status = raw_status(env, &head, b"{\"email\":");
+        assert!(
+            status.as_deref().is_some_and(|s| s.contains(" 413")),
+            "{path}: {status:?}"
+        );
+        // Undeclared (chunked) and over the limit: refused too.
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nhost: {host}\r\ncontent-type: application/json\r\n{auth}transfer-encoding: chunked\r\nconnection: close\r\n\r\n"
+        );
+        let chunk = vec![b' '; 64 * 1024];
+        let mut body = Vec::new();
+        for _ in 0..40 {
+            body.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+            body.extend_from_slice(&chunk);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(b"0\r\n\r\n");
+        let status = raw_status(env, &head, &body);
+        assert!(
+            status.as_deref().is_some_and(|s| s.contains(" 413")),
+            "{path} chunked: {status:?}"
+        );
+    }
+    let incidents = env
+        .get(&format!("/v1/pages/{page}/summary.json"), &[])
+        .json();
+    assert_eq!(incidents["incidents"].as_array().map(Vec::len), Some(0));
 }

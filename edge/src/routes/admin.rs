@@ -13,27 +13,9 @@ use crate::route::AdminOp;
 const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 async fn body(req: &mut Request) -> ApiResult<String> {
-    let declared = req
-        .headers()
-        .get("content-length")?
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
-        return Err(too_large());
-    }
-    let text = req.text().await?;
-    if text.len() > MAX_BODY_BYTES {
-        return Err(too_large());
-    }
-    Ok(text)
-}
-
-fn too_large() -> ApiError {
-    ApiError::client(
-        413,
-        "body-too-large",
-        "Request body too large",
-        format!("request bodies are limited to {MAX_BODY_BYTES} bytes"),
-    )
+    super::body::read(req, MAX_BODY_BYTES)
+        .await?
+        .map_err(|r| r.problem())
 }
 
 pub async fn handle(mut req: Request, env: &Env, page: &str, op: AdminOp) -> ApiResult<Response> {

@@ -2,6 +2,7 @@
 //! respond.
 
 mod admin;
+mod body;
 pub mod dev;
 mod pages;
 mod public;

@@ -10,6 +10,7 @@ use herald_shared::wire::internal::{
     LinkOutcome, ManageSave, ManageView, ProviderEvent, SubscribeCall,
 };
 
+use super::body;
 use super::pages::{self, Choice, ManageInput};
 use crate::client;
 use crate::error::{ApiError, ApiResult};
@@ -85,15 +86,9 @@ pub async fn subscribe(mut req: Request, env: &Env, page: &str) -> ApiResult<Res
         .unwrap_or_default()
         .to_ascii_lowercase();
     let form = ctype.starts_with("application/x-www-form-urlencoded");
-    let text = req.text().await?;
-    if text.len() > MAX_BODY_BYTES {
-        return Err(ApiError::client(
-            413,
-            "body-too-large",
-            "Request body too large",
-            format!("subscription requests are limited to {MAX_BODY_BYTES} bytes"),
-        ));
-    }
+    let text = body::read(&mut req, MAX_BODY_BYTES)
+        .await?
+        .map_err(|r| r.problem())?;
     let request = if form {
         parse_form(&text)?
     } else {
@@ -225,10 +220,9 @@ pub async fn receipt(req: Request, env: &Env) -> ApiResult<Response> {
 pub async fn manage(mut req: Request, env: &Env) -> ApiResult<Response> {
     let post = req.method() == worker::Method::Post;
     let (token, components) = if post {
-        let body = req.text().await?;
-        if body.len() > MAX_BODY_BYTES {
+        let Ok(body) = body::read(&mut req, MAX_BODY_BYTES).await? else {
             return html_page(413, &words::form_too_large());
-        }
+        };
         let mut token = String::new();
         let mut components = Vec::new();
         let mut moving = false;
@@ -343,10 +337,9 @@ pub async fn email_events(mut req: Request, env: &Env, page: &str) -> ApiResult<
     ) else {
         return Err(refused("missing signature headers"));
     };
-    let body = req.text().await?;
-    if body.len() > MAX_BODY_BYTES {
+    let Ok(body) = body::read(&mut req, MAX_BODY_BYTES).await? else {
         return Err(refused("event too large"));
-    }
+    };
     let ts: i64 = ts.trim().parse().map_err(|_| refused("bad timestamp"))?;
     let now = (worker::Date::now().as_millis() / 1000) as i64;
     herald_shared::webhook::verify(&secret, &id, ts, &body, &sig, now)
@@ -400,10 +393,9 @@ pub async fn sms_events(mut req: Request, env: &Env, page: &str) -> ApiResult<Re
         .get("x-twilio-signature")?
         .ok_or_else(|| refused("missing X-Twilio-Signature"))?;
     let url = req.url()?.to_string();
-    let body = req.text().await?;
-    if body.len() > MAX_BODY_BYTES {
+    let Ok(body) = body::read(&mut req, MAX_BODY_BYTES).await? else {
         return Err(refused("callback too large"));
-    }
+    };
     let params: Vec<(String, String)> = url::form_urlencoded::parse(body.as_bytes())
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
