@@ -17,6 +17,7 @@ pub const TESTS: &[crate::Test] = crate::tests![
     hardening_imported_webhooks_get_a_secret_and_are_delivered,
     hardening_opening_a_link_changes_nothing_only_its_button_does,
     hardening_bodies_are_refused_by_their_declared_size_before_they_are_read,
+    hardening_a_statuspage_import_changes_structure_only_and_keeps_real_statuses,
 ];
 
 /// A receiver answering with a redirect used to have the call followed to wherever it pointed,
@@ -436,4 +437,69 @@ fn hardening_bodies_are_refused_by_their_declared_size_before_they_are_read(env:
         .get(&format!("/v1/pages/{page}/summary.json"), &[])
         .json();
     assert_eq!(incidents["incidents"].as_array().map(Vec::len), Some(0));
+}
+
+/// Tried with real Statuspage documents, an import reset the page's policy, refused everything with
+/// 422 when a component named a group the document lacks, and read every component back as
+/// operational when no incident explained its status: a migration quietly telling customers all
+/// is well. Now the import changes structure only, imports such a component ungrouped and says so,
+/// and the source's statuses are the page's.
+fn hardening_a_statuspage_import_changes_structure_only_and_keeps_real_statuses(env: &Env) {
+    let page = env.page("hard-sp");
+    let settings = json!({
+        "name": "Migrating",
+        "components": [{"id": "api", "name": "API"}],
+        "locales": ["en", "de"],
+        "audiences": [{"id": "enterprise", "name": "Enterprise", "segments": ["plan:enterprise"]}],
+        "policy": {"responders": ["oncall@example.com"], "ack_escalate_minutes": 15,
+            "subscribe_origins": ["https://app.example.com"]},
+    });
+    let r = env.admin(
+        "PUT",
+        &format!("/v1/admin/pages/{page}"),
+        &settings.to_string(),
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+    let before = env
+        .admin("GET", &format!("/v1/admin/pages/{page}"), "")
+        .json();
+    let doc = json!({
+        "page": {"id": "src", "name": "Migrating", "url": "https://status.example.com"},
+        "components": [
+            {"id": "core", "name": "Core", "status": "operational", "group": true, "position": 1},
+            {"id": "api", "name": "API", "status": "partial_outage", "group_id": "core", "position": 2},
+            {"id": "db", "name": "Database", "status": "major_outage", "group_id": "ghost", "position": 3}
+        ],
+        "incidents": [], "scheduled_maintenances": []
+    });
+    for round in 0..2 {
+        let r = env.admin(
+            "POST",
+            &format!("/v1/admin/pages/{page}/import/statuspage"),
+            &doc.to_string(),
+        );
+        assert!(r.status == 200 || r.status == 201, "round {round}: {r:?}");
+        let notes = r.json()["notes"].to_string();
+        assert!(notes.contains("ghost"), "round {round}: {notes}");
+        let after = env
+            .admin("GET", &format!("/v1/admin/pages/{page}"), "")
+            .json();
+        for kept in ["policy", "locales", "audiences"] {
+            assert_eq!(
+                after["page"][kept], before["page"][kept],
+                "round {round}: {kept}"
+            );
+        }
+        let sp = env
+            .get(&format!("/pages/{page}/api/v2/components.json"), &[])
+            .json();
+        let status = |name: &str| {
+            sp["components"]
+                .as_array()
+                .and_then(|l| l.iter().find(|c| c["name"] == name))
+                .map(|c| c["status"].clone())
+        };
+        assert_eq!(status("API"), Some(json!("partial_outage")), "{sp}");
+        assert_eq!(status("Database"), Some(json!("major_outage")), "{sp}");
+    }
 }

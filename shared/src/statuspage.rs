@@ -693,11 +693,16 @@ fn component_id(id: &str) -> String {
     slug.trim_start_matches('-').to_owned()
 }
 
-pub fn import_components(list: &[SpComponent]) -> (Vec<ComponentGroup>, Vec<Component>) {
+/// A component naming a group that the document does not have is imported ungrouped, and said so
+/// in `notes`, rather than refusing the whole import.
+pub fn import_components(
+    list: &[SpComponent],
+    notes: &mut Vec<String>,
+) -> (Vec<ComponentGroup>, Vec<Component>) {
     let safe = component_id;
     let mut sorted: Vec<&SpComponent> = list.iter().filter(|c| !c.id.is_empty()).collect();
     sorted.sort_by_key(|c| c.position.unwrap_or(i64::MAX));
-    let groups = sorted
+    let groups: Vec<ComponentGroup> = sorted
         .iter()
         .filter(|c| c.group == Some(true))
         .map(|g| ComponentGroup {
@@ -706,13 +711,23 @@ pub fn import_components(list: &[SpComponent]) -> (Vec<ComponentGroup>, Vec<Comp
             description: g.description.clone(),
         })
         .collect();
+    let known = |id: &str| groups.iter().any(|g| g.id == id);
     let components = sorted
         .iter()
         .filter(|c| c.group != Some(true))
         .map(|c| Component {
             id: safe(&c.id),
             name: c.name.clone(),
-            group: c.group_id.as_deref().map(safe),
+            group: c.group_id.as_deref().map(safe).filter(|g| {
+                let ok = known(g);
+                if !ok {
+                    notes.push(format!(
+                        "component {:?} names group {g:?}, which the document does not have: imported without a group",
+                        c.name
+                    ));
+                }
+                ok
+            }),
             status: c.status.to_herald(),
             description: c.description.clone(),
             only_show_if_degraded: c.only_show_if_degraded.unwrap_or(false),
@@ -726,8 +741,8 @@ pub fn import_components(list: &[SpComponent]) -> (Vec<ComponentGroup>, Vec<Comp
 /// The settings that recreate a Statuspage page's structure in Herald (name, URL, time zone, groups
 /// and components in order), to apply with `Command::ConfigurePage`: an import goes through `apply`
 /// like every other change.
-pub fn page_settings(doc: &SpSummary) -> crate::wire::PageSettings {
-    let (groups, components) = import_components(&doc.components);
+pub fn page_settings(doc: &SpSummary, notes: &mut Vec<String>) -> crate::wire::PageSettings {
+    let (groups, components) = import_components(&doc.components, notes);
     crate::wire::PageSettings {
         url: Some(doc.page.url.clone()).filter(|u| !u.is_empty()),
         time_zone: doc.page.time_zone.clone(),
@@ -748,6 +763,25 @@ pub fn page_settings(doc: &SpSummary) -> crate::wire::PageSettings {
             doc.page.name.clone()
         })
     }
+}
+
+/// The component statuses of a Statuspage document, as Herald's: applied after the structure, so an
+/// import shows what the source shows (no incident need explain them).
+pub fn component_statuses(doc: &SpSummary) -> Vec<(String, ComponentStatus)> {
+    doc.components
+        .iter()
+        .filter(|c| !c.id.is_empty() && c.group != Some(true))
+        .map(|c| (component_id(&c.id), c.status.to_herald()))
+        .collect()
+}
+
+/// An import changes the page's structure only: the page's own configuration (policy, audiences,
+/// locales, branding) stays as it is.
+pub fn keep_configuration(settings: &mut crate::wire::PageSettings, current: &crate::model::Page) {
+    settings.policy = Some(current.policy.clone());
+    settings.audiences = current.audiences.clone();
+    settings.locales = current.locales.clone();
+    settings.branding = Some(current.branding.clone());
 }
 
 /// What the widget shows for a Statuspage-compatible page: the same rule as `view::banner` (worst

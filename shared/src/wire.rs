@@ -329,6 +329,9 @@ pub struct Created {
     pub update_id: Option<String>,
     /// Page state version after the write.
     pub version: u64,
+    /// What the write did differently from what was asked (an import's adjustments), for a person.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// Media type of [`Problem`] documents.

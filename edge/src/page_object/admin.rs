@@ -29,6 +29,8 @@ pub struct Planned {
     pub subject: Option<String>,
     pub id: String,
     pub update_id: Option<String>,
+    /// What the write adjusts, for the answer.
+    pub notes: Vec<String>,
 }
 
 /// Builds the command for a writing `op`. `fresh(prefix)` makes a new random id.
@@ -45,6 +47,7 @@ pub fn plan(
             subject,
             id,
             update_id,
+            notes: Vec::new(),
         };
     Ok(match op {
         AdminOp::PutPage => {
@@ -65,9 +68,21 @@ pub fn plan(
             if doc.components.is_empty() {
                 planned(history, None, page.to_owned(), None)
             } else {
-                let settings = statuspage::page_settings(&doc);
+                let mut notes = Vec::new();
+                let settings = statuspage::page_settings(&doc, &mut notes);
+                // Then the statuses the source shows, quietly: an import announces nothing.
+                let statuses = statuspage::component_statuses(&doc).into_iter().map(
+                    |(component_id, status)| {
+                        Command::SetComponentStatus(SetComponentStatus {
+                            component_id,
+                            status,
+                            notify: false,
+                        })
+                    },
+                );
                 Planned {
-                    then: vec![history],
+                    then: std::iter::once(history).chain(statuses).collect(),
+                    notes,
                     ..planned(
                         Command::ConfigurePage(settings),
                         None,

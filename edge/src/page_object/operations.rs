@@ -487,7 +487,6 @@ impl PageObject {
         let body = c.body;
         let at = c.at;
         let loaded = &c.loaded;
-        let _require = || c.require();
         let base = match (writing, &loaded) {
             (_, Some(l)) => l.state.clone(),
             (AdminOp::PutPage | AdminOp::ImportStatuspage, None) => {
@@ -498,6 +497,9 @@ impl PageObject {
         let mut planned = admin::plan(writing, page, body, &mut |p| new_id(p))?;
         if let herald_shared::Command::ConfigurePage(settings) = &mut planned.command {
             settings.loopback_hooks = self.development;
+            if *writing == AdminOp::ImportStatuspage && loaded.is_some() {
+                herald_shared::statuspage::keep_configuration(settings, &base.page);
+            }
         }
         let change =
             serde_json::to_string(&planned.command).map_err(|e| ApiError::Server(e.to_string()))?;
@@ -523,6 +525,7 @@ impl PageObject {
             id: planned.id,
             update_id: planned.update_id,
             version: state.version,
+            notes: planned.notes,
         })?;
         let raw_events = events;
         let events =

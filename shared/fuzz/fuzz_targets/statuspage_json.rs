@@ -18,7 +18,7 @@ fn stable<T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug>(data: &
 fuzz_target!(|data: &[u8]| {
     if let Some(summary) = stable::<SpSummary>(data) {
         let _ = banner_from_summary(&summary, time::macros::datetime!(2026-03-01 12:00 UTC));
-        let _ = import_components(&summary.components);
+        let _ = import_components(&summary.components, &mut Vec::new());
     }
     let _ = stable::<SpStatusDoc>(data);
     let _ = stable::<SpComponents>(data);

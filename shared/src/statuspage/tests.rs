@@ -506,7 +506,12 @@ fn importing_history_keeps_ids_updates_and_times_and_is_repeatable() {
     ))
     .unwrap();
     let empty = State::new(crate::model::Page::new("imported", ""));
-    let (state, _) = apply(&empty, Command::ConfigurePage(page_settings(&summary)), NOW).unwrap();
+    let (state, _) = apply(
+        &empty,
+        Command::ConfigurePage(page_settings(&summary, &mut Vec::new())),
+        NOW,
+    )
+    .unwrap();
     let history = import_history(&incidents);
     let (state, events) = apply(&state, Command::ImportHistory(history.clone()), NOW).unwrap();
     assert!(
@@ -552,4 +557,67 @@ fn importing_history_keeps_ids_updates_and_times_and_is_repeatable() {
             maintenances: 0
         }]
     ));
+}
+
+#[test]
+fn an_import_keeps_the_sources_statuses_and_dangling_groups_and_the_pages_configuration() {
+    let doc: SpSummary = serde_json::from_value(serde_json::json!({
+        "page": {"id": "src", "name": "Source", "url": "https://status.source.com"},
+        "components": [
+            {"id": "core", "name": "Core", "status": "operational", "group": true},
+            {"id": "api", "name": "API", "status": "partial_outage", "group_id": "core"},
+            {"id": "db", "name": "Database", "status": "major_outage", "group_id": "ghost"},
+            {"id": "web", "name": "Web", "status": "operational"}
+        ]
+    }))
+    .unwrap();
+    let mut notes = Vec::new();
+    let mut settings = page_settings(&doc, &mut notes);
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(
+        notes[0].contains("Database") && notes[0].contains("ghost"),
+        "{notes:?}"
+    );
+    let group = |id: &str| {
+        settings
+            .components
+            .iter()
+            .find(|c| c.id == id)
+            .and_then(|c| c.group.clone())
+    };
+    assert_eq!(group("api").as_deref(), Some("core"));
+    assert_eq!(group("db"), None, "imported ungrouped, not refused");
+
+    // The page's own configuration survives the import.
+    let mut current = crate::model::Page::new("src", "Source");
+    current.policy.responders = vec!["oncall@example.com".into()];
+    current.policy.subscribe_origins = vec!["https://app.example.com".into()];
+    current.policy.ack_escalate_minutes = 15;
+    current.locales = vec!["en".into(), "de".into()];
+    keep_configuration(&mut settings, &current);
+    let mut state = State::new(current.clone());
+    state = apply(&state, Command::ConfigurePage(settings), NOW)
+        .unwrap()
+        .0;
+    for (component_id, status) in component_statuses(&doc) {
+        let set = Command::SetComponentStatus(SetComponentStatus {
+            component_id,
+            status,
+            notify: false,
+        });
+        state = apply(&state, set, NOW).unwrap().0;
+    }
+    assert_eq!(state.page.policy, current.policy);
+    assert_eq!(state.page.locales, current.locales);
+    let status = |id: &str| {
+        state
+            .page
+            .components
+            .iter()
+            .find(|c| c.id == id)
+            .map(|c| c.status)
+    };
+    assert_eq!(status("api"), Some(ComponentStatus::PartialOutage));
+    assert_eq!(status("db"), Some(ComponentStatus::MajorOutage));
+    assert_eq!(status("web"), Some(ComponentStatus::Operational));
 }

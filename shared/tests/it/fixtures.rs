@@ -154,7 +154,7 @@ fn a_sloppy_or_newer_upstream_still_reads() {
 #[test]
 fn importing_components_keeps_groups_and_order() {
     let s: SpSummary = serde_json::from_str(&fixture("summary.json")).unwrap();
-    let (groups, components) = import_components(&s.components);
+    let (groups, components) = import_components(&s.components, &mut Vec::new());
     let g: Vec<&str> = groups.iter().map(|g| g.id.as_str()).collect();
     assert_eq!(g, ["grp-core", "grp-eu"]);
     let c: Vec<(&str, Option<&str>)> = components
@@ -178,7 +178,7 @@ fn importing_components_keeps_groups_and_order() {
 fn a_statuspage_page_imports_through_configure_page() {
     use herald_shared::{apply, Command, Page, State};
     let s: SpSummary = serde_json::from_str(&fixture("summary.json")).unwrap();
-    let settings = page_settings(&s);
+    let settings = page_settings(&s, &mut Vec::new());
     let now = time::macros::datetime!(2026-03-01 12:00 UTC);
     let (state, _) = apply(
         &State::new(Page::new("northwind", "")),
