@@ -450,7 +450,7 @@ fn hardening_a_statuspage_import_changes_structure_only_and_keeps_real_statuses(
         "name": "Migrating",
         "components": [{"id": "api", "name": "API"}],
         "locales": ["en", "de"],
-        "audiences": [{"id": "enterprise", "name": "Enterprise", "segments": ["plan:enterprise"]}],
+        "audiences": [{"segment": "plan:enterprise", "name": "Enterprise"}],
         "policy": {"responders": ["oncall@example.com"], "ack_escalate_minutes": 15,
             "subscribe_origins": ["https://app.example.com"]},
     });
