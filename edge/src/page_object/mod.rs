@@ -160,6 +160,11 @@ pub fn now() -> Timestamp {
         .unwrap_or(now)
 }
 
+/// Now in Unix seconds, for link tokens.
+fn unix_now() -> i64 {
+    now().unix_timestamp()
+}
+
 /// Fixed-width UTC stamps (`2026-03-01T12:00:00.000Z`), so that stored ones sort as text.
 pub fn stamp(t: Timestamp) -> String {
     let f = time::macros::format_description!(

@@ -10,7 +10,7 @@ use herald_shared::wire::NotificationInfo;
 use herald_shared::{Event, State as PageState};
 
 use super::records::Records;
-use super::{new_id, PageObject};
+use super::{new_id, unix_now, PageObject};
 use crate::error::{json, ApiResult};
 use crate::notify::token::{self, Purpose};
 use crate::notify::RECIPIENTS_PER_JOB;
@@ -131,11 +131,11 @@ impl PageObject {
                     .map(|(id, address)| JobRecipient {
                         subscriber_id: id.clone(),
                         address: address.clone(),
-                        token: token::sign(&secret, page, id, Purpose::Unsubscribe),
+                        token: token::sign(&secret, page, id, Purpose::Unsubscribe, unix_now()),
                         receipt: acknowledged
                             .as_deref()
-                            .map(|n| token::sign_receipt(&secret, page, id, n)),
-                        manage: Some(token::sign(&secret, page, id, Purpose::Manage)),
+                            .map(|n| token::sign_receipt(&secret, page, id, n, unix_now())),
+                        manage: Some(token::sign(&secret, page, id, Purpose::Manage, unix_now())),
                     })
                     .collect(),
             };

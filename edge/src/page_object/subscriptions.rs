@@ -16,7 +16,7 @@ use worker::Response;
 
 use super::records::Records;
 use super::store::AuditRecord;
-use super::{json_response, new_id, now, random_bytes, stamp, Loaded, PageObject};
+use super::{json_response, new_id, now, random_bytes, stamp, unix_now, Loaded, PageObject};
 use crate::error::{json, ApiError, ApiResult};
 use crate::notify::token::{self, Purpose};
 
@@ -236,8 +236,8 @@ impl PageObject {
         token: &str,
     ) -> ApiResult<&'a herald_shared::Subscriber> {
         let secret = self.link_secret()?;
-        let id =
-            token::verify(&secret, page, token.trim(), Purpose::Manage).ok_or_else(invalid_link)?;
+        let id = token::verify(&secret, page, token.trim(), Purpose::Manage, unix_now())
+            .ok_or_else(invalid_link)?;
         match loaded.subscriber(&id) {
             Some(s) if s.state != SubscriptionState::Unsubscribed => Ok(s),
             _ => Err(invalid_link()),
@@ -316,7 +316,7 @@ impl PageObject {
             )
         };
         let (subscriber_id, notification_id) =
-            token::verify_receipt(&secret, page, token.trim()).ok_or_else(invalid)?;
+            token::verify_receipt(&secret, page, token.trim(), unix_now()).ok_or_else(invalid)?;
         let loaded = self.require(page)?;
         if loaded.state.subscriber(&subscriber_id).is_none()
             || !self.store.requires_ack(&notification_id)?
@@ -349,7 +349,8 @@ impl PageObject {
 
     pub(super) fn follow(&self, page: &str, token: &str, purpose: Purpose) -> ApiResult<Response> {
         let secret = self.link_secret()?;
-        let id = token::verify(&secret, page, token.trim(), purpose).ok_or_else(invalid_link)?;
+        let id = token::verify(&secret, page, token.trim(), purpose, unix_now())
+            .ok_or_else(invalid_link)?;
         let loaded = self.require(page)?;
         if loaded.state.subscriber(&id).is_none() {
             return Err(invalid_link());
@@ -433,7 +434,7 @@ impl PageObject {
             recipients: vec![JobRecipient {
                 subscriber_id: s.id.clone(),
                 address: s.address.clone(),
-                token: token::sign(&secret, page, &s.id, Purpose::Confirm),
+                token: token::sign(&secret, page, &s.id, Purpose::Confirm, unix_now()),
                 receipt: None,
                 manage: None,
             }],

@@ -21,6 +21,7 @@ struct ActionPage<'a> {
     text: &'a str,
     button: &'a str,
     action: &'a str,
+    token: &'a str,
 }
 
 /// One component of the manage page's form: ticked when the subscriber hears about it.
@@ -87,13 +88,15 @@ pub fn notice(n: &Notice) -> String {
     })
 }
 
-/// The page behind a link: `a` with its button posting to `action` (the link itself).
-pub fn action(a: &pages::Action, action: &str) -> String {
+/// The page behind a link: `a` with its button posting `token` to `action` (the link's path), in
+/// the body, so the request that acts carries no token in its URL (nor in logs of URLs).
+pub fn action(a: &pages::Action, action: &str, token: &str) -> String {
     render(&ActionPage {
         title: &a.title,
         text: &a.text,
         button: &a.button,
         action,
+        token,
     })
 }
 

@@ -144,6 +144,20 @@ fn query_token(req: &Request) -> ApiResult<String> {
         .unwrap_or_default())
 }
 
+/// The token of a link's POST: the form's `token` field (the button of the link's page), else the
+/// query (a mail client's RFC 8058 one-click POST to the link itself).
+async fn posted_token(req: &mut Request) -> ApiResult<String> {
+    let body = body::read(req, MAX_BODY_BYTES).await?.unwrap_or_default();
+    let field = url::form_urlencoded::parse(body.as_bytes())
+        .find(|(k, _)| k == "token")
+        .map(|(_, v)| v.into_owned())
+        .filter(|t| !t.is_empty());
+    match field {
+        Some(t) => Ok(t),
+        None => query_token(req),
+    }
+}
+
 /// The page a link token names, when it is a valid page slug (checked again by the page object).
 fn page_of(token: &str) -> Option<&str> {
     token::page_of(token).filter(|p| herald_shared::command::is_slug(p))
@@ -152,14 +166,13 @@ fn page_of(token: &str) -> Option<&str> {
 /// What opening a link shows: a page whose one button posts back to the link. Mail scanners open
 /// every link in a message; only a person pressing the button (or a mail client's RFC 8058
 /// one-click POST) changes anything.
-fn prompt(req: &Request, a: &words::Action) -> ApiResult<Response> {
-    let url = req.url()?;
-    let action = format!("{}?{}", url.path(), url.query().unwrap_or(""));
+fn prompt(req: &Request, a: &words::Action, token: &str) -> ApiResult<Response> {
+    let action = req.url()?.path().to_owned();
     let headers = Headers::new();
     headers.set("content-type", "text/html; charset=utf-8")?;
     headers.set("cache-control", "no-store")?;
     headers.set("referrer-policy", "no-referrer")?;
-    Ok(Response::ok(pages::action(a, &action))?.with_headers(headers))
+    Ok(Response::ok(pages::action(a, &action, token))?.with_headers(headers))
 }
 
 fn is_post(req: &Request) -> bool {
@@ -167,19 +180,23 @@ fn is_post(req: &Request) -> bool {
 }
 
 /// Follows a confirm or unsubscribe link (on POST) and shows the result as a page.
-pub async fn follow(req: Request, env: &Env, purpose: Purpose) -> ApiResult<Response> {
-    let token = query_token(&req)?;
+pub async fn follow(mut req: Request, env: &Env, purpose: Purpose) -> ApiResult<Response> {
     let invalid = || html_page(404, &words::link_not_valid());
-    let Some(page) = page_of(&token) else {
-        return invalid();
-    };
     if !is_post(&req) {
+        let token = query_token(&req)?;
+        if page_of(&token).is_none() {
+            return invalid();
+        }
         return match purpose {
-            Purpose::Confirm => prompt(&req, &words::confirm_prompt()),
-            Purpose::Unsubscribe => prompt(&req, &words::unsubscribe_prompt()),
+            Purpose::Confirm => prompt(&req, &words::confirm_prompt(), &token),
+            Purpose::Unsubscribe => prompt(&req, &words::unsubscribe_prompt(), &token),
             Purpose::Manage => invalid(),
         };
     }
+    let token = posted_token(&mut req).await?;
+    let Some(page) = page_of(&token) else {
+        return invalid();
+    };
     let mut answer = client::follow(env, page, &token, purpose).await?;
     let text = answer.text().await?;
     if answer.status_code() != 200 {
@@ -196,15 +213,19 @@ pub async fn follow(req: Request, env: &Env, purpose: Purpose) -> ApiResult<Resp
 }
 
 /// Records an acknowledgement from a receipt link (on POST) and thanks the person.
-pub async fn receipt(req: Request, env: &Env) -> ApiResult<Response> {
-    let token = query_token(&req)?;
+pub async fn receipt(mut req: Request, env: &Env) -> ApiResult<Response> {
     let invalid = || html_page(404, &words::receipt_not_valid());
+    if !is_post(&req) {
+        let token = query_token(&req)?;
+        if page_of(&token).is_none() {
+            return invalid();
+        }
+        return prompt(&req, &words::receipt_prompt(), &token);
+    }
+    let token = posted_token(&mut req).await?;
     let Some(page) = page_of(&token) else {
         return invalid();
     };
-    if !is_post(&req) {
-        return prompt(&req, &words::receipt_prompt());
-    }
     let mut answer = client::receipt(env, page, &token).await?;
     let text = answer.text().await?;
     if answer.status_code() != 200 {
