@@ -142,6 +142,29 @@ impl Env {
         walk(&self.dir.join("state"), needle.as_bytes())
     }
 
+    /// Every non-empty file of the worker's local storage, with its size: the objects that hold
+    /// something (an object that only read keeps an empty file, or none).
+    pub fn stored_files(&self) -> std::collections::BTreeMap<std::path::PathBuf, u64> {
+        fn walk(
+            dir: &std::path::Path,
+            out: &mut std::collections::BTreeMap<std::path::PathBuf, u64>,
+        ) {
+            for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                let path = e.path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else if let Ok(m) = e.metadata() {
+                    if m.len() > 0 {
+                        out.insert(path, m.len());
+                    }
+                }
+            }
+        }
+        let mut out = std::collections::BTreeMap::new();
+        walk(&self.dir.join("state"), &mut out);
+        out
+    }
+
     pub fn browser(&self) -> &Browser {
         self.browser.as_ref().expect("browser tier not started")
     }

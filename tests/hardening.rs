@@ -18,6 +18,7 @@ pub const TESTS: &[crate::Test] = crate::tests![
     hardening_opening_a_link_changes_nothing_only_its_button_does,
     hardening_bodies_are_refused_by_their_declared_size_before_they_are_read,
     hardening_a_statuspage_import_changes_structure_only_and_keeps_real_statuses,
+    hardening_unknown_pages_cost_a_lookup_and_store_nothing,
 ];
 
 /// A receiver answering with a redirect used to have the call followed to wherever it pointed,
@@ -515,4 +516,34 @@ fn hardening_a_statuspage_import_changes_structure_only_and_keeps_real_statuses(
         assert_eq!(status("API"), Some(json!("partial_outage")), "{sp}");
         assert_eq!(status("Database"), Some(json!("major_outage")), "{sp}");
     }
+}
+
+/// `GET /<random-slug>` and subscription attempts for pages that do not exist started an object
+/// and wrote its tables: anyone could make storage grow with made-up names. Now an unknown page
+/// answers 404 (cacheable) after one read, and nothing is stored.
+fn hardening_unknown_pages_cost_a_lookup_and_store_nothing(env: &Env) {
+    let before = env.stored_files();
+    for n in 0..5 {
+        let name = format!("nobody-{n}-{}", std::process::id());
+        let r = env.get(&format!("/{name}"), &[]);
+        assert_eq!(r.status, 404, "{r:?}");
+        assert_eq!(
+            r.header("cache-control"),
+            Some("public, max-age=60"),
+            "{r:?}"
+        );
+        let r = env.get(&format!("/v1/pages/{name}/banner.json"), &[]);
+        assert_eq!(r.status, 404, "{r:?}");
+        let r = env.send(
+            "POST",
+            &format!("/v1/pages/{name}/subscriptions"),
+            None,
+            Some(r#"{"email":"someone@example.com"}"#),
+            &[("content-type", "application/json")],
+        );
+        assert_eq!(r.status, 404, "{r:?}");
+    }
+    let after = env.stored_files();
+    let new: Vec<_> = after.keys().filter(|p| !before.contains_key(*p)).collect();
+    assert!(new.is_empty(), "unknown pages stored something: {new:?}");
 }

@@ -224,6 +224,20 @@ impl PageObject {
             .get(header::PAGE)?
             .ok_or_else(|| ApiError::Server("request without page header".into()))?;
         let path = req.path();
+        // A page that does not exist costs one read and writes nothing: only creating it (or the
+        // directory) makes its tables.
+        if !self.store.exists()? {
+            let creates = page == DIRECTORY
+                || (path == path::ADMIN
+                    && matches!(
+                        requested_op(req)?,
+                        Some(AdminOp::PutPage | AdminOp::ImportStatuspage)
+                    ));
+            if !creates {
+                return Err(ApiError::not_found(format!("no page {page:?}")));
+            }
+            self.store.create()?;
+        }
         match path.strip_prefix(path::DOC) {
             Some(name) => {
                 let doc = Doc::from_name(name)
@@ -425,8 +439,7 @@ impl PageObject {
     }
 
     fn admin(&self, page: &str, req: &Request, body: String) -> ApiResult<Response> {
-        let op: AdminOp = serde_json::from_str(&req.headers().get(header::OP)?.unwrap_or_default())
-            .map_err(|e| ApiError::Server(format!("bad op header: {e}")))?;
+        let op = requested_op(req)?.ok_or_else(|| ApiError::Server("no op header".into()))?;
         let (actor, role) = self.authenticate(req)?;
         if role < op.role() {
             return Err(ApiError::client(
@@ -670,4 +683,14 @@ fn json_response(status: u16, body: String) -> ApiResult<Response> {
 /// A stored RFC 3339 stamp, read back.
 fn parse_time(s: &str) -> Option<herald_shared::Timestamp> {
     time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
+}
+
+/// The admin operation the router named, when the request is an admin call.
+fn requested_op(req: &Request) -> ApiResult<Option<AdminOp>> {
+    req.headers()
+        .get(header::OP)?
+        .map(|op| {
+            serde_json::from_str(&op).map_err(|e| ApiError::Server(format!("bad op header: {e}")))
+        })
+        .transpose()
 }

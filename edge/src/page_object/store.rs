@@ -128,6 +128,8 @@ pub struct AuditRecord<'a> {
 
 pub struct Store {
     sql: SqlStorage,
+    /// Whether the tables are known to exist (checked or made once per object instance).
+    ready: std::cell::Cell<bool>,
 }
 
 struct StateRow {
@@ -169,14 +171,43 @@ fn time(s: &str) -> Option<herald_shared::Timestamp> {
 }
 
 impl Store {
+    /// Opens the object's storage without writing to it: an object that holds no page stays empty.
     pub fn open(sql: SqlStorage) -> Store {
-        if let Err(e) = sql.exec(SCHEMA, None) {
-            worker::console_error!("schema setup failed: {e}");
+        Store {
+            sql,
+            ready: std::cell::Cell::new(false),
         }
+    }
+
+    /// Whether this object holds a page (or the page directory), read without writing; an existing
+    /// schema is brought up to date on the way.
+    pub fn exists(&self) -> ApiResult<bool> {
+        if self.ready.get() {
+            return Ok(true);
+        }
+        let rows: Vec<ValueRow> = self
+            .sql
+            .exec(
+                "SELECT name AS value FROM sqlite_master WHERE type = 'table' AND name = 'page_state'",
+                None,
+            )?
+            .rows()?;
+        if rows.is_empty() {
+            return Ok(false);
+        }
+        self.create()?;
+        Ok(true)
+    }
+
+    /// Makes the tables (a new page, or the directory) and adds columns newer than a stored schema.
+    pub fn create(&self) -> ApiResult<()> {
+        self.sql.exec(SCHEMA, None)?;
         for m in MIGRATIONS {
-            let _ = sql.exec(m, None);
+            // Adding a column that exists fails, harmlessly.
+            let _ = self.sql.exec(m, None);
         }
-        Store { sql }
+        self.ready.set(true);
+        Ok(())
     }
 
     /// The page state: the stored core plus every subscriber row. Subscribers live in their own

@@ -143,6 +143,18 @@ pub async fn doc(req: Request, env: &Env, page: Option<String>, doc: Doc) -> Api
     }
     let Snapshot { body, etag, source } = match snapshot(env, &page, doc, &base).await? {
         Ok(s) => s,
+        Err(mut answer) if answer.status_code() == 404 => {
+            // An unknown page is unknown for a while: caches may keep saying so. (An answer from
+            // the object has immutable headers: the 404 is made anew.)
+            let problem = answer.text().await?;
+            let headers = Headers::new();
+            headers.set("content-type", herald_shared::wire::PROBLEM_CONTENT_TYPE)?;
+            headers.set("cache-control", "public, max-age=60")?;
+            headers.set("access-control-allow-origin", "*")?;
+            return Ok(Response::ok(problem)?
+                .with_status(404)
+                .with_headers(headers));
+        }
         Err(answer) => return Ok(answer),
     };
     headers.set("x-herald-cache", source.as_str())?;
