@@ -19,6 +19,7 @@ pub const TESTS: &[crate::Test] = crate::tests![
     hardening_bodies_are_refused_by_their_declared_size_before_they_are_read,
     hardening_a_statuspage_import_changes_structure_only_and_keeps_real_statuses,
     hardening_unknown_pages_cost_a_lookup_and_store_nothing,
+    hardening_lists_come_in_pages,
 ];
 
 /// A receiver answering with a redirect used to have the call followed to wherever it pointed,
@@ -546,4 +547,55 @@ fn hardening_unknown_pages_cost_a_lookup_and_store_nothing(env: &Env) {
     let after = env.stored_files();
     let new: Vec<_> = after.keys().filter(|p| !before.contains_key(*p)).collect();
     assert!(new.is_empty(), "unknown pages stored something: {new:?}");
+}
+
+/// The notification and dead-letter lists returned everything at once, however many. They come in
+/// pages now (`limit`, and a `Link: rel="next"` to the next page), every item exactly once.
+fn hardening_lists_come_in_pages(env: &Env) {
+    let page = env.page("hard-pages");
+    let email = address(env, "pages");
+    crate::fixtures::confirmed(env, &page, &email, &[]);
+    for n in 0..3 {
+        env.open_incident(&page, &format!("Paging drill {n}"), "minor");
+    }
+    wait_mail(env, &email, "Paging drill 2", 1);
+    let mut path = format!("/v1/admin/pages/{page}/notifications?limit=2");
+    let mut seen = Vec::new();
+    let mut pages = 0;
+    loop {
+        let r = env.admin("GET", &path, "");
+        assert_eq!(r.status, 200, "{r:?}");
+        let list = r.json();
+        let items = list.as_array().unwrap();
+        assert!(items.len() <= 2, "{list}");
+        seen.extend(items.iter().map(|n| n["id"].as_str().unwrap().to_owned()));
+        pages += 1;
+        let Some(link) = r.header("link") else { break };
+        let next = link
+            .strip_prefix("<?")
+            .and_then(|l| l.split_once(">; rel=\"next\""))
+            .map(|(q, _)| q.to_owned())
+            .unwrap_or_else(|| panic!("{link}"));
+        path = format!("/v1/admin/pages/{page}/notifications?{next}");
+    }
+    // The confirmation and the three incidents, newest first, each once.
+    assert_eq!(seen.len(), 4, "{seen:?}");
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 4, "{seen:?}");
+    assert_eq!(pages, 2);
+    let bad = env.admin(
+        "GET",
+        &format!("/v1/admin/pages/{page}/notifications?limit=0"),
+        "",
+    );
+    assert_eq!(bad.status, 400, "{bad:?}");
+    assert_eq!(bad.json()["field"], "limit");
+    let dead = env.admin(
+        "GET",
+        &format!("/v1/admin/pages/{page}/dead-letters?limit=1"),
+        "",
+    );
+    assert_eq!(dead.status, 200, "{dead:?}");
 }

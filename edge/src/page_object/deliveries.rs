@@ -289,11 +289,17 @@ impl PageObject {
     }
 
     /// Every message that could not be delivered on any channel, newest first.
-    pub(super) fn dead_letters(&self) -> ApiResult<Vec<DeadLetter>> {
+    /// The dead letters of one page of notifications (newest first), and the cursor of the next.
+    pub(super) fn dead_letters(
+        &self,
+        before: Option<i64>,
+        limit: u32,
+    ) -> ApiResult<(Vec<DeadLetter>, Option<i64>)> {
         let loaded = self.load()?;
         let state = loaded.as_deref();
         let mut out = Vec::new();
-        for info in self.store.notifications(None)? {
+        let (notifications, next) = self.store.notifications_page(None, before, limit)?;
+        for info in notifications {
             let failures = self.outcomes(state, &info)?.failures;
             out.extend(failures.into_iter().map(|(f, at)| DeadLetter {
                 notification_id: info.id.clone(),
@@ -306,6 +312,6 @@ impl PageObject {
             }));
         }
         out.sort_by(|a, b| b.last_attempt_at.cmp(&a.last_attempt_at));
-        Ok(out)
+        Ok((out, next))
     }
 }

@@ -511,6 +511,7 @@ impl PageObject {
                 status,
                 body,
                 commit,
+                next,
             }) => {
                 let remembered = key.map(|k| {
                     (
@@ -557,7 +558,14 @@ impl PageObject {
                 } else {
                     "application/json; charset=utf-8"
                 };
-                text_response(status, ctype, body, version)
+                let mut answer = text_response(status, ctype, body, version)?;
+                if let Some(next) = next {
+                    // A reference relative to the request: the same path with the next page's query.
+                    answer
+                        .headers_mut()
+                        .set("link", &format!("<?{next}>; rel=\"next\""))?;
+                }
+                Ok(answer)
             }
         }
     }

@@ -50,6 +50,52 @@ pub(super) struct Outcome {
     pub status: u16,
     pub body: String,
     pub commit: Option<Commit>,
+    /// For a list with more after it: the query of the next page (`Link: <?query>; rel="next"`).
+    pub next: Option<String>,
+}
+
+/// The most items one page of a list carries, and the default.
+const MAX_PAGE: u32 = 500;
+const DEFAULT_PAGE: u32 = 100;
+
+/// `limit` and the cursor `before` of a list request.
+fn paging(query: &str) -> ApiResult<(u32, Option<i64>)> {
+    let invalid = |field: &'static str, detail: String| {
+        ApiError::client(400, "invalid-parameter", "Invalid paging parameter", detail)
+            .with_field(field)
+    };
+    let limit = match query_param(query, "limit") {
+        None => DEFAULT_PAGE,
+        Some(l) => l
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=MAX_PAGE).contains(n))
+            .ok_or_else(|| invalid("limit", format!("limit {l:?}: use 1 to {MAX_PAGE}")))?,
+    };
+    let before = query_param(query, "before")
+        .map(|b| {
+            b.parse::<i64>().map_err(|_| {
+                invalid(
+                    "before",
+                    format!("before {b:?}: use the cursor a page gave"),
+                )
+            })
+        })
+        .transpose()?;
+    Ok((limit, before))
+}
+
+/// The query of the page after `cursor`, keeping the request's other parameters.
+fn next_query(query: &str, cursor: i64, limit: u32) -> String {
+    let mut q = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
+        if k != "before" && k != "limit" {
+            q.append_pair(&k, &v);
+        }
+    }
+    q.append_pair("limit", &limit.to_string());
+    q.append_pair("before", &cursor.to_string());
+    q.finish()
 }
 
 /// An operation's status, body and change, as its arm computes them.
@@ -61,6 +107,7 @@ impl From<Answer> for Outcome {
             status,
             body,
             commit,
+            next: None,
         }
     }
 }
@@ -98,10 +145,15 @@ impl PageObject {
             AdminOp::ImportSubscribers => self.import_subscribers(c),
             AdminOp::DeadLetters => {
                 require()?;
-                Ok((200, json(&self.dead_letters()?)?, None))
+                let (limit, before) = paging(c.query)?;
+                let (list, next) = self.dead_letters(before, limit)?;
+                return Ok(Outcome {
+                    next: next.map(|n| next_query(c.query, n, limit)),
+                    ..Outcome::from((200, json(&list)?, None))
+                });
             }
             AdminOp::AddSubscriber => self.add_subscriber(c),
-            AdminOp::ListNotifications => self.list_notifications_op(c),
+            AdminOp::ListNotifications => return self.list_notifications_op(c),
             AdminOp::Deliveries { notification } => {
                 require()?;
                 Ok((200, json(&self.delivery_report(notification)?)?, None))
@@ -373,16 +425,17 @@ impl PageObject {
         ))
     }
 
-    fn list_notifications_op(&self, c: &Call<'_>) -> ApiResult<Answer> {
-        let query = c.query;
-        let require = || c.require();
-        require()?;
-        let subject = query_param(query, "subject");
-        Ok((
-            200,
-            json(&self.list_notifications(subject.as_deref())?)?,
-            None,
-        ))
+    fn list_notifications_op(&self, c: &Call<'_>) -> ApiResult<Outcome> {
+        c.require()?;
+        let subject = query_param(c.query, "subject");
+        let (limit, before) = paging(c.query)?;
+        let (list, next) = self
+            .store
+            .notifications_page(subject.as_deref(), before, limit)?;
+        Ok(Outcome {
+            next: next.map(|n| next_query(c.query, n, limit)),
+            ..Outcome::from((200, json(&list)?, None))
+        })
     }
 
     fn create_key(&self, c: &Call<'_>) -> ApiResult<Answer> {
@@ -541,5 +594,40 @@ impl PageObject {
                 raw_events,
             }),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paging_parameters() {
+        let ok = |q: &str| paging(q).ok();
+        assert_eq!(ok(""), Some((DEFAULT_PAGE, None)));
+        assert_eq!(ok("limit=2&before=17"), Some((2, Some(17))));
+        assert_eq!(ok(&format!("limit={MAX_PAGE}")), Some((MAX_PAGE, None)));
+        for bad in ["limit=0", "limit=-1", "limit=501", "limit=x", "before=x"] {
+            let field = match paging(bad) {
+                Err(ApiError::Client {
+                    status: 400, field, ..
+                }) => field,
+                other => panic!("{bad}: {:?}", other.map(|_| ())),
+            };
+            assert_eq!(
+                field.as_deref(),
+                Some(bad.split('=').next().unwrap()),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_next_page_keeps_the_other_parameters() {
+        assert_eq!(
+            next_query("subject=inc_1&limit=2&before=9", 5, 2),
+            "subject=inc_1&limit=2&before=5"
+        );
+        assert_eq!(next_query("", 3, 100), "limit=100&before=3");
     }
 }

@@ -97,6 +97,7 @@ CREATE TABLE IF NOT EXISTS early_events (
     error TEXT,
     at TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS notifications_subject ON notifications (subject);
 CREATE TABLE IF NOT EXISTS meta (
     name TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -432,6 +433,36 @@ impl Store {
                 events: serde_json::from_str(&r.events).unwrap_or(serde_json::Value::Null),
             })
             .collect())
+    }
+
+    /// Notifications newest first, at most `limit`, starting after the cursor `before` (a position
+    /// an earlier page ended at); with the cursor of the next page when there is one.
+    pub fn notifications_page(
+        &self,
+        subject: Option<&str>,
+        before: Option<i64>,
+        limit: u32,
+    ) -> ApiResult<(Vec<NotificationInfo>, Option<i64>)> {
+        let mut query = String::from(
+            "SELECT id, kind, subject, event, created_at, recipients, rowid FROM notifications WHERE 1 = 1",
+        );
+        let mut args = Vec::new();
+        if let Some(s) = subject {
+            query.push_str(" AND subject = ?");
+            args.push(V::String(s.into()));
+        }
+        if let Some(b) = before {
+            query.push_str(" AND rowid < ?");
+            args.push(V::Integer(b));
+        }
+        query.push_str(" ORDER BY rowid DESC LIMIT ?");
+        args.push(V::Integer(i64::from(limit) + 1));
+        let mut rows: Vec<PagedNotification> = self.sql.exec(&query, args)?.rows()?;
+        let next = (rows.len() > limit as usize).then(|| {
+            rows.truncate(limit as usize);
+            rows.last().map_or(0, |r| r.position)
+        });
+        Ok((rows.into_iter().map(|r| r.row.info()).collect(), next))
     }
 
     pub fn notifications(&self, subject: Option<&str>) -> ApiResult<Vec<NotificationInfo>> {
@@ -821,6 +852,21 @@ struct NotificationRow {
     event: String,
     created_at: String,
     recipients: i64,
+}
+
+/// A notification row with its position, for paging.
+struct PagedNotification {
+    row: NotificationRow,
+    position: i64,
+}
+
+impl FromRow for PagedNotification {
+    fn from_row(c: &mut Cells) -> ApiResult<Self> {
+        Ok(PagedNotification {
+            row: NotificationRow::from_row(c)?,
+            position: c.int()?,
+        })
+    }
 }
 
 impl NotificationRow {
