@@ -115,7 +115,7 @@ fn scheduled_unacknowledged_messages_escalate_to_the_fallback_channel(env: &Env)
     assert!(text.contains("/v1/receipts?token="), "{text}");
     // The SMS receipt acknowledges the original notification.
     let sms_receipt = link(env, text, "/v1/receipts");
-    assert_eq!(env.get(&sms_receipt, &[]).status, 200);
+    assert_eq!(press(env, &sms_receipt).status, 200);
     let after = env.admin("GET", &deliveries, "").json();
     assert_eq!(after["acknowledged"], 2, "{after}");
     assert!(

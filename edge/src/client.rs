@@ -143,6 +143,18 @@ pub async fn follow(env: &Env, page: &str, token: &str, purpose: Purpose) -> Api
     call(env, page, path, token.to_owned()).await
 }
 
+/// Whether a link works (`kind`: `confirm`, `unsubscribe` or `receipt`), changing nothing.
+pub async fn check_link(env: &Env, page: &str, kind: &str, token: &str) -> ApiResult<bool> {
+    let r = call(
+        env,
+        page,
+        &format!("{}{kind}", path::CHECK),
+        token.to_owned(),
+    )
+    .await?;
+    Ok(r.status_code() == 200)
+}
+
 /// The manage page's content (`save`: false) or a subscriber's new choice (`save`: true, body
 /// `ManageSave` JSON).
 pub async fn manage(env: &Env, page: &str, body: String, save: bool) -> ApiResult<Response> {

@@ -29,6 +29,9 @@ pub mod path {
     pub const MANAGE: &str = "/link/manage";
     pub const MANAGE_SAVE: &str = "/link/manage/save";
     pub const RECEIPT: &str = "/link/receipt";
+    /// Whether a link works, changing nothing (what opening it shows): followed by `confirm`,
+    /// `unsubscribe` or `receipt`.
+    pub const CHECK: &str = "/link/check/";
     pub const PROVIDER_EVENT: &str = "/provider/event";
     pub const DELIVERIES_DUE: &str = "/deliveries/due";
     pub const DELIVERIES_RECORD: &str = "/deliveries/record";

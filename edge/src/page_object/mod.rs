@@ -309,6 +309,7 @@ impl PageObject {
                     )?;
                     json_response(200, json(&Matched { matched: found })?)
                 }),
+            p if p.starts_with(path::CHECK) => self.check_link(page, &p[path::CHECK.len()..], body),
             path::MANAGE => self.manage(page, body, None),
             path::MANAGE_SAVE => serde_json::from_str::<ManageSave>(body)
                 .map_err(|e| ApiError::Server(e.to_string()))

@@ -400,6 +400,27 @@ impl PageObject {
         json_response(200, json(&outcome)?)
     }
 
+    /// Whether a link (`kind`: confirm, unsubscribe, receipt) works now, for its subscriber and, for a
+    /// receipt, its message: what opening it shows. Nothing changes.
+    pub(super) fn check_link(&self, page: &str, kind: &str, token: &str) -> ApiResult<Response> {
+        let secret = self.link_secret()?;
+        let loaded = self.require(page)?;
+        let token = token.trim();
+        let now = unix_now();
+        let subscriber = match kind {
+            "confirm" => token::verify(&secret, page, token, Purpose::Confirm, now),
+            "unsubscribe" => token::verify(&secret, page, token, Purpose::Unsubscribe, now),
+            "receipt" => token::verify_receipt(&secret, page, token, now)
+                .filter(|(_, n)| self.store.requires_ack(n).unwrap_or(false))
+                .map(|(s, _)| s),
+            _ => None,
+        };
+        match subscriber.filter(|id| loaded.state.subscriber(id).is_some()) {
+            Some(_) => json_response(200, "{}".into()),
+            None => Err(invalid_link()),
+        }
+    }
+
     /// Queues the double opt-in message (an email or SMS link, or a webhook challenge) for a
     /// pending subscriber, unless one went out within `CONFIRMATION_QUIET`; says whether it did.
     pub(super) fn confirmation_job(

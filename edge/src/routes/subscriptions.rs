@@ -184,7 +184,14 @@ pub async fn follow(mut req: Request, env: &Env, purpose: Purpose) -> ApiResult<
     let invalid = || html_page(404, &words::link_not_valid());
     if !is_post(&req) {
         let token = query_token(&req)?;
-        if page_of(&token).is_none() {
+        let kind = match purpose {
+            Purpose::Confirm => "confirm",
+            _ => "unsubscribe",
+        };
+        let Some(page) = page_of(&token) else {
+            return invalid();
+        };
+        if !client::check_link(env, page, kind, &token).await? {
             return invalid();
         }
         return match purpose {
@@ -217,7 +224,10 @@ pub async fn receipt(mut req: Request, env: &Env) -> ApiResult<Response> {
     let invalid = || html_page(404, &words::receipt_not_valid());
     if !is_post(&req) {
         let token = query_token(&req)?;
-        if page_of(&token).is_none() {
+        let Some(page) = page_of(&token) else {
+            return invalid();
+        };
+        if !client::check_link(env, page, "receipt", &token).await? {
             return invalid();
         }
         return prompt(&req, &words::receipt_prompt(), &token);
