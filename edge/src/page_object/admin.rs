@@ -33,6 +33,43 @@ pub struct Planned {
     pub notes: Vec<String>,
 }
 
+/// An import from Statuspage: a summary.json brings the structure, the component statuses and the
+/// current items; incidents.json or scheduled-maintenances.json bring history. Components come
+/// first, so that imported incidents can name them; the statuses last, quietly (an import
+/// announces nothing).
+fn import_statuspage(page: &str, body: &str) -> ApiResult<Planned> {
+    let doc: SpSummary = parse(body)?;
+    let history = Command::ImportHistory(statuspage::import_history(&doc));
+    let only = |command| Planned {
+        command,
+        then: Vec::new(),
+        subject: None,
+        id: page.to_owned(),
+        update_id: None,
+        notes: Vec::new(),
+    };
+    if doc.components.is_empty() {
+        return Ok(only(history));
+    }
+    let mut notes = Vec::new();
+    let settings = statuspage::page_settings(&doc, &mut notes);
+    let statuses =
+        statuspage::component_statuses(&doc)
+            .into_iter()
+            .map(|(component_id, status)| {
+                Command::SetComponentStatus(SetComponentStatus {
+                    component_id,
+                    status,
+                    notify: false,
+                })
+            });
+    Ok(Planned {
+        then: std::iter::once(history).chain(statuses).collect(),
+        notes,
+        ..only(Command::ConfigurePage(settings))
+    })
+}
+
 /// Builds the command for a writing `op`. `fresh(prefix)` makes a new random id.
 pub fn plan(
     op: &AdminOp,
@@ -59,39 +96,7 @@ pub fn plan(
                 None,
             )
         }
-        AdminOp::ImportStatuspage => {
-            // A summary.json brings the structure and the current items; incidents.json or
-            // scheduled-maintenances.json bring history. Components come first, so that imported
-            // incidents can name them.
-            let doc: SpSummary = parse(body)?;
-            let history = Command::ImportHistory(statuspage::import_history(&doc));
-            if doc.components.is_empty() {
-                planned(history, None, page.to_owned(), None)
-            } else {
-                let mut notes = Vec::new();
-                let settings = statuspage::page_settings(&doc, &mut notes);
-                // Then the statuses the source shows, quietly: an import announces nothing.
-                let statuses = statuspage::component_statuses(&doc).into_iter().map(
-                    |(component_id, status)| {
-                        Command::SetComponentStatus(SetComponentStatus {
-                            component_id,
-                            status,
-                            notify: false,
-                        })
-                    },
-                );
-                Planned {
-                    then: std::iter::once(history).chain(statuses).collect(),
-                    notes,
-                    ..planned(
-                        Command::ConfigurePage(settings),
-                        None,
-                        page.to_owned(),
-                        None,
-                    )
-                }
-            }
-        }
+        AdminOp::ImportStatuspage => import_statuspage(page, body)?,
         AdminOp::OpenIncident => {
             let b: OpenIncidentRequest = parse(body)?;
             let (id, update_id) = (fresh("inc")?, fresh("upd")?);
