@@ -20,6 +20,7 @@ pub const TESTS: &[crate::Test] = crate::tests![
     hardening_a_statuspage_import_changes_structure_only_and_keeps_real_statuses,
     hardening_unknown_pages_cost_a_lookup_and_store_nothing,
     hardening_lists_come_in_pages,
+    hardening_a_page_sends_at_most_its_budget_of_confirmations,
 ];
 
 /// A receiver answering with a redirect used to have the call followed to wherever it pointed,
@@ -605,4 +606,59 @@ fn hardening_lists_come_in_pages(env: &Env) {
         "",
     );
     assert_eq!(dead.status, 200, "{dead:?}");
+}
+
+/// Any site could make its visitors' browsers post the subscribe form, and limits were per address
+/// and per IP only: a flood of confirmation mail, or texts to premium numbers (SMS pumping). A page
+/// now sends at most its hourly budget of confirmations, email and SMS counted apart; past it,
+/// subscribing is refused with a problem naming the field, and nothing is sent or stored.
+fn hardening_a_page_sends_at_most_its_budget_of_confirmations(env: &Env) {
+    let page = env.page("hard-budget");
+    let settings = json!({
+        "name": "Budget drill",
+        "components": [{"id": "api", "name": "API"}],
+        "policy": {"email_confirmations_per_hour": 3, "sms_confirmations_per_hour": 1},
+    });
+    let r = env.admin(
+        "PUT",
+        &format!("/v1/admin/pages/{page}"),
+        &settings.to_string(),
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+    let statuses: Vec<(u16, String)> = (0..5)
+        .map(|i| {
+            let r = subscribe(env, &page, &address(env, &format!("budget{i}")), &[]);
+            (r.status, r.json()["type"].as_str().unwrap_or("").to_owned())
+        })
+        .collect();
+    let sent = statuses.iter().filter(|(s, _)| *s == 202).count();
+    assert_eq!(sent, 3, "{statuses:?}");
+    assert!(
+        statuses[3..]
+            .iter()
+            .all(|(s, t)| *s == 429 && t.ends_with("/confirmation-budget")),
+        "{statuses:?}"
+    );
+    let listed = env
+        .admin("GET", &format!("/v1/admin/pages/{page}/subscribers"), "")
+        .json();
+    assert_eq!(listed.as_array().map(Vec::len), Some(3), "{listed}");
+    // SMS has its own, lower budget.
+    let text = |n: u32| {
+        env.send(
+            "POST",
+            &format!("/v1/pages/{page}/subscriptions"),
+            None,
+            Some(&json!({"phone": format!("+4915{:09}", 100_000_000 + n)}).to_string()),
+            &[("content-type", "application/json")],
+        )
+    };
+    assert_eq!(text(1).status, 202);
+    let refused = text(2);
+    assert_eq!(refused.status, 429, "{refused:?}");
+    assert_eq!(refused.json()["field"], "phone", "{refused:?}");
+    assert!(refused.json()["detail"]
+        .as_str()
+        .unwrap_or("")
+        .contains("SMS"));
 }

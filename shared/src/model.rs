@@ -913,6 +913,10 @@ pub struct Policy {
     /// Origins whose pages may post the subscribe form from the browser (the widget inside a
     /// product): `https://app.acme.com`. Empty allows any; the status page itself is always allowed.
     pub subscribe_origins: Vec<String>,
+    /// Confirmation messages the page may send per hour by email, and by SMS (texts cost money and
+    /// are what SMS pumping abuses, so theirs is far lower). Over it, subscribing is refused.
+    pub email_confirmations_per_hour: u32,
+    pub sms_confirmations_per_hour: u32,
 }
 
 /// Minutes in an hour and a day, for the policy defaults.
@@ -939,6 +943,8 @@ impl Default for Policy {
             responders: Vec::new(),
             ack_escalate_minutes: policy_defaults::HOUR,
             subscribe_origins: Vec::new(),
+            email_confirmations_per_hour: 500,
+            sms_confirmations_per_hour: 30,
         }
     }
 }

@@ -633,20 +633,30 @@ impl Store {
     /// before (this one included). A log, not fixed windows: no burst of twice the limit across a
     /// minute boundary.
     pub fn count_request(&self, key: &str, at_ms: i64) -> ApiResult<u32> {
-        let since = at_ms - 60_000;
+        self.log_event(key, at_ms)?;
+        self.events_since(key, at_ms - 60_000)
+    }
+
+    /// Logs one event for `key` at `at_ms`; the log keeps an hour (the longest window counted).
+    pub fn log_event(&self, key: &str, at_ms: i64) -> ApiResult<()> {
         self.sql.exec(
             "DELETE FROM rate_log WHERE at_ms <= ?",
-            vec![V::Integer(since)],
+            vec![V::Integer(at_ms - 3_600_000)],
         )?;
         self.sql.exec(
             "INSERT INTO rate_log (key, at_ms) VALUES (?, ?)",
             vec![V::String(key.into()), V::Integer(at_ms)],
         )?;
+        Ok(())
+    }
+
+    /// Events logged for `key` after `since_ms`.
+    pub fn events_since(&self, key: &str, since_ms: i64) -> ApiResult<u32> {
         let rows: Vec<CountRow> = self
             .sql
             .exec(
                 "SELECT COUNT(*) AS count FROM rate_log WHERE key = ? AND at_ms > ?",
-                vec![V::String(key.into()), V::Integer(since)],
+                vec![V::String(key.into()), V::Integer(since_ms)],
             )?
             .rows()?;
         Ok(rows

@@ -79,10 +79,9 @@ impl PageObject {
             return accepted();
         }
         let at = now();
-        let ip_key = hex::encode(&Sha256::digest(c.ip.as_bytes())[..12]);
-        let count = self
-            .store
-            .count_request(&ip_key, (at.unix_timestamp_nanos() / 1_000_000) as i64)?;
+        let at_ms = (at.unix_timestamp_nanos() / 1_000_000) as i64;
+        let ip_key = hex::encode(&Sha256::digest(requester(&c.ip).as_bytes())[..12]);
+        let count = self.store.count_request(&ip_key, at_ms)?;
         if count > self.subscribe_per_minute {
             return Err(ApiError::client(
                 429,
@@ -101,6 +100,24 @@ impl PageObject {
             _ => "email",
         };
         let loaded = self.require(page)?;
+        // The page's budget of confirmations: no flood of mail, no SMS pumping through this form.
+        let policy = &loaded.state.page.policy;
+        let (budget_key, budget) = match channel {
+            SubscriberChannel::Sms => ("confirm:sms", policy.sms_confirmations_per_hour),
+            _ => ("confirm:email", policy.email_confirmations_per_hour),
+        };
+        if self.store.events_since(budget_key, at_ms - 3_600_000)? >= budget {
+            return Err(ApiError::client(
+                429,
+                "confirmation-budget",
+                "Too many confirmations from this page",
+                format!(
+                    "this page has sent its {budget} {} confirmations for this hour; try again later",
+                    if channel == SubscriberChannel::Sms { "SMS" } else { "email" }
+                ),
+            )
+            .with_field(field_name));
+        }
         let allowed = &loaded.state.page.policy.subscribe_origins;
         if let Some(origin) = c.origin.as_deref().filter(|o| *o != c.base) {
             if !allowed.is_empty() && !allowed.iter().any(|a| a == origin) {
@@ -206,6 +223,9 @@ impl PageObject {
             }
             _ => false,
         };
+        if queued {
+            self.store.log_event(budget_key, at_ms)?;
+        }
         // A new challenge goes out with a new secret. A webhook already subscribed, or asked for
         // again while its challenge is recent, gets the same answer with a secret that signs
         // nothing: neither the one in use nor one waiting is handed to this requester.
@@ -470,5 +490,41 @@ impl PageObject {
         })?;
         self.store.push_outbox(&json(&job)?)?;
         Ok(true)
+    }
+}
+
+/// Who a rate limit counts: the IPv4 address, or the IPv6 /64 (one customer's whole allocation, which
+/// holds more addresses than anyone could exhaust).
+fn requester(ip: &str) -> String {
+    match ip.trim().parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        Ok(std::net::IpAddr::V6(v6)) => v6
+            .to_ipv4_mapped()
+            .map_or_else(String::new, |v4| v4.to_string()),
+        Ok(v4) => v4.to_string(),
+        Err(_) => ip.trim().to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::requester;
+
+    #[test]
+    fn ipv6_addresses_count_by_their_64() {
+        let cases = [
+            ("203.0.113.7", "203.0.113.7"),
+            ("2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64"),
+            ("2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::/64"),
+            ("2001:db8:1:3::1", "2001:db8:1:3::/64"),
+            ("::ffff:203.0.113.7", "203.0.113.7"),
+            ("unknown", "unknown"),
+        ];
+        for (ip, want) in cases {
+            assert_eq!(requester(ip), want, "{ip}");
+        }
     }
 }

@@ -390,7 +390,9 @@ fn stored_state_format_is_frozen() {
                   "jargon": [],
                   "responders": [],
                   "ack_escalate_minutes": 60,
-                  "subscribe_origins": []
+                  "subscribe_origins": [],
+                  "email_confirmations_per_hour": 500,
+                  "sms_confirmations_per_hour": 30
                 },
                 "branding": {}
               },
