@@ -40,6 +40,9 @@ pub enum Command {
     /// The subscriber's own change of components, through the manage link.
     ChangeSubscription(ChangeSubscription),
     DeleteSubscriber(DeleteSubscriber),
+    /// Forgets subscriptions never confirmed within `PENDING_LIFETIME`: addresses someone typed in
+    /// are not kept for ever.
+    ExpirePending(ExpirePending),
     /// Creates the page's settings or replaces them (`PUT /v1/admin/pages/{page}`).
     ConfigurePage(PageSettings),
     /// History from another provider, with its original ids, times and updates (see `ImportHistory`).
@@ -528,6 +531,7 @@ pub fn apply(
         Command::Unsubscribe(c) => unsubscribe(&mut next, c, now)?,
         Command::ChangeSubscription(c) => change_subscription(&mut next, c)?,
         Command::DeleteSubscriber(c) => delete_subscriber(&mut next, c)?,
+        Command::ExpirePending(_) => expire_pending(&mut next, now),
         Command::ConfigurePage(settings) => {
             next.page = configure_page(state, settings, now)?;
             vec![Event::PageConfigured]
@@ -703,6 +707,27 @@ fn change_subscription(next: &mut State, c: ChangeSubscription) -> Result<Vec<Ev
             subscriber_id: c.subscriber_id,
         }]
     })
+}
+
+/// How long a subscription may wait for its confirmation before it is forgotten.
+pub const PENDING_LIFETIME: time::Duration = time::Duration::days(7);
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExpirePending {}
+
+fn expire_pending(next: &mut State, now: Timestamp) -> Vec<Event> {
+    let cutoff = now - PENDING_LIFETIME;
+    let expired: Vec<String> = next
+        .subscribers
+        .iter()
+        .filter(|s| s.state == SubscriptionState::Pending && s.created_at < cutoff)
+        .map(|s| s.id.clone())
+        .collect();
+    next.subscribers.retain(|s| !expired.contains(&s.id));
+    expired
+        .into_iter()
+        .map(|subscriber_id| Event::SubscriberDeleted { subscriber_id })
+        .collect()
 }
 
 fn delete_subscriber(next: &mut State, c: DeleteSubscriber) -> Result<Vec<Event>, DomainError> {

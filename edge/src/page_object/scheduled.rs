@@ -2,16 +2,19 @@
 //! reminders to responders when a "next update by" promise is broken (once each), and
 //! acknowledgement escalation. Every message it causes goes through the outbox.
 
+use herald_shared::command::ExpirePending;
 use herald_shared::delivery::NotificationKind;
 use herald_shared::subscriber::{recipients, Address, SubscriberChannel, SubscriptionState};
 use herald_shared::template::{self, Message};
 use herald_shared::wire::internal::{Content, Job, JobRecipient, TickReport};
+use herald_shared::wire::AuditChange;
 use herald_shared::wire::NotificationInfo;
-use herald_shared::Event;
+use herald_shared::{apply, Command, Event};
 use worker::Response;
 
 use super::outbox::Fanout;
 use super::records::Records;
+use super::store::AuditRecord;
 use super::{json_response, now, parse_time, stamp, PageObject};
 use crate::error::{json, ApiError, ApiResult};
 
@@ -24,12 +27,33 @@ impl PageObject {
     /// to the page's responders about broken "next update" promises, and re-sending messages that
     /// were not acknowledged in time on the recipients' fallback channel.
     pub(super) fn tick(&self, page: &str) -> ApiResult<Response> {
-        let Some(loaded) = self.load()? else {
+        let Some(mut loaded) = self.load()? else {
             return json_response(200, "{}".into());
         };
-        let state = &loaded.state;
         let at = now();
         let stamped = stamp(at);
+        // Subscriptions never confirmed within a week are forgotten.
+        let expire = Command::ExpirePending(ExpirePending::default());
+        let (expired, events) = apply(&loaded.state, expire, at)?;
+        if !events.is_empty() {
+            self.commit_public(
+                expired,
+                &AuditRecord {
+                    at: &stamped,
+                    actor: "herald",
+                    action: "subscribers.expire",
+                    subject: None,
+                    change: &json(&AuditChange {
+                        rows: Some(events.len()),
+                        ..AuditChange::default()
+                    })?,
+                    events: &json(&events)?,
+                },
+                &events,
+            )?;
+            loaded = self.require(page)?;
+        }
+        let state = &loaded.state;
         let base = self.store.meta(META_BASE)?.unwrap_or_default();
         self.store
             .forget_early_events_before(&stamp(at - time::Duration::days(1)))?;

@@ -1094,3 +1094,31 @@ fn silent_commands_do_not_notify() {
     assert!(!ev[0].notifies());
     assert!(!s.incident("i").unwrap().updates[0].notify);
 }
+
+#[test]
+fn subscriptions_never_confirmed_are_forgotten_after_a_week() {
+    let sub = |id: &str, addr: &str| Command::Subscribe(subscription(id, Email, addr));
+    let mut s = base();
+    s = apply(&s, sub("old", "old@example.com"), NOW).unwrap().0;
+    s = apply(&s, sub("kept", "kept@example.com"), NOW).unwrap().0;
+    let confirm = Command::Confirm(Confirm {
+        subscriber_id: "kept".into(),
+    });
+    s = apply(&s, confirm, NOW).unwrap().0;
+    let day = time::Duration::days(1);
+    s = apply(&s, sub("young", "young@example.com"), NOW + 6 * day)
+        .unwrap()
+        .0;
+    let expire = || Command::ExpirePending(ExpirePending::default());
+    let (_, events) = apply(&s, expire(), NOW + 6 * day).unwrap();
+    assert!(events.is_empty(), "nothing is a week old yet: {events:?}");
+    let (after, events) = apply(&s, expire(), NOW + 8 * day).unwrap();
+    assert_eq!(
+        events,
+        vec![Event::SubscriberDeleted {
+            subscriber_id: "old".into()
+        }]
+    );
+    let ids: Vec<&str> = after.subscribers.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(ids, ["kept", "young"], "confirmed and recent ones stay");
+}
