@@ -636,12 +636,13 @@ pub struct LintReport {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SubscribeRequest {
-    /// Exactly one of `email`, `phone` (E.164, for SMS) and `webhook` (an https URL).
-    #[serde(default)]
+    /// Exactly one of `email`, `phone` (E.164, for SMS) and `webhook` (an https URL); the others
+    /// are left out of the JSON (the widget writes `{"email":...,"components":[],"website":""}`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub email: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub phone: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub webhook: String,
     /// Empty means every component.
     #[serde(default)]
