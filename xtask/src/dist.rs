@@ -117,7 +117,12 @@ fn build_widget(name: &str, features: &[&str], target_dir: &Path) -> Result<()> 
     let min = out.join(format!("{name}.min.js"));
     run(Command::new(node_bin("esbuild"))
         .arg(out.join(format!("{name}.js")))
-        .args(["--minify", "--format=esm", "--target=es2020", "--log-level=warning"])
+        .args([
+            "--minify",
+            "--format=esm",
+            "--target=es2020",
+            "--log-level=warning",
+        ])
         .arg(format!("--outfile={}", min.display())))?;
     // The loader passes the wasm's response to the glue's init, so the glue names no wasm file; a
     // snippet directory would be imported relative to the glue and travels with it.
