@@ -75,8 +75,7 @@ static PAGES: AtomicU32 = AtomicU32::new(0);
 
 impl Env {
     pub fn start(browser: bool) -> xtask::Result<Env> {
-        let www = xtask::dist::www_dir();
-        if !www.join("herald_widget_bg.wasm").exists()
+        if xtask::dist::widget_files("herald_widget").is_none()
             || !xtask::root().join("edge/build/worker/shim.mjs").exists()
         {
             return Err("the worker and widget are not built: run `cargo xtask test` (or `cargo xtask dist` first)".into());

@@ -42,29 +42,29 @@ pub struct BannerItem {
     pub impact: Impact,
     pub status: ItemStatus,
     pub body: String,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "banner_time")]
     pub updated_at: Timestamp,
-    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[serde(default, with = "banner_time::option")]
     pub next_update_at: Option<Timestamp>,
     #[serde(default)]
     pub components: Vec<BannerComponent>,
     /// Maintenance window.
     #[serde(
         default,
-        with = "time::serde::rfc3339::option",
+        with = "banner_time::option",
         skip_serializing_if = "Option::is_none"
     )]
     pub scheduled_for: Option<Timestamp>,
     #[serde(
         default,
-        with = "time::serde::rfc3339::option",
+        with = "banner_time::option",
         skip_serializing_if = "Option::is_none"
     )]
     pub scheduled_until: Option<Timestamp>,
     /// When a notice takes effect.
     #[serde(
         default,
-        with = "time::serde::rfc3339::option",
+        with = "banner_time::option",
         skip_serializing_if = "Option::is_none"
     )]
     pub effective_at: Option<Timestamp>,
@@ -594,8 +594,176 @@ pub fn without_secrets(answer: &str) -> String {
     }
 }
 
+/// The widget's options as the loader hands them to the wasm (data attributes or `Herald.init`).
+/// Every value is a string: data attributes are strings, and the loader stringifies
+/// `Herald.init` values, so no number parsing beyond two small integers is compiled in.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default)]
+pub struct WidgetOptions {
+    pub page: Option<String>,
+    pub endpoint: Option<String>,
+    pub mode: Option<String>,
+    pub position: Option<String>,
+    pub target: Option<String>,
+    pub theme: Option<String>,
+    pub locale: Option<String>,
+    pub components: Option<String>,
+    pub token: Option<String>,
+    pub subscribe: Option<String>,
+    #[serde(rename = "zIndex")]
+    pub z_index: Option<String>,
+    #[serde(rename = "pollFloor")]
+    pub poll_floor: Option<String>,
+    pub format: Option<String>,
+    pub src: Option<String>,
+    pub open: Option<String>,
+}
+
 #[cfg(test)]
 mod tests;
+
+/// The banner's RFC 3339 times: written by `time`'s formatter, read by a small reader of the one
+/// shape RFC 3339 has (`2026-03-01T12:34:56.789Z`, `...+01:00`) built from `time`'s checked
+/// constructors. The widget reads banners in the browser; `time`'s general parser and its error
+/// messages would be carried into its wasm. Agrees with `time`'s parser (tested below), except that
+/// a leap second (`:60`, which `time` never writes) is refused.
+mod banner_time {
+    use serde::de::Error as _;
+    use serde::{Deserialize, Deserializer, Serializer};
+    use time::{Date, Month, PrimitiveDateTime, Time, UtcOffset};
+
+    use crate::Timestamp;
+
+    pub fn serialize<S: Serializer>(t: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
+        time::serde::rfc3339::serialize(t, s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Timestamp, D::Error> {
+        parse(&String::deserialize(d)?).ok_or_else(|| D::Error::custom("not an RFC 3339 time"))
+    }
+
+    pub mod option {
+        use super::*;
+
+        pub fn serialize<S: Serializer>(t: &Option<Timestamp>, s: S) -> Result<S::Ok, S::Error> {
+            time::serde::rfc3339::option::serialize(t, s)
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D::Error> {
+            Option::<String>::deserialize(d)?
+                .map(|s| parse(&s).ok_or_else(|| D::Error::custom("not an RFC 3339 time")))
+                .transpose()
+        }
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)`, `T` and `Z` in either case (or a space
+    /// for `T`, as RFC 3339 allows).
+    pub fn parse(s: &str) -> Option<Timestamp> {
+        let b = s.as_bytes();
+        let num = |from: usize, len: usize| -> Option<u32> {
+            let digits = b.get(from..from + len)?;
+            digits.iter().try_fold(0u32, |n, &d| {
+                d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+            })
+        };
+        let at = |i: usize, c: &[u8]| b.get(i).is_some_and(|x| c.contains(x));
+        if !(at(4, b"-") && at(7, b"-") && at(10, b"Tt ") && at(13, b":") && at(16, b":")) {
+            return None;
+        }
+        let date = Date::from_calendar_date(
+            i32::try_from(num(0, 4)?).ok()?,
+            Month::try_from(u8::try_from(num(5, 2)?).ok()?).ok()?,
+            u8::try_from(num(8, 2)?).ok()?,
+        )
+        .ok()?;
+        let mut i = 19;
+        let mut nanos = 0;
+        if at(i, b".") {
+            let digits = b[i + 1..].iter().take_while(|d| d.is_ascii_digit()).count();
+            if digits == 0 {
+                return None;
+            }
+            // Nine digits are nanoseconds; more are read and dropped.
+            let kept = digits.min(9);
+            nanos = num(i + 1, kept)? * 10u32.pow(9 - kept as u32);
+            i += 1 + digits;
+        }
+        let clock = Time::from_hms_nano(
+            u8::try_from(num(11, 2)?).ok()?,
+            u8::try_from(num(14, 2)?).ok()?,
+            u8::try_from(num(17, 2)?).ok()?,
+            nanos,
+        )
+        .ok()?;
+        let offset = match b.get(i..)? {
+            [b'Z' | b'z'] => UtcOffset::UTC,
+            [sign @ (b'+' | b'-'), _, _, b':', _, _] => {
+                let (h, m) = (num(i + 1, 2)?, num(i + 4, 2)?);
+                if h > 23 || m > 59 {
+                    return None;
+                }
+                let (h, m) = (h as i8, m as i8);
+                let (h, m) = if *sign == b'-' { (-h, -m) } else { (h, m) };
+                UtcOffset::from_hms(h, m, 0).ok()?
+            }
+            _ => return None,
+        };
+        Some(PrimitiveDateTime::new(date, clock).assume_offset(offset))
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use time::format_description::well_known::Rfc3339;
+
+        use super::parse;
+        use crate::Timestamp;
+
+        #[test]
+        fn agrees_with_time_on_what_it_reads_and_refuses() {
+            for s in [
+                "2026-03-01T12:34:56Z",
+                "2026-03-01T12:34:56.789Z",
+                "2026-03-01t12:34:56.5z",
+                "2026-03-01T12:34:56.123456789Z",
+                "2026-03-01T12:34:56.1234567891Z",
+                "2026-03-01T13:00:00+01:00",
+                "2026-03-01T13:00:00-09:30",
+                "2026-03-01T00:00:00+23:59",
+                "2024-02-29T00:00:00Z",
+                "0001-01-01T00:00:00Z",
+                "9999-12-31T23:59:59.999Z",
+                "2025-02-29T00:00:00Z",
+                "2026-13-01T00:00:00Z",
+                "2026-04-31T00:00:00Z",
+                "2026-03-01T24:00:00Z",
+                "2026-03-01T12:60:00Z",
+                "2026-03-01T12:00:00",
+                "2026-03-01T12:00:00+0100",
+                "2026-03-01T12:00:00+24:00",
+                "2026-03-01T12:00:00+01:60",
+                "2026-03-01T12:00:00.Z",
+                "2026-03-01 12:00:00Z",
+                "2026-03-01T12:00Z",
+                "2026-3-01T12:00:00Z",
+                "+2026-03-01T12:00:00Z",
+                "2026-03-01T12:00:00ZZ",
+                "tomorrow",
+                "",
+            ] {
+                let theirs = Timestamp::parse(s, &Rfc3339).ok();
+                assert_eq!(parse(s), theirs, "{s}");
+            }
+        }
+
+        #[test]
+        fn reads_what_time_writes() {
+            for nanos in [0i128, 1, 999_999_999, 1_772_368_496_789_000_000] {
+                let t = Timestamp::from_unix_timestamp_nanos(nanos).unwrap();
+                assert_eq!(parse(&t.format(&Rfc3339).unwrap()), Some(t));
+            }
+        }
+    }
+}
 
 /// `POST /v1/admin/pages/{page}/incidents/{id}/reopen`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -773,12 +941,13 @@ pub struct LintReport {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SubscribeRequest {
-    /// Exactly one of `email`, `phone` (E.164, for SMS) and `webhook` (an https URL).
-    #[serde(default)]
+    /// Exactly one of `email`, `phone` (E.164, for SMS) and `webhook` (an https URL); the others
+    /// are left out of the JSON (the widget writes `{"email":...,"components":[],"website":""}`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub email: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub phone: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub webhook: String,
     /// Empty means every component.
     #[serde(default)]

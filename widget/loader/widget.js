@@ -1,7 +1,10 @@
 /* Herald widget loader (readable source of www/widget.js; rebuild with
     `node_modules/.bin/esbuild widget/loader/widget.js --minify --target=es2017 --outfile=www/widget.js`).
     One request for banner JSON; the wasm banner loads only when there is something to show, or when
-    the host asks for the subscribe form (`Herald.openSubscribe()`). Never throws into the host page. */
+    the host asks for the subscribe form (`Herald.openSubscribe()`): then the glue and the wasm are
+    fetched at the same time and the wasm compiles while it downloads (the glue's init gets the
+    wasm's response). `cargo xtask dist` writes the content-hashed file names over `@@...@@`; those
+    files are cached as immutable. Never throws into the host page. */
 (function (w, d) {
   "use strict";
   var s = d.currentScript;
@@ -43,10 +46,12 @@
   function show(my, t, open) {
     shown = 1;
     // Statuspage sources need the build that carries their reader.
-    var n = cfg.format == "statuspage" ? "herald_widget_sp" : "herald_widget";
-    (mods[n] = mods[n] || import(assets + n + ".js").then(function (m) {
-      return m.default({ module_or_path: assets + n + "_bg.wasm" }).then(function () { return m; });
-    }))
+    var n = assets + "w/" + (sp() ? "@@herald_widget_sp@@" : "@@herald_widget@@");
+    (mods[n] = mods[n] || (function (wasm) {
+      return import(n + ".js").then(function (m) {
+        return m.default({ module_or_path: wasm }).then(function () { return m; });
+      });
+    })(fetch(n + ".wasm")))
       .then(function (m) {
         if (my != gen) return;
         if (open && d.getElementById("herald-widget")) m.open_subscribe();

@@ -1,24 +1,24 @@
-//! The widget, without a UI framework: `Ui` holds `shared` wire types (the banner, the dismissed
-//! update) and what is on screen, and redraws the item when what `herald_shared::poll::shown`
-//! picks changes; when to poll again and when a body needs "more" are decided by
-//! `herald_shared::poll` too. Clicks, keys, submits and changes are handled by one listener at the
-//! widget's root, so drawing creates no listeners. The subscribe form (`subscribe::Form`) opens
-//! below the banner, or alone on a quiet day.
+//! The widget as Leptos components: `Ui` holds signals of `shared` wire types (the banner, the
+//! dismissed update, the clock) and the subscribe form's state; the item shown is a memo of
+//! `herald_shared::poll::shown`, and when to poll again and when a body needs "more" are decided
+//! by `herald_shared::poll` too. The view only wires those signals to the DOM. The subscribe form
+//! (`subscribe::panel`) opens below the banner, or alone on a quiet day.
 
 use std::cell::RefCell;
-use std::rc::Rc;
 
 use herald_shared::poll::{next_poll_ms, preview, shown};
 use herald_shared::view::is_urgent;
 use herald_shared::wire::{Banner, BannerItem, BannerKind, ItemStatus};
 use herald_shared::{Impact, Timestamp};
+use leptos::ev;
+use leptos::html::{a, button, div, p, span, strong};
+use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Document, Element, Event, HtmlElement, HtmlInputElement, KeyboardEvent};
+use web_sys::HtmlElement;
 
-use crate::dom::{self, E};
 use crate::i18n::{self, Words};
-use crate::subscribe::{self, Channel, Form};
+use crate::subscribe::{self, close_button, Answer, FormState};
 use crate::{net, store, warn, Config};
 
 /// How often relative times ("5 minutes ago") are refreshed.
@@ -26,12 +26,14 @@ const TICK_MS: u32 = 30_000;
 
 thread_local! {
     /// The mounted widget, for `Herald.openSubscribe()` (`open_subscribe`).
-    static CURRENT: RefCell<Option<Rc<Ui>>> = const { RefCell::new(None) };
+    static CURRENT: RefCell<Option<Ui>> = const { RefCell::new(None) };
+    /// Where focus was when the form opened, to return it there when the form closes.
+    static OPENER: RefCell<Option<HtmlElement>> = const { RefCell::new(None) };
 }
 
 /// Opens the subscribe form of the widget on the page, if there is one.
 pub fn open_subscribe() {
-    if let Some(ui) = CURRENT.with(|c| c.borrow().clone()) {
+    if let Some(ui) = CURRENT.with(|c| *c.borrow()) {
         ui.open_form();
     }
 }
@@ -52,31 +54,25 @@ struct Look {
     filter: Vec<String>,
 }
 
-/// What is shown and what it came from.
-struct State {
-    banner: Banner,
-    failed: bool,
-    dismissed: Option<String>,
-    now: f64,
-    /// The item on screen and its element.
-    drawn: Option<(BannerItem, Element)>,
-    expanded: bool,
-    form: Option<Form>,
-    /// Where focus was when the form opened, to return it there when the form closes.
-    opener: Option<HtmlElement>,
-}
-
-/// The widget's view over its root element.
+/// The widget's state as signals, and its root element. `Copy`, so that every view closure and
+/// event handler holds its own handle.
+#[derive(Clone, Copy)]
 pub struct Ui {
-    root: HtmlElement,
-    doc: Document,
-    look: Look,
-    state: RefCell<State>,
+    /// One per mount, kept for the page's life like the mounted view itself.
+    look: &'static Look,
+    banner: RwSignal<Banner>,
+    failed: RwSignal<bool>,
+    dismissed: RwSignal<Option<String>>,
+    now: RwSignal<f64>,
+    /// What `shown` picks from the above; the item view is rebuilt only when it changes.
+    item: Memo<Option<BannerItem>>,
+    pub(crate) form: FormState,
+    root: StoredValue<HtmlElement, LocalStorage>,
 }
 
 impl Ui {
-    /// Draws `banner` into `root` and handles the widget's events there. Polling is `start`'s.
-    pub fn new(root: HtmlElement, config: &Config, banner: Banner) -> Rc<Ui> {
+    /// Mounts the widget into `root` (Leptos' `mount_to`) showing `banner`. Polling is `start`'s.
+    pub fn new(root: HtmlElement, config: &Config, banner: Banner) -> Ui {
         let page_url = &banner.page.url;
         let endpoint = config.endpoint.trim_end_matches('/');
         let status_url = if page_url.starts_with("http") {
@@ -89,7 +85,7 @@ impl Ui {
             .statuspage_src
             .clone()
             .unwrap_or_else(|| config.page.clone());
-        let look = Look {
+        let look: &'static Look = Box::leak(Box::new(Look {
             page: config.page.clone(),
             action: format!(
                 "{endpoint}/v1/pages/{}/subscriptions",
@@ -106,82 +102,65 @@ impl Ui {
             subscribe: config.subscribe,
             filter: config.components.clone(),
             store_key,
-        };
-        let ui = Rc::new(Ui {
-            doc: root.owner_document().unwrap_throw(),
-            state: RefCell::new(State {
+        }));
+        let made = std::rc::Rc::new(std::cell::Cell::new(None));
+        let out = made.clone();
+        let parent = root.clone();
+        leptos::mount::mount_to(parent, move || {
+            let (banner, failed) = (RwSignal::new(banner), RwSignal::new(false));
+            let dismissed = RwSignal::new(store::dismissed(&look.store_key));
+            let item = Memo::new(move |_| {
+                if failed.get() {
+                    return None;
+                }
+                let dismissed = dismissed.read();
+                banner.with(|b| shown(b, dismissed.as_deref(), &look.filter).cloned())
+            });
+            let ui = Ui {
+                look,
                 banner,
-                failed: false,
-                dismissed: store::dismissed(&look.store_key),
-                now: js_sys::Date::now(),
-                drawn: None,
-                expanded: false,
-                form: None,
-                opener: None,
-            }),
-            look,
-            root,
-        });
-        let handler = {
-            let ui = ui.clone();
-            Closure::<dyn FnMut(Event)>::new(move |ev: Event| ui.handle(ev))
-        };
-        for kind in ["click", "keydown", "submit", "change"] {
-            let _ = ui
-                .root
-                .add_event_listener_with_callback(kind, handler.as_ref().unchecked_ref());
-        }
-        // Lives as long as the page: the root goes with the widget, the listener with the root.
-        handler.forget();
-        ui.draw();
-        ui
+                failed,
+                dismissed,
+                now: RwSignal::new(js_sys::Date::now()),
+                item,
+                form: FormState::new(),
+                root: StoredValue::new_local(root),
+            };
+            out.set(Some(ui));
+            ui.view()
+        })
+        // The view lives as long as the page: the root goes with the host element.
+        .forget();
+        made.get().expect_throw("mounted")
     }
 
-    /// Redraws the item if what should be shown changed.
-    fn draw(&self) {
-        let mut s = self.state.borrow_mut();
-        let want = if s.failed {
-            None
-        } else {
-            shown(&s.banner, s.dismissed.as_deref(), &self.look.filter).cloned()
-        };
-        if s.drawn.as_ref().map(|(item, _)| item) == want.as_ref() {
-            return;
-        }
-        if let Some((_, old)) = s.drawn.take() {
-            old.remove();
-        }
-        s.expanded = false;
-        if let Some(item) = want {
-            let el = self.item_view(&item, s.now);
-            let _ = self.root.prepend_with_node_1(&el);
-            s.drawn = Some((item, el));
-        }
+    pub(crate) fn words(&self) -> &'static Words {
+        self.look.words
+    }
+
+    /// The item (or nothing) and, below it, the subscribe form when it is open.
+    fn view(self) -> impl IntoView {
+        (
+            move || self.item.get().map(|item| self.item_view(item)),
+            move || {
+                self.form.open.get().then(|| {
+                    // The shown item's components: ticking some narrows the subscription.
+                    let components = self
+                        .item
+                        .get_untracked()
+                        .iter()
+                        .flat_map(|item| &item.components)
+                        .map(|c| (c.id.clone(), c.name.clone()))
+                        .collect();
+                    subscribe::panel(self, components)
+                })
+            },
+        )
     }
 
     pub fn set_banner(&self, banner: Banner) {
-        {
-            let mut s = self.state.borrow_mut();
-            s.banner = banner;
-            s.failed = false;
-        }
-        self.draw();
-    }
-
-    fn set_failed(&self, failed: bool) {
-        self.state.borrow_mut().failed = failed;
-        self.draw();
-    }
-
-    /// Refreshes the relative time.
-    fn tick(&self, now: f64) {
-        let mut s = self.state.borrow_mut();
-        s.now = now;
-        if let Some((item, el)) = &s.drawn {
-            if let Some(span) = dom::find(el, ".updated") {
-                dom::set_text(&span, &self.updated_text(item, now));
-            }
-        }
+        self.banner.set(banner);
+        self.failed.set(false);
     }
 
     fn updated_text(&self, item: &BannerItem, now: f64) -> String {
@@ -192,94 +171,16 @@ impl Ui {
         )
     }
 
-    /// Every event in the widget, by what it happened to.
-    fn handle(self: &Rc<Ui>, ev: Event) {
-        let Some(target) = ev.target().and_then(|t| t.dyn_into::<Element>().ok()) else {
-            return;
-        };
-        let within = |selector: &str| {
-            target
-                .closest(selector)
-                .ok()
-                .flatten()
-                .filter(|e| self.root.contains(Some(e)))
-        };
-        match ev.type_().as_str() {
-            "click" => {
-                if within(".dismiss").is_some() {
-                    self.dismiss();
-                } else if let Some(more) = within(".more") {
-                    self.toggle_more(&more);
-                } else if within(".subscribe").is_some() {
-                    self.open_form();
-                } else if within(".close").is_some() {
-                    self.close_form();
-                }
-            }
-            "keydown" => {
-                let escape = ev
-                    .dyn_ref::<KeyboardEvent>()
-                    .is_some_and(|k| k.key() == "Escape");
-                if escape && within(".panel").is_some() {
-                    ev.stop_propagation();
-                    self.close_form();
-                }
-            }
-            "submit" => {
-                ev.prevent_default();
-                self.submit();
-            }
-            "change" => {
-                let Some(input) = target.dyn_ref::<HtmlInputElement>() else {
-                    return;
-                };
-                if input.name() == "channel" {
-                    let channel = if input.value() == "phone" {
-                        Channel::Phone
-                    } else {
-                        Channel::Email
-                    };
-                    if let Some(form) = &mut self.state.borrow_mut().form {
-                        form.set_channel(channel);
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-
     fn dismiss(&self) {
         let Some(update_id) = self
-            .state
-            .borrow()
-            .drawn
-            .as_ref()
-            .map(|(item, _)| item.update_id.clone())
+            .item
+            .with_untracked(|i| i.as_ref().map(|i| i.update_id.clone()))
         else {
             return;
         };
         store::remember_dismissal(&self.look.store_key, &update_id);
-        self.state.borrow_mut().dismissed = Some(update_id.clone());
-        self.draw();
+        self.dismissed.set(Some(update_id.clone()));
         emit("herald:dismiss", &update_id);
-    }
-
-    /// "More" shows the whole body, "Less" the preview again.
-    fn toggle_more(&self, button: &Element) {
-        let mut s = self.state.borrow_mut();
-        s.expanded = !s.expanded;
-        let Some((item, _)) = &s.drawn else { return };
-        let words = self.look.words;
-        let text = if s.expanded {
-            item.body.clone()
-        } else {
-            preview(&item.body).unwrap_or_else(|| item.body.clone())
-        };
-        if let Some(node) = button.parent_element().and_then(|p| p.first_child()) {
-            node.set_node_value(Some(&text));
-        }
-        let _ = button.set_attribute("aria-expanded", if s.expanded { "true" } else { "false" });
-        dom::set_text(button, if s.expanded { words.less } else { words.more });
     }
 
     /// Opens the subscribe form (again: focuses it), and tells the host page.
@@ -291,74 +192,65 @@ impl Ui {
             }
             return;
         }
-        {
-            let mut s = self.state.borrow_mut();
-            if s.form.is_none() {
-                s.opener = focused(&self.root);
-                // The shown item's components: ticking some narrows the subscription.
-                let components: Vec<(String, String)> = s
-                    .drawn
-                    .iter()
-                    .flat_map(|(item, _)| &item.components)
-                    .map(|c| (c.id.clone(), c.name.clone()))
-                    .collect();
-                let form = Form::new(&self.doc, self.look.words, &components);
-                let _ = self.root.append_with_node_1(&form.panel);
-                s.form = Some(form);
-            }
+        if !self.form.open.get_untracked() {
+            let opener = self.root.with_value(focused);
+            OPENER.with(|o| o.replace(opener));
+            self.form.reset();
+            self.form.open.set(true);
         }
         self.focus_form();
     }
 
-    /// Focus where the form wants it (outside any borrow: focus events run host code).
+    /// Focus where the form wants it, once the view has caught up: the field to fill in or
+    /// correct, or (once accepted) the close button.
     fn focus_form(&self) {
-        let target = self
-            .state
-            .borrow()
-            .form
-            .as_ref()
-            .and_then(Form::focus_target);
-        if let Some(el) = target {
+        let ui = *self;
+        leptos::task::spawn_local(async move {
+            leptos::task::tick().await;
+            let selector = if ui.form.answer.get_untracked() == Some(Answer::Pending) {
+                ".panel .close"
+            } else {
+                ".panel .address"
+            };
+            let target = ui
+                .root
+                .with_value(|r| r.query_selector(selector).ok().flatten());
+            if let Some(el) = target.and_then(|e| e.dyn_into::<HtmlElement>().ok()) {
+                let _ = el.focus();
+            }
+        });
+    }
+
+    pub fn close_form(&self) {
+        if !self.form.open.get_untracked() {
+            return;
+        }
+        self.form.open.set(false);
+        if let Some(el) = OPENER.with(|o| o.take()).filter(|el| el.is_connected()) {
             let _ = el.focus();
         }
     }
 
-    pub fn close_form(&self) {
-        let (form, opener) = {
-            let mut s = self.state.borrow_mut();
-            (s.form.take(), s.opener.take())
-        };
-        if let Some(form) = form {
-            form.panel.remove();
-            if let Some(el) = opener.filter(|el| el.is_connected()) {
-                let _ = el.focus();
-            }
-        }
-    }
-
     /// Shows an outcome in the open form (also for tests).
-    pub fn show_answer(&self, answer: subscribe::Answer) {
-        if let Some(form) = &mut self.state.borrow_mut().form {
-            form.set_busy(false);
-            form.show(Some(answer));
-        }
+    pub fn show_answer(&self, answer: Answer) {
+        self.form.busy.set(false);
+        self.form.answer.set(Some(answer));
         self.focus_form();
     }
 
-    fn submit(self: &Rc<Ui>) {
-        let body = match &mut self.state.borrow_mut().form {
-            Some(form) if !form.busy() => {
-                let body = form.request();
-                form.set_busy(body.is_some());
-                body
-            }
-            _ => return,
+    /// Sends what `form` holds, unless a request is already out; an empty address is refused in
+    /// the form.
+    pub(crate) fn submit(&self, form: &HtmlElement) {
+        if self.form.busy.get_untracked() {
+            return;
+        }
+        let body = match subscribe::read_form(form, self.form.channel.get_untracked(), self.words())
+        {
+            Ok(body) => body,
+            Err(answer) => return self.show_answer(answer),
         };
-        let Some(body) = body else {
-            // Empty: the form says so next to the field.
-            return self.focus_form();
-        };
-        let (ui, action) = (self.clone(), self.look.action.clone());
+        self.form.busy.set(true);
+        let (ui, action) = (*self, self.look.action.clone());
         wasm_bindgen_futures::spawn_local(async move {
             let got = subscribe::post(action, body).await;
             ui.show_answer(got);
@@ -368,30 +260,35 @@ impl Ui {
     /// One item: impact colour and icon, title, status, latest update (with "more"), timing (a
     /// maintenance window ahead of time, when a notice takes effect, "next update by"), the status
     /// page link, subscribe and dismiss. In badge mode: a dot and the title, linking to the page.
-    fn item_view(&self, item: &BannerItem, now: f64) -> Element {
-        let (doc, look, words) = (&self.doc, &self.look, self.look.words);
+    fn item_view(self, item: BannerItem) -> AnyView {
+        let (look, words) = (self.look, self.look.words);
         let locale = look.locale.as_str();
         let role = if is_urgent(item.impact) && item.kind != BannerKind::Maintenance {
             "alert"
         } else {
             "status"
         };
-        let impact = impact_name(item);
+        let impact = impact_name(&item);
         let status = words.status(item.status);
-        let title = |tag: &str| E::new(doc, tag, "title").part("title").text(&item.title);
-        let status_el = || E::new(doc, "span", "status").part("status").text(status);
+        let status_el = || span().class("status").attr("part", "status").child(status);
         if look.badge {
-            return E::new(doc, "a", "badge")
-                .part("badge")
+            return a()
+                .class("badge")
+                .attr("part", "badge")
                 .attr("role", role)
                 .attr("data-impact", impact)
-                .attr("href", &look.status_url)
+                .attr("href", look.status_url.as_str())
                 .attr("target", "_blank")
                 .attr("rel", "noopener")
-                .child(E::new(doc, "span", "dot").attr("aria-hidden", "true"))
-                .child(title("span"))
-                .child(status_el())
-                .0;
+                .child((
+                    span().class("dot").attr("aria-hidden", "true"),
+                    span()
+                        .class("title")
+                        .attr("part", "title")
+                        .child(item.title),
+                    status_el(),
+                ))
+                .into_any();
         }
         let next = item
             .next_update_at
@@ -410,69 +307,90 @@ impl Ui {
                 .effective_at
                 .map(|t| format!("{} {}", words.effective, when(locale, t, true))),
         };
+        // "More" shows the whole body, "Less" the preview again.
+        let expanded = RwSignal::new(false);
         let short = preview(&item.body);
         let more = short.is_some().then(|| {
-            E::new(doc, "button", "more")
-                .part("more")
-                .attr("type", "button")
-                .attr("aria-expanded", "false")
-                .text(words.more)
+            (
+                " ",
+                button()
+                    .class("more")
+                    .attr("part", "more")
+                    .attr("type", "button")
+                    .attr("aria-expanded", move || {
+                        if expanded.get() {
+                            "true"
+                        } else {
+                            "false"
+                        }
+                    })
+                    .on(ev::click, move |_| expanded.update(|e| *e = !*e))
+                    .child(move || {
+                        if expanded.get() {
+                            words.less
+                        } else {
+                            words.more
+                        }
+                    }),
+            )
         });
-        let body = E::new(doc, "p", "body")
-            .part("body")
-            .text(short.as_deref().unwrap_or(&item.body));
-        let body = match more {
-            Some(button) => body.text(" ").child(button),
-            None => body,
+        let body = item.body.clone();
+        let body_text = move || match (&short, expanded.get()) {
+            (Some(short), false) => short.clone(),
+            _ => body.clone(),
         };
-        E::new(doc, "div", "banner")
-            .part("banner")
+        let updated = {
+            let item = item.clone();
+            move || self.updated_text(&item, self.now.get())
+        };
+        div()
+            .class("banner")
+            .attr("part", "banner")
             .attr("role", role)
             .attr("data-impact", impact)
             .attr("data-kind", kind_name(item.kind))
-            .child(
-                E::new(doc, "span", "icon")
-                    .part("icon")
+            .child((
+                span()
+                    .class("icon")
+                    .attr("part", "icon")
                     .attr("aria-hidden", "true")
-                    .text(icon(item)),
-            )
-            .child(
-                E::new(doc, "div", "text")
-                    .child(
-                        E::new(doc, "p", "headline")
-                            .child(title("strong"))
-                            .child(status_el()),
-                    )
-                    .maybe(window.map(|w| E::new(doc, "p", "window").part("window").text(&w)))
-                    .child(body)
-                    .child(
-                        E::new(doc, "p", "meta")
-                            .part("meta")
-                            .child(
-                                E::new(doc, "span", "updated").text(&self.updated_text(item, now)),
-                            )
-                            .maybe(next.map(|n| E::new(doc, "span", "next").text(" · ").text(&n))),
-                    ),
-            )
-            .child(
-                E::new(doc, "div", "actions")
-                    .maybe(look.subscribe.then(|| {
-                        E::new(doc, "button", "subscribe")
-                            .part("subscribe")
+                    .child(icon(&item)),
+                div().class("text").child((
+                    p().class("headline").child((
+                        strong()
+                            .class("title")
+                            .attr("part", "title")
+                            .child(item.title),
+                        status_el(),
+                    )),
+                    window.map(|w| p().class("window").attr("part", "window").child(w)),
+                    p().class("body")
+                        .attr("part", "body")
+                        .child((body_text, more)),
+                    p().class("meta").attr("part", "meta").child((
+                        span().class("updated").child(updated),
+                        next.map(|n| span().class("next").child((" · ", n))),
+                    )),
+                )),
+                div().class("actions").child((
+                    look.subscribe.then(|| {
+                        button()
+                            .class("subscribe")
+                            .attr("part", "subscribe")
                             .attr("type", "button")
-                            .text(words.subscribe)
-                    }))
-                    .child(
-                        E::new(doc, "a", "link")
-                            .part("link")
-                            .attr("href", &look.status_url)
-                            .attr("target", "_blank")
-                            .attr("rel", "noopener")
-                            .text(words.status_page),
-                    )
-                    .child(dom::close_button(doc, "dismiss", "dismiss", words.dismiss)),
-            )
-            .0
+                            .on(ev::click, move |_| self.open_form())
+                            .child(words.subscribe)
+                    }),
+                    a().class("link")
+                        .attr("part", "link")
+                        .attr("href", look.status_url.as_str())
+                        .attr("target", "_blank")
+                        .attr("rel", "noopener")
+                        .child(words.status_page),
+                    close_button("dismiss", "dismiss", words.dismiss, move || self.dismiss()),
+                )),
+            ))
+            .into_any()
     }
 }
 
@@ -480,7 +398,7 @@ impl Ui {
 /// times current, and opens the form if the host asked for it.
 pub fn start(config: &Config, initial: Banner, host: HtmlElement, root: HtmlElement) {
     let ui = Ui::new(root, config, initial);
-    CURRENT.with(|c| c.replace(Some(ui.clone())));
+    CURRENT.with(|c| c.replace(Some(ui)));
     if config.open_subscribe {
         ui.open_form();
     }
@@ -488,7 +406,7 @@ pub fn start(config: &Config, initial: Banner, host: HtmlElement, root: HtmlElem
         net::source_url(config),
         config.statuspage_src.is_some(),
         config.poll_floor,
-        ui.clone(),
+        ui,
         host.clone(),
     ));
     wasm_bindgen_futures::spawn_local(tick(ui, host));
@@ -540,10 +458,10 @@ fn hidden() -> bool {
 /// Polls while the widget is on the page: the server advises the interval, failures back off (and
 /// hide the widget, with one warning), a hidden tab does not poll, and a change is published as
 /// `herald:change` on `window`.
-async fn poll(url: String, statuspage: bool, floor: u32, ui: Rc<Ui>, host: HtmlElement) {
+async fn poll(url: String, statuspage: bool, floor: u32, ui: Ui, host: HtmlElement) {
     let mut failures = 0;
     loop {
-        let advised = ui.state.borrow().banner.poll_after;
+        let advised = ui.banner.with_untracked(|b| b.poll_after);
         wait(next_poll_ms(
             advised,
             floor,
@@ -560,7 +478,7 @@ async fn poll(url: String, statuspage: bool, floor: u32, ui: Rc<Ui>, host: HtmlE
         match net::fetch(&url, statuspage).await {
             Ok(next) => {
                 failures = 0;
-                let changed = ui.state.borrow().banner != next;
+                let changed = ui.banner.with_untracked(|b| *b != next);
                 let id = next
                     .item
                     .as_ref()
@@ -575,7 +493,7 @@ async fn poll(url: String, statuspage: bool, floor: u32, ui: Rc<Ui>, host: HtmlE
                 if failures == 0 {
                     warn(&format!("status unavailable, hiding until it is back: {e}"));
                 }
-                ui.set_failed(true);
+                ui.failed.set(true);
                 failures += 1;
             }
         }
@@ -583,10 +501,10 @@ async fn poll(url: String, statuspage: bool, floor: u32, ui: Rc<Ui>, host: HtmlE
 }
 
 /// Keeps relative times current while the widget is on the page.
-async fn tick(ui: Rc<Ui>, host: HtmlElement) {
+async fn tick(ui: Ui, host: HtmlElement) {
     while host.is_connected() {
         wait(TICK_MS).await;
-        ui.tick(js_sys::Date::now());
+        ui.now.set(js_sys::Date::now());
     }
 }
 

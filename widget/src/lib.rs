@@ -1,22 +1,19 @@
-//! herald-widget: the in-app status banner. The loader (`www/widget.js`) imports this module only
-//! when there is something to show or the host asks for the subscribe form; `mount` builds a
-//! shadow root and starts the widget (`app`) inside it. It uses no UI framework: plain DOM calls
-//! keep the wasm within its size budget.
+//! herald-widget: the in-app status banner, in Leptos (client-side rendering). The loader
+//! (`www/widget.js`) imports this module only when there is something to show or the host asks for
+//! the subscribe form; `mount` builds a shadow root and mounts the widget (`app`) inside it.
 
 mod app;
-mod dom;
 mod host;
 mod i18n;
-mod json;
 mod net;
 mod store;
 mod subscribe;
 
 pub use app::Ui;
 pub use i18n::{resolve as resolve_locale, FormWords, Words, LOCALES};
-pub use subscribe::{normalize, read_answer, request_body, Answer, Channel, Form};
+pub use subscribe::{normalize, read_answer, request_body, Answer, Channel};
 
-use herald_shared::wire::{Banner, BannerPage};
+use herald_shared::wire::{Banner, BannerPage, WidgetOptions as Options};
 use wasm_bindgen::prelude::*;
 
 /// Options from the script tag's data attributes merged with `Herald.init({...})`, passed through
@@ -48,15 +45,20 @@ pub struct Config {
     pub open_subscribe: bool,
 }
 
+/// `text` through the browser's `JSON.parse`, then serde-wasm-bindgen into `T`: no JSON parser
+/// is compiled into the wasm.
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
+    let value = js_sys::JSON::parse(text).map_err(|_| "not JSON".to_owned())?;
+    serde_wasm_bindgen::from_value(value).map_err(|e| e.to_string())
+}
+
 impl Config {
-    /// Reads the options as the loader sends them: one JSON object whose values are all strings
-    /// (data attributes are strings, and the loader stringifies `Herald.init` values), so no
-    /// number parsing beyond two small integers is compiled in.
+    /// Reads the options as the loader sends them: one JSON object of strings.
     pub fn from_json(text: &str) -> Result<Config, String> {
-        let raw = json::Json::parse(text).map_err(|e| format!("bad options: {e}"))?;
-        let get = |key: &str| raw.get(key).as_str();
+        let raw: Options = from_json(text).map_err(|e| format!("bad options: {e}"))?;
         let clean = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
-        let components = get("components")
+        let components = raw
+            .components
             .as_deref()
             .unwrap_or("")
             .split(',')
@@ -64,28 +66,28 @@ impl Config {
             .filter(|c| !c.is_empty())
             .map(str::to_owned)
             .collect();
-        let statuspage = get("format").as_deref().map(str::trim) == Some("statuspage");
+        let statuspage = raw.format.as_deref().map(str::trim) == Some("statuspage");
         Ok(Config {
-            page: clean(get("page")).unwrap_or_default(),
-            endpoint: clean(get("endpoint")).ok_or("no endpoint")?,
-            mode: clean(get("mode"))
-                .or_else(|| clean(get("position")))
+            page: clean(raw.page).unwrap_or_default(),
+            endpoint: clean(raw.endpoint).ok_or("no endpoint")?,
+            mode: clean(raw.mode)
+                .or_else(|| clean(raw.position))
                 .unwrap_or_else(|| "top".into()),
-            target: clean(get("target")),
-            theme: clean(get("theme")).unwrap_or_else(|| "auto".into()),
-            locale: clean(get("locale")),
+            target: clean(raw.target),
+            theme: clean(raw.theme).unwrap_or_else(|| "auto".into()),
+            locale: clean(raw.locale),
             components,
-            token: clean(get("token")),
+            token: clean(raw.token),
             subscribe: matches!(
-                get("subscribe").as_deref().map(str::trim),
+                raw.subscribe.as_deref().map(str::trim),
                 Some("true" | "" | "1")
             ),
-            z_index: clean(get("zIndex")).and_then(|z| z.parse::<i64>().ok()),
-            poll_floor: clean(get("pollFloor"))
+            z_index: clean(raw.z_index).and_then(|z| z.parse::<i64>().ok()),
+            poll_floor: clean(raw.poll_floor)
                 .and_then(|f| f.parse::<u32>().ok())
                 .map_or(0, |f| f.min(86_400)),
-            statuspage_src: if statuspage { clean(get("src")) } else { None },
-            open_subscribe: get("open").as_deref().map(str::trim) == Some("subscribe"),
+            statuspage_src: if statuspage { clean(raw.src) } else { None },
+            open_subscribe: raw.open.as_deref().map(str::trim) == Some("subscribe"),
         })
     }
 }

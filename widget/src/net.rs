@@ -1,5 +1,6 @@
 //! Fetching what the widget shows: Herald's banner JSON (with the audience token as `?token=`),
-//! or a Statuspage v2 `summary.json` read through `shared::statuspage`. Requests carry no custom
+//! or a Statuspage v2 `summary.json` read through `shared::statuspage`; both are read by the
+//! browser's `JSON.parse` and serde-wasm-bindgen into `shared`'s types. Requests carry no custom
 //! headers, so a cross-origin poll needs no CORS preflight; `cache: no-cache` makes the browser
 //! revalidate with its stored ETag (`If-None-Match`), so an unchanged banner costs a 304.
 
@@ -34,7 +35,7 @@ pub fn parse(text: &str, statuspage: bool) -> Result<Banner, String> {
     if statuspage {
         parse_statuspage(text)
     } else {
-        crate::json::banner(text).map_err(|e| format!("bad banner JSON: {e}"))
+        crate::from_json::<Banner>(text).map_err(|e| format!("bad banner JSON: {e}"))
     }
 }
 
@@ -46,16 +47,13 @@ fn parse_statuspage(_text: &str) -> Result<Banner, String> {
 #[cfg(feature = "statuspage")]
 fn parse_statuspage(text: &str) -> Result<Banner, String> {
     use herald_shared::statuspage::{banner_from_summary, SpSummary};
-    {
-        let doc: SpSummary =
-            serde_json::from_str(text).map_err(|e| format!("bad summary JSON: {e}"))?;
-        let now_ns = js_sys::Date::now() as i128 * 1_000_000;
-        let now =
-            herald_shared::Timestamp::from_unix_timestamp_nanos(now_ns).map_err(|_| "bad clock")?;
-        let mut banner = banner_from_summary(&doc, now);
-        banner.poll_after = banner.poll_after.max(30);
-        Ok(banner)
-    }
+    let doc: SpSummary = crate::from_json(text).map_err(|e| format!("bad summary JSON: {e}"))?;
+    let now_ns = js_sys::Date::now() as i128 * 1_000_000;
+    let now =
+        herald_shared::Timestamp::from_unix_timestamp_nanos(now_ns).map_err(|_| "bad clock")?;
+    let mut banner = banner_from_summary(&doc, now);
+    banner.poll_after = banner.poll_after.max(30);
+    Ok(banner)
 }
 
 pub async fn fetch(url: &str, statuspage: bool) -> Result<Banner, String> {

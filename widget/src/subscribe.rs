@@ -1,13 +1,18 @@
-//! The subscribe form in the widget's shadow root: email or SMS, optional components, a honeypot,
-//! posted as JSON to `POST {endpoint}/v1/pages/{page}/subscriptions`. What an answer means is
-//! decided by the pure `read_answer`; `Form` only shows it.
+//! The subscribe form in the widget's shadow root, a Leptos view over `FormState`'s signals:
+//! email or SMS, optional components, a honeypot, posted as `shared::wire::SubscribeRequest` JSON
+//! to `POST {endpoint}/v1/pages/{page}/subscriptions`. What an answer means is decided by the pure
+//! `read_answer`; the view only shows it.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use herald_shared::wire::{Problem, SubscribeRequest};
+use leptos::ev;
+use leptos::html::{button, div, fieldset, form, h2, input, label, legend, p};
+use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Document, Element, HtmlElement, HtmlInputElement, RequestInit};
+use web_sys::{HtmlElement, HtmlInputElement, RequestInit};
 
-use crate::dom::{self, E};
+use crate::app::Ui;
 use crate::i18n::Words;
 use crate::{net, warn};
 
@@ -50,7 +55,7 @@ pub fn read_answer(status: u16, content_type: &str, body: &str) -> Answer {
     match status {
         200..=299 => Answer::Pending,
         429 => Answer::TooMany,
-        400..=499 if content_type.contains("json") => match crate::json::problem(body) {
+        400..=499 if content_type.contains("json") => match crate::from_json::<Problem>(body) {
             Ok(p) if matches!(p.field.as_deref(), Some("address" | "email" | "phone")) => {
                 Answer::Invalid(p.detail)
             }
@@ -73,24 +78,26 @@ pub fn normalize(channel: Channel, address: &str) -> String {
     }
 }
 
-/// The JSON request body, e.g. `{"email":"a@b.c","components":[],"website":""}`.
+/// The JSON request body, e.g. `{"email":"a@b.c","components":[],"website":""}`: a
+/// `shared::wire::SubscribeRequest` through serde-wasm-bindgen and the browser's `JSON.stringify`.
 pub fn request_body(
     channel: Channel,
     address: &str,
     components: &[String],
     website: &str,
 ) -> String {
-    let body = js_sys::Object::new();
-    let list: js_sys::Array = components.iter().map(|c| JsValue::from_str(c)).collect();
-    for (k, v) in [
-        (channel.field(), JsValue::from_str(address)),
-        ("components", list.into()),
-        ("website", JsValue::from_str(website)),
-    ] {
-        let _ = js_sys::Reflect::set(&body, &JsValue::from_str(k), &v);
+    let mut request = SubscribeRequest {
+        components: components.to_vec(),
+        website: website.to_owned(),
+        ..SubscribeRequest::default()
+    };
+    match channel {
+        Channel::Email => request.email = address.to_owned(),
+        Channel::Phone => request.phone = address.to_owned(),
     }
-    js_sys::JSON::stringify(&body)
+    serde_wasm_bindgen::to_value(&request)
         .ok()
+        .and_then(|v| js_sys::JSON::stringify(&v).ok())
         .and_then(|s| s.as_string())
         .unwrap_or_default()
 }
@@ -123,238 +130,248 @@ fn next_id() -> String {
     format!("herald-sub{}", N.fetch_add(1, Ordering::Relaxed))
 }
 
+/// The form's state: open or not, the channel chosen, a request out, the last outcome. The
+/// inputs keep their own values, read once on submit.
+#[derive(Clone, Copy)]
+pub struct FormState {
+    pub open: RwSignal<bool>,
+    pub channel: RwSignal<Channel>,
+    pub busy: RwSignal<bool>,
+    pub answer: RwSignal<Option<Answer>>,
+}
+
+impl FormState {
+    pub fn new() -> FormState {
+        FormState {
+            open: RwSignal::new(false),
+            channel: RwSignal::new(Channel::Email),
+            busy: RwSignal::new(false),
+            answer: RwSignal::new(None),
+        }
+    }
+
+    /// A fresh form: email, nothing sent, nothing to say.
+    pub fn reset(&self) {
+        self.channel.set(Channel::Email);
+        self.busy.set(false);
+        self.answer.set(None);
+    }
+
+    /// What the address field and the status line say for the current outcome.
+    fn texts(&self, words: &'static Words) -> (String, String) {
+        let w = &words.form;
+        let email = self.channel.get() == Channel::Email;
+        self.answer.with(|answer| {
+            let (field, note) = match answer {
+                Some(Answer::Invalid(detail)) => (detail.as_str(), ""),
+                Some(Answer::Pending) if email => ("", w.check_email),
+                Some(Answer::Pending) => ("", w.check_phone),
+                Some(Answer::Refused(detail)) => ("", detail.as_str()),
+                Some(Answer::TooMany) => ("", w.too_many),
+                Some(Answer::Failed) => ("", w.failed),
+                None => ("", ""),
+            };
+            (field.to_owned(), note.to_owned())
+        })
+    }
+}
+
+/// The request body from what was entered in `form`, or the answer to show when the address is
+/// empty.
+pub fn read_form(form: &HtmlElement, channel: Channel, words: &Words) -> Result<String, Answer> {
+    let value = |selector: &str| {
+        form.query_selector(selector)
+            .ok()
+            .flatten()
+            .map(|e| e.unchecked_into::<HtmlInputElement>().value())
+            .unwrap_or_default()
+    };
+    let address = normalize(channel, &value("[name=address]"));
+    if address.is_empty() {
+        return Err(Answer::Invalid(words.form.required.to_owned()));
+    }
+    let ticked = form
+        .query_selector_all("[name=components]:checked")
+        .map(|list| {
+            (0..list.length())
+                .filter_map(|i| list.item(i))
+                .map(|n| n.unchecked_into::<HtmlInputElement>().value())
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    Ok(request_body(
+        channel,
+        &address,
+        &ticked,
+        &value("[name=website]"),
+    ))
+}
+
+/// A "×" button named `label` (dismissing the banner, closing the form).
+pub fn close_button(
+    class: &'static str,
+    part: &'static str,
+    label: &'static str,
+    on_click: impl Fn() + 'static,
+) -> impl IntoView {
+    button()
+        .class(class)
+        .on(ev::click, move |_| on_click())
+        .attr("part", part)
+        .attr("type", "button")
+        .attr("aria-label", label)
+        .attr("title", label)
+        .child("×")
+}
+
 /// The subscribe panel: a non-modal dialog (`role=dialog`, labelled by its title) with the channel
 /// choice, the address field (its error and hint describe it), optional component checkboxes
 /// (`components` as id and name; none ticked means every component), the honeypot and the submit
-/// button; and a status line for the outcome. The widget wires its events (`app`); the inputs
-/// keep their own values, read once on submit.
-pub struct Form {
-    pub panel: Element,
-    words: &'static Words,
-    form: HtmlElement,
-    label: Element,
-    input: HtmlInputElement,
-    error: Element,
-    hint: Element,
-    submit: Element,
-    note: Element,
-    channel: Channel,
-    busy: bool,
-    answer: Option<Answer>,
-}
-
-impl Form {
-    pub fn new(doc: &Document, words: &'static Words, components: &[(String, String)]) -> Form {
-        let w = &words.form;
-        let id = next_id();
-        let (title_id, input_id, hint_id, error_id) = (
-            format!("{id}-title"),
-            format!("{id}-address"),
-            format!("{id}-hint"),
-            format!("{id}-error"),
-        );
-        let radio = |value: &str, text: &str, checked: bool| {
-            let input = E::new(doc, "input", "")
+/// button; and a status line for the outcome.
+pub fn panel(ui: Ui, components: Vec<(String, String)>) -> impl IntoView {
+    let words = ui.words();
+    let w = &words.form;
+    let state = ui.form;
+    let id = next_id();
+    let (title_id, input_id, hint_id, error_id) = (
+        format!("{id}-title"),
+        format!("{id}-address"),
+        format!("{id}-hint"),
+        format!("{id}-error"),
+    );
+    let email = move || state.channel.get() == Channel::Email;
+    let radio = move |channel: Channel, text: &'static str| {
+        label().class("check").child((
+            input()
                 .attr("type", "radio")
                 .attr("name", "channel")
-                .attr("value", value);
-            let input = if checked {
-                input.attr("checked", "")
-            } else {
-                input
-            };
-            E::new(doc, "label", "check")
-                .child(input)
-                .text(" ")
-                .text(text)
-        };
-        let label = E::new(doc, "label", "field-label").attr("for", &input_id);
-        let input = E::new(doc, "input", "address")
-            .part("subscribe-input")
-            .attr("id", &input_id)
-            .attr("name", "address")
-            .attr("required", "")
-            .attr("aria-describedby", &format!("{error_id} {hint_id}"));
-        let error = E::new(doc, "p", "error")
-            .part("subscribe-error")
-            .attr("id", &error_id);
-        let hint = E::new(doc, "p", "hint").attr("id", &hint_id);
-        let submit = E::new(doc, "button", "submit")
-            .part("subscribe-submit")
-            .attr("type", "submit")
-            .text(words.subscribe);
-        let note = E::new(doc, "p", "note")
-            .part("subscribe-note")
-            .attr("role", "status");
-        let checkboxes = (!components.is_empty()).then(|| {
-            components.iter().fold(
-                E::new(doc, "fieldset", "choices comps")
-                    .child(E::new(doc, "legend", "").text(w.components)),
-                |set, (cid, name)| {
-                    set.child(
-                        E::new(doc, "label", "check")
-                            .child(
-                                E::new(doc, "input", "")
-                                    .attr("type", "checkbox")
-                                    .attr("name", "components")
-                                    .attr("value", cid),
-                            )
-                            .text(" ")
-                            .text(name),
-                    )
-                },
-            )
-        });
-        let form = E::new(doc, "form", "sub")
-            .attr("novalidate", "")
-            .child(
-                E::new(doc, "fieldset", "choices")
-                    .child(E::new(doc, "legend", "").text(w.by))
-                    .child(radio("email", w.email, true))
-                    .child(radio("phone", w.sms, false)),
-            )
-            .child_el(&label.0)
-            .child_el(&input.0)
-            .child_el(&error.0)
-            .child_el(&hint.0)
-            .maybe(checkboxes)
-            .child(
-                E::new(doc, "input", "hp")
-                    .attr("type", "text")
-                    .attr("name", "website")
-                    .attr("tabindex", "-1")
-                    .attr("autocomplete", "off")
-                    .attr("aria-hidden", "true"),
-            )
-            .child_el(&submit.0);
-        let panel = E::new(doc, "div", "panel")
-            .part("subscribe-form")
-            .attr("role", "dialog")
-            .attr("aria-modal", "false")
-            .attr("aria-labelledby", &title_id)
-            .child(
-                E::new(doc, "div", "panel-head")
-                    .child(
-                        E::new(doc, "h2", "panel-title")
-                            .part("subscribe-title")
-                            .attr("id", &title_id)
-                            .text(w.title),
-                    )
-                    .child(dom::close_button(doc, "close", "subscribe-close", w.close)),
-            )
-            .child_el(&form.0)
-            .child_el(&note.0);
-        let mut f = Form {
-            panel: panel.0,
-            words,
-            form: form.0.unchecked_into(),
-            label: label.0,
-            input: input.0.unchecked_into(),
-            error: error.0,
-            hint: hint.0,
-            submit: submit.0,
-            note: note.0,
-            channel: Channel::Email,
-            busy: false,
-            answer: None,
-        };
-        f.set_channel(Channel::Email);
-        f.set_busy(false);
-        f.show(None);
-        f
-    }
-
-    pub fn channel(&self) -> Channel {
-        self.channel
-    }
-
-    /// Email or SMS: the field's label, type, autofill and hint follow; an old outcome goes.
-    pub fn set_channel(&mut self, channel: Channel) {
-        let w = &self.words.form;
-        self.channel = channel;
-        let email = channel == Channel::Email;
-        dom::set_text(
-            &self.label,
-            if email { w.email_label } else { w.phone_label },
-        );
-        let kind = if email { "email" } else { "tel" };
-        let _ = self.input.set_attribute("type", kind);
-        let _ = self.input.set_attribute("autocomplete", kind);
-        dom::set_text(&self.hint, if email { "" } else { w.phone_hint });
-        self.show(None);
-    }
-
-    /// While a request is out, the button says so and a second submit is ignored.
-    pub fn set_busy(&mut self, busy: bool) {
-        self.busy = busy;
-        let _ = self
-            .submit
-            .set_attribute("aria-disabled", if busy { "true" } else { "false" });
-    }
-
-    pub fn busy(&self) -> bool {
-        self.busy
-    }
-
-    /// Shows an outcome: a problem with the address next to the field (which is kept), anything
-    /// else in the status line; once accepted, the form gives way to the confirmation message.
-    pub fn show(&mut self, answer: Option<Answer>) {
-        let w = &self.words.form;
-        let email = self.channel == Channel::Email;
-        let (field, note) = match &answer {
-            Some(Answer::Invalid(detail)) => (detail.as_str(), ""),
-            Some(Answer::Pending) if email => ("", w.check_email),
-            Some(Answer::Pending) => ("", w.check_phone),
-            Some(Answer::Refused(detail)) => ("", detail.as_str()),
-            Some(Answer::TooMany) => ("", w.too_many),
-            Some(Answer::Failed) => ("", w.failed),
-            None => ("", ""),
-        };
-        dom::set_text(&self.error, field);
-        let _ = self.input.set_attribute(
-            "aria-invalid",
-            if field.is_empty() { "false" } else { "true" },
-        );
-        dom::set_text(&self.note, note);
-        self.form.set_hidden(answer == Some(Answer::Pending));
-        self.answer = answer;
-    }
-
-    pub fn answer(&self) -> Option<&Answer> {
-        self.answer.as_ref()
-    }
-
-    /// The request body from what was entered, or `None` (and the field marked) when the address
-    /// is empty.
-    pub fn request(&mut self) -> Option<String> {
-        let address = normalize(self.channel, &self.input.value());
-        if address.is_empty() {
-            self.show(Some(Answer::Invalid(self.words.form.required.to_owned())));
-            return None;
-        }
-        let ticked = self
-            .form
-            .query_selector_all("[name=components]:checked")
-            .map(|list| {
-                (0..list.length())
-                    .filter_map(|i| list.item(i))
-                    .map(|n| n.unchecked_into::<HtmlInputElement>().value())
-                    .collect::<Vec<_>>()
-            })
-            .unwrap_or_default();
-        let website = dom::find(&self.form, "[name=website]")
-            .map(|e| e.unchecked_into::<HtmlInputElement>().value())
-            .unwrap_or_default();
-        Some(request_body(self.channel, &address, &ticked, &website))
-    }
-
-    /// Where focus belongs now: the field to fill in or correct, or (once accepted) the close
-    /// button.
-    pub fn focus_target(&self) -> Option<HtmlElement> {
-        if self.answer == Some(Answer::Pending) {
-            dom::find(&self.panel, ".close").map(JsCast::unchecked_into)
-        } else {
-            Some(self.input.clone().unchecked_into())
-        }
-    }
+                .attr("value", channel.field())
+                .attr("checked", channel == Channel::Email)
+                .on(ev::change, move |_| {
+                    state.channel.set(channel);
+                    state.answer.set(None);
+                }),
+            " ",
+            text,
+        ))
+    };
+    let checkboxes = (!components.is_empty()).then(|| {
+        fieldset().class("choices comps").child((
+            legend().child(w.components),
+            components
+                .into_iter()
+                .map(|(cid, name)| {
+                    label().class("check").child((
+                        input()
+                            .attr("type", "checkbox")
+                            .attr("name", "components")
+                            .attr("value", cid),
+                        " ",
+                        name,
+                    ))
+                })
+                .collect::<Vec<_>>(),
+        ))
+    });
+    let the_form = form()
+        .class("sub")
+        .attr("novalidate", true)
+        .attr("hidden", move || {
+            state.answer.get() == Some(Answer::Pending)
+        })
+        .on(ev::submit, move |e| {
+            e.prevent_default();
+            if let Some(form) = e.current_target().and_then(|t| t.dyn_into().ok()) {
+                ui.submit(&form);
+            }
+        })
+        .child((
+            fieldset().class("choices").child((
+                legend().child(w.by),
+                radio(Channel::Email, w.email),
+                radio(Channel::Phone, w.sms),
+            )),
+            label()
+                .class("field-label")
+                .attr("for", input_id.clone())
+                .child(move || {
+                    if email() {
+                        w.email_label
+                    } else {
+                        w.phone_label
+                    }
+                }),
+            input()
+                .class("address")
+                .attr("part", "subscribe-input")
+                .attr("id", input_id)
+                .attr("name", "address")
+                .attr("required", true)
+                .attr("aria-describedby", format!("{error_id} {hint_id}"))
+                .attr("type", move || if email() { "email" } else { "tel" })
+                .attr(
+                    "autocomplete",
+                    move || if email() { "email" } else { "tel" },
+                )
+                .attr("aria-invalid", move || {
+                    if state.texts(words).0.is_empty() {
+                        "false"
+                    } else {
+                        "true"
+                    }
+                }),
+            p().class("error")
+                .attr("part", "subscribe-error")
+                .attr("id", error_id)
+                .child(move || state.texts(words).0),
+            p().class("hint")
+                .attr("id", hint_id)
+                .child(move || if email() { "" } else { w.phone_hint }),
+            checkboxes,
+            input()
+                .class("hp")
+                .attr("type", "text")
+                .attr("name", "website")
+                .attr("tabindex", "-1")
+                .attr("autocomplete", "off")
+                .attr("aria-hidden", "true"),
+            button()
+                .class("submit")
+                .attr("part", "subscribe-submit")
+                .attr("type", "submit")
+                .attr("aria-disabled", move || {
+                    if state.busy.get() {
+                        "true"
+                    } else {
+                        "false"
+                    }
+                })
+                .child(words.subscribe),
+        ));
+    div()
+        .class("panel")
+        .attr("part", "subscribe-form")
+        .attr("role", "dialog")
+        .attr("aria-modal", "false")
+        .attr("aria-labelledby", title_id.clone())
+        .on(ev::keydown, move |e| {
+            if e.key() == "Escape" {
+                e.stop_propagation();
+                ui.close_form();
+            }
+        })
+        .child((
+            div().class("panel-head").child((
+                h2().class("panel-title")
+                    .attr("part", "subscribe-title")
+                    .attr("id", title_id)
+                    .child(w.title),
+                close_button("close", "subscribe-close", w.close, move || ui.close_form()),
+            )),
+            the_form,
+            p().class("note")
+                .attr("part", "subscribe-note")
+                .attr("role", "status")
+                .child(move || state.texts(words).1),
+        ))
 }

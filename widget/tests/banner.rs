@@ -1,6 +1,7 @@
-//! Widget components in headless Chrome (wasm-bindgen-test): the banner renders the item it is
-//! given with the right role, and its dismiss button reports the update id; the subscribe form is
-//! labelled, reads the server's answers and shows a problem's detail next to the field.
+//! Widget components in headless Chrome (wasm-bindgen-test): the Leptos banner renders the item it
+//! is given with the right role, and its dismiss button reports the update id; the subscribe form
+//! is labelled, reads the server's answers and shows a problem's detail next to the field. Leptos
+//! updates the DOM asynchronously, so each action is followed by `tick().await`.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -13,6 +14,7 @@ use herald_shared::{ComponentStatus, Impact};
 use herald_widget::{
     normalize, parse_banner, read_answer, request_body, Answer, Channel, Config, Ui, LOCALES,
 };
+use leptos::task::tick;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
 
@@ -48,7 +50,7 @@ fn page_id() -> String {
 
 /// A widget over a fresh element showing `item` (or nothing), with options as the loader sends
 /// them (`extra` is more JSON members).
-fn mount(item: Option<BannerItem>, extra: &str) -> (web_sys::HtmlElement, Rc<Ui>) {
+fn mount(item: Option<BannerItem>, extra: &str) -> (web_sys::HtmlElement, Ui) {
     let document = web_sys::window().unwrap().document().unwrap();
     let parent: web_sys::HtmlElement = document.create_element("div").unwrap().unchecked_into();
     document.body().unwrap().append_child(&parent).unwrap();
@@ -163,7 +165,7 @@ fn role_follows_impact() {
 }
 
 #[wasm_bindgen_test]
-fn dismiss_reports_the_update_id() {
+async fn dismiss_reports_the_update_id() {
     let dismissed = events("herald:dismiss");
     let (parent, _ui) = mount(Some(item(Impact::Major)), "");
     let button = find(&parent, "button.dismiss");
@@ -172,12 +174,13 @@ fn dismiss_reports_the_update_id() {
         Some("Dismiss")
     );
     button.click();
+    tick().await;
     assert_eq!(*dismissed.borrow(), vec!["upd_7".to_string()]);
     assert!(parent.query_selector(".banner").unwrap().is_none());
 }
 
 #[wasm_bindgen_test]
-fn subscribe_form_is_a_labelled_dialog_with_a_honeypot() {
+async fn subscribe_form_is_a_labelled_dialog_with_a_honeypot() {
     let opened = events("herald:subscribe");
     let mut with_two = item(Impact::Minor);
     with_two.components.push(BannerComponent {
@@ -187,6 +190,7 @@ fn subscribe_form_is_a_labelled_dialog_with_a_honeypot() {
     });
     let (parent, _ui) = mount(Some(with_two), r#","subscribe":"true""#);
     find(&parent, ".banner .subscribe").click();
+    tick().await;
     assert_eq!(opened.borrow().len(), 1, "herald:subscribe on opening");
     let panel = find(&parent, "[part=subscribe-form]");
     assert_eq!(attr(&panel, "role"), "dialog");
@@ -229,15 +233,17 @@ fn subscribe_form_is_a_labelled_dialog_with_a_honeypot() {
 }
 
 #[wasm_bindgen_test]
-fn subscribe_form_without_components_has_no_checkboxes_and_sms_asks_for_a_phone() {
+async fn subscribe_form_without_components_has_no_checkboxes_and_sms_asks_for_a_phone() {
     let (parent, ui) = mount(None, "");
     ui.open_form();
+    tick().await;
     assert!(parent.query_selector(".banner").unwrap().is_none());
     assert!(parent
         .query_selector("input[type=checkbox]")
         .unwrap()
         .is_none());
     find(&parent, "input[type=radio][value=phone]").click();
+    tick().await;
     let input = find(&parent, "input.address");
     assert_eq!(attr(&input, "type"), "tel");
     assert_eq!(attr(&input, "autocomplete"), "tel");
@@ -250,13 +256,15 @@ fn subscribe_form_without_components_has_no_checkboxes_and_sms_asks_for_a_phone(
 }
 
 #[wasm_bindgen_test]
-fn a_problem_is_shown_next_to_the_field_and_the_input_is_kept() {
+async fn a_problem_is_shown_next_to_the_field_and_the_input_is_kept() {
     let (parent, ui) = mount(None, "");
     ui.open_form();
+    tick().await;
     let input: web_sys::HtmlInputElement = find(&parent, "input.address").unchecked_into();
     input.set_value("not-an-address");
     assert_eq!(attr(&input, "aria-invalid"), "false");
     ui.show_answer(read_answer(422, "application/problem+json", INVALID_EMAIL));
+    tick().await;
     assert_eq!(attr(&input, "aria-invalid"), "true");
     assert_eq!(
         description(&parent, &input),
@@ -265,6 +273,7 @@ fn a_problem_is_shown_next_to_the_field_and_the_input_is_kept() {
     assert_eq!(input.value(), "not-an-address", "the input is kept");
     // Rate limited: a message in the panel, the field no longer blamed.
     ui.show_answer(Answer::TooMany);
+    tick().await;
     assert_eq!(attr(&input, "aria-invalid"), "false");
     assert_eq!(
         find(&parent, "[part=subscribe-note]")
@@ -274,6 +283,7 @@ fn a_problem_is_shown_next_to_the_field_and_the_input_is_kept() {
     );
     // Accepted: the form gives way to the confirmation message.
     ui.show_answer(Answer::Pending);
+    tick().await;
     assert!(find(&parent, "form").hidden());
     let note = find(&parent, "[part=subscribe-note]");
     assert_eq!(attr(&note, "role"), "status");
@@ -285,10 +295,12 @@ fn a_problem_is_shown_next_to_the_field_and_the_input_is_kept() {
 }
 
 #[wasm_bindgen_test]
-fn an_empty_address_is_refused_in_the_locale_and_escape_closes() {
+async fn an_empty_address_is_refused_in_the_locale_and_escape_closes() {
     let (parent, ui) = mount(None, r#","locale":"de""#);
     ui.open_form();
+    tick().await;
     find(&parent, "button[type=submit]").click();
+    tick().await;
     assert_eq!(
         find(&parent, "[part=subscribe-error]")
             .text_content()
@@ -307,6 +319,7 @@ fn an_empty_address_is_refused_in_the_locale_and_escape_closes() {
     find(&parent, "input.address")
         .dispatch_event(&escape)
         .unwrap();
+    tick().await;
     assert!(
         parent.query_selector(".panel").unwrap().is_none(),
         "Escape closes the form"
@@ -421,8 +434,8 @@ fn every_locale_has_the_form_words() {
     }
 }
 
-/// The widget reads banner JSON with `JSON.parse`, not serde: it must agree with serde on what
-/// the edge writes (to the millisecond) and on what it refuses.
+/// The widget reads banner JSON with `JSON.parse` and serde-wasm-bindgen, not serde_json: it must
+/// agree with serde_json on what the edge writes (to the millisecond) and on what it refuses.
 #[wasm_bindgen_test]
 fn the_banner_reader_agrees_with_serde() {
     let at = |s: &str| {

@@ -1,7 +1,9 @@
 //! Widget timing in headless Chromium, against the same worker as the other benchmarks: time from
-//! navigation to the widget's `herald:render` mark on the demo page during an incident (median of
-//! many loads), against the page's own `load` event measured in the same loads; main-thread long
-//! tasks; and the requests a quiet day costs.
+//! navigation to the widget's `herald:render` mark on the demo page during an incident, cold
+//! (browser cache cleared before each load) and warm (median of many loads), against the page's own
+//! `load` event; cold, side by side in the same run with a reference widget in plain JavaScript
+//! (same page, same `banner.json`, title and text into a shadow root); main-thread long tasks; and
+//! the requests a quiet day costs.
 
 use std::time::Duration;
 
@@ -12,6 +14,10 @@ use xtask::{eventually, local, Result};
 
 pub struct WidgetTiming {
     pub runs: usize,
+    /// Cold loads (cache cleared before each): Herald's widget and the plain-JS reference,
+    /// alternating.
+    pub cold_median_ms: f64,
+    pub reference_cold_median_ms: f64,
     pub render_median_ms: f64,
     pub render_first_ms: f64,
     pub load_median_ms: f64,
@@ -31,6 +37,53 @@ fn median(mut v: Vec<f64>) -> f64 {
     } else {
         (v[n / 2 - 1] + v[n / 2]) / 2.0
     }
+}
+
+/// The plain-JavaScript reference widget: what the least a banner can cost looks like. It fetches
+/// the same `banner.json` as Herald's loader (no cache, no credentials) and renders the item's
+/// title and text into a shadow root, then sets the same User Timing mark.
+const REFERENCE_JS: &str = r#"(function (d) {
+  fetch("/v1/pages/demo/banner.json", { cache: "no-cache", credentials: "omit" })
+    .then(function (r) { return r.json(); })
+    .then(function (b) {
+      if (!b.item) return;
+      var h = d.createElement("herald-reference"), s = h.attachShadow({ mode: "open" });
+      var t = d.createElement("strong"), p = d.createElement("p");
+      t.textContent = b.item.title;
+      p.textContent = b.item.body;
+      s.append(t, p);
+      d.body.prepend(h);
+      performance.mark("herald:render");
+    });
+})(document);
+"#;
+
+/// The reference's page: the demo page with the reference's script in place of Herald's loader.
+const REFERENCE_PAGE: &str = "bench-reference.html";
+
+/// Writes the reference widget's page and script next to the demo page (in `dist/www`, before the
+/// worker starts); `remove_reference` takes them away again.
+pub fn write_reference() -> Result<()> {
+    let www = crate::dist::www_dir();
+    let demo = std::fs::read_to_string(www.join("index.html"))?;
+    let start = demo
+        .find("<script src=\"/widget.js\"")
+        .ok_or("no loader in the demo page")?;
+    let end = start + demo[start..].find("</script>").ok_or("no loader end")? + "</script>".len();
+    let page = format!(
+        "{}<script src=\"/bench-reference.js\" async></script>{}",
+        &demo[..start],
+        &demo[end..]
+    );
+    std::fs::write(www.join(REFERENCE_PAGE), page)?;
+    std::fs::write(www.join("bench-reference.js"), REFERENCE_JS)?;
+    Ok(())
+}
+
+pub fn remove_reference() {
+    let www = crate::dist::www_dir();
+    let _ = std::fs::remove_file(www.join(REFERENCE_PAGE));
+    let _ = std::fs::remove_file(www.join("bench-reference.js"));
 }
 
 /// Records long tasks from the very start of every document.
@@ -59,27 +112,50 @@ pub fn run(base: &str, key: &str, dir: &std::path::Path, runs: usize) -> Result<
         "Page.addScriptToEvaluateOnNewDocument",
         json!({ "source": LONG_TASK_PROBE }),
     );
-    let (mut render, mut load) = (Vec::new(), Vec::new());
-    let (mut long_tasks, mut longest) = (0usize, 0f64);
-    for i in 0..=runs {
-        browser.goto(&format!("{base}/?run={i}"));
-        let t = eventually("the widget's render mark", Duration::from_secs(20), || {
+    let render_mark = || {
+        eventually("the widget's render mark", Duration::from_secs(20), || {
             browser
                 .eval("const m = performance.getEntriesByName('herald:render')[0]; return m ? m.startTime : null;", vec![])
                 .as_f64()
-        });
+        })
+    };
+    let long_tasks_now = || {
+        browser
+            .eval("return window.__heraldLongTasks || [];", vec![])
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_f64)
+            .collect::<Vec<_>>()
+    };
+    let (mut long_tasks, mut longest) = (0usize, 0f64);
+    // Cold: nothing cached (HTTP cache, and with it the compiled wasm, cleared before each load),
+    // Herald and the reference alternating so that both see the same machine.
+    let (mut cold, mut reference) = (Vec::new(), Vec::new());
+    for i in 0..runs {
+        for (url, into) in [
+            (format!("{base}/?cold={i}"), &mut cold),
+            (format!("{base}/{REFERENCE_PAGE}?cold={i}"), &mut reference),
+        ] {
+            browser.cdp("Network.clearBrowserCache", json!({}));
+            browser.goto(&url);
+            into.push(render_mark());
+            for d in long_tasks_now() {
+                long_tasks += 1;
+                longest = longest.max(d);
+            }
+        }
+    }
+    let (mut render, mut load) = (Vec::new(), Vec::new());
+    for i in 0..=runs {
+        browser.goto(&format!("{base}/?run={i}"));
+        let t = render_mark();
         let l = eventually("the load event", Duration::from_secs(20), || {
             browser
                 .eval("const n = performance.getEntriesByType('navigation')[0]; return n && n.loadEventEnd > 0 ? n.loadEventEnd : null;", vec![])
                 .as_f64()
         });
-        let tasks = browser.eval("return window.__heraldLongTasks || [];", vec![]);
-        for d in tasks
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_f64)
-        {
+        for d in long_tasks_now() {
             long_tasks += 1;
             longest = longest.max(d);
         }
@@ -107,6 +183,8 @@ pub fn run(base: &str, key: &str, dir: &std::path::Path, runs: usize) -> Result<
     };
     Ok(WidgetTiming {
         runs,
+        cold_median_ms: median(cold),
+        reference_cold_median_ms: median(reference),
         render_median_ms: timing_render,
         render_first_ms,
         load_median_ms: timing_load,
