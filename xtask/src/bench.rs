@@ -381,7 +381,8 @@ fn brotli_len(data: &[u8]) -> Result<usize> {
 
 fn sizes() -> Result<Vec<(String, usize, usize, usize)>> {
     let www = dist::www_dir();
-    let files: [(&str, PathBuf); 4] = [
+    let console = dist::console_dir();
+    let files: [(&str, PathBuf); 6] = [
         ("widget loader (widget.js)", www.join("widget.js")),
         (
             "widget glue (herald_widget.js)",
@@ -390,6 +391,14 @@ fn sizes() -> Result<Vec<(String, usize, usize, usize)>> {
         (
             "widget wasm (herald_widget_bg.wasm)",
             www.join("herald_widget_bg.wasm"),
+        ),
+        (
+            "console glue (console/herald_console.js)",
+            console.join("herald_console.js"),
+        ),
+        (
+            "console wasm (console/herald_console_bg.wasm)",
+            console.join("herald_console_bg.wasm"),
         ),
         (
             "worker wasm (edge/build/index_bg.wasm)",

@@ -1,5 +1,5 @@
-//! Builds what the worker serves: the widget (cargo -> wasm-bindgen -> wasm-opt) and the static
-//! files into `dist/www`, and the worker itself (worker-build, with the pinned local tools so that
+//! Builds what the worker serves: the widget and the console (cargo -> wasm-bindgen -> wasm-opt)
+//! and the static files into `dist/www`, and the worker itself (worker-build, with the pinned local tools so that
 //! nothing is downloaded).
 
 use std::fs;
@@ -77,6 +77,53 @@ fn build_widget(name: &str, features: &[&str], target_dir: &Path) -> Result<()> 
     Ok(())
 }
 
+/// Where the console is assembled: served at `/console/` (its `index.html`, glue, wasm, CSS).
+pub fn console_dir() -> PathBuf {
+    www_dir().join("console")
+}
+
+/// Builds the console (Leptos, CSR) like the widget, next to its static shell from `console/static`.
+pub fn console() -> Result<()> {
+    let out = console_dir();
+    fs::create_dir_all(&out)?;
+    let target_dir = root().join("target");
+    run(Command::new("cargo")
+        .args([
+            "build",
+            "--release",
+            "-p",
+            "herald-console",
+            "--target",
+            WASM_TARGET,
+        ])
+        .arg("--target-dir")
+        .arg(&target_dir)
+        .current_dir(root()))?;
+    let wasm = target_dir
+        .join(WASM_TARGET)
+        .join("release/herald_console.wasm");
+    run(Command::new(cargo_bin("wasm-bindgen"))
+        .args([
+            "--target",
+            "web",
+            "--no-typescript",
+            "--remove-name-section",
+            "--remove-producers-section",
+        ])
+        .arg("--out-dir")
+        .arg(&out)
+        .args(["--out-name", "herald_console"])
+        .arg(&wasm))?;
+    let bg = out.join("herald_console_bg.wasm");
+    run(Command::new(node_bin("wasm-opt"))
+        .arg("-Oz")
+        .args(WASM_FEATURES)
+        .arg(&bg)
+        .arg("-o")
+        .arg(&bg))?;
+    copy_dir(&root().join("console/static"), &out)
+}
+
 pub fn static_files() -> Result<()> {
     copy_dir(&root().join("www"), &www_dir())
 }
@@ -107,6 +154,7 @@ pub fn worker() -> Result<()> {
 /// Everything the local worker needs.
 pub fn all() -> Result<()> {
     widget()?;
+    console()?;
     static_files()?;
     worker()
 }
