@@ -28,20 +28,39 @@ fn screenshots() -> std::path::PathBuf {
     xtask::root().join("target/screenshots")
 }
 
-/// Saves the viewport in light and in dark (`prefers-color-scheme` emulated), then back to light.
-fn shoot(browser: &Browser, name: &str) {
-    for scheme in ["light", "dark"] {
+/// Saves the whole page in light and in dark (`prefers-color-scheme` emulated), on a desktop
+/// window and, with `phone`, also at a phone's width; then back to light.
+fn shoot(browser: &Browser, name: &str, phone: bool) {
+    let scheme = |value: &str| {
         browser.cdp(
             "Emulation.setEmulatedMedia",
-            json!({"features": [{"name": "prefers-color-scheme", "value": scheme}]}),
+            json!({"features": [{"name": "prefers-color-scheme", "value": value}]}),
         );
-        std::thread::sleep(Duration::from_millis(150));
-        browser.screenshot(&screenshots().join(format!("console-{name}-{scheme}.png")));
+    };
+    let sizes: &[(&str, Option<(u32, u32)>)] = if phone {
+        &[("", None), ("-phone", Some((390, 844)))]
+    } else {
+        &[("", None)]
+    };
+    for (suffix, size) in sizes {
+        if let Some((width, height)) = size {
+            browser.cdp(
+                "Emulation.setDeviceMetricsOverride",
+                json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": true}),
+            );
+        }
+        for s in ["light", "dark"] {
+            scheme(s);
+            std::thread::sleep(Duration::from_millis(200));
+            browser.screenshot_full_page(
+                &screenshots().join(format!("console-{name}{suffix}-{s}.png")),
+            );
+        }
+        if size.is_some() {
+            browser.cdp("Emulation.clearDeviceMetricsOverride", json!({}));
+        }
     }
-    browser.cdp(
-        "Emulation.setEmulatedMedia",
-        json!({"features": [{"name": "prefers-color-scheme", "value": "light"}]}),
-    );
+    scheme("light");
 }
 
 fn text(browser: &Browser, selector: &str) -> Option<String> {
@@ -101,8 +120,11 @@ fn wait_text(browser: &Browser, what: &str, selector: &str, contains: &str) -> S
     })
 }
 
+/// Signs in from a fresh tab session (an earlier test's session would be resumed otherwise).
 fn sign_in(env: &Env, page: &str, key: &str) {
     let browser = env.browser();
+    browser.goto(&format!("{}/console/", env.base));
+    browser.eval("sessionStorage.clear()", vec![]);
     browser.goto(&format!("{}/console/", env.base));
     wait_for(browser, "the sign-in form", "#signin");
     fill(browser, "#page", page);
@@ -167,7 +189,7 @@ fn signs_in_with_the_key_in_session_storage_and_out_again(env: &Env) {
             && !policy.contains("unsafe-inline"),
         "{policy}"
     );
-    shoot(browser, "signin");
+    shoot(browser, "signin", false);
     no_serious_violations(env, "sign-in");
 
     fill(browser, "#page", &page);
@@ -179,7 +201,7 @@ fn signs_in_with_the_key_in_session_storage_and_out_again(env: &Env) {
     fill(browser, "#key", &env.key);
     click(browser, "#signin-submit");
     wait_for(browser, "the page's error", "#page-error:not(:empty)");
-    shoot(browser, "signin-error");
+    shoot(browser, "signin-error", false);
 
     sign_in(env, &page, &env.key);
     assert_eq!(text(browser, "#role").as_deref(), Some("admin"));
@@ -203,7 +225,7 @@ fn signs_in_with_the_key_in_session_storage_and_out_again(env: &Env) {
         ".incident h3",
         "Payments are delayed",
     );
-    shoot(browser, "overview");
+    shoot(browser, "overview", true);
     no_serious_violations(env, "overview");
 
     // Set a component's status in place.
@@ -290,7 +312,7 @@ fn opens_an_incident_from_a_template_then_updates_and_resolves_it(env: &Env) {
         subject.contains("Elevated error rates on API: Investigating"),
         "{subject}"
     );
-    shoot(browser, "compose");
+    shoot(browser, "compose", true);
     no_serious_violations(env, "compose");
 
     fill(
@@ -325,7 +347,7 @@ fn opens_an_incident_from_a_template_then_updates_and_resolves_it(env: &Env) {
         "#body",
         "We found a faulty load balancer; some API requests still fail.",
     );
-    shoot(browser, "update");
+    shoot(browser, "update", false);
     click(browser, "#publish");
     wait_text(
         browser,
@@ -375,7 +397,7 @@ fn countdown_turns_overdue_when_the_promise_passes(env: &Env) {
     });
     assert!(overdue.starts_with("Update overdue by"), "{overdue}");
     assert!(exists(browser, ".incident .overdue-alert[role=alert]"));
-    shoot(browser, "overdue");
+    shoot(browser, "overdue", false);
     no_severe(browser);
 }
 
@@ -395,7 +417,7 @@ fn viewer_key_sees_no_compose_controls(env: &Env) {
     for selector in ["#nav-open", ".incident .action", "select[id^=component-]"] {
         assert!(!exists(browser, selector), "a viewer sees {selector}");
     }
-    shoot(browser, "viewer");
+    shoot(browser, "viewer", true);
 
     let (_, responder) = crate::admin::create_key(env, &page, "responder");
     click(browser, "#signout");
@@ -438,7 +460,7 @@ fn keyboard_only_publish(env: &Env) {
     tab_to(browser, "body");
     browser.keys("Some customers cannot open the dashboard. We are investigating.");
     tab_to(browser, "publish");
-    shoot(browser, "keyboard-focus");
+    shoot(browser, "keyboard-focus", false);
     let outline = browser.eval(
         "return getComputedStyle(document.activeElement).outlineStyle",
         vec![],

@@ -182,10 +182,7 @@ pub fn compose(ctx: Ctx, mode: Mode) -> impl IntoView {
                                 if let Some(i) = Impact::ALL.into_iter().find(|i| impact_value(*i) == v) {
                                     let now = app::now();
                                     ctx.state.with_untracked(|s| if let Some(s) = s {
-                                        draft.update(|d| {
-                                            d.impact = i;
-                                            d.next_update_at = Some(decide::default_next_update(&s.page, i, now));
-                                        });
+                                        draft.update(|d| d.set_impact(i, &s.page, now));
                                     });
                                 }
                             }>

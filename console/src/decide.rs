@@ -329,6 +329,22 @@ impl Draft {
         }
     }
 
+    /// Re-rates the draft: the promise moves to the new impact's cadence, and components still
+    /// showing the old impact's default status take the new one's (a status chosen by hand stays).
+    pub fn set_impact(&mut self, impact: Impact, page: &Page, now: Timestamp) {
+        let (old, new) = (
+            ComponentStatus::for_impact(self.impact),
+            ComponentStatus::for_impact(impact),
+        );
+        for (_, status) in self.components.iter_mut() {
+            if *status == old {
+                *status = new;
+            }
+        }
+        self.impact = impact;
+        self.next_update_at = Some(default_next_update(page, impact, now));
+    }
+
     fn visibility(&self) -> Visibility {
         if self.segments.is_empty() {
             Visibility::Public
@@ -466,8 +482,7 @@ impl Draft {
     /// Fills the title and body from a saved template, its placeholders from this draft.
     pub fn fill(&mut self, t: &Template, state: &State, links: &Links, now: Timestamp) {
         if let Some(impact) = t.impact {
-            self.impact = impact;
-            self.next_update_at = Some(default_next_update(&state.page, impact, now));
+            self.set_impact(impact, &state.page, now);
         }
         let names: Vec<String> = self
             .components

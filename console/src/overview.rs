@@ -61,6 +61,7 @@ pub fn overview(ctx: Ctx) -> impl IntoView {
             <h2 id="incidents-h">"Active incidents"</h2>
             {move || incidents(ctx, true)}
         </section>
+        <div class="overview">
         <section aria-labelledby="components-h" class="card">
             <h2 id="components-h">"Components"</h2>
             {move || components(ctx)}
@@ -77,6 +78,7 @@ pub fn overview(ctx: Ctx) -> impl IntoView {
             <h2 id="resolved-h">"Recently resolved"</h2>
             {move || incidents(ctx, false)}
         </section>
+        </div>
     }
 }
 

@@ -372,3 +372,23 @@ fn the_overview_lists_what_needs_attention_soonest_first() {
     assert_eq!(ids(&l.resolved), ["inc-1"]);
     assert!(l.maintenance.is_empty() && l.notices.is_empty());
 }
+
+#[test]
+fn re_rating_moves_the_promise_and_the_default_component_statuses() {
+    let s = state();
+    let mut d = Draft::new(Mode::Open, &s, NOW);
+    d.components = vec![
+        ("api".into(), ComponentStatus::DegradedPerformance),
+        ("web".into(), ComponentStatus::UnderMaintenance),
+    ];
+    d.set_impact(Impact::Critical, &s.page, NOW);
+    assert_eq!(
+        d.components,
+        vec![
+            ("api".into(), ComponentStatus::MajorOutage),
+            ("web".into(), ComponentStatus::UnderMaintenance),
+        ],
+        "a status chosen by hand stays"
+    );
+    assert_eq!(d.next_update_at, Some(NOW + Duration::minutes(30)));
+}
