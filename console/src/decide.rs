@@ -581,17 +581,22 @@ pub fn marked(text: &str, warnings: &[Warning], field: DraftField) -> Vec<Piece>
     out
 }
 
-/// Links as a real message carries them, with a signed token of the real shape, so the SMS
-/// preview counts the same length as what a subscriber receives.
+/// Links as a real message carries them, with signed tokens of the real shape and length
+/// (`{page}.{subscriber id}.{purpose}.{128-bit MAC in hex}`, the edge's `notify::token`), so the
+/// SMS preview counts the same length as what a subscriber receives.
 pub fn sample_links(origin: &str, page: &str) -> Links {
-    let token = format!("{page}.s-0000000000000000.u.{}", "0".repeat(64));
+    let token = |purpose: &str| format!("{page}.sub_000000000000.{purpose}.{}", "0".repeat(32));
     Links {
         url: format!("{origin}/{page}"),
         unsubscribe_url: Some(format!(
-            "{origin}/v1/subscriptions/unsubscribe?token={token}"
+            "{origin}/v1/subscriptions/unsubscribe?token={}",
+            token("u")
         )),
         receipt_url: None,
-        manage_url: Some(format!("{origin}/v1/subscriptions/manage?token={token}")),
+        manage_url: Some(format!(
+            "{origin}/v1/subscriptions/manage?token={}",
+            token("m")
+        )),
     }
 }
 

@@ -244,7 +244,7 @@ fn components(ctx: Ctx) -> impl IntoView {
                 });
             };
             let error_id = format!("{select_id}-error");
-            let shown_text = (shown != own).then(|| format!("Shown as {} (incidents and maintenance add theirs).", shown.label().to_lowercase()));
+            let shown_text = (shown != own).then(|| format!("{name} shows as {} while incidents or maintenance affect it.", shown.label().to_lowercase()));
             let control = if can_set {
                 view! {
                     <label for=select_id.clone()>"Status of "{name.clone()}</label>

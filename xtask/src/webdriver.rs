@@ -138,7 +138,7 @@ impl Browser {
     /// Saves a PNG screenshot of the whole page, beyond the viewport, to `path` (through CDP).
     pub fn screenshot_full_page(&self, path: &Path) {
         let size = self.eval(
-            "return [document.documentElement.scrollWidth, document.documentElement.scrollHeight]",
+            "return [window.innerWidth, document.documentElement.scrollHeight]",
             vec![],
         );
         let v = self.cdp(
