@@ -1,7 +1,8 @@
 //! The console (`/console`) in headless Chromium against the worker in workerd: sign-in with the
 //! key in `sessionStorage`, an incident opened from a template with the lint and the previews,
 //! published to the banner and to a subscriber's email, updated and resolved; the countdown turning
-//! overdue; a viewer key without compose controls; keyboard-only publishing; axe-core; and
+//! overdue; a viewer key without compose controls; keyboard-only publishing; maintenance and a
+//! notice checked against the page's lead times; axe-core; and
 //! screenshots of every screen in light and dark (`target/screenshots/console-*.png`).
 
 use std::time::Duration;
@@ -18,6 +19,7 @@ pub const TESTS: &[Test] = tests![
     countdown_turns_overdue_when_the_promise_passes,
     viewer_key_sees_no_compose_controls,
     keyboard_only_publish,
+    schedules_maintenance_late_with_a_reason_and_publishes_a_notice,
 ];
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -469,5 +471,96 @@ fn keyboard_only_publish(env: &Env) {
     browser.keys(ENTER);
     wait_text(browser, "the confirmation", ".flash", "Incident published.");
     assert_eq!(banner_item(env, &page)["title"], "Dashboard does not load");
+    no_severe(browser);
+}
+
+fn schedules_maintenance_late_with_a_reason_and_publishes_a_notice(env: &Env) {
+    let page = env.page("console-advance");
+    sign_in(env, &page, &env.key);
+    let browser = env.browser();
+    click(browser, "#nav-maintenance");
+    wait_for(browser, "the maintenance form", "#schedule");
+    fill(browser, "#title", "Database upgrade");
+    fill(
+        browser,
+        "#body",
+        "The dashboard is read-only for up to an hour while we upgrade its database.",
+    );
+    check(browser, "#touches-api");
+    wait_text(browser, "the lead time", "#lead", "Notice given");
+    assert!(
+        !exists(browser, "#override-reason"),
+        "no reason asked in time"
+    );
+    // Two hours ahead (UTC, in the browser's clock): less than the default three days.
+    let soon = browser.eval(
+        "return new Date(Date.now() + 2 * 3600e3).toISOString().slice(0, 19);",
+        vec![],
+    );
+    fill(browser, "#at", soon.as_str().unwrap());
+    let lead = wait_text(browser, "the late warning", "#lead", "Too late");
+    assert!(lead.contains("72 h 00 min"), "{lead}");
+    wait_for(browser, "the reason field", "#override-reason");
+    click(browser, "#publish");
+    let error = wait_for(browser, "the lead-time error", "#at-error:not(:empty)");
+    assert!(!error.is_empty());
+    shoot(browser, "maintenance-late", true);
+    no_serious_violations(env, "maintenance");
+    fill(browser, "#override-reason", "Security fix that cannot wait");
+    click(browser, "#publish");
+    wait_text(
+        browser,
+        "the confirmation",
+        ".flash",
+        "Maintenance scheduled.",
+    );
+    wait_text(
+        browser,
+        "the maintenance in the overview",
+        "#maintenance-h + ul",
+        "Database upgrade",
+    );
+    let state = env
+        .admin("GET", &format!("/v1/admin/pages/{page}"), "")
+        .json();
+    assert_eq!(
+        state["maintenances"][0]["override_reason"],
+        "Security fix that cannot wait"
+    );
+
+    click(browser, "#nav-notice");
+    wait_for(browser, "the notice form", "#schedule");
+    fill(browser, "#kind", "policy_change");
+    fill(browser, "#title", "New data retention policy");
+    fill(
+        browser,
+        "#body",
+        "From the date below, we keep audit logs for 400 days instead of 90.",
+    );
+    check(browser, "#requires-ack");
+    // The default date gives the policy's lead time for the kind first chosen (48 h); a policy
+    // change needs 14 days, so the check moves as the kind is picked.
+    wait_text(
+        browser,
+        "the lead time of a policy change",
+        "#lead",
+        "336 h",
+    );
+    let at = browser.eval(
+        "return new Date(Date.now() + 20 * 86400e3).toISOString().slice(0, 19);",
+        vec![],
+    );
+    fill(browser, "#at", at.as_str().unwrap());
+    wait_text(browser, "the lead time", "#lead", "Notice given");
+    shoot(browser, "notice", false);
+    click(browser, "#publish");
+    wait_text(browser, "the confirmation", ".flash", "Notice published.");
+    let notices = wait_text(
+        browser,
+        "the notice in the overview",
+        "#notices-h + ul",
+        "New data retention policy",
+    );
+    assert!(notices.contains("requires acknowledgement"), "{notices}");
     no_severe(browser);
 }

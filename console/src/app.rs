@@ -9,7 +9,7 @@ use leptos::task::spawn_local;
 
 use crate::api::{ApiError, Client};
 use crate::decide::{self, Mode, Timestamp, ROLE_PROBES};
-use crate::{compose, overview, session};
+use crate::{compose, overview, schedule, session};
 
 /// Who is signed in.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +22,8 @@ pub struct Session {
 pub enum Screen {
     Overview,
     Compose(Mode),
+    /// Maintenance (`false`) or a notice (`true`).
+    Schedule(bool),
 }
 
 /// The console's signals, shared by every screen (all `Copy`).
@@ -59,7 +61,7 @@ impl Ctx {
     /// Goes to `screen` and moves focus to its heading, so keyboard and screen-reader users start
     /// there.
     pub fn go(&self, screen: Screen) {
-        if matches!(screen, Screen::Compose(_)) {
+        if screen != Screen::Overview {
             self.flash.set(None);
         }
         self.screen.set(screen);
@@ -290,12 +292,15 @@ fn shell(ctx: Ctx) -> impl IntoView {
     };
     let role = move || role_name(ctx.role());
     let can_compose = move || decide::Abilities::of(ctx.role()).compose;
+    let can_communicate = move || decide::Abilities::of(ctx.role()).communicate;
     let current = move |want: &'static str| {
         move || {
             let on = match ctx.screen.get() {
                 Screen::Overview => want == "overview",
                 Screen::Compose(Mode::Open) => want == "open",
                 Screen::Compose(_) => false,
+                Screen::Schedule(false) => want == "maintenance",
+                Screen::Schedule(true) => want == "notice",
             };
             on.then_some("page")
         }
@@ -314,6 +319,12 @@ fn shell(ctx: Ctx) -> impl IntoView {
                 <button type="button" id="nav-open" aria-current=current("open")
                     on:click=move |_| ctx.go(Screen::Compose(Mode::Open))>"Open an incident"</button>
             </Show>
+            <Show when=can_communicate>
+                <button type="button" id="nav-maintenance" aria-current=current("maintenance")
+                    on:click=move |_| ctx.go(Screen::Schedule(false))>"Schedule maintenance"</button>
+                <button type="button" id="nav-notice" aria-current=current("notice")
+                    on:click=move |_| ctx.go(Screen::Schedule(true))>"Publish a notice"</button>
+            </Show>
         </nav>
         <p class="flash" role="status">{move || ctx.flash.get()}</p>
         <main id="main" tabindex="-1">
@@ -321,6 +332,7 @@ fn shell(ctx: Ctx) -> impl IntoView {
                 // Built untracked: a screen's setup reads the state once; its own closures follow it.
                 Screen::Overview => untrack(|| overview::overview(ctx)).into_any(),
                 Screen::Compose(mode) => untrack(|| compose::compose(ctx, mode)).into_any(),
+                Screen::Schedule(notice) => untrack(|| schedule::schedule(ctx, notice)).into_any(),
             }}
         </main>
     }

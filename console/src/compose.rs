@@ -170,7 +170,7 @@ pub fn compose(ctx: Ctx, mode: Mode) -> impl IntoView {
                             prop:value=move || draft.with(|d| d.title.clone())
                             on:input=move |ev| draft.update(|d| d.title = event_target_value(&ev)) />
                         <p class="error" id="title-error">{field_error("title")}</p>
-                        {lint_view(draft, warnings, DraftField::Title, "title-lint")}
+                        {lint_view(move || draft.with(|d| d.title.clone()), warnings, DraftField::Title, "title-lint")}
                     </div>
                 })}
                 {shows(FormField::Impact).then(|| view! {
@@ -224,7 +224,7 @@ pub fn compose(ctx: Ctx, mode: Mode) -> impl IntoView {
                             prop:value=move || draft.with(|d| d.body.clone())
                             on:input=move |ev| draft.update(|d| d.body = event_target_value(&ev))></textarea>
                         <p class="error" id="body-error">{field_error("body")}</p>
-                        {lint_view(draft, warnings, DraftField::Body, "body-lint")}
+                        {lint_view(move || draft.with(|d| d.body.clone()), warnings, DraftField::Body, "body-lint")}
                     </div>
                 })}
                 {shows(FormField::NextUpdate).then(|| next_update_field(ctx, draft, field_error("next_update_at")))}
@@ -250,12 +250,12 @@ pub fn compose(ctx: Ctx, mode: Mode) -> impl IntoView {
 }
 
 /// Moves focus to the first field marked invalid, or the form's error.
-fn focus_first_error() {
+pub fn focus_first_error() {
     request_animation_frame(|| {
         use wasm_bindgen::JsCast;
         let doc = document();
         let target = doc
-            .query_selector("#compose [aria-invalid=true]")
+            .query_selector("form [aria-invalid=true]")
             .ok()
             .flatten()
             .or_else(|| doc.get_element_by_id("form-error"));
@@ -444,18 +444,13 @@ fn next_update_field(
     }
 }
 
-fn lint_view(
-    draft: RwSignal<Draft>,
+/// The wording lint under a field: the text with the words it objects to marked, and its messages.
+pub fn lint_view(
+    text: impl Fn() -> String + Send + Sync + 'static,
     warnings: Memo<Vec<Warning>>,
     field: DraftField,
     id: &'static str,
 ) -> impl IntoView {
-    let text = move || {
-        draft.with(|d| match field {
-            DraftField::Title => d.title.clone(),
-            DraftField::Body => d.body.clone(),
-        })
-    };
     let content = move || {
         let list: Vec<Warning> =
             warnings.with(|w| w.iter().filter(|w| w.field == field).cloned().collect());

@@ -7,17 +7,18 @@ use std::ops::Range;
 
 use herald_shared::command::{
     apply, AttachPostmortem, Command, ComponentInput, DomainError, Event, OpenIncident, PostUpdate,
-    Reopen,
+    PublishNotice, Reopen, ScheduleMaintenance,
 };
 use herald_shared::lint::{self, DraftField, LintCode, Warning};
 use herald_shared::model::{
-    ComponentStatus, Impact, Incident, IncidentStatus, Page, State, Visibility,
+    ComponentStatus, Impact, Incident, IncidentStatus, NoticeKind, Page, State, Visibility,
 };
 use herald_shared::sms::SmsCount;
 use herald_shared::template::{self, Links, Message, Template};
 use herald_shared::view::{self, Viewer};
 use herald_shared::wire::{
-    BannerItem, OpenIncidentRequest, PostUpdateRequest, PostmortemRequest, ReopenRequest, Role,
+    BannerItem, MaintenanceRequest, NoticeRequest, OpenIncidentRequest, PostUpdateRequest,
+    PostmortemRequest, ReopenRequest, Role,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -512,6 +513,192 @@ impl Draft {
             self.body = body;
         }
     }
+}
+
+/// A maintenance window (`kind: None`) or a notice of `kind` being scheduled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Advance {
+    pub kind: Option<NoticeKind>,
+    pub title: String,
+    pub body: String,
+    pub components: Vec<String>,
+    /// The window's start, or when the notice takes effect.
+    pub at: Option<Timestamp>,
+    /// The window's end (maintenance only).
+    pub until: Option<Timestamp>,
+    pub requires_ack: bool,
+    pub override_reason: String,
+    pub notify: bool,
+}
+
+/// Where a date stands against the page's lead time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lead {
+    pub required: Duration,
+    pub given: Duration,
+}
+
+impl Lead {
+    pub fn too_late(&self) -> bool {
+        self.given < self.required
+    }
+
+    /// The sentence shown beside the date as it is picked.
+    pub fn text(&self) -> String {
+        let required = span_text(self.required);
+        if self.given <= Duration::ZERO {
+            format!("This date has passed; this page asks for {required} of notice.")
+        } else if self.too_late() {
+            format!(
+                "Too late: this page asks for {required} of notice, this gives {}. Give the reason to publish anyway.",
+                span_text(self.given)
+            )
+        } else {
+            format!(
+                "Notice given: {} (this page asks for {required}).",
+                span_text(self.given)
+            )
+        }
+    }
+}
+
+impl Advance {
+    /// A fresh draft: its date is the page's lead time from now (rounded up to the hour), a
+    /// maintenance window lasts an hour.
+    pub fn new(kind: Option<NoticeKind>, page: &Page, now: Timestamp) -> Advance {
+        let lead = Self::required(kind, page);
+        let t = now + lead + Duration::hours(1);
+        let at = t
+            .replace_minute(0)
+            .and_then(|t| t.replace_second(0))
+            .and_then(|t| t.replace_nanosecond(0))
+            .unwrap_or(t);
+        Advance {
+            kind,
+            title: String::new(),
+            body: String::new(),
+            components: Vec::new(),
+            at: Some(at),
+            until: kind.is_none().then(|| at + Duration::hours(1)),
+            requires_ack: false,
+            override_reason: String::new(),
+            notify: true,
+        }
+    }
+
+    fn required(kind: Option<NoticeKind>, page: &Page) -> Duration {
+        match kind {
+            None => page.policy.maintenance_lead_time(),
+            Some(k) => page.policy.lead_time(k),
+        }
+    }
+
+    /// The lead time given by the chosen date, against the page's policy.
+    pub fn lead(&self, page: &Page, now: Timestamp) -> Option<Lead> {
+        self.at.map(|at| Lead {
+            required: Self::required(self.kind, page),
+            given: at - now,
+        })
+    }
+
+    fn reason(&self) -> Option<String> {
+        let r = self.override_reason.trim();
+        (!r.is_empty()).then(|| r.to_owned())
+    }
+
+    /// The command the server will apply, once the dates are given.
+    pub fn command(&self, id: &str) -> Option<Command> {
+        let at = self.at?;
+        Some(match self.kind {
+            None => Command::ScheduleMaintenance(ScheduleMaintenance {
+                id: id.into(),
+                update_id: format!("{id}-u"),
+                title: self.title.clone(),
+                body: self.body.clone(),
+                components: self.components.clone(),
+                scheduled_for: at,
+                scheduled_until: self.until?,
+                reminders: None,
+                visibility: Visibility::Public,
+                override_reason: self.reason(),
+                silent: !self.notify,
+            }),
+            Some(kind) => Command::PublishNotice(PublishNotice {
+                id: id.into(),
+                kind,
+                title: self.title.clone(),
+                body: self.body.clone(),
+                effective_at: at,
+                components: self.components.clone(),
+                visibility: Visibility::Public,
+                requires_ack: self.requires_ack,
+                override_reason: self.reason(),
+                silent: !self.notify,
+            }),
+        })
+    }
+
+    /// The request to send: path under the page and the `shared::wire` body.
+    pub fn request(&self) -> Option<(&'static str, AdvanceRequest)> {
+        let at = self.at?;
+        Some(match self.kind {
+            None => (
+                "maintenances",
+                AdvanceRequest::Maintenance(MaintenanceRequest {
+                    title: self.title.clone(),
+                    body: self.body.clone(),
+                    components: self.components.clone(),
+                    scheduled_for: at,
+                    scheduled_until: self.until?,
+                    reminders: None,
+                    visibility: Visibility::Public,
+                    override_reason: self.reason(),
+                    silent: !self.notify,
+                }),
+            ),
+            Some(kind) => (
+                "notices",
+                AdvanceRequest::Notice(NoticeRequest {
+                    kind,
+                    title: self.title.clone(),
+                    body: self.body.clone(),
+                    effective_at: at,
+                    components: self.components.clone(),
+                    visibility: Visibility::Public,
+                    requires_ack: self.requires_ack,
+                    override_reason: self.reason(),
+                    silent: !self.notify,
+                }),
+            ),
+        })
+    }
+
+    /// Checks the draft as the server will (`apply` on a copy of the page): lead time, window,
+    /// components, lengths.
+    pub fn check(&self, state: &State, now: Timestamp) -> Result<(), DomainError> {
+        let field = if self.kind.is_some() {
+            "effective_at"
+        } else {
+            "scheduled_for"
+        };
+        let command = self.command("preview").ok_or(DomainError::Invalid {
+            field,
+            reason: "choose a date".into(),
+        })?;
+        apply(state, command, now).map(|_| ())
+    }
+
+    pub fn lint(&self, page: &Page) -> Vec<Warning> {
+        lint::lint(&lint::Draft::for_page(page, &self.title, &self.body))
+    }
+}
+
+/// A wire request body for maintenance or a notice.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(untagged)]
+pub enum AdvanceRequest {
+    Maintenance(MaintenanceRequest),
+    Notice(NoticeRequest),
 }
 
 /// A wire request body, one per compose mode.

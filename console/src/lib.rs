@@ -4,7 +4,8 @@
 //!
 //! Map: `decide` (every decision, plain functions tested natively), `api` (the admin API and its
 //! typed error); in the browser build only: `session` (the key in `sessionStorage`), `app` (sign-in,
-//! the shell, polling), `overview` (the page at a glance), `compose` (drafts, lint, previews).
+//! the shell, polling), `overview` (the page at a glance), `compose` (incident drafts, lint, previews), `schedule` (maintenance and
+//! notices with their lead times).
 
 pub mod api;
 pub mod decide;
@@ -15,6 +16,8 @@ mod app;
 mod compose;
 #[cfg(target_arch = "wasm32")]
 mod overview;
+#[cfg(target_arch = "wasm32")]
+mod schedule;
 #[cfg(target_arch = "wasm32")]
 mod session;
 

@@ -392,3 +392,53 @@ fn re_rating_moves_the_promise_and_the_default_component_statuses() {
     );
     assert_eq!(d.next_update_at, Some(NOW + Duration::minutes(30)));
 }
+
+#[test]
+fn lead_time_is_checked_as_the_date_is_picked_and_a_reason_lets_it_through() {
+    let s = state();
+    let mut m = Advance::new(None, &s.page, NOW);
+    assert_eq!(
+        m.at,
+        Some(datetime!(2026-03-04 13:00:00 UTC)),
+        "3 days and a bit"
+    );
+    assert_eq!(m.until, Some(datetime!(2026-03-04 14:00:00 UTC)));
+    m.title = "Database upgrade".into();
+    m.body = "The dashboard will be read-only for up to an hour.".into();
+    assert_eq!(m.check(&s, NOW), Ok(()));
+    let lead = m.lead(&s.page, NOW).unwrap();
+    assert!(!lead.too_late());
+    assert_eq!(
+        lead.text(),
+        "Notice given: 73 h 00 min (this page asks for 72 h 00 min)."
+    );
+
+    m.at = Some(NOW + Duration::hours(2));
+    m.until = Some(NOW + Duration::hours(3));
+    let lead = m.lead(&s.page, NOW).unwrap();
+    assert!(lead.too_late());
+    assert!(lead.text().starts_with("Too late"), "{}", lead.text());
+    let e = m.check(&s, NOW).expect_err("too late without a reason");
+    assert_eq!(e.field(), Some("scheduled_for"));
+    m.override_reason = "Security fix that cannot wait".into();
+    assert_eq!(m.check(&s, NOW), Ok(()));
+
+    let mut n = Advance::new(Some(NoticeKind::PricingChange), &s.page, NOW);
+    n.title = "New prices".into();
+    n.body = "Prices change for new plans.".into();
+    n.requires_ack = true;
+    assert_eq!(n.until, None);
+    assert_eq!(n.check(&s, NOW), Ok(()));
+    n.at = Some(NOW + Duration::days(2));
+    assert_eq!(n.check(&s, NOW).unwrap_err().field(), Some("effective_at"));
+    let (path, body) = n.request().unwrap();
+    assert_eq!(path, "notices");
+    let json = serde_json::to_value(&body).unwrap();
+    assert_eq!(
+        (&json["kind"], &json["requires_ack"]),
+        (
+            &serde_json::json!("pricing_change"),
+            &serde_json::json!(true)
+        )
+    );
+}
