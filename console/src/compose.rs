@@ -64,7 +64,7 @@ pub fn compose(ctx: Ctx, mode: Mode) -> impl IntoView {
                 let s = s.as_ref().ok_or((None, "no page loaded".to_owned()))?;
                 draft.with(|d| {
                     decide::preview(s, d, now, &links)
-                        .map_err(|e| (e.field().map(str::to_owned), e.to_string()))
+                        .map_err(|e| (e.field().map(str::to_owned), decide::reason(&e)))
                 })
             })
         })

@@ -701,6 +701,18 @@ pub enum AdvanceRequest {
     Notice(NoticeRequest),
 }
 
+/// Why `shared` refuses a draft, without the field name its message starts with (the message is
+/// shown next to that field).
+pub fn reason(e: &DomainError) -> String {
+    let text = e.to_string();
+    match e.field() {
+        Some(f) => text
+            .strip_prefix(&format!("{f}: "))
+            .map_or_else(|| text.clone(), str::to_owned),
+        None => text,
+    }
+}
+
 /// A wire request body, one per compose mode.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(untagged)]

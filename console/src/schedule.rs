@@ -51,7 +51,7 @@ pub fn schedule(ctx: Ctx, notice: bool) -> impl IntoView {
         ctx.state.with(|s| match s {
             Some(s) => draft.with(|d| {
                 d.check(s, now)
-                    .map_err(|e| (e.field().map(str::to_owned), e.to_string()))
+                    .map_err(|e| (e.field().map(str::to_owned), decide::reason(&e)))
             }),
             None => Err((None, "no page loaded".into())),
         })

@@ -420,6 +420,11 @@ fn lead_time_is_checked_as_the_date_is_picked_and_a_reason_lets_it_through() {
     assert!(lead.text().starts_with("Too late"), "{}", lead.text());
     let e = m.check(&s, NOW).expect_err("too late without a reason");
     assert_eq!(e.field(), Some("scheduled_for"));
+    assert!(
+        reason(&e).starts_with("the policy asks for 3 days"),
+        "{}",
+        reason(&e)
+    );
     m.override_reason = "Security fix that cannot wait".into();
     assert_eq!(m.check(&s, NOW), Ok(()));
 
