@@ -1,8 +1,8 @@
 //! The console (`/console`) in headless Chromium against the worker in workerd: sign-in with the
 //! key in `sessionStorage`, an incident opened from a template with the lint and the previews,
-//! published to the banner and to a subscriber's email, updated and resolved; the countdown turning
-//! overdue; a viewer key without compose controls; keyboard-only publishing; maintenance and a
-//! notice checked against the page's lead times; axe-core; and
+//! published to the banner and to a subscriber's email, updated, resolved, given a postmortem and
+//! reopened; the countdown turning overdue; a viewer key without compose controls; keyboard-only
+//! publishing; maintenance and a notice checked against the page's lead times; axe-core; and
 //! screenshots of every screen in light and dark (`target/screenshots/console-*.png`).
 
 use std::time::Duration;
@@ -15,7 +15,7 @@ use crate::{tests, Test};
 
 pub const TESTS: &[Test] = tests![
     signs_in_with_the_key_in_session_storage_and_out_again,
-    opens_an_incident_from_a_template_then_updates_and_resolves_it,
+    opens_an_incident_from_a_template_then_updates_resolves_and_reopens_it,
     countdown_turns_overdue_when_the_promise_passes,
     viewer_key_sees_no_compose_controls,
     keyboard_only_publish,
@@ -259,7 +259,7 @@ fn no_severe_except_refused_keys(browser: &Browser) {
     assert!(errors.is_empty(), "console errors: {errors:?}");
 }
 
-fn opens_an_incident_from_a_template_then_updates_and_resolves_it(env: &Env) {
+fn opens_an_incident_from_a_template_then_updates_resolves_and_reopens_it(env: &Env) {
     let page = env.page("console-compose");
     let r = env.admin(
         "PUT",
@@ -371,6 +371,41 @@ fn opens_an_incident_from_a_template_then_updates_and_resolves_it(env: &Env) {
         "#resolved-h + ul .incident h3",
         "Elevated error rates",
     );
+
+    click(browser, "#resolved-h + ul .action.attach-postmortem");
+    wait_text(
+        browser,
+        "the postmortem form",
+        "#screen-title",
+        "postmortem",
+    );
+    fill(
+        browser,
+        "#body",
+        "A load balancer change sent some API requests to a pool that was being drained.",
+    );
+    click(browser, "#publish");
+    wait_text(browser, "the postmortem", ".flash", "Postmortem published.");
+    let state = env
+        .admin("GET", &format!("/v1/admin/pages/{page}"), "")
+        .json();
+    assert!(
+        state["incidents"][0]["postmortem"]["body"]
+            .as_str()
+            .is_some_and(|b| b.contains("being drained")),
+        "{state}"
+    );
+
+    click(browser, "#resolved-h + ul .action.reopen");
+    wait_text(browser, "the reopen form", "#screen-title", "Reopen");
+    fill(
+        browser,
+        "#body",
+        "Some API requests fail again; we are investigating.",
+    );
+    click(browser, "#publish");
+    wait_text(browser, "the reopening", ".flash", "Incident reopened.");
+    assert_eq!(banner_item(env, &page)["status"], "investigating");
     no_severe(browser);
 }
 
