@@ -5,7 +5,8 @@
 //!   the rendered snapshots) vs. a minimal worker returning the same bytes on the same runtime (its
 //!   floor) vs. nginx serving the same bytes as a static file (the machine's ceiling), all loaded by
 //!   wrk; then banner.json again while an update is posted every second.
-//! - bytes over the wire: loader, glue and wasm of the widget, and the worker's wasm.
+//! - bytes over the wire: loader, glue and wasm of the widget, the console's glue and wasm, and the
+//!   worker's wasm; the console's time to interactive in headless Chromium.
 
 use std::fs;
 use std::os::unix::process::CommandExt;
@@ -237,12 +238,21 @@ pub fn run(args: &[String]) -> Result<()> {
         w.quiet_banner_requests,
         w.quiet_wasm_requests
     );
+    let (console_cold, console_warm) =
+        crate::bench_widget::console_interactive(&herald.url(), &dir, s.widget_runs)?;
+    println!(
+        "\n## Console in headless Chromium (localhost)\n\n\
+         - navigation to interactive (`herald:console-interactive` mark): first load, nothing cached, \
+         {console_cold:.0} ms (goal under 1 s); repeat loads: median {console_warm:.0} ms"
+    );
     let mut report = report;
     report["widget"] = json!({"runs": w.runs, "render_median_ms": w.render_median_ms,
         "render_first_ms": w.render_first_ms, "load_median_ms": w.load_median_ms,
         "ratio_render_to_load": w.render_median_ms / w.load_median_ms,
         "long_tasks": w.long_tasks, "longest_task_ms": w.longest_task_ms,
         "quiet_banner_requests": w.quiet_banner_requests, "quiet_wasm_requests": w.quiet_wasm_requests});
+    report["console"] =
+        json!({"interactive_first_ms": console_cold, "interactive_median_ms": console_warm});
     fs::write(
         dir.join("results.json"),
         serde_json::to_string_pretty(&report)?,
