@@ -534,7 +534,7 @@ fn schedules_maintenance_late_with_a_reason_and_publishes_a_notice(env: &Env) {
     );
     fill(browser, "#at", soon.as_str().unwrap());
     let lead = wait_text(browser, "the late warning", "#lead", "Too late");
-    assert!(lead.contains("72 h 00 min"), "{lead}");
+    assert!(lead.contains("asks for 3 days of notice"), "{lead}");
     wait_for(browser, "the reason field", "#override-reason");
     click(browser, "#publish");
     let error = wait_for(browser, "the lead-time error", "#at-error:not(:empty)");
@@ -579,7 +579,7 @@ fn schedules_maintenance_late_with_a_reason_and_publishes_a_notice(env: &Env) {
         browser,
         "the lead time of a policy change",
         "#lead",
-        "336 h",
+        "asks for 14 days",
     );
     let at = browser.eval(
         "return new Date(Date.now() + 20 * 86400e3).toISOString().slice(0, 19);",

@@ -92,11 +92,17 @@ pub fn promise(incident: &Incident, now: Timestamp) -> Promise {
     }
 }
 
-/// "1 h 05 min", "4 min 09 s", "12 s": whole seconds, the two largest units.
+/// "3 days 1 h", "1 h 05 min", "4 min 09 s", "12 s": whole seconds, the two largest units (days
+/// from two days on, where hours stop being easy to read).
 pub fn span_text(d: Duration) -> String {
     let s = d.whole_seconds().max(0);
-    let (h, m, sec) = (s / 3600, (s % 3600) / 60, s % 60);
-    if h > 0 {
+    let (days, h, m, sec) = (s / 86_400, s / 3600, (s % 3600) / 60, s % 60);
+    if days >= 2 {
+        match h % 24 {
+            0 => format!("{days} days"),
+            hours => format!("{days} days {hours} h"),
+        }
+    } else if h > 0 {
         format!("{h} h {m:02} min")
     } else if m > 0 {
         format!("{m} min {sec:02} s")

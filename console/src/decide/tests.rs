@@ -125,6 +125,22 @@ fn the_countdown_runs_down_then_turns_overdue_and_stops_when_resolved() {
 }
 
 #[test]
+fn spans_read_in_the_two_largest_units() {
+    let cases = [
+        (Duration::seconds(-5), "0 s"),
+        (Duration::seconds(59), "59 s"),
+        (Duration::seconds(61), "1 min 01 s"),
+        (Duration::minutes(65), "1 h 05 min"),
+        (Duration::hours(47), "47 h 00 min"),
+        (Duration::hours(48), "2 days"),
+        (Duration::hours(14 * 24 + 5), "14 days 5 h"),
+    ];
+    for (d, want) in cases {
+        assert_eq!(span_text(d), want, "{d}");
+    }
+}
+
+#[test]
 fn a_new_draft_promises_the_next_update_at_the_page_cadence() {
     let s = state();
     let now = datetime!(2026-03-01 12:00:20.5 UTC);
@@ -410,7 +426,7 @@ fn lead_time_is_checked_as_the_date_is_picked_and_a_reason_lets_it_through() {
     assert!(!lead.too_late());
     assert_eq!(
         lead.text(),
-        "Notice given: 73 h 00 min (this page asks for 72 h 00 min)."
+        "Notice given: 3 days 1 h (this page asks for 3 days)."
     );
 
     m.at = Some(NOW + Duration::hours(2));
