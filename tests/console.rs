@@ -17,7 +17,7 @@ pub const TESTS: &[Test] = tests![
     signs_in_with_the_key_in_session_storage_and_out_again,
     opens_an_incident_from_a_template_then_updates_resolves_and_reopens_it,
     countdown_turns_overdue_when_the_promise_passes,
-    viewer_key_sees_no_compose_controls,
+    viewer_key_sees_no_compose_controls_and_a_revoked_key_signs_out,
     keyboard_only_publish,
     schedules_maintenance_late_with_a_reason_and_publishes_a_notice,
 ];
@@ -438,7 +438,7 @@ fn countdown_turns_overdue_when_the_promise_passes(env: &Env) {
     no_severe(browser);
 }
 
-fn viewer_key_sees_no_compose_controls(env: &Env) {
+fn viewer_key_sees_no_compose_controls_and_a_revoked_key_signs_out(env: &Env) {
     let page = env.page("console-viewer");
     env.open_incident(&page, "Logins fail for some customers", "major");
     let (_, viewer) = crate::admin::create_key(env, &page, "viewer");
@@ -456,14 +456,36 @@ fn viewer_key_sees_no_compose_controls(env: &Env) {
     }
     shoot(browser, "viewer", true);
 
-    let (_, responder) = crate::admin::create_key(env, &page, "responder");
+    let (responder_id, responder) = crate::admin::create_key(env, &page, "responder");
     click(browser, "#signout");
     sign_in(env, &page, &responder);
     assert_eq!(text(browser, "#role").as_deref(), Some("responder"));
     assert!(exists(browser, "#nav-open"));
     assert!(exists(browser, ".incident .action.resolve"));
-    click(browser, "#signout");
-    no_severe(browser);
+    assert!(
+        !exists(browser, "#nav-notice"),
+        "notices need the communicator role"
+    );
+
+    // A key revoked while in use: the next poll is refused (401) and sends back to sign-in.
+    let r = env.admin(
+        "DELETE",
+        &format!("/v1/admin/pages/{page}/keys/{responder_id}"),
+        "",
+    );
+    assert!(r.status < 300, "{r:?}");
+    let error = wait_for(browser, "sign-in after the 401", "#key-error:not(:empty)");
+    assert!(error.contains("Sign in again"), "{error}");
+    let stored = browser.eval(
+        "return sessionStorage.getItem('herald.console.key');",
+        vec![],
+    );
+    assert_eq!(stored, Value::Null, "a refused key is forgotten");
+    let errors: Vec<_> = severe(browser)
+        .into_iter()
+        .filter(|(_, msg)| !msg.contains("status of 401"))
+        .collect();
+    assert!(errors.is_empty(), "console errors: {errors:?}");
 }
 
 /// Presses Tab until the element with `id` has focus (at most 40 times).
