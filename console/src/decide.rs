@@ -699,12 +699,21 @@ impl Advance {
     }
 }
 
-/// A wire request body for maintenance or a notice.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(untagged)]
+/// A wire request body for maintenance or a notice: one of `shared::wire`'s, sent as it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AdvanceRequest {
     Maintenance(MaintenanceRequest),
     Notice(NoticeRequest),
+}
+
+/// Serializes as the `shared::wire` request it holds (no shape of its own).
+impl serde::Serialize for AdvanceRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            AdvanceRequest::Maintenance(r) => r.serialize(s),
+            AdvanceRequest::Notice(r) => r.serialize(s),
+        }
+    }
 }
 
 /// Why `shared` refuses a draft, without the field name its message starts with (the message is
@@ -719,14 +728,25 @@ pub fn reason(e: &DomainError) -> String {
     }
 }
 
-/// A wire request body, one per compose mode.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(untagged)]
+/// A wire request body, one per compose mode: one of `shared::wire`'s, sent as it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Request {
     Open(OpenIncidentRequest),
     Update(PostUpdateRequest),
     Reopen(ReopenRequest),
     Postmortem(PostmortemRequest),
+}
+
+/// Serializes as the `shared::wire` request it holds (no shape of its own).
+impl serde::Serialize for Request {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Request::Open(r) => r.serialize(s),
+            Request::Update(r) => r.serialize(s),
+            Request::Reopen(r) => r.serialize(s),
+            Request::Postmortem(r) => r.serialize(s),
+        }
+    }
 }
 
 /// A piece of a linted text: plain, or marked with the lint's message.
