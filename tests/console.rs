@@ -122,10 +122,12 @@ fn wait_text(browser: &Browser, what: &str, selector: &str, contains: &str) -> S
     })
 }
 
-/// Signs in from a fresh tab session (an earlier test's session would be resumed otherwise).
+/// Signs in from a fresh tab session (an earlier test's session would be resumed otherwise). The
+/// storage is cleared from another document of the origin: on the console itself, a session still
+/// being resumed could save the key again after the clear.
 fn sign_in(env: &Env, page: &str, key: &str) {
     let browser = env.browser();
-    browser.goto(&format!("{}/console/", env.base));
+    browser.goto(&format!("{}/v1/openapi.json", env.base));
     browser.eval("sessionStorage.clear()", vec![]);
     browser.goto(&format!("{}/console/", env.base));
     wait_for(browser, "the sign-in form", "#signin");
