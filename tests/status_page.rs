@@ -174,7 +174,7 @@ fn has_no_serious_accessibility_violations(env: &Env) {
 /// violations reduced to id, impact, help and the offending elements. WebDriver's "execute script"
 /// awaits a promise the script returns (W3C WebDriver, execute a function body), so the script returns
 /// `axe.run(...)`'s promise and gets its value; the function body is not async, so no `await`.
-fn run_axe(env: &Env) -> Vec<Value> {
+pub(crate) fn run_axe(env: &Env) -> Vec<Value> {
     let path = xtask::root().join("node_modules/axe-core/axe.min.js");
     let axe = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("{}: {e} (run `npm ci`)", path.display()));

@@ -1,10 +1,11 @@
 //! Herald's runtime tests: one binary, one worker in workerd for all of them, headless Chromium for
-//! the browser tier (`-- --browser`, which `cargo xtask test` passes). `-- NAME` runs the tests
-//! whose names contain NAME.
+//! the browser tier (the widget and the console; `-- --browser`, which `cargo xtask test` passes).
+//! `-- NAME` runs the tests whose names contain NAME.
 
 mod admin;
 mod api;
 mod channels;
+mod console;
 mod fixtures;
 mod hardening;
 mod host;
@@ -44,6 +45,7 @@ fn main() {
         tests.extend_from_slice(widget::TESTS);
         tests.extend_from_slice(widget::EMBED_TESTS);
         tests.extend_from_slice(status_page::BROWSER_TESTS);
+        tests.extend_from_slice(console::TESTS);
     }
     tests.retain(|(name, _)| filter.as_ref().is_none_or(|f| name.contains(f.as_str())));
     let env = match Env::start(browser) {

@@ -5,7 +5,8 @@
 //!   the rendered snapshots) vs. a minimal worker returning the same bytes on the same runtime (its
 //!   floor) vs. nginx serving the same bytes as a static file (the machine's ceiling), all loaded by
 //!   wrk; then banner.json again while an update is posted every second.
-//! - bytes over the wire: loader, glue and wasm of the widget, and the worker's wasm.
+//! - bytes over the wire: loader, glue and wasm of the widget, the console's glue and wasm, and the
+//!   worker's wasm; the console's time to interactive in headless Chromium.
 
 use std::fs;
 use std::os::unix::process::CommandExt;
@@ -246,6 +247,13 @@ pub fn run(args: &[String]) -> Result<()> {
         w.quiet_banner_requests,
         w.quiet_wasm_requests
     );
+    let (console_cold, console_warm) =
+        crate::bench_widget::console_interactive(&herald.url(), &dir, s.widget_runs)?;
+    println!(
+        "\n## Console in headless Chromium (localhost)\n\n\
+         - navigation to interactive (`herald:console-interactive` mark): first load, nothing cached, \
+         {console_cold:.0} ms (goal under 1 s); repeat loads: median {console_warm:.0} ms"
+    );
     let mut report = report;
     report["widget"] = json!({"runs": w.runs, "cold_median_ms": w.cold_median_ms,
         "reference_cold_median_ms": w.reference_cold_median_ms,
@@ -255,6 +263,8 @@ pub fn run(args: &[String]) -> Result<()> {
         "ratio_render_to_load": w.render_median_ms / w.load_median_ms,
         "long_tasks": w.long_tasks, "longest_task_ms": w.longest_task_ms,
         "quiet_banner_requests": w.quiet_banner_requests, "quiet_wasm_requests": w.quiet_wasm_requests});
+    report["console"] =
+        json!({"interactive_first_ms": console_cold, "interactive_median_ms": console_warm});
     fs::write(
         dir.join("results.json"),
         serde_json::to_string_pretty(&report)?,
@@ -394,10 +404,19 @@ fn brotli_len(data: &[u8]) -> Result<usize> {
 fn sizes() -> Result<Vec<(String, usize, usize, usize)>> {
     let www = dist::www_dir();
     let (glue, wasm) = dist::widget_files("herald_widget").ok_or("the widget is not built")?;
-    let files: [(&str, PathBuf); 4] = [
+    let console = dist::console_dir();
+    let files: [(&str, PathBuf); 6] = [
         ("widget loader (widget.js)", www.join("widget.js")),
         ("widget glue (w/herald_widget.<hash>.js)", glue),
         ("widget wasm (w/herald_widget.<hash>.wasm)", wasm),
+        (
+            "console glue (console/herald_console.js)",
+            console.join("herald_console.js"),
+        ),
+        (
+            "console wasm (console/herald_console_bg.wasm)",
+            console.join("herald_console_bg.wasm"),
+        ),
         (
             "worker wasm (edge/build/index_bg.wasm)",
             root().join("edge/build/index_bg.wasm"),

@@ -3,7 +3,7 @@
 //! (browser cache cleared before each load) and warm (median of many loads), against the page's own
 //! `load` event; cold, side by side in the same run with a reference widget in plain JavaScript
 //! (same page, same `banner.json`, title and text into a shadow root); main-thread long tasks; and
-//! the requests a quiet day costs.
+//! the requests a quiet day costs. Also the console's time to interactive.
 
 use std::time::Duration;
 
@@ -193,4 +193,28 @@ pub fn run(base: &str, key: &str, dir: &std::path::Path, runs: usize) -> Result<
         quiet_banner_requests: count("banner.json"),
         quiet_wasm_requests: count(".wasm"),
     })
+}
+
+/// The console's time from navigation to interactive (its `herald:console-interactive` mark, set
+/// once the sign-in screen is mounted): the first load in a fresh browser profile (nothing cached),
+/// then the median of `runs` repeat loads.
+pub fn console_interactive(base: &str, dir: &std::path::Path, runs: usize) -> Result<(f64, f64)> {
+    let profile = dir.join("console");
+    let _ = std::fs::remove_dir_all(&profile);
+    let browser = Browser::start(&profile)?;
+    let mut times = Vec::new();
+    for i in 0..=runs {
+        browser.goto(&format!("{base}/console/?run={i}"));
+        let t = eventually(
+            "the console's interactive mark",
+            Duration::from_secs(20),
+            || {
+                browser
+                .eval("const m = performance.getEntriesByName('herald:console-interactive')[0]; return m ? m.startTime : null;", vec![])
+                .as_f64()
+            },
+        );
+        times.push(t);
+    }
+    Ok((times[0], median(times[1..].to_vec())))
 }

@@ -1,7 +1,7 @@
 //! Builds what the worker serves: the widget (cargo -> wasm-bindgen -> wasm-opt, then glue and wasm
-//! under content-hashed names in `dist/www/w/`, which the loader names) and the static files into
-//! `dist/www`, and the worker itself (worker-build, with the pinned local tools so that nothing is
-//! downloaded).
+//! under content-hashed names in `dist/www/w/`, which the loader names), the console (the same
+//! chain, into `dist/www/console/`) and the static files into `dist/www`, and the worker itself
+//! (worker-build, with the pinned local tools so that nothing is downloaded).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -143,6 +143,53 @@ fn build_widget(name: &str, features: &[&str], target_dir: &Path) -> Result<()> 
     Ok(())
 }
 
+/// Where the console is assembled: served at `/console/` (its `index.html`, glue, wasm, CSS).
+pub fn console_dir() -> PathBuf {
+    www_dir().join("console")
+}
+
+/// Builds the console (Leptos, CSR) like the widget, next to its static shell from `console/static`.
+pub fn console() -> Result<()> {
+    let out = console_dir();
+    fs::create_dir_all(&out)?;
+    let target_dir = root().join("target");
+    run(Command::new("cargo")
+        .args([
+            "build",
+            "--release",
+            "-p",
+            "herald-console",
+            "--target",
+            WASM_TARGET,
+        ])
+        .arg("--target-dir")
+        .arg(&target_dir)
+        .current_dir(root()))?;
+    let wasm = target_dir
+        .join(WASM_TARGET)
+        .join("release/herald_console.wasm");
+    run(Command::new(cargo_bin("wasm-bindgen"))
+        .args([
+            "--target",
+            "web",
+            "--no-typescript",
+            "--remove-name-section",
+            "--remove-producers-section",
+        ])
+        .arg("--out-dir")
+        .arg(&out)
+        .args(["--out-name", "herald_console"])
+        .arg(&wasm))?;
+    let bg = out.join("herald_console_bg.wasm");
+    run(Command::new(node_bin("wasm-opt"))
+        .arg("-Oz")
+        .args(WASM_FEATURES)
+        .arg(&bg)
+        .arg("-o")
+        .arg(&bg))?;
+    copy_dir(&root().join("console/static"), &out)
+}
+
 /// Copies `www/` and writes the current widget hashes into the loader (`@@herald_widget@@` and
 /// `@@herald_widget_sp@@` become the hashed stems).
 pub fn static_files() -> Result<()> {
@@ -183,6 +230,7 @@ pub fn worker() -> Result<()> {
 /// Everything the local worker needs.
 pub fn all() -> Result<()> {
     widget()?;
+    console()?;
     static_files()?;
     worker()
 }

@@ -16,7 +16,7 @@ const USAGE: &str = "usage: cargo xtask <command>
   dev     build and run Herald locally on http://127.0.0.1:8787 (demo page, seeded page `demo`)
   test    run every test: lints, unit tests, the widget in headless Chromium, the worker in workerd
   setup   install the pinned tools that are missing (wasm target, wasm-bindgen, worker-build, npm, Debian)
-  dist    build the widget and the worker into dist/www and edge/build
+  dist    build the widget, the console and the worker into dist/www and edge/build
   bench   measure the edge and the widget against references run in the same session
           (`bench fanout [--subscribers N]`: one incident to N subscribers, default 100000)
   fuzz    [TARGET] [--seconds N]: fuzz the parsers of outside input (default: every target, 60 s each)";
@@ -69,6 +69,7 @@ fn dev() -> Result<()> {
 Herald is running (workerd, local storage in .wrangler/state):
 
   demo product page    {url}/
+  console              {url}/console/   (sign in with page `demo` and the development key)
   banner JSON          {url}/v1/pages/demo/banner.json
   development admin key  {key}   (HERALD_DEV_ADMIN_KEY overrides it; never a production secret)
 
@@ -131,6 +132,8 @@ fn test() -> Result<()> {
         "herald-edge",
         "-p",
         "herald-widget",
+        "-p",
+        "herald-console",
         "--target",
         WASM_TARGET,
         "--",
@@ -143,6 +146,8 @@ fn test() -> Result<()> {
         "herald-shared",
         "-p",
         "herald-edge",
+        "-p",
+        "herald-console",
         "-p",
         "xtask",
     ])?;

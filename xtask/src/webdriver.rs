@@ -135,6 +135,26 @@ impl Browser {
         std::fs::write(path, png).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     }
 
+    /// Saves a PNG screenshot of the whole page, beyond the viewport, to `path` (through CDP).
+    pub fn screenshot_full_page(&self, path: &Path) {
+        let size = self.eval(
+            "return [window.innerWidth, document.documentElement.scrollHeight]",
+            vec![],
+        );
+        let v = self.cdp(
+            "Page.captureScreenshot",
+            json!({"format": "png", "captureBeyondViewport": true,
+                   "clip": {"x": 0, "y": 0, "width": size[0], "height": size[1], "scale": 1}}),
+        );
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(v["data"].as_str().unwrap_or(""))
+            .unwrap_or_else(|e| panic!("screenshot is not base64: {e}"));
+        if let Some(dir) = path.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        std::fs::write(path, png).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    }
+
     /// Presses keys (WebDriver key codes, e.g. `\u{E004}` for Tab) on the focused element.
     pub fn keys(&self, keys: &str) {
         let mut actions = Vec::new();

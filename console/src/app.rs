@@ -1,0 +1,339 @@
+//! The shell: sign-in, the header with the key's role and "sign out", the screens, the clock that
+//! drives countdowns, and the conditional polling of the page (`GET` with `If-None-Match`).
+
+use gloo_timers::future::TimeoutFuture;
+use herald_shared::model::State;
+use herald_shared::wire::Role;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::api::{ApiError, Client};
+use crate::decide::{self, Mode, Timestamp, ROLE_PROBES};
+use crate::{compose, overview, schedule, session};
+
+/// Who is signed in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub client: Client,
+    pub role: Role,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Screen {
+    Overview,
+    Compose(Mode),
+    /// Maintenance (`false`) or a notice (`true`).
+    Schedule(bool),
+}
+
+/// The console's signals, shared by every screen (all `Copy`).
+#[derive(Clone, Copy)]
+pub struct Ctx {
+    pub session: RwSignal<Option<Session>>,
+    pub state: RwSignal<Option<State>>,
+    etag: RwSignal<Option<String>>,
+    /// The browser's clock, once a second.
+    pub now: RwSignal<Timestamp>,
+    pub screen: RwSignal<Screen>,
+    /// A short note after an action ("Update published"), announced politely.
+    pub flash: RwSignal<Option<String>>,
+    /// Why the person is back at sign-in, if not by choice.
+    signin_error: RwSignal<Option<ApiError>>,
+    /// Grows at every sign-in and sign-out: a poll loop of an older session stops.
+    epoch: RwSignal<u32>,
+}
+
+pub fn now() -> Timestamp {
+    decide::from_millis(js_sys::Date::now())
+}
+
+impl Ctx {
+    pub fn client(&self) -> Option<Client> {
+        self.session
+            .with_untracked(|s| s.as_ref().map(|s| s.client.clone()))
+    }
+
+    pub fn role(&self) -> Role {
+        self.session
+            .with(|s| s.as_ref().map_or(Role::Viewer, |s| s.role))
+    }
+
+    /// Goes to `screen` and moves focus to its heading, so keyboard and screen-reader users start
+    /// there.
+    pub fn go(&self, screen: Screen) {
+        if screen != Screen::Overview {
+            self.flash.set(None);
+        }
+        self.screen.set(screen);
+        request_animation_frame(|| {
+            if let Some(h) = document().get_element_by_id("screen-title") {
+                use wasm_bindgen::JsCast;
+                if let Ok(h) = h.dyn_into::<web_sys::HtmlElement>() {
+                    let _ = h.focus();
+                }
+            }
+        });
+    }
+
+    /// Handles an error every screen treats the same: a refused key ends the session.
+    pub fn check(&self, e: &ApiError) {
+        if *e == ApiError::Unauthorized {
+            self.sign_out(Some(e.clone()));
+        }
+    }
+
+    pub fn sign_out(&self, why: Option<ApiError>) {
+        session::forget();
+        self.epoch.update(|e| *e += 1);
+        self.session.set(None);
+        self.state.set(None);
+        self.etag.set(None);
+        self.flash.set(None);
+        self.signin_error.set(why);
+        self.screen.set(Screen::Overview);
+    }
+
+    /// Reads the page now (after a write, or at each poll); `Ok(false)` when unchanged.
+    pub async fn refresh(&self) -> Result<bool, ApiError> {
+        let Some(client) = self.client() else {
+            return Ok(false);
+        };
+        let etag = self.etag.get_untracked();
+        match client.page(etag.as_deref()).await {
+            Ok(Some((state, tag))) => {
+                self.state.set(Some(state));
+                self.etag.set(Some(tag));
+                Ok(true)
+            }
+            Ok(None) => Ok(false),
+            Err(e) => {
+                self.check(&e);
+                Err(e)
+            }
+        }
+    }
+
+    fn start_polling(self) {
+        let mine = self.epoch.get_untracked();
+        spawn_local(async move {
+            let mut failures = 0;
+            loop {
+                TimeoutFuture::new(decide::poll_delay_ms(failures)).await;
+                if self.epoch.get_untracked() != mine {
+                    return;
+                }
+                failures = match self.refresh().await {
+                    Ok(_) => 0,
+                    Err(_) => failures + 1,
+                };
+            }
+        });
+    }
+}
+
+/// Signs in with `page` and `key`: reads the page (401 and 404 are the person's to fix), then
+/// learns the key's role from `ROLE_PROBES`.
+async fn sign_in(ctx: Ctx, page: String, key: String) -> Result<(), ApiError> {
+    let client = Client {
+        page: page.trim().to_owned(),
+        key: key.trim().to_owned(),
+    };
+    let (state, etag) = client
+        .page(None)
+        .await?
+        .ok_or_else(|| ApiError::Server("no page".into()))?;
+    let mut role = Role::Viewer;
+    for (r, method, rest) in ROLE_PROBES {
+        let body = (method == "POST").then(|| "{}".to_owned());
+        let a = client.send(method, rest, body, None).await?;
+        if decide::probe_allows(a.status) {
+            role = r;
+            break;
+        }
+    }
+    session::save(&client.page, &client.key);
+    ctx.epoch.update(|e| *e += 1);
+    ctx.state.set(Some(state));
+    ctx.etag.set(Some(etag));
+    ctx.signin_error.set(None);
+    ctx.session.set(Some(Session { client, role }));
+    ctx.start_polling();
+    Ok(())
+}
+
+#[allow(non_snake_case)]
+pub fn App() -> impl IntoView {
+    let ctx = Ctx {
+        session: RwSignal::new(None),
+        state: RwSignal::new(None),
+        etag: RwSignal::new(None),
+        now: RwSignal::new(now()),
+        screen: RwSignal::new(Screen::Overview),
+        flash: RwSignal::new(None),
+        signin_error: RwSignal::new(None),
+        epoch: RwSignal::new(0),
+    };
+    spawn_local(async move {
+        loop {
+            TimeoutFuture::new(1_000).await;
+            ctx.now.set(now());
+        }
+    });
+    let resuming = RwSignal::new(false);
+    if let Some((page, key)) = session::load() {
+        resuming.set(true);
+        spawn_local(async move {
+            if let Err(e) = sign_in(ctx, page, key).await {
+                session::forget();
+                ctx.signin_error.set(Some(e));
+            }
+            resuming.set(false);
+        });
+    }
+    move || {
+        if ctx.session.with(Option::is_some) {
+            untrack(|| shell(ctx)).into_any()
+        } else if resuming.get() {
+            view! { <main id="main" class="signin"><p role="status">"Signing in…"</p></main> }
+                .into_any()
+        } else {
+            untrack(|| signin(ctx)).into_any()
+        }
+    }
+}
+
+fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Viewer => "viewer",
+        Role::Responder => "responder",
+        Role::Communicator => "communicator",
+        Role::Admin => "admin",
+    }
+}
+
+fn signin(ctx: Ctx) -> impl IntoView {
+    let page = RwSignal::new(String::from("demo"));
+    let key = RwSignal::new(String::new());
+    let busy = RwSignal::new(false);
+    let error = ctx.signin_error;
+    let field_error = move |f: &'static str| {
+        move || {
+            error.with(|e| match e {
+                Some(ApiError::NotFound(_)) if f == "page" => e.as_ref().map(ApiError::message),
+                Some(ApiError::Unauthorized | ApiError::Forbidden(_)) if f == "key" => {
+                    e.as_ref().map(ApiError::message)
+                }
+                Some(other)
+                    if f == "form"
+                        && !matches!(
+                            other,
+                            ApiError::NotFound(_) | ApiError::Unauthorized | ApiError::Forbidden(_)
+                        ) =>
+                {
+                    Some(other.message())
+                }
+                _ => None,
+            })
+        }
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        error.set(None);
+        spawn_local(async move {
+            if let Err(e) = sign_in(ctx, page.get_untracked(), key.get_untracked()).await {
+                error.set(Some(e));
+            }
+            busy.set(false);
+        });
+    };
+    let page_err = field_error("page");
+    let key_err = field_error("key");
+    let form_err = field_error("form");
+    view! {
+        <main id="main" class="signin">
+            <h1 id="screen-title" tabindex="-1">"Herald console"</h1>
+            <p class="lede">"Sign in with an API key of your status page. The key stays in this tab only and is forgotten when you sign out or close it."</p>
+            <form id="signin" on:submit=submit novalidate>
+                <p class="form-error" role="alert">{form_err}</p>
+                <div class="field">
+                    <label for="page">"Status page"</label>
+                    <input id="page" name="page" autocomplete="off" autocapitalize="none" spellcheck="false" required
+                        aria-describedby="page-error"
+                        aria-invalid=move || page_err().is_some().to_string()
+                        prop:value=move || page.get()
+                        on:input=move |ev| page.set(event_target_value(&ev)) />
+                    <p class="error" id="page-error">{page_err}</p>
+                </div>
+                <div class="field">
+                    <label for="key">"API key"</label>
+                    <input id="key" name="key" type="password" autocomplete="off" required
+                        aria-describedby="key-error"
+                        aria-invalid=move || key_err().is_some().to_string()
+                        prop:value=move || key.get()
+                        on:input=move |ev| key.set(event_target_value(&ev)) />
+                    <p class="error" id="key-error">{key_err}</p>
+                </div>
+                <button type="submit" id="signin-submit" class="primary" disabled=move || busy.get()>
+                    {move || if busy.get() { "Signing in…" } else { "Sign in" }}
+                </button>
+            </form>
+        </main>
+    }
+}
+
+fn shell(ctx: Ctx) -> impl IntoView {
+    let page_name = move || {
+        ctx.state
+            .with(|s| s.as_ref().map(|s| s.page.name.clone()).unwrap_or_default())
+    };
+    let role = move || role_name(ctx.role());
+    let can_compose = move || decide::Abilities::of(ctx.role()).compose;
+    let can_communicate = move || decide::Abilities::of(ctx.role()).communicate;
+    let current = move |want: &'static str| {
+        move || {
+            let on = match ctx.screen.get() {
+                Screen::Overview => want == "overview",
+                Screen::Compose(Mode::Open) => want == "open",
+                Screen::Compose(_) => false,
+                Screen::Schedule(false) => want == "maintenance",
+                Screen::Schedule(true) => want == "notice",
+            };
+            on.then_some("page")
+        }
+    };
+    view! {
+        <a class="skip" href="#main">"Skip to content"</a>
+        <header class="top">
+            <p class="brand">"Herald" <span class="page-name">{page_name}</span></p>
+            <p class="who">"Signed in as " <strong id="role">{role}</strong></p>
+            <button type="button" id="signout" on:click=move |_| ctx.sign_out(None)>"Sign out"</button>
+        </header>
+        <nav aria-label="Screens" class="screens">
+            <button type="button" id="nav-overview" aria-current=current("overview")
+                on:click=move |_| ctx.go(Screen::Overview)>"Overview"</button>
+            <Show when=can_compose>
+                <button type="button" id="nav-open" aria-current=current("open")
+                    on:click=move |_| ctx.go(Screen::Compose(Mode::Open))>"Open an incident"</button>
+            </Show>
+            <Show when=can_communicate>
+                <button type="button" id="nav-maintenance" aria-current=current("maintenance")
+                    on:click=move |_| ctx.go(Screen::Schedule(false))>"Schedule maintenance"</button>
+                <button type="button" id="nav-notice" aria-current=current("notice")
+                    on:click=move |_| ctx.go(Screen::Schedule(true))>"Publish a notice"</button>
+            </Show>
+        </nav>
+        <p class="flash" role="status">{move || ctx.flash.get()}</p>
+        <main id="main" tabindex="-1">
+            {move || match ctx.screen.get() {
+                // Built untracked: a screen's setup reads the state once; its own closures follow it.
+                Screen::Overview => untrack(|| overview::overview(ctx)).into_any(),
+                Screen::Compose(mode) => untrack(|| compose::compose(ctx, mode)).into_any(),
+                Screen::Schedule(notice) => untrack(|| schedule::schedule(ctx, notice)).into_any(),
+            }}
+        </main>
+    }
+}

@@ -1,0 +1,914 @@
+//! The console's decisions as plain functions over `shared` types, tested natively: what a role may
+//! do, the "next update by" countdown, the draft a form holds and the command it becomes, the
+//! wording marks, and the per-channel previews (rendered by `shared`'s own renderers after applying
+//! the draft to a copy of the page with `shared::command::apply`, exactly as the server will).
+
+use std::ops::Range;
+
+use herald_shared::command::{
+    apply, AttachPostmortem, Command, ComponentInput, DomainError, Event, OpenIncident, PostUpdate,
+    PublishNotice, Reopen, ScheduleMaintenance,
+};
+use herald_shared::lint::{self, DraftField, LintCode, Warning};
+use herald_shared::model::{
+    ComponentStatus, Impact, Incident, IncidentStatus, NoticeKind, Page, State, Visibility,
+};
+use herald_shared::sms::SmsCount;
+use herald_shared::template::{self, Links, Message, Template};
+use herald_shared::view::{self, Viewer};
+use herald_shared::wire::{
+    BannerItem, MaintenanceRequest, NoticeRequest, OpenIncidentRequest, PostUpdateRequest,
+    PostmortemRequest, ReopenRequest, Role,
+};
+use time::{Duration, OffsetDateTime};
+
+pub type Timestamp = OffsetDateTime;
+
+/// A point in time from the browser's `Date.now()` (milliseconds since the epoch).
+pub fn from_millis(ms: f64) -> Timestamp {
+    let nanos = (ms as i128) * 1_000_000;
+    OffsetDateTime::from_unix_timestamp_nanos(nanos).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+/// What a key's role is offered. The API still refuses whatever the role may not do; this only keeps
+/// the console from offering it (the thresholds are the edge's `AdminOp::role`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Abilities {
+    /// Open incidents, post updates, resolve, reopen.
+    pub compose: bool,
+    /// Set a component's status by hand.
+    pub set_components: bool,
+    /// Attach a postmortem, schedule maintenance, publish notices, edit templates.
+    pub communicate: bool,
+}
+
+impl Abilities {
+    pub fn of(role: Role) -> Self {
+        Self {
+            compose: role >= Role::Responder,
+            set_components: role >= Role::Responder,
+            communicate: role >= Role::Communicator,
+        }
+    }
+}
+
+/// How the console learns a key's role: the admin API has no endpoint that says it, so each role's
+/// threshold is probed with a request that role may make and that changes nothing (a read, or a
+/// write with an empty body that is refused as invalid after authorization). Highest role first.
+pub const ROLE_PROBES: [(Role, &str, &str); 3] = [
+    (Role::Admin, "GET", "keys"),
+    (Role::Communicator, "POST", "notices"),
+    (Role::Responder, "POST", "incidents"),
+];
+
+/// Whether a probe's answer means the role may make that request: anything but 401 and 403 (an
+/// invalid body answers 400 or 422 only after the key's role was accepted).
+pub fn probe_allows(status: u16) -> bool {
+    status != 401 && status != 403
+}
+
+/// Where an incident's latest "next update by" promise stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Promise {
+    /// Resolved, or no promise was made.
+    None,
+    Due(Duration),
+    Overdue(Duration),
+}
+
+/// The promise of `incident` at `now`; overdue exactly when `shared::view::is_overdue` says so.
+pub fn promise(incident: &Incident, now: Timestamp) -> Promise {
+    let Some(at) = incident
+        .latest()
+        .and_then(|u| u.next_update_at)
+        .filter(|_| incident.is_active())
+    else {
+        return Promise::None;
+    };
+    if view::is_overdue(incident, now) {
+        Promise::Overdue(now - at)
+    } else {
+        Promise::Due(at - now)
+    }
+}
+
+/// "3 days 1 h", "1 h 05 min", "4 min 09 s", "12 s": whole seconds, the two largest units (days
+/// from two days on, where hours stop being easy to read).
+pub fn span_text(d: Duration) -> String {
+    let s = d.whole_seconds().max(0);
+    let (days, h, m, sec) = (s / 86_400, s / 3600, (s % 3600) / 60, s % 60);
+    if days >= 2 {
+        match h % 24 {
+            0 => format!("{days} days"),
+            hours => format!("{days} days {hours} h"),
+        }
+    } else if h > 0 {
+        format!("{h} h {m:02} min")
+    } else if m > 0 {
+        format!("{m} min {sec:02} s")
+    } else {
+        format!("{sec} s")
+    }
+}
+
+/// The countdown's words.
+pub fn promise_text(p: Promise) -> String {
+    match p {
+        Promise::None => "No update promised".into(),
+        Promise::Due(d) => format!("Next update due in {}", span_text(d)),
+        Promise::Overdue(d) => format!("Update overdue by {}", span_text(d)),
+    }
+}
+
+/// The "next update by" a new draft starts with: the page's cadence for the impact, rounded up to
+/// the minute.
+pub fn default_next_update(page: &Page, impact: Impact, now: Timestamp) -> Timestamp {
+    let t = now + page.policy.cadence(impact);
+    let rounded = t.replace_nanosecond(0).unwrap_or(t);
+    match rounded.second() {
+        0 => rounded,
+        s => rounded + Duration::seconds(60 - i64::from(s)),
+    }
+}
+
+/// A time as a `datetime-local` value, in UTC (the console labels its time fields UTC, like every
+/// message Herald sends).
+pub fn to_input(t: Timestamp) -> String {
+    let f = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
+    t.to_offset(time::UtcOffset::UTC)
+        .format(f)
+        .unwrap_or_default()
+}
+
+/// A `datetime-local` value (with or without seconds), read as UTC.
+pub fn from_input(s: &str) -> Option<Timestamp> {
+    let with = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
+    let without = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
+    let s = s.trim();
+    time::PrimitiveDateTime::parse(s, with)
+        .or_else(|_| time::PrimitiveDateTime::parse(s, without))
+        .ok()
+        .map(time::PrimitiveDateTime::assume_utc)
+}
+
+/// What the overview lists: active incidents (newest first), the last few resolved ones (to reopen
+/// or attach a postmortem), maintenance not yet completed (soonest first) and notices not yet in
+/// effect (soonest first).
+pub struct Lists<'a> {
+    pub active: Vec<&'a Incident>,
+    pub resolved: Vec<&'a Incident>,
+    pub maintenance: Vec<&'a herald_shared::model::Maintenance>,
+    pub notices: Vec<&'a herald_shared::model::Notice>,
+}
+
+/// How many resolved incidents the overview keeps in view.
+pub const RECENT_RESOLVED: usize = 5;
+
+pub fn lists(state: &State, now: Timestamp) -> Lists<'_> {
+    let mut active: Vec<&Incident> = state.incidents.iter().filter(|i| i.is_active()).collect();
+    active.sort_by_key(|i| std::cmp::Reverse(i.created_at));
+    let mut resolved: Vec<&Incident> = state.incidents.iter().filter(|i| !i.is_active()).collect();
+    resolved.sort_by_key(|i| std::cmp::Reverse(i.updated_at()));
+    resolved.truncate(RECENT_RESOLVED);
+    let mut maintenance: Vec<_> = state
+        .maintenances
+        .iter()
+        .filter(|m| m.status() != herald_shared::model::MaintenanceStatus::Completed)
+        .collect();
+    maintenance.sort_by_key(|m| m.scheduled_for);
+    let mut notices: Vec<_> = state
+        .notices
+        .iter()
+        .filter(|n| n.effective_at > now)
+        .collect();
+    notices.sort_by_key(|n| n.effective_at);
+    Lists {
+        active,
+        resolved,
+        maintenance,
+        notices,
+    }
+}
+
+/// What a compose form does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    Open,
+    Update(String),
+    Resolve(String),
+    Reopen(String),
+    Postmortem(String),
+}
+
+impl Mode {
+    pub fn incident(&self) -> Option<&str> {
+        match self {
+            Mode::Open => None,
+            Mode::Update(i) | Mode::Resolve(i) | Mode::Reopen(i) | Mode::Postmortem(i) => Some(i),
+        }
+    }
+
+    pub fn heading(&self) -> &'static str {
+        match self {
+            Mode::Open => "Open an incident",
+            Mode::Update(_) => "Post an update",
+            Mode::Resolve(_) => "Resolve the incident",
+            Mode::Reopen(_) => "Reopen the incident",
+            Mode::Postmortem(_) => "Attach a postmortem",
+        }
+    }
+
+    pub fn publish_label(&self) -> &'static str {
+        match self {
+            Mode::Open => "Publish incident",
+            Mode::Update(_) => "Publish update",
+            Mode::Resolve(_) => "Publish resolution",
+            Mode::Reopen(_) => "Reopen and publish",
+            Mode::Postmortem(_) => "Publish postmortem",
+        }
+    }
+
+    /// Which fields the form shows.
+    pub fn shows(&self, field: FormField) -> bool {
+        use FormField::*;
+        match self {
+            Mode::Open => true,
+            Mode::Update(_) => matches!(field, Components | Status | Body | NextUpdate | Notify),
+            Mode::Resolve(_) | Mode::Postmortem(_) => matches!(field, Body | Notify),
+            Mode::Reopen(_) => matches!(field, Status | Body | NextUpdate | Notify),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormField {
+    Template,
+    Title,
+    Impact,
+    Components,
+    Audience,
+    Status,
+    Body,
+    NextUpdate,
+    Notify,
+}
+
+/// What may be done with `incident` by `role`, in the order offered.
+pub fn actions(incident: &Incident, role: Role) -> Vec<Mode> {
+    let a = Abilities::of(role);
+    let id = incident.id.clone();
+    let mut v = Vec::new();
+    if !a.compose {
+        return v;
+    }
+    if incident.is_active() {
+        v.push(Mode::Update(id.clone()));
+        v.push(Mode::Resolve(id));
+    } else {
+        v.push(Mode::Reopen(id.clone()));
+        if a.communicate {
+            v.push(Mode::Postmortem(id));
+        }
+    }
+    v
+}
+
+/// The statuses a draft may choose: progress for an open incident (resolving is its own action),
+/// any unresolved status for a new or reopened one.
+pub fn statuses(mode: &Mode, state: &State) -> Vec<IncidentStatus> {
+    let unresolved = IncidentStatus::ALL
+        .into_iter()
+        .filter(|s| *s != IncidentStatus::Resolved);
+    match mode {
+        Mode::Update(id) => {
+            let current = state
+                .incident(id)
+                .map_or(IncidentStatus::Investigating, Incident::status);
+            unresolved.filter(|s| current.may_become(*s)).collect()
+        }
+        _ => unresolved.collect(),
+    }
+}
+
+/// What the compose form holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Draft {
+    pub mode: Mode,
+    pub title: String,
+    pub impact: Impact,
+    /// Affected components and the status each shows.
+    pub components: Vec<(String, ComponentStatus)>,
+    /// Empty: public. Otherwise the audience segments that may see it.
+    pub segments: Vec<String>,
+    pub status: IncidentStatus,
+    pub body: String,
+    pub next_update_at: Option<Timestamp>,
+    pub notify: bool,
+}
+
+impl Draft {
+    /// A fresh draft for `mode` on `state`: an update starts from the incident's components and
+    /// status, every draft from the page's cadence for its promise.
+    pub fn new(mode: Mode, state: &State, now: Timestamp) -> Draft {
+        let incident = mode.incident().and_then(|id| state.incident(id));
+        let impact = incident.map_or(Impact::Minor, |i| i.impact);
+        let components = incident.map_or_else(Vec::new, |i| {
+            i.components()
+                .iter()
+                .map(|a| (a.id.clone(), a.status))
+                .collect()
+        });
+        let status = match &mode {
+            Mode::Resolve(_) => IncidentStatus::Resolved,
+            Mode::Update(_) => incident.map_or(IncidentStatus::Investigating, Incident::status),
+            _ => IncidentStatus::Investigating,
+        };
+        Draft {
+            title: incident.map(|i| i.title.clone()).unwrap_or_default(),
+            impact,
+            components,
+            segments: Vec::new(),
+            status,
+            body: String::new(),
+            next_update_at: Some(default_next_update(&state.page, impact, now)),
+            notify: true,
+            mode,
+        }
+    }
+
+    /// Re-rates the draft: the promise moves to the new impact's cadence, and components still
+    /// showing the old impact's default status take the new one's (a status chosen by hand stays).
+    pub fn set_impact(&mut self, impact: Impact, page: &Page, now: Timestamp) {
+        let (old, new) = (
+            ComponentStatus::for_impact(self.impact),
+            ComponentStatus::for_impact(impact),
+        );
+        for (_, status) in self.components.iter_mut() {
+            if *status == old {
+                *status = new;
+            }
+        }
+        self.impact = impact;
+        self.next_update_at = Some(default_next_update(page, impact, now));
+    }
+
+    fn visibility(&self) -> Visibility {
+        if self.segments.is_empty() {
+            Visibility::Public
+        } else {
+            Visibility::Segments(self.segments.clone())
+        }
+    }
+
+    fn inputs(&self) -> Vec<ComponentInput> {
+        self.components
+            .iter()
+            .map(|(id, status)| ComponentInput {
+                id: id.clone(),
+                status: Some(*status),
+            })
+            .collect()
+    }
+
+    fn promise(&self) -> Option<Timestamp> {
+        match self.mode {
+            Mode::Resolve(_) | Mode::Postmortem(_) => None,
+            _ => self.next_update_at,
+        }
+    }
+
+    /// The command the server will apply for this draft (ids are the server's to choose; a
+    /// preview uses placeholders).
+    pub fn command(&self, id: &str, update_id: &str) -> Command {
+        let silent = !self.notify;
+        match &self.mode {
+            Mode::Open => Command::OpenIncident(OpenIncident {
+                id: id.into(),
+                update_id: update_id.into(),
+                title: self.title.clone(),
+                impact: self.impact,
+                body: self.body.clone(),
+                components: self.inputs(),
+                next_update_at: self.promise(),
+                status: self.status,
+                visibility: self.visibility(),
+                silent,
+                channels: Vec::new(),
+            }),
+            Mode::Update(i) | Mode::Resolve(i) => Command::PostUpdate(PostUpdate {
+                incident_id: i.clone(),
+                update_id: update_id.into(),
+                status: self.status,
+                body: self.body.clone(),
+                next_update_at: self.promise(),
+                components: matches!(self.mode, Mode::Update(_)).then(|| self.inputs()),
+                impact: None,
+                silent,
+                channels: Vec::new(),
+            }),
+            Mode::Reopen(i) => Command::Reopen(Reopen {
+                incident_id: i.clone(),
+                update_id: update_id.into(),
+                status: self.status,
+                body: self.body.clone(),
+                next_update_at: self.promise(),
+                silent,
+            }),
+            Mode::Postmortem(i) => Command::AttachPostmortem(AttachPostmortem {
+                incident_id: i.clone(),
+                body: self.body.clone(),
+                silent,
+            }),
+        }
+    }
+
+    /// The request to send: method, path under the page, and the `shared::wire` body.
+    pub fn request(&self) -> (&'static str, String, Request) {
+        let silent = !self.notify;
+        match &self.mode {
+            Mode::Open => (
+                "POST",
+                "incidents".into(),
+                Request::Open(OpenIncidentRequest {
+                    title: self.title.clone(),
+                    impact: self.impact,
+                    body: self.body.clone(),
+                    components: self.inputs(),
+                    next_update_at: self.promise(),
+                    status: self.status,
+                    visibility: self.visibility(),
+                    silent,
+                    channels: Vec::new(),
+                }),
+            ),
+            Mode::Update(i) | Mode::Resolve(i) => (
+                "POST",
+                format!("incidents/{i}/updates"),
+                Request::Update(PostUpdateRequest {
+                    status: self.status,
+                    body: self.body.clone(),
+                    next_update_at: self.promise(),
+                    components: matches!(self.mode, Mode::Update(_)).then(|| self.inputs()),
+                    impact: None,
+                    silent,
+                    channels: Vec::new(),
+                }),
+            ),
+            Mode::Reopen(i) => (
+                "POST",
+                format!("incidents/{i}/reopen"),
+                Request::Reopen(ReopenRequest {
+                    status: self.status,
+                    body: self.body.clone(),
+                    next_update_at: self.promise(),
+                    silent,
+                }),
+            ),
+            Mode::Postmortem(i) => (
+                "PUT",
+                format!("incidents/{i}/postmortem"),
+                Request::Postmortem(PostmortemRequest {
+                    body: self.body.clone(),
+                    silent,
+                }),
+            ),
+        }
+    }
+
+    /// The wording lint's view of the draft, with the page's own jargon.
+    pub fn lint(&self, page: &Page) -> Vec<Warning> {
+        let mut d = lint::Draft::for_page(page, &self.title, &self.body);
+        d.status = match self.mode {
+            Mode::Postmortem(_) => None,
+            _ => Some(self.status),
+        };
+        d.next_update_at = self.promise();
+        lint::lint(&d)
+    }
+
+    /// Fills the title and body from a saved template, its placeholders from this draft.
+    pub fn fill(&mut self, t: &Template, state: &State, links: &Links, now: Timestamp) {
+        if let Some(impact) = t.impact {
+            self.set_impact(impact, &state.page, now);
+        }
+        let names: Vec<String> = self
+            .components
+            .iter()
+            .filter_map(|(id, _)| state.page.component(id).map(|c| c.name.clone()))
+            .collect();
+        let m = Message {
+            kind: template::MessageKind::Incident,
+            event: "incident_opened".into(),
+            page_id: state.page.id.clone(),
+            page_name: state.page.name.clone(),
+            item_id: String::new(),
+            update_id: None,
+            title: self.title.clone(),
+            status: self.status.label().into(),
+            impact: Some(self.impact),
+            body: self.body.clone(),
+            components: names,
+            next_update_at: self.next_update_at,
+            window: None,
+            effective_at: None,
+            created_at: now,
+            requires_ack: false,
+        };
+        if let Ok((title, body)) = template::fill(t, &m, links) {
+            self.title = title;
+            self.body = body;
+        }
+    }
+}
+
+/// A maintenance window (`kind: None`) or a notice of `kind` being scheduled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Advance {
+    pub kind: Option<NoticeKind>,
+    pub title: String,
+    pub body: String,
+    pub components: Vec<String>,
+    /// The window's start, or when the notice takes effect.
+    pub at: Option<Timestamp>,
+    /// The window's end (maintenance only).
+    pub until: Option<Timestamp>,
+    pub requires_ack: bool,
+    pub override_reason: String,
+    pub notify: bool,
+}
+
+/// Where a date stands against the page's lead time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lead {
+    pub required: Duration,
+    pub given: Duration,
+}
+
+impl Lead {
+    pub fn too_late(&self) -> bool {
+        self.given < self.required
+    }
+
+    /// The sentence shown beside the date as it is picked.
+    pub fn text(&self) -> String {
+        let required = span_text(self.required);
+        if self.given <= Duration::ZERO {
+            format!("This date has passed; this page asks for {required} of notice.")
+        } else if self.too_late() {
+            format!(
+                "Too late: this page asks for {required} of notice, this gives {}. Give the reason to publish anyway.",
+                span_text(self.given)
+            )
+        } else {
+            format!(
+                "Notice given: {} (this page asks for {required}).",
+                span_text(self.given)
+            )
+        }
+    }
+}
+
+impl Advance {
+    /// A fresh draft: its date is the page's lead time from now (rounded up to the hour), a
+    /// maintenance window lasts an hour.
+    pub fn new(kind: Option<NoticeKind>, page: &Page, now: Timestamp) -> Advance {
+        let lead = Self::required(kind, page);
+        let t = now + lead + Duration::hours(1);
+        let at = t
+            .replace_minute(0)
+            .and_then(|t| t.replace_second(0))
+            .and_then(|t| t.replace_nanosecond(0))
+            .unwrap_or(t);
+        Advance {
+            kind,
+            title: String::new(),
+            body: String::new(),
+            components: Vec::new(),
+            at: Some(at),
+            until: kind.is_none().then(|| at + Duration::hours(1)),
+            requires_ack: false,
+            override_reason: String::new(),
+            notify: true,
+        }
+    }
+
+    fn required(kind: Option<NoticeKind>, page: &Page) -> Duration {
+        match kind {
+            None => page.policy.maintenance_lead_time(),
+            Some(k) => page.policy.lead_time(k),
+        }
+    }
+
+    /// The lead time given by the chosen date, against the page's policy.
+    pub fn lead(&self, page: &Page, now: Timestamp) -> Option<Lead> {
+        self.at.map(|at| Lead {
+            required: Self::required(self.kind, page),
+            given: at - now,
+        })
+    }
+
+    fn reason(&self) -> Option<String> {
+        let r = self.override_reason.trim();
+        (!r.is_empty()).then(|| r.to_owned())
+    }
+
+    /// The command the server will apply, once the dates are given.
+    pub fn command(&self, id: &str) -> Option<Command> {
+        let at = self.at?;
+        Some(match self.kind {
+            None => Command::ScheduleMaintenance(ScheduleMaintenance {
+                id: id.into(),
+                update_id: format!("{id}-u"),
+                title: self.title.clone(),
+                body: self.body.clone(),
+                components: self.components.clone(),
+                scheduled_for: at,
+                scheduled_until: self.until?,
+                reminders: None,
+                visibility: Visibility::Public,
+                override_reason: self.reason(),
+                silent: !self.notify,
+            }),
+            Some(kind) => Command::PublishNotice(PublishNotice {
+                id: id.into(),
+                kind,
+                title: self.title.clone(),
+                body: self.body.clone(),
+                effective_at: at,
+                components: self.components.clone(),
+                visibility: Visibility::Public,
+                requires_ack: self.requires_ack,
+                override_reason: self.reason(),
+                silent: !self.notify,
+            }),
+        })
+    }
+
+    /// The request to send: path under the page and the `shared::wire` body.
+    pub fn request(&self) -> Option<(&'static str, AdvanceRequest)> {
+        let at = self.at?;
+        Some(match self.kind {
+            None => (
+                "maintenances",
+                AdvanceRequest::Maintenance(MaintenanceRequest {
+                    title: self.title.clone(),
+                    body: self.body.clone(),
+                    components: self.components.clone(),
+                    scheduled_for: at,
+                    scheduled_until: self.until?,
+                    reminders: None,
+                    visibility: Visibility::Public,
+                    override_reason: self.reason(),
+                    silent: !self.notify,
+                }),
+            ),
+            Some(kind) => (
+                "notices",
+                AdvanceRequest::Notice(NoticeRequest {
+                    kind,
+                    title: self.title.clone(),
+                    body: self.body.clone(),
+                    effective_at: at,
+                    components: self.components.clone(),
+                    visibility: Visibility::Public,
+                    requires_ack: self.requires_ack,
+                    override_reason: self.reason(),
+                    silent: !self.notify,
+                }),
+            ),
+        })
+    }
+
+    /// Checks the draft as the server will (`apply` on a copy of the page): lead time, window,
+    /// components, lengths.
+    pub fn check(&self, state: &State, now: Timestamp) -> Result<(), DomainError> {
+        let field = if self.kind.is_some() {
+            "effective_at"
+        } else {
+            "scheduled_for"
+        };
+        let command = self.command("preview").ok_or(DomainError::Invalid {
+            field,
+            reason: "choose a date".into(),
+        })?;
+        apply(state, command, now).map(|_| ())
+    }
+
+    pub fn lint(&self, page: &Page) -> Vec<Warning> {
+        lint::lint(&lint::Draft::for_page(page, &self.title, &self.body))
+    }
+}
+
+/// A wire request body for maintenance or a notice: one of `shared::wire`'s, sent as it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AdvanceRequest {
+    Maintenance(MaintenanceRequest),
+    Notice(NoticeRequest),
+}
+
+/// Serializes as the `shared::wire` request it holds (no shape of its own).
+impl serde::Serialize for AdvanceRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            AdvanceRequest::Maintenance(r) => r.serialize(s),
+            AdvanceRequest::Notice(r) => r.serialize(s),
+        }
+    }
+}
+
+/// Why `shared` refuses a draft, without the field name its message starts with (the message is
+/// shown next to that field).
+pub fn reason(e: &DomainError) -> String {
+    let text = e.to_string();
+    match e.field() {
+        Some(f) => text
+            .strip_prefix(&format!("{f}: "))
+            .map_or_else(|| text.clone(), str::to_owned),
+        None => text,
+    }
+}
+
+/// A wire request body, one per compose mode: one of `shared::wire`'s, sent as it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Request {
+    Open(OpenIncidentRequest),
+    Update(PostUpdateRequest),
+    Reopen(ReopenRequest),
+    Postmortem(PostmortemRequest),
+}
+
+/// Serializes as the `shared::wire` request it holds (no shape of its own).
+impl serde::Serialize for Request {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Request::Open(r) => r.serialize(s),
+            Request::Update(r) => r.serialize(s),
+            Request::Reopen(r) => r.serialize(s),
+            Request::Postmortem(r) => r.serialize(s),
+        }
+    }
+}
+
+/// A piece of a linted text: plain, or marked with the lint's message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Piece {
+    pub text: String,
+    pub mark: Option<String>,
+}
+
+/// Whether a warning points at words (marked in place) rather than at the whole text (listed only).
+fn marks_words(w: &Warning) -> bool {
+    !w.span.is_empty() && !matches!(w.code, LintCode::MissingImpact | LintCode::SmsTooLong)
+}
+
+/// `text` cut into pieces at the spans the lint objects to in `field`; overlapping spans merge.
+pub fn marked(text: &str, warnings: &[Warning], field: DraftField) -> Vec<Piece> {
+    let mut spans: Vec<(Range<usize>, String)> = warnings
+        .iter()
+        .filter(|w| w.field == field && marks_words(w))
+        .filter(|w| w.span.end <= text.len())
+        .filter(|w| text.is_char_boundary(w.span.start) && text.is_char_boundary(w.span.end))
+        .map(|w| (w.span.clone(), w.message.clone()))
+        .collect();
+    spans.sort_by_key(|(r, _)| (r.start, r.end));
+    let mut merged: Vec<(Range<usize>, String)> = Vec::new();
+    for (r, msg) in spans {
+        match merged.last_mut() {
+            Some((last, m)) if r.start < last.end => {
+                last.end = last.end.max(r.end);
+                m.push_str("; ");
+                m.push_str(&msg);
+            }
+            _ => merged.push((r, msg)),
+        }
+    }
+    let mut out = Vec::new();
+    let mut at = 0;
+    for (r, msg) in merged {
+        if r.start > at {
+            out.push(Piece {
+                text: text[at..r.start].into(),
+                mark: None,
+            });
+        }
+        out.push(Piece {
+            text: text[r.clone()].into(),
+            mark: Some(msg),
+        });
+        at = r.end;
+    }
+    if at < text.len() {
+        out.push(Piece {
+            text: text[at..].into(),
+            mark: None,
+        });
+    }
+    out
+}
+
+/// Links as a real message carries them, with signed tokens of the real shape and length
+/// (`{page}.{subscriber id}.{purpose}.{128-bit MAC in hex}`, the edge's `notify::token`), so the
+/// SMS preview counts the same length as what a subscriber receives.
+pub fn sample_links(origin: &str, page: &str) -> Links {
+    let token = |purpose: &str| format!("{page}.sub_000000000000.{purpose}.{}", "0".repeat(32));
+    Links {
+        url: format!("{origin}/{page}"),
+        unsubscribe_url: Some(format!(
+            "{origin}/v1/subscriptions/unsubscribe?token={}",
+            token("u")
+        )),
+        receipt_url: None,
+        manage_url: Some(format!(
+            "{origin}/v1/subscriptions/manage?token={}",
+            token("m")
+        )),
+    }
+}
+
+/// What each channel will carry for a draft.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Preview {
+    /// What the in-app banner shows (`shared::view::banner` of the page after the draft), for the
+    /// draft's audience; `None` when the banner shows nothing for it (a resolved incident).
+    pub banner: Option<BannerItem>,
+    /// The status page's entry (HTML escaped by `shared`).
+    pub status_page: String,
+    pub email_subject: String,
+    pub email_text: String,
+    pub sms: String,
+    pub sms_count: SmsCount,
+    pub slack: String,
+    /// Whether subscribers are notified at all.
+    pub notify: bool,
+}
+
+/// Applies the draft to a copy of `state` as the server will, then renders every channel from
+/// the resulting message. An invalid draft answers the same `DomainError` the server would.
+pub fn preview(
+    state: &State,
+    draft: &Draft,
+    now: Timestamp,
+    links: &Links,
+) -> Result<Preview, DomainError> {
+    let (after, events) = apply(state, draft.command("preview", "preview-update"), now)?;
+    let message = events
+        .iter()
+        .find_map(|e| Message::from_event(&after, e))
+        .ok_or_else(|| DomainError::Conflict {
+            reason: "this draft publishes nothing".into(),
+        })?;
+    let notify = events.iter().any(|e| match e {
+        Event::IncidentOpened { notify, .. }
+        | Event::IncidentUpdated { notify, .. }
+        | Event::IncidentResolved { notify, .. }
+        | Event::IncidentReopened { notify, .. }
+        | Event::PostmortemPublished { notify, .. } => *notify,
+        _ => false,
+    });
+    let viewer = if draft.segments.is_empty() {
+        Viewer::public()
+    } else {
+        Viewer::with_segments(draft.segments.clone())
+    };
+    let item_id = draft.mode.incident().unwrap_or("preview");
+    let banner = view::banner(&after, &viewer, now)
+        .item
+        .filter(|b| b.id == item_id);
+    let email = template::email(&message, links);
+    let sms = template::sms(&message, links);
+    let slack = template::slack(&message, links)["text"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    Ok(Preview {
+        banner,
+        status_page: template::status_page(&message),
+        email_subject: email.subject,
+        email_text: email.text,
+        sms: sms.text,
+        sms_count: sms.count,
+        slack,
+        notify,
+    })
+}
+
+/// "1 segment (GSM-7, 98 characters)".
+pub fn sms_summary(c: SmsCount) -> String {
+    let encoding = match c.encoding {
+        herald_shared::sms::SmsEncoding::Gsm7 => "GSM-7",
+        herald_shared::sms::SmsEncoding::Ucs2 => "UCS-2",
+    };
+    let plural = if c.segments == 1 { "" } else { "s" };
+    format!(
+        "{} segment{plural} ({encoding}, {} units)",
+        c.segments, c.units
+    )
+}
+
+/// Milliseconds before the next poll of the page: every 5 s, backing off to a minute on errors.
+pub fn poll_delay_ms(failures: u32) -> u32 {
+    5_000u32.saturating_mul(1 << failures.min(4)).min(60_000)
+}
+
+#[cfg(test)]
+mod tests;

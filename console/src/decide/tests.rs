@@ -1,0 +1,465 @@
+//! Native tests of the console's decisions: tables over roles, promises and drafts, and previews
+//! checked against `shared`'s own rules.
+
+use super::*;
+use herald_shared::model::Component;
+use time::macros::datetime;
+
+const NOW: Timestamp = datetime!(2026-03-01 12:00:00 UTC);
+
+fn state() -> State {
+    let mut page = Page::new("demo", "Acme Cloud");
+    page.components = vec![
+        Component::new("api", "API"),
+        Component::new("web", "Web app"),
+    ];
+    State::new(page)
+}
+
+fn opened(state: &State, body: &str, next: Option<Timestamp>) -> State {
+    let mut d = Draft::new(Mode::Open, state, NOW);
+    d.title = "Elevated API error rates".into();
+    d.body = body.into();
+    d.components = vec![("api".into(), ComponentStatus::PartialOutage)];
+    d.next_update_at = next;
+    apply(state, d.command("inc-1", "upd-1"), NOW)
+        .expect("opens")
+        .0
+}
+
+#[test]
+fn each_role_is_offered_what_the_api_allows_it() {
+    let cases = [
+        (Role::Viewer, false, false, false),
+        (Role::Responder, true, true, false),
+        (Role::Communicator, true, true, true),
+        (Role::Admin, true, true, true),
+    ];
+    for (role, compose, set_components, communicate) in cases {
+        assert_eq!(
+            Abilities::of(role),
+            Abilities {
+                compose,
+                set_components,
+                communicate
+            },
+            "{role:?}"
+        );
+    }
+}
+
+#[test]
+fn a_probe_is_allowed_unless_the_key_is_refused() {
+    for (status, allowed) in [
+        (200, true),
+        (400, true),
+        (422, true),
+        (401, false),
+        (403, false),
+    ] {
+        assert_eq!(probe_allows(status), allowed, "{status}");
+    }
+    let roles: Vec<Role> = ROLE_PROBES.iter().map(|p| p.0).collect();
+    assert_eq!(
+        roles,
+        [Role::Admin, Role::Communicator, Role::Responder],
+        "highest first"
+    );
+}
+
+#[test]
+fn the_countdown_runs_down_then_turns_overdue_and_stops_when_resolved() {
+    let s = opened(
+        &state(),
+        "Some API requests fail.",
+        Some(NOW + Duration::minutes(30)),
+    );
+    let i = s.incident("inc-1").unwrap();
+    let cases = [
+        (
+            NOW,
+            Promise::Due(Duration::minutes(30)),
+            "Next update due in 30 min 00 s",
+        ),
+        (
+            NOW + Duration::seconds(29 * 60 + 50),
+            Promise::Due(Duration::seconds(10)),
+            "Next update due in 10 s",
+        ),
+        (
+            NOW + Duration::minutes(30),
+            Promise::Due(Duration::ZERO),
+            "Next update due in 0 s",
+        ),
+        (
+            NOW + Duration::seconds(30 * 60 + 65),
+            Promise::Overdue(Duration::seconds(65)),
+            "Update overdue by 1 min 05 s",
+        ),
+        (
+            NOW + Duration::minutes(30 + 125),
+            Promise::Overdue(Duration::minutes(125)),
+            "Update overdue by 2 h 05 min",
+        ),
+    ];
+    for (at, want, text) in cases {
+        let p = promise(i, at);
+        assert_eq!(p, want, "{at}");
+        assert_eq!(promise_text(p), text);
+        assert_eq!(
+            matches!(p, Promise::Overdue(_)),
+            view::is_overdue(i, at),
+            "agrees with shared at {at}"
+        );
+    }
+    let mut d = Draft::new(Mode::Resolve("inc-1".into()), &s, NOW);
+    d.body = "Fixed.".into();
+    let resolved = apply(&s, d.command("", "upd-2"), NOW).unwrap().0;
+    assert_eq!(
+        promise(
+            resolved.incident("inc-1").unwrap(),
+            NOW + Duration::hours(3)
+        ),
+        Promise::None
+    );
+}
+
+#[test]
+fn spans_read_in_the_two_largest_units() {
+    let cases = [
+        (Duration::seconds(-5), "0 s"),
+        (Duration::seconds(59), "59 s"),
+        (Duration::seconds(61), "1 min 01 s"),
+        (Duration::minutes(65), "1 h 05 min"),
+        (Duration::hours(47), "47 h 00 min"),
+        (Duration::hours(48), "2 days"),
+        (Duration::hours(14 * 24 + 5), "14 days 5 h"),
+    ];
+    for (d, want) in cases {
+        assert_eq!(span_text(d), want, "{d}");
+    }
+}
+
+#[test]
+fn a_new_draft_promises_the_next_update_at_the_page_cadence() {
+    let s = state();
+    let now = datetime!(2026-03-01 12:00:20.5 UTC);
+    let d = Draft::new(Mode::Open, &s, now);
+    assert_eq!(d.impact, Impact::Minor);
+    assert_eq!(d.next_update_at, Some(datetime!(2026-03-01 13:01:00 UTC)));
+    assert_eq!(
+        default_next_update(&s.page, Impact::Critical, NOW),
+        datetime!(2026-03-01 12:30:00 UTC)
+    );
+    assert!(d.notify, "notifying is the default");
+}
+
+#[test]
+fn times_round_trip_through_the_datetime_field_in_utc() {
+    let t = datetime!(2026-03-01 09:05:07 UTC);
+    assert_eq!(to_input(t), "2026-03-01T09:05:07");
+    assert_eq!(from_input("2026-03-01T09:05:07"), Some(t));
+    assert_eq!(
+        from_input("2026-03-01T09:05"),
+        Some(datetime!(2026-03-01 09:05:00 UTC))
+    );
+    assert_eq!(from_input("tomorrow"), None);
+}
+
+#[test]
+fn actions_follow_the_incident_and_the_role() {
+    let s = opened(&state(), "Some API requests fail.", None);
+    let i = s.incident("inc-1").unwrap();
+    let id = || "inc-1".to_owned();
+    assert_eq!(actions(i, Role::Viewer), vec![]);
+    assert_eq!(
+        actions(i, Role::Responder),
+        vec![Mode::Update(id()), Mode::Resolve(id())]
+    );
+    let mut d = Draft::new(Mode::Resolve(id()), &s, NOW);
+    d.body = "Fixed.".into();
+    let resolved = apply(&s, d.command("", "u2"), NOW).unwrap().0;
+    let r = resolved.incident("inc-1").unwrap();
+    assert_eq!(actions(r, Role::Responder), vec![Mode::Reopen(id())]);
+    assert_eq!(
+        actions(r, Role::Communicator),
+        vec![Mode::Reopen(id()), Mode::Postmortem(id())]
+    );
+}
+
+#[test]
+fn an_update_offers_only_the_statuses_the_incident_may_become() {
+    let s = opened(&state(), "Some API requests fail.", None);
+    let mut d = Draft::new(Mode::Update("inc-1".into()), &s, NOW);
+    d.status = IncidentStatus::Monitoring;
+    d.body = "A fix is rolling out; we are watching error rates.".into();
+    let s = apply(&s, d.command("", "u2"), NOW).unwrap().0;
+    assert_eq!(
+        statuses(&Mode::Update("inc-1".into()), &s),
+        vec![IncidentStatus::Identified, IncidentStatus::Monitoring]
+    );
+    assert_eq!(statuses(&Mode::Open, &s).len(), 3);
+}
+
+#[test]
+fn the_lint_marks_the_words_it_objects_to() {
+    let s = state();
+    let mut d = Draft::new(Mode::Open, &s, NOW);
+    d.title = "API errors".into();
+    d.body = "Some customers see errors. It will be fixed by 10:30 after the k8s rollback.".into();
+    let warnings = d.lint(&s.page);
+    let pieces = marked(&d.body, &warnings, DraftField::Body);
+    let marks: Vec<&str> = pieces
+        .iter()
+        .filter(|p| p.mark.is_some())
+        .map(|p| p.text.as_str())
+        .collect();
+    assert_eq!(marks, ["will be fixed by", "k8s", "rollback"]);
+    let joined: String = pieces.iter().map(|p| p.text.as_str()).collect();
+    assert_eq!(joined, d.body, "pieces cover the text exactly once");
+    assert!(marked(&d.title, &warnings, DraftField::Title)
+        .iter()
+        .all(|p| p.mark.is_none()));
+}
+
+#[test]
+fn overlapping_marks_merge_and_whole_text_warnings_are_not_marked() {
+    let w = |code, span: Range<usize>, m: &str| Warning {
+        code,
+        field: DraftField::Body,
+        span,
+        message: m.into(),
+    };
+    let text = "ALL DOWN NOW guaranteed";
+    let warnings = [
+        w(LintCode::AllCaps, 0..12, "shouting"),
+        w(LintCode::Jargon, 4..8, "jargon"),
+        w(LintCode::MissingImpact, 0..23, "impact"),
+        w(LintCode::PromisedFixTime, 13..23, "promise"),
+    ];
+    let pieces = marked(text, &warnings, DraftField::Body);
+    assert_eq!(
+        pieces,
+        vec![
+            Piece {
+                text: "ALL DOWN NOW".into(),
+                mark: Some("shouting; jargon".into())
+            },
+            Piece {
+                text: " ".into(),
+                mark: None
+            },
+            Piece {
+                text: "guaranteed".into(),
+                mark: Some("promise".into())
+            },
+        ]
+    );
+}
+
+#[test]
+fn the_preview_renders_every_channel_from_the_applied_draft() {
+    let s = state();
+    let mut d = Draft::new(Mode::Open, &s, NOW);
+    d.title = "Elevated API error rates".into();
+    d.impact = Impact::Major;
+    d.body = "Some API requests fail. We are investigating.".into();
+    d.components = vec![("api".into(), ComponentStatus::PartialOutage)];
+    d.next_update_at = Some(datetime!(2026-03-01 12:30:00 UTC));
+    let links = sample_links("https://status.example", "demo");
+    let p = preview(&s, &d, NOW, &links).expect("a valid draft");
+    let banner = p.banner.expect("the banner shows a new public incident");
+    assert_eq!(banner.title, "Elevated API error rates");
+    assert_eq!(banner.next_update_at, d.next_update_at);
+    assert_eq!(
+        p.email_subject,
+        "[Acme Cloud] Elevated API error rates: Investigating"
+    );
+    assert!(p.email_text.contains("Affected: API"), "{}", p.email_text);
+    assert!(p.email_text.contains("Next update by 2026-03-01 12:30 UTC"));
+    assert!(p
+        .sms
+        .starts_with("Acme Cloud: Elevated API error rates (Investigating). "));
+    assert_eq!(p.sms_count, herald_shared::sms::count(&p.sms));
+    assert_eq!(p.sms_count.segments, 2, "the unsubscribe link makes it two");
+    assert_eq!(sms_summary(p.sms_count).split(' ').next(), Some("2"));
+    assert!(p
+        .slack
+        .starts_with("*Acme Cloud*: Elevated API error rates"));
+    assert!(p.status_page.contains("Some API requests fail."));
+    assert!(p.notify);
+
+    d.notify = false;
+    d.segments = vec!["plan:enterprise".into()];
+    let mut s2 = s.clone();
+    s2.page.audiences = vec![herald_shared::model::Audience {
+        segment: "plan:enterprise".into(),
+        name: "Enterprise".into(),
+    }];
+    let p = preview(&s2, &d, NOW, &links).expect("valid");
+    assert!(!p.notify, "silent");
+    assert!(p.banner.is_some(), "the segment's viewers see it");
+}
+
+#[test]
+fn an_invalid_draft_fails_on_the_field_the_server_would_name() {
+    let s = state();
+    let links = sample_links("https://status.example", "demo");
+    let mut d = Draft::new(Mode::Open, &s, NOW);
+    d.body = "Some API requests fail.".into();
+    let e = preview(&s, &d, NOW, &links).expect_err("no title");
+    assert_eq!(e.field(), Some("title"));
+    d.title = "API errors".into();
+    d.next_update_at = Some(NOW - Duration::minutes(1));
+    let e = preview(&s, &d, NOW, &links).expect_err("a promise in the past");
+    assert_eq!(e.field(), Some("next_update_at"));
+}
+
+#[test]
+fn a_template_fills_title_and_body_from_the_draft() {
+    let s = state();
+    let mut d = Draft::new(Mode::Open, &s, NOW);
+    d.components = vec![("api".into(), ComponentStatus::PartialOutage)];
+    let t = Template {
+        id: "errors".into(),
+        name: "Elevated errors".into(),
+        locale: None,
+        title: "Elevated errors on {{components}}".into(),
+        body: "Some requests to {{components}} fail. Next update by {{next_update}}.".into(),
+        impact: Some(Impact::Major),
+    };
+    d.fill(&t, &s, &sample_links("https://s.example", "demo"), NOW);
+    assert_eq!(d.title, "Elevated errors on API");
+    assert_eq!(d.impact, Impact::Major);
+    assert_eq!(
+        d.body,
+        "Some requests to API fail. Next update by 2026-03-01 12:30 UTC."
+    );
+}
+
+#[test]
+fn requests_are_the_wire_shapes_the_api_reads() {
+    let s = opened(&state(), "Some API requests fail.", None);
+    let mut d = Draft::new(Mode::Resolve("inc-1".into()), &s, NOW);
+    d.body = "Fixed.".into();
+    let (method, path, body) = d.request();
+    assert_eq!((method, path.as_str()), ("POST", "incidents/inc-1/updates"));
+    let json = serde_json::to_value(&body).unwrap();
+    assert_eq!(json["status"], "resolved");
+    assert_eq!(json["next_update_at"], serde_json::Value::Null);
+    let back: PostUpdateRequest = serde_json::from_value(json).unwrap();
+    assert_eq!(back.body, "Fixed.");
+    let (method, path, _) = Draft::new(Mode::Postmortem("inc-1".into()), &s, NOW).request();
+    assert_eq!(
+        (method, path.as_str()),
+        ("PUT", "incidents/inc-1/postmortem")
+    );
+}
+
+#[test]
+fn polling_backs_off_on_errors_up_to_a_minute() {
+    let delays: Vec<u32> = (0..7).map(poll_delay_ms).collect();
+    assert_eq!(
+        delays,
+        [5_000, 10_000, 20_000, 40_000, 60_000, 60_000, 60_000]
+    );
+}
+
+#[test]
+fn from_millis_reads_the_browser_clock() {
+    assert_eq!(from_millis(1_772_366_400_000.0), NOW);
+}
+
+#[test]
+fn the_overview_lists_what_needs_attention_soonest_first() {
+    let s = opened(&state(), "Some API requests fail.", None);
+    let mut d = Draft::new(Mode::Resolve("inc-1".into()), &s, NOW);
+    d.body = "Fixed.".into();
+    let s = apply(&s, d.command("", "u2"), NOW).unwrap().0;
+    let mut o = Draft::new(Mode::Open, &s, NOW);
+    o.title = "Web app is slow".into();
+    o.body = "Pages load slowly for some customers.".into();
+    let s = apply(&s, o.command("inc-2", "u3"), NOW + Duration::minutes(1))
+        .unwrap()
+        .0;
+    let l = lists(&s, NOW);
+    let ids = |v: &[&Incident]| v.iter().map(|i| i.id.clone()).collect::<Vec<_>>();
+    assert_eq!(ids(&l.active), ["inc-2"]);
+    assert_eq!(ids(&l.resolved), ["inc-1"]);
+    assert!(l.maintenance.is_empty() && l.notices.is_empty());
+}
+
+#[test]
+fn re_rating_moves_the_promise_and_the_default_component_statuses() {
+    let s = state();
+    let mut d = Draft::new(Mode::Open, &s, NOW);
+    d.components = vec![
+        ("api".into(), ComponentStatus::DegradedPerformance),
+        ("web".into(), ComponentStatus::UnderMaintenance),
+    ];
+    d.set_impact(Impact::Critical, &s.page, NOW);
+    assert_eq!(
+        d.components,
+        vec![
+            ("api".into(), ComponentStatus::MajorOutage),
+            ("web".into(), ComponentStatus::UnderMaintenance),
+        ],
+        "a status chosen by hand stays"
+    );
+    assert_eq!(d.next_update_at, Some(NOW + Duration::minutes(30)));
+}
+
+#[test]
+fn lead_time_is_checked_as_the_date_is_picked_and_a_reason_lets_it_through() {
+    let s = state();
+    let mut m = Advance::new(None, &s.page, NOW);
+    assert_eq!(
+        m.at,
+        Some(datetime!(2026-03-04 13:00:00 UTC)),
+        "3 days and a bit"
+    );
+    assert_eq!(m.until, Some(datetime!(2026-03-04 14:00:00 UTC)));
+    m.title = "Database upgrade".into();
+    m.body = "The dashboard will be read-only for up to an hour.".into();
+    assert_eq!(m.check(&s, NOW), Ok(()));
+    let lead = m.lead(&s.page, NOW).unwrap();
+    assert!(!lead.too_late());
+    assert_eq!(
+        lead.text(),
+        "Notice given: 3 days 1 h (this page asks for 3 days)."
+    );
+
+    m.at = Some(NOW + Duration::hours(2));
+    m.until = Some(NOW + Duration::hours(3));
+    let lead = m.lead(&s.page, NOW).unwrap();
+    assert!(lead.too_late());
+    assert!(lead.text().starts_with("Too late"), "{}", lead.text());
+    let e = m.check(&s, NOW).expect_err("too late without a reason");
+    assert_eq!(e.field(), Some("scheduled_for"));
+    assert!(
+        reason(&e).starts_with("the policy asks for 3 days"),
+        "{}",
+        reason(&e)
+    );
+    m.override_reason = "Security fix that cannot wait".into();
+    assert_eq!(m.check(&s, NOW), Ok(()));
+
+    let mut n = Advance::new(Some(NoticeKind::PricingChange), &s.page, NOW);
+    n.title = "New prices".into();
+    n.body = "Prices change for new plans.".into();
+    n.requires_ack = true;
+    assert_eq!(n.until, None);
+    assert_eq!(n.check(&s, NOW), Ok(()));
+    n.at = Some(NOW + Duration::days(2));
+    assert_eq!(n.check(&s, NOW).unwrap_err().field(), Some("effective_at"));
+    let (path, body) = n.request().unwrap();
+    assert_eq!(path, "notices");
+    let json = serde_json::to_value(&body).unwrap();
+    assert_eq!(
+        (&json["kind"], &json["requires_ack"]),
+        (
+            &serde_json::json!("pricing_change"),
+            &serde_json::json!(true)
+        )
+    );
+}
