@@ -116,16 +116,9 @@ pub struct Delivery {
     pub outcome: Outcome,
     #[serde(default)]
     pub provider_id: Option<String>,
-    #[serde(with = "time::serde::rfc3339")]
-    pub at: Timestamp,
-}
-
-/// An acknowledgement, through the signed receipt link a message carried.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Receipt {
-    pub notification_id: String,
-    pub subscriber_id: String,
-    pub channel: SubscriberChannel,
+    /// What the provider said when it refused.
+    #[serde(default)]
+    pub error: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
     pub at: Timestamp,
 }
@@ -241,27 +234,85 @@ pub fn next_step(
     }
 }
 
-/// Notifications that went through to a subscriber but were not acknowledged within `within` (for
-/// notices that require acknowledgement): `(notification_id, subscriber_id)`, to escalate.
-pub fn unacknowledged(
-    deliveries: &[Delivery],
-    receipts: &[Receipt],
-    within: time::Duration,
-    now: Timestamp,
-) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = deliveries
+/// Those a message that asks for acknowledgement reached and who have not acknowledged it: what the
+/// delivery report lists, and whom the escalation re-sends to once the page's wait is over.
+pub fn unacknowledged(reached: &[String], acknowledged: &[String]) -> Vec<String> {
+    reached
         .iter()
-        .filter(|d| d.outcome.succeeded() && now - d.at > within)
-        .filter(|d| {
-            !receipts.iter().any(|r| {
-                r.notification_id == d.notification_id && r.subscriber_id == d.subscriber_id
-            })
-        })
-        .map(|d| (d.notification_id.clone(), d.subscriber_id.clone()))
-        .collect();
-    out.sort();
-    out.dedup();
-    out
+        .filter(|id| !acknowledged.contains(id))
+        .cloned()
+        .collect()
+}
+
+/// One recipient a notification will not reach: its last attempt's channel and error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub subscriber_id: String,
+    pub channel: SubscriberChannel,
+    pub attempts: u32,
+    pub error: Option<String>,
+    pub at: Timestamp,
+}
+
+/// What one notification's attempts add up to.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Tally {
+    /// Recipients it reached (an attempt was taken), and of those, confirmed delivered.
+    pub sent: u32,
+    pub delivered: u32,
+    /// The subscribers it reached, in id order.
+    pub reached: Vec<String>,
+    /// Those beyond every channel, in id order.
+    pub failures: Vec<Failure>,
+    pub attempts: u32,
+}
+
+/// Sums up every attempt at one notification. `targets(subscriber)` is where it goes for them
+/// (`None`: no longer there, so what was tried is all there will be); a recipient is given up on when
+/// `next_step` says so. Recipients still being tried are in neither list.
+pub fn tally<'a>(
+    attempts: &[Delivery],
+    targets: impl Fn(&str) -> Option<(&'a Address, Option<&'a Address>)>,
+    policy: &RetryPolicy,
+) -> Tally {
+    let mut ids: Vec<&str> = attempts.iter().map(|a| a.subscriber_id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut t = Tally {
+        attempts: attempts.len() as u32,
+        ..Tally::default()
+    };
+    for id in ids {
+        let mine: Vec<Delivery> = attempts
+            .iter()
+            .filter(|a| a.subscriber_id == id)
+            .cloned()
+            .collect();
+        if mine.iter().any(|a| a.outcome.succeeded()) {
+            t.sent += 1;
+            if mine.iter().any(|a| a.outcome == Outcome::Delivered) {
+                t.delivered += 1;
+            }
+            t.reached.push(id.to_owned());
+            continue;
+        }
+        let gave_up = match targets(id) {
+            Some((primary, fallback)) => {
+                next_step(&mine, primary, fallback, policy) == NextStep::GiveUp
+            }
+            None => true,
+        };
+        if let (true, Some(last)) = (gave_up, mine.iter().max_by_key(|a| a.at)) {
+            t.failures.push(Failure {
+                subscriber_id: id.to_owned(),
+                channel: last.channel,
+                attempts: mine.len() as u32,
+                error: last.error.clone(),
+                at: last.at,
+            });
+        }
+    }
+    t
 }
 
 #[cfg(test)]
@@ -286,6 +337,7 @@ mod tests {
             attempt,
             outcome,
             provider_id: None,
+            error: None,
             at: NOW + time::Duration::seconds(secs),
         }
     }
@@ -474,32 +526,59 @@ mod tests {
     }
 
     #[test]
-    fn unacknowledged_after_the_grace_period() {
-        let receipts = vec![Receipt {
-            notification_id: "n".into(),
-            subscriber_id: "acked".into(),
-            channel: Email,
-            at: NOW,
-        }];
-        let mut ds = vec![
-            Delivery {
-                subscriber_id: "acked".into(),
-                ..d(Email, 1, Delivered, 0)
-            },
-            Delivery {
-                subscriber_id: "silent".into(),
-                ..d(Email, 1, Delivered, 0)
-            },
-            Delivery {
-                subscriber_id: "failed".into(),
-                ..d(Email, 1, PermanentFailure, 0)
-            },
+    fn tallies_reached_given_up_and_still_trying() {
+        let email = addr(SubscriberChannel::Email);
+        let sms = addr(SubscriberChannel::Sms);
+        let p = RetryPolicy {
+            max_attempts: 2,
+            backoff_secs: vec![30],
+        };
+        let at = |sub: &str, channel, n, outcome, secs| Delivery {
+            subscriber_id: sub.into(),
+            error: (!Outcome::succeeded(outcome)).then(|| format!("{sub} {n}")),
+            ..d(channel, n, outcome, secs)
+        };
+        use SubscriberChannel::{Email, Sms};
+        let attempts = vec![
+            at("delivered", Email, 1, Delivered, 0),
+            at("sent", Email, 1, TemporaryFailure, 0),
+            at("sent", Email, 2, Sent, 30),
+            at("trying", Email, 1, TemporaryFailure, 0),
+            at("lost", Email, 1, PermanentFailure, 0),
+            at("lost", Sms, 1, TemporaryFailure, 5),
+            at("lost", Sms, 2, TemporaryFailure, 40),
+            at("erased", Email, 1, TemporaryFailure, 0),
         ];
-        ds.push(Delivery {
-            subscriber_id: "recent".into(),
-            ..d(Email, 1, Delivered, 3600 * 23)
-        });
-        let got = unacknowledged(&ds, &receipts, hours(24), NOW + hours(25));
-        assert_eq!(got, vec![("n".to_string(), "silent".to_string())]);
+        let targets = |id: &str| match id {
+            "erased" => None,
+            "lost" => Some((&email, Some(&sms))),
+            _ => Some((&email, None)),
+        };
+        let t = tally(&attempts, targets, &p);
+        assert_eq!((t.sent, t.delivered, t.attempts), (2, 1, 8));
+        assert_eq!(t.reached, ["delivered", "sent"]);
+        let failed: Vec<(&str, SubscriberChannel, u32, Option<&str>)> = t
+            .failures
+            .iter()
+            .map(|f| {
+                (
+                    f.subscriber_id.as_str(),
+                    f.channel,
+                    f.attempts,
+                    f.error.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            failed,
+            [
+                ("erased", Email, 1, Some("erased 1")),
+                ("lost", Sms, 3, Some("lost 2")),
+            ],
+            "'trying' has an attempt left"
+        );
+        let acked = vec!["sent".to_owned()];
+        assert_eq!(unacknowledged(&t.reached, &acked), ["delivered"]);
+        assert!(unacknowledged(&[], &acked).is_empty());
     }
 }

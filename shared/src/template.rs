@@ -12,33 +12,6 @@ use crate::sms::{self, SmsCount};
 use crate::wire::{WebhookItem, WebhookPayload};
 use crate::Timestamp;
 
-/// The saved template `id` in the best locale for `locale`: an exact match, then the same language
-/// (`de` for `de-CH`), then the page's default (a template without a locale).
-pub fn pick<'a>(templates: &'a [Template], id: &str, locale: Option<&str>) -> Option<&'a Template> {
-    let candidates: Vec<&Template> = templates.iter().filter(|t| t.id == id).collect();
-    let language = |l: &str| l.split('-').next().unwrap_or(l).to_ascii_lowercase();
-    locale
-        .and_then(|want| {
-            candidates
-                .iter()
-                .find(|t| {
-                    t.locale
-                        .as_deref()
-                        .is_some_and(|l| l.eq_ignore_ascii_case(want))
-                })
-                .or_else(|| {
-                    candidates.iter().find(|t| {
-                        t.locale
-                            .as_deref()
-                            .is_some_and(|l| language(l) == language(want))
-                    })
-                })
-        })
-        .or_else(|| candidates.iter().find(|t| t.locale.is_none()))
-        .or(candidates.first())
-        .copied()
-}
-
 /// The one rendering source of a publish: every channel is rendered from it. Serializable so the
 /// shell can hand it to a queue consumer that renders it later.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -484,14 +457,6 @@ pub fn status_page(m: &Message) -> String {
         e(&human_time(m.created_at))
     ));
     html
-}
-
-/// The banner's one line for this message (the widget shows title, status and body itself).
-pub fn banner_line(m: &Message) -> String {
-    match m.next_update_at {
-        Some(t) => format!("{}: {} Next update by {}.", m.title, m.body, human_time(t)),
-        None => format!("{}: {}", m.title, m.body),
-    }
 }
 
 /// Fills a saved template for a draft: the placeholders the communicator has not filled by hand.

@@ -2,7 +2,7 @@
 //! consumer reports, and what they add up to (reports, failures, dead letters), as
 //! `shared::delivery` decides.
 
-use herald_shared::delivery::{self, Delivery, NextStep, NotificationKind, Outcome};
+use herald_shared::delivery::{self, Delivery, NextStep, NotificationKind};
 use herald_shared::subscriber::{SubscriberChannel, SubscriptionState};
 use herald_shared::wire::internal::{Due, DueCall, RecordCall, Verdict};
 use herald_shared::wire::{
@@ -38,21 +38,27 @@ pub(super) struct Outcomes {
 }
 
 impl PageObject {
+    /// A stored attempt as `shared::delivery` reads it.
+    fn attempt(r: &DeliveryRow) -> Delivery {
+        Delivery {
+            notification_id: r.notification_id.clone(),
+            subscriber_id: r.subscriber_id.clone(),
+            channel: r.channel,
+            attempt: u32::try_from(r.attempt).unwrap_or(0),
+            outcome: r.outcome,
+            provider_id: r.provider_id.clone(),
+            error: r.error.clone(),
+            at: parse_time(&r.at).unwrap_or(time::OffsetDateTime::UNIX_EPOCH),
+        }
+    }
+
     pub(super) fn attempts_of<'a>(
         rows: impl IntoIterator<Item = &'a DeliveryRow>,
         subscriber_id: &str,
     ) -> Vec<Delivery> {
         rows.into_iter()
             .filter(|r| r.subscriber_id == subscriber_id)
-            .map(|r| Delivery {
-                notification_id: r.notification_id.clone(),
-                subscriber_id: r.subscriber_id.clone(),
-                channel: r.channel,
-                attempt: u32::try_from(r.attempt).unwrap_or(0),
-                outcome: r.outcome,
-                provider_id: r.provider_id.clone(),
-                at: parse_time(&r.at).unwrap_or(time::OffsetDateTime::UNIX_EPOCH),
-            })
+            .map(Self::attempt)
             .collect()
     }
 
@@ -185,66 +191,40 @@ impl PageObject {
         self.store.notifications(subject)
     }
 
-    /// Whether a subscriber with only failed attempts `mine` is beyond every channel.
-    fn gave_up(
-        &self,
-        state: Option<&Loaded>,
-        id: &str,
-        mine: &[&DeliveryRow],
-        kind: NotificationKind,
-    ) -> bool {
-        let subscriber = state.and_then(|st| st.subscriber(id));
-        match subscriber.and_then(|s| kind.targets(s)) {
-            Some((primary, fallback)) => {
-                let attempts: Vec<Delivery> = Self::attempts_of(mine.iter().copied(), id);
-                delivery::next_step(&attempts, primary, fallback, &self.retry) == NextStep::GiveUp
-            }
-            // Erased since: whatever was tried is all there will be.
-            None => true,
-        }
-    }
-
-    /// Per-recipient outcome of one notification.
+    /// Per-recipient outcome of one notification, as `shared::delivery::tally` sums it up.
     pub(super) fn outcomes(
         &self,
         state: Option<&Loaded>,
         info: &NotificationInfo,
     ) -> ApiResult<Outcomes> {
         let rows = self.store.deliveries(&info.id)?;
-        let mut ids: Vec<&str> = rows.iter().map(|r| r.subscriber_id.as_str()).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        let mut sent = 0u32;
-        let mut delivered = 0u32;
-        let mut reached = Vec::new();
-        let mut failures = Vec::new();
-        for id in ids {
-            let mine: Vec<&DeliveryRow> = rows.iter().filter(|r| r.subscriber_id == id).collect();
-            if mine.iter().any(|r| r.outcome.succeeded()) {
-                sent += 1;
-                if mine.iter().any(|r| r.outcome == Outcome::Delivered) {
-                    delivered += 1;
-                }
-                reached.push(id.to_owned());
-            } else if self.gave_up(state, id, &mine, info.kind) {
-                let last = mine.iter().max_by(|a, b| a.at.cmp(&b.at));
-                failures.push((
-                    DeliveryFailure {
-                        subscriber_id: id.to_owned(),
-                        channel: last.map_or(SubscriberChannel::Email, |r| r.channel),
-                        attempts: mine.len() as u32,
-                        error: last.and_then(|r| r.error.clone()),
-                    },
-                    last.map(|r| r.at.clone()).unwrap_or_default(),
-                ));
-            }
-        }
+        let attempts: Vec<Delivery> = rows.iter().map(Self::attempt).collect();
+        let targets = |id: &str| {
+            state
+                .and_then(|st| st.subscriber(id))
+                .and_then(|s| info.kind.targets(s))
+        };
+        let t = delivery::tally(&attempts, targets, &self.retry);
         Ok(Outcomes {
-            sent,
-            delivered,
-            reached,
-            failures,
-            attempts: rows.len() as u32,
+            sent: t.sent,
+            delivered: t.delivered,
+            reached: t.reached,
+            failures: t
+                .failures
+                .into_iter()
+                .map(|f| {
+                    (
+                        DeliveryFailure {
+                            subscriber_id: f.subscriber_id,
+                            channel: f.channel,
+                            attempts: f.attempts,
+                            error: f.error,
+                        },
+                        stamp(f.at),
+                    )
+                })
+                .collect(),
+            attempts: t.attempts,
         })
     }
 
@@ -265,10 +245,7 @@ impl PageObject {
         } = self.outcomes(loaded.as_deref(), &info)?;
         let (acknowledged, unacknowledged) = if self.store.requires_ack(notification_id)? {
             let receipts = self.store.receipts(notification_id)?;
-            let unacked: Vec<String> = reached
-                .into_iter()
-                .filter(|id| !receipts.contains(id))
-                .collect();
+            let unacked = delivery::unacknowledged(&reached, &receipts);
             (Some(receipts.len() as u32), unacked)
         } else {
             (None, Vec::new())
@@ -288,7 +265,6 @@ impl PageObject {
         })
     }
 
-    /// Every message that could not be delivered on any channel, newest first.
     /// The dead letters of one page of notifications (newest first), and the cursor of the next.
     pub(super) fn dead_letters(
         &self,

@@ -3,7 +3,7 @@
 //! acknowledgement escalation. Every message it causes goes through the outbox.
 
 use herald_shared::command::ExpirePending;
-use herald_shared::delivery::NotificationKind;
+use herald_shared::delivery::{self, NotificationKind};
 use herald_shared::subscriber::{recipients, Address, SubscriberChannel, SubscriptionState};
 use herald_shared::template::{self, Message};
 use herald_shared::wire::internal::{Content, Job, JobRecipient, TickReport};
@@ -165,9 +165,8 @@ impl PageObject {
                 recipients: 0,
             };
             let reached = self.outcomes(Some(&loaded), &info)?.reached;
-            let to: Vec<(String, Address)> = reached
+            let to: Vec<(String, Address)> = delivery::unacknowledged(&reached, &receipts)
                 .iter()
-                .filter(|id| !receipts.contains(id))
                 .filter_map(|id| {
                     let s = state.subscriber(id)?;
                     (s.state == SubscriptionState::Confirmed)
