@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api::{self, ApiError};
-use crate::app::{self, Ctx, Screen};
+use crate::ctx::{self, Ctx, Screen};
 use crate::decide::{self, Draft, FormField, Mode, Preview};
 use crate::overview::{parse_status, status_options};
 
@@ -46,7 +46,7 @@ pub fn compose(ctx: Ctx, mode: Mode) -> impl IntoView {
         .and_then(|w| w.location().origin().ok())
         .unwrap_or_default();
     let links = decide::sample_links(&origin, &state.page.id);
-    let draft = RwSignal::new(Draft::new(mode.clone(), &state, app::now()));
+    let draft = RwSignal::new(Draft::new(mode.clone(), &state, ctx::now()));
     let error = RwSignal::new(None::<ApiError>);
     let attempted = RwSignal::new(false);
     let busy = RwSignal::new(false);
@@ -59,7 +59,7 @@ pub fn compose(ctx: Ctx, mode: Mode) -> impl IntoView {
     let check: Memo<Check> = {
         let links = links.clone();
         Memo::new(move |_| {
-            let now = app::now();
+            let now = ctx::now();
             ctx.state.with(|s| -> Check {
                 let s = s.as_ref().ok_or((None, "no page loaded".to_owned()))?;
                 draft.with(|d| {
@@ -180,7 +180,7 @@ pub fn compose(ctx: Ctx, mode: Mode) -> impl IntoView {
                             on:change=move |ev| {
                                 let v = event_target_value(&ev);
                                 if let Some(i) = Impact::ALL.into_iter().find(|i| impact_value(*i) == v) {
-                                    let now = app::now();
+                                    let now = ctx::now();
                                     ctx.state.with_untracked(|s| if let Some(s) = s {
                                         draft.update(|d| d.set_impact(i, &s.page, now));
                                     });
@@ -286,7 +286,7 @@ fn template_picker(
                 on:change=move |ev| {
                     let id = event_target_value(&ev);
                     let Some(t) = templates.iter().find(|t| t.id == id) else { return };
-                    let now = app::now();
+                    let now = ctx::now();
                     ctx.state.with_untracked(|s| if let Some(s) = s {
                         draft.update(|d| d.fill(t, s, &links, now));
                     });

@@ -3,7 +3,8 @@
 //! cadence and the per-channel renderers run here exactly as on the server.
 //!
 //! Map: `decide` (every decision, plain functions tested natively), `api` (the admin API and its
-//! typed error); in the browser build only: `session` (the key in `sessionStorage`), `app` (sign-in,
+//! typed error); in the browser build only: `session` (the key in `sessionStorage`), `ctx` (the state
+//! every screen shares), `app` (sign-in,
 //! the shell, polling), `overview` (the page at a glance), `compose` (incident drafts, lint, previews), `schedule` (maintenance and
 //! notices with their lead times).
 
@@ -14,6 +15,8 @@ pub mod decide;
 mod app;
 #[cfg(target_arch = "wasm32")]
 mod compose;
+#[cfg(target_arch = "wasm32")]
+mod ctx;
 #[cfg(target_arch = "wasm32")]
 mod overview;
 #[cfg(target_arch = "wasm32")]

@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api::ApiError;
-use crate::app::{Ctx, Screen};
+use crate::ctx::{Ctx, Screen};
 use crate::decide::{self, Abilities, Mode, Promise};
 
 fn status_value(s: ComponentStatus) -> &'static str {

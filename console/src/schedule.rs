@@ -8,8 +8,8 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api::{self, ApiError};
-use crate::app::{self, Ctx, Screen};
 use crate::compose::{focus_first_error, lint_view};
+use crate::ctx::{self, Ctx, Screen};
 use crate::decide::{self, Advance};
 
 const FIELDS: [&str; 7] = [
@@ -38,7 +38,7 @@ pub fn schedule(ctx: Ctx, notice: bool) -> impl IntoView {
     };
     let page = state.page.clone();
     let kind = notice.then_some(NoticeKind::ServiceUpdate);
-    let draft = RwSignal::new(Advance::new(kind, &page, app::now()));
+    let draft = RwSignal::new(Advance::new(kind, &page, ctx::now()));
     let error = RwSignal::new(None::<ApiError>);
     let attempted = RwSignal::new(false);
     let busy = RwSignal::new(false);
@@ -47,7 +47,7 @@ pub fn schedule(ctx: Ctx, notice: bool) -> impl IntoView {
         Memo::new(move |_| draft.with(|d| d.lint(&page)))
     };
     let check: Memo<Result<(), (Option<String>, String)>> = Memo::new(move |_| {
-        let now = app::now();
+        let now = ctx::now();
         ctx.state.with(|s| match s {
             Some(s) => draft.with(|d| {
                 d.check(s, now)

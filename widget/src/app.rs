@@ -152,7 +152,14 @@ impl Ui {
                         .flat_map(|item| &item.components)
                         .map(|c| (c.id.clone(), c.name.clone()))
                         .collect();
-                    subscribe::panel(self, components)
+                    let ui = self;
+                    subscribe::panel(
+                        self.words(),
+                        self.form,
+                        move |f| ui.submit(f),
+                        move || ui.close_form(),
+                        components,
+                    )
                 })
             },
         )

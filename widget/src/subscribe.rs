@@ -12,7 +12,6 @@ use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{HtmlElement, HtmlInputElement, RequestInit};
 
-use crate::app::Ui;
 use crate::i18n::Words;
 use crate::{net, warn};
 
@@ -228,10 +227,16 @@ pub fn close_button(
 /// choice, the address field (its error and hint describe it), optional component checkboxes
 /// (`components` as id and name; none ticked means every component), the honeypot and the submit
 /// button; and a status line for the outcome.
-pub fn panel(ui: Ui, components: Vec<(String, String)>) -> impl IntoView {
-    let words = ui.words();
+/// `submit` posts the form and `close` closes it (the widget's `Ui` does both, so this view needs
+/// nothing of it).
+pub fn panel(
+    words: &'static Words,
+    state: FormState,
+    submit: impl Fn(&HtmlElement) + Clone + 'static,
+    close: impl Fn() + Clone + Send + Sync + 'static,
+    components: Vec<(String, String)>,
+) -> impl IntoView {
     let w = &words.form;
-    let state = ui.form;
     let id = next_id();
     let (title_id, input_id, hint_id, error_id) = (
         format!("{id}-title"),
@@ -282,7 +287,7 @@ pub fn panel(ui: Ui, components: Vec<(String, String)>) -> impl IntoView {
         .on(ev::submit, move |e| {
             e.prevent_default();
             if let Some(form) = e.current_target().and_then(|t| t.dyn_into().ok()) {
-                ui.submit(&form);
+                submit(&form);
             }
         })
         .child((
@@ -354,10 +359,13 @@ pub fn panel(ui: Ui, components: Vec<(String, String)>) -> impl IntoView {
         .attr("role", "dialog")
         .attr("aria-modal", "false")
         .attr("aria-labelledby", title_id.clone())
-        .on(ev::keydown, move |e| {
-            if e.key() == "Escape" {
-                e.stop_propagation();
-                ui.close_form();
+        .on(ev::keydown, {
+            let close = close.clone();
+            move |e| {
+                if e.key() == "Escape" {
+                    e.stop_propagation();
+                    close();
+                }
             }
         })
         .child((
@@ -366,7 +374,10 @@ pub fn panel(ui: Ui, components: Vec<(String, String)>) -> impl IntoView {
                     .attr("part", "subscribe-title")
                     .attr("id", title_id)
                     .child(w.title),
-                close_button("close", "subscribe-close", w.close, move || ui.close_form()),
+                close_button("close", "subscribe-close", w.close, {
+                    let close = close.clone();
+                    move || close()
+                }),
             )),
             the_form,
             p().class("note")

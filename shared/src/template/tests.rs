@@ -274,4 +274,3 @@ fn confirmation_email_escapes_the_page_name() {
     );
     assert!(e.text.contains("https://s.example.com/c?t=1&u=2"));
 }
-
