@@ -874,13 +874,13 @@ fn subscribe_form_double_opt_in_notifies_until_one_click_unsubscribe(env: &Env) 
     );
     assert_eq!(r.status, 202, "{r:?}");
     let confirm = wait_mail(env, &sentinel, "Confirm", 1);
-    let r = env.get(
+    let r = crate::fixtures::press(
+        env,
         &crate::fixtures::link(
             env,
             confirm[0]["text"].as_str().unwrap_or(""),
             "/v1/subscriptions/confirm",
         ),
-        &[],
     );
     assert_eq!(r.status, 200, "{r:?}");
     let before = mail_to(env, &email).len();
