@@ -74,26 +74,25 @@ pub fn widget() -> Result<()> {
     )
 }
 
-fn build_widget(name: &str, features: &[&str], target_dir: &Path) -> Result<()> {
-    let out = target_dir.join("widget-out").join(name);
-    let _ = fs::remove_dir_all(&out);
-    fs::create_dir_all(&out)?;
+/// Builds `package` for wasm32 (release), writes its wasm-bindgen glue and wasm as `name` into
+/// `out`, and shrinks the wasm with wasm-opt; answers the wasm's path.
+fn wasm_for_web(
+    package: &str,
+    crate_name: &str,
+    features: &[&str],
+    target_dir: &Path,
+    out: &Path,
+    name: &str,
+) -> Result<PathBuf> {
     run(Command::new("cargo")
-        .args([
-            "build",
-            "--release",
-            "-p",
-            "herald-widget",
-            "--target",
-            WASM_TARGET,
-        ])
+        .args(["build", "--release", "-p", package, "--target", WASM_TARGET])
         .args(features)
         .arg("--target-dir")
         .arg(target_dir)
         .current_dir(root()))?;
     let wasm = target_dir
         .join(WASM_TARGET)
-        .join("release/herald_widget.wasm");
+        .join(format!("release/{crate_name}.wasm"));
     run(Command::new(cargo_bin("wasm-bindgen"))
         .args([
             "--target",
@@ -103,7 +102,7 @@ fn build_widget(name: &str, features: &[&str], target_dir: &Path) -> Result<()> 
             "--remove-producers-section",
         ])
         .arg("--out-dir")
-        .arg(&out)
+        .arg(out)
         .args(["--out-name", name])
         .arg(&wasm))?;
     let bg = out.join(format!("{name}_bg.wasm"));
@@ -113,6 +112,21 @@ fn build_widget(name: &str, features: &[&str], target_dir: &Path) -> Result<()> 
         .arg(&bg)
         .arg("-o")
         .arg(&bg))?;
+    Ok(bg)
+}
+
+fn build_widget(name: &str, features: &[&str], target_dir: &Path) -> Result<()> {
+    let out = target_dir.join("widget-out").join(name);
+    let _ = fs::remove_dir_all(&out);
+    fs::create_dir_all(&out)?;
+    let bg = wasm_for_web(
+        "herald-widget",
+        "herald_widget",
+        features,
+        target_dir,
+        &out,
+        name,
+    )?;
     // The glue, minified (it is half the size, and a quarter smaller over the wire).
     let min = out.join(format!("{name}.min.js"));
     run(Command::new(node_bin("esbuild"))
@@ -152,41 +166,14 @@ pub fn console_dir() -> PathBuf {
 pub fn console() -> Result<()> {
     let out = console_dir();
     fs::create_dir_all(&out)?;
-    let target_dir = root().join("target");
-    run(Command::new("cargo")
-        .args([
-            "build",
-            "--release",
-            "-p",
-            "herald-console",
-            "--target",
-            WASM_TARGET,
-        ])
-        .arg("--target-dir")
-        .arg(&target_dir)
-        .current_dir(root()))?;
-    let wasm = target_dir
-        .join(WASM_TARGET)
-        .join("release/herald_console.wasm");
-    run(Command::new(cargo_bin("wasm-bindgen"))
-        .args([
-            "--target",
-            "web",
-            "--no-typescript",
-            "--remove-name-section",
-            "--remove-producers-section",
-        ])
-        .arg("--out-dir")
-        .arg(&out)
-        .args(["--out-name", "herald_console"])
-        .arg(&wasm))?;
-    let bg = out.join("herald_console_bg.wasm");
-    run(Command::new(node_bin("wasm-opt"))
-        .arg("-Oz")
-        .args(WASM_FEATURES)
-        .arg(&bg)
-        .arg("-o")
-        .arg(&bg))?;
+    wasm_for_web(
+        "herald-console",
+        "herald_console",
+        &[],
+        &root().join("target"),
+        &out,
+        "herald_console",
+    )?;
     copy_dir(&root().join("console/static"), &out)
 }
 

@@ -231,9 +231,7 @@ impl PageObject {
     pub(super) fn delivery_report(&self, notification_id: &str) -> ApiResult<DeliveryReport> {
         let info = self
             .store
-            .notifications(None)?
-            .into_iter()
-            .find(|n| n.id == notification_id)
+            .notification(notification_id)?
             .ok_or_else(|| ApiError::not_found(format!("no notification {notification_id:?}")))?;
         let loaded = self.load()?;
         let Outcomes {
