@@ -75,6 +75,17 @@ static PAGES: AtomicU32 = AtomicU32::new(0);
 
 impl Env {
     pub fn start(browser: bool) -> xtask::Result<Env> {
+        Self::start_in(String::new(), browser, &[])
+    }
+
+    /// A second worker beside the shared one, with its own sink, storage and `extra` variables:
+    /// for a test whose settings the other tests must not see (a short retry window). Stopped when
+    /// dropped.
+    pub fn start_beside(label: &str, extra: &[(&str, &str)]) -> xtask::Result<Env> {
+        Self::start_in(format!("-{label}"), false, extra)
+    }
+
+    fn start_in(label: String, browser: bool, extra: &[(&str, &str)]) -> xtask::Result<Env> {
         if xtask::dist::widget_files("herald_widget").is_none()
             || !xtask::root().join("edge/build/worker/shim.mjs").exists()
         {
@@ -82,17 +93,28 @@ impl Env {
         }
         let dir = xtask::root()
             .join("target/herald-tests")
-            .join(std::process::id().to_string());
+            .join(format!("{}{label}", std::process::id()));
         std::fs::create_dir_all(&dir)?;
         let sink = Sink::start(0)?;
-        let worker = LocalWorker::start(Options {
+        let mut vars = xtask::local::sink_vars(&sink.url(), RETRY_BASE_SECS);
+        for (k, v) in extra {
+            vars.retain(|(name, _)| name != k);
+            vars.push(((*k).to_owned(), (*v).to_owned()));
+        }
+        let opts = Options {
             port: free_port(),
             persist_to: dir.join("state"),
             admin_key: format!("test-key-{}", std::process::id()),
             poll_secs: Some(POLL_SECS),
             log: Some(dir.join("wrangler.log")),
-            vars: xtask::local::sink_vars(&sink.url(), RETRY_BASE_SECS),
-        })?;
+            vars,
+        };
+        // The one beside the shared worker skips wrangler's DevTools proxy (and its port).
+        let worker = if label.is_empty() {
+            LocalWorker::start(opts)?
+        } else {
+            LocalWorker::start_without_inspector(opts)?
+        };
         let browser = if browser {
             Some(Browser::start(&dir)?)
         } else {

@@ -1,7 +1,9 @@
 //! Hardening: nothing lost, nothing leaked, under faults, abuse and hostile receivers. Each test
 //! is named after the hole it closes.
 
-use serde_json::json;
+use std::time::Duration;
+
+use serde_json::{json, Value};
 
 use crate::admin::create_key;
 use crate::fixtures::{
@@ -21,6 +23,8 @@ pub const TESTS: &[crate::Test] = crate::tests![
     hardening_unknown_pages_cost_a_lookup_and_store_nothing,
     hardening_lists_come_in_pages,
     hardening_a_page_sends_at_most_its_budget_of_confirmations,
+    hardening_a_long_postmortem_to_fifty_long_webhooks_holds_up_nothing,
+    hardening_faults_lose_no_recipient_and_send_no_second_copy,
 ];
 
 /// A receiver answering with a redirect used to have the call followed to wherever it pointed,
@@ -625,4 +629,256 @@ fn hardening_a_page_sends_at_most_its_budget_of_confirmations(env: &Env) {
         .as_str()
         .unwrap_or("")
         .contains("SMS"));
+}
+
+/// Waits for every webhook subscriber of `page` to be confirmed by its challenge.
+fn all_confirmed(env: &Env, page: &str, n: usize) {
+    eventually(
+        &format!("{n} subscribers of {page} confirmed"),
+        WAIT,
+        || {
+            let list = env
+                .admin("GET", &format!("/v1/admin/pages/{page}/subscribers"), "")
+                .json();
+            let confirmed = list
+                .as_array()?
+                .iter()
+                .filter(|s| s["state"] == "confirmed")
+                .count();
+            (confirmed == n).then_some(())
+        },
+    );
+}
+
+/// Adds `n` webhook subscribers at `/hooks/ok/{tag}/{i}{padding}` and waits until their challenges
+/// confirmed them; returns their paths.
+fn webhooks(env: &Env, page: &str, tag: &str, n: usize, padding: &str) -> Vec<String> {
+    let paths: Vec<String> = (0..n)
+        .map(|i| format!("/hooks/ok/{tag}/{i}{padding}"))
+        .collect();
+    for path in &paths {
+        let url = format!("{}{path}", env.sink.url());
+        let r = add_subscriber(env, page, json!({"channel": "webhook", "address": url}));
+        assert_eq!(r.status, 201, "{r:?}");
+    }
+    all_confirmed(env, page, n);
+    paths
+}
+
+/// The delivery report of the latest notification about `subject`, once `done` accepts it, waiting
+/// up to `wait`.
+fn report_within(
+    env: &Env,
+    page: &str,
+    subject: &str,
+    wait: Duration,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
+    eventually(&format!("delivery report for {subject}"), wait, || {
+        let list = env
+            .admin(
+                "GET",
+                &format!("/v1/admin/pages/{page}/notifications?subject={subject}"),
+                "",
+            )
+            .json();
+        // Newest first: the latest notification about it.
+        let id = list.as_array()?.first()?["id"].as_str()?.to_owned();
+        let r = env.admin(
+            "GET",
+            &format!("/v1/admin/pages/{page}/notifications/{id}/deliveries"),
+            "",
+        );
+        let v = r.json();
+        done(&v).then_some(v)
+    })
+}
+
+/// A job of 50 recipients with long webhook URLs and a long non-ASCII postmortem was larger than a
+/// queue message: the queue refused it, the outbox retried it in place for good, and every later
+/// job of the page (confirmations included) waited behind it. Jobs are split by encoded size now,
+/// and a message too long to travel is kept by the page and fetched by the consumer.
+fn hardening_a_long_postmortem_to_fifty_long_webhooks_holds_up_nothing(env: &Env) {
+    let page = env.page("hard-big");
+    let tag = env.page("big-hooks");
+    let padding = format!("/{}", "long-receiver-path-".repeat(100));
+    let paths = webhooks(env, &page, &tag, 50, &padding);
+    assert!(paths[0].len() > 1_900, "{}", paths[0].len());
+    let incident = env.open_incident(&page, "Long postmortem drill", "major");
+    report_within(env, &page, &incident, WAIT, |v| v["sent"] == 50);
+    let r = env.post_update(&page, &incident, "resolved", "Fixed; a postmortem follows.");
+    assert!(r.status == 200 || r.status == 201, "{r:?}");
+    // 50,000 characters, three bytes each in UTF-8: 150 KB, more than a queue message alone.
+    let sentence = "障害の原因と再発防止策について説明します。";
+    let mut body: String = sentence
+        .chars()
+        .cycle()
+        .take(50_000 - "終わり".chars().count())
+        .collect();
+    body.push_str("終わり");
+    assert_eq!(body.chars().count(), 50_000);
+    let r = env.admin(
+        "PUT",
+        &format!("/v1/admin/pages/{page}/incidents/{incident}/postmortem"),
+        &json!({ "body": body }).to_string(),
+    );
+    assert!(r.status == 200 || r.status == 201, "{r:?}");
+    // A later job of the page is not held up: a new subscriber's confirmation arrives.
+    let newcomer = address(env, "after-big");
+    assert_eq!(subscribe(env, &page, &newcomer, &[]).status, 202);
+    wait_mail(env, &newcomer, "Confirm", 1);
+    let got = report_within(env, &page, &incident, Duration::from_secs(60), |v| {
+        v["sent"] == 50 && v["attempts"].as_u64() >= Some(50)
+    });
+    assert_eq!(
+        (got["failed"].as_u64(), got["pending"].as_u64()),
+        (Some(0), Some(0)),
+        "{got}"
+    );
+    // Every receiver got the whole postmortem, once.
+    let messages = env.sink.messages();
+    for path in &paths {
+        let postmortems: Vec<&Value> = messages
+            .iter()
+            .filter(|m| m["to"][0].as_str() == Some(path.as_str()))
+            .filter(|m| m["text"].as_str().is_some_and(|t| t.contains("終わり")))
+            .collect();
+        assert_eq!(postmortems.len(), 1, "{path}");
+        assert!(
+            postmortems[0]["text"]
+                .as_str()
+                .is_some_and(|t| t.contains(&body[..300])),
+            "{path}"
+        );
+    }
+}
+
+/// Faults, on a worker of its own (a short retry window of 3 attempts a channel, and the consumer's
+/// development faults, which must not touch the other tests):
+/// (1) the provider refuses everything for longer than the retry window: every recipient ends on
+/// its fallback channel and then among the dead letters with the last error, none pending (the
+/// queue used to give up first and leave them "pending" forever);
+/// (2) the consumer dies mid-job, after some provider calls and before reporting them: the job is
+/// delivered again, the same idempotency keys make the provider drop the second copies, and
+/// everyone is reached once;
+/// (3) the consumer fails a job on every delivery: it ends in the dead-letter queue, and its
+/// recipients among the dead letters.
+fn hardening_faults_lose_no_recipient_and_send_no_second_copy(_: &Env) {
+    let env = &Env::start_beside("faults", &[("HERALD_RETRY_ATTEMPTS", "3")])
+        .unwrap_or_else(|e| panic!("second worker: {e}"));
+    let fault = |body: Value| {
+        let r = env.send("POST", "/_dev/faults", None, Some(&body.to_string()), &[]);
+        assert_eq!(r.status, 204, "{r:?}");
+    };
+
+    // (1) Down for longer than the window.
+    let page = env.page("fault-down");
+    let people: Vec<String> = (0..10).map(|i| address(env, &format!("down{i}"))).collect();
+    for (i, email) in people.iter().enumerate() {
+        let r = add_subscriber(
+            env,
+            &page,
+            json!({"channel": "email", "address": email,
+                   "fallback": {"channel": "sms", "address": format!("+4917{:07}", 4_200_000 + i)}}),
+        );
+        assert_eq!(r.status, 201, "{r:?}");
+        let mail = wait_mail(env, email, "Confirm", 1);
+        let path = link(
+            env,
+            mail[0]["text"].as_str().unwrap(),
+            "/v1/subscriptions/confirm",
+        );
+        assert_eq!(press(env, &path).status, 200);
+    }
+    let accepted_before = env.sink.count();
+    env.sink.fail(100, 503);
+    let incident = env.open_incident(&page, "Provider down drill", "major");
+    let down = report_within(env, &page, &incident, Duration::from_secs(120), |v| {
+        v["pending"] == 0
+    });
+    env.sink.fail(0, 500);
+    assert_eq!(
+        (down["sent"].as_u64(), down["failed"].as_u64()),
+        (Some(0), Some(10)),
+        "{down}"
+    );
+    let failures = down["failures"].as_array().unwrap();
+    assert!(
+        failures.iter().all(|f| f["channel"] == "sms"
+            && f["attempts"] == 6
+            && f["error"].as_str().is_some_and(|e| e.contains("503"))),
+        "each on its fallback after 3 + 3 attempts, with the provider's last answer: {down}"
+    );
+    let dead = env
+        .admin(
+            "GET",
+            &format!("/v1/admin/pages/{page}/dead-letters?limit=100"),
+            "",
+        )
+        .json();
+    let dead_here = dead
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["error"].as_str().is_some_and(|e| !e.is_empty()))
+        .count();
+    assert_eq!(dead_here, 10, "{dead}");
+    assert_eq!(env.sink.count(), accepted_before, "nothing got through");
+    eprintln!("figure: provider refusing 100% past the window: 10 recipients, 0 pending, 10 dead letters (sms fallback, 6 attempts each), 0 copies");
+
+    // (2) The consumer dies mid-job.
+    let page = env.page("fault-crash");
+    let tag = env.page("crash-hooks");
+    let paths = webhooks(env, &page, &tag, 20, "");
+    let (requests_before, _) = env.sink.counts();
+    let accepted_before = env.sink.count();
+    fault(json!({"crash": 1}));
+    let incident = env.open_incident(&page, "Consumer crash drill", "major");
+    let crashed = report_within(env, &page, &incident, WAIT, |v| v["sent"] == 20);
+    assert_eq!(
+        (crashed["failed"].as_u64(), crashed["pending"].as_u64()),
+        (Some(0), Some(0)),
+        "{crashed}"
+    );
+    let messages = env.sink.messages();
+    for path in &paths {
+        let copies = messages
+            .iter()
+            .filter(|m| m["to"][0].as_str() == Some(path.as_str()))
+            .filter(|m| {
+                m["text"]
+                    .as_str()
+                    .is_some_and(|t| t.contains("Consumer crash drill"))
+            })
+            .count();
+        assert_eq!(copies, 1, "{path}");
+    }
+    let (requests, _) = env.sink.counts();
+    let replayed = (requests - requests_before) as usize - (env.sink.count() - accepted_before);
+    assert!(
+        replayed >= 1,
+        "the crash happened and its calls were made again: {replayed}"
+    );
+    eprintln!("figure: consumer killed mid-job: 20 recipients, 0 lost, 0 second copies ({replayed} calls repeated under their idempotency keys)");
+
+    // (3) A job that fails on every delivery.
+    let page = env.page("fault-dead");
+    let tag = env.page("dead-hooks");
+    webhooks(env, &page, &tag, 2, "");
+    fault(json!({"fail_page": page}));
+    let incident = env.open_incident(&page, "Unprocessable job drill", "major");
+    let gone = report_within(env, &page, &incident, Duration::from_secs(180), |v| {
+        v["failed"] == 2
+    });
+    assert_eq!(gone["pending"], 0, "{gone}");
+    assert!(
+        gone["failures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["error"]
+                .as_str()
+                .is_some_and(|e| e.contains("could not be processed"))),
+        "{gone}"
+    );
 }

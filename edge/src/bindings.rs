@@ -11,6 +11,9 @@ pub const POLL_SECS: &str = "HERALD_POLL_SECS";
 pub const HOST_PAGES: &str = "HERALD_HOST_PAGES";
 /// Queue of notification jobs (producer in the page object, consumer in `notify`).
 pub const NOTIFY: &str = "NOTIFY";
+/// The queue of jobs the NOTIFY consumer could not process (`dead_letter_queue` in `wrangler.toml`):
+/// a queue name, not a binding; its batches come to the same consumer entry point.
+pub const NOTIFY_DEAD_LETTERS: &str = "herald-notify-dead";
 /// Variable: base URL of the email API (Resend's format); locally the sink started by `cargo xtask dev`.
 pub const EMAIL_API: &str = "HERALD_EMAIL_API";
 /// Secret: the email API key.
@@ -21,6 +24,9 @@ pub const EMAIL_FROM: &str = "HERALD_EMAIL_FROM";
 pub const ENV: &str = "HERALD_ENV";
 /// Optional variable: seconds before the first retry of a delivery (doubling after); default 30.
 pub const RETRY_BASE_SECS: &str = "HERALD_RETRY_BASE_SECS";
+/// Optional variable: attempts per channel, at most (and by default) 12; tests of the whole retry
+/// window use a few.
+pub const RETRY_ATTEMPTS: &str = "HERALD_RETRY_ATTEMPTS";
 /// Optional variable: subscription requests allowed per IP address and page per minute; default 10.
 pub const SUBSCRIBE_PER_MINUTE: &str = "HERALD_SUBSCRIBE_PER_MINUTE";
 /// Variable: base URL of the SMS API (Twilio's Messages format); locally the sink.
@@ -40,29 +46,37 @@ pub const PROVIDER_TIMEOUT_MS: &str = "HERALD_PROVIDER_TIMEOUT_MS";
 mod tests {
     use herald_shared::delivery::RetryPolicy;
 
-    /// The value of `key = N` in `wrangler.toml`'s queue consumer.
-    fn consumer_setting(key: &str) -> Option<u32> {
+    /// The value of `key = ...` in `wrangler.toml`'s queue consumer number `n`, unquoted.
+    fn consumer_setting(n: usize, key: &str) -> Option<String> {
         let toml = include_str!("../wrangler.toml");
-        let consumer = toml.split("[[queues.consumers]]").nth(1)?;
+        let consumer = toml.split("[[queues.consumers]]").nth(n)?;
         consumer
             .lines()
             .take_while(|l| !l.starts_with('['))
             .find_map(|l| {
-                l.strip_prefix(key)?
-                    .trim()
-                    .strip_prefix('=')?
-                    .trim()
-                    .parse()
-                    .ok()
+                let v = l.strip_prefix(key)?.trim().strip_prefix('=')?.trim();
+                Some(v.trim_matches('"').to_owned())
             })
     }
 
     #[test]
     fn the_queue_retries_a_job_as_long_as_the_retry_policy_needs() {
         assert_eq!(
-            consumer_setting("max_retries"),
-            Some(RetryPolicy::default().queue_retries()),
+            consumer_setting(1, "max_retries"),
+            Some(RetryPolicy::default().queue_retries().to_string()),
             "set max_retries in edge/wrangler.toml from shared::delivery::RetryPolicy"
+        );
+    }
+
+    #[test]
+    fn jobs_the_consumer_cannot_process_go_to_a_dead_letter_queue_it_also_consumes() {
+        assert_eq!(
+            consumer_setting(1, "dead_letter_queue").as_deref(),
+            Some(super::NOTIFY_DEAD_LETTERS)
+        );
+        assert_eq!(
+            consumer_setting(2, "queue").as_deref(),
+            Some(super::NOTIFY_DEAD_LETTERS)
         );
     }
 }

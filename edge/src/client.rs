@@ -2,8 +2,10 @@
 //! the cron trigger reach a page's object only through these functions, which speak `protocol`
 //! with the messages of `shared::wire::internal`.
 
+use herald_shared::template::Message;
 use herald_shared::wire::internal::{
-    Attempt, Due, DueCall, ProviderEvent, RecordCall, SubscribeCall, Verdict,
+    Attempt, Due, DueCall, MessageCall, ProviderEvent, RecordCall, SetAsideCall, SubscribeCall,
+    Verdict,
 };
 use wasm_bindgen::JsValue;
 use worker::{Env, Headers, Method, Request, RequestInit, Response};
@@ -207,4 +209,36 @@ pub async fn record_deliveries(
         attempts: attempts.to_vec(),
     })?;
     internal(env, page, path::DELIVERIES_RECORD, body).await
+}
+
+/// Gives up on recipients of a job the queue could not deliver to the consumer: dead letters.
+pub async fn set_aside(
+    env: &Env,
+    page: &str,
+    notification_id: &str,
+    ids: &[String],
+    reason: &str,
+) -> ApiResult<()> {
+    let body = json(&SetAsideCall {
+        notification_id: notification_id.into(),
+        subscriber_ids: ids.to_vec(),
+        reason: reason.into(),
+    })?;
+    let mut resp = call(env, page, path::DELIVERIES_SET_ASIDE, body).await?;
+    if resp.status_code() != 200 {
+        let text = resp.text().await.unwrap_or_default();
+        return Err(ApiError::Server(format!(
+            "set-aside: {} {text}",
+            resp.status_code()
+        )));
+    }
+    Ok(())
+}
+
+/// The message of a notification whose jobs were too small to carry it.
+pub async fn stored_message(env: &Env, page: &str, notification_id: &str) -> ApiResult<Message> {
+    let body = json(&MessageCall {
+        notification_id: notification_id.into(),
+    })?;
+    internal(env, page, path::DELIVERIES_MESSAGE, body).await
 }

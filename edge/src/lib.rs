@@ -26,6 +26,12 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
             .await
             .or_else(|err| err.into_response());
     }
+    if path == "/_dev/faults" && req.method() == worker::Method::Post && routes::dev::enabled(&env)
+    {
+        return routes::dev::faults(req)
+            .await
+            .or_else(|err| err.into_response());
+    }
     let answer = match route::Route::parse(req.method(), &path) {
         Ok(route) => routes::handle(route, req, &env).await,
         Err(problem) => Err(problem),
@@ -33,7 +39,8 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     answer.or_else(|err| err.into_response())
 }
 
-/// The NOTIFY queue's consumer: sends notification jobs (see `notify`).
+/// The NOTIFY queue's consumer: sends notification jobs, and gives up on those that come back from
+/// its dead-letter queue (see `notify`).
 #[event(queue)]
 async fn queue(
     batch: MessageBatch<herald_shared::wire::internal::Job>,

@@ -35,6 +35,10 @@ pub mod path {
     pub const PROVIDER_EVENT: &str = "/provider/event";
     pub const DELIVERIES_DUE: &str = "/deliveries/due";
     pub const DELIVERIES_RECORD: &str = "/deliveries/record";
+    /// A job the queue gave up on: its recipients become dead letters.
+    pub const DELIVERIES_SET_ASIDE: &str = "/deliveries/set-aside";
+    /// The message of a notification too long for its jobs.
+    pub const DELIVERIES_MESSAGE: &str = "/deliveries/message";
     pub const DIRECTORY_ADD: &str = "/directory/add";
     pub const DIRECTORY_LIST: &str = "/directory/list";
 }

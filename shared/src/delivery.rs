@@ -17,6 +17,9 @@ pub enum Outcome {
     TemporaryFailure,
     /// Not worth trying again on this address (bounce, invalid number, 4xx from a webhook).
     PermanentFailure,
+    /// The job carrying the message could not be sent or processed at all (the queue refused it,
+    /// or gave up on it): nothing more is tried for this recipient, on any channel.
+    SetAside,
 }
 
 impl Outcome {
@@ -24,11 +27,12 @@ impl Outcome {
         matches!(self, Self::Sent | Self::Delivered)
     }
 
-    pub const ALL: [Outcome; 4] = [
+    pub const ALL: [Outcome; 5] = [
         Self::Sent,
         Self::Delivered,
         Self::TemporaryFailure,
         Self::PermanentFailure,
+        Self::SetAside,
     ];
 
     /// The stored and wire name (`sent`, `temporary_failure`, ...).
@@ -38,6 +42,7 @@ impl Outcome {
             Self::Delivered => "delivered",
             Self::TemporaryFailure => "temporary_failure",
             Self::PermanentFailure => "permanent_failure",
+            Self::SetAside => "set_aside",
         }
     }
 
@@ -139,10 +144,17 @@ impl RetryPolicy {
     /// channel. With the default base of 30 s a message keeps trying for about two hours; a provider
     /// failing 30% of requests at random leaves one recipient in two million without a copy there.
     pub fn with_base(base_secs: u32) -> Self {
+        Self::with(base_secs, Self::ATTEMPTS)
+    }
+
+    /// As `with_base`, with at most `attempts` per channel (1 to `ATTEMPTS`): a shorter window,
+    /// which the queue's retries always cover.
+    pub fn with(base_secs: u32, attempts: u32) -> Self {
         let b = base_secs.max(1);
+        let n = attempts.clamp(1, Self::ATTEMPTS);
         Self {
-            max_attempts: Self::ATTEMPTS,
-            backoff_secs: (0..Self::ATTEMPTS - 1)
+            max_attempts: n,
+            backoff_secs: (0..n.max(2) - 1)
                 .map(|k| b.saturating_mul(1 << k.min(5)))
                 .collect(),
         }
@@ -192,6 +204,9 @@ pub fn next_step(
 ) -> NextStep {
     if attempts.iter().any(|a| a.outcome.succeeded()) {
         return NextStep::Done;
+    }
+    if attempts.iter().any(|a| a.outcome == Outcome::SetAside) {
+        return NextStep::GiveUp;
     }
     let on = |address: &Address| -> Option<NextStep> {
         let mut mine: Vec<&Delivery> = attempts
@@ -419,6 +434,13 @@ mod tests {
                 true,
                 NextStep::Done,
             ),
+            // A job set aside ends it for the recipient, fallback or not.
+            (vec![d(Email, 1, SetAside, 0)], true, NextStep::GiveUp),
+            (
+                vec![d(Email, 1, TemporaryFailure, 0), d(Email, 2, SetAside, 5)],
+                true,
+                NextStep::GiveUp,
+            ),
         ];
         for (attempts, with_fallback, want) in cases {
             let got = next_step(
@@ -446,6 +468,11 @@ mod tests {
         assert_eq!(p.queue_retries(), 25);
         // A zero base still waits.
         assert_eq!(RetryPolicy::with_base(0).backoff_secs[0], 1);
+        // A shorter window (tests of the whole window) never outgrows the queue's retries.
+        let short = RetryPolicy::with(1, 3);
+        assert_eq!((short.max_attempts, short.backoff_secs), (3, vec![1, 2]));
+        assert_eq!(RetryPolicy::with(1, 99).max_attempts, 12);
+        assert!(RetryPolicy::with(1, 0).queue_retries() <= p.queue_retries());
     }
 
     #[test]

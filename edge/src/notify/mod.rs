@@ -4,6 +4,7 @@
 //! retries and fallback with `shared::delivery`).
 
 pub mod email;
+pub mod fault;
 pub mod http;
 pub mod sms;
 pub mod token;
@@ -50,9 +51,13 @@ fn links(job: &Job, r: &JobRecipient) -> Links {
     }
 }
 
-/// The email for one recipient of `job`, and its unsubscribe URL for the `List-Unsubscribe` header.
-pub fn render(job: &Job, r: &JobRecipient) -> (template::Email, Option<String>) {
-    match &job.content {
+/// What a provider is told when a job's stored message was not fetched (a bug, never expected).
+const NOT_FETCHED: &str = "the message kept by the page was not fetched";
+
+/// The email for one recipient of `job`, and its unsubscribe URL for the `List-Unsubscribe` header;
+/// none for a stored message not fetched yet.
+pub fn render(job: &Job, r: &JobRecipient) -> Option<(template::Email, Option<String>)> {
+    Some(match &job.content {
         Content::Confirmation { page_name } => (
             template::confirmation_email(page_name, &confirm_url(&job.base, &r.token)),
             None,
@@ -63,19 +68,21 @@ pub fn render(job: &Job, r: &JobRecipient) -> (template::Email, Option<String>) 
             (template::email(message, &links), unsubscribe)
         }
         Content::Responders { text } => (template::responder_email(text), None),
-    }
+        Content::Stored => return None,
+    })
 }
 
-/// The SMS text for one recipient of `job`.
-pub fn render_sms(job: &Job, r: &JobRecipient) -> String {
-    match &job.content {
+/// The SMS text for one recipient of `job`; none for a stored message not fetched yet.
+pub fn render_sms(job: &Job, r: &JobRecipient) -> Option<String> {
+    Some(match &job.content {
         Content::Confirmation { page_name } => format!(
             "{page_name}: confirm your status updates by SMS: {} (ignore this if it was not you)",
             confirm_url(&job.base, &r.token)
         ),
         Content::Notification { message } => template::sms(message, &links(job, r)).text,
         Content::Responders { text } => text.clone(),
-    }
+        Content::Stored => return None,
+    })
 }
 
 /// Provider settings read once per batch.
@@ -107,11 +114,42 @@ impl Providers {
 }
 
 /// The queue consumer: each job is sent to whoever is still due; a job with temporary failures is
-/// retried with the back-off the page object decided, others are acknowledged.
+/// retried with the back-off the page object decided, others are acknowledged. A job that fails as
+/// a whole is retried until the queue's `max_retries`, then comes back here from the dead-letter
+/// queue and its recipients are given up on (dead letters with the reason), never left pending.
 pub async fn consume(batch: MessageBatch<Job>, env: Env) -> worker::Result<()> {
+    let dead_letters = batch.queue() == bindings::NOTIFY_DEAD_LETTERS;
     let providers = Providers::from_env(&env);
-    for message in batch.messages()? {
+    let again_after = var(&env, bindings::RETRY_BASE_SECS)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5u32)
+        .clamp(1, 60);
+    let again = QueueRetryOptionsBuilder::new()
+        .with_delay_seconds(again_after)
+        .build();
+    for message in batch.iter() {
+        let message = match message {
+            Ok(m) => m,
+            Err(e) => {
+                // Only the page object writes jobs; one that does not read is dropped, said once.
+                worker::console_error!("a queue message that is not a job was dropped: {e}");
+                continue;
+            }
+        };
         let job = message.body();
+        if dead_letters {
+            match set_aside(job, &env).await {
+                Ok(()) => message.ack(),
+                Err(e) => {
+                    worker::console_error!(
+                        "dead letter {} not recorded: {e:?}",
+                        job.notification_id
+                    );
+                    message.retry_with_options(&again);
+                }
+            }
+            continue;
+        }
         match run(job, &env, &providers).await {
             Ok(Verdict {
                 retry_after_secs: Some(secs),
@@ -121,17 +159,46 @@ pub async fn consume(batch: MessageBatch<Job>, env: Env) -> worker::Result<()> {
                     .build(),
             ),
             Ok(_) => message.ack(),
-            Err(e) => {
+            Err(Failure::Crash) => {
+                return Err(worker::Error::RustError(
+                    "consumer crashed mid-job (a development fault)".into(),
+                ))
+            }
+            Err(Failure::Api(e)) => {
                 worker::console_error!("notification {} failed: {e:?}", job.notification_id);
-                message.retry_with_options(
-                    &QueueRetryOptionsBuilder::new()
-                        .with_delay_seconds(5)
-                        .build(),
-                );
+                message.retry_with_options(&again);
             }
         }
     }
     Ok(())
+}
+
+/// Why a job's run did not finish.
+enum Failure {
+    /// A development fault: the whole invocation dies, as an isolate out of memory would.
+    Crash,
+    Api(crate::error::ApiError),
+}
+
+impl From<crate::error::ApiError> for Failure {
+    fn from(e: crate::error::ApiError) -> Self {
+        Failure::Api(e)
+    }
+}
+
+/// A job from the dead-letter queue: the consumer failed it on every delivery.
+async fn set_aside(job: &Job, env: &Env) -> crate::error::ApiResult<()> {
+    if let Content::Responders { .. } = job.content {
+        worker::console_error!("responder reminder {} not sent", job.notification_id);
+        return Ok(());
+    }
+    let ids: Vec<String> = job
+        .recipients
+        .iter()
+        .map(|r| r.subscriber_id.clone())
+        .collect();
+    let reason = "the job could not be processed: it failed on every delivery the queue allows";
+    client::set_aside(env, &job.page, &job.notification_id, &ids, reason).await
 }
 
 /// Sends one message to one recipient at `due.address`.
@@ -150,7 +217,9 @@ async fn deliver(job: &Job, r: &JobRecipient, due: &Due, env: &Env, p: &Provider
             let Some(provider) = &p.email else {
                 return http::Sent::permanent("no email provider configured (HERALD_EMAIL_API)");
             };
-            let (mail, unsubscribe) = render(job, r);
+            let Some((mail, unsubscribe)) = render(job, r) else {
+                return http::Sent::permanent(NOT_FETCHED);
+            };
             provider
                 .send(to, &mail, unsubscribe.as_deref(), &key, p.timeout_ms)
                 .await
@@ -160,8 +229,11 @@ async fn deliver(job: &Job, r: &JobRecipient, due: &Due, env: &Env, p: &Provider
                 return http::Sent::permanent("no SMS provider configured (HERALD_SMS_API)");
             };
             let callback = format!("{}/v1/providers/{}/sms-events", job.base, job.page);
+            let Some(text) = render_sms(job, r) else {
+                return http::Sent::permanent(NOT_FETCHED);
+            };
             provider
-                .send(to, &render_sms(job, r), &callback, &key, p.timeout_ms)
+                .send(to, &text, &callback, &key, p.timeout_ms)
                 .await
         }
         SubscriberChannel::Webhook => {
@@ -182,6 +254,7 @@ async fn deliver(job: &Job, r: &JobRecipient, due: &Due, env: &Env, p: &Provider
                 Content::Responders { .. } => {
                     http::Sent::permanent("responders are reached by email or Slack")
                 }
+                Content::Stored => http::Sent::permanent(NOT_FETCHED),
             }
         }
         SubscriberChannel::Slack => {
@@ -189,6 +262,7 @@ async fn deliver(job: &Job, r: &JobRecipient, due: &Due, env: &Env, p: &Provider
                 Content::Confirmation { page_name } => template::slack_confirmation(page_name),
                 Content::Notification { message } => template::slack(message, &links(job, r)),
                 Content::Responders { text } => template::slack_text(text),
+                Content::Stored => return http::Sent::permanent(NOT_FETCHED),
             };
             webhook::slack(to, &payload, p.timeout_ms).await
         }
@@ -209,10 +283,16 @@ async fn deliver(job: &Job, r: &JobRecipient, due: &Due, env: &Env, p: &Provider
     sent
 }
 
-async fn run(job: &Job, env: &Env, providers: &Providers) -> crate::error::ApiResult<Verdict> {
+async fn run(job: &Job, env: &Env, providers: &Providers) -> Result<Verdict, Failure> {
     if let Content::Responders { .. } = job.content {
         remind_responders(job, env, providers).await;
         return Ok(Verdict::default());
+    }
+    if fault::failing(&job.page) {
+        return Err(crate::error::ApiError::Server(
+            "a development fault: this page's jobs fail".into(),
+        )
+        .into());
     }
     let ids: Vec<String> = job
         .recipients
@@ -223,6 +303,20 @@ async fn run(job: &Job, env: &Env, providers: &Providers) -> crate::error::ApiRe
     if due.is_empty() {
         return Ok(Verdict::default());
     }
+    // A message too long to travel with its recipients is fetched once per run.
+    let fetched;
+    let job = if let Content::Stored = job.content {
+        let message = client::stored_message(env, &job.page, &job.notification_id).await?;
+        fetched = Job {
+            content: Content::Notification {
+                message: Box::new(message),
+            },
+            ..job.clone()
+        };
+        &fetched
+    } else {
+        job
+    };
     let mut attempts = Vec::new();
     // A few provider calls at a time: faster than one by one, within the runtime's limit of six
     // simultaneous connections per invocation.
@@ -245,8 +339,11 @@ async fn run(job: &Job, env: &Env, providers: &Providers) -> crate::error::ApiRe
             })
         });
         attempts.extend(futures_util::future::join_all(sends).await);
+        if fault::crash_now() {
+            return Err(Failure::Crash);
+        }
     }
-    client::record_deliveries(env, &job.page, &job.notification_id, &attempts).await
+    Ok(client::record_deliveries(env, &job.page, &job.notification_id, &attempts).await?)
 }
 
 /// Tells the page's responders about a broken promise: one attempt each, best effort (a responder

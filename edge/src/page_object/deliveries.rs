@@ -2,9 +2,9 @@
 //! consumer reports, and what they add up to (reports, failures, dead letters), as
 //! `shared::delivery` decides.
 
-use herald_shared::delivery::{self, Delivery, NextStep, NotificationKind};
+use herald_shared::delivery::{self, Delivery, NextStep, NotificationKind, Outcome};
 use herald_shared::subscriber::{SubscriberChannel, SubscriptionState};
-use herald_shared::wire::internal::{Due, DueCall, RecordCall, Verdict};
+use herald_shared::wire::internal::{Due, DueCall, MessageCall, RecordCall, SetAsideCall, Verdict};
 use herald_shared::wire::{
     DeadLetter, DeliveryFailure, DeliveryReport, NotificationInfo, SubscriberInfo,
 };
@@ -166,6 +166,69 @@ impl PageObject {
                 retry_after_secs: wait,
             })?,
         )
+    }
+
+    /// Gives up on these recipients of `notification_id` with `reason` (the queue refused their
+    /// job, or gave up on it): one more attempt, marked set aside, on the channel each was on, so
+    /// they leave "pending" for the dead letters. Those already reached are left alone.
+    pub(super) fn set_aside(
+        &self,
+        notification_id: &str,
+        subscriber_ids: &[String],
+        reason: &str,
+    ) -> ApiResult<()> {
+        let kind = self.notification_kind(notification_id)?;
+        let loaded = self.load()?;
+        let rows = self.store.deliveries_of(notification_id, subscriber_ids)?;
+        let stamped = stamp(now());
+        for id in subscriber_ids {
+            let attempts = Self::attempts_of(&rows, id);
+            if attempts
+                .iter()
+                .any(|a| a.outcome.succeeded() || a.outcome == Outcome::SetAside)
+            {
+                continue;
+            }
+            let channel = match attempts.iter().max_by_key(|a| a.at) {
+                Some(last) => last.channel,
+                None => {
+                    let subscriber = loaded.as_ref().and_then(|l| l.subscriber(id));
+                    match subscriber.zip(kind).and_then(|(s, k)| k.targets(s)) {
+                        Some((primary, _)) => primary.channel,
+                        None => continue,
+                    }
+                }
+            };
+            let attempt = attempts.iter().filter(|a| a.channel == channel).count() + 1;
+            self.store.record_delivery(&DeliveryRow {
+                notification_id: notification_id.to_owned(),
+                subscriber_id: id.clone(),
+                channel,
+                attempt: i64::try_from(attempt).unwrap_or(i64::MAX),
+                outcome: Outcome::SetAside,
+                provider_id: None,
+                error: Some(reason.to_owned()),
+                at: stamped.clone(),
+            })?;
+        }
+        Ok(())
+    }
+
+    /// The dead-letter queue's report of a job it could not process.
+    pub(super) fn set_aside_call(&self, c: SetAsideCall) -> ApiResult<Response> {
+        self.set_aside(&c.notification_id, &c.subscriber_ids, &c.reason)?;
+        json_response(200, "{}".into())
+    }
+
+    /// The message a notification's jobs were too small to carry.
+    pub(super) fn stored_message(&self, c: MessageCall) -> ApiResult<Response> {
+        match self.store.message(&c.notification_id)? {
+            Some(m) => json_response(200, m),
+            None => Err(ApiError::not_found(format!(
+                "no stored message for {:?}",
+                c.notification_id
+            ))),
+        }
     }
 
     pub(super) fn list_subscribers(&self, state: &PageState) -> Vec<SubscriberInfo> {

@@ -127,10 +127,13 @@ impl DurableObject for PageObject {
             storage: state.storage(),
             poll_secs,
             loaded: RefCell::new(None),
-            retry: herald_shared::delivery::RetryPolicy::with_base(number(
-                bindings::RETRY_BASE_SECS,
-                30,
-            )),
+            retry: herald_shared::delivery::RetryPolicy::with(
+                number(bindings::RETRY_BASE_SECS, 30),
+                number(
+                    bindings::RETRY_ATTEMPTS,
+                    herald_shared::delivery::RetryPolicy::ATTEMPTS,
+                ),
+            ),
             subscribe_per_minute: number(bindings::SUBSCRIBE_PER_MINUTE, 10),
             development: env
                 .var(bindings::ENV)
@@ -320,6 +323,12 @@ impl PageObject {
             path::DELIVERIES_RECORD => serde_json::from_str(body)
                 .map_err(|e| ApiError::Server(e.to_string()))
                 .and_then(|c| self.record(c)),
+            path::DELIVERIES_SET_ASIDE => serde_json::from_str(body)
+                .map_err(|e| ApiError::Server(e.to_string()))
+                .and_then(|c| self.set_aside_call(c)),
+            path::DELIVERIES_MESSAGE => serde_json::from_str(body)
+                .map_err(|e| ApiError::Server(e.to_string()))
+                .and_then(|c| self.stored_message(c)),
             _ => return None,
         })
     }

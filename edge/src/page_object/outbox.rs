@@ -1,6 +1,9 @@
 //! The outbox: notifying events become queue jobs written in the same synchronous stretch as the
-//! change that caused them, then sent to the queue in batches that fit its limits; what the queue
-//! refuses stays and is retried by the alarm.
+//! change that caused them, each job small enough for a queue message (recipients split by
+//! encoded size, a message too long to carry kept here and fetched by the consumer), then sent to
+//! the queue in batches that fit its limits. While the queue takes nothing, everything stays and the
+//! alarm tries again; a job the queue refuses while it takes others is set aside as dead letters,
+//! never retried in place, so one bad job cannot hold up the page's later ones.
 
 use herald_shared::delivery::NotificationKind;
 use herald_shared::subscriber::{recipients, Address};
@@ -18,6 +21,15 @@ use crate::notify::RECIPIENTS_PER_JOB;
 /// Queue limits for one `sendBatch`: 100 messages and 256 KB in all; kept well inside.
 const MAX_BATCH_MESSAGES: u32 = 100;
 const MAX_BATCH_BYTES: usize = 160 * 1024;
+
+/// The queue's limit for one message (128 KB).
+const QUEUE_MESSAGE_BYTES: usize = 128 * 1024;
+/// What a job may weigh, as JSON: the queue measures its own encoding, which is never larger than
+/// the UTF-8 JSON for these shapes (non-ASCII text takes 2 bytes a character there, up to 4 here).
+const MAX_JOB_BYTES: usize = 96 * 1024;
+/// A message longer than this (as JSON) is kept by the page object instead of travelling in its
+/// jobs, so each job has room for its recipients.
+const MAX_INLINE_MESSAGE_BYTES: usize = 24 * 1024;
 
 /// Seconds before the alarm retries an outbox the queue refused.
 const OUTBOX_RETRY_SECS: u64 = 5;
@@ -118,39 +130,60 @@ impl PageObject {
             return Ok(notification_id);
         }
         let secret = self.link_secret()?;
-        for chunk in to.chunks(RECIPIENTS_PER_JOB) {
-            let job = Job {
-                page: page.to_owned(),
-                notification_id: notification_id.clone(),
-                base: base.to_owned(),
-                content: Content::Notification {
-                    message: Box::new(message.clone()),
-                },
-                recipients: chunk
-                    .iter()
-                    .map(|(id, address)| JobRecipient {
-                        subscriber_id: id.clone(),
-                        address: address.clone(),
-                        token: token::sign(&secret, page, id, Purpose::Unsubscribe, unix_now()),
-                        receipt: acknowledged
-                            .as_deref()
-                            .map(|n| token::sign_receipt(&secret, page, id, n, unix_now())),
-                        manage: Some(token::sign(&secret, page, id, Purpose::Manage, unix_now())),
-                    })
-                    .collect(),
-            };
+        let recipients: Vec<JobRecipient> = to
+            .iter()
+            .map(|(id, address)| JobRecipient {
+                subscriber_id: id.clone(),
+                address: address.clone(),
+                token: token::sign(&secret, page, id, Purpose::Unsubscribe, unix_now()),
+                receipt: acknowledged
+                    .as_deref()
+                    .map(|n| token::sign_receipt(&secret, page, id, n, unix_now())),
+                manage: Some(token::sign(&secret, page, id, Purpose::Manage, unix_now())),
+            })
+            .collect();
+        let encoded = json(message)?;
+        let content = if encoded.len() > MAX_INLINE_MESSAGE_BYTES {
+            self.store.keep_message(&notification_id, &encoded)?;
+            Content::Stored
+        } else {
+            Content::Notification {
+                message: Box::new(message.clone()),
+            }
+        };
+        let mut job = Job {
+            page: page.to_owned(),
+            notification_id: notification_id.clone(),
+            base: base.to_owned(),
+            content,
+            recipients: Vec::new(),
+        };
+        let room = MAX_JOB_BYTES.saturating_sub(json(&job)?.len());
+        let sizes = recipients
+            .iter()
+            .map(|r| json(r).map(|j| j.len() + 1))
+            .collect::<ApiResult<Vec<_>>>()?;
+        for (from, to) in split(&sizes, room, RECIPIENTS_PER_JOB) {
+            job.recipients = recipients[from..to].to_vec();
             self.store.push_outbox(&json(&job)?)?;
         }
         Ok(notification_id)
     }
 
-    /// Sends what the outbox holds to the queue; what fails stays for the next request.
+    /// Sends what the outbox holds to the queue. A batch the queue refuses is sent again job by
+    /// job: what goes is dropped from the outbox; when the queue took nothing at all it is taken to
+    /// be down, everything stays and the alarm tries again; when it took other jobs, the ones it
+    /// refused are set aside (their recipients become dead letters with the queue's reason).
     pub(super) async fn flush_outbox(&self) {
         if self.flushing.replace(true) {
             return;
         }
+        let mut after = 0;
+        let mut any_sent = false;
+        // (seq, job, reason, whether it can never fit a queue message)
+        let mut refused: Vec<(i64, Job, String, bool)> = Vec::new();
         loop {
-            let mut rows = match self.store.outbox(MAX_BATCH_MESSAGES) {
+            let rows = match self.store.outbox(after, MAX_BATCH_MESSAGES) {
                 Ok(r) if !r.is_empty() => r,
                 Ok(_) => break,
                 Err(e) => {
@@ -158,44 +191,162 @@ impl PageObject {
                     break;
                 }
             };
-            // A batch stays under the queue's size limit (the first job always goes).
+            let mut batch: Vec<(i64, Job)> = Vec::new();
             let mut bytes = 0;
-            let fit = rows
-                .iter()
-                .take_while(|(_, j)| {
-                    bytes += j.len();
-                    bytes <= MAX_BATCH_BYTES
-                })
-                .count()
-                .max(1);
-            rows.truncate(fit);
-            let last = rows.last().map(|r| r.0).unwrap_or(0);
-            let jobs: Vec<Job> = rows
-                .iter()
-                .filter_map(|(_, j)| serde_json::from_str(j).ok())
-                .collect();
-            let sent = match crate::notify::queue(&self.env) {
-                Ok(q) => q.send_batch(jobs).await,
-                Err(e) => Err(e),
-            };
-            match sent {
-                Ok(()) => {
-                    if let Err(e) = self.store.drop_outbox(last) {
-                        worker::console_error!("outbox not cleared: {e:?}");
-                        break;
-                    }
-                }
-                Err(e) => {
-                    worker::console_error!("queue send failed, kept in the outbox: {e}");
-                    // Retried by the alarm even if no other request comes.
-                    let retry = std::time::Duration::from_secs(OUTBOX_RETRY_SECS);
-                    if let Err(e) = self.storage.set_alarm(retry).await {
-                        worker::console_error!("outbox alarm not set: {e}");
-                    }
+            for (seq, text) in rows {
+                if !batch.is_empty() && bytes + text.len() > MAX_BATCH_BYTES {
                     break;
                 }
+                after = seq;
+                bytes += text.len();
+                match serde_json::from_str::<Job>(&text) {
+                    Ok(job) if text.len() > QUEUE_MESSAGE_BYTES => refused.push((
+                        seq,
+                        job,
+                        format!(
+                            "the job ({} bytes) is larger than a queue message",
+                            text.len()
+                        ),
+                        true,
+                    )),
+                    Ok(job) => batch.push((seq, job)),
+                    Err(e) => {
+                        worker::console_error!("outbox job {seq} unreadable, dropped: {e}");
+                        self.drop_jobs(&[seq]);
+                    }
+                }
+            }
+            if batch.is_empty() {
+                continue;
+            }
+            let jobs: Vec<Job> = batch.iter().map(|(_, j)| j.clone()).collect();
+            if let Err(e) = self.send_jobs(jobs).await {
+                worker::console_error!("queue refused a batch, sending its jobs one by one: {e}");
+                for (seq, job) in batch {
+                    match self.send_jobs(vec![job.clone()]).await {
+                        Ok(()) => {
+                            any_sent = true;
+                            self.drop_jobs(&[seq]);
+                        }
+                        Err(e) => refused.push((
+                            seq,
+                            job,
+                            format!("the queue refused the job: {e}"),
+                            false,
+                        )),
+                    }
+                }
+                continue;
+            }
+            any_sent = true;
+            self.drop_jobs(&batch.iter().map(|(s, _)| *s).collect::<Vec<_>>());
+        }
+        let (set_aside, kept): (Vec<_>, Vec<_>) = refused
+            .into_iter()
+            .partition(|(.., never_fits)| any_sent || *never_fits);
+        for (seq, job, reason, _) in set_aside {
+            self.set_aside_job(&job, &reason);
+            self.drop_jobs(&[seq]);
+        }
+        if !kept.is_empty() {
+            worker::console_error!(
+                "queue unavailable: {} job(s) kept in the outbox",
+                kept.len()
+            );
+            // Retried by the alarm even if no other request comes.
+            let retry = std::time::Duration::from_secs(OUTBOX_RETRY_SECS);
+            if let Err(e) = self.storage.set_alarm(retry).await {
+                worker::console_error!("outbox alarm not set: {e}");
             }
         }
         self.flushing.set(false);
+    }
+
+    async fn send_jobs(&self, jobs: Vec<Job>) -> worker::Result<()> {
+        crate::notify::queue(&self.env)?.send_batch(jobs).await
+    }
+
+    fn drop_jobs(&self, seqs: &[i64]) {
+        if let Err(e) = self.store.drop_outbox(seqs) {
+            worker::console_error!("outbox not cleared: {e:?}");
+        }
+    }
+
+    /// Gives up on a job's recipients, who become dead letters with `reason`.
+    fn set_aside_job(&self, job: &Job, reason: &str) {
+        worker::console_error!(
+            "notification {} set aside for {} recipient(s): {reason}",
+            job.notification_id,
+            job.recipients.len()
+        );
+        if let Content::Responders { .. } = job.content {
+            return;
+        }
+        let ids: Vec<String> = job
+            .recipients
+            .iter()
+            .map(|r| r.subscriber_id.clone())
+            .collect();
+        if let Err(e) = self.set_aside(&job.notification_id, &ids, reason) {
+            worker::console_error!("set-aside not recorded: {e:?}");
+        }
+    }
+}
+
+/// Consecutive parts `(from, to)` of recipients whose encoded `sizes` fit `room`, at most
+/// `per_job` each; a recipient too large for any job still gets one of its own (the outbox sets
+/// such a job aside).
+fn split(sizes: &[usize], room: usize, per_job: usize) -> Vec<(usize, usize)> {
+    let mut parts = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (i, size) in sizes.iter().enumerate() {
+        if i > start && (bytes + size > room || i - start == per_job) {
+            parts.push((start, i));
+            (start, bytes) = (i, 0);
+        }
+        bytes += size;
+    }
+    if start < sizes.len() {
+        parts.push((start, sizes.len()));
+    }
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split;
+
+    #[test]
+    fn recipients_are_split_by_count_and_by_encoded_size() {
+        // (sizes, room, per job, parts)
+        type Case = (&'static [usize], usize, usize, &'static [(usize, usize)]);
+        let cases: &[Case] = &[
+            (&[], 100, 50, &[]),
+            (&[10, 10, 10], 100, 50, &[(0, 3)]),
+            (&[10, 10, 10], 100, 2, &[(0, 2), (2, 3)]),
+            (&[60, 30, 20, 90], 100, 50, &[(0, 2), (2, 3), (3, 4)]),
+            // A recipient larger than a job's room travels alone.
+            (&[10, 500, 10], 100, 50, &[(0, 1), (1, 2), (2, 3)]),
+            (&[100, 1], 100, 50, &[(0, 1), (1, 2)]),
+        ];
+        for (sizes, room, per_job, want) in cases {
+            assert_eq!(split(sizes, *room, *per_job), *want, "{sizes:?} in {room}");
+        }
+    }
+
+    #[test]
+    fn fifty_long_webhook_urls_with_a_long_message_stay_under_a_queue_message() {
+        // 50 recipients of ~2.3 KB each (a 2,000-character URL and three signed tokens) cannot
+        // share one job of 96 KB: they go in two.
+        let sizes = vec![2_300; 50];
+        let parts = split(
+            &sizes,
+            super::MAX_JOB_BYTES - 300,
+            super::RECIPIENTS_PER_JOB,
+        );
+        assert_eq!(parts.len(), 2);
+        assert!(parts
+            .iter()
+            .all(|(from, to)| (to - from) * 2_300 <= super::MAX_JOB_BYTES - 300));
     }
 }

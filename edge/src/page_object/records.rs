@@ -51,10 +51,15 @@ pub trait Records {
 
     /// Queues a job (JSON) behind the others.
     fn push_outbox(&self, job: &str) -> ApiResult<()>;
-    /// The oldest queued jobs, `(seq, job)`, at most `limit`.
-    fn outbox(&self, limit: u32) -> ApiResult<Vec<(i64, String)>>;
-    /// Drops the jobs up to `seq`, once the queue took them.
-    fn drop_outbox(&self, up_to: i64) -> ApiResult<()>;
+    /// The oldest queued jobs after `after`, `(seq, job)`, at most `limit`.
+    fn outbox(&self, after: i64, limit: u32) -> ApiResult<Vec<(i64, String)>>;
+    /// Drops these jobs, once the queue took them (or they were set aside).
+    fn drop_outbox(&self, seqs: &[i64]) -> ApiResult<()>;
+
+    /// Keeps a notification's message (JSON) too large to travel in its queue jobs.
+    fn keep_message(&self, notification_id: &str, message: &str) -> ApiResult<()>;
+    /// The message kept for `notification_id`.
+    fn message(&self, notification_id: &str) -> ApiResult<Option<String>>;
 
     fn insert_notification(&self, n: &NotificationInfo) -> ApiResult<()>;
     fn notification(&self, id: &str) -> ApiResult<Option<NotificationInfo>>;
@@ -90,6 +95,7 @@ pub struct Memory {
     idempotency: RefCell<BTreeMap<String, (Remembered, String)>>,
     outbox: RefCell<BTreeMap<i64, String>>,
     next_seq: RefCell<i64>,
+    messages: RefCell<BTreeMap<String, String>>,
     notifications: RefCell<BTreeMap<String, NotificationInfo>>,
     deliveries: RefCell<BTreeMap<DeliveryKey, DeliveryRow>>,
     early: RefCell<BTreeMap<String, (Outcome, Option<String>)>>,
@@ -126,19 +132,32 @@ impl Records for Memory {
         Ok(())
     }
 
-    fn outbox(&self, limit: u32) -> ApiResult<Vec<(i64, String)>> {
+    fn outbox(&self, after: i64, limit: u32) -> ApiResult<Vec<(i64, String)>> {
         Ok(self
             .outbox
             .borrow()
-            .iter()
+            .range(after + 1..)
             .take(limit as usize)
             .map(|(s, j)| (*s, j.clone()))
             .collect())
     }
 
-    fn drop_outbox(&self, up_to: i64) -> ApiResult<()> {
-        self.outbox.borrow_mut().retain(|seq, _| *seq > up_to);
+    fn drop_outbox(&self, seqs: &[i64]) -> ApiResult<()> {
+        self.outbox
+            .borrow_mut()
+            .retain(|seq, _| !seqs.contains(seq));
         Ok(())
+    }
+
+    fn keep_message(&self, notification_id: &str, message: &str) -> ApiResult<()> {
+        self.messages
+            .borrow_mut()
+            .insert(notification_id.to_owned(), message.to_owned());
+        Ok(())
+    }
+
+    fn message(&self, notification_id: &str) -> ApiResult<Option<String>> {
+        Ok(self.messages.borrow().get(notification_id).cloned())
     }
 
     fn insert_notification(&self, n: &NotificationInfo) -> ApiResult<()> {
@@ -238,11 +257,15 @@ mod tests {
         for job in ["a", "b", "c"] {
             r.push_outbox(job).unwrap();
         }
-        let first = r.outbox(2).unwrap();
+        let first = r.outbox(0, 2).unwrap();
         assert_eq!(first, [(1, "a".into()), (2, "b".into())]);
-        r.drop_outbox(first.last().unwrap().0).unwrap();
+        r.drop_outbox(&[1, 2]).unwrap();
         r.push_outbox("d").unwrap();
-        assert_eq!(r.outbox(10).unwrap(), [(3, "c".into()), (4, "d".into())]);
+        assert_eq!(r.outbox(0, 10).unwrap(), [(3, "c".into()), (4, "d".into())]);
+        // A job left behind (refused) does not hold up the ones after it.
+        assert_eq!(r.outbox(3, 10).unwrap(), [(4, "d".into())]);
+        r.drop_outbox(&[4]).unwrap();
+        assert_eq!(r.outbox(0, 10).unwrap(), [(3, "c".into())]);
     }
 
     #[test]

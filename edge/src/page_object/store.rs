@@ -66,6 +66,10 @@ CREATE TABLE IF NOT EXISTS deliveries (
     at TEXT NOT NULL,
     PRIMARY KEY (notification_id, subscriber_id, channel, attempt)
 );
+CREATE TABLE IF NOT EXISTS messages (
+    notification_id TEXT PRIMARY KEY,
+    message TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS outbox (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     job TEXT NOT NULL
@@ -713,22 +717,43 @@ impl Records for Store {
         Ok(())
     }
 
-    /// The oldest queued jobs: (seq, job).
-    fn outbox(&self, limit: u32) -> ApiResult<Vec<(i64, String)>> {
+    /// The oldest queued jobs after `after`: (seq, job).
+    fn outbox(&self, after: i64, limit: u32) -> ApiResult<Vec<(i64, String)>> {
         let rows: Vec<OutboxRow> = self
             .sql
             .exec(
-                "SELECT seq, job FROM outbox ORDER BY seq LIMIT ?",
-                vec![V::Integer(i64::from(limit))],
+                "SELECT seq, job FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?",
+                vec![V::Integer(after), V::Integer(i64::from(limit))],
             )?
             .rows()?;
         Ok(rows.into_iter().map(|r| (r.seq, r.job)).collect())
     }
 
-    fn drop_outbox(&self, up_to: i64) -> ApiResult<()> {
-        self.sql
-            .exec("DELETE FROM outbox WHERE seq <= ?", vec![V::Integer(up_to)])?;
+    fn drop_outbox(&self, seqs: &[i64]) -> ApiResult<()> {
+        for seq in seqs {
+            self.sql
+                .exec("DELETE FROM outbox WHERE seq = ?", vec![V::Integer(*seq)])?;
+        }
         Ok(())
+    }
+
+    fn keep_message(&self, notification_id: &str, message: &str) -> ApiResult<()> {
+        self.sql.exec(
+            "INSERT OR REPLACE INTO messages (notification_id, message) VALUES (?, ?)",
+            vec![V::String(notification_id.into()), V::String(message.into())],
+        )?;
+        Ok(())
+    }
+
+    fn message(&self, notification_id: &str) -> ApiResult<Option<String>> {
+        let rows: Vec<ValueRow> = self
+            .sql
+            .exec(
+                "SELECT message AS value FROM messages WHERE notification_id = ?",
+                vec![V::String(notification_id.into())],
+            )?
+            .rows()?;
+        Ok(rows.into_iter().next().map(|r| r.value))
     }
 
     fn insert_notification(&self, n: &NotificationInfo) -> ApiResult<()> {

@@ -1,6 +1,7 @@
 //! The development outbox (`/_dev/outbox` and `/_dev/outbox.json`): what the local provider sink
-//! received, so a developer can open a confirmation email and click its link. It exists only when
-//! `HERALD_ENV=development`; otherwise these paths are unknown like any other.
+//! received, so a developer can open a confirmation email and click its link; and `POST
+//! /_dev/faults`, which arms the consumer's faults (`notify::fault`) for the hardening tests. They
+//! exist only when `HERALD_ENV=development`; otherwise these paths are unknown like any other.
 
 use worker::{Env, Fetch, Headers, Response};
 
@@ -39,4 +40,13 @@ pub async fn outbox(env: &Env, json: bool) -> ApiResult<Response> {
     }
     headers.set("content-type", "text/html; charset=utf-8")?;
     Ok(Response::ok(super::pages::outbox(&list))?.with_headers(headers))
+}
+
+/// Arms the consumer's faults from a `Faults` body.
+pub async fn faults(mut req: worker::Request) -> ApiResult<Response> {
+    let text = req.text().await?;
+    let f: herald_shared::wire::internal::Faults =
+        serde_json::from_str(&text).map_err(|e| ApiError::bad_json(&e))?;
+    crate::notify::fault::arm(f.crash, f.fail_page);
+    Ok(Response::empty()?.with_status(204))
 }

@@ -38,6 +38,21 @@ pub struct DueCall {
     pub subscriber_ids: Vec<String>,
 }
 
+/// Recipients of a job that will not be processed (the queue refused it or gave up on it): they
+/// are given up on with `reason`, and listed among the dead letters.
+#[derive(Serialize, Deserialize)]
+pub struct SetAsideCall {
+    pub notification_id: String,
+    pub subscriber_ids: Vec<String>,
+    pub reason: String,
+}
+
+/// A stored notification's message, asked for by id.
+#[derive(Serialize, Deserialize)]
+pub struct MessageCall {
+    pub notification_id: String,
+}
+
 /// The attempts a job made, reported back.
 #[derive(Serialize, Deserialize)]
 pub struct RecordCall {
@@ -84,6 +99,9 @@ pub struct ProviderEvent {
 pub enum Content {
     /// News to confirmed subscribers.
     Notification { message: Box<Message> },
+    /// News too large to travel in a queue message (a long postmortem): the page object keeps it
+    /// under the job's notification id and the consumer asks for it.
+    Stored,
     /// The double opt-in message to a pending subscriber.
     Confirmation { page_name: String },
     /// A reminder to the page's responders (emails, or URLs taking Slack's JSON) that a "next
@@ -313,4 +331,15 @@ impl AdminOp {
             Deliveries { .. } => "notification.deliveries",
         }
     }
+}
+
+/// Faults armed in local development (`POST /_dev/faults`): the next `crash` consumer runs die
+/// after their first provider calls; every job of `fail_page` fails.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Faults {
+    #[serde(default)]
+    pub crash: u32,
+    #[serde(default)]
+    pub fail_page: Option<String>,
 }
