@@ -146,21 +146,21 @@ impl Env {
     /// Whether any file of the worker's local storage (every object's SQLite database and its
     /// write-ahead log) holds `needle`: what a leak test greps.
     pub fn stored_contains(&self, needle: &str) -> bool {
-        fn walk(dir: &std::path::Path, needle: &[u8]) -> bool {
-            let Ok(entries) = std::fs::read_dir(dir) else {
-                return false;
-            };
-            entries.flatten().any(|e| {
-                let path = e.path();
-                if path.is_dir() {
-                    walk(&path, needle)
-                } else {
-                    std::fs::read(&path)
-                        .is_ok_and(|bytes| bytes.windows(needle.len()).any(|w| w == needle))
-                }
+        !self.stored_where(needle).is_empty()
+    }
+
+    /// The files of the worker's local storage that hold `needle`, with where in them.
+    pub fn stored_where(&self, needle: &str) -> Vec<(std::path::PathBuf, usize)> {
+        self.stored_files()
+            .into_keys()
+            .filter_map(|path| {
+                let bytes = std::fs::read(&path).ok()?;
+                let at = bytes
+                    .windows(needle.len())
+                    .position(|w| w == needle.as_bytes())?;
+                Some((path, at))
             })
-        }
-        walk(&self.dir.join("state"), needle.as_bytes())
+            .collect()
     }
 
     /// Every non-empty file of the worker's local storage, with its size: the objects that hold

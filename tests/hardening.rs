@@ -25,6 +25,7 @@ pub const TESTS: &[crate::Test] = crate::tests![
     hardening_a_page_sends_at_most_its_budget_of_confirmations,
     hardening_a_long_postmortem_to_fifty_long_webhooks_holds_up_nothing,
     hardening_faults_lose_no_recipient_and_send_no_second_copy,
+    hardening_erasure_leaves_nothing_that_reveals_the_address,
 ];
 
 /// A receiver answering with a redirect used to have the call followed to wherever it pointed,
@@ -881,4 +882,109 @@ fn hardening_faults_lose_no_recipient_and_send_no_second_copy(_: &Env) {
                 .is_some_and(|e| e.contains("could not be processed"))),
         "{gone}"
     );
+}
+
+/// Erasure left the address behind: provider error texts quoting it, secrets, and a suppression
+/// hash anyone could reverse for a phone number by hashing every number. After `DELETE
+/// subscribers/{id}` no file of the page's storage holds the address; those who left are kept as an
+/// HMAC under a key of the page's own.
+fn hardening_erasure_leaves_nothing_that_reveals_the_address(env: &Env) {
+    let page = env.page("hard-erase");
+    let n = page.len() * 7 + env.page("n").len();
+    // Someone leaves: kept as a keyed hash, not the number.
+    let leaver = format!("+4917{:07}", 6_200_000 + n);
+    let r = add_subscriber(env, &page, json!({"channel": "sms", "address": leaver}));
+    assert_eq!(r.status, 201, "{r:?}");
+    let text = wait_sent(env, "sms", &leaver, "text", "/v1/subscriptions/confirm", 1);
+    let confirm = link(
+        env,
+        text[0]["text"].as_str().unwrap(),
+        "/v1/subscriptions/confirm",
+    );
+    assert_eq!(press(env, &confirm).status, 200);
+    env.open_incident(&page, "Leaving drill", "minor");
+    let text = wait_sent(env, "sms", &leaver, "text", "Leaving drill", 1);
+    let leave = link(
+        env,
+        text[0]["text"].as_str().unwrap(),
+        "/v1/subscriptions/unsubscribe",
+    );
+    assert_eq!(press(env, &leave).status, 200);
+    // The one to erase, with a fallback number.
+    let email = address(env, "erase-me");
+    let phone = format!("+4917{:07}", 6_100_000 + n);
+    let r = add_subscriber(
+        env,
+        &page,
+        json!({"channel": "email", "address": email,
+               "fallback": {"channel": "sms", "address": phone}}),
+    );
+    assert_eq!(r.status, 201, "{r:?}");
+    let id = r.json()["id"].as_str().unwrap().to_owned();
+    let mail = wait_mail(env, &email, "Confirm", 1);
+    let path = link(
+        env,
+        mail[0]["text"].as_str().unwrap(),
+        "/v1/subscriptions/confirm",
+    );
+    assert_eq!(press(env, &path).status, 200);
+    // The provider refuses, quoting the address, as real ones do; the error is recorded.
+    env.sink.fail(100, 503);
+    let incident = env.open_incident(&page, "Erasure drill", "minor");
+    report_within(env, &page, &incident, WAIT, |v| {
+        v["attempts"].as_u64() >= Some(2)
+    });
+    env.sink.fail(0, 500);
+    let before = env.get(&format!("/_dev/storage/{page}"), &[]).body;
+    assert!(
+        before
+            .lines()
+            .any(|l| l.starts_with("deliveries\t") && l.contains(&email)),
+        "the test's premise: a provider's error quoting the address is stored"
+    );
+    let r = env.admin(
+        "DELETE",
+        &format!("/v1/admin/pages/{page}/subscribers/{id}"),
+        "",
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+    // Give an attempt in flight time to report (its error is not kept either).
+    std::thread::sleep(Duration::from_secs(3));
+    // Every row the page's object stores, as it reads them (a file's old pages are the storage
+    // engine's to reuse: SQLite's write-ahead log keeps earlier page images until a checkpoint).
+    let rows = env.get(&format!("/_dev/storage/{page}"), &[]);
+    assert_eq!(rows.status, 200, "{rows:?}");
+    assert!(
+        rows.body.contains(&id) && rows.body.contains("deliveries\t"),
+        "the dump is whole"
+    );
+    for needle in [
+        email.as_str(),
+        phone.as_str(),
+        &phone[1..],
+        leaver.as_str(),
+        &leaver[1..],
+    ] {
+        let line = rows.body.lines().find(|l| l.contains(needle));
+        assert!(line.is_none(), "{needle} is still stored: {line:?}");
+    }
+    let plain = herald_shared::subscriber::legacy_suppression_hash(
+        &page,
+        &herald_shared::subscriber::Address::parse(
+            herald_shared::subscriber::SubscriberChannel::Sms,
+            &leaver,
+        )
+        .unwrap(),
+    );
+    assert!(!rows.body.contains(&plain), "no plain hash");
+    assert!(
+        rows.body.contains("hmac:"),
+        "the one who left is kept as a keyed hash"
+    );
+    let r = env.admin(
+        "GET",
+        &format!("/v1/admin/pages/{page}/notifications?subject={incident}"),
+        "",
+    );
+    assert_eq!(r.status, 200, "{r:?}");
 }

@@ -178,6 +178,11 @@ pub async fn receipt(env: &Env, page: &str, token: &str) -> ApiResult<Response> 
     call(env, page, path::RECEIPT, token.to_owned()).await
 }
 
+/// Every row a page's object stores, as text (the object answers only in local development).
+pub async fn dev_dump(env: &Env, page: &str) -> ApiResult<Response> {
+    call(env, page, path::DEV_DUMP, String::new()).await
+}
+
 /// Runs the page's scheduled work (from the cron trigger).
 pub async fn tick(env: &Env, page: &str) -> ApiResult<Response> {
     call(env, page, path::TICK, String::new()).await

@@ -32,6 +32,13 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
             .await
             .or_else(|err| err.into_response());
     }
+    if let Some(page) = path.strip_prefix("/_dev/storage/") {
+        if routes::dev::enabled(&env) && herald_shared::command::is_slug(page) {
+            return client::dev_dump(&env, page)
+                .await
+                .or_else(|err| err.into_response());
+        }
+    }
     let answer = match route::Route::parse(req.method(), &path) {
         Ok(route) => routes::handle(route, req, &env).await,
         Err(problem) => Err(problem),

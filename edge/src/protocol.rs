@@ -39,6 +39,8 @@ pub mod path {
     pub const DELIVERIES_SET_ASIDE: &str = "/deliveries/set-aside";
     /// The message of a notification too long for its jobs.
     pub const DELIVERIES_MESSAGE: &str = "/deliveries/message";
+    /// Every row the object stores, as text (local development only: what the erasure test greps).
+    pub const DEV_DUMP: &str = "/dev/dump";
     pub const DIRECTORY_ADD: &str = "/directory/add";
     pub const DIRECTORY_LIST: &str = "/directory/list";
 }

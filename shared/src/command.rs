@@ -12,7 +12,7 @@ use crate::model::{
     Address, Audience, Branding, ComponentGroup, NextUpdateRule, Policy, Subscriber,
     SubscriberChannel, SubscriptionState, Template,
 };
-use crate::subscriber::suppression_hash;
+use crate::subscriber::{suppresses, suppression_hash, SuppressionKey};
 use crate::Timestamp;
 
 use crate::event::check_id;
@@ -51,6 +51,20 @@ pub enum Command {
     ImportSubscribers(ImportSubscribers),
     SaveTemplate(Template),
     DeleteTemplate(DeleteTemplate),
+}
+
+impl Command {
+    /// The command with the page's suppression key set where it hashes addresses (subscribing,
+    /// leaving, importing); the page object keys every command it applies.
+    pub fn keyed(mut self, key: &SuppressionKey) -> Self {
+        match &mut self {
+            Command::Subscribe(c) => c.suppression = key.clone(),
+            Command::Unsubscribe(c) => c.suppression = key.clone(),
+            Command::ImportSubscribers(c) => c.suppression = key.clone(),
+            _ => {}
+        }
+        self
+    }
 }
 
 /// A component named in a command, optionally with the status it should show. Without one, an
@@ -258,6 +272,9 @@ pub struct Subscribe {
     /// A subscriber moving to this address: confirming it replaces that one (see `Confirm`).
     #[serde(default)]
     pub replaces: Option<String>,
+    /// The page's key for suppression hashes: set by the page object, never in JSON.
+    #[serde(skip)]
+    pub suppression: SuppressionKey,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -268,6 +285,9 @@ pub struct Confirm {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Unsubscribe {
     pub subscriber_id: String,
+    /// The page's key for suppression hashes: set by the page object, never in JSON.
+    #[serde(skip)]
+    pub suppression: SuppressionKey,
 }
 
 /// Which components a subscriber hears about (empty: all of them).
@@ -299,6 +319,9 @@ pub struct ImportSubscribers {
     /// a request.
     #[serde(skip)]
     pub loopback_hooks: bool,
+    /// The page's key for suppression hashes: set by the page object, never in JSON.
+    #[serde(skip)]
+    pub suppression: SuppressionKey,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -673,7 +696,6 @@ fn unsubscribe(
     c: Unsubscribe,
     now: Timestamp,
 ) -> Result<Vec<Event>, DomainError> {
-    let page_id = next.page.id.clone();
     let s = subscriber_mut(next, &c.subscriber_id)?;
     Ok(if s.state == SubscriptionState::Unsubscribed {
         vec![]
@@ -681,7 +703,7 @@ fn unsubscribe(
         s.state = SubscriptionState::Unsubscribed;
         s.unsubscribed_at = Some(now);
         // Kept only as a suppression hash: no address, no fallback, no locale.
-        s.address.value = suppression_hash(&page_id, &s.address);
+        s.address.value = suppression_hash(&c.suppression, &s.address);
         s.fallback = None;
         s.locale = None;
         vec![Event::Unsubscribed {
@@ -1062,12 +1084,12 @@ fn subscribe(next: &mut State, c: Subscribe, now: Timestamp) -> Result<Vec<Event
             _ => return Err(DomainError::not_found("subscriber", old)),
         }
     }
-    let suppressed = suppression_hash(&next.page.id, &address);
+    let page_id = next.page.id.clone();
     if let Some(existing) = next.subscribers.iter_mut().find(|s| {
         s.address.same_as(&address)
             || (s.state == SubscriptionState::Unsubscribed
                 && s.address.channel == address.channel
-                && s.address.value == suppressed)
+                && suppresses(&s.address.value, &c.suppression, &page_id, &address))
     }) {
         let subscriber_id = existing.id.clone();
         return Ok(match existing.state {
@@ -1284,8 +1306,14 @@ fn import_subscribers(
         if check_id("id", &row.id).is_err() || ids.contains(&row.id) {
             return Err(DomainError::invalid("id", format!("row {}: bad id", i + 1)));
         }
-        let hash = suppression_hash(&next.page.id, &address);
-        if known.contains(&(address.channel, hash)) {
+        let page_id = next.page.id.clone();
+        if let Some(left) = next.subscribers.iter_mut().find(|s| {
+            s.state == SubscriptionState::Unsubscribed
+                && s.address.channel == address.channel
+                && suppresses(&s.address.value, &import.suppression, &page_id, &address)
+        }) {
+            // Kept suppressed, under the keyed hash from now on.
+            left.address.value = suppression_hash(&import.suppression, &address);
             suppressed += 1;
             continue;
         }

@@ -214,9 +214,47 @@ fn webhook(raw: &str) -> Result<url::Url, AddressError> {
     Ok(url)
 }
 
-/// What an unsubscribed address is kept as: a SHA-256 of the page, channel and address, enough
-/// to recognise the address again (so an import cannot re-add someone who left) and nothing more.
-pub fn suppression_hash(page_id: &str, a: &Address) -> String {
+/// The page's key for suppression hashes (an HMAC-SHA256 key): random, kept by the page object
+/// with its other secrets, set on the commands that hash addresses (`Command::keyed`) and never
+/// serialized with them.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct SuppressionKey(Vec<u8>);
+
+impl SuppressionKey {
+    pub fn new(bytes: Vec<u8>) -> Self {
+        Self(bytes)
+    }
+}
+
+impl fmt::Debug for SuppressionKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SuppressionKey(..)")
+    }
+}
+
+/// What an unsubscribed address is kept as: an HMAC of the channel and address under the page's
+/// key, enough to recognise the address again (so an import cannot re-add someone who left) and
+/// nothing more. Keyed, so that a phone number cannot be found by hashing every possible one.
+pub fn suppression_hash(key: &SuppressionKey, a: &Address) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac =
+        Hmac::<sha2::Sha256>::new_from_slice(&key.0).expect("HMAC takes a key of any length");
+    mac.update(format!("{}\n{}", a.channel.as_str(), a.value.to_lowercase()).as_bytes());
+    let hex: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("{SUPPRESSED_PREFIX}{hex}")
+}
+
+/// Prefix of an unsubscribed subscriber's address value.
+pub const SUPPRESSED_PREFIX: &str = "hmac:";
+
+/// What suppression hashes were before they were keyed: a plain SHA-256 of the page, channel and
+/// address. Still recognised; replaced by the keyed hash when the address is seen again.
+pub fn legacy_suppression_hash(page_id: &str, a: &Address) -> String {
     use sha2::{Digest, Sha256};
     let digest = Sha256::digest(
         format!(
@@ -227,11 +265,13 @@ pub fn suppression_hash(page_id: &str, a: &Address) -> String {
         .as_bytes(),
     );
     let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    format!("{SUPPRESSED_PREFIX}{hex}")
+    format!("sha256:{hex}")
 }
 
-/// Prefix of an unsubscribed subscriber's address value.
-pub const SUPPRESSED_PREFIX: &str = "sha256:";
+/// Whether the stored `value` of an unsubscribed subscriber of page `page_id` is address `a`.
+pub fn suppresses(value: &str, key: &SuppressionKey, page_id: &str, a: &Address) -> bool {
+    value == suppression_hash(key, a) || value == legacy_suppression_hash(page_id, a)
+}
 
 impl Subscriber {
     /// Whether a message about `components` with `visibility`, sent on `channels` (empty: all), is
@@ -381,6 +421,36 @@ mod tests {
             apply, Command, Confirm, Event, SubscriberChannel, SubscriptionState, Unsubscribe,
         };
 
+        use super::super::{
+            legacy_suppression_hash, suppresses, suppression_hash, Address, SuppressionKey,
+        };
+
+        #[test]
+        fn the_hash_is_keyed_per_page_and_the_old_plain_one_still_recognised() {
+            let phone = Address::parse(SubscriberChannel::Sms, "+4915112345678").unwrap();
+            let (k1, k2) = (
+                SuppressionKey::new(b"page one key".to_vec()),
+                SuppressionKey::new(b"page two key".to_vec()),
+            );
+            let h = suppression_hash(&k1, &phone);
+            assert!(h.starts_with("hmac:") && h.len() == 5 + 64, "{h}");
+            // Without the page's key, hashing every phone number finds nothing.
+            assert_ne!(h, suppression_hash(&k2, &phone));
+            assert_ne!(h, legacy_suppression_hash("p", &phone));
+            assert!(suppresses(&h, &k1, "p", &phone));
+            assert!(!suppresses(&h, &k2, "p", &phone));
+            let other = Address::parse(SubscriberChannel::Sms, "+4915112345679").unwrap();
+            assert!(!suppresses(&h, &k1, "p", &other));
+            // Stored before keys: still recognised.
+            assert!(suppresses(
+                &legacy_suppression_hash("p", &phone),
+                &k1,
+                "p",
+                &phone
+            ));
+            assert_eq!(format!("{k1:?}"), "SuppressionKey(..)");
+        }
+
         fn row(id: &str, channel: SubscriberChannel, address: &str) -> ImportedSubscriber {
             ImportedSubscriber {
                 id: id.into(),
@@ -481,6 +551,7 @@ mod tests {
                     (
                         Command::Unsubscribe(Unsubscribe {
                             subscriber_id: "a".into(),
+                            ..Default::default()
                         }),
                         NOW,
                     ),
@@ -504,6 +575,7 @@ mod tests {
                     row("i5", SubscriberChannel::Sms, "+4915112345678"),
                 ],
                 loopback_hooks: false,
+                suppression: Default::default(),
             };
             let (after, events) = apply(&s, Command::ImportSubscribers(import), NOW).unwrap();
             match &events[0] {
@@ -792,6 +864,7 @@ mod tests {
             (
                 Command::Unsubscribe(Unsubscribe {
                     subscriber_id: "all".into(),
+                    ..Default::default()
                 }),
                 vec![],
             ),

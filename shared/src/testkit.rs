@@ -121,6 +121,7 @@ pub fn subscription(
         locale: None,
         loopback_hooks: false,
         replaces: None,
+        suppression: Default::default(),
     }
 }
 

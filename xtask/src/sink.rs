@@ -279,9 +279,21 @@ impl Sink {
             i.refused += 1;
             if i.fail_status != 0 {
                 let status = i.fail_status;
+                // Like the real providers, the refusal quotes the recipient.
+                let to = serde_json::from_slice::<Value>(body)
+                    .ok()
+                    .and_then(|v| v["to"][0].as_str().map(str::to_owned))
+                    .or_else(|| {
+                        url::form_urlencoded::parse(body)
+                            .find(|(k, _)| k == "To")
+                            .map(|(_, v)| v.into_owned())
+                    })
+                    .unwrap_or_default();
                 return reply(
                     status,
-                    json!({"name": "sink_refused", "statusCode": status}).to_string(),
+                    json!({"name": "sink_refused", "statusCode": status,
+                           "message": format!("cannot deliver to {to} right now")})
+                    .to_string(),
                 );
             }
             delay_ms = i.delay_ms.max(1);

@@ -121,7 +121,12 @@ impl PageObject {
         let kind = self.notification_kind(&c.notification_id)?;
         let at = now();
         let stamped = stamp(at);
+        let loaded = self.load()?;
         for a in &c.attempts {
+            // An attempt in flight while its subscriber was erased keeps no provider text.
+            let erased = loaded
+                .as_ref()
+                .is_none_or(|l| l.subscriber(&a.subscriber_id).is_none());
             self.store.record_delivery(&DeliveryRow {
                 notification_id: c.notification_id.clone(),
                 subscriber_id: a.subscriber_id.clone(),
@@ -129,7 +134,7 @@ impl PageObject {
                 attempt: i64::from(a.attempt),
                 outcome: a.outcome,
                 provider_id: a.provider_id.clone(),
-                error: a.error.clone(),
+                error: a.error.clone().filter(|_| !erased),
                 at: stamped.clone(),
             })?;
         }
@@ -140,7 +145,6 @@ impl PageObject {
                 .map(|a| a.subscriber_id.clone())
                 .collect::<Vec<_>>(),
         )?;
-        let loaded = self.load()?;
         let mut wait: Option<u32> = None;
         for a in &c.attempts {
             let Some(s) = loaded.as_ref().and_then(|l| l.subscriber(&a.subscriber_id)) else {

@@ -5,6 +5,7 @@
 mod admin;
 mod deliveries;
 mod docs;
+mod erasure;
 mod gate;
 mod operations;
 mod outbox;
@@ -271,6 +272,9 @@ impl PageObject {
                     ),
                     _ => Err(ApiError::not_found("no directory endpoint")),
                 }
+            }
+            None if path == path::DEV_DUMP && self.development => {
+                text_response(200, "text/plain; charset=utf-8", self.store.dump()?, None)
             }
             None if path == path::TICK => {
                 let answer = self.tick(&page);
@@ -549,6 +553,7 @@ impl PageObject {
                             self.store.set_meta(scheduled::META_BASE, &base)?;
                         }
                         self.settle_signing_secrets(&c.raw_events)?;
+                        self.erase_deleted(&c.raw_events)?;
                         self.enqueue_events(page, &c.state, &c.raw_events, &base, &stamped)?;
                         let version = c.state.version;
                         *self.loaded.borrow_mut() = Some(Rc::new(Loaded::new(c.state)));

@@ -12,7 +12,7 @@ use herald_shared::wire::{
     ImportReport, LintReport, Revoked, WidgetSecret,
 };
 use herald_shared::wire::{ImportedSecret, PageCore, Role};
-use herald_shared::{apply, lint, Page, State as PageState, Timestamp};
+use herald_shared::{lint, Page, State as PageState, Timestamp};
 use sha2::{Digest, Sha256};
 
 use super::{
@@ -304,8 +304,9 @@ impl PageObject {
             herald_shared::Command::ImportSubscribers(herald_shared::command::ImportSubscribers {
                 rows,
                 loopback_hooks: self.development,
+                suppression: Default::default(),
             });
-        let (state, raw_events) = apply(&l.state, command, at)?;
+        let (state, raw_events) = self.apply(&l.state, command, at)?;
         let answer = match raw_events.first() {
             Some(herald_shared::Event::SubscribersImported {
                 added,
@@ -383,8 +384,9 @@ impl PageObject {
             locale: b.locale,
             loopback_hooks: self.development,
             replaces: None,
+            suppression: Default::default(),
         });
-        let (state, raw_events) = apply(&l.state, command, at)?;
+        let (state, raw_events) = self.apply(&l.state, command, at)?;
         let (status, subscriber_id) = match raw_events.first() {
             Some(herald_shared::Event::SubscriptionExists { subscriber_id }) => {
                 (200, subscriber_id.clone())
@@ -556,9 +558,9 @@ impl PageObject {
         }
         let change =
             serde_json::to_string(&planned.command).map_err(|e| ApiError::Server(e.to_string()))?;
-        let (mut state, mut events) = apply(&base, planned.command, at)?;
+        let (mut state, mut events) = self.apply(&base, planned.command, at)?;
         for next in planned.then {
-            let (after, more) = apply(&state, next, at)?;
+            let (after, more) = self.apply(&state, next, at)?;
             state = after;
             events.extend(more);
         }

@@ -55,6 +55,8 @@ pub trait Records {
     fn outbox(&self, after: i64, limit: u32) -> ApiResult<Vec<(i64, String)>>;
     /// Drops these jobs, once the queue took them (or they were set aside).
     fn drop_outbox(&self, seqs: &[i64]) -> ApiResult<()>;
+    /// Rewrites a waiting job (a recipient erased from it).
+    fn replace_outbox(&self, seq: i64, job: &str) -> ApiResult<()>;
 
     /// Keeps a notification's message (JSON) too large to travel in its queue jobs.
     fn keep_message(&self, notification_id: &str, message: &str) -> ApiResult<()>;
@@ -146,6 +148,13 @@ impl Records for Memory {
         self.outbox
             .borrow_mut()
             .retain(|seq, _| !seqs.contains(seq));
+        Ok(())
+    }
+
+    fn replace_outbox(&self, seq: i64, job: &str) -> ApiResult<()> {
+        if let Some(j) = self.outbox.borrow_mut().get_mut(&seq) {
+            *j = job.to_owned();
+        }
         Ok(())
     }
 

@@ -9,7 +9,7 @@ use herald_shared::template::{self, Message};
 use herald_shared::wire::internal::{Content, Job, JobRecipient, TickReport};
 use herald_shared::wire::AuditChange;
 use herald_shared::wire::NotificationInfo;
-use herald_shared::{apply, Command, Event};
+use herald_shared::{Command, Event};
 use worker::Response;
 
 use super::outbox::Fanout;
@@ -34,7 +34,7 @@ impl PageObject {
         let stamped = stamp(at);
         // Subscriptions never confirmed within a week are forgotten.
         let expire = Command::ExpirePending(ExpirePending::default());
-        let (expired, events) = apply(&loaded.state, expire, at)?;
+        let (expired, events) = self.apply(&loaded.state, expire, at)?;
         if !events.is_empty() {
             self.commit_public(
                 expired,

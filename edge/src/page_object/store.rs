@@ -385,6 +385,62 @@ impl Store {
         Ok(rows.into_iter().next().map(|r| r.value))
     }
 
+    /// Every row of every table as text, a line a row (local development: what the erasure test
+    /// greps, the rows as the object reads them rather than the files' pages).
+    pub fn dump(&self) -> ApiResult<String> {
+        let tables: Vec<ValueRow> = self
+            .sql
+            .exec(
+                "SELECT name AS value FROM sqlite_master WHERE type = 'table' \
+                 AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' ORDER BY name",
+                None,
+            )?
+            .rows()?;
+        let mut out = String::new();
+        for t in tables {
+            let cursor = self
+                .sql
+                .exec(&format!("SELECT * FROM \"{}\"", t.value), None)?;
+            for row in cursor.raw() {
+                let cells: Vec<String> = row?
+                    .into_iter()
+                    .map(|v| match v {
+                        V::Null => String::new(),
+                        V::Boolean(b) => b.to_string(),
+                        V::Integer(n) => n.to_string(),
+                        V::Float(f) => f.to_string(),
+                        V::String(s) => s,
+                        V::Blob(b) => String::from_utf8_lossy(&b).into_owned(),
+                    })
+                    .collect();
+                out.push_str(&t.value);
+                out.push('\t');
+                out.push_str(&cells.join("\t"));
+                out.push('\n');
+            }
+        }
+        Ok(out)
+    }
+
+    /// Erasure: the providers' error texts of a deleted subscriber's attempts (they can quote the
+    /// address) and the early events about them, and the idempotency records of requests about it.
+    pub fn forget_subscriber(&self, id: &str) -> ApiResult<()> {
+        self.sql.exec(
+            "DELETE FROM early_events WHERE provider_id IN \
+             (SELECT provider_id FROM deliveries WHERE subscriber_id = ? AND provider_id IS NOT NULL)",
+            vec![V::String(id.into())],
+        )?;
+        self.sql.exec(
+            "UPDATE deliveries SET error = NULL WHERE subscriber_id = ?",
+            vec![V::String(id.into())],
+        )?;
+        self.sql.exec(
+            "DELETE FROM idempotency WHERE instr(body, ?) > 0",
+            vec![V::String(id.into())],
+        )?;
+        Ok(())
+    }
+
     pub fn delete_secret(&self, name: &str) -> ApiResult<()> {
         self.sql.exec(
             "DELETE FROM secrets WHERE name = ?",
@@ -734,6 +790,14 @@ impl Records for Store {
             self.sql
                 .exec("DELETE FROM outbox WHERE seq = ?", vec![V::Integer(*seq)])?;
         }
+        Ok(())
+    }
+
+    fn replace_outbox(&self, seq: i64, job: &str) -> ApiResult<()> {
+        self.sql.exec(
+            "UPDATE outbox SET job = ? WHERE seq = ?",
+            vec![V::String(job.into()), V::Integer(seq)],
+        )?;
         Ok(())
     }
 

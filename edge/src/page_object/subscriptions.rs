@@ -5,12 +5,13 @@
 use std::rc::Rc;
 
 use herald_shared::delivery::NotificationKind;
+use herald_shared::subscriber::SuppressionKey;
 use herald_shared::subscriber::{SubscriberChannel, SubscriptionState};
 use herald_shared::wire::internal::{
     Content, Job, JobRecipient, LinkOutcome, ManageComponent, ManageView, SubscribeCall,
 };
 use herald_shared::wire::{AuditChange, NotificationInfo, SubscribeAccepted};
-use herald_shared::{apply, Command, Confirm, Event, State as PageState, Subscribe, Unsubscribe};
+use herald_shared::{Command, Confirm, Event, State as PageState, Subscribe, Unsubscribe};
 use sha2::{Digest, Sha256};
 use worker::Response;
 
@@ -22,6 +23,8 @@ use crate::notify::token::{self, Purpose};
 
 /// Name of the link-signing secret in the `secrets` table.
 const LINK_SECRET: &str = "links";
+/// Name of the page's suppression-hash key among its secrets.
+const SUPPRESSION_KEY: &str = "suppression";
 
 /// Subscription requests for one address allowed per minute, whoever sends them.
 const PER_ADDRESS_PER_MINUTE: u32 = 3;
@@ -49,6 +52,28 @@ impl PageObject {
         Ok(s.into_bytes())
     }
 
+    /// The page's key for suppression hashes (made on first use, kept with the other secrets).
+    fn suppression_key(&self) -> ApiResult<SuppressionKey> {
+        if let Some(s) = self.store.secret(SUPPRESSION_KEY)? {
+            return Ok(SuppressionKey::new(s.into_bytes()));
+        }
+        let s = hex::encode(random_bytes::<32>()?);
+        self.store.set_secret(SUPPRESSION_KEY, &s)?;
+        Ok(SuppressionKey::new(s.into_bytes()))
+    }
+
+    /// `shared::apply`, with the page's suppression key on the commands that hash addresses: every
+    /// change the object makes goes through here.
+    pub(super) fn apply(
+        &self,
+        state: &PageState,
+        command: Command,
+        at: herald_shared::Timestamp,
+    ) -> ApiResult<(PageState, Vec<Event>)> {
+        let command = command.keyed(&self.suppression_key()?);
+        Ok(herald_shared::apply(state, command, at)?)
+    }
+
     /// Writes a change made outside the admin API (public subscription endpoints) with its audit.
     pub(super) fn commit_public(
         &self,
@@ -60,6 +85,7 @@ impl PageObject {
         self.store
             .commit(&state, prior.as_ref().map(|l| &l.state), audit, None)?;
         self.settle_signing_secrets(events)?;
+        self.erase_deleted(events)?;
         *self.loaded.borrow_mut() = Some(Rc::new(Loaded::new(state)));
         Ok(())
     }
@@ -154,6 +180,7 @@ impl PageObject {
             locale: None,
             loopback_hooks: self.development,
             replaces: None,
+            suppression: Default::default(),
         };
         if let Some(token) = &c.moving {
             let old = self.managed_subscriber(page, &loaded, token)?;
@@ -169,9 +196,9 @@ impl PageObject {
         }
         let moving = subscribe.replaces.clone();
         let command = Command::Subscribe(subscribe);
-        let (state, events) = apply(&loaded.state, command, at).map_err(|e| {
-            let e: ApiError = e.into();
-            match e {
+        let (state, events) = self
+            .apply(&loaded.state, command, at)
+            .map_err(|e| match e {
                 ApiError::Client {
                     status,
                     kind,
@@ -186,8 +213,7 @@ impl PageObject {
                     field: field.map(|f| if f == "address" { field_name.into() } else { f }),
                 },
                 other => other,
-            }
-        })?;
+            })?;
         let stamped = stamp(at);
         let subscriber_id = match events.first() {
             Some(Event::SubscriptionRequested { subscriber_id })
@@ -276,7 +302,7 @@ impl PageObject {
         let mut state = loaded.state.clone();
         if let Some(components) = save {
             let at = now();
-            let (next, events) = apply(
+            let (next, events) = self.apply(
                 &loaded.state,
                 Command::ChangeSubscription(herald_shared::command::ChangeSubscription {
                     subscriber_id: id.clone(),
@@ -385,13 +411,14 @@ impl PageObject {
             Purpose::Unsubscribe => (
                 Command::Unsubscribe(Unsubscribe {
                     subscriber_id: id.clone(),
+                    ..Default::default()
                 }),
                 "subscriber.unsubscribe",
             ),
             Purpose::Manage => return Err(invalid_link()),
         };
         let at = now();
-        let (state, events) = apply(&loaded.state, command, at)?;
+        let (state, events) = self.apply(&loaded.state, command, at)?;
         if !events.is_empty() {
             let change = AuditChange {
                 subscriber_id: Some(id.clone()),

@@ -601,6 +601,7 @@ fn subscription_state_machine() {
     let unsub = |id: &str| {
         Command::Unsubscribe(Unsubscribe {
             subscriber_id: id.into(),
+            ..Default::default()
         })
     };
     // (steps, final state of s1, events of the last step)

@@ -218,12 +218,14 @@ fn to_command(op: Op, step: usize, now: Timestamp) -> Command {
             locale: None,
             loopback_hooks: false,
             replaces: None,
+            suppression: Default::default(),
         }),
         Op::Confirm { s } => Command::Confirm(Confirm {
             subscriber_id: format!("s{s}"),
         }),
         Op::Unsubscribe { s } => Command::Unsubscribe(Unsubscribe {
             subscriber_id: format!("s{s}"),
+            ..Default::default()
         }),
     }
 }
