@@ -123,6 +123,26 @@ pub enum Event {
     TemplateDeleted {
         template_id: String,
     },
+    /// A change held for a second person; `author` is the submitting key's id (never a secret).
+    ReviewRequested {
+        review_id: String,
+        author: String,
+        subject: String,
+    },
+    /// The held change was published by `reviewer` (its events follow this one).
+    ReviewApproved {
+        review_id: String,
+        author: String,
+        reviewer: String,
+        subject: String,
+    },
+    ReviewSentBack {
+        review_id: String,
+        author: String,
+        reviewer: String,
+        subject: String,
+        comment: String,
+    },
 }
 
 impl Event {
@@ -148,7 +168,10 @@ impl Event {
             | Self::PageConfigured
             | Self::HistoryImported { .. }
             | Self::TemplateSaved { .. }
-            | Self::TemplateDeleted { .. } => false,
+            | Self::TemplateDeleted { .. }
+            | Self::ReviewRequested { .. }
+            | Self::ReviewApproved { .. }
+            | Self::ReviewSentBack { .. } => false,
         }
     }
 }
