@@ -111,12 +111,12 @@ impl From<HeldChange> for Command {
 
 impl HeldChange {
     /// The change `command` would make, when it is one that can be held.
-    pub fn of(command: Command) -> Result<HeldChange, Command> {
+    pub fn of(command: Command) -> Option<HeldChange> {
         match command {
-            Command::OpenIncident(c) => Ok(HeldChange::OpenIncident(c)),
-            Command::PostUpdate(c) => Ok(HeldChange::PostUpdate(c)),
-            Command::PublishNotice(c) => Ok(HeldChange::PublishNotice(c)),
-            other => Err(other),
+            Command::OpenIncident(c) => Some(HeldChange::OpenIncident(c)),
+            Command::PostUpdate(c) => Some(HeldChange::PostUpdate(c)),
+            Command::PublishNotice(c) => Some(HeldChange::PublishNotice(c)),
+            _ => None,
         }
     }
 }
@@ -1167,6 +1167,15 @@ fn configure_page(
     now: Timestamp,
 ) -> Result<Page, DomainError> {
     let mut page = state.page.clone();
+    if state.version == 0 && crate::event::RESERVED_SLUGS.contains(&page.id.as_str()) {
+        return Err(DomainError::invalid(
+            "page",
+            format!(
+                "{:?} is a path Herald serves itself; choose another id",
+                page.id
+            ),
+        ));
+    }
     page.name = text("name", &settings.name, MAX_NAME_CHARS)?;
     page.url = settings.url.filter(|u| !u.trim().is_empty());
     page.time_zone = settings

@@ -316,6 +316,10 @@ pub fn is_slug(s: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
+/// First path segments the worker serves itself (the console, the widget's files, the APIs): a
+/// page with one of these ids could never show its status page, so none is created.
+pub const RESERVED_SLUGS: &[&str] = &["console", "w", "v1", "api", "pages"];
+
 /// Ids are chosen by the shell; they must stay safe in URLs, HTML and JSON without escaping tricks.
 pub(crate) fn check_id(field: &'static str, id: &str) -> Result<(), DomainError> {
     if id.is_empty() || id.len() > MAX_ID_LEN {

@@ -650,7 +650,7 @@ impl PageObject {
             // The policy asks for a second person: the change is checked and kept, not published.
             let rid = new_id("rev")?;
             let change = HeldChange::of(command)
-                .map_err(|_| ApiError::Server("a held change that cannot be held".into()))?;
+                .ok_or_else(|| ApiError::Server("a held change that cannot be held".into()))?;
             command = herald_shared::Command::SubmitForReview(SubmitForReview {
                 id: rid.clone(),
                 author: c.actor.to_owned(),

@@ -1293,3 +1293,24 @@ fn a_draft_sent_back_keeps_the_comment_and_cannot_be_approved() {
         Err(DomainError::NotFound { .. })
     ));
 }
+
+#[test]
+fn a_page_cannot_take_a_path_the_worker_serves() {
+    for id in ["console", "w", "v1", "api", "pages"] {
+        let fresh = State::new(Page::new(id, ""));
+        let e = apply(
+            &fresh,
+            Command::ConfigurePage(PageSettings::named("X")),
+            NOW,
+        )
+        .unwrap_err();
+        assert_eq!(e.field(), Some("page"), "{id}");
+    }
+    let fresh = State::new(Page::new("consoles", ""));
+    assert!(apply(
+        &fresh,
+        Command::ConfigurePage(PageSettings::named("X")),
+        NOW
+    )
+    .is_ok());
+}
