@@ -112,20 +112,18 @@ pub fn schedule(ctx: Ctx, notice: bool) -> impl IntoView {
         };
         busy.set(true);
         spawn_local(async move {
-            let r: Result<serde::de::IgnoredAny, ApiError> =
+            let r: Result<herald_shared::wire::Created, ApiError> =
                 client.call("POST", path, Some(&body)).await;
             busy.set(false);
             match r {
-                Ok(_) => {
+                Ok(created) => {
                     let _ = ctx.refresh().await;
-                    ctx.flash.set(Some(
-                        if notice {
-                            "Notice published."
-                        } else {
-                            "Maintenance scheduled."
-                        }
-                        .to_owned(),
-                    ));
+                    let done = if notice {
+                        "Notice published."
+                    } else {
+                        "Maintenance scheduled."
+                    };
+                    ctx.flash.set(Some(decide::done_text(&created, done)));
                     ctx.go(Screen::Overview);
                 }
                 Err(e) => {
