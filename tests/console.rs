@@ -3,8 +3,8 @@
 //! published to the banner and to a subscriber's email, updated, resolved, given a postmortem and
 //! reopened; the countdown turning overdue; a viewer key without compose controls; keyboard-only
 //! publishing; maintenance and a notice checked against the page's lead times; a notice held for
-//! review until a second key approves it; axe-core; and screenshots of every screen in light and
-//! dark (`target/screenshots/console-*.png`).
+//! review until a second key approves it; templates; axe-core in light and dark; and screenshots of
+//! every screen in light and dark (`target/screenshots/console-*.png`).
 
 use std::time::Duration;
 
@@ -167,15 +167,27 @@ fn no_severe(browser: &Browser) {
     assert!(errors.is_empty(), "console errors: {errors:?}");
 }
 
+/// axe-core on the screen as shown, in light and in dark (contrast differs), then back to light.
 fn no_serious_violations(env: &Env, screen: &str) {
-    let violations = crate::status_page::run_axe(env);
-    let serious: Vec<&Value> = violations
-        .iter()
-        .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
-        .collect();
-    assert!(
-        serious.is_empty(),
-        "axe-core on {screen}: serious or critical violations: {serious:#?}"
+    let browser = env.browser();
+    for scheme in ["light", "dark"] {
+        browser.cdp(
+            "Emulation.setEmulatedMedia",
+            json!({"features": [{"name": "prefers-color-scheme", "value": scheme}]}),
+        );
+        let violations = crate::status_page::run_axe(env);
+        let serious: Vec<&Value> = violations
+            .iter()
+            .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
+            .collect();
+        assert!(
+            serious.is_empty(),
+            "axe-core on {screen} ({scheme}): serious or critical violations: {serious:#?}"
+        );
+    }
+    browser.cdp(
+        "Emulation.setEmulatedMedia",
+        json!({"features": [{"name": "prefers-color-scheme", "value": "light"}]}),
     );
 }
 
@@ -358,6 +370,7 @@ fn opens_an_incident_from_a_template_then_updates_resolves_and_reopens_it(env: &
         "We found a faulty load balancer; some API requests still fail.",
     );
     shoot(browser, "update", false);
+    no_serious_violations(env, "update");
     click(browser, "#publish");
     wait_text(
         browser,
@@ -618,6 +631,7 @@ fn schedules_maintenance_late_with_a_reason_and_publishes_a_notice(env: &Env) {
     fill(browser, "#at", at.as_str().unwrap());
     wait_text(browser, "the lead time", "#lead", "Notice given");
     shoot(browser, "notice", false);
+    no_serious_violations(env, "notice");
     click(browser, "#publish");
     wait_text(browser, "the confirmation", ".flash", "Notice published.");
     let notices = wait_text(
