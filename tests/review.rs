@@ -1,6 +1,6 @@
 //! Review by a second person, against workerd: a held notice is neither public nor sent until
 //! another key approves it; a held incident sent back keeps its comment; the key's identity; a dry
-//! run's fan-out; the page's `GET` answers 304 while unchanged.
+//! run's fan-out; the page's `GET` answers 304 while unchanged; no page takes the console's path.
 
 use serde_json::{json, Value};
 
@@ -12,6 +12,7 @@ pub const TESTS: &[Test] = tests![
     a_held_notice_is_published_and_sent_only_when_a_second_key_approves_it,
     a_held_incident_sent_back_keeps_the_comment_and_a_dry_run_counts_recipients,
     the_key_knows_who_it_is_and_an_unchanged_page_answers_304,
+    no_page_takes_a_path_the_worker_serves,
 ];
 
 /// A page whose policy holds notices and incidents from major up for review.
@@ -213,4 +214,17 @@ fn the_key_knows_who_it_is_and_an_unchanged_page_answers_304(env: &Env) {
     let changed = env.send("GET", &path, Some(&key), None, &[("if-none-match", &etag)]);
     assert_eq!(changed.status, 200);
     assert_ne!(changed.header("etag"), Some(etag.as_str()));
+}
+
+fn no_page_takes_a_path_the_worker_serves(env: &Env) {
+    let p = env
+        .admin("PUT", "/v1/admin/pages/console", r#"{"name":"Console"}"#)
+        .problem(422);
+    assert_eq!(p["field"], "page", "{p}");
+    let console = env.get("/console/", &[]);
+    assert_eq!(console.status, 200);
+    assert!(
+        console.body.contains("<html"),
+        "the console, not a status page"
+    );
 }
