@@ -654,6 +654,12 @@ fn a_notice_held_for_review_is_published_when_a_second_key_approves_it(env: &Env
         &settings.to_string(),
     );
     assert_eq!(r.status, 200, "{r:?}");
+    let r = env.admin(
+        "POST",
+        &format!("/v1/admin/pages/{page}/import/subscribers"),
+        &json!([{"channel": "email", "address": format!("review-{page}@example.com")}]).to_string(),
+    );
+    assert_eq!(r.status, 200, "{r:?}");
     let (_, alice) = crate::admin::create_key(env, &page, "communicator");
     let (_, bob) = crate::admin::create_key(env, &page, "communicator");
     let title = "Invoices move to the billing portal";
@@ -669,6 +675,12 @@ fn a_notice_held_for_review_is_published_when_a_second_key_approves_it(env: &Env
         "From the date below, invoices are in the billing portal instead of email.",
     );
     wait_text(browser, "the lead time", "#lead", "Notice given");
+    wait_text(
+        browser,
+        "the dry run",
+        "#reach",
+        "Waits for review by a second person; once approved, it notifies 1 subscriber: 1 by email.",
+    );
     click(browser, "#publish");
     wait_text(
         browser,

@@ -680,6 +680,19 @@ impl Advance {
         })
     }
 
+    /// The request for a dry run: who it would notify depends on its components and "notify",
+    /// not its words, so empty texts are filled to let it be checked; `None` without a date.
+    pub fn dry_run_request(&self) -> Option<(String, AdvanceRequest)> {
+        let mut d = self.clone();
+        for text in [&mut d.title, &mut d.body] {
+            if text.trim().is_empty() {
+                *text = "Draft".into();
+            }
+        }
+        d.request()
+            .map(|(path, body)| (format!("{path}?dry_run=true"), body))
+    }
+
     /// Checks the draft as the server will (`apply` on a copy of the page): lead time, window,
     /// components, lengths.
     pub fn check(&self, state: &State, now: Timestamp) -> Result<(), DomainError> {

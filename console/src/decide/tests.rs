@@ -582,3 +582,18 @@ fn a_template_is_checked_like_the_server_and_previewed_per_channel() {
     );
     assert!(p.sms.contains("Some requests to API fail."), "{}", p.sms);
 }
+
+#[test]
+fn a_notice_dry_run_fills_the_words() {
+    let mut a = Advance::new(Some(NoticeKind::Other), &state().page, NOW);
+    let (path, body) = a.dry_run_request().unwrap();
+    assert_eq!(path, "notices?dry_run=true");
+    match body {
+        AdvanceRequest::Notice(n) => {
+            assert_eq!((n.title.as_str(), n.body.as_str()), ("Draft", "Draft"))
+        }
+        other => panic!("{other:?}"),
+    }
+    a.at = None;
+    assert!(a.dry_run_request().is_none());
+}
