@@ -9,6 +9,7 @@ mod console;
 mod fixtures;
 mod hardening;
 mod host;
+mod review;
 mod scheduled;
 mod status_page;
 mod subscriptions;
@@ -41,6 +42,7 @@ fn main() {
     tests.extend_from_slice(channels::TESTS);
     tests.extend_from_slice(scheduled::TESTS);
     tests.extend_from_slice(hardening::TESTS);
+    tests.extend_from_slice(review::TESTS);
     if browser {
         tests.extend_from_slice(widget::TESTS);
         tests.extend_from_slice(widget::EMBED_TESTS);

@@ -192,11 +192,10 @@ mod browser {
             read(a)
         }
 
-        /// The page's state (everything but subscribers), unless its ETag is still `etag`. The
-        /// admin `GET` answers 200 with its version as ETag every time (no 304 yet), so an
-        /// unchanged ETag is how the console skips re-rendering.
+        /// The page's state (everything but subscribers), unless its ETag is still `etag` (the
+        /// API answers 304 then).
         // TODO(wire): move to shared::wire: this answer's shape (`State` without `subscribers`) is
-        // written by the edge's `page_object::store::core_json`, not declared in `shared::wire`.
+        // `shared::wire::PageCore`, which only serializes; the console reads it as a `State`.
         pub async fn page(&self, etag: Option<&str>) -> Result<Option<(State, String)>, ApiError> {
             let a = self.send("GET", "", None, etag).await?;
             let tag = a.etag.clone().unwrap_or_default();

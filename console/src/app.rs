@@ -2,14 +2,14 @@
 //! drives countdowns, and the conditional polling of the page (`GET` with `If-None-Match`).
 
 use gloo_timers::future::TimeoutFuture;
-use herald_shared::wire::Role;
+use herald_shared::wire::{Identity, Role};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api::{ApiError, Client};
 use crate::ctx::{now, Ctx, Screen, Session};
-use crate::decide::{self, Mode, ROLE_PROBES};
-use crate::{compose, overview, schedule, session};
+use crate::decide::{self, Mode};
+use crate::{compose, overview, schedule, session, templates};
 
 impl Ctx {
     fn start_polling(self) {
@@ -31,7 +31,7 @@ impl Ctx {
 }
 
 /// Signs in with `page` and `key`: reads the page (401 and 404 are the person's to fix), then
-/// learns the key's role from `ROLE_PROBES`.
+/// asks the API who the key is (its id and role).
 async fn sign_in(ctx: Ctx, page: String, key: String) -> Result<(), ApiError> {
     let client = Client {
         page: page.trim().to_owned(),
@@ -41,21 +41,17 @@ async fn sign_in(ctx: Ctx, page: String, key: String) -> Result<(), ApiError> {
         .page(None)
         .await?
         .ok_or_else(|| ApiError::Server("no page".into()))?;
-    let mut role = Role::Viewer;
-    for (r, method, rest) in ROLE_PROBES {
-        let body = (method == "POST").then(|| "{}".to_owned());
-        let a = client.send(method, rest, body, None).await?;
-        if decide::probe_allows(a.status) {
-            role = r;
-            break;
-        }
-    }
+    let me: Identity = client.call("GET", "me", None::<&()>).await?;
     session::save(&client.page, &client.key);
     ctx.epoch.update(|e| *e += 1);
     ctx.state.set(Some(state));
     ctx.etag.set(Some(etag));
     ctx.signin_error.set(None);
-    ctx.session.set(Some(Session { client, role }));
+    ctx.session.set(Some(Session {
+        client,
+        role: me.role,
+        id: me.id,
+    }));
     ctx.start_polling();
     Ok(())
 }
@@ -200,6 +196,7 @@ fn shell(ctx: Ctx) -> impl IntoView {
                 Screen::Compose(_) => false,
                 Screen::Schedule(false) => want == "maintenance",
                 Screen::Schedule(true) => want == "notice",
+                Screen::Templates => want == "templates",
             };
             on.then_some("page")
         }
@@ -223,6 +220,8 @@ fn shell(ctx: Ctx) -> impl IntoView {
                     on:click=move |_| ctx.go(Screen::Schedule(false))>"Schedule maintenance"</button>
                 <button type="button" id="nav-notice" aria-current=current("notice")
                     on:click=move |_| ctx.go(Screen::Schedule(true))>"Publish a notice"</button>
+                <button type="button" id="nav-templates" aria-current=current("templates")
+                    on:click=move |_| ctx.go(Screen::Templates)>"Templates"</button>
             </Show>
         </nav>
         <p class="flash" role="status">{move || ctx.flash.get()}</p>
@@ -232,6 +231,7 @@ fn shell(ctx: Ctx) -> impl IntoView {
                 Screen::Overview => untrack(|| overview::overview(ctx)).into_any(),
                 Screen::Compose(mode) => untrack(|| compose::compose(ctx, mode)).into_any(),
                 Screen::Schedule(notice) => untrack(|| schedule::schedule(ctx, notice)).into_any(),
+                Screen::Templates => untrack(|| templates::templates(ctx)).into_any(),
             }}
         </main>
     }

@@ -5,6 +5,7 @@
 use herald_shared::lint::{DraftField, Warning};
 use herald_shared::model::{ComponentStatus, Impact, State};
 use herald_shared::template::human_time;
+use herald_shared::wire::{Created, DryRun};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -36,7 +37,7 @@ fn impact_value(i: Impact) -> &'static str {
 
 /// The result of checking the draft locally: its previews, or the field and reason `shared`
 /// refuses it for.
-type Check = Result<Preview, (Option<String>, String)>;
+pub(crate) type Check = Result<Preview, (Option<String>, String)>;
 
 pub fn compose(ctx: Ctx, mode: Mode) -> impl IntoView {
     let Some(state) = ctx.state.get_untracked() else {
@@ -124,13 +125,12 @@ pub fn compose(ctx: Ctx, mode: Mode) -> impl IntoView {
             };
             busy.set(true);
             spawn_local(async move {
-                let r: Result<serde::de::IgnoredAny, ApiError> =
-                    client.call(method, &rest, Some(&body)).await;
+                let r: Result<Created, ApiError> = client.call(method, &rest, Some(&body)).await;
                 busy.set(false);
                 match r {
-                    Ok(_) => {
+                    Ok(created) => {
                         let _ = ctx.refresh().await;
-                        ctx.flash.set(Some(done.to_owned()));
+                        ctx.flash.set(Some(decide::done_text(&created, done)));
                         ctx.go(Screen::Overview);
                     }
                     Err(e) => {
@@ -142,6 +142,36 @@ pub fn compose(ctx: Ctx, mode: Mode) -> impl IntoView {
             });
         }
     };
+
+    // Who the draft will reach, asked of the API (only it knows the subscribers) whenever what
+    // decides it changes: components, audience, impact, "notify". An older answer is dropped.
+    let reach = RwSignal::new(None::<String>);
+    let asked = StoredValue::new(0u32);
+    let audience_of = Memo::new(move |_| {
+        draft.with(|d| {
+            (
+                d.components.clone(),
+                d.segments.clone(),
+                d.impact,
+                d.notify,
+                d.status,
+            )
+        })
+    });
+    Effect::new(move |_| {
+        audience_of.track();
+        let Some(client) = ctx.client() else { return };
+        let (method, rest, body) = draft.with_untracked(Draft::dry_run_request);
+        asked.update_value(|n| *n += 1);
+        let mine = asked.get_value();
+        spawn_local(async move {
+            let r: Result<DryRun, ApiError> = client.call(method, &rest, Some(&body)).await;
+            if asked.get_value() != mine {
+                return;
+            }
+            reach.set(r.ok().map(|d| decide::reach_text(&d)));
+        });
+    });
 
     let incident_title = mode
         .incident()
@@ -236,6 +266,7 @@ pub fn compose(ctx: Ctx, mode: Mode) -> impl IntoView {
                         <label for="notify">"Notify subscribers (email, SMS, webhooks, Slack)"</label>
                     </div>
                 })}
+                <p class="reach" id="reach" role="status">{move || reach.get()}</p>
                 <div class="buttons">
                     <button type="submit" id="publish" class="primary" disabled=move || busy.get()>
                         {move || if busy.get() { "Publishing…" } else { publish_label }}
@@ -476,7 +507,7 @@ pub fn lint_view(
     view! { <div class="lint" id=id aria-live="polite">{content}</div> }
 }
 
-fn previews(check: Memo<Check>) -> impl IntoView {
+pub(crate) fn previews(check: Memo<Check>) -> impl IntoView {
     let body = move || {
         check.with(|c| match c {
             Ok(p) => {

@@ -15,6 +15,8 @@ use crate::session;
 pub struct Session {
     pub client: Client,
     pub role: Role,
+    /// The key's id as the audit names it (`key:<id>`, or `root`): a draft's author may not review it.
+    pub id: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +25,7 @@ pub enum Screen {
     Compose(Mode),
     /// Maintenance (`false`) or a notice (`true`).
     Schedule(bool),
+    Templates,
 }
 
 /// The console's signals, shared by every screen (all `Copy`).
@@ -50,6 +53,11 @@ impl Ctx {
     pub fn client(&self) -> Option<Client> {
         self.session
             .with_untracked(|s| s.as_ref().map(|s| s.client.clone()))
+    }
+
+    pub fn me(&self) -> String {
+        self.session
+            .with(|s| s.as_ref().map(|s| s.id.clone()).unwrap_or_default())
     }
 
     pub fn role(&self) -> Role {

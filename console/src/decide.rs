@@ -10,15 +10,17 @@ use herald_shared::command::{
     PublishNotice, Reopen, ScheduleMaintenance,
 };
 use herald_shared::lint::{self, DraftField, LintCode, Warning};
+use herald_shared::model::HeldChange;
 use herald_shared::model::{
     ComponentStatus, Impact, Incident, IncidentStatus, NoticeKind, Page, State, Visibility,
 };
 use herald_shared::sms::SmsCount;
+use herald_shared::subscriber::SubscriberChannel;
 use herald_shared::template::{self, Links, Message, Template};
 use herald_shared::view::{self, Viewer};
 use herald_shared::wire::{
-    BannerItem, MaintenanceRequest, NoticeRequest, OpenIncidentRequest, PostUpdateRequest,
-    PostmortemRequest, ReopenRequest, Role,
+    BannerItem, Created, DryRun, MaintenanceRequest, NoticeRequest, OpenIncidentRequest,
+    PostUpdateRequest, PostmortemRequest, ReopenRequest, Role,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -38,7 +40,8 @@ pub struct Abilities {
     pub compose: bool,
     /// Set a component's status by hand.
     pub set_components: bool,
-    /// Attach a postmortem, schedule maintenance, publish notices, edit templates.
+    /// Attach a postmortem, schedule maintenance, publish notices, edit templates, and approve or
+    /// send back another key's draft.
     pub communicate: bool,
 }
 
@@ -50,21 +53,6 @@ impl Abilities {
             communicate: role >= Role::Communicator,
         }
     }
-}
-
-/// How the console learns a key's role: the admin API has no endpoint that says it, so each role's
-/// threshold is probed with a request that role may make and that changes nothing (a read, or a
-/// write with an empty body that is refused as invalid after authorization). Highest role first.
-pub const ROLE_PROBES: [(Role, &str, &str); 3] = [
-    (Role::Admin, "GET", "keys"),
-    (Role::Communicator, "POST", "notices"),
-    (Role::Responder, "POST", "incidents"),
-];
-
-/// Whether a probe's answer means the role may make that request: anything but 401 and 403 (an
-/// invalid body answers 400 or 422 only after the key's role was accepted).
-pub fn probe_allows(status: u16) -> bool {
-    status != 401 && status != 403
 }
 
 /// Where an incident's latest "next update by" promise stands.
@@ -475,6 +463,19 @@ impl Draft {
         }
     }
 
+    /// The request for a dry run of this draft: who it would notify depends on its components,
+    /// audience, impact and "notify", not its words, so empty texts are filled to let it be checked.
+    pub fn dry_run_request(&self) -> (&'static str, String, Request) {
+        let mut d = self.clone();
+        for text in [&mut d.title, &mut d.body] {
+            if text.trim().is_empty() {
+                *text = "Draft".into();
+            }
+        }
+        let (method, rest, body) = d.request();
+        (method, format!("{rest}?dry_run=true"), body)
+    }
+
     /// The wording lint's view of the draft, with the page's own jargon.
     pub fn lint(&self, page: &Page) -> Vec<Warning> {
         let mut d = lint::Draft::for_page(page, &self.title, &self.body);
@@ -677,6 +678,19 @@ impl Advance {
                 }),
             ),
         })
+    }
+
+    /// The request for a dry run: who it would notify depends on its components and "notify",
+    /// not its words, so empty texts are filled to let it be checked; `None` without a date.
+    pub fn dry_run_request(&self) -> Option<(String, AdvanceRequest)> {
+        let mut d = self.clone();
+        for text in [&mut d.title, &mut d.body] {
+            if text.trim().is_empty() {
+                *text = "Draft".into();
+            }
+        }
+        d.request()
+            .map(|(path, body)| (format!("{path}?dry_run=true"), body))
     }
 
     /// Checks the draft as the server will (`apply` on a copy of the page): lead time, window,
@@ -903,6 +917,180 @@ pub fn sms_summary(c: SmsCount) -> String {
         "{} segment{plural} ({encoding}, {} units)",
         c.segments, c.units
     )
+}
+
+/// The note after a write: what was published, or that it waits for a second person.
+pub fn done_text(created: &Created, published: &str) -> String {
+    match created.review_id {
+        Some(_) => {
+            "Submitted for review: another key must approve it before it is published or sent."
+                .into()
+        }
+        None => published.into(),
+    }
+}
+
+/// A dry run's answer in words: who will be notified, on which channel, and whether a second
+/// person must approve first.
+pub fn reach_text(d: &DryRun) -> String {
+    let name = |c: SubscriberChannel| match c {
+        SubscriberChannel::Email => "email",
+        SubscriberChannel::Sms => "SMS",
+        SubscriberChannel::Webhook => "webhook",
+        SubscriberChannel::Slack => "Slack",
+    };
+    let parts: Vec<String> = d
+        .recipients
+        .iter()
+        .filter(|c| c.subscribers > 0)
+        .map(|c| format!("{} by {}", c.subscribers, name(c.channel)))
+        .collect();
+    let total: usize = d.recipients.iter().map(|c| c.subscribers).sum();
+    let reach = match total {
+        0 => "notifies no subscribers".to_owned(),
+        1 => format!("notifies 1 subscriber: {}", parts.join(", ")),
+        n => format!("notifies {n} subscribers: {}", parts.join(", ")),
+    };
+    if d.held_for_review {
+        format!("Waits for review by a second person; once approved, it {reach}.")
+    } else {
+        format!("Publishing {reach}.")
+    }
+}
+
+/// A draft submitted for review, as the overview lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewRow {
+    pub id: String,
+    /// "New incident", "Incident update", "Notice".
+    pub kind: &'static str,
+    pub title: String,
+    pub body: String,
+    pub author: String,
+    pub submitted_at: Timestamp,
+    /// The reviewer and the comment, when it was sent back.
+    pub sent_back: Option<(String, String)>,
+    /// Whether this key may approve or send it back: a reviewing role, and not its author.
+    pub may_decide: bool,
+}
+
+/// How many drafts sent back stay listed (newest first) after the waiting ones (oldest first).
+pub const RECENT_SENT_BACK: usize = 5;
+
+/// The drafts waiting for review, then the latest sent back, as key `me` with `role` sees them.
+pub fn reviews(state: &State, me: &str, role: Role) -> Vec<ReviewRow> {
+    let row = |r: &herald_shared::model::Review| ReviewRow {
+        id: r.id.clone(),
+        kind: match r.change {
+            HeldChange::OpenIncident(_) => "New incident",
+            HeldChange::PostUpdate(_) => "Incident update",
+            HeldChange::PublishNotice(_) => "Notice",
+        },
+        title: r.change.title(state).to_owned(),
+        body: r.change.body().to_owned(),
+        author: r.author.clone(),
+        submitted_at: r.submitted_at,
+        sent_back: r
+            .sent_back
+            .as_ref()
+            .map(|b| (b.by.clone(), b.comment.clone())),
+        may_decide: r.is_waiting() && Abilities::of(role).communicate && r.author != me,
+    };
+    let mut waiting: Vec<ReviewRow> = state
+        .reviews
+        .iter()
+        .filter(|r| r.is_waiting())
+        .map(row)
+        .collect();
+    waiting.sort_by_key(|r| r.submitted_at);
+    let mut back: Vec<&herald_shared::model::Review> =
+        state.reviews.iter().filter(|r| !r.is_waiting()).collect();
+    back.sort_by_key(|r| std::cmp::Reverse(r.sent_back.as_ref().map(|b| b.at)));
+    waiting.extend(back.into_iter().take(RECENT_SENT_BACK).map(row));
+    waiting
+}
+
+/// A template being edited on the templates screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateDraft {
+    /// Chosen when the template is new, fixed after.
+    pub id: String,
+    pub name: String,
+    pub impact: Option<Impact>,
+    pub title: String,
+    pub body: String,
+}
+
+impl TemplateDraft {
+    pub fn new() -> TemplateDraft {
+        TemplateDraft {
+            id: String::new(),
+            name: String::new(),
+            impact: None,
+            title: String::new(),
+            body: String::new(),
+        }
+    }
+
+    pub fn of(t: &Template) -> TemplateDraft {
+        TemplateDraft {
+            id: t.id.clone(),
+            name: t.name.clone(),
+            impact: t.impact,
+            title: t.title.clone(),
+            body: t.body.clone(),
+        }
+    }
+
+    pub fn template(&self) -> Template {
+        Template {
+            id: self.id.trim().to_owned(),
+            name: self.name.clone(),
+            locale: None,
+            title: self.title.clone(),
+            body: self.body.clone(),
+            impact: self.impact,
+        }
+    }
+
+    /// The `shared::wire` body of `PUT templates/{id}`.
+    pub fn request(&self) -> herald_shared::wire::TemplateRequest {
+        herald_shared::wire::TemplateRequest {
+            name: self.name.clone(),
+            locale: None,
+            title: self.title.clone(),
+            body: self.body.clone(),
+            impact: self.impact,
+        }
+    }
+
+    /// Checks the template as the server will (`apply` of `SaveTemplate`: lengths, id, placeholders),
+    /// then previews every channel for an incident opened from it on the page's first component.
+    pub fn preview(
+        &self,
+        state: &State,
+        now: Timestamp,
+        links: &Links,
+    ) -> Result<Preview, DomainError> {
+        let t = self.template();
+        apply(state, Command::SaveTemplate(t.clone()), now)?;
+        let mut d = Draft::new(Mode::Open, state, now);
+        d.components = state
+            .page
+            .components
+            .iter()
+            .take(1)
+            .map(|c| (c.id.clone(), ComponentStatus::for_impact(d.impact)))
+            .collect();
+        d.fill(&t, state, links, now);
+        preview(state, &d, now, links)
+    }
+}
+
+impl Default for TemplateDraft {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 /// Milliseconds before the next poll of the page: every 5 s, backing off to a minute on errors.

@@ -6,7 +6,7 @@
 //! typed error); in the browser build only: `session` (the key in `sessionStorage`), `ctx` (the state
 //! every screen shares), `app` (sign-in,
 //! the shell, polling), `overview` (the page at a glance), `compose` (incident drafts, lint, previews), `schedule` (maintenance and
-//! notices with their lead times).
+//! notices with their lead times), `review` (drafts waiting for a second person), `templates` (edit with a preview per channel).
 
 pub mod api;
 pub mod decide;
@@ -20,9 +20,13 @@ mod ctx;
 #[cfg(target_arch = "wasm32")]
 mod overview;
 #[cfg(target_arch = "wasm32")]
+mod review;
+#[cfg(target_arch = "wasm32")]
 mod schedule;
 #[cfg(target_arch = "wasm32")]
 mod session;
+#[cfg(target_arch = "wasm32")]
+mod templates;
 
 /// Entry point: mounts the console on the page's body.
 #[cfg(target_arch = "wasm32")]

@@ -57,6 +57,7 @@ pub fn overview(ctx: Ctx) -> impl IntoView {
             <p class="indicator" id="indicator" data-indicator=move || indicator().0>{move || indicator().1}</p>
             <p class="hint">"As the public sees it."</p>
         </section>
+        {move || crate::review::reviews(ctx)}
         <section aria-labelledby="incidents-h" class="card">
             <h2 id="incidents-h">"Active incidents"</h2>
             {move || incidents(ctx, true)}

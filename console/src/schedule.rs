@@ -56,6 +56,30 @@ pub fn schedule(ctx: Ctx, notice: bool) -> impl IntoView {
             None => Err((None, "no page loaded".into())),
         })
     });
+    // Who it will reach and whether it waits for review, asked of the API whenever what decides
+    // it changes; an older answer is dropped.
+    let reach = RwSignal::new(None::<String>);
+    let asked = StoredValue::new(0u32);
+    let audience_of = Memo::new(move |_| {
+        draft.with(|d| (d.components.clone(), d.notify, d.kind, d.at.is_some()))
+    });
+    Effect::new(move |_| {
+        audience_of.track();
+        let Some(client) = ctx.client() else { return };
+        let Some((path, body)) = draft.with_untracked(Advance::dry_run_request) else {
+            reach.set(None);
+            return;
+        };
+        asked.update_value(|n| *n += 1);
+        let mine = asked.get_value();
+        spawn_local(async move {
+            let r: Result<herald_shared::wire::DryRun, ApiError> =
+                client.call("POST", &path, Some(&body)).await;
+            if asked.get_value() == mine {
+                reach.set(r.ok().map(|d| decide::reach_text(&d)));
+            }
+        });
+    });
     let lead = {
         let page = page.clone();
         move || {
@@ -112,20 +136,18 @@ pub fn schedule(ctx: Ctx, notice: bool) -> impl IntoView {
         };
         busy.set(true);
         spawn_local(async move {
-            let r: Result<serde::de::IgnoredAny, ApiError> =
+            let r: Result<herald_shared::wire::Created, ApiError> =
                 client.call("POST", path, Some(&body)).await;
             busy.set(false);
             match r {
-                Ok(_) => {
+                Ok(created) => {
                     let _ = ctx.refresh().await;
-                    ctx.flash.set(Some(
-                        if notice {
-                            "Notice published."
-                        } else {
-                            "Maintenance scheduled."
-                        }
-                        .to_owned(),
-                    ));
+                    let done = if notice {
+                        "Notice published."
+                    } else {
+                        "Maintenance scheduled."
+                    };
+                    ctx.flash.set(Some(decide::done_text(&created, done)));
                     ctx.go(Screen::Overview);
                 }
                 Err(e) => {
@@ -286,6 +308,7 @@ pub fn schedule(ctx: Ctx, notice: bool) -> impl IntoView {
                     on:change=move |ev| draft.update(|d| d.notify = event_target_checked(&ev)) />
                 <label for="notify">"Notify subscribers"</label>
             </div>
+            <p class="reach" id="reach" role="status">{move || reach.get()}</p>
             <div class="buttons">
                 <button type="submit" id="publish" class="primary" disabled=move || busy.get()>
                     {move || if busy.get() { "Publishing…" } else { publish }}

@@ -215,6 +215,9 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "GET",
         "/v1/admin/pages/{page}/notifications/{notification}/deliveries",
     ),
+    ("GET", "/v1/admin/pages/{page}/me"),
+    ("POST", "/v1/admin/pages/{page}/reviews/{review}/approve"),
+    ("POST", "/v1/admin/pages/{page}/reviews/{review}/send-back"),
 ];
 
 impl Route {
@@ -425,6 +428,15 @@ fn admin(method: &str, page: &str, rest: &[&str]) -> Result<Found, ApiError> {
             )],
         ),
         ["notifications"] => (&["GET"], vec![("GET", ListNotifications)]),
+        ["me"] => (&["GET"], vec![("GET", WhoAmI)]),
+        ["reviews", id, "approve"] => (
+            &["POST"],
+            vec![("POST", ApproveReview { review: ident(id)? })],
+        ),
+        ["reviews", id, "send-back"] => (
+            &["POST"],
+            vec![("POST", SendBackReview { review: ident(id)? })],
+        ),
         ["notifications", id, "deliveries"] => (
             &["GET"],
             vec![(
@@ -578,6 +590,16 @@ mod tests {
             ("POST", "/v1/subscriptions/unsubscribe", "Unsubscribe"),
             ("GET", "/v1/subscriptions/confirm", "Confirm"),
             (
+                "POST",
+                "/v1/admin/pages/demo/reviews/rev_1/send-back",
+                "Admin { page: \"demo\", op: SendBackReview { review: \"rev_1\" } }",
+            ),
+            (
+                "GET",
+                "/v1/admin/pages/demo/me",
+                "Admin { page: \"demo\", op: WhoAmI }",
+            ),
+            (
                 "DELETE",
                 "/v1/admin/pages/demo/subscribers/sub_1",
                 "Admin { page: \"demo\", op: DeleteSubscriber { subscriber: \"sub_1\" } }",
@@ -599,6 +621,7 @@ mod tests {
             .replace("{template}", "tpl_1")
             .replace("{subscriber}", "sub_1")
             .replace("{notification}", "ntf_1")
+            .replace("{review}", "rev_1")
     }
 
     #[test]

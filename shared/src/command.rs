@@ -4,14 +4,15 @@
 use serde::{Deserialize, Serialize};
 
 use crate::model::{
-    is_valid_segment, AffectedComponent, Channel, Component, ComponentStatus, Impact, Incident,
+    is_valid_segment, AffectedComponent, Component, ComponentStatus, Impact, Incident,
     IncidentStatus, IncidentUpdate, Maintenance, MaintenanceStatus, MaintenanceUpdate, Notice,
-    NoticeKind, Page, Postmortem, State, Visibility,
+    Page, Postmortem, State, Visibility,
 };
 use crate::model::{
-    Address, Audience, Branding, ComponentGroup, NextUpdateRule, Policy, Subscriber,
-    SubscriberChannel, SubscriptionState, Template,
+    Address, Audience, Branding, ComponentGroup, HeldChange, NextUpdateRule, Policy, Review,
+    SentBack, Subscriber, SubscriberChannel, SubscriptionState, Template,
 };
+pub use crate::model::{ComponentInput, OpenIncident, PostUpdate, PublishNotice};
 use crate::subscriber::{suppresses, suppression_hash, SuppressionKey};
 use crate::Timestamp;
 
@@ -51,6 +52,12 @@ pub enum Command {
     ImportSubscribers(ImportSubscribers),
     SaveTemplate(Template),
     DeleteTemplate(DeleteTemplate),
+    /// Holds a change that the page's policy has a second person review (`needs_review`).
+    SubmitForReview(SubmitForReview),
+    /// A second key publishes a held change.
+    Approve(Approve),
+    /// A second key returns a held change to its author with a comment.
+    SendBack(SendBackReview),
 }
 
 impl Command {
@@ -67,89 +74,65 @@ impl Command {
     }
 }
 
-/// A component named in a command, optionally with the status it should show. Without one, an
-/// incident gives it the status its impact implies.
+/// A change checked as if published now, then held as review `id`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(from = "ComponentInputRepr")]
-pub struct ComponentInput {
+pub struct SubmitForReview {
     pub id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<ComponentStatus>,
+    /// The submitting key (`key:<id>` or `root`), filled in by the shell.
+    pub author: String,
+    pub change: HeldChange,
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum ComponentInputRepr {
-    Id(String),
-    Full {
-        id: String,
-        #[serde(default)]
-        status: Option<ComponentStatus>,
-    },
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Approve {
+    pub review_id: String,
+    /// The approving key, filled in by the shell; it must not be the author.
+    pub reviewer: String,
 }
 
-impl From<ComponentInputRepr> for ComponentInput {
-    fn from(r: ComponentInputRepr) -> Self {
-        match r {
-            ComponentInputRepr::Id(id) => id.into(),
-            ComponentInputRepr::Full { id, status } => Self { id, status },
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SendBackReview {
+    pub review_id: String,
+    pub reviewer: String,
+    pub comment: String,
+}
+
+/// Whether the page's policy holds `command` for review by a second person: notices when the
+/// policy says so, and opening or updating an incident whose impact (after the change) is at or
+/// above the policy's threshold.
+pub fn needs_review(state: &State, command: &Command) -> bool {
+    let policy = &state.page.policy.review;
+    let at_least = |impact: Impact| policy.incidents_from.is_some_and(|from| impact >= from);
+    match command {
+        Command::PublishNotice(_) => policy.notices,
+        Command::OpenIncident(c) => at_least(c.impact),
+        Command::PostUpdate(c) => state
+            .incident(&c.incident_id)
+            .is_some_and(|i| at_least(c.impact.unwrap_or(i.impact))),
+        _ => false,
+    }
+}
+
+impl From<HeldChange> for Command {
+    fn from(h: HeldChange) -> Self {
+        match h {
+            HeldChange::OpenIncident(c) => Command::OpenIncident(c),
+            HeldChange::PostUpdate(c) => Command::PostUpdate(c),
+            HeldChange::PublishNotice(c) => Command::PublishNotice(c),
         }
     }
 }
 
-impl From<String> for ComponentInput {
-    fn from(id: String) -> Self {
-        Self { id, status: None }
+impl HeldChange {
+    /// The change `command` would make, when it is one that can be held.
+    pub fn of(command: Command) -> Option<HeldChange> {
+        match command {
+            Command::OpenIncident(c) => Some(HeldChange::OpenIncident(c)),
+            Command::PostUpdate(c) => Some(HeldChange::PostUpdate(c)),
+            Command::PublishNotice(c) => Some(HeldChange::PublishNotice(c)),
+            _ => None,
+        }
     }
-}
-
-impl From<&str> for ComponentInput {
-    fn from(id: &str) -> Self {
-        id.to_owned().into()
-    }
-}
-
-/// Opens an incident with its first update (status `investigating` unless given).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OpenIncident {
-    pub id: String,
-    pub update_id: String,
-    pub title: String,
-    pub impact: Impact,
-    pub body: String,
-    #[serde(default)]
-    pub components: Vec<ComponentInput>,
-    #[serde(default, with = "time::serde::rfc3339::option")]
-    pub next_update_at: Option<Timestamp>,
-    #[serde(default)]
-    pub status: IncidentStatus,
-    #[serde(default)]
-    pub visibility: Visibility,
-    /// Publish without notifying subscribers.
-    #[serde(default)]
-    pub silent: bool,
-    #[serde(default)]
-    pub channels: Vec<Channel>,
-}
-
-/// Appends an update to an open incident; status `resolved` resolves it. `components`, when given,
-/// replaces the affected set; `impact`, when given, re-rates the incident.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PostUpdate {
-    pub incident_id: String,
-    pub update_id: String,
-    pub status: IncidentStatus,
-    pub body: String,
-    #[serde(default, with = "time::serde::rfc3339::option")]
-    pub next_update_at: Option<Timestamp>,
-    #[serde(default)]
-    pub components: Option<Vec<ComponentInput>>,
-    #[serde(default)]
-    pub impact: Option<Impact>,
-    #[serde(default)]
-    pub silent: bool,
-    #[serde(default)]
-    pub channels: Vec<Channel>,
 }
 
 /// Shorthand for a `resolved` update.
@@ -225,27 +208,6 @@ pub struct UpdateMaintenance {
     pub update_id: String,
     pub status: MaintenanceStatus,
     pub body: String,
-    #[serde(default)]
-    pub silent: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PublishNotice {
-    pub id: String,
-    pub kind: NoticeKind,
-    pub title: String,
-    pub body: String,
-    #[serde(with = "time::serde::rfc3339")]
-    pub effective_at: Timestamp,
-    #[serde(default)]
-    pub components: Vec<String>,
-    #[serde(default)]
-    pub visibility: Visibility,
-    #[serde(default)]
-    pub requires_ack: bool,
-    /// Required when `effective_at` is sooner than the policy's lead time; kept for the audit.
-    #[serde(default)]
-    pub override_reason: Option<String>,
     #[serde(default)]
     pub silent: bool,
 }
@@ -528,11 +490,18 @@ pub fn apply(
     now: Timestamp,
 ) -> Result<(State, Vec<Event>), DomainError> {
     let mut next = state.clone();
-    let events = match command {
-        Command::OpenIncident(c) => open_incident(&mut next, c, now)?,
-        Command::PostUpdate(c) => post_update(&mut next, c, now)?,
+    let events = change(&mut next, command, now)?;
+    next.version += 1;
+    Ok((next, events))
+}
+
+/// Applies `command` to `next` in place; on an error `next` is to be thrown away.
+fn change(next: &mut State, command: Command, now: Timestamp) -> Result<Vec<Event>, DomainError> {
+    Ok(match command {
+        Command::OpenIncident(c) => open_incident(next, c, now)?,
+        Command::PostUpdate(c) => post_update(next, c, now)?,
         Command::Resolve(c) => post_update(
-            &mut next,
+            next,
             PostUpdate {
                 incident_id: c.incident_id,
                 update_id: c.update_id,
@@ -543,29 +512,111 @@ pub fn apply(
             },
             now,
         )?,
-        Command::Reopen(c) => reopen(&mut next, c, now)?,
-        Command::AttachPostmortem(c) => attach_postmortem(&mut next, c, now)?,
-        Command::SetComponentStatus(c) => set_component_status(&mut next, c, now)?,
-        Command::ScheduleMaintenance(c) => schedule_maintenance(&mut next, c, now)?,
-        Command::UpdateMaintenance(c) => update_maintenance(&mut next, c, now)?,
-        Command::PublishNotice(c) => publish_notice(&mut next, c, now)?,
-        Command::Subscribe(c) => subscribe(&mut next, c, now)?,
-        Command::Confirm(c) => confirm(&mut next, c, now)?,
-        Command::Unsubscribe(c) => unsubscribe(&mut next, c, now)?,
-        Command::ChangeSubscription(c) => change_subscription(&mut next, c)?,
-        Command::DeleteSubscriber(c) => delete_subscriber(&mut next, c)?,
-        Command::ExpirePending(_) => expire_pending(&mut next, now),
+        Command::Reopen(c) => reopen(next, c, now)?,
+        Command::AttachPostmortem(c) => attach_postmortem(next, c, now)?,
+        Command::SetComponentStatus(c) => set_component_status(next, c, now)?,
+        Command::ScheduleMaintenance(c) => schedule_maintenance(next, c, now)?,
+        Command::UpdateMaintenance(c) => update_maintenance(next, c, now)?,
+        Command::PublishNotice(c) => publish_notice(next, c, now)?,
+        Command::Subscribe(c) => subscribe(next, c, now)?,
+        Command::Confirm(c) => confirm(next, c, now)?,
+        Command::Unsubscribe(c) => unsubscribe(next, c, now)?,
+        Command::ChangeSubscription(c) => change_subscription(next, c)?,
+        Command::DeleteSubscriber(c) => delete_subscriber(next, c)?,
+        Command::ExpirePending(_) => expire_pending(next, now),
         Command::ConfigurePage(settings) => {
-            next.page = configure_page(state, settings, now)?;
+            next.page = configure_page(next, settings, now)?;
             vec![Event::PageConfigured]
         }
-        Command::ImportHistory(history) => import_history(&mut next, history)?,
-        Command::ImportSubscribers(import) => import_subscribers(&mut next, import, now)?,
-        Command::SaveTemplate(t) => save_template(&mut next, t)?,
-        Command::DeleteTemplate(c) => delete_template(&mut next, c)?,
-    };
-    next.version += 1;
-    Ok((next, events))
+        Command::ImportHistory(history) => import_history(next, history)?,
+        Command::ImportSubscribers(import) => import_subscribers(next, import, now)?,
+        Command::SaveTemplate(t) => save_template(next, t)?,
+        Command::DeleteTemplate(c) => delete_template(next, c)?,
+        Command::SubmitForReview(c) => submit_for_review(next, c, now)?,
+        Command::Approve(c) => approve(next, c, now)?,
+        Command::SendBack(c) => send_back(next, c, now)?,
+    })
+}
+
+fn submit_for_review(
+    next: &mut State,
+    c: SubmitForReview,
+    now: Timestamp,
+) -> Result<Vec<Event>, DomainError> {
+    check_id("id", &c.id)?;
+    if next.review(&c.id).is_some() {
+        return Err(DomainError::conflict(format!(
+            "review {:?} already exists",
+            c.id
+        )));
+    }
+    // Checked as if published now, so the author hears of a mistake at once; checked again when
+    // approved, against the page as it is then.
+    change(&mut next.clone(), c.change.clone().into(), now)?;
+    let subject = c.change.subject().to_owned();
+    next.reviews.push(Review {
+        id: c.id.clone(),
+        change: c.change,
+        author: c.author.clone(),
+        submitted_at: now,
+        sent_back: None,
+    });
+    Ok(vec![Event::ReviewRequested {
+        review_id: c.id,
+        author: c.author,
+        subject,
+    }])
+}
+
+/// The waiting review `id`, refused to its own author.
+fn waiting_review(next: &State, id: &str, reviewer: &str) -> Result<usize, DomainError> {
+    let i = next
+        .reviews
+        .iter()
+        .position(|r| r.id == id && r.is_waiting())
+        .ok_or_else(|| DomainError::not_found("review", id))?;
+    if next.reviews[i].author == reviewer {
+        return Err(DomainError::conflict(
+            "a second person must review this draft: it was submitted with this key",
+        ));
+    }
+    Ok(i)
+}
+
+fn approve(next: &mut State, c: Approve, now: Timestamp) -> Result<Vec<Event>, DomainError> {
+    let i = waiting_review(next, &c.review_id, &c.reviewer)?;
+    let review = next.reviews.remove(i);
+    let subject = review.change.subject().to_owned();
+    let mut events = vec![Event::ReviewApproved {
+        review_id: review.id,
+        author: review.author,
+        reviewer: c.reviewer,
+        subject,
+    }];
+    events.extend(change(next, review.change.into(), now)?);
+    Ok(events)
+}
+
+fn send_back(
+    next: &mut State,
+    c: SendBackReview,
+    now: Timestamp,
+) -> Result<Vec<Event>, DomainError> {
+    let comment = text("comment", &c.comment, MAX_BODY_CHARS)?;
+    let i = waiting_review(next, &c.review_id, &c.reviewer)?;
+    let review = &mut next.reviews[i];
+    review.sent_back = Some(SentBack {
+        by: c.reviewer.clone(),
+        at: now,
+        comment: comment.clone(),
+    });
+    Ok(vec![Event::ReviewSentBack {
+        review_id: c.review_id,
+        author: review.author.clone(),
+        reviewer: c.reviewer,
+        subject: review.change.subject().to_owned(),
+        comment,
+    }])
 }
 
 fn attach_postmortem(
@@ -1138,6 +1189,15 @@ fn configure_page(
     now: Timestamp,
 ) -> Result<Page, DomainError> {
     let mut page = state.page.clone();
+    if state.version == 0 && crate::event::RESERVED_SLUGS.contains(&page.id.as_str()) {
+        return Err(DomainError::invalid(
+            "page",
+            format!(
+                "{:?} is a path Herald serves itself; choose another id",
+                page.id
+            ),
+        ));
+    }
     page.name = text("name", &settings.name, MAX_NAME_CHARS)?;
     page.url = settings.url.filter(|u| !u.trim().is_empty());
     page.time_zone = settings

@@ -123,6 +123,26 @@ pub enum Event {
     TemplateDeleted {
         template_id: String,
     },
+    /// A change held for a second person; `author` is the submitting key's id (never a secret).
+    ReviewRequested {
+        review_id: String,
+        author: String,
+        subject: String,
+    },
+    /// The held change was published by `reviewer` (its events follow this one).
+    ReviewApproved {
+        review_id: String,
+        author: String,
+        reviewer: String,
+        subject: String,
+    },
+    ReviewSentBack {
+        review_id: String,
+        author: String,
+        reviewer: String,
+        subject: String,
+        comment: String,
+    },
 }
 
 impl Event {
@@ -148,7 +168,10 @@ impl Event {
             | Self::PageConfigured
             | Self::HistoryImported { .. }
             | Self::TemplateSaved { .. }
-            | Self::TemplateDeleted { .. } => false,
+            | Self::TemplateDeleted { .. }
+            | Self::ReviewRequested { .. }
+            | Self::ReviewApproved { .. }
+            | Self::ReviewSentBack { .. } => false,
         }
     }
 }
@@ -292,6 +315,10 @@ pub fn is_slug(s: &str) -> bool {
         && s.bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
+
+/// First path segments the worker serves itself (the console, the widget's files, the APIs): a
+/// page with one of these ids could never show its status page, so none is created.
+pub const RESERVED_SLUGS: &[&str] = &["console", "w", "v1", "api", "pages"];
 
 /// Ids are chosen by the shell; they must stay safe in URLs, HTML and JSON without escaping tricks.
 pub(crate) fn check_id(field: &'static str, id: &str) -> Result<(), DomainError> {

@@ -60,6 +60,11 @@ const PROMISES: &[&str] = &[
     "will be resolved by",
     "will be back by",
     "will be restored by",
+    // "... in 10 minutes" promises a fix time as surely as "by 5pm".
+    "will be fixed in",
+    "will be resolved in",
+    "will be back in",
+    "will be restored in",
     "fixed within",
     "resolved within",
     "guarantee",
@@ -354,6 +359,13 @@ mod tests {
                     "Users cannot log in; ETA unknown. Metadata is fine.",
                 ),
                 vec![(PromisedFixTime, "ETA")],
+            ),
+            (
+                draft(
+                    "Sign-in failures",
+                    "Users cannot log in. It will be fixed in 10 minutes.",
+                ),
+                vec![(PromisedFixTime, "will be fixed in")],
             ),
             (
                 draft(

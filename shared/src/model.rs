@@ -617,6 +617,9 @@ pub struct State {
     pub subscribers: Vec<Subscriber>,
     #[serde(default)]
     pub templates: Vec<Template>,
+    /// Drafts submitted for review, oldest first.
+    #[serde(default)]
+    pub reviews: Vec<Review>,
     #[serde(default)]
     pub version: u64,
 }
@@ -630,6 +633,7 @@ impl State {
             notices: Vec::new(),
             subscribers: Vec::new(),
             templates: Vec::new(),
+            reviews: Vec::new(),
             version: 0,
         }
     }
@@ -644,6 +648,10 @@ impl State {
 
     pub fn notice(&self, id: &str) -> Option<&Notice> {
         self.notices.iter().find(|n| n.id == id)
+    }
+
+    pub fn review(&self, id: &str) -> Option<&Review> {
+        self.reviews.iter().find(|r| r.id == id)
     }
 
     pub fn subscriber(&self, id: &str) -> Option<&Subscriber> {
@@ -917,6 +925,8 @@ pub struct Policy {
     /// are what SMS pumping abuses, so theirs is far lower). Over it, subscribing is refused.
     pub email_confirmations_per_hour: u32,
     pub sms_confirmations_per_hour: u32,
+    /// What a second person must approve before it is published.
+    pub review: ReviewPolicy,
 }
 
 /// Minutes in an hour and a day, for the policy defaults.
@@ -945,6 +955,7 @@ impl Default for Policy {
             subscribe_origins: Vec::new(),
             email_confirmations_per_hour: 500,
             sms_confirmations_per_hour: 30,
+            review: ReviewPolicy::default(),
         }
     }
 }
@@ -1056,4 +1067,193 @@ pub enum MessageKind {
     Maintenance,
     Notice,
     Component,
+}
+
+// ---- Drafts of changes: the inputs of the commands that publish (applied in `command`), here so a
+// change held for review can be kept in the state.
+
+/// A component named in a command, optionally with the status it should show. Without one, an
+/// incident gives it the status its impact implies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "ComponentInputRepr")]
+pub struct ComponentInput {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<ComponentStatus>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ComponentInputRepr {
+    Id(String),
+    Full {
+        id: String,
+        #[serde(default)]
+        status: Option<ComponentStatus>,
+    },
+}
+
+impl From<ComponentInputRepr> for ComponentInput {
+    fn from(r: ComponentInputRepr) -> Self {
+        match r {
+            ComponentInputRepr::Id(id) => id.into(),
+            ComponentInputRepr::Full { id, status } => Self { id, status },
+        }
+    }
+}
+
+impl From<String> for ComponentInput {
+    fn from(id: String) -> Self {
+        Self { id, status: None }
+    }
+}
+
+impl From<&str> for ComponentInput {
+    fn from(id: &str) -> Self {
+        id.to_owned().into()
+    }
+}
+
+/// Opens an incident with its first update (status `investigating` unless given).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenIncident {
+    pub id: String,
+    pub update_id: String,
+    pub title: String,
+    pub impact: Impact,
+    pub body: String,
+    #[serde(default)]
+    pub components: Vec<ComponentInput>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub next_update_at: Option<Timestamp>,
+    #[serde(default)]
+    pub status: IncidentStatus,
+    #[serde(default)]
+    pub visibility: Visibility,
+    /// Publish without notifying subscribers.
+    #[serde(default)]
+    pub silent: bool,
+    #[serde(default)]
+    pub channels: Vec<Channel>,
+}
+
+/// Appends an update to an open incident; status `resolved` resolves it. `components`, when given,
+/// replaces the affected set; `impact`, when given, re-rates the incident.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostUpdate {
+    pub incident_id: String,
+    pub update_id: String,
+    pub status: IncidentStatus,
+    pub body: String,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub next_update_at: Option<Timestamp>,
+    #[serde(default)]
+    pub components: Option<Vec<ComponentInput>>,
+    #[serde(default)]
+    pub impact: Option<Impact>,
+    #[serde(default)]
+    pub silent: bool,
+    #[serde(default)]
+    pub channels: Vec<Channel>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublishNotice {
+    pub id: String,
+    pub kind: NoticeKind,
+    pub title: String,
+    pub body: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub effective_at: Timestamp,
+    #[serde(default)]
+    pub components: Vec<String>,
+    #[serde(default)]
+    pub visibility: Visibility,
+    #[serde(default)]
+    pub requires_ack: bool,
+    /// Required when `effective_at` is sooner than the policy's lead time; kept for the audit.
+    #[serde(default)]
+    pub override_reason: Option<String>,
+    #[serde(default)]
+    pub silent: bool,
+}
+
+// ---- Review by a second person (the commands that hold, approve and send back are in `command`).
+
+/// Which changes wait for a second person before they are published.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ReviewPolicy {
+    /// Every notice.
+    pub notices: bool,
+    /// Incidents (opening them and their updates) at or above this impact.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub incidents_from: Option<Impact>,
+}
+
+/// A change that publishes, held until it is approved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum HeldChange {
+    OpenIncident(OpenIncident),
+    PostUpdate(PostUpdate),
+    PublishNotice(PublishNotice),
+}
+
+impl HeldChange {
+    /// The incident or notice it is about.
+    pub fn subject(&self) -> &str {
+        match self {
+            Self::OpenIncident(c) => &c.id,
+            Self::PostUpdate(c) => &c.incident_id,
+            Self::PublishNotice(c) => &c.id,
+        }
+    }
+
+    /// What a reviewer reads first: the title (an update's is its incident's).
+    pub fn title<'a>(&'a self, state: &'a State) -> &'a str {
+        match self {
+            Self::OpenIncident(c) => &c.title,
+            Self::PostUpdate(c) => state.incident(&c.incident_id).map_or("", |i| &i.title),
+            Self::PublishNotice(c) => &c.title,
+        }
+    }
+
+    pub fn body(&self) -> &str {
+        match self {
+            Self::OpenIncident(c) => &c.body,
+            Self::PostUpdate(c) => &c.body,
+            Self::PublishNotice(c) => &c.body,
+        }
+    }
+}
+
+/// Why a reviewer sent a draft back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SentBack {
+    /// The reviewer (`key:<id>` or `root`).
+    pub by: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: Timestamp,
+    pub comment: String,
+}
+
+/// A draft submitted for review: waiting until a second key approves it (it is then published and
+/// leaves this list) or sends it back (it stays, with the comment, for its author to read).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Review {
+    pub id: String,
+    pub change: HeldChange,
+    /// Who submitted it (`key:<id>` or `root`): never a secret.
+    pub author: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub submitted_at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent_back: Option<SentBack>,
+}
+
+impl Review {
+    pub fn is_waiting(&self) -> bool {
+        self.sent_back.is_none()
+    }
 }

@@ -323,6 +323,21 @@ fn recipient(s: &Subscriber, purpose: Purpose) -> Recipient {
     }
 }
 
+/// How many subscribers `events` notify on each channel, in `SubscriberChannel::ALL` order (zeros
+/// included): what a dry run answers before a change is published. `state` is the state after them.
+pub fn fan_out(state: &State, events: &[Event]) -> Vec<(SubscriberChannel, usize)> {
+    let mut reached: std::collections::BTreeSet<(SubscriberChannel, String)> = Default::default();
+    for e in events {
+        for r in recipients(state, e) {
+            reached.insert((r.address.channel, r.subscriber_id));
+        }
+    }
+    SubscriberChannel::ALL
+        .into_iter()
+        .map(|c| (c, reached.iter().filter(|(rc, _)| *rc == c).count()))
+        .collect()
+}
+
 /// Who must be told about `event` in `state` (the state after the event): confirmed subscribers whose
 /// components, segments and channel match. Events that do not notify have no recipients.
 pub fn recipients(state: &State, event: &Event) -> Vec<Recipient> {
@@ -873,6 +888,26 @@ mod tests {
             let dbg = format!("{cmd:?}");
             assert_eq!(on(cmd), want, "{dbg}");
         }
+        // The dry run's count: the same recipients, by channel.
+        let count = |cmd: Command| {
+            let (s2, ev) = apply(&s, cmd, NOW + mins(1)).unwrap();
+            fan_out(&s2, &ev)
+        };
+        let billing = OpenIncident {
+            components: vec!["billing".into()],
+            ..open("i", Impact::Major)
+        };
+        assert_eq!(
+            count(Command::OpenIncident(billing.clone())),
+            vec![(Email, 2), (Sms, 1), (Webhook, 0), (Slack, 0)]
+        );
+        assert_eq!(
+            count(Command::OpenIncident(OpenIncident {
+                silent: true,
+                ..billing
+            })),
+            vec![(Email, 0), (Sms, 0), (Webhook, 0), (Slack, 0)]
+        );
         // Someone who followed the incident hears that it is resolved, even after the components change.
         let (s2, _) = apply(&s, Command::OpenIncident(open("i", Impact::Major)), NOW).unwrap();
         let narrowed = Command::PostUpdate(PostUpdate {

@@ -332,6 +332,40 @@ pub struct Created {
     /// What the write did differently from what was asked (an import's adjustments), for a person.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// Set when the change waits for a second person (answered 202): the review to approve.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review_id: Option<String>,
+}
+
+/// `POST /v1/admin/pages/{page}/reviews/{review}/send-back`: why the draft goes back to its author.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SendBackRequest {
+    pub comment: String,
+}
+
+/// `GET /v1/admin/pages/{page}/me`: the calling key's id and role (never the key itself).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Identity {
+    /// `key:<id>` for a page key, `root` for the root key: as the audit log names it.
+    pub id: String,
+    pub role: Role,
+}
+
+/// Subscribers a change would notify on one channel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelCount {
+    pub channel: crate::model::SubscriberChannel,
+    pub subscribers: usize,
+}
+
+/// Answer to a write sent with `?dry_run=true`: what it would do, with nothing written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DryRun {
+    /// The change would wait for a second person before anything is published or sent.
+    pub held_for_review: bool,
+    /// Subscribers notified once published, per channel (every channel listed, zeros included).
+    pub recipients: Vec<ChannelCount>,
 }
 
 /// Media type of [`Problem`] documents.
@@ -508,6 +542,8 @@ pub struct PageCore<'a> {
     pub maintenances: &'a [crate::model::Maintenance],
     pub notices: &'a [crate::model::Notice],
     pub templates: &'a [crate::model::Template],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub reviews: &'a [crate::model::Review],
     pub version: u64,
 }
 
@@ -519,6 +555,7 @@ impl<'a> PageCore<'a> {
             maintenances: &state.maintenances,
             notices: &state.notices,
             templates: &state.templates,
+            reviews: &state.reviews,
             version: state.version,
         }
     }

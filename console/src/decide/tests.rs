@@ -49,25 +49,6 @@ fn each_role_is_offered_what_the_api_allows_it() {
 }
 
 #[test]
-fn a_probe_is_allowed_unless_the_key_is_refused() {
-    for (status, allowed) in [
-        (200, true),
-        (400, true),
-        (422, true),
-        (401, false),
-        (403, false),
-    ] {
-        assert_eq!(probe_allows(status), allowed, "{status}");
-    }
-    let roles: Vec<Role> = ROLE_PROBES.iter().map(|p| p.0).collect();
-    assert_eq!(
-        roles,
-        [Role::Admin, Role::Communicator, Role::Responder],
-        "highest first"
-    );
-}
-
-#[test]
 fn the_countdown_runs_down_then_turns_overdue_and_stops_when_resolved() {
     let s = opened(
         &state(),
@@ -462,4 +443,157 @@ fn lead_time_is_checked_as_the_date_is_picked_and_a_reason_lets_it_through() {
             &serde_json::json!(true)
         )
     );
+}
+
+#[test]
+fn a_dry_run_is_told_in_words() {
+    use herald_shared::wire::{ChannelCount, DryRun};
+    let counts = |e: usize, s: usize| {
+        vec![
+            ChannelCount {
+                channel: herald_shared::subscriber::SubscriberChannel::Email,
+                subscribers: e,
+            },
+            ChannelCount {
+                channel: herald_shared::subscriber::SubscriberChannel::Sms,
+                subscribers: s,
+            },
+        ]
+    };
+    let cases = [
+        (false, 0, 0, "Publishing notifies no subscribers."),
+        (false, 1, 0, "Publishing notifies 1 subscriber: 1 by email."),
+        (
+            true,
+            2,
+            1,
+            "Waits for review by a second person; once approved, it notifies 3 subscribers: 2 by email, 1 by SMS.",
+        ),
+    ];
+    for (held, e, s, want) in cases {
+        let d = DryRun {
+            held_for_review: held,
+            recipients: counts(e, s),
+        };
+        assert_eq!(reach_text(&d), want);
+    }
+}
+
+#[test]
+fn a_dry_run_fills_the_words_and_keeps_the_rest() {
+    let mut d = Draft::new(Mode::Open, &state(), NOW);
+    d.components = vec![("api".into(), ComponentStatus::MajorOutage)];
+    let (method, rest, body) = d.dry_run_request();
+    assert_eq!((method, rest.as_str()), ("POST", "incidents?dry_run=true"));
+    match body {
+        Request::Open(r) => {
+            assert_eq!((r.title.as_str(), r.body.as_str()), ("Draft", "Draft"));
+            assert_eq!(r.components.len(), 1);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn reviews_list_waiting_drafts_first_and_only_another_reviewer_may_decide() {
+    use herald_shared::command::{Command, SendBackReview, SubmitForReview};
+    use herald_shared::model::HeldChange;
+    let mut s = state();
+    s.page.policy.review.notices = true;
+    let submit = |id: &str, author: &str, title: &str| {
+        let mut d = Draft::new(Mode::Open, &s, NOW);
+        d.title = title.into();
+        d.body = "Payments fail.".into();
+        Command::SubmitForReview(SubmitForReview {
+            id: id.into(),
+            author: author.into(),
+            change: HeldChange::of(d.command(&format!("inc-{id}"), &format!("upd-{id}"))).unwrap(),
+        })
+    };
+    let s = apply(&s, submit("r1", "key:alice", "First"), NOW)
+        .unwrap()
+        .0;
+    let s = apply(
+        &s,
+        submit("r2", "key:bob", "Second"),
+        NOW + Duration::minutes(1),
+    )
+    .unwrap()
+    .0;
+    let s = apply(
+        &s,
+        Command::SendBack(SendBackReview {
+            review_id: "r1".into(),
+            reviewer: "key:bob".into(),
+            comment: "Which regions?".into(),
+        }),
+        NOW + Duration::minutes(2),
+    )
+    .unwrap()
+    .0;
+    let rows = reviews(&s, "key:alice", Role::Communicator);
+    let seen: Vec<(&str, &str, bool, bool)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.id.as_str(),
+                r.title.as_str(),
+                r.sent_back.is_some(),
+                r.may_decide,
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [("r2", "Second", false, true), ("r1", "First", true, false)]
+    );
+    assert!(
+        !reviews(&s, "key:bob", Role::Communicator)[0].may_decide,
+        "own draft"
+    );
+    assert!(
+        !reviews(&s, "key:carol", Role::Responder)[0].may_decide,
+        "role"
+    );
+}
+
+#[test]
+fn a_template_is_checked_like_the_server_and_previewed_per_channel() {
+    let mut t = TemplateDraft::new();
+    t.id = "errors".into();
+    t.name = "Elevated error rates".into();
+    t.impact = Some(Impact::Major);
+    t.title = "Elevated error rates on {{components}}".into();
+    t.body = "Some requests to {{components}} fail. {{nope}}".into();
+    let e = t.preview(&state(), NOW, &sample_links("https://s.example", "demo"));
+    assert_eq!(
+        e.as_ref().err().and_then(DomainError::field),
+        Some("body"),
+        "{e:?}"
+    );
+    t.body = "Some requests to {{components}} fail.".into();
+    let p = t
+        .preview(&state(), NOW, &sample_links("https://s.example", "demo"))
+        .unwrap();
+    assert!(
+        p.email_subject.contains("Elevated error rates on API"),
+        "{}",
+        p.email_subject
+    );
+    assert!(p.sms.contains("Some requests to API fail."), "{}", p.sms);
+}
+
+#[test]
+fn a_notice_dry_run_fills_the_words() {
+    let mut a = Advance::new(Some(NoticeKind::Other), &state().page, NOW);
+    let (path, body) = a.dry_run_request().unwrap();
+    assert_eq!(path, "notices?dry_run=true");
+    match body {
+        AdvanceRequest::Notice(n) => {
+            assert_eq!((n.title.as_str(), n.body.as_str()), ("Draft", "Draft"))
+        }
+        other => panic!("{other:?}"),
+    }
+    a.at = None;
+    assert!(a.dry_run_request().is_none());
 }

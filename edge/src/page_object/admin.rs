@@ -2,15 +2,16 @@
 //! with the `shared::wire` shapes and the ids the shell chose are filled in.
 
 use herald_shared::command::{
-    AttachPostmortem, Command, DeleteSubscriber, DeleteTemplate, OpenIncident, PostUpdate,
-    PublishNotice, Reopen, ScheduleMaintenance, SetComponentStatus, UpdateMaintenance,
+    Approve, AttachPostmortem, Command, DeleteSubscriber, DeleteTemplate, OpenIncident, PostUpdate,
+    PublishNotice, Reopen, ScheduleMaintenance, SendBackReview, SetComponentStatus,
+    UpdateMaintenance,
 };
 use herald_shared::statuspage::{self, SpSummary};
 use herald_shared::template::Template;
 use herald_shared::wire::{
     ComponentStatusRequest, MaintenanceRequest, MaintenanceUpdateRequest, NoticeRequest,
     OpenIncidentRequest, PageSettings, PostUpdateRequest, PostmortemRequest, ReopenRequest,
-    TemplateRequest,
+    SendBackRequest, TemplateRequest,
 };
 use serde::de::DeserializeOwned;
 
@@ -247,6 +248,26 @@ pub fn plan(
                 id: template.clone(),
             });
             planned(command, Some(template.clone()), template.clone(), None)
+        }
+        // The reviewer is the caller, and the subject the held change's: both filled in by the
+        // object, which knows them.
+        AdminOp::ApproveReview { review } => planned(
+            Command::Approve(Approve {
+                review_id: review.clone(),
+                reviewer: String::new(),
+            }),
+            None,
+            review.clone(),
+            None,
+        ),
+        AdminOp::SendBackReview { review } => {
+            let b: SendBackRequest = parse(body)?;
+            let command = Command::SendBack(SendBackReview {
+                review_id: review.clone(),
+                reviewer: String::new(),
+                comment: b.comment,
+            });
+            planned(command, None, review.clone(), None)
         }
         other => return Err(ApiError::Server(format!("{other:?} is not a state change"))),
     })

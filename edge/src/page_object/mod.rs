@@ -471,7 +471,9 @@ impl PageObject {
         let query = req.url()?.query().unwrap_or("").to_owned();
         let idempotency_key = req.headers().get(header::IDEMPOTENCY)?;
         let fingerprint = etag_of(format!("{}\n{body}", op.action()).as_bytes());
-        let key = idempotency_key.as_deref().filter(|_| op.writes());
+        // A dry run writes nothing, so it is never remembered in place of the write itself.
+        let dry = operations::dry_run(&query).unwrap_or(false);
+        let key = idempotency_key.as_deref().filter(|_| op.writes() && !dry);
         let at = now();
         let stamped = stamp(at);
         let forget_before = stamp(at - gate::RECORD_LIFETIME);

@@ -5,11 +5,13 @@
 use std::rc::Rc;
 
 use herald_shared::command::SkippedRow;
+use herald_shared::command::{needs_review, SubmitForReview};
+use herald_shared::model::HeldChange;
 use herald_shared::policy::redact_policy_json;
 use herald_shared::subscriber::SubscriberChannel;
 use herald_shared::wire::{
-    AdminSubscribeRequest, AdminSubscribed, AuditChange, CreateKeyRequest, Created, CreatedKey,
-    ImportReport, LintReport, Revoked, WidgetSecret,
+    AdminSubscribeRequest, AdminSubscribed, AuditChange, ChannelCount, CreateKeyRequest, Created,
+    CreatedKey, DryRun, Identity, ImportReport, LintReport, Revoked, WidgetSecret,
 };
 use herald_shared::wire::{ImportedSecret, PageCore, Role};
 use herald_shared::{lint, Page, State as PageState, Timestamp};
@@ -98,6 +100,46 @@ fn next_query(query: &str, cursor: i64, limit: u32) -> String {
     q.finish()
 }
 
+/// Whether the request asks for a dry run (`?dry_run=true`): the answer says what the write would
+/// do, and nothing is written.
+pub(super) fn dry_run(query: &str) -> ApiResult<bool> {
+    match query_param(query, "dry_run").as_deref() {
+        None | Some("false") | Some("0") => Ok(false),
+        Some("true") | Some("1") | Some("") => Ok(true),
+        Some(other) => Err(ApiError::client(
+            400,
+            "invalid-parameter",
+            "Invalid dry_run",
+            format!("dry_run {other:?}: use true or false"),
+        )
+        .with_field("dry_run")),
+    }
+}
+
+/// Whether `op` changes the page through a `shared` command (`PageObject::command`), the writes a
+/// dry run can answer for.
+fn is_command(op: &AdminOp) -> bool {
+    use AdminOp::*;
+    !matches!(
+        op,
+        GetPage
+            | WhoAmI
+            | Lint
+            | Audit
+            | ListSubscribers
+            | ExportSubscribers
+            | ImportSubscribers
+            | DeadLetters
+            | AddSubscriber
+            | ListNotifications
+            | Deliveries { .. }
+            | ListKeys
+            | CreateKey
+            | RevokeKey { .. }
+            | RotateWidgetSecret
+    )
+}
+
 /// An operation's status, body and change, as its arm computes them.
 type Answer = (u16, String, Option<Commit>);
 
@@ -116,7 +158,27 @@ impl PageObject {
     /// Carries out `c.op`. A change is returned, not written: the caller commits it with its records.
     pub(super) fn run(&self, c: &Call<'_>) -> ApiResult<Outcome> {
         let require = || c.require();
+        if dry_run(c.query)? && !is_command(c.op) {
+            return Err(ApiError::client(
+                400,
+                "invalid-parameter",
+                "No dry run for this operation",
+                format!("{} has no dry run", c.op.action()),
+            )
+            .with_field("dry_run"));
+        }
         let answer: ApiResult<Answer> = match c.op {
+            AdminOp::WhoAmI => {
+                require()?;
+                Ok((
+                    200,
+                    json(&Identity {
+                        id: c.actor.to_owned(),
+                        role: c.role,
+                    })?,
+                    None,
+                ))
+            }
             AdminOp::GetPage => {
                 // Everything but the subscribers: they have their own, masked, listing. Responder
                 // webhook URLs are bearer secrets: only an admin reads them.
@@ -549,38 +611,86 @@ impl PageObject {
             }
             (_, None) => return Err(ApiError::not_found(format!("no page {page:?}"))),
         };
-        let mut planned = admin::plan(writing, page, body, &mut |p| new_id(p))?;
-        if let herald_shared::Command::ConfigurePage(settings) = &mut planned.command {
-            settings.loopback_hooks = self.development;
-            if *writing == AdminOp::ImportStatuspage && loaded.is_some() {
-                herald_shared::statuspage::keep_configuration(settings, &base.page);
+        let admin::Planned {
+            mut command,
+            then,
+            mut subject,
+            mut id,
+            update_id,
+            notes,
+        } = admin::plan(writing, page, body, &mut |p| new_id(p))?;
+        let mut review_id = None;
+        match &mut command {
+            herald_shared::Command::ConfigurePage(settings) => {
+                settings.loopback_hooks = self.development;
+                if *writing == AdminOp::ImportStatuspage && loaded.is_some() {
+                    herald_shared::statuspage::keep_configuration(settings, &base.page);
+                }
             }
+            // A review is decided by the caller, about the held change's incident or notice.
+            herald_shared::Command::Approve(herald_shared::command::Approve {
+                review_id: r,
+                reviewer,
+            })
+            | herald_shared::Command::SendBack(herald_shared::command::SendBackReview {
+                review_id: r,
+                reviewer,
+                ..
+            }) => {
+                *reviewer = c.actor.to_owned();
+                subject = base.review(r).map(|h| h.change.subject().to_owned());
+                review_id = Some(r.clone());
+                id = subject.clone().unwrap_or_else(|| r.clone());
+            }
+            _ => {}
+        }
+        let held = needs_review(&base, &command);
+        if dry_run(c.query)? {
+            return dry_run_answer(&base, command, then, held, at);
+        }
+        if held {
+            // The policy asks for a second person: the change is checked and kept, not published.
+            let rid = new_id("rev")?;
+            let change = HeldChange::of(command)
+                .ok_or_else(|| ApiError::Server("a held change that cannot be held".into()))?;
+            command = herald_shared::Command::SubmitForReview(SubmitForReview {
+                id: rid.clone(),
+                author: c.actor.to_owned(),
+                change,
+            });
+            review_id = Some(rid);
         }
         let change =
-            serde_json::to_string(&planned.command).map_err(|e| ApiError::Server(e.to_string()))?;
-        let (mut state, mut events) = self.apply(&base, planned.command, at)?;
-        for next in planned.then {
+            serde_json::to_string(&command).map_err(|e| ApiError::Server(e.to_string()))?;
+        let (mut state, mut events) = self.apply(&base, command, at)?;
+        for next in then {
             let (after, more) = self.apply(&state, next, at)?;
             state = after;
             events.extend(more);
         }
-        let status = if (matches!(writing, AdminOp::PutPage | AdminOp::ImportStatuspage)
+        let status = if held {
+            202
+        } else if (matches!(writing, AdminOp::PutPage | AdminOp::ImportStatuspage)
             && loaded.is_some())
             || matches!(
                 writing,
                 AdminOp::DeleteSubscriber { .. }
                     | AdminOp::SaveTemplate { .. }
                     | AdminOp::DeleteTemplate { .. }
-            ) {
+                    | AdminOp::ApproveReview { .. }
+                    | AdminOp::SendBackReview { .. }
+            )
+        {
             200
         } else {
             201
         };
         let answer = json(&Created {
-            id: planned.id,
-            update_id: planned.update_id,
+            id,
+            update_id,
             version: state.version,
-            notes: planned.notes,
+            notes,
+            review_id,
         })?;
         let raw_events = events;
         let events =
@@ -590,7 +700,7 @@ impl PageObject {
             answer,
             Some(Commit {
                 state,
-                subject: planned.subject,
+                subject,
                 change,
                 events,
                 raw_events,
@@ -599,9 +709,54 @@ impl PageObject {
     }
 }
 
+/// What a write would do: whether it waits for review, and whom it notifies once published.
+fn dry_run_answer(
+    base: &PageState,
+    command: herald_shared::Command,
+    then: Vec<herald_shared::Command>,
+    held: bool,
+    at: Timestamp,
+) -> ApiResult<Answer> {
+    let (mut state, mut events) = herald_shared::apply(base, command, at)?;
+    for next in then {
+        let (after, more) = herald_shared::apply(&state, next, at)?;
+        state = after;
+        events.extend(more);
+    }
+    let recipients = herald_shared::subscriber::fan_out(&state, &events)
+        .into_iter()
+        .map(|(channel, subscribers)| ChannelCount {
+            channel,
+            subscribers,
+        })
+        .collect();
+    Ok((
+        200,
+        json(&DryRun {
+            held_for_review: held,
+            recipients,
+        })?,
+        None,
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dry_run_reads_true_or_false_and_names_its_field_otherwise() {
+        assert_eq!(dry_run("").ok(), Some(false));
+        assert_eq!(dry_run("dry_run=true").ok(), Some(true));
+        assert_eq!(dry_run("a=1&dry_run=0").ok(), Some(false));
+        match dry_run("dry_run=maybe") {
+            Err(ApiError::Client { status, field, .. }) => {
+                assert_eq!((status, field.as_deref()), (400, Some("dry_run")))
+            }
+            other => panic!("{:?}", other.map(|_| ())),
+        }
+        assert!(is_command(&AdminOp::PublishNotice) && !is_command(&AdminOp::CreateKey));
+    }
 
     #[test]
     fn paging_parameters() {

@@ -1,5 +1,6 @@
 //! The admin API: bearer keys (the root key is checked here, page keys by the page object),
-//! size-limited bodies, `Idempotency-Key` and `If-Match` passed through to the page object.
+//! size-limited bodies, `Idempotency-Key` and `If-Match` passed through to the page object; a 304
+//! for the page's `GET` while its version ETag still matches `If-None-Match`.
 
 use worker::{Env, Request, Response};
 
@@ -26,6 +27,7 @@ pub async fn handle(mut req: Request, env: &Env, page: &str, op: AdminOp) -> Api
         Caller::Key(presented)
     };
     let body = body(&mut req).await?;
+    let if_none_match = req.headers().get("if-none-match")?;
     let call = AdminCall {
         op: &op,
         caller,
@@ -48,5 +50,24 @@ pub async fn handle(mut req: Request, env: &Env, page: &str, op: AdminOp) -> Api
             worker::console_error!("page {page} not in the directory: {e:?}");
         }
     }
-    answer
+    match (answer, if_none_match) {
+        (Ok(resp), Some(tags)) if op == AdminOp::GetPage && resp.status_code() == 200 => {
+            not_modified(resp, &tags)
+        }
+        (answer, _) => answer,
+    }
+}
+
+/// The page unchanged since the version the caller holds: 304 and no body (the console polls).
+fn not_modified(resp: Response, tags: &str) -> ApiResult<Response> {
+    let etag = resp.headers().get("etag")?;
+    match etag {
+        Some(etag) if super::public::etag_matches(tags, &etag) => {
+            let headers = worker::Headers::new();
+            headers.set("etag", &etag)?;
+            headers.set("cache-control", "no-store")?;
+            Ok(Response::empty()?.with_status(304).with_headers(headers))
+        }
+        _ => Ok(resp),
+    }
 }

@@ -1,7 +1,7 @@
 //! Tests for `command`: every rule `apply` enforces, as tables of command -> outcome.
 
 use super::*;
-use crate::model::Audience;
+use crate::model::{Audience, NoticeKind};
 use crate::subscriber::SubscriberChannel::{Email, Sms};
 use crate::testkit::*;
 
@@ -1122,4 +1122,196 @@ fn subscriptions_never_confirmed_are_forgotten_after_a_week() {
     );
     let ids: Vec<&str> = after.subscribers.iter().map(|s| s.id.as_str()).collect();
     assert_eq!(ids, ["kept", "young"], "confirmed and recent ones stay");
+}
+
+/// A page whose policy holds notices and incidents from major up for a second person.
+fn reviewed() -> State {
+    let mut s = base();
+    s.page.policy.review = crate::model::ReviewPolicy {
+        notices: true,
+        incidents_from: Some(Impact::Major),
+    };
+    s
+}
+
+#[test]
+fn the_policy_says_which_changes_wait_for_review() {
+    let s = reviewed();
+    let update_with = |impact: Option<Impact>, incident: &str| {
+        Command::PostUpdate(PostUpdate {
+            impact,
+            ..update(incident, "u9", IncidentStatus::Identified)
+        })
+    };
+    let cases = [
+        (
+            Command::PublishNotice(notice("n1", NoticeKind::Other, hours(1))),
+            true,
+        ),
+        (open_cmd("i9", Impact::Minor), false),
+        (open_cmd("i9", Impact::Major), true),
+        (open_cmd("i9", Impact::Critical), true),
+        // i1 is major: its updates wait; one that re-rates it to minor does not.
+        (update_with(None, "i1"), true),
+        (update_with(Some(Impact::Minor), "i1"), false),
+        (update_with(None, "nope"), false),
+        (
+            Command::ScheduleMaintenance(maintenance("m1", hours(100))),
+            false,
+        ),
+    ];
+    for (command, want) in cases {
+        assert_eq!(needs_review(&s, &command), want, "{command:?}");
+        assert!(!needs_review(&base(), &command), "no policy: {command:?}");
+    }
+}
+
+fn submit(id: &str, author: &str, change: Command) -> Command {
+    Command::SubmitForReview(SubmitForReview {
+        id: id.into(),
+        author: author.into(),
+        change: HeldChange::of(change).unwrap(),
+    })
+}
+
+#[test]
+fn a_held_notice_is_published_only_when_a_second_key_approves_it() {
+    let s = reviewed();
+    let held = submit(
+        "rev1",
+        "key:alice",
+        Command::PublishNotice(notice("n1", NoticeKind::Other, hours(1))),
+    );
+    let (s, ev) = apply(&s, held, NOW).unwrap();
+    assert!(s.notice("n1").is_none(), "held, not published");
+    assert_eq!(
+        ev,
+        vec![Event::ReviewRequested {
+            review_id: "rev1".into(),
+            author: "key:alice".into(),
+            subject: "n1".into(),
+        }]
+    );
+    assert!(!ev.iter().any(Event::notifies), "nothing sent while held");
+    let by = |reviewer: &str| {
+        Command::Approve(Approve {
+            review_id: "rev1".into(),
+            reviewer: reviewer.into(),
+        })
+    };
+    let same = apply(&s, by("key:alice"), NOW + mins(1)).unwrap_err();
+    assert!(matches!(same, DomainError::Conflict { .. }), "{same}");
+    let (after, ev) = apply(&s, by("key:bob"), NOW + mins(1)).unwrap();
+    assert!(after.reviews.is_empty());
+    let published = after.notice("n1").unwrap();
+    assert_eq!(
+        published.published_at,
+        NOW + mins(1),
+        "published at approval"
+    );
+    assert!(matches!(
+        &ev[..],
+        [
+            Event::ReviewApproved { author, reviewer, .. },
+            Event::NoticePublished { notify: true, .. },
+        ] if author == "key:alice" && reviewer == "key:bob"
+    ));
+    let twice = apply(&after, by("key:bob"), NOW + mins(2)).unwrap_err();
+    assert!(matches!(twice, DomainError::NotFound { .. }), "{twice}");
+}
+
+#[test]
+fn a_held_draft_is_checked_when_submitted_and_again_when_approved() {
+    let s = reviewed();
+    let mut bad = notice("n1", NoticeKind::Other, hours(1));
+    bad.title = " ".into();
+    let e = apply(&s, submit("rev1", "root", Command::PublishNotice(bad)), NOW).unwrap_err();
+    assert_eq!(e.to_string(), "title: must not be empty");
+    // An update held while the incident is open, approved after it was resolved: refused, kept.
+    let (s, _) = apply(
+        &s,
+        submit(
+            "rev2",
+            "root",
+            up("i1", "i1-u9", IncidentStatus::Identified),
+        ),
+        NOW,
+    )
+    .unwrap();
+    let (s, _) = apply(
+        &s,
+        up("i1", "i1-r", IncidentStatus::Resolved),
+        NOW + mins(1),
+    )
+    .unwrap();
+    let e = apply(
+        &s,
+        Command::Approve(Approve {
+            review_id: "rev2".into(),
+            reviewer: "key:bob".into(),
+        }),
+        NOW + mins(2),
+    )
+    .unwrap_err();
+    assert!(matches!(e, DomainError::Conflict { .. }), "{e}");
+    assert!(s.review("rev2").is_some_and(|r| r.is_waiting()));
+}
+
+#[test]
+fn a_draft_sent_back_keeps_the_comment_and_cannot_be_approved() {
+    let (s, _) = apply(
+        &reviewed(),
+        submit("rev1", "key:alice", open_cmd("i9", Impact::Critical)),
+        NOW,
+    )
+    .unwrap();
+    let back = |reviewer: &str, comment: &str| {
+        Command::SendBack(SendBackReview {
+            review_id: "rev1".into(),
+            reviewer: reviewer.into(),
+            comment: comment.into(),
+        })
+    };
+    let e = apply(&s, back("key:bob", " "), NOW).unwrap_err();
+    assert_eq!(e.field(), Some("comment"));
+    assert!(apply(&s, back("key:alice", "mine"), NOW).is_err());
+    let (s, ev) = apply(&s, back("key:bob", "Say which regions."), NOW + mins(1)).unwrap();
+    assert!(s.incident("i9").is_none());
+    let r = s.review("rev1").unwrap();
+    assert_eq!(
+        r.sent_back
+            .as_ref()
+            .map(|b| (b.by.as_str(), b.comment.as_str())),
+        Some(("key:bob", "Say which regions."))
+    );
+    assert!(matches!(&ev[..], [Event::ReviewSentBack { .. }]));
+    let approve = Command::Approve(Approve {
+        review_id: "rev1".into(),
+        reviewer: "key:carol".into(),
+    });
+    assert!(matches!(
+        apply(&s, approve, NOW + mins(2)),
+        Err(DomainError::NotFound { .. })
+    ));
+}
+
+#[test]
+fn a_page_cannot_take_a_path_the_worker_serves() {
+    for id in ["console", "w", "v1", "api", "pages"] {
+        let fresh = State::new(Page::new(id, ""));
+        let e = apply(
+            &fresh,
+            Command::ConfigurePage(PageSettings::named("X")),
+            NOW,
+        )
+        .unwrap_err();
+        assert_eq!(e.field(), Some("page"), "{id}");
+    }
+    let fresh = State::new(Page::new("consoles", ""));
+    assert!(apply(
+        &fresh,
+        Command::ConfigurePage(PageSettings::named("X")),
+        NOW
+    )
+    .is_ok());
 }

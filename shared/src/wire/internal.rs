@@ -228,30 +228,58 @@ pub enum AdminOp {
     GetPage,
     PutPage,
     OpenIncident,
-    PostUpdate { incident: String },
-    Reopen { incident: String },
-    Postmortem { incident: String },
-    SetComponentStatus { component: String },
+    PostUpdate {
+        incident: String,
+    },
+    Reopen {
+        incident: String,
+    },
+    Postmortem {
+        incident: String,
+    },
+    SetComponentStatus {
+        component: String,
+    },
     ScheduleMaintenance,
-    UpdateMaintenance { maintenance: String },
+    UpdateMaintenance {
+        maintenance: String,
+    },
     PublishNotice,
     Lint,
     Audit,
     ImportStatuspage,
     ListKeys,
     CreateKey,
-    RevokeKey { key: String },
+    RevokeKey {
+        key: String,
+    },
     RotateWidgetSecret,
     ListSubscribers,
     AddSubscriber,
     ImportSubscribers,
     ExportSubscribers,
     DeadLetters,
-    DeleteSubscriber { subscriber: String },
-    SaveTemplate { template: String },
-    DeleteTemplate { template: String },
+    DeleteSubscriber {
+        subscriber: String,
+    },
+    SaveTemplate {
+        template: String,
+    },
+    DeleteTemplate {
+        template: String,
+    },
     ListNotifications,
-    Deliveries { notification: String },
+    Deliveries {
+        notification: String,
+    },
+    /// The calling key's id and role.
+    WhoAmI,
+    ApproveReview {
+        review: String,
+    },
+    SendBackReview {
+        review: String,
+    },
 }
 
 impl AdminOp {
@@ -259,7 +287,7 @@ impl AdminOp {
     pub fn role(&self) -> Role {
         use AdminOp::*;
         match self {
-            GetPage | Lint | Audit | ListNotifications | Deliveries { .. } => Role::Viewer,
+            GetPage | WhoAmI | Lint | Audit | ListNotifications | Deliveries { .. } => Role::Viewer,
             ListSubscribers | AddSubscriber | DeadLetters => Role::Communicator,
             OpenIncident | PostUpdate { .. } | Reopen { .. } | SetComponentStatus { .. } => {
                 Role::Responder
@@ -269,7 +297,9 @@ impl AdminOp {
             | UpdateMaintenance { .. }
             | PublishNotice
             | SaveTemplate { .. }
-            | DeleteTemplate { .. } => Role::Communicator,
+            | DeleteTemplate { .. }
+            | ApproveReview { .. }
+            | SendBackReview { .. } => Role::Communicator,
             PutPage
             | ImportStatuspage
             | ListKeys
@@ -287,6 +317,7 @@ impl AdminOp {
         !matches!(
             self,
             AdminOp::GetPage
+                | AdminOp::WhoAmI
                 | AdminOp::Lint
                 | AdminOp::Audit
                 | AdminOp::ListKeys
@@ -329,6 +360,9 @@ impl AdminOp {
             DeleteTemplate { .. } => "template.delete",
             ListNotifications => "notifications.list",
             Deliveries { .. } => "notification.deliveries",
+            WhoAmI => "me",
+            ApproveReview { .. } => "review.approve",
+            SendBackReview { .. } => "review.send_back",
         }
     }
 }

@@ -392,7 +392,10 @@ fn stored_state_format_is_frozen() {
                   "ack_escalate_minutes": 60,
                   "subscribe_origins": [],
                   "email_confirmations_per_hour": 500,
-                  "sms_confirmations_per_hour": 30
+                  "sms_confirmations_per_hour": 30,
+                  "review": {
+                    "notices": false
+                  }
                 },
                 "branding": {}
               },
@@ -401,6 +404,7 @@ fn stored_state_format_is_frozen() {
               "notices": [],
               "subscribers": [],
               "templates": [],
+              "reviews": [],
               "version": 0
             }"#]],
     );
