@@ -237,10 +237,23 @@ impl Env {
             req = req.header(*k, *v);
         }
         let req = req.body(body.unwrap_or("").to_owned()).expect("request");
-        let resp = self
+        let again = req.clone();
+        let mut resp = self
             .agent
             .run(req)
             .unwrap_or_else(|e| panic!("{method} {url}: {e}"));
+        // The local runtime occasionally restarts its isolate under load and says so; a request
+        // that changes nothing or says everything (GET, PUT, DELETE) is sent again, once.
+        if resp.status() == 503
+            && resp.headers().contains_key("retry-after")
+            && matches!(method, "GET" | "PUT" | "DELETE")
+        {
+            eprintln!("{method} {url}: the local runtime restarted mid-request; sent again");
+            resp = self
+                .agent
+                .run(again)
+                .unwrap_or_else(|e| panic!("{method} {url}: {e}"));
+        }
         let status = resp.status().as_u16();
         let headers = resp
             .headers()

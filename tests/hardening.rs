@@ -26,6 +26,8 @@ pub const TESTS: &[crate::Test] = crate::tests![
     hardening_a_long_postmortem_to_fifty_long_webhooks_holds_up_nothing,
     hardening_faults_lose_no_recipient_and_send_no_second_copy,
     hardening_erasure_leaves_nothing_that_reveals_the_address,
+    hardening_every_route_refuses_bad_input_and_changes_nothing,
+    hardening_ten_thousand_subscribe_requests_send_at_most_the_page_budget,
 ];
 
 /// A receiver answering with a redirect used to have the call followed to wherever it pointed,
@@ -526,8 +528,18 @@ fn hardening_unknown_pages_cost_a_lookup_and_store_nothing(env: &Env) {
     }
 }
 
-/// The notification and dead-letter lists returned everything at once, however many. They come in
-/// pages now (`limit`, and a `Link: rel="next"` to the next page), every item exactly once.
+/// The query of the page a list's `Link: <?...>; rel="next"` names, if any.
+fn next_page(r: &crate::fixtures::Reply) -> Option<String> {
+    let link = r.header("link")?;
+    let next = link
+        .strip_prefix("<?")
+        .and_then(|l| l.split_once(">; rel=\"next\""))
+        .map(|(q, _)| q.to_owned());
+    Some(next.unwrap_or_else(|| panic!("{link}")))
+}
+
+/// The audit, notification and dead-letter lists returned everything at once, however many. They
+/// come in pages now (`limit`, and a `Link: rel="next"` to the next page), every item exactly once.
 fn hardening_lists_come_in_pages(env: &Env) {
     let page = env.page("hard-pages");
     let email = address(env, "pages");
@@ -547,12 +559,7 @@ fn hardening_lists_come_in_pages(env: &Env) {
         assert!(items.len() <= 2, "{list}");
         seen.extend(items.iter().map(|n| n["id"].as_str().unwrap().to_owned()));
         pages += 1;
-        let Some(link) = r.header("link") else { break };
-        let next = link
-            .strip_prefix("<?")
-            .and_then(|l| l.split_once(">; rel=\"next\""))
-            .map(|(q, _)| q.to_owned())
-            .unwrap_or_else(|| panic!("{link}"));
+        let Some(next) = next_page(&r) else { break };
         path = format!("/v1/admin/pages/{page}/notifications?{next}");
     }
     // The confirmation and the three incidents, newest first, each once.
@@ -562,6 +569,46 @@ fn hardening_lists_come_in_pages(env: &Env) {
     unique.dedup();
     assert_eq!(unique.len(), 4, "{seen:?}");
     assert_eq!(pages, 2);
+    // The audit, in order, a page at a time; each notification's delivery report on exactly one
+    // page.
+    let whole = env
+        .admin(
+            "GET",
+            &format!("/v1/admin/pages/{page}/audit?limit=500"),
+            "",
+        )
+        .json();
+    let whole: Vec<u64> = whole
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["seq"].as_u64().unwrap())
+        .collect();
+    assert!(whole.len() >= 6, "{whole:?}");
+    let mut path = format!("/v1/admin/pages/{page}/audit?limit=2&include=deliveries");
+    let (mut seqs, mut reports, mut pages) = (Vec::new(), 0, 0);
+    loop {
+        let r = env.admin("GET", &path, "");
+        assert_eq!(r.status, 200, "{r:?}");
+        for e in r.json().as_array().unwrap() {
+            if e["action"] == "notification.deliveries" {
+                reports += 1;
+            } else {
+                seqs.push(e["seq"].as_u64().unwrap());
+            }
+        }
+        pages += 1;
+        let Some(next) = next_page(&r) else { break };
+        path = format!("/v1/admin/pages/{page}/audit?{next}");
+    }
+    assert_eq!(seqs, whole, "every entry once, in order");
+    assert_eq!(pages, whole.len().div_ceil(2));
+    assert_eq!(
+        reports, 4,
+        "the confirmation's and the three incidents' reports"
+    );
+    let bad = env.admin("GET", &format!("/v1/admin/pages/{page}/audit?after=x"), "");
+    assert_eq!(bad.json()["field"], "after", "{bad:?}");
     let bad = env.admin(
         "GET",
         &format!("/v1/admin/pages/{page}/notifications?limit=0"),
@@ -987,4 +1034,219 @@ fn hardening_erasure_leaves_nothing_that_reveals_the_address(env: &Env) {
         "",
     );
     assert_eq!(r.status, 200, "{r:?}");
+}
+
+/// What the page's state, audit, keys and subscribers are, for "nothing changed".
+fn footprint(env: &Env, page: &str) -> (Value, usize, String, String) {
+    let get = |path: &str| env.admin("GET", &format!("/v1/admin/pages/{page}{path}"), "");
+    let state = get("").json();
+    // Exports are audited (reading subscriber data is on the record) but change nothing.
+    let audit = get("/audit?limit=500").json().as_array().map_or(0, |a| {
+        a.iter()
+            .filter(|e| e["action"] != "subscribers.export")
+            .count()
+    });
+    (
+        state["version"].clone(),
+        audit,
+        get("/keys").body,
+        get("/subscribers").body,
+    )
+}
+
+/// Every route of `edge/openapi.json`, sent malformed, wrong-type and oversized bodies (bad query
+/// parameters and an oversized query for those that take none), with the admin key: never a 5xx,
+/// and nothing changes.
+fn hardening_every_route_refuses_bad_input_and_changes_nothing(env: &Env) {
+    let page = env.page("hard-input");
+    let incident = env.open_incident(&page, "Bad input drill", "minor");
+    let created = |path: &str, body: Value| {
+        let r = env.admin(
+            "POST",
+            &format!("/v1/admin/pages/{page}/{path}"),
+            &body.to_string(),
+        );
+        assert_eq!(r.status, 201, "{r:?}");
+        r.json()["id"].as_str().unwrap_or_default().to_owned()
+    };
+    let maintenance = created(
+        "maintenances",
+        json!({"title": "Upgrade", "body": "b", "components": ["api"],
+               "scheduled_for": "2031-05-01T02:00:00Z", "scheduled_until": "2031-05-01T04:00:00Z"}),
+    );
+    created(
+        "notices",
+        json!({"kind": "other", "title": "t", "body": "b", "effective_at": "2031-01-01T00:00:00Z"}),
+    );
+    let pending = address(env, "input");
+    let subscriber = created(
+        "subscribers",
+        json!({"channel": "email", "address": pending}),
+    );
+    // Its confirmation goes out now, before the sweep is counted.
+    wait_mail(env, &pending, "Confirm", 1);
+    let key = created("keys", json!({"name": "viewer", "role": "viewer"}));
+    let notification = env
+        .admin("GET", &format!("/v1/admin/pages/{page}/notifications"), "")
+        .json()[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let spec: Value = serde_json::from_str(
+        &std::fs::read_to_string(xtask::root().join("edge/openapi.json")).unwrap(),
+    )
+    .unwrap();
+    let before = footprint(env, &page);
+    let mails_before = env.sink.count();
+    let oversized = format!(r#"{{"title":"x","body":"{}"}}"#, "a".repeat(1_100_000));
+    let bodies = [
+        r#"{"title": "unterminated"#.to_owned(),
+        json!({"title": 7, "impact": [], "body": {}, "status": 3, "components": "api",
+               "address": 1, "email": 2, "phone": false, "webhook": [], "name": {},
+               "scheduled_for": 5, "rows": "x", "token": 9, "role": 1, "comment": [],
+               "kind": {}, "effective_at": true, "policy": "strict"})
+        .to_string(),
+        "[1, 2, 3]".to_owned(),
+        "\u{0}\u{1}binary\u{fffd}".to_owned(),
+        oversized,
+    ];
+    let long_query = format!("subject={}", "x".repeat(9_000));
+    let queries = [
+        "limit=-1&before=x&after=y",
+        "since=yesterday&format=xml&dry_run=maybe",
+        long_query.as_str(),
+    ];
+    let (mut requests, mut server_errors, mut accepted) = (0, Vec::new(), Vec::new());
+    for (template, ops) in spec["paths"].as_object().unwrap() {
+        let path = template
+            .replace("{page}", &page)
+            .replace("{incident}", &incident)
+            .replace("{maintenance}", &maintenance)
+            .replace("{component}", "api")
+            .replace("{key}", &key)
+            .replace("{subscriber}", &subscriber)
+            .replace("{notification}", &notification)
+            .replace("{template}", "tpl-input")
+            .replace("{review}", "rev_none");
+        for method in ops.as_object().unwrap().keys() {
+            let method = method.to_uppercase();
+            if !["GET", "POST", "PUT", "DELETE", "PATCH"].contains(&method.as_str()) {
+                continue;
+            }
+            let sends: Vec<(String, Option<&str>)> = if method == "GET" {
+                queries
+                    .iter()
+                    .map(|q| (format!("{path}?{q}"), None))
+                    .collect()
+            } else {
+                bodies
+                    .iter()
+                    .map(|b| (path.clone(), Some(b.as_str())))
+                    .collect()
+            };
+            for (url, body) in sends {
+                let r = env.send(
+                    &method,
+                    &url,
+                    Some(&env.key),
+                    body,
+                    &[("content-type", "application/json")],
+                );
+                requests += 1;
+                if method != "GET" && r.status < 400 {
+                    accepted.push(format!("{method} {template}: {} {:.200}", r.status, r.body));
+                }
+                if r.status >= 500 {
+                    server_errors.push(format!("{method} {template}: {} {}", r.status, r.body));
+                }
+                if r.status >= 400 && r.header("content-type") == Some("application/problem+json") {
+                    let p = r.json();
+                    assert!(
+                        p["detail"].as_str().is_some_and(|d| !d.is_empty()),
+                        "{method} {template}: {p}"
+                    );
+                }
+            }
+        }
+    }
+    assert!(server_errors.is_empty(), "{server_errors:#?}");
+    assert!(accepted.is_empty(), "bad input accepted: {accepted:#?}");
+    let after = footprint(env, &page);
+    assert_eq!(before, after, "nothing changed");
+    assert_eq!(env.sink.count(), mails_before, "nothing sent");
+    eprintln!(
+        "figure: bad input: {requests} requests over {} routes, 0 answers 5xx, 0 state changes",
+        spec["paths"].as_object().unwrap().len()
+    );
+}
+
+/// Any site can make its visitors' browsers post the subscribe form: 10,000 requests for 1,000
+/// addresses from 1,000 IP addresses send no more confirmations than the page's hourly budget, and
+/// never fail with a 5xx.
+fn hardening_ten_thousand_subscribe_requests_send_at_most_the_page_budget(env: &Env) {
+    let page = env.page("hard-flood");
+    let budget = 500;
+    let r = env.admin(
+        "PUT",
+        &format!("/v1/admin/pages/{page}"),
+        &json!({"name": "Flood drill", "components": [{"id": "api", "name": "API"}],
+                "policy": {"email_confirmations_per_hour": budget}})
+        .to_string(),
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+    let tag = env.page("flood");
+    let statuses = std::sync::Mutex::new(std::collections::BTreeMap::<u16, usize>::new());
+    std::thread::scope(|scope| {
+        for worker in 0..4 {
+            let (statuses, page, tag) = (&statuses, &page, &tag);
+            scope.spawn(move || {
+                for n in (worker..10_000).step_by(4) {
+                    let who = n % 1_000;
+                    let r = env.send(
+                        "POST",
+                        &format!("/v1/pages/{page}/subscriptions"),
+                        None,
+                        Some(&json!({"email": format!("{tag}-{who}@example.com")}).to_string()),
+                        &[
+                            ("content-type", "application/json"),
+                            (
+                                "cf-connecting-ip",
+                                &format!("10.{}.{}.7", who / 250, who % 250),
+                            ),
+                        ],
+                    );
+                    *statuses.lock().unwrap().entry(r.status).or_default() += 1;
+                }
+            });
+        }
+    });
+    let statuses = statuses.into_inner().unwrap();
+    assert_eq!(statuses.values().sum::<usize>(), 10_000);
+    assert!(
+        statuses.keys().all(|s| *s == 202 || *s == 429),
+        "{statuses:?}"
+    );
+    // Every confirmation that was sent has arrived once the queue is done.
+    let sent = |env: &Env| {
+        env.sink
+            .messages()
+            .iter()
+            .filter(|m| {
+                m["to"][0]
+                    .as_str()
+                    .is_some_and(|t| t.starts_with(&format!("{tag}-")))
+            })
+            .count()
+    };
+    std::thread::sleep(Duration::from_secs(5));
+    let confirmations = eventually("the confirmations settle", WAIT, || {
+        let a = sent(env);
+        std::thread::sleep(Duration::from_secs(2));
+        (sent(env) == a).then_some(a)
+    });
+    // 1,000 addresses want one each: the budget's 500 go, then the page refuses.
+    assert_eq!(confirmations, budget, "{statuses:?}");
+    eprintln!(
+        "figure: abuse: 10,000 subscribe requests for 1,000 addresses from 1,000 IPs: {confirmations} confirmations sent (page budget {budget}), answers {statuses:?}"
+    );
 }

@@ -61,7 +61,7 @@ const MAX_PAGE: u32 = 500;
 const DEFAULT_PAGE: u32 = 100;
 
 /// `limit` and the cursor `before` of a list request.
-fn paging(query: &str) -> ApiResult<(u32, Option<i64>)> {
+fn paging(query: &str, cursor: &'static str) -> ApiResult<(u32, Option<i64>)> {
     let invalid = |field: &'static str, detail: String| {
         ApiError::client(400, "invalid-parameter", "Invalid paging parameter", detail)
             .with_field(field)
@@ -74,30 +74,42 @@ fn paging(query: &str) -> ApiResult<(u32, Option<i64>)> {
             .filter(|n| (1..=MAX_PAGE).contains(n))
             .ok_or_else(|| invalid("limit", format!("limit {l:?}: use 1 to {MAX_PAGE}")))?,
     };
-    let before = query_param(query, "before")
+    let position = query_param(query, cursor)
         .map(|b| {
             b.parse::<i64>().map_err(|_| {
                 invalid(
-                    "before",
-                    format!("before {b:?}: use the cursor a page gave"),
+                    cursor,
+                    format!("{cursor} {b:?}: use the cursor a page gave"),
                 )
             })
         })
         .transpose()?;
-    Ok((limit, before))
+    Ok((limit, position))
 }
 
 /// The query of the page after `cursor`, keeping the request's other parameters.
-fn next_query(query: &str, cursor: i64, limit: u32) -> String {
+fn next_query(query: &str, cursor: (&str, i64), limit: u32) -> String {
+    let (name, position) = cursor;
     let mut q = url::form_urlencoded::Serializer::new(String::new());
     for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
-        if k != "before" && k != "limit" {
+        if k != name && k != "limit" {
             q.append_pair(&k, &v);
         }
     }
     q.append_pair("limit", &limit.to_string());
-    q.append_pair("before", &cursor.to_string());
+    q.append_pair(name, &position.to_string());
     q.finish()
+}
+
+/// An export asked for in a format there is none of.
+fn unknown_format(other: &str) -> ApiError {
+    ApiError::client(
+        400,
+        "invalid-parameter",
+        "Unknown export format",
+        format!("format {other:?}: use json or csv"),
+    )
+    .with_field("format")
 }
 
 /// Whether the request asks for a dry run (`?dry_run=true`): the answer says what the write would
@@ -198,7 +210,7 @@ impl PageObject {
                 Ok((200, body, None))
             }
             AdminOp::Lint => self.lint(c),
-            AdminOp::Audit => self.audit(c),
+            AdminOp::Audit => return self.audit(c),
             AdminOp::ListSubscribers => {
                 let l = require()?;
                 Ok((200, json(&self.list_subscribers(&l.state))?, None))
@@ -207,10 +219,10 @@ impl PageObject {
             AdminOp::ImportSubscribers => self.import_subscribers(c),
             AdminOp::DeadLetters => {
                 require()?;
-                let (limit, before) = paging(c.query)?;
+                let (limit, before) = paging(c.query, "before")?;
                 let (list, next) = self.dead_letters(before, limit)?;
                 return Ok(Outcome {
-                    next: next.map(|n| next_query(c.query, n, limit)),
+                    next: next.map(|n| next_query(c.query, ("before", n), limit)),
                     ..Outcome::from((200, json(&list)?, None))
                 });
             }
@@ -249,10 +261,12 @@ impl PageObject {
         ))
     }
 
-    fn audit(&self, c: &Call<'_>) -> ApiResult<Answer> {
+    /// The audit in order, a page at a time (`limit`, and `after`: the cursor the previous page's
+    /// `Link` gave); with `include=deliveries`, each notification's delivery report as an entry,
+    /// on the page whose period holds its creation.
+    fn audit(&self, c: &Call<'_>) -> ApiResult<Outcome> {
         let query = c.query;
-        let require = || c.require();
-        require()?;
+        c.require()?;
         let subject = query_param(query, "subject");
         let since = query_param(query, "since")
             .map(|s| parse_stamp("since", &s))
@@ -260,14 +274,41 @@ impl PageObject {
         let until = query_param(query, "until")
             .map(|s| parse_stamp("until", &s))
             .transpose()?;
-        let mut entries =
-            self.store
-                .audit(subject.as_deref(), since.as_deref(), until.as_deref())?;
+        let (limit, after) = paging(query, "after")?;
+        let (mut entries, next) = self.store.audit(
+            subject.as_deref(),
+            since.as_deref(),
+            until.as_deref(),
+            after,
+            limit,
+        )?;
         if query_param(query, "include").as_deref() == Some("deliveries") {
+            // This page's period: after the previous page's last entry (or from `since`), up to
+            // this page's last entry when another page follows (or until `until`).
+            let from = match after {
+                Some(seq) => self.store.audit_time(seq)?.map(|t| (t, false)),
+                None => since.clone().map(|t| (t, true)),
+            };
+            let to = match (next, entries.last()) {
+                (Some(_), Some(last)) => Some((last.at.clone(), true)),
+                _ => until.clone().map(|t| (t, false)),
+            };
             // Each notification's delivery report, as an entry at its creation time.
             for n in self.list_notifications(subject.as_deref())? {
-                let in_period = since.as_deref().is_none_or(|s| n.created_at.as_str() >= s)
-                    && until.as_deref().is_none_or(|u| n.created_at.as_str() < u);
+                let at = n.created_at.as_str();
+                let in_period = from.as_ref().is_none_or(|(f, incl)| {
+                    if *incl {
+                        at >= f.as_str()
+                    } else {
+                        at > f.as_str()
+                    }
+                }) && to.as_ref().is_none_or(|(t, incl)| {
+                    if *incl {
+                        at <= t.as_str()
+                    } else {
+                        at < t.as_str()
+                    }
+                });
                 if !in_period {
                     continue;
                 }
@@ -292,17 +333,15 @@ impl PageObject {
                 redact_policy_json(&mut e.change);
             }
         }
-        match query_param(query, "format").as_deref() {
-            None | Some("json") => Ok((200, json(&entries)?, None)),
-            Some("csv") => Ok((200, audit_csv(&entries)?, None)),
-            Some(other) => Err(ApiError::client(
-                400,
-                "invalid-parameter",
-                "Unknown export format",
-                format!("format {other:?}: use json or csv"),
-            )
-            .with_field("format")),
-        }
+        let answer = match query_param(query, "format").as_deref() {
+            None | Some("json") => (200, json(&entries)?, None),
+            Some("csv") => (200, audit_csv(&entries)?, None),
+            Some(other) => return Err(unknown_format(other)),
+        };
+        Ok(Outcome {
+            next: next.map(|n| next_query(query, ("after", n), limit)),
+            ..Outcome::from(answer)
+        })
     }
 
     fn export_subscribers(&self, c: &Call<'_>) -> ApiResult<Answer> {
@@ -317,15 +356,7 @@ impl PageObject {
         let body = match format.as_deref() {
             None | Some("json") => json(&subscribers::export(&l.state))?,
             Some("csv") => subscribers::export_csv(&l.state)?,
-            Some(other) => {
-                return Err(ApiError::client(
-                    400,
-                    "invalid-parameter",
-                    "Unknown export format",
-                    format!("format {other:?}: use json or csv"),
-                )
-                .with_field("format"))
-            }
+            Some(other) => return Err(unknown_format(other)),
         };
         // Who took the addresses, and when; never the addresses themselves.
         self.audit_only(
@@ -348,6 +379,17 @@ impl PageObject {
         let require = || c.require();
         let l = require()?;
         let rows = subscribers::parse(body)?;
+        if rows.is_empty() {
+            // Nothing read is not an import: an empty or garbled body changes nothing.
+            return Err(ApiError::client(
+                422,
+                "validation",
+                "The request is not valid",
+                "no subscribers found: send a JSON array of {\"channel\", \"address\"} or CSV lines \
+                 such as `email,ann@example.com`",
+            )
+            .with_field("body"));
+        }
         let n = rows.len();
         let lines: Vec<usize> = rows.iter().map(|r| r.line).collect();
         let rows = rows
@@ -492,12 +534,12 @@ impl PageObject {
     fn list_notifications_op(&self, c: &Call<'_>) -> ApiResult<Outcome> {
         c.require()?;
         let subject = query_param(c.query, "subject");
-        let (limit, before) = paging(c.query)?;
+        let (limit, before) = paging(c.query, "before")?;
         let (list, next) = self
             .store
             .notifications_page(subject.as_deref(), before, limit)?;
         Ok(Outcome {
-            next: next.map(|n| next_query(c.query, n, limit)),
+            next: next.map(|n| next_query(c.query, ("before", n), limit)),
             ..Outcome::from((200, json(&list)?, None))
         })
     }
@@ -760,12 +802,12 @@ mod tests {
 
     #[test]
     fn paging_parameters() {
-        let ok = |q: &str| paging(q).ok();
+        let ok = |q: &str| paging(q, "before").ok();
         assert_eq!(ok(""), Some((DEFAULT_PAGE, None)));
         assert_eq!(ok("limit=2&before=17"), Some((2, Some(17))));
         assert_eq!(ok(&format!("limit={MAX_PAGE}")), Some((MAX_PAGE, None)));
         for bad in ["limit=0", "limit=-1", "limit=501", "limit=x", "before=x"] {
-            let field = match paging(bad) {
+            let field = match paging(bad, "before") {
                 Err(ApiError::Client {
                     status: 400, field, ..
                 }) => field,
@@ -782,9 +824,17 @@ mod tests {
     #[test]
     fn the_next_page_keeps_the_other_parameters() {
         assert_eq!(
-            next_query("subject=inc_1&limit=2&before=9", 5, 2),
+            next_query("subject=inc_1&limit=2&before=9", ("before", 5), 2),
             "subject=inc_1&limit=2&before=5"
         );
-        assert_eq!(next_query("", 3, 100), "limit=100&before=3");
+        assert_eq!(next_query("", ("before", 3), 100), "limit=100&before=3");
+        assert_eq!(
+            next_query("include=deliveries&after=4", ("after", 9), 50),
+            "include=deliveries&limit=50&after=9"
+        );
+        assert_eq!(
+            paging("after=12", "after").ok(),
+            Some((DEFAULT_PAGE, Some(12)))
+        );
     }
 }

@@ -458,12 +458,16 @@ impl Store {
     }
 
     /// Audit entries, oldest first, optionally about one subject and within [since, until).
+    /// Audit entries in order, at most `limit` after the cursor `after`; with the cursor of the next
+    /// page when there is one.
     pub fn audit(
         &self,
         subject: Option<&str>,
         since: Option<&str>,
         until: Option<&str>,
-    ) -> ApiResult<Vec<AuditEntry>> {
+        after: Option<i64>,
+        limit: u32,
+    ) -> ApiResult<(Vec<AuditEntry>, Option<i64>)> {
         let mut query = String::from("SELECT seq, at, actor, action, version, subject, change, events FROM audit WHERE 1 = 1");
         let mut args = Vec::new();
         if let Some(s) = subject {
@@ -478,9 +482,18 @@ impl Store {
             query.push_str(" AND at < ?");
             args.push(V::String(u.into()));
         }
-        query.push_str(" ORDER BY seq");
-        let rows: Vec<AuditRow> = self.sql.exec(&query, args)?.rows()?;
-        Ok(rows
+        if let Some(a) = after {
+            query.push_str(" AND seq > ?");
+            args.push(V::Integer(a));
+        }
+        query.push_str(" ORDER BY seq LIMIT ?");
+        args.push(V::Integer(i64::from(limit) + 1));
+        let mut rows: Vec<AuditRow> = self.sql.exec(&query, args)?.rows()?;
+        let next = (rows.len() > limit as usize).then(|| {
+            rows.truncate(limit as usize);
+            rows.last().map_or(0, |r| r.seq)
+        });
+        let entries = rows
             .into_iter()
             .map(|r| AuditEntry {
                 seq: u64::try_from(r.seq).unwrap_or(0),
@@ -492,7 +505,20 @@ impl Store {
                 change: serde_json::from_str(&r.change).unwrap_or(serde_json::Value::Null),
                 events: serde_json::from_str(&r.events).unwrap_or(serde_json::Value::Null),
             })
-            .collect())
+            .collect();
+        Ok((entries, next))
+    }
+
+    /// When audit entry `seq` was written.
+    pub fn audit_time(&self, seq: i64) -> ApiResult<Option<String>> {
+        let rows: Vec<ValueRow> = self
+            .sql
+            .exec(
+                "SELECT at AS value FROM audit WHERE seq = ?",
+                vec![V::Integer(seq)],
+            )?
+            .rows()?;
+        Ok(rows.into_iter().next().map(|r| r.value))
     }
 
     /// Notifications newest first, at most `limit`, starting after the cursor `before` (a position

@@ -19,6 +19,19 @@ async fn body(req: &mut Request) -> ApiResult<String> {
         .map_err(|r| r.problem())
 }
 
+/// Writes that take no body (the path says everything). Anything but nothing (or `{}`) sent to
+/// them is refused rather than ignored, so a garbled request never acts.
+fn bodiless(op: &AdminOp) -> bool {
+    matches!(
+        op,
+        AdminOp::RotateWidgetSecret
+            | AdminOp::RevokeKey { .. }
+            | AdminOp::DeleteSubscriber { .. }
+            | AdminOp::DeleteTemplate { .. }
+            | AdminOp::ApproveReview { .. }
+    )
+}
+
 pub async fn handle(mut req: Request, env: &Env, page: &str, op: AdminOp) -> ApiResult<Response> {
     let presented = auth::bearer(&req)?.ok_or_else(ApiError::unauthorized)?;
     let caller = if auth::is_root(&presented, env)? {
@@ -27,6 +40,14 @@ pub async fn handle(mut req: Request, env: &Env, page: &str, op: AdminOp) -> Api
         Caller::Key(presented)
     };
     let body = body(&mut req).await?;
+    if bodiless(&op) && !matches!(body.trim(), "" | "{}") {
+        return Err(ApiError::client(
+            400,
+            "unexpected-body",
+            "This endpoint takes no body",
+            "send no body (or `{}`): the path names everything this request does",
+        ));
+    }
     let if_none_match = req.headers().get("if-none-match")?;
     let call = AdminCall {
         op: &op,
