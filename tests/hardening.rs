@@ -698,6 +698,16 @@ fn all_confirmed(env: &Env, page: &str, n: usize) {
     );
 }
 
+/// A delivery report with nobody failed and nobody pending.
+#[track_caller]
+fn all_reached(report: &Value) {
+    assert_eq!(
+        (report["failed"].as_u64(), report["pending"].as_u64()),
+        (Some(0), Some(0)),
+        "{report}"
+    );
+}
+
 /// Adds `n` webhook subscribers at `/hooks/ok/{tag}/{i}{padding}` and waits until their challenges
 /// confirmed them; returns their paths.
 fn webhooks(env: &Env, page: &str, tag: &str, n: usize, padding: &str) -> Vec<String> {
@@ -778,11 +788,7 @@ fn hardening_a_long_postmortem_to_fifty_long_webhooks_holds_up_nothing(env: &Env
     let got = report_within(env, &page, &incident, Duration::from_secs(60), |v| {
         v["sent"] == 50 && v["attempts"].as_u64() >= Some(50)
     });
-    assert_eq!(
-        (got["failed"].as_u64(), got["pending"].as_u64()),
-        (Some(0), Some(0)),
-        "{got}"
-    );
+    all_reached(&got);
     // Every receiver got the whole postmortem, once.
     let messages = env.sink.messages();
     for path in &paths {
@@ -883,11 +889,7 @@ fn hardening_faults_lose_no_recipient_and_send_no_second_copy(_: &Env) {
     fault(json!({"crash": 1}));
     let incident = env.open_incident(&page, "Consumer crash drill", "major");
     let crashed = report_within(env, &page, &incident, WAIT, |v| v["sent"] == 20);
-    assert_eq!(
-        (crashed["failed"].as_u64(), crashed["pending"].as_u64()),
-        (Some(0), Some(0)),
-        "{crashed}"
-    );
+    all_reached(&crashed);
     let messages = env.sink.messages();
     for path in &paths {
         let copies = messages
