@@ -175,11 +175,7 @@ fn no_serious_violations(env: &Env, screen: &str) {
             "Emulation.setEmulatedMedia",
             json!({"features": [{"name": "prefers-color-scheme", "value": scheme}]}),
         );
-        let violations = crate::status_page::run_axe(env);
-        let serious: Vec<&Value> = violations
-            .iter()
-            .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
-            .collect();
+        let serious = crate::status_page::serious_violations(env);
         assert!(
             serious.is_empty(),
             "axe-core on {screen} ({scheme}): serious or critical violations: {serious:#?}"

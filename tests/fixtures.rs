@@ -464,6 +464,17 @@ impl Drop for Failing<'_> {
     }
 }
 
+/// Configures existing page `page` with `settings` (name, components, policy...).
+#[track_caller]
+pub fn configure(env: &Env, page: &str, settings: &Value) {
+    let r = env.admin(
+        "PUT",
+        &format!("/v1/admin/pages/{page}"),
+        &settings.to_string(),
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+}
+
 /// Adds a subscriber through the admin API.
 pub fn add_subscriber(env: &Env, page: &str, body: Value) -> Reply {
     env.admin(

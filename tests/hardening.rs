@@ -79,12 +79,7 @@ fn hardening_keys_below_admin_do_not_read_responder_urls(env: &Env) {
         "components": [{"id": "api", "name": "API"}],
         "policy": {"responders": [format!("https://hooks.slack.com/services/{secret}"), "oncall@example.com"]},
     });
-    let r = env.admin(
-        "PUT",
-        &format!("/v1/admin/pages/{page}"),
-        &settings.to_string(),
-    );
-    assert_eq!(r.status, 200, "{r:?}");
+    crate::fixtures::configure(env, &page, &settings);
     let as_admin = env.admin("GET", &format!("/v1/admin/pages/{page}"), "");
     assert!(
         as_admin.body.contains(secret),
@@ -438,12 +433,7 @@ fn hardening_a_statuspage_import_changes_structure_only_and_keeps_real_statuses(
         "policy": {"responders": ["oncall@example.com"], "ack_escalate_minutes": 15,
             "subscribe_origins": ["https://app.example.com"]},
     });
-    let r = env.admin(
-        "PUT",
-        &format!("/v1/admin/pages/{page}"),
-        &settings.to_string(),
-    );
-    assert_eq!(r.status, 200, "{r:?}");
+    crate::fixtures::configure(env, &page, &settings);
     let before = env
         .admin("GET", &format!("/v1/admin/pages/{page}"), "")
         .json();
@@ -635,12 +625,7 @@ fn hardening_a_page_sends_at_most_its_budget_of_confirmations(env: &Env) {
         "components": [{"id": "api", "name": "API"}],
         "policy": {"email_confirmations_per_hour": 3, "sms_confirmations_per_hour": 1},
     });
-    let r = env.admin(
-        "PUT",
-        &format!("/v1/admin/pages/{page}"),
-        &settings.to_string(),
-    );
-    assert_eq!(r.status, 200, "{r:?}");
+    crate::fixtures::configure(env, &page, &settings);
     let statuses: Vec<(u16, String)> = (0..5)
         .map(|i| {
             let r = subscribe(env, &page, &address(env, &format!("budget{i}")), &[]);
@@ -1188,14 +1173,12 @@ fn hardening_every_route_refuses_bad_input_and_changes_nothing(env: &Env) {
 fn hardening_ten_thousand_subscribe_requests_send_at_most_the_page_budget(env: &Env) {
     let page = env.page("hard-flood");
     let budget = 500;
-    let r = env.admin(
-        "PUT",
-        &format!("/v1/admin/pages/{page}"),
+    crate::fixtures::configure(
+        env,
+        &page,
         &json!({"name": "Flood drill", "components": [{"id": "api", "name": "API"}],
-                "policy": {"email_confirmations_per_hour": budget}})
-        .to_string(),
+                "policy": {"email_confirmations_per_hour": budget}}),
     );
-    assert_eq!(r.status, 200, "{r:?}");
     let tag = env.page("flood");
     let statuses = std::sync::Mutex::new(std::collections::BTreeMap::<u16, usize>::new());
     std::thread::scope(|scope| {

@@ -20,12 +20,7 @@ fn reviewed_page(env: &Env, name: &str) -> String {
     let page = env.page(name);
     let settings = json!({"name": "Reviewed", "components": [{"id": "api", "name": "API"}],
         "policy": {"review": {"notices": true, "incidents_from": "major"}}});
-    let r = env.admin(
-        "PUT",
-        &format!("/v1/admin/pages/{page}"),
-        &settings.to_string(),
-    );
-    assert_eq!(r.status, 200, "{r:?}");
+    crate::fixtures::configure(env, &page, &settings);
     page
 }
 

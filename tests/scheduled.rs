@@ -24,12 +24,7 @@ fn page_with_policy(env: &Env, name: &str, policy: Value) -> String {
         "components": [{"id": "api", "name": "API"}, {"id": "web", "name": "Web app"}],
         "policy": policy,
     });
-    let r = env.admin(
-        "PUT",
-        &format!("/v1/admin/pages/{page}"),
-        &settings.to_string(),
-    );
-    assert_eq!(r.status, 200, "{r:?}");
+    crate::fixtures::configure(env, &page, &settings);
     page
 }
 

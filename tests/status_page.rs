@@ -159,15 +159,19 @@ fn has_no_serious_accessibility_violations(env: &Env) {
     );
     let browser = env.browser();
     browser.goto(&format!("{}/{page}", env.base));
-    let violations = run_axe(env);
-    let serious: Vec<&Value> = violations
-        .iter()
-        .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
-        .collect();
+    let serious = serious_violations(env);
     assert!(
         serious.is_empty(),
         "axe-core: serious or critical violations: {serious:#?}"
     );
+}
+
+/// axe-core's serious and critical violations on the page the browser shows.
+pub(crate) fn serious_violations(env: &Env) -> Vec<Value> {
+    run_axe(env)
+        .into_iter()
+        .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
+        .collect()
 }
 
 /// Runs axe-core (from node_modules, pinned in package.json) on the current document and returns its

@@ -43,10 +43,7 @@ pub fn compose(ctx: Ctx, mode: Mode) -> impl IntoView {
     let Some(state) = ctx.state.get_untracked() else {
         return view! { <p>"Loading…"</p> }.into_any();
     };
-    let origin = web_sys::window()
-        .and_then(|w| w.location().origin().ok())
-        .unwrap_or_default();
-    let links = decide::sample_links(&origin, &state.page.id);
+    let links = ctx::sample_links(&state.page.id);
     let draft = RwSignal::new(Draft::new(mode.clone(), &state, ctx::now()));
     let error = RwSignal::new(None::<ApiError>);
     let attempted = RwSignal::new(false);

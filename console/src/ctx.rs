@@ -120,3 +120,11 @@ impl Ctx {
         }
     }
 }
+
+/// The sample links the previews show for `page`, on this console's origin.
+pub fn sample_links(page: &str) -> herald_shared::template::Links {
+    let origin = web_sys::window()
+        .and_then(|w| w.location().origin().ok())
+        .unwrap_or_default();
+    decide::sample_links(&origin, page)
+}

@@ -27,10 +27,7 @@ pub fn templates(ctx: Ctx) -> impl IntoView {
     let Some(state) = ctx.state.get_untracked() else {
         return view! { <p>"Loading…"</p> }.into_any();
     };
-    let origin = web_sys::window()
-        .and_then(|w| w.location().origin().ok())
-        .unwrap_or_default();
-    let links = decide::sample_links(&origin, &state.page.id);
+    let links = ctx::sample_links(&state.page.id);
     let draft = RwSignal::new(TemplateDraft::new());
     // Whether the draft is a saved template (its id is then fixed).
     let editing = RwSignal::new(false);
