@@ -9,8 +9,68 @@ use web_sys::{CssStyleSheet, HtmlElement, ShadowRootInit, ShadowRootMode};
 use crate::i18n;
 use crate::Config;
 
-/// The widget's stylesheet, scoped by the shadow root.
-pub const CSS: &str = include_str!("widget.css");
+/// The widget's stylesheet, scoped by the shadow root; its comments and indentation stay out of
+/// the wasm (`compact`).
+pub const CSS: &str = match std::str::from_utf8(&CSS_BYTES) {
+    Ok(css) => css,
+    Err(_) => panic!("widget.css is UTF-8"),
+};
+const CSS_SOURCE: &[u8] = include_str!("widget.css").as_bytes();
+const CSS_BYTES: [u8; compact(CSS_SOURCE, &mut [])] = {
+    let mut out = [0; compact(CSS_SOURCE, &mut [])];
+    compact(CSS_SOURCE, &mut out);
+    out
+};
+
+/// Writes `css` without `/* comments */`, with each run of whitespace as one space (the stylesheet
+/// has no string with two spaces in a row) and none next to punctuation, into `out` if it is long
+/// enough, and answers the length; at compile time.
+const fn compact(css: &[u8], out: &mut [u8]) -> usize {
+    let (mut i, mut n, mut space, mut last) = (0, 0, false, 0u8);
+    while i < css.len() {
+        if css[i] == b'/' && i + 1 < css.len() && css[i + 1] == b'*' {
+            i += 2;
+            while i + 1 < css.len() && !(css[i] == b'*' && css[i + 1] == b'/') {
+                i += 1;
+            }
+            i += 2;
+            space = true;
+            continue;
+        }
+        if css[i].is_ascii_whitespace() {
+            space = true;
+        } else {
+            // A space next to punctuation says nothing (`a { b: c; }` is `a{b:c;}`); one before
+            // a colon may (`.a :focus`), and one inside `calc()` does.
+            if space && n > 0 && !punct(last, b"{};:,") && !punct(css[i], b"{};,") {
+                if n < out.len() {
+                    out[n] = b' ';
+                }
+                n += 1;
+            }
+            space = false;
+            if n < out.len() {
+                out[n] = css[i];
+            }
+            last = css[i];
+            n += 1;
+        }
+        i += 1;
+    }
+    n
+}
+
+/// Whether `byte` is one of `set`.
+const fn punct(byte: u8, set: &[u8]) -> bool {
+    let mut k = 0;
+    while k < set.len() {
+        if byte == set[k] {
+            return true;
+        }
+        k += 1;
+    }
+    false
+}
 
 /// Id of the host element; one widget per page.
 pub const HOST_ID: &str = "herald-widget";

@@ -106,8 +106,9 @@ fn wasm_for_web(
         .args(["--out-name", name])
         .arg(&wasm))?;
     let bg = out.join(format!("{name}_bg.wasm"));
+    // `--converge` repeats the passes while they still shrink the module.
     run(Command::new(node_bin("wasm-opt"))
-        .arg("-Oz")
+        .args(["-Oz", "--converge"])
         .args(WASM_FEATURES)
         .arg(&bg)
         .arg("-o")
