@@ -418,9 +418,9 @@ const SUPPORT_CUES: &[&str] = &[
     "get in touch",
 ];
 
-/// Byte ranges where `needle` (lowercase ASCII) occurs in `text` as whole words, ignoring ASCII case.
-fn find_words(text: &str, needle: &str) -> Vec<Range<usize>> {
-    let hay = text.to_ascii_lowercase();
+/// Byte ranges where `needle` (lowercase ASCII) occurs as whole words in `hay`, the text with ASCII
+/// letters lowercased (same byte offsets as the text).
+fn find_words(hay: &str, needle: &str) -> Vec<Range<usize>> {
     let bytes = hay.as_bytes();
     let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
     let mut out = Vec::new();
@@ -482,8 +482,8 @@ fn shouting(text: &str, min_words: usize) -> Vec<Range<usize>> {
 }
 
 /// Blame on someone: the listed words, "our fault", "an engineer accidentally ...".
-fn blame(text: &str, tokens: &[text::Token]) -> Vec<Range<usize>> {
-    let mut out: Vec<Range<usize>> = BLAME.iter().flat_map(|b| find_words(text, b)).collect();
+fn blame(hay: &str, tokens: &[text::Token]) -> Vec<Range<usize>> {
+    let mut out: Vec<Range<usize>> = BLAME.iter().flat_map(|b| find_words(hay, b)).collect();
     for (i, t) in tokens.iter().enumerate() {
         let owned = |k: usize| {
             tokens
@@ -586,6 +586,7 @@ impl Draft {
 /// Lints `draft`. Warnings come in field order, then by position.
 pub fn lint(draft: &Draft) -> Vec<Warning> {
     let mut out = Vec::new();
+    let mut promises_next = false;
     let locale = draft.locale.as_deref().unwrap_or("en");
     let (promise_message, next_message) = messages(locale);
     let fields = [
@@ -600,6 +601,8 @@ pub fn lint(draft: &Draft) -> Vec<Warning> {
         .collect();
     for (field, text) in fields {
         let tokens = text::tokens(text);
+        let hay = text.to_ascii_lowercase();
+        let shapes = shape::find(text, locale);
         let mut push = |code, span: Range<usize>, message: String| {
             out.push(Warning {
                 code,
@@ -608,15 +611,19 @@ pub fn lint(draft: &Draft) -> Vec<Warning> {
                 message,
             })
         };
-        for span in promised_fix_times(text, locale) {
-            push(LintCode::PromisedFixTime, span, promise_message.into());
+        for (shape, span) in shapes {
+            match shape {
+                Shape::PromisedFix => push(LintCode::PromisedFixTime, span, promise_message.into()),
+                Shape::NextUpdate if field == DraftField::Body => promises_next = true,
+                Shape::NextUpdate => {}
+            }
         }
         for j in DEFAULT_JARGON
             .iter()
             .copied()
             .chain(extra.iter().map(String::as_str))
         {
-            for span in find_words(text, j) {
+            for span in find_words(&hay, j) {
                 push(
                     LintCode::Jargon,
                     span,
@@ -624,7 +631,7 @@ pub fn lint(draft: &Draft) -> Vec<Warning> {
                 );
             }
         }
-        for span in blame(text, &tokens) {
+        for span in blame(&hay, &tokens) {
             push(
                 LintCode::Blame,
                 span,
@@ -632,7 +639,7 @@ pub fn lint(draft: &Draft) -> Vec<Warning> {
             );
         }
         for s in SLANG {
-            for span in find_words(text, s) {
+            for span in find_words(&hay, s) {
                 push(
                     LintCode::Slang,
                     span,
@@ -667,10 +674,7 @@ pub fn lint(draft: &Draft) -> Vec<Warning> {
                 .into(),
         );
     }
-    if unresolved
-        && draft.next_update_at.is_none()
-        && next_update_promises(&draft.body, locale).is_empty()
-    {
+    if unresolved && draft.next_update_at.is_none() && !promises_next {
         at_end(LintCode::MissingNextUpdate, next_message.into());
     }
     if let (true, Some(contact)) = (unresolved, &draft.support_contact) {

@@ -81,7 +81,10 @@ pub fn tokens(text: &str) -> Vec<Token> {
             Kind::Punct
         };
         let span = start..end_of(i);
-        let text = text[span.clone()].to_lowercase().replace('’', "'");
+        let mut text = text[span.clone()].to_lowercase();
+        if text.contains('’') {
+            text = text.replace('’', "'");
+        }
         out.push(Token { span, kind, text });
     }
     out
