@@ -418,27 +418,16 @@ const SUPPORT_CUES: &[&str] = &[
     "get in touch",
 ];
 
-/// Byte ranges where `needle` (lowercase ASCII) occurs as whole words in `hay`, the text with ASCII
-/// letters lowercased (same byte offsets as the text).
-fn find_words(hay: &str, needle: &str) -> Vec<Range<usize>> {
-    let bytes = hay.as_bytes();
-    let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
-    let mut out = Vec::new();
-    let mut from = 0;
-    while let Some(i) = hay[from..].find(needle) {
-        let start = from + i;
-        let end = start + needle.len();
-        let before_ok = start == 0 || !is_word(bytes[start - 1]);
-        let after_ok = end == bytes.len() || !is_word(bytes[end]);
-        if before_ok && after_ok {
-            out.push(start..end);
-        }
-        from = start + 1;
-        while !hay.is_char_boundary(from) {
-            from += 1;
-        }
+/// Byte ranges where `needle` (one or more words) occurs in `tokens`, ignoring case.
+fn find_words(tokens: &[text::Token], needle: &str) -> Vec<Range<usize>> {
+    let words: Vec<String> = text::tokens(needle).into_iter().map(|t| t.text).collect();
+    if words.is_empty() {
+        return Vec::new();
     }
-    out
+    (0..tokens.len().saturating_sub(words.len() - 1))
+        .filter(|&i| words.iter().zip(&tokens[i..]).all(|(w, t)| *w == t.text))
+        .map(|i| tokens[i].span.start..tokens[i + words.len() - 1].span.end)
+        .collect()
 }
 
 fn contains_any(text: &str, cues: &[&str]) -> bool {
@@ -482,8 +471,8 @@ fn shouting(text: &str, min_words: usize) -> Vec<Range<usize>> {
 }
 
 /// Blame on someone: the listed words, "our fault", "an engineer accidentally ...".
-fn blame(hay: &str, tokens: &[text::Token]) -> Vec<Range<usize>> {
-    let mut out: Vec<Range<usize>> = BLAME.iter().flat_map(|b| find_words(hay, b)).collect();
+fn blame(tokens: &[text::Token]) -> Vec<Range<usize>> {
+    let mut out: Vec<Range<usize>> = BLAME.iter().flat_map(|b| find_words(tokens, b)).collect();
     for (i, t) in tokens.iter().enumerate() {
         let owned = |k: usize| {
             tokens
@@ -601,7 +590,6 @@ pub fn lint(draft: &Draft) -> Vec<Warning> {
         .collect();
     for (field, text) in fields {
         let tokens = text::tokens(text);
-        let hay = text.to_ascii_lowercase();
         let shapes = shape::find(text, locale);
         let mut push = |code, span: Range<usize>, message: String| {
             out.push(Warning {
@@ -623,7 +611,7 @@ pub fn lint(draft: &Draft) -> Vec<Warning> {
             .copied()
             .chain(extra.iter().map(String::as_str))
         {
-            for span in find_words(&hay, j) {
+            for span in find_words(&tokens, j) {
                 push(
                     LintCode::Jargon,
                     span,
@@ -631,7 +619,7 @@ pub fn lint(draft: &Draft) -> Vec<Warning> {
                 );
             }
         }
-        for span in blame(&hay, &tokens) {
+        for span in blame(&tokens) {
             push(
                 LintCode::Blame,
                 span,
@@ -639,7 +627,7 @@ pub fn lint(draft: &Draft) -> Vec<Warning> {
             );
         }
         for s in SLANG {
-            for span in find_words(&hay, s) {
+            for span in find_words(&tokens, s) {
                 push(
                     LintCode::Slang,
                     span,
