@@ -248,6 +248,8 @@ const IMPACT_CUES: &[&[&str]] = &[
     &["dropping"],
     &["stuck"],
     &["incorrect"],
+    &["wrong"],
+    &["could", "not"],
     &["duplicate*"],
     &["inaccessible"],
     &["unreachable"],

@@ -55,10 +55,20 @@ pub fn run(args: &[String]) -> Result<()> {
 
     run_cmd(
         Command::new("cargo")
-            .args(["build", "--release", "--lib", "-p", "herald-lint-bench", "--target", WASM_TARGET])
+            .args([
+                "build",
+                "--release",
+                "--lib",
+                "-p",
+                "herald-lint-bench",
+                "--target",
+                WASM_TARGET,
+            ])
             .current_dir(root()),
     )?;
-    let wasm = root().join(format!("target/{WASM_TARGET}/release/herald_lint_bench.wasm"));
+    let wasm = root().join(format!(
+        "target/{WASM_TARGET}/release/herald_lint_bench.wasm"
+    ));
     let out = dir.join("lint-wasm");
     run_cmd(
         Command::new(cargo_bin("wasm-bindgen"))
@@ -83,7 +93,9 @@ pub fn run(args: &[String]) -> Result<()> {
         "\n## The wording lint on a {}-character draft ({} warnings), {runs} runs, best of 5\n",
         native["chars"], native["warnings"]
     );
-    println!("| build | lint (µs/run) | reference: lowercase + 40 phrase counts (µs/run) | ratio |");
+    println!(
+        "| build | lint (µs/run) | reference: lowercase + 40 phrase counts (µs/run) | ratio |"
+    );
     println!("|---|---:|---:|---:|");
     for (name, v) in [("native", &native), ("wasm32 in node", &in_wasm)] {
         println!(
@@ -94,6 +106,9 @@ pub fn run(args: &[String]) -> Result<()> {
         );
     }
     let results = json!({"runs": runs, "native": native, "wasm": in_wasm});
-    fs::write(dir.join("lint.json"), serde_json::to_string_pretty(&results)?)?;
+    fs::write(
+        dir.join("lint.json"),
+        serde_json::to_string_pretty(&results)?,
+    )?;
     Ok(())
 }

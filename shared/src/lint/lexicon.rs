@@ -94,7 +94,7 @@ pub const EN: Lexicon = Lexicon {
     ],
     time_words: &["noon", "midday", "midnight", "tonight", "tomorrow", "eod", "end", "close", "today"],
     after_time: &[
-        "utc", "gmt", "cet", "cest", "est", "edt", "pst", "pdt", "bst", "am", "pm", "a.m", "p.m", "today",
+        "utc", "gmt", "cet", "cest", "est", "edt", "pst", "pdt", "bst", "et", "pt", "am", "pm", "today",
         "tomorrow", "tonight", "morning", "afternoon", "evening", "of", "day", "business",
     ],
     fix: &[
@@ -139,6 +139,8 @@ pub const EN: Lexicon = Lexicon {
         &["communicat*"],
         &["follow", "up"],
         &["check", "back"],
+        &["check", "in"],
+        &["check", "this", "page"],
         &["come", "back"],
         &["report", "back"],
         &["get", "back"],
@@ -255,7 +257,7 @@ pub const DE: Lexicon = Lexicon {
     ],
     frame: &[
         "werd*", "wird", "sollte*", "soll", "voraussichtlich", "erwart*", "rechnen", "geplant", "planen",
-        "hoff*", "dürfte*", "eta", "geschätzt*",
+        "hoff*", "dürfte*", "eta", "geschätzt*", "davon",
     ],
     frame_endings: &[],
     to: &[],
@@ -414,7 +416,7 @@ pub const PT: Lexicon = Lexicon {
         &["durante"],
     ],
     frame: &[
-        "deverá*", "deve", "devem", "esperamos", "espera*", "previsão", "previsto", "prevista", "estimad*",
+        "deverá*", "deve", "devem", "esperamos", "espera*", "prev*", "estimad*",
         "vamos", "vai", "eta",
     ],
     frame_endings: &["rá", "remos", "rão"],

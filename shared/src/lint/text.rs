@@ -47,6 +47,19 @@ pub fn tokens(text: &str) -> Vec<Token> {
             i += 1;
             continue;
         }
+        // "10 a.m." is one word "am" after a number, not a sentence end.
+        let meridiem = out.last().is_some_and(|t: &Token| t.kind == Kind::Number)
+            && matches!(c, 'a' | 'p' | 'A' | 'P')
+            && text[start + 1..].to_ascii_lowercase().starts_with(".m.");
+        if meridiem {
+            out.push(Token {
+                span: start..start + 4,
+                kind: Kind::Word,
+                text: format!("{}m", c.to_ascii_lowercase()),
+            });
+            i += 4;
+            continue;
+        }
         let kind = if is_digit(c) {
             i += 1;
             loop {

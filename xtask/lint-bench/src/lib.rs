@@ -27,12 +27,46 @@ pub fn draft() -> Draft {
 }
 
 const PHRASES: [&str; 40] = [
-    "will be fixed by", "will be resolved by", "will be back by", "will be restored by",
-    "will be fixed in", "will be resolved in", "will be back in", "will be restored in",
-    "fixed within", "resolved within", "guarantee", "we promise", "definitely", "in a few minutes",
-    "eta", "next update", "k8s", "kubernetes", "pod", "sev1", "rca", "oom", "shard", "replica",
-    "failover", "cron", "5xx", "hotfix", "rollback", "runbook", "on-call", "blame", "fault",
-    "human error", "user error", "careless", "unable", "cannot", "delay", "outage",
+    "will be fixed by",
+    "will be resolved by",
+    "will be back by",
+    "will be restored by",
+    "will be fixed in",
+    "will be resolved in",
+    "will be back in",
+    "will be restored in",
+    "fixed within",
+    "resolved within",
+    "guarantee",
+    "we promise",
+    "definitely",
+    "in a few minutes",
+    "eta",
+    "next update",
+    "k8s",
+    "kubernetes",
+    "pod",
+    "sev1",
+    "rca",
+    "oom",
+    "shard",
+    "replica",
+    "failover",
+    "cron",
+    "5xx",
+    "hotfix",
+    "rollback",
+    "runbook",
+    "on-call",
+    "blame",
+    "fault",
+    "human error",
+    "user error",
+    "careless",
+    "unable",
+    "cannot",
+    "delay",
+    "outage",
 ];
 
 /// Lints the draft `times` times; answers the number of warnings (so nothing is optimised away).
@@ -51,7 +85,10 @@ pub fn scan_runs(times: u32) -> u32 {
     (0..times)
         .map(|_| {
             let hay = black_box(&d.body).to_lowercase();
-            PHRASES.iter().map(|p| hay.matches(p).count() as u32).sum::<u32>()
+            PHRASES
+                .iter()
+                .map(|p| hay.matches(p).count() as u32)
+                .sum::<u32>()
         })
         .sum()
 }
