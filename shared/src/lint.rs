@@ -6,6 +6,7 @@ mod lexicon;
 mod shape;
 mod text;
 
+use std::collections::HashMap;
 use std::ops::Range;
 
 use serde::{Deserialize, Serialize};
@@ -420,16 +421,42 @@ const SUPPORT_CUES: &[&str] = &[
     "get in touch",
 ];
 
-/// Byte ranges where `needle` (one or more words) occurs in `tokens`, ignoring case.
-fn find_words(tokens: &[text::Token], needle: &str) -> Vec<Range<usize>> {
-    let words: Vec<String> = text::tokens(needle).into_iter().map(|t| t.text).collect();
-    if words.is_empty() {
-        return Vec::new();
+/// A field's words by where they occur, so each listed word is looked up, not searched for.
+struct Words<'a> {
+    tokens: &'a [text::Token],
+    at: HashMap<&'a str, Vec<usize>>,
+}
+
+impl<'a> Words<'a> {
+    fn new(tokens: &'a [text::Token]) -> Self {
+        let mut at: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, t) in tokens.iter().enumerate() {
+            at.entry(t.text.as_str()).or_default().push(i);
+        }
+        Words { tokens, at }
     }
-    (0..tokens.len().saturating_sub(words.len() - 1))
-        .filter(|&i| words.iter().zip(&tokens[i..]).all(|(w, t)| *w == t.text))
-        .map(|i| tokens[i].span.start..tokens[i + words.len() - 1].span.end)
-        .collect()
+
+    /// Byte ranges where `needle` (one or more words) occurs, ignoring case.
+    fn find(&self, needle: &str) -> Vec<Range<usize>> {
+        let words: Vec<String> = text::tokens(needle).into_iter().map(|t| t.text).collect();
+        let Some(first) = words.first() else {
+            return Vec::new();
+        };
+        let n = words.len();
+        self.at
+            .get(first.as_str())
+            .into_iter()
+            .flatten()
+            .filter(|&&i| {
+                i + n <= self.tokens.len()
+                    && words[1..]
+                        .iter()
+                        .zip(&self.tokens[i + 1..])
+                        .all(|(w, t)| *w == t.text)
+            })
+            .map(|&i| self.tokens[i].span.start..self.tokens[i + n - 1].span.end)
+            .collect()
+    }
 }
 
 fn contains_any(text: &str, cues: &[&str]) -> bool {
@@ -473,8 +500,9 @@ fn shouting(text: &str, min_words: usize) -> Vec<Range<usize>> {
 }
 
 /// Blame on someone: the listed words, "our fault", "an engineer accidentally ...".
-fn blame(tokens: &[text::Token]) -> Vec<Range<usize>> {
-    let mut out: Vec<Range<usize>> = BLAME.iter().flat_map(|b| find_words(tokens, b)).collect();
+fn blame(words: &Words) -> Vec<Range<usize>> {
+    let tokens = words.tokens;
+    let mut out: Vec<Range<usize>> = BLAME.iter().flat_map(|b| words.find(b)).collect();
     for (i, t) in tokens.iter().enumerate() {
         let owned = |k: usize| {
             tokens
@@ -592,6 +620,7 @@ pub fn lint(draft: &Draft) -> Vec<Warning> {
         .collect();
     for (field, text) in fields {
         let tokens = text::tokens(text);
+        let words = Words::new(&tokens);
         let shapes = shape::find(text, locale);
         let mut push = |code, span: Range<usize>, message: String| {
             out.push(Warning {
@@ -613,7 +642,7 @@ pub fn lint(draft: &Draft) -> Vec<Warning> {
             .copied()
             .chain(extra.iter().map(String::as_str))
         {
-            for span in find_words(&tokens, j) {
+            for span in words.find(j) {
                 push(
                     LintCode::Jargon,
                     span,
@@ -621,7 +650,7 @@ pub fn lint(draft: &Draft) -> Vec<Warning> {
                 );
             }
         }
-        for span in blame(&tokens) {
+        for span in blame(&words) {
             push(
                 LintCode::Blame,
                 span,
@@ -629,7 +658,7 @@ pub fn lint(draft: &Draft) -> Vec<Warning> {
             );
         }
         for s in SLANG {
-            for span in find_words(&tokens, s) {
+            for span in words.find(s) {
                 push(
                     LintCode::Slang,
                     span,
