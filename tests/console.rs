@@ -309,7 +309,7 @@ fn opens_an_incident_from_a_template_then_updates_resolves_and_reopens_it(env: &
         "Some requests to the API fail. It will be fixed in 10 minutes.",
     );
     let marked = wait_for(browser, "the lint's mark", "#body-lint mark");
-    assert_eq!(marked, "will be fixed in");
+    assert_eq!(marked, "will be fixed in 10 minutes");
     // Before publishing: who will be told, from the API's dry run.
     wait_text(
         browser,

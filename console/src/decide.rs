@@ -709,7 +709,9 @@ impl Advance {
     }
 
     pub fn lint(&self, page: &Page) -> Vec<Warning> {
-        lint::lint(&lint::Draft::for_page(page, &self.title, &self.body))
+        let mut d = lint::Draft::for_page(page, &self.title, &self.body);
+        d.notice = self.kind;
+        lint::lint(&d)
     }
 }
 
@@ -772,7 +774,11 @@ pub struct Piece {
 
 /// Whether a warning points at words (marked in place) rather than at the whole text (listed only).
 fn marks_words(w: &Warning) -> bool {
-    !w.span.is_empty() && !matches!(w.code, LintCode::MissingImpact | LintCode::SmsTooLong)
+    !w.span.is_empty()
+        && !matches!(
+            w.code,
+            LintCode::MissingImpact | LintCode::SmsTooLong | LintCode::SocialTooLong
+        )
 }
 
 /// `text` cut into pieces at the spans the lint objects to in `field`; overlapping spans merge.

@@ -1235,6 +1235,10 @@ fn configure_page(
             .map_err(|e| DomainError::invalid("policy.responders", format!("entry {i}: {e}")))?
             .value;
     }
+    if let Some(contact) = &page.policy.support_contact {
+        page.policy.support_contact =
+            Some(text("policy.support_contact", contact, MAX_NAME_CHARS)?);
+    }
     page.branding = settings.branding.unwrap_or_default();
     let mut group_ids: Vec<&str> = Vec::new();
     for g in &settings.groups {

@@ -1,13 +1,22 @@
-//! The wording lint: warnings over a draft before it is published (promised fix times, jargon, blame,
-//! shouting, a missing impact statement or next-update promise, SMS length), each pointing at a span.
+//! The wording lint: warnings over a draft before it is published (promised fix times and
+//! next-update promises found by their shape in seven locales, impact, jargon, blame, shouting, slang,
+//! the notice content rules, per-channel lengths), each pointing at a span and saying what to write.
 
+mod lexicon;
+mod shape;
+mod text;
+
+use std::collections::HashMap;
 use std::ops::Range;
 
 use serde::{Deserialize, Serialize};
+use unicode_segmentation::UnicodeSegmentation;
 
-use crate::model::{Channel, IncidentStatus};
+use crate::model::{Channel, IncidentStatus, NoticeKind};
 use crate::sms;
 use crate::Timestamp;
+use lexicon::matches;
+use shape::Shape;
 
 /// What is about to be published.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -25,6 +34,79 @@ pub struct Draft {
     /// The page's own internal words (`Policy::jargon`).
     #[serde(default)]
     pub jargon: Vec<String>,
+    /// BCP 47 tag of the language it is written in; `None` reads as English. The promise and
+    /// next-update rules read and answer in en, de, fr, es, pt, ja and ar.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+    /// For notices, their kind: the content the SOP asks of each.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notice: Option<NoticeKind>,
+    /// Where customers get support (`Policy::support_contact`); an unresolved incident should say it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub support_contact: Option<String>,
+    /// Social networks it will be posted to, each with its own length limit.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub social: Vec<Social>,
+}
+
+/// A social network and how it counts a post.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Social {
+    /// 500 characters; a link counts as 23.
+    Mastodon,
+    /// 300 graphemes.
+    Bluesky,
+}
+
+impl Social {
+    pub fn limit(self) -> usize {
+        match self {
+            Self::Mastodon => 500,
+            Self::Bluesky => 300,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Mastodon => "Mastodon",
+            Self::Bluesky => "Bluesky",
+        }
+    }
+
+    /// Where `text` passes the limit (a byte offset) and how long it counts, or `None` if it fits.
+    fn overflow(self, text: &str) -> Option<(usize, usize)> {
+        // (byte offset, weight) of each counted unit.
+        let units: Vec<(usize, usize)> = match self {
+            Self::Mastodon => {
+                let mut out = Vec::new();
+                let mut i = 0;
+                while let Some(c) = text[i..].chars().next() {
+                    if text[i..].starts_with("http://") || text[i..].starts_with("https://") {
+                        // A link counts as 23 characters however long it is.
+                        out.push((i, 23));
+                        i = text[i..]
+                            .find(char::is_whitespace)
+                            .map_or(text.len(), |e| i + e);
+                    } else {
+                        out.push((i, 1));
+                        i += c.len_utf8();
+                    }
+                }
+                out
+            }
+            Self::Bluesky => text.grapheme_indices(true).map(|(i, _)| (i, 1)).collect(),
+        };
+        let mut count = 0;
+        let mut cut = None;
+        for (at, weight) in units {
+            count += weight;
+            if count > self.limit() && cut.is_none() {
+                cut = Some(at);
+            }
+        }
+        cut.map(|c| (c, count))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -37,6 +119,13 @@ pub enum LintCode {
     Blame,
     AllCaps,
     SmsTooLong,
+    Slang,
+    /// A notice leaves out what the SOP asks of its kind (the change, benefit, action, reason, options).
+    NoticeContent,
+    MissingSupportContact,
+    SocialTooLong,
+    /// The title, as an email subject, says nothing about what happened.
+    EmptySubject,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,26 +143,6 @@ pub struct Warning {
     pub span: Range<usize>,
     pub message: String,
 }
-
-const PROMISES: &[&str] = &[
-    "will be fixed by",
-    "will be resolved by",
-    "will be back by",
-    "will be restored by",
-    // "... in 10 minutes" promises a fix time as surely as "by 5pm".
-    "will be fixed in",
-    "will be resolved in",
-    "will be back in",
-    "will be restored in",
-    "fixed within",
-    "resolved within",
-    "guarantee",
-    "guaranteed",
-    "we promise",
-    "definitely",
-    "in a few minutes",
-    "eta",
-];
 
 /// Words customers should not need to know. Pages add their own (`Policy::jargon`).
 pub const DEFAULT_JARGON: &[&str] = &[
@@ -106,67 +175,293 @@ pub const DEFAULT_JARGON: &[&str] = &[
 const BLAME: &[&str] = &[
     "blame",
     "blamed",
-    "fault",
     "human error",
     "user error",
     "negligence",
+    "negligent",
     "careless",
+    "carelessly",
     "incompetent",
+    "incompetence",
 ];
 
-const IMPACT_CUES: &[&str] = &[
-    "affect",
-    "unable",
-    "cannot",
-    "can't",
-    "fail",
-    "error",
-    "slow",
-    "delay",
-    "unavailable",
-    "down",
+/// "fault" blames when someone owns it ("our fault", "the vendor's fault"), not in "a network fault".
+const FAULT_OWNERS: &[&str] = &["our", "their", "his", "her", "your", "its", "my"];
+
+/// A person, then what they did by mistake: "an engineer accidentally deleted".
+const PEOPLE: &[&str] = &[
+    "engineer",
+    "employee",
+    "developer",
+    "admin",
+    "administrator",
+    "intern",
+    "contractor",
+    "technician",
+    "operator",
+    "colleague",
+    "someone",
+];
+const MISHAPS: &[&str] = &[
+    "accidentally",
+    "mistakenly",
+    "forgot",
+    "inadvertently",
+    "wrongly",
+];
+
+const SLANG: &[&str] = &[
+    "borked", "hosed", "nuked", "fubar", "snafu", "wonky", "janky", "busted", "kaput", "oops",
+    "whoops", "lol", "lmao", "yikes", "tbh", "imo", "ngl", "gonna", "wanna", "kinda", "sorta",
+    "my bad", "our bad", "ugh", "derp", "freaking", "crap",
+];
+
+/// What tells a reader who is affected or what they notice (patterns over words, `*` a stem).
+const IMPACT_CUES: &[&[&str]] = &[
+    &["affect*"],
+    &["unable"],
+    &["cannot"],
+    &["can't"],
+    &["fail"],
+    &["fails"],
+    &["failed"],
+    &["failing"],
+    &["failure*"],
+    &["error*"],
+    &["slow*"],
+    &["delay*"],
+    &["unavailable"],
+    &["down"],
+    &["outage*"],
+    &["degrad*"],
+    &["disrupt*"],
+    &["interrupt*"],
+    &["impact*"],
+    &["latency"],
+    &["lost"],
+    &["missing"],
+    &["timeout*"],
+    &["timed", "out"],
+    &["late"],
+    &["later", "than", "usual"],
+    &["up", "to"],
+    &["incomplete"],
+    &["dropping"],
+    &["stuck"],
+    &["incorrect"],
+    &["wrong"],
+    &["could", "not"],
+    &["duplicate*"],
+    &["inaccessible"],
+    &["unreachable"],
+    &["intermittent*"],
+    &["old"],
+    &["you", "may"],
+    &["you", "might"],
+    &["may", "see"],
+    &["may", "notice"],
+    &["experienc*"],
+    &["not", "receiv*"],
+    &["not", "being"],
+    &["not", "load*"],
+    &["not", "working"],
+    &["not", "deliver*"],
+];
+
+/// Titles that, as an email subject, say nothing on their own.
+const EMPTY_SUBJECT_WORDS: &[&str] = &[
+    "update",
+    "updates",
+    "incident",
+    "issue",
+    "issues",
+    "problem",
+    "problems",
+    "notice",
+    "alert",
+    "important",
+    "urgent",
+    "info",
+    "information",
+    "status",
+    "fyi",
+    "re",
+    "fw",
+    "fwd",
+    "investigating",
+    "identified",
+    "monitoring",
+    "resolved",
+    "maintenance",
     "outage",
-    "degraded",
-    "you may",
-    "customers",
-    "users",
-    "not working",
-    "timeout",
-    "timed out",
-    "interrupt",
-    "disrupt",
-    "impact",
-    "latency",
-    "lost",
-    "missing",
+    "service",
+    "news",
+    "announcement",
+    "attention",
+    "please",
+    "read",
+    "action",
+    "required",
+    "a",
+    "an",
+    "the",
+    "new",
+    "our",
+    "quick",
+    "heads",
+    "up",
+    "ongoing",
+    "current",
+    "latest",
+    "scheduled",
+    "notification",
+    "message",
+    "for",
+    "of",
 ];
 
-/// Byte ranges where `needle` (lowercase ASCII) occurs in `text` as whole words, ignoring ASCII case.
-fn find_words(text: &str, needle: &str) -> Vec<Range<usize>> {
-    let hay = text.to_ascii_lowercase();
-    let bytes = hay.as_bytes();
-    let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
-    let mut out = Vec::new();
-    let mut from = 0;
-    while let Some(i) = hay[from..].find(needle) {
-        let start = from + i;
-        let end = start + needle.len();
-        let before_ok = start == 0 || !is_word(bytes[start - 1]);
-        let after_ok = end == bytes.len() || !is_word(bytes[end]);
-        if before_ok && after_ok {
-            out.push(start..end);
-        }
-        from = start + 1;
-        while !hay.is_char_boundary(from) {
-            from += 1;
-        }
-    }
-    out
+/// The parts the SOP asks of a notice: (what is missing, the words that show it is there).
+const CHANGE_CUES: &[&str] = &[
+    "will",
+    "change",
+    "new ",
+    "from ",
+    "starting",
+    "introduc",
+    "replac",
+    "remov",
+    "upgrad",
+    "retir",
+    "no longer",
+    "moving",
+    "switch",
+    "increase",
+    "decrease",
+    "update",
+];
+const BENEFIT_CUES: &[&str] = &[
+    "so that",
+    "so you",
+    "faster",
+    "better",
+    "improv",
+    "easier",
+    "benefit",
+    "more secure",
+    "allow",
+    "lets you",
+    "let you",
+    "enable",
+    "you can",
+    "you'll be able",
+    "you will be able",
+    "help",
+    "simpler",
+    "quicker",
+    "reliab",
+    "safer",
+];
+const ACTION_CUES: &[&str] = &[
+    "no action",
+    "action required",
+    "you need to",
+    "please",
+    "you must",
+    "you should",
+    "nothing to do",
+    "make sure",
+    "need to do",
+    "don't need",
+    "do not need",
+    "required to",
+    "before ",
+];
+const REASON_CUES: &[&str] = &[
+    "because",
+    "due to",
+    "reason",
+    "to reflect",
+    "as a result",
+    "in order to",
+    "so that",
+    "since",
+    "to cover",
+    "to keep",
+    "why",
+    "rising",
+    "to comply",
+    "regulation",
+    "costs",
+];
+const OPTIONS_CUES: &[&str] = &[
+    "you can",
+    "option",
+    "choose",
+    "cancel",
+    "opt out",
+    "opt-out",
+    "switch",
+    "keep your",
+    "downgrade",
+    "contact",
+    "questions",
+    "if you do not agree",
+    "if you don't agree",
+    "lock in",
+    "alternatively",
+    "you may",
+    "refund",
+];
+const SUPPORT_CUES: &[&str] = &[
+    "support",
+    "contact",
+    "help desk",
+    "helpdesk",
+    "reach us",
+    "get in touch",
+];
+
+/// A field's words by where they occur, so each listed word is looked up, not searched for.
+struct Words<'a> {
+    tokens: &'a [text::Token],
+    at: HashMap<&'a str, Vec<usize>>,
 }
 
-fn contains_stem(text: &str, stems: &[&str]) -> bool {
-    let hay = text.to_ascii_lowercase();
-    stems.iter().any(|s| hay.contains(s))
+impl<'a> Words<'a> {
+    fn new(tokens: &'a [text::Token]) -> Self {
+        let mut at: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, t) in tokens.iter().enumerate() {
+            at.entry(t.text.as_str()).or_default().push(i);
+        }
+        Words { tokens, at }
+    }
+
+    /// Byte ranges where `needle` (one or more words) occurs, ignoring case.
+    fn find(&self, needle: &str) -> Vec<Range<usize>> {
+        let words: Vec<String> = text::tokens(needle).into_iter().map(|t| t.text).collect();
+        let Some(first) = words.first() else {
+            return Vec::new();
+        };
+        let n = words.len();
+        self.at
+            .get(first.as_str())
+            .into_iter()
+            .flatten()
+            .filter(|&&i| {
+                i + n <= self.tokens.len()
+                    && words[1..]
+                        .iter()
+                        .zip(&self.tokens[i + 1..])
+                        .all(|(w, t)| *w == t.text)
+            })
+            .map(|&i| self.tokens[i].span.start..self.tokens[i + n - 1].span.end)
+            .collect()
+    }
+}
+
+fn contains_any(text: &str, cues: &[&str]) -> bool {
+    let hay = text.to_lowercase();
+    cues.iter().any(|c| hay.contains(c))
 }
 
 /// Runs of at least `min_words` consecutive shouted words (two or more letters, all capitals).
@@ -204,26 +499,129 @@ fn shouting(text: &str, min_words: usize) -> Vec<Range<usize>> {
     out
 }
 
+/// Blame on someone: the listed words, "our fault", "an engineer accidentally ...".
+fn blame(words: &Words) -> Vec<Range<usize>> {
+    let tokens = words.tokens;
+    let mut out: Vec<Range<usize>> = BLAME.iter().flat_map(|b| words.find(b)).collect();
+    for (i, t) in tokens.iter().enumerate() {
+        let owned = |k: usize| {
+            tokens
+                .get(k)
+                .is_some_and(|o| FAULT_OWNERS.contains(&o.text.as_str()) || o.text.ends_with("'s"))
+        };
+        if t.text == "fault" && i > 0 && (owned(i - 1) || (i > 1 && owned(i - 2))) {
+            out.push(t.span.clone());
+        }
+        if PEOPLE.contains(&t.text.trim_end_matches('s')) {
+            if let Some(m) = tokens[i + 1..(i + 4).min(tokens.len())]
+                .iter()
+                .find(|m| MISHAPS.contains(&m.text.as_str()))
+            {
+                out.push(t.span.start..m.span.end);
+            }
+        }
+    }
+    out
+}
+
+fn phrase_hits(tokens: &[text::Token], phrases: &[&[&str]]) -> bool {
+    (0..tokens.len()).any(|i| {
+        phrases.iter().any(|p| {
+            p.iter()
+                .enumerate()
+                .all(|(k, w)| tokens.get(i + k).is_some_and(|t| matches(w, &t.text)))
+        })
+    })
+}
+
+/// Whether `text` says who is affected or what they notice (English cues).
+pub fn states_impact(text: &str) -> bool {
+    let mut tokens = text::tokens(text);
+    // "We cannot say yet", "we are unable to confirm": about us, not about customers.
+    let ours = |t: &text::Token| matches!(t.text.as_str(), "cannot" | "can't" | "unable");
+    let mut keep = vec![true; tokens.len()];
+    for i in 1..tokens.len() {
+        let subject = &tokens[i - 1].text;
+        let we = subject == "we" || (i > 2 && tokens[i - 2].text == "we" && subject == "are");
+        if we && ours(&tokens[i]) {
+            keep[i] = false;
+        }
+    }
+    let mut i = 0;
+    tokens.retain(|_| {
+        i += 1;
+        keep[i - 1]
+    });
+    phrase_hits(&tokens, IMPACT_CUES)
+}
+
+/// Byte ranges of promised fix times in `text`, written in `locale` (a BCP 47 tag).
+pub fn promised_fix_times(text: &str, locale: &str) -> Vec<Range<usize>> {
+    shaped(text, locale, Shape::PromisedFix)
+}
+
+/// Byte ranges of promises of the next update ("next update in 30 minutes") in `text`.
+pub fn next_update_promises(text: &str, locale: &str) -> Vec<Range<usize>> {
+    shaped(text, locale, Shape::NextUpdate)
+}
+
+fn shaped(text: &str, locale: &str, want: Shape) -> Vec<Range<usize>> {
+    shape::find(text, locale)
+        .into_iter()
+        .filter(|(s, _)| *s == want)
+        .map(|(_, r)| r)
+        .collect()
+}
+
+/// The two localised messages (promised fix time, missing next update) for `locale`.
+fn messages(locale: &str) -> (&'static str, &'static str) {
+    match lexicon::for_tag(locale) {
+        Some(l) => (l.promise_message, l.next_message),
+        None if locale.to_ascii_lowercase().starts_with("ja") => {
+            (lexicon::JA_PROMISE_MESSAGE, lexicon::JA_NEXT_MESSAGE)
+        }
+        None => (lexicon::EN.promise_message, lexicon::EN.next_message),
+    }
+}
+
 impl Draft {
-    /// A draft for `page`, carrying the page's own jargon list.
+    /// A draft for `page`, carrying the page's own jargon list, language and support contact.
     pub fn for_page(page: &crate::model::Page, title: &str, body: &str) -> Draft {
         Draft {
             title: title.to_owned(),
             body: body.to_owned(),
             jargon: page.policy.jargon.clone(),
+            locale: Some(page.default_locale().to_owned()),
+            support_contact: page.policy.support_contact.clone(),
             ..Draft::default()
         }
+    }
+
+    fn goes_to(&self, channel: Channel) -> bool {
+        self.channels.is_empty() || self.channels.contains(&channel)
     }
 }
 
 /// Lints `draft`. Warnings come in field order, then by position.
 pub fn lint(draft: &Draft) -> Vec<Warning> {
     let mut out = Vec::new();
+    let mut promises_next = false;
+    let locale = draft.locale.as_deref().unwrap_or("en");
+    let (promise_message, next_message) = messages(locale);
     let fields = [
         (DraftField::Title, draft.title.as_str()),
         (DraftField::Body, draft.body.as_str()),
     ];
+    let extra: Vec<String> = draft
+        .jargon
+        .iter()
+        .map(|j| j.to_ascii_lowercase())
+        .filter(|j| !j.trim().is_empty())
+        .collect();
     for (field, text) in fields {
+        let tokens = text::tokens(text);
+        let words = Words::new(&tokens);
+        let shapes = shape::find(text, locale);
         let mut push = |code, span: Range<usize>, message: String| {
             out.push(Warning {
                 code,
@@ -232,29 +630,19 @@ pub fn lint(draft: &Draft) -> Vec<Warning> {
                 message,
             })
         };
-        for p in PROMISES {
-            for span in find_words(text, p) {
-                push(
-                    LintCode::PromisedFixTime,
-                    span,
-                    format!(
-                        "{:?} promises an outcome; promise the next update instead",
-                        p
-                    ),
-                );
+        for (shape, span) in shapes {
+            match shape {
+                Shape::PromisedFix => push(LintCode::PromisedFixTime, span, promise_message.into()),
+                Shape::NextUpdate if field == DraftField::Body => promises_next = true,
+                Shape::NextUpdate => {}
             }
         }
-        let extra: Vec<String> = draft
-            .jargon
-            .iter()
-            .map(|j| j.to_ascii_lowercase())
-            .collect();
         for j in DEFAULT_JARGON
             .iter()
             .copied()
             .chain(extra.iter().map(String::as_str))
         {
-            for span in find_words(text, j) {
+            for span in words.find(j) {
                 push(
                     LintCode::Jargon,
                     span,
@@ -262,12 +650,19 @@ pub fn lint(draft: &Draft) -> Vec<Warning> {
                 );
             }
         }
-        for b in BLAME {
-            for span in find_words(text, b) {
+        for span in blame(&words) {
+            push(
+                LintCode::Blame,
+                span,
+                "this assigns blame; own the problem and say what you are doing about it".into(),
+            );
+        }
+        for s in SLANG {
+            for span in words.find(s) {
                 push(
-                    LintCode::Blame,
+                    LintCode::Slang,
                     span,
-                    format!("{b:?} assigns blame; own the problem and say what you are doing"),
+                    format!("{s:?} is slang; say it plainly (\"we made a mistake\", \"is not working\")"),
                 );
             }
         }
@@ -276,30 +671,85 @@ pub fn lint(draft: &Draft) -> Vec<Warning> {
             push(
                 LintCode::AllCaps,
                 span,
-                "all capitals reads as shouting".into(),
+                "all capitals reads as shouting; write it in sentence case".into(),
             );
         }
     }
     let body_end = draft.body.len();
-    let unresolved = draft.status.is_some_and(|s| s != IncidentStatus::Resolved);
-    if unresolved && !contains_stem(&draft.body, IMPACT_CUES) {
+    let whole = format!("{}\n{}", draft.title, draft.body);
+    let mut at_end = |code, message: String| {
         out.push(Warning {
-            code: LintCode::MissingImpact,
-            field: DraftField::Body,
-            span: 0..body_end,
-            message: "say who is affected and what they will notice".into(),
-        });
-    }
-    if unresolved && draft.next_update_at.is_none() && !contains_stem(&draft.body, &["next update"])
-    {
-        out.push(Warning {
-            code: LintCode::MissingNextUpdate,
+            code,
             field: DraftField::Body,
             span: body_end..body_end,
-            message: "promise when the next update will come".into(),
-        });
+            message,
+        })
+    };
+    let unresolved = draft.status.is_some_and(|s| s != IncidentStatus::Resolved);
+    if unresolved && !states_impact(&whole) {
+        at_end(
+            LintCode::MissingImpact,
+            "say who is affected and what they will notice (\"Some customers cannot pay by card\")"
+                .into(),
+        );
     }
-    if draft.channels.is_empty() || draft.channels.contains(&Channel::Sms) {
+    if unresolved && draft.next_update_at.is_none() && !promises_next {
+        at_end(LintCode::MissingNextUpdate, next_message.into());
+    }
+    if let (true, Some(contact)) = (unresolved, &draft.support_contact) {
+        if !contact.trim().is_empty()
+            && !whole.to_lowercase().contains(&contact.to_lowercase())
+            && !contains_any(&whole, SUPPORT_CUES)
+        {
+            at_end(
+                LintCode::MissingSupportContact,
+                format!("say where to get help: {contact}"),
+            );
+        }
+    }
+    let needs: &[(&[&str], &str)] = match draft.notice {
+        Some(NoticeKind::ServiceUpdate) => &[
+            (CHANGE_CUES, "say what changes and when"),
+            (
+                BENEFIT_CUES,
+                "say how customers benefit (\"so pages load faster\")",
+            ),
+            (
+                ACTION_CUES,
+                "say what customers need to do, or that they need to do nothing",
+            ),
+        ],
+        Some(NoticeKind::PolicyChange | NoticeKind::PricingChange) => &[
+            (CHANGE_CUES, "say what changes and when"),
+            (REASON_CUES, "say why it changes (\"because ...\")"),
+            (
+                OPTIONS_CUES,
+                "say what customers can do about it (their options, who to contact)",
+            ),
+        ],
+        Some(NoticeKind::Other) | None => &[],
+    };
+    for (cues, message) in needs {
+        if !contains_any(&whole, cues) {
+            at_end(LintCode::NoticeContent, (*message).into());
+        }
+    }
+    if draft.goes_to(Channel::Email) {
+        let title = draft.title.trim();
+        let empty = text::tokens(title)
+            .iter()
+            .filter(|t| t.kind != text::Kind::Punct)
+            .all(|t| EMPTY_SUBJECT_WORDS.contains(&t.text.as_str()));
+        if empty {
+            out.push(Warning {
+                code: LintCode::EmptySubject,
+                field: DraftField::Title,
+                span: 0..draft.title.len(),
+                message: "as an email subject this says nothing; name what is affected (\"Card payments failing\")".into(),
+            });
+        }
+    }
+    if draft.goes_to(Channel::Sms) {
         let head = format!("{}: ", draft.title);
         let text = format!("{head}{}", draft.body);
         let count = sms::count(&text);
@@ -312,6 +762,23 @@ pub fn lint(draft: &Draft) -> Vec<Warning> {
                 message: format!(
                     "as an SMS this takes {} segments ({:?}); it will be shortened from here",
                     count.segments, count.encoding
+                ),
+            });
+        }
+    }
+    for network in &draft.social {
+        let head = format!("{}\n\n", draft.title);
+        let post = format!("{head}{}", draft.body);
+        if let Some((cut, count)) = network.overflow(&post) {
+            let cut = cut.saturating_sub(head.len()).min(body_end);
+            out.push(Warning {
+                code: LintCode::SocialTooLong,
+                field: DraftField::Body,
+                span: cut..body_end,
+                message: format!(
+                    "on {} this counts {count} of {}; cut it from here or link to the status page",
+                    network.name(),
+                    network.limit()
                 ),
             });
         }
@@ -334,6 +801,7 @@ mod tests {
             next_update_at: Some(NOW),
             channels: vec![Channel::Email],
             jargon: vec!["blue-green".into()],
+            ..Draft::default()
         }
     }
 
@@ -348,24 +816,21 @@ mod tests {
                     "Sign-in failures",
                     "Users cannot log in. This will be fixed by 5pm, guaranteed.",
                 ),
-                vec![
-                    (PromisedFixTime, "will be fixed by"),
-                    (PromisedFixTime, "guaranteed"),
-                ],
+                vec![(PromisedFixTime, "will be fixed by 5pm")],
             ),
             (
                 draft(
                     "Sign-in failures",
                     "Users cannot log in; ETA unknown. Metadata is fine.",
                 ),
-                vec![(PromisedFixTime, "ETA")],
+                vec![],
             ),
             (
                 draft(
                     "Sign-in failures",
                     "Users cannot log in. It will be fixed in 10 minutes.",
                 ),
-                vec![(PromisedFixTime, "will be fixed in")],
+                vec![(PromisedFixTime, "will be fixed in 10 minutes")],
             ),
             (
                 draft(
@@ -388,6 +853,13 @@ mod tests {
                 vec![(Blame, "human error"), (Blame, "fault")],
             ),
             (
+                draft(
+                    "Uploads failing",
+                    "Oops, uploads are borked; we're gonna fix it.",
+                ),
+                vec![(Slang, "Oops"), (Slang, "borked"), (Slang, "gonna")],
+            ),
+            (
                 draft("API DOWN", "Users see errors. WE ARE WORKING ON IT now."),
                 vec![(AllCaps, "API DOWN"), (AllCaps, "WE ARE WORKING ON IT")],
             ),
@@ -396,8 +868,12 @@ mod tests {
                 vec![],
             ),
             (
-                draft("Investigating", "We are looking into it."),
-                vec![(MissingImpact, "We are looking into it.")],
+                draft("Sign-in", "We are looking into it."),
+                vec![(MissingImpact, "")],
+            ),
+            (
+                draft("Investigating", "Some customers cannot pay."),
+                vec![(EmptySubject, "Investigating")],
             ),
             (
                 Draft {
@@ -417,7 +893,7 @@ mod tests {
                 Draft {
                     status: Some(IncidentStatus::Resolved),
                     next_update_at: None,
-                    ..draft("Resolved", "All good now.")
+                    ..draft("Card payments", "All good now.")
                 },
                 vec![],
             ),
@@ -483,5 +959,156 @@ mod tests {
         for w in lint(&d) {
             assert!(d.body.is_char_boundary(w.span.start) && d.body.is_char_boundary(w.span.end));
         }
+    }
+
+    fn codes(d: &Draft) -> Vec<LintCode> {
+        lint(d).iter().map(|w| w.code).collect()
+    }
+
+    #[test]
+    fn the_promise_rules_answer_in_the_pages_language() {
+        let d = Draft {
+            locale: Some("de-CH".into()),
+            next_update_at: None,
+            ..draft(
+                "Störung beim Login",
+                "Kunden können sich nicht anmelden. Der Fehler wird bis 14:00 Uhr behoben sein.",
+            )
+        };
+        let w = lint(&d);
+        let promise = w
+            .iter()
+            .find(|w| w.code == PromisedFixTime)
+            .expect("a promise");
+        assert_eq!(&d.body[promise.span.clone()], "wird bis 14:00 Uhr behoben");
+        assert!(
+            promise.message.contains("Nächstes Update"),
+            "{}",
+            promise.message
+        );
+        let next = w
+            .iter()
+            .find(|w| w.code == MissingNextUpdate)
+            .expect("no next update");
+        assert!(next.message.contains("nächste Update"), "{}", next.message);
+        // A next-update promise in the body is enough.
+        let d = Draft {
+            body: "Kunden können sich nicht anmelden. Nächstes Update in 30 Minuten.".into(),
+            ..d
+        };
+        assert!(!codes(&d).contains(&MissingNextUpdate), "{:?}", lint(&d));
+    }
+
+    #[test]
+    fn notices_state_what_the_sop_asks_of_their_kind() {
+        let notice = |kind, body: &str| Draft {
+            status: None,
+            notice: Some(kind),
+            ..draft("New invoice layout", body)
+        };
+        assert_eq!(
+            codes(&notice(
+                NoticeKind::ServiceUpdate,
+                "Invoices will have a new layout from 1 May."
+            )),
+            [NoticeContent, NoticeContent],
+            "benefit and action are missing"
+        );
+        assert!(codes(&notice(
+            NoticeKind::ServiceUpdate,
+            "Invoices will have a new layout from 1 May, so totals are easier to read. No action is needed."
+        ))
+        .is_empty());
+        let pricing = notice(
+            NoticeKind::PricingChange,
+            "The Team plan will cost 12 EUR from 1 July because hosting costs rose. You can switch to yearly billing to keep today's price.",
+        );
+        assert!(codes(&pricing).is_empty(), "{:?}", lint(&pricing));
+        let w = lint(&notice(
+            NoticeKind::PolicyChange,
+            "Our terms will change on 1 July.",
+        ));
+        let messages: Vec<&str> = w.iter().map(|w| w.message.as_str()).collect();
+        assert_eq!(messages.len(), 2, "{messages:?}");
+        assert!(
+            messages[0].contains("why") && messages[1].contains("options"),
+            "{messages:?}"
+        );
+    }
+
+    #[test]
+    fn an_unresolved_incident_names_the_pages_support_contact() {
+        let d = Draft {
+            support_contact: Some("help@acme.example".into()),
+            ..draft(
+                "Card payments failing",
+                "Some customers cannot pay by card.",
+            )
+        };
+        assert_eq!(codes(&d), [MissingSupportContact]);
+        assert!(lint(&d)[0].message.contains("help@acme.example"));
+        let named = Draft {
+            body: "Some customers cannot pay by card. Questions: help@acme.example".into(),
+            ..d.clone()
+        };
+        assert!(codes(&named).is_empty());
+        let resolved = Draft {
+            status: Some(IncidentStatus::Resolved),
+            ..d
+        };
+        assert!(codes(&resolved).is_empty());
+    }
+
+    #[test]
+    fn social_posts_are_measured_as_each_network_counts() {
+        let body = format!("Some customers cannot pay. {}", "é\u{301}".repeat(300));
+        let d = Draft {
+            social: vec![Social::Bluesky, Social::Mastodon],
+            ..draft("Payments", &body)
+        };
+        let w: Vec<Warning> = lint(&d)
+            .into_iter()
+            .filter(|w| w.code == SocialTooLong)
+            .collect();
+        // Bluesky counts "é" + a combining accent as one grapheme (31 + 300 > 300); Mastodon
+        // counts characters (31 + 600 > 500).
+        assert_eq!(w.len(), 2, "{w:?}");
+        assert!(w
+            .iter()
+            .any(|w| w.message.contains("Bluesky") && w.message.contains("of 300")));
+        assert!(w
+            .iter()
+            .any(|w| w.message.contains("Mastodon") && w.message.contains("of 500")));
+        for w in &w {
+            assert!(d.body.is_char_boundary(w.span.start) && w.span.end == d.body.len());
+        }
+        // A long link counts 23 on Mastodon.
+        let link = format!(
+            "Some customers cannot pay. Details: https://status.example/{}",
+            "x".repeat(600)
+        );
+        let d = Draft {
+            social: vec![Social::Mastodon],
+            ..draft("Payments", &link)
+        };
+        assert!(!codes(&d).contains(&SocialTooLong), "{:?}", lint(&d));
+    }
+
+    #[test]
+    fn an_email_subject_must_say_something() {
+        for (title, empty) in [
+            ("Update", true),
+            ("Incident: investigating", true),
+            ("", true),
+            ("Card payments failing", false),
+        ] {
+            let d = draft(title, "Some customers cannot pay.");
+            assert_eq!(codes(&d).contains(&EmptySubject), empty, "{title:?}");
+        }
+        let sms_only = Draft {
+            channels: vec![Channel::Sms],
+            ..draft("Update", "Some customers cannot pay.")
+        };
+        assert!(!codes(&sms_only).contains(&EmptySubject));
     }
 }

@@ -912,6 +912,10 @@ pub struct Policy {
     pub next_update: NextUpdateRule,
     /// Extra internal words the wording lint flags on this page.
     pub jargon: Vec<String>,
+    /// Where customers get support (an address, a URL or a phone number); the wording lint asks an
+    /// unresolved incident's updates to name it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub support_contact: Option<String>,
     /// Who is reminded when a "next update" promise is broken: email addresses, or https URLs
     /// that take Slack's incoming-webhook JSON.
     pub responders: Vec<String>,
@@ -950,6 +954,7 @@ impl Default for Policy {
             cadence_none_minutes: 120,
             next_update: NextUpdateRule::Cadence,
             jargon: Vec::new(),
+            support_contact: None,
             responders: Vec::new(),
             ack_escalate_minutes: policy_defaults::HOUR,
             subscribe_origins: Vec::new(),

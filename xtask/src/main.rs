@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_fanout;
+mod bench_lint;
 mod bench_widget;
 
 use std::process::Command;
@@ -18,7 +19,8 @@ const USAGE: &str = "usage: cargo xtask <command>
   setup   install the pinned tools that are missing (wasm target, wasm-bindgen, worker-build, npm, Debian)
   dist    build the widget, the console and the worker into dist/www and edge/build
   bench   measure the edge and the widget against references run in the same session
-          (`bench fanout [--subscribers N]`: one incident to N subscribers, default 100000)
+          (`bench fanout [--subscribers N]`: one incident to N subscribers, default 100000;
+          `bench lint [--runs N]`: the wording lint on a 2,000-character draft, natively and in wasm)
   fuzz    [TARGET] [--seconds N]: fuzz the parsers of outside input (default: every target, 60 s each)";
 
 fn main() {
@@ -31,6 +33,9 @@ fn main() {
         Some("bench") if args.get(1).map(String::as_str) == Some("fanout") => tools::setup()
             .and_then(|()| dist::all())
             .and_then(|()| bench_fanout::run(&args[2..])),
+        Some("bench") if args.get(1).map(String::as_str) == Some("lint") => {
+            tools::setup().and_then(|()| bench_lint::run(&args[2..]))
+        }
         Some("bench") => bench::run(&args[1..]),
         Some("fuzz") => fuzz(&args[1..]),
         _ => {

@@ -195,7 +195,7 @@ fn the_lint_marks_the_words_it_objects_to() {
         .filter(|p| p.mark.is_some())
         .map(|p| p.text.as_str())
         .collect();
-    assert_eq!(marks, ["will be fixed by", "k8s", "rollback"]);
+    assert_eq!(marks, ["will be fixed by 10:30", "k8s", "rollback"]);
     let joined: String = pieces.iter().map(|p| p.text.as_str()).collect();
     assert_eq!(joined, d.body, "pieces cover the text exactly once");
     assert!(marked(&d.title, &warnings, DraftField::Title)

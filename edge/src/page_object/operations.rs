@@ -249,9 +249,16 @@ impl PageObject {
         let require = || c.require();
         let l = require()?;
         let mut draft: lint::Draft = admin::parse(body)?;
+        let page = &l.state.page;
+        draft.jargon.extend(page.policy.jargon.iter().cloned());
         draft
-            .jargon
-            .extend(l.state.page.policy.jargon.iter().cloned());
+            .locale
+            .get_or_insert_with(|| page.default_locale().to_owned());
+        if draft.support_contact.is_none() {
+            draft
+                .support_contact
+                .clone_from(&page.policy.support_contact);
+        }
         Ok((
             200,
             json(&LintReport {

@@ -868,6 +868,24 @@ fn configure_page_rules() {
             }),
             Err("audiences: \"Bad Segment\" is not a segment (kind:value or kind:*)"),
         ),
+        (
+            with(&|p| {
+                p.policy = Some(crate::policy::Policy {
+                    support_contact: Some(" ".into()),
+                    ..Default::default()
+                })
+            }),
+            Err("policy.support_contact: must not be empty"),
+        ),
+        (
+            with(&|p| {
+                p.policy = Some(crate::policy::Policy {
+                    support_contact: Some("help@acme.example".into()),
+                    ..Default::default()
+                })
+            }),
+            Ok(()),
+        ),
     ];
     for (cmd, want) in cases {
         let dbg = format!("{cmd:?}");

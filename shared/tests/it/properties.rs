@@ -435,4 +435,96 @@ proptest! {
             prop_assert!(text.is_char_boundary(w.span.start) && text.is_char_boundary(w.span.end));
         }
     }
+
+    /// Drafts made of the words the promise rules look for, in every locale, joined with and without
+    /// spaces: spans stay valid and nothing panics.
+    #[test]
+    fn lint_spans_are_valid_over_the_words_it_looks_for(
+        words in prop::collection::vec(prop::sample::select(LINT_WORDS), 0..40),
+        spaced in any::<bool>(),
+        locale in prop::sample::select(&["en", "de", "fr", "es", "pt", "ja", "ar", "pt-BR", "xx"][..]),
+    ) {
+        let body = words.join(if spaced { " " } else { "" });
+        let d = herald_shared::lint::Draft {
+            title: body.chars().take(20).collect(),
+            body: body.clone(),
+            status: Some(IncidentStatus::Investigating),
+            locale: Some(locale.into()),
+            social: vec![herald_shared::lint::Social::Bluesky, herald_shared::lint::Social::Mastodon],
+            ..Default::default()
+        };
+        for w in herald_shared::lint::lint(&d) {
+            let text = match w.field {
+                herald_shared::lint::DraftField::Title => &d.title,
+                herald_shared::lint::DraftField::Body => &body,
+            };
+            prop_assert!(w.span.start <= w.span.end && w.span.end <= text.len());
+            prop_assert!(text.is_char_boundary(w.span.start) && text.is_char_boundary(w.span.end));
+        }
+    }
 }
+
+const LINT_WORDS: &[&str] = &[
+    "will",
+    "be",
+    "fixed",
+    "by",
+    "14:00",
+    "in",
+    "10",
+    "minutes",
+    "ETA",
+    "update",
+    "next",
+    ":",
+    ".",
+    ";",
+    "a.m.",
+    "p.m.",
+    "5pm",
+    "within",
+    "the",
+    "hour",
+    "back",
+    "check",
+    "we'll",
+    "to",
+    "restore",
+    "分",
+    "以内",
+    "復旧",
+    "見込み",
+    "更新",
+    "しました",
+    "１０",
+    "時",
+    "خلال",
+    "ساعة",
+    "إصلاح",
+    "سيتم",
+    "التحديث",
+    "bis",
+    "Uhr",
+    "behoben",
+    "wird",
+    "d'ici",
+    "14h00",
+    "16h",
+    "à",
+    "sera",
+    "rétabli",
+    "las",
+    "a",
+    "en",
+    "às",
+    "será",
+    "é\u{301}",
+    "’",
+    "\n",
+    "https://x.example/a",
+    "estimated",
+    "no",
+    "Update",
+    "up",
+    "to",
+];
