@@ -9,6 +9,7 @@ mod console;
 mod fixtures;
 mod hardening;
 mod host;
+mod incident_pages;
 mod review;
 mod scheduled;
 mod status_page;
@@ -38,6 +39,7 @@ fn main() {
     let mut tests: Vec<Test> = api::TESTS.to_vec();
     tests.extend_from_slice(admin::TESTS);
     tests.extend_from_slice(status_page::TESTS);
+    tests.extend_from_slice(incident_pages::TESTS);
     tests.extend_from_slice(subscriptions::TESTS);
     tests.extend_from_slice(channels::TESTS);
     tests.extend_from_slice(scheduled::TESTS);

@@ -11,6 +11,8 @@ use herald_shared::Timestamp;
 /// Resolved incidents stay in the page's history this long.
 pub const HISTORY: time::Duration = time::Duration::days(14);
 
+pub mod incident;
+
 /// The status page of `state` as seen by the public at `now`. `base_url` is the public origin without a
 /// trailing slash (`https://status.acme.com`); the page lives at `{base_url}/{page_id}`.
 pub fn render(state: &State, now: Timestamp, base_url: &str) -> String {
@@ -113,6 +115,8 @@ struct UpdateView {
 
 struct IncidentView {
     anchor: String,
+    /// The incident's own page.
+    url: String,
     title: String,
     impact: Badge,
     status: &'static str,
@@ -164,6 +168,7 @@ struct StatusPage {
     notices: Vec<NoticeView>,
     history: Vec<IncidentView>,
     history_days: i64,
+    history_url: String,
 }
 
 /// A path segment with everything but unreserved characters percent-encoded. Page ids are slugs, so
@@ -198,7 +203,7 @@ impl StatusPage {
         let id = segment(&page.id);
         let canonical = format!("{base}/{id}");
         let overall = indicator_badge(summary.status.indicator);
-        let incidents = active_incidents(state, &summary);
+        let incidents = active_incidents(state, &summary, base);
         let description = match incidents.len() {
             0 => format!(
                 "{}: {}. Live status of {}'s services, incidents and scheduled maintenance.",
@@ -220,7 +225,6 @@ impl StatusPage {
             calendar: format!("{canonical}/maintenance.ics"),
             subscribe_page: format!("{canonical}#subscribe"),
             subscribe_action: format!("{base}/v1/pages/{id}/subscriptions"),
-            canonical,
             overall,
             as_of: When::new(now),
             time_zone: page.time_zone.clone(),
@@ -239,8 +243,10 @@ impl StatusPage {
                     in_effect: n.effective_at <= now,
                 })
                 .collect(),
-            history: history(state, &viewer, now),
+            history: history(state, &viewer, now, base),
             history_days: HISTORY.whole_days(),
+            history_url: format!("{canonical}/history"),
+            canonical,
         }
     }
 }
@@ -309,7 +315,7 @@ fn update_views(updates: &[herald_shared::wire::SummaryUpdate]) -> Vec<UpdateVie
 }
 
 /// Unresolved public incidents, the most severe first, then the most recently updated.
-fn active_incidents(state: &State, summary: &Summary) -> Vec<IncidentView> {
+fn active_incidents(state: &State, summary: &Summary, base: &str) -> Vec<IncidentView> {
     let mut active: Vec<&SummaryIncident> = summary
         .incidents
         .iter()
@@ -320,6 +326,7 @@ fn active_incidents(state: &State, summary: &Summary) -> Vec<IncidentView> {
         .into_iter()
         .map(|i| IncidentView {
             anchor: anchor("incident", &i.id),
+            url: incident::incident_url(base, &state.page.id, &i.id),
             title: i.title.clone(),
             impact: impact_badge(i.impact),
             status: item_status(i.status),
@@ -360,7 +367,7 @@ fn maintenances(state: &State, summary: &Summary, now: Timestamp) -> Vec<Mainten
 }
 
 /// Public incidents resolved within `HISTORY` before `now`, the most recently resolved first.
-fn history(state: &State, viewer: &Viewer, now: Timestamp) -> Vec<IncidentView> {
+fn history(state: &State, viewer: &Viewer, now: Timestamp, base: &str) -> Vec<IncidentView> {
     let mut resolved: Vec<(&Incident, Timestamp)> = view::history(state, viewer)
         .into_iter()
         .filter(|i| i.visibility.is_public() && !i.is_active())
@@ -376,6 +383,7 @@ fn history(state: &State, viewer: &Viewer, now: Timestamp) -> Vec<IncidentView> 
             updates.sort_by_key(|u| std::cmp::Reverse(u.created_at));
             IncidentView {
                 anchor: anchor("incident", &i.id),
+                url: incident::incident_url(base, &state.page.id, &i.id),
                 title: i.title.clone(),
                 impact: impact_badge(i.impact),
                 status: i.status().label(),

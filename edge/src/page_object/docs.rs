@@ -1,7 +1,8 @@
 //! Public documents of a page, rendered from one state snapshot for every channel: Herald's JSON,
-//! the Statuspage API v2 documents, the status page and the feeds.
+//! the Statuspage API v2 documents (their shortlinks on the reader's origin), the status page and
+//! the feeds.
 
-use herald_shared::statuspage::{self, MaintenanceFilter};
+use herald_shared::statuspage::{self, absolute_shortlinks, MaintenanceFilter};
 use herald_shared::{feed, view, State, Timestamp, Viewer};
 
 use crate::error::{ApiError, ApiResult};
@@ -31,26 +32,33 @@ pub fn render(
             json(&banner)
         }
         Doc::Summary => json(&view::summary(state, viewer, now)),
-        Doc::SpSummary => json(&statuspage::summary(state, viewer)),
+        Doc::SpSummary => {
+            let mut doc = statuspage::summary(state, viewer);
+            absolute_shortlinks(&mut doc.incidents, base);
+            absolute_shortlinks(&mut doc.scheduled_maintenances, base);
+            json(&doc)
+        }
         Doc::SpStatus => json(&statuspage::status(state, viewer)),
         Doc::SpComponents => json(&statuspage::components(state, viewer)),
-        Doc::SpIncidents => json(&statuspage::incidents(state, viewer)),
-        Doc::SpUnresolved => json(&statuspage::unresolved(state, viewer)),
-        Doc::SpMaintenances => json(&statuspage::scheduled_maintenances(
-            state,
-            viewer,
-            MaintenanceFilter::All,
-        )),
-        Doc::SpUpcoming => json(&statuspage::scheduled_maintenances(
-            state,
-            viewer,
-            MaintenanceFilter::Upcoming,
-        )),
-        Doc::SpActive => json(&statuspage::scheduled_maintenances(
-            state,
-            viewer,
-            MaintenanceFilter::Active,
-        )),
+        Doc::SpIncidents | Doc::SpUnresolved => {
+            let mut doc = if doc == Doc::SpIncidents {
+                statuspage::incidents(state, viewer)
+            } else {
+                statuspage::unresolved(state, viewer)
+            };
+            absolute_shortlinks(&mut doc.incidents, base);
+            json(&doc)
+        }
+        Doc::SpMaintenances | Doc::SpUpcoming | Doc::SpActive => {
+            let filter = match doc {
+                Doc::SpUpcoming => MaintenanceFilter::Upcoming,
+                Doc::SpActive => MaintenanceFilter::Active,
+                _ => MaintenanceFilter::All,
+            };
+            let mut doc = statuspage::scheduled_maintenances(state, viewer, filter);
+            absolute_shortlinks(&mut doc.scheduled_maintenances, base);
+            json(&doc)
+        }
         Doc::StatusPage => Ok(crate::status_page::render(state, now, base)),
         Doc::Atom => Ok(feed::atom(state, &page_url, now)),
         Doc::Ical => {

@@ -250,6 +250,11 @@ impl PageObject {
                 let token = req.headers().get(header::TOKEN)?;
                 self.public_doc(&page, doc, &base, token.as_deref())
             }
+            None if path == path::HISTORY_PAGE || path.starts_with(path::INCIDENT_PAGE) => {
+                let base = req.headers().get(header::BASE)?.unwrap_or_default();
+                let query = req.url()?.query().unwrap_or("").to_owned();
+                self.html_page(&page, &path, &query, &base)
+            }
             None if path == path::ADMIN => {
                 // The body is the only thing awaited; everything after runs without yielding.
                 let body = req.text().await?;
@@ -376,6 +381,37 @@ impl PageObject {
         headers.set("etag", &snapshot.etag)?;
         headers.set("content-type", doc.content_type())?;
         Ok(Response::ok(snapshot.body.to_string())?.with_headers(headers))
+    }
+
+    /// An incident's page (`/html/incident/{id}`) or the history of a month (`/html/history`,
+    /// `month=` in `query`), rendered now for the public.
+    fn html_page(&self, page: &str, path: &str, query: &str, base: &str) -> ApiResult<Response> {
+        use crate::status_page::incident;
+        let loaded = self.require(page)?;
+        let now = now();
+        let body = match path.strip_prefix(path::INCIDENT_PAGE) {
+            Some(id) => incident::render_incident(&loaded.state, id, now, base)
+                .ok_or_else(|| ApiError::not_found(format!("no incident {id:?} on this page")))?,
+            None => {
+                let month = match query_param(query, "month") {
+                    None => None,
+                    Some(m) => Some(incident::YearMonth::parse(&m).ok_or_else(|| {
+                        ApiError::client(
+                            400,
+                            "invalid-parameter",
+                            "Invalid month",
+                            format!("month: {m:?} is not a month; use YYYY-MM such as 2026-03"),
+                        )
+                        .with_field("month")
+                    })?),
+                };
+                incident::render_history(&loaded.state, month, now, base)
+            }
+        };
+        let headers = Headers::new();
+        headers.set("etag", &etag_of(body.as_bytes()))?;
+        headers.set("content-type", "text/html; charset=utf-8")?;
+        Ok(Response::ok(body)?.with_headers(headers))
     }
 
     /// The public snapshot of `doc`, rendered now unless a fresh one exists.
