@@ -14,6 +14,7 @@ mod review;
 mod scheduled;
 mod status_page;
 mod subscriptions;
+mod uptime;
 mod widget;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -40,6 +41,7 @@ fn main() {
     tests.extend_from_slice(admin::TESTS);
     tests.extend_from_slice(status_page::TESTS);
     tests.extend_from_slice(incident_pages::TESTS);
+    tests.extend_from_slice(uptime::TESTS);
     tests.extend_from_slice(subscriptions::TESTS);
     tests.extend_from_slice(channels::TESTS);
     tests.extend_from_slice(scheduled::TESTS);

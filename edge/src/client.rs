@@ -130,6 +130,12 @@ pub async fn html(
     send(env, page, &url, headers, Method::Get, None).await
 }
 
+/// Asks the object of `page` for the uptime of `component`; `query` holds `start` and `end`.
+pub async fn uptime(env: &Env, page: &str, component: &str, query: &str) -> ApiResult<Response> {
+    let url = format!("https://page.internal{}{component}?{query}", path::UPTIME);
+    send(env, page, &url, Headers::new(), Method::Get, None).await
+}
+
 /// Forwards an admin call to the object of `page`.
 pub async fn admin(env: &Env, page: &str, call: AdminCall<'_>) -> ApiResult<Response> {
     let headers = Headers::new();

@@ -43,6 +43,12 @@ pub enum Route {
     Manage,
     /// `GET|POST /v1/receipts?token=`: the receipt link of a message that asks for acknowledgement.
     Receipt,
+    /// `GET /v1/pages/{page}/components/{component}/uptime?start=&end=`: a component's (or a
+    /// group's) uptime over a range of days.
+    Uptime {
+        page: String,
+        component: String,
+    },
     /// `GET /{page}/incidents/{incident}` or `GET /{page}/history?month=`: the HTML pages of
     /// past and present incidents, rendered on request.
     Html {
@@ -151,6 +157,7 @@ impl Doc {
 pub const TEMPLATES: &[(&str, &str)] = &[
     ("GET", "/v1/pages/{page}/banner.json"),
     ("GET", "/v1/pages/{page}/summary.json"),
+    ("GET", "/v1/pages/{page}/components/{component}/uptime"),
     ("GET", "/pages/{page}/api/v2/summary.json"),
     ("GET", "/pages/{page}/api/v2/status.json"),
     ("GET", "/pages/{page}/api/v2/components.json"),
@@ -254,6 +261,15 @@ impl Route {
             ["v1", "pages", page, "summary.json"] => {
                 Some((&["GET"], public(method, page, Doc::Summary)?))
             }
+            ["v1", "pages", page, "components", id, "uptime"] => Some((
+                &["GET"],
+                get(method, || {
+                    Ok(Route::Uptime {
+                        page: slug(page)?,
+                        component: ident(id)?,
+                    })
+                })?,
+            )),
             ["pages", page, "api", "v2", rest @ ..] => Doc::statuspage(rest)
                 .map(|doc| public(method, page, doc).map(|r| (&["GET"][..], r)))
                 .transpose()?,
@@ -585,6 +601,11 @@ mod tests {
                 "GET",
                 "/demo/incidents/inc_1",
                 "Html { page: \"demo\", view: Incident(\"inc_1\") }",
+            ),
+            (
+                "GET",
+                "/v1/pages/demo/components/api/uptime",
+                "Uptime { page: \"demo\", component: \"api\" }",
             ),
             (
                 "GET",

@@ -1,12 +1,13 @@
 //! The public status page: one server-rendered HTML document per change, built from the public view of
-//! the state (`view::summary` and `view::history` for an anonymous viewer) and escaped by askama. Pure:
+//! the state (`view::summary` and `view::history` for an anonymous viewer) and the components' 90-day
+//! uptime bars (`uptime::bars`), escaped by askama. Pure:
 //! no worker types, no clock, so it is tested natively.
 
 use askama::Template;
 use herald_shared::model::{ComponentStatus, Impact, Incident, IncidentStatus, State};
 use herald_shared::view::{self, Viewer};
 use herald_shared::wire::{Indicator, ItemStatus, Summary, SummaryIncident, SummaryMaintenance};
-use herald_shared::Timestamp;
+use herald_shared::{uptime, Timestamp};
 
 /// Resolved incidents stay in the page's history this long.
 pub const HISTORY: time::Duration = time::Duration::days(14);
@@ -15,8 +16,9 @@ pub mod incident;
 
 /// The status page of `state` as seen by the public at `now`. `base_url` is the public origin without a
 /// trailing slash (`https://status.acme.com`); the page lives at `{base_url}/{page_id}`.
-pub fn render(state: &State, now: Timestamp, base_url: &str) -> String {
-    let doc = StatusPage::new(state, now, base_url);
+/// `history` gives the components' 90-day uptime bars.
+pub fn render(state: &State, now: Timestamp, base_url: &str, history: &uptime::History) -> String {
+    let doc = StatusPage::new(state, now, base_url, history);
     // Rendering into a String fails only if a Display impl fails; ours are plain strings.
     doc.render()
         .unwrap_or_else(|e| format!("<!doctype html><title>Status</title><p>{e}"))
@@ -94,6 +96,69 @@ struct ComponentView {
     name: String,
     description: Option<String>,
     status: Badge,
+    uptime: Option<UptimeView>,
+}
+
+/// A component's 90 days as bars: each day's class and its words (the day, its figure, its
+/// incidents), and the figure over them.
+struct UptimeView {
+    label: String,
+    figure: String,
+    bars: Vec<BarView>,
+}
+
+struct BarView {
+    class: &'static str,
+    text: String,
+}
+
+fn uptime_view(
+    state: &State,
+    history: &uptime::History,
+    id: &str,
+    name: &str,
+    now: Timestamp,
+) -> Option<UptimeView> {
+    let (bars, total) = uptime::bars(state, history, id, now)?;
+    let bars = bars
+        .into_iter()
+        .map(|b| {
+            let Some(f) = b.figure else {
+                return BarView {
+                    class: "none",
+                    text: format!("{}: no data", b.day),
+                };
+            };
+            let class = match f.percentage.0 {
+                100_000 => "ok",
+                99_000.. => "minor",
+                90_000.. => "major",
+                _ => "critical",
+            };
+            let mut text = format!("{}: {} uptime", b.day, f.percentage.text());
+            let minutes = |s: u64| s.div_ceil(60);
+            if f.major_outage > 0 {
+                text.push_str(&format!(", major outage {} min", minutes(f.major_outage)));
+            }
+            if f.partial_outage > 0 {
+                text.push_str(&format!(
+                    ", partial outage {} min",
+                    minutes(f.partial_outage)
+                ));
+            }
+            if b.incidents.is_empty() {
+                text.push_str("; no incidents");
+            } else {
+                text.push_str(&format!("; incidents: {}", b.incidents.join("; ")));
+            }
+            BarView { class, text }
+        })
+        .collect();
+    Some(UptimeView {
+        label: format!("{name}: uptime over the last {} days", uptime::BAR_DAYS),
+        figure: total.percentage.text(),
+        bars,
+    })
 }
 
 /// One entry of the component list: a component on its own, or a group with its members.
@@ -195,7 +260,7 @@ fn item_status(s: ItemStatus) -> &'static str {
 }
 
 impl StatusPage {
-    fn new(state: &State, now: Timestamp, base_url: &str) -> Self {
+    fn new(state: &State, now: Timestamp, base_url: &str, days: &uptime::History) -> Self {
         let viewer = Viewer::public();
         let summary = view::summary(state, &viewer, now);
         let page = &state.page;
@@ -228,7 +293,7 @@ impl StatusPage {
             overall,
             as_of: When::new(now),
             time_zone: page.time_zone.clone(),
-            components: entries(state, &summary),
+            components: entries(state, &summary, days, now),
             incidents,
             maintenances: maintenances(state, &summary, now),
             notices: summary
@@ -259,7 +324,12 @@ fn component_names(state: &State, ids: &mut dyn Iterator<Item = &String>) -> Vec
 
 /// Components in page order; a group appears where its first shown member is, with all its shown
 /// members. Components hidden while operational are left out while they are.
-fn entries(state: &State, summary: &Summary) -> Vec<Entry> {
+fn entries(
+    state: &State,
+    summary: &Summary,
+    history: &uptime::History,
+    now: Timestamp,
+) -> Vec<Entry> {
     let page = &state.page;
     let shown: Vec<_> = summary
         .components
@@ -275,6 +345,7 @@ fn entries(state: &State, summary: &Summary) -> Vec<Entry> {
         name: c.name.clone(),
         description: c.description.clone(),
         status: component_badge(c.status),
+        uptime: uptime_view(state, history, &c.id, &c.name, now),
     };
     let mut out = Vec::new();
     let mut groups_done: Vec<&str> = Vec::new();

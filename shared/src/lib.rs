@@ -28,6 +28,7 @@ pub mod subscriber;
 pub mod template;
 pub mod token;
 pub mod twilio;
+pub mod uptime;
 pub mod view;
 pub mod webhook;
 pub mod wire;

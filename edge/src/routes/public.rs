@@ -87,6 +87,21 @@ pub async fn html(req: Request, env: &Env, page: &str, view: &HtmlView) -> ApiRe
     Ok(Response::ok(answer.text().await?)?.with_headers(headers))
 }
 
+/// A component's uptime over a range of days, in the shape of Statuspage's answer: computed by the
+/// page object on request, public (the status page shows the same figures), cacheable for a minute.
+pub async fn uptime(req: Request, env: &Env, page: &str, component: &str) -> ApiResult<Response> {
+    let url = req.url()?;
+    let mut answer = client::uptime(env, page, component, url.query().unwrap_or("")).await?;
+    if answer.status_code() != 200 {
+        return Ok(answer);
+    }
+    let headers = Headers::new();
+    headers.set("content-type", "application/json; charset=utf-8")?;
+    headers.set("access-control-allow-origin", "*")?;
+    headers.set("cache-control", "public, max-age=60")?;
+    Ok(Response::ok(answer.text().await?)?.with_headers(headers))
+}
+
 pub fn preflight() -> ApiResult<Response> {
     let headers = Headers::new();
     headers.set("access-control-allow-origin", "*")?;

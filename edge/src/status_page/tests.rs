@@ -7,7 +7,12 @@ use herald_shared::testkit::{hours, mins, NOW};
 use herald_shared::*;
 use scraper::{Html, Selector};
 
-use super::render;
+use super::render as render_with;
+
+/// The page with no uptime known (no bars).
+fn render(state: &State, now: Timestamp, base: &str) -> String {
+    render_with(state, now, base, &Default::default())
+}
 
 const BASE: &str = "https://status.acme.com";
 
