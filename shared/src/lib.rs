@@ -13,6 +13,7 @@
 // Test tables are vectors of tuples; naming each tuple type would hide the table.
 #![cfg_attr(test, allow(clippy::type_complexity))]
 
+pub mod alert;
 pub mod command;
 pub mod delivery;
 pub mod event;
