@@ -706,4 +706,44 @@ mod tests {
         assert_eq!(days["api"][&date!(2026 - 03 - 02)], day(1800, 1800, 0, 0));
         assert_eq!(days["api"].len(), 2);
     }
+
+    #[test]
+    fn the_uptime_answer_and_bars_of_a_component_and_a_group() {
+        use crate::testkit::{state, NOW};
+        let today = day_of(NOW);
+        let d = today - time::Duration::days(2);
+        let history = History {
+            days: HashMap::from([
+                ("api".to_owned(), BTreeMap::from([(d, day(8640, 0, 0, 0))])),
+                (
+                    "dashboard".to_owned(),
+                    BTreeMap::from([(d, day(0, 8640, 0, 0))]),
+                ),
+            ]),
+            open: vec![],
+        };
+        let s = state();
+        let api = component_uptime(&s, &history, "api", d, d, NOW).unwrap();
+        assert_eq!(api.uptime_percentage, Percentage(90_000));
+        assert_eq!((api.major_outage, api.partial_outage), (8640, 0));
+        assert_eq!(api.warnings, None);
+        // A range reaching before the first known day starts there, and says so.
+        let early =
+            component_uptime(&s, &history, "api", d - time::Duration::days(5), d, NOW).unwrap();
+        assert_eq!(early.range_start, d.to_string());
+        assert!(early.warnings.is_some());
+        // The group "core" (api, dashboard): each status's worst member.
+        let core = component_uptime(&s, &history, "core", d, d, NOW).unwrap();
+        assert_eq!((core.major_outage, core.partial_outage), (8640, 8640));
+        assert_eq!(core.uptime_percentage, Percentage(87_000));
+        assert!(component_uptime(&s, &history, "nope", d, d, NOW).is_none());
+        // Bars: 90 days, those before the first known day without data.
+        let (bars, total) = bars(&s, &history, "api", NOW).unwrap();
+        assert_eq!(bars.len(), 90);
+        assert_eq!(bars.last().unwrap().day, today);
+        assert_eq!(bars.iter().filter(|b| b.figure.is_some()).count(), 3);
+        assert_eq!(total.major_outage, 8640);
+        // Nothing recorded: no bars.
+        assert!(super::bars(&s, &History::default(), "api", NOW).is_none());
+    }
 }
