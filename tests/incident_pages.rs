@@ -13,6 +13,30 @@ pub const TESTS: &[crate::Test] = crate::tests![
     shortlinks_and_message_links_point_at_the_incident_page,
 ];
 
+/// Browser tier (`--browser`).
+pub const BROWSER_TESTS: &[crate::Test] =
+    crate::tests![incident_pages_have_no_serious_accessibility_violations];
+
+fn incident_pages_have_no_serious_accessibility_violations(env: &Env) {
+    let page = env.page("incident-a11y");
+    let id = env.open_incident(&page, "Checkout is failing for some customers", "critical");
+    env.post_update(
+        &page,
+        &id,
+        "identified",
+        "A faulty payment-provider configuration.",
+    );
+    let browser = env.browser();
+    for path in [
+        format!("/{page}/incidents/{id}"),
+        format!("/{page}/history"),
+    ] {
+        browser.goto(&format!("{}{path}", env.base));
+        let serious = crate::status_page::serious_violations(env);
+        assert!(serious.is_empty(), "{path}: axe-core: {serious:#?}");
+    }
+}
+
 #[track_caller]
 fn html(env: &Env, path: &str) -> String {
     let r = env.get(path, &[]);

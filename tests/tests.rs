@@ -51,6 +51,7 @@ fn main() {
         tests.extend_from_slice(widget::TESTS);
         tests.extend_from_slice(widget::EMBED_TESTS);
         tests.extend_from_slice(status_page::BROWSER_TESTS);
+        tests.extend_from_slice(incident_pages::BROWSER_TESTS);
         tests.extend_from_slice(console::TESTS);
     }
     tests.retain(|(name, _)| filter.as_ref().is_none_or(|f| name.contains(f.as_str())));
