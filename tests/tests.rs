@@ -9,10 +9,12 @@ mod console;
 mod fixtures;
 mod hardening;
 mod host;
+mod incident_pages;
 mod review;
 mod scheduled;
 mod status_page;
 mod subscriptions;
+mod uptime;
 mod widget;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -38,6 +40,8 @@ fn main() {
     let mut tests: Vec<Test> = api::TESTS.to_vec();
     tests.extend_from_slice(admin::TESTS);
     tests.extend_from_slice(status_page::TESTS);
+    tests.extend_from_slice(incident_pages::TESTS);
+    tests.extend_from_slice(uptime::TESTS);
     tests.extend_from_slice(subscriptions::TESTS);
     tests.extend_from_slice(channels::TESTS);
     tests.extend_from_slice(scheduled::TESTS);
@@ -47,6 +51,7 @@ fn main() {
         tests.extend_from_slice(widget::TESTS);
         tests.extend_from_slice(widget::EMBED_TESTS);
         tests.extend_from_slice(status_page::BROWSER_TESTS);
+        tests.extend_from_slice(incident_pages::BROWSER_TESTS);
         tests.extend_from_slice(console::TESTS);
     }
     tests.retain(|(name, _)| filter.as_ref().is_none_or(|f| name.contains(f.as_str())));

@@ -14,7 +14,7 @@ use crate::bindings;
 use crate::error::{json, ApiError, ApiResult};
 use crate::notify::token::Purpose;
 use crate::protocol::{header, path, Caller, DIRECTORY};
-use crate::route::{AdminOp, Doc};
+use crate::route::{AdminOp, Doc, HtmlView};
 
 /// Everything the router forwards for an admin request.
 pub struct AdminCall<'a> {
@@ -109,6 +109,31 @@ pub async fn doc(
     }
     let url = format!("https://page.internal{}{}", path::DOC, doc.name());
     send(env, page, &url, headers, Method::Get, None).await
+}
+
+/// Asks the object of `page` for one of the HTML pages rendered per request; `query` is the
+/// request's query string (the history's month).
+pub async fn html(
+    env: &Env,
+    page: &str,
+    view: &HtmlView,
+    base: &str,
+    query: &str,
+) -> ApiResult<Response> {
+    let headers = Headers::new();
+    headers.set(header::BASE, base)?;
+    let path = match view {
+        HtmlView::Incident(id) => format!("{}{id}", path::INCIDENT_PAGE),
+        HtmlView::History => path::HISTORY_PAGE.to_owned(),
+    };
+    let url = format!("https://page.internal{path}?{query}");
+    send(env, page, &url, headers, Method::Get, None).await
+}
+
+/// Asks the object of `page` for the uptime of `component`; `query` holds `start` and `end`.
+pub async fn uptime(env: &Env, page: &str, component: &str, query: &str) -> ApiResult<Response> {
+    let url = format!("https://page.internal{}{component}?{query}", path::UPTIME);
+    send(env, page, &url, Headers::new(), Method::Get, None).await
 }
 
 /// Forwards an admin call to the object of `page`.

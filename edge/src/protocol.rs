@@ -22,6 +22,12 @@ pub mod path {
     /// Followed by a document name (`/doc/banner`).
     pub const DOC: &str = "/doc/";
     pub const ADMIN: &str = "/admin";
+    /// An incident's page, followed by its id (`/html/incident/inc_1`).
+    pub const INCIDENT_PAGE: &str = "/html/incident/";
+    /// A component's uptime, followed by its id; the range in the query (`?start=&end=`).
+    pub const UPTIME: &str = "/uptime/";
+    /// The incident history; the month in the query (`?month=2026-03`).
+    pub const HISTORY_PAGE: &str = "/html/history";
     pub const TICK: &str = "/tick";
     pub const SUBSCRIBE: &str = "/subscribe";
     pub const CONFIRM: &str = "/link/confirm";

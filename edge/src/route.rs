@@ -43,6 +43,27 @@ pub enum Route {
     Manage,
     /// `GET|POST /v1/receipts?token=`: the receipt link of a message that asks for acknowledgement.
     Receipt,
+    /// `GET /v1/pages/{page}/components/{component}/uptime?start=&end=`: a component's (or a
+    /// group's) uptime over a range of days.
+    Uptime {
+        page: String,
+        component: String,
+    },
+    /// `GET /{page}/incidents/{incident}` or `GET /{page}/history?month=`: the HTML pages of
+    /// past and present incidents, rendered on request.
+    Html {
+        page: String,
+        view: HtmlView,
+    },
+}
+
+/// The HTML pages rendered per request rather than kept as snapshots (one per incident, one per
+/// month).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HtmlView {
+    Incident(String),
+    /// The month comes in the query (`?month=2026-03`).
+    History,
 }
 
 /// The public documents, each rendered once per change by the page object.
@@ -136,6 +157,7 @@ impl Doc {
 pub const TEMPLATES: &[(&str, &str)] = &[
     ("GET", "/v1/pages/{page}/banner.json"),
     ("GET", "/v1/pages/{page}/summary.json"),
+    ("GET", "/v1/pages/{page}/components/{component}/uptime"),
     ("GET", "/pages/{page}/api/v2/summary.json"),
     ("GET", "/pages/{page}/api/v2/status.json"),
     ("GET", "/pages/{page}/api/v2/components.json"),
@@ -161,6 +183,8 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("GET", "/{page}"),
     ("GET", "/{page}/feed.atom"),
     ("GET", "/{page}/maintenance.ics"),
+    ("GET", "/{page}/incidents/{incident}"),
+    ("GET", "/{page}/history"),
     ("GET", "/v1/openapi.json"),
     ("GET", "/v1/admin/pages/{page}"),
     ("PUT", "/v1/admin/pages/{page}"),
@@ -237,6 +261,15 @@ impl Route {
             ["v1", "pages", page, "summary.json"] => {
                 Some((&["GET"], public(method, page, Doc::Summary)?))
             }
+            ["v1", "pages", page, "components", id, "uptime"] => Some((
+                &["GET"],
+                get(method, || {
+                    Ok(Route::Uptime {
+                        page: slug(page)?,
+                        component: ident(id)?,
+                    })
+                })?,
+            )),
             ["pages", page, "api", "v2", rest @ ..] => Doc::statuspage(rest)
                 .map(|doc| public(method, page, doc).map(|r| (&["GET"][..], r)))
                 .transpose()?,
@@ -288,6 +321,11 @@ impl Route {
             )),
             [page, "feed.atom"] => Some((&["GET"], public(method, page, Doc::Atom)?)),
             [page, "maintenance.ics"] => Some((&["GET"], public(method, page, Doc::Ical)?)),
+            [page, "incidents", id] => Some((
+                &["GET"],
+                html(method, page, || Ok(HtmlView::Incident(ident(id)?)))?,
+            )),
+            [page, "history"] => Some((&["GET"], html(method, page, || Ok(HtmlView::History))?)),
             [page] if !page.is_empty() && !page.contains('.') => {
                 Some((&["GET"], public(method, page, Doc::StatusPage)?))
             }
@@ -326,6 +364,19 @@ fn public(method: &str, page: &str, doc: Doc) -> Result<Option<Route>, ApiError>
         Ok(Route::Public {
             page: Some(slug(page)?),
             doc,
+        })
+    })
+}
+
+fn html(
+    method: &str,
+    page: &str,
+    view: impl FnOnce() -> Result<HtmlView, ApiError>,
+) -> Result<Option<Route>, ApiError> {
+    get(method, || {
+        Ok(Route::Html {
+            page: slug(page)?,
+            view: view()?,
         })
     })
 }
@@ -546,6 +597,26 @@ mod tests {
                 "Public { page: Some(\"demo\"), doc: Atom }",
             ),
             ("GET", "/favicon.ico", "404 no endpoint at /favicon.ico"),
+            (
+                "GET",
+                "/demo/incidents/inc_1",
+                "Html { page: \"demo\", view: Incident(\"inc_1\") }",
+            ),
+            (
+                "GET",
+                "/v1/pages/demo/components/api/uptime",
+                "Uptime { page: \"demo\", component: \"api\" }",
+            ),
+            (
+                "GET",
+                "/demo/history",
+                "Html { page: \"demo\", view: History }",
+            ),
+            (
+                "POST",
+                "/demo/history",
+                "405 POST is not allowed on /demo/history; allowed: GET",
+            ),
             (
                 "PUT",
                 "/v1/admin/pages/demo",

@@ -1,20 +1,24 @@
 //! The public status page: one server-rendered HTML document per change, built from the public view of
-//! the state (`view::summary` and `view::history` for an anonymous viewer) and escaped by askama. Pure:
+//! the state (`view::summary` and `view::history` for an anonymous viewer) and the components' 90-day
+//! uptime bars (`uptime::bars`), escaped by askama. Pure:
 //! no worker types, no clock, so it is tested natively.
 
 use askama::Template;
 use herald_shared::model::{ComponentStatus, Impact, Incident, IncidentStatus, State};
 use herald_shared::view::{self, Viewer};
 use herald_shared::wire::{Indicator, ItemStatus, Summary, SummaryIncident, SummaryMaintenance};
-use herald_shared::Timestamp;
+use herald_shared::{uptime, Timestamp};
 
 /// Resolved incidents stay in the page's history this long.
 pub const HISTORY: time::Duration = time::Duration::days(14);
 
+pub mod incident;
+
 /// The status page of `state` as seen by the public at `now`. `base_url` is the public origin without a
 /// trailing slash (`https://status.acme.com`); the page lives at `{base_url}/{page_id}`.
-pub fn render(state: &State, now: Timestamp, base_url: &str) -> String {
-    let doc = StatusPage::new(state, now, base_url);
+/// `history` gives the components' 90-day uptime bars.
+pub fn render(state: &State, now: Timestamp, base_url: &str, history: &uptime::History) -> String {
+    let doc = StatusPage::new(state, now, base_url, history);
     // Rendering into a String fails only if a Display impl fails; ours are plain strings.
     doc.render()
         .unwrap_or_else(|e| format!("<!doctype html><title>Status</title><p>{e}"))
@@ -92,6 +96,69 @@ struct ComponentView {
     name: String,
     description: Option<String>,
     status: Badge,
+    uptime: Option<UptimeView>,
+}
+
+/// A component's 90 days as bars: each day's class and its words (the day, its figure, its
+/// incidents), and the figure over them.
+struct UptimeView {
+    label: String,
+    figure: String,
+    bars: Vec<BarView>,
+}
+
+struct BarView {
+    class: &'static str,
+    text: String,
+}
+
+fn uptime_view(
+    state: &State,
+    history: &uptime::History,
+    id: &str,
+    name: &str,
+    now: Timestamp,
+) -> Option<UptimeView> {
+    let (bars, total) = uptime::bars(state, history, id, now)?;
+    let bars = bars
+        .into_iter()
+        .map(|b| {
+            let Some(f) = b.figure else {
+                return BarView {
+                    class: "none",
+                    text: format!("{}: no data", b.day),
+                };
+            };
+            let class = match f.percentage.0 {
+                100_000 => "ok",
+                99_000.. => "minor",
+                90_000.. => "major",
+                _ => "critical",
+            };
+            let mut text = format!("{}: {} uptime", b.day, f.percentage.text());
+            let minutes = |s: u64| s.div_ceil(60);
+            if f.major_outage > 0 {
+                text.push_str(&format!(", major outage {} min", minutes(f.major_outage)));
+            }
+            if f.partial_outage > 0 {
+                text.push_str(&format!(
+                    ", partial outage {} min",
+                    minutes(f.partial_outage)
+                ));
+            }
+            if b.incidents.is_empty() {
+                text.push_str("; no incidents");
+            } else {
+                text.push_str(&format!("; incidents: {}", b.incidents.join("; ")));
+            }
+            BarView { class, text }
+        })
+        .collect();
+    Some(UptimeView {
+        label: format!("{name}: uptime over the last {} days", uptime::BAR_DAYS),
+        figure: total.percentage.text(),
+        bars,
+    })
 }
 
 /// One entry of the component list: a component on its own, or a group with its members.
@@ -113,6 +180,8 @@ struct UpdateView {
 
 struct IncidentView {
     anchor: String,
+    /// The incident's own page.
+    url: String,
     title: String,
     impact: Badge,
     status: &'static str,
@@ -164,6 +233,7 @@ struct StatusPage {
     notices: Vec<NoticeView>,
     history: Vec<IncidentView>,
     history_days: i64,
+    history_url: String,
 }
 
 /// A path segment with everything but unreserved characters percent-encoded. Page ids are slugs, so
@@ -190,7 +260,7 @@ fn item_status(s: ItemStatus) -> &'static str {
 }
 
 impl StatusPage {
-    fn new(state: &State, now: Timestamp, base_url: &str) -> Self {
+    fn new(state: &State, now: Timestamp, base_url: &str, days: &uptime::History) -> Self {
         let viewer = Viewer::public();
         let summary = view::summary(state, &viewer, now);
         let page = &state.page;
@@ -198,7 +268,7 @@ impl StatusPage {
         let id = segment(&page.id);
         let canonical = format!("{base}/{id}");
         let overall = indicator_badge(summary.status.indicator);
-        let incidents = active_incidents(state, &summary);
+        let incidents = active_incidents(state, &summary, base);
         let description = match incidents.len() {
             0 => format!(
                 "{}: {}. Live status of {}'s services, incidents and scheduled maintenance.",
@@ -220,11 +290,10 @@ impl StatusPage {
             calendar: format!("{canonical}/maintenance.ics"),
             subscribe_page: format!("{canonical}#subscribe"),
             subscribe_action: format!("{base}/v1/pages/{id}/subscriptions"),
-            canonical,
             overall,
             as_of: When::new(now),
             time_zone: page.time_zone.clone(),
-            components: entries(state, &summary),
+            components: entries(state, &summary, days, now),
             incidents,
             maintenances: maintenances(state, &summary, now),
             notices: summary
@@ -239,8 +308,10 @@ impl StatusPage {
                     in_effect: n.effective_at <= now,
                 })
                 .collect(),
-            history: history(state, &viewer, now),
+            history: history(state, &viewer, now, base),
             history_days: HISTORY.whole_days(),
+            history_url: format!("{canonical}/history"),
+            canonical,
         }
     }
 }
@@ -253,7 +324,12 @@ fn component_names(state: &State, ids: &mut dyn Iterator<Item = &String>) -> Vec
 
 /// Components in page order; a group appears where its first shown member is, with all its shown
 /// members. Components hidden while operational are left out while they are.
-fn entries(state: &State, summary: &Summary) -> Vec<Entry> {
+fn entries(
+    state: &State,
+    summary: &Summary,
+    history: &uptime::History,
+    now: Timestamp,
+) -> Vec<Entry> {
     let page = &state.page;
     let shown: Vec<_> = summary
         .components
@@ -269,6 +345,7 @@ fn entries(state: &State, summary: &Summary) -> Vec<Entry> {
         name: c.name.clone(),
         description: c.description.clone(),
         status: component_badge(c.status),
+        uptime: uptime_view(state, history, &c.id, &c.name, now),
     };
     let mut out = Vec::new();
     let mut groups_done: Vec<&str> = Vec::new();
@@ -309,7 +386,7 @@ fn update_views(updates: &[herald_shared::wire::SummaryUpdate]) -> Vec<UpdateVie
 }
 
 /// Unresolved public incidents, the most severe first, then the most recently updated.
-fn active_incidents(state: &State, summary: &Summary) -> Vec<IncidentView> {
+fn active_incidents(state: &State, summary: &Summary, base: &str) -> Vec<IncidentView> {
     let mut active: Vec<&SummaryIncident> = summary
         .incidents
         .iter()
@@ -320,6 +397,7 @@ fn active_incidents(state: &State, summary: &Summary) -> Vec<IncidentView> {
         .into_iter()
         .map(|i| IncidentView {
             anchor: anchor("incident", &i.id),
+            url: incident::incident_url(base, &state.page.id, &i.id),
             title: i.title.clone(),
             impact: impact_badge(i.impact),
             status: item_status(i.status),
@@ -360,7 +438,7 @@ fn maintenances(state: &State, summary: &Summary, now: Timestamp) -> Vec<Mainten
 }
 
 /// Public incidents resolved within `HISTORY` before `now`, the most recently resolved first.
-fn history(state: &State, viewer: &Viewer, now: Timestamp) -> Vec<IncidentView> {
+fn history(state: &State, viewer: &Viewer, now: Timestamp, base: &str) -> Vec<IncidentView> {
     let mut resolved: Vec<(&Incident, Timestamp)> = view::history(state, viewer)
         .into_iter()
         .filter(|i| i.visibility.is_public() && !i.is_active())
@@ -376,6 +454,7 @@ fn history(state: &State, viewer: &Viewer, now: Timestamp) -> Vec<IncidentView> 
             updates.sort_by_key(|u| std::cmp::Reverse(u.created_at));
             IncidentView {
                 anchor: anchor("incident", &i.id),
+                url: incident::incident_url(base, &state.page.id, &i.id),
                 title: i.title.clone(),
                 impact: impact_badge(i.impact),
                 status: i.status().label(),

@@ -1210,6 +1210,12 @@ fn configure_page(
         settings.locales
     };
     page.policy = settings.policy.unwrap_or_default();
+    if page.policy.partial_outage_weight_percent > 100 {
+        return Err(DomainError::invalid(
+            "policy.partial_outage_weight_percent",
+            "a percentage: 0 to 100 (30 counts 30% of partial-outage time as down)",
+        ));
+    }
     for (i, o) in page.policy.subscribe_origins.iter_mut().enumerate() {
         let url = url::Url::parse(o.trim()).map_err(|e| {
             DomainError::invalid("policy.subscribe_origins", format!("entry {i}: {e}"))

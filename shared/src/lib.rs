@@ -13,6 +13,7 @@
 // Test tables are vectors of tuples; naming each tuple type would hide the table.
 #![cfg_attr(test, allow(clippy::type_complexity))]
 
+pub mod alert;
 pub mod command;
 pub mod delivery;
 pub mod event;
@@ -28,6 +29,7 @@ pub mod subscriber;
 pub mod template;
 pub mod token;
 pub mod twilio;
+pub mod uptime;
 pub mod view;
 pub mod webhook;
 pub mod wire;

@@ -931,6 +931,9 @@ pub struct Policy {
     pub sms_confirmations_per_hour: u32,
     /// What a second person must approve before it is published.
     pub review: ReviewPolicy,
+    /// How much of the time in partial outage counts as down in uptime figures, in percent (major
+    /// outage counts in full, degraded performance and maintenance not at all). 30, as Statuspage.
+    pub partial_outage_weight_percent: u8,
 }
 
 /// Minutes in an hour and a day, for the policy defaults.
@@ -961,6 +964,7 @@ impl Default for Policy {
             email_confirmations_per_hour: 500,
             sms_confirmations_per_hour: 30,
             review: ReviewPolicy::default(),
+            partial_outage_weight_percent: 30,
         }
     }
 }

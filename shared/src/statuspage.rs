@@ -6,7 +6,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::model::{
     Component, ComponentGroup, ComponentStatus, Impact, Incident, IncidentStatus, Maintenance,
-    MaintenanceStatus, State,
+    MaintenanceStatus, MessageKind, State,
 };
 use crate::view::{self, Viewer};
 use crate::wire::Indicator;
@@ -325,6 +325,22 @@ fn page_url(state: &State) -> String {
         .unwrap_or_else(|| format!("/{}", state.page.id))
 }
 
+/// An item's address on the status host, relative to its origin (`/acme/incidents/inc-1`): the
+/// shell knows the origin and makes it absolute with `absolute_shortlinks`.
+fn shortlink(state: &State, kind: MessageKind, id: &str) -> String {
+    crate::template::item_url(&format!("/{}", state.page.id), kind, id)
+}
+
+/// Makes the relative shortlinks of `items` absolute under `origin` (`https://status.acme.com`).
+pub fn absolute_shortlinks(items: &mut [SpIncident], origin: &str) {
+    let origin = origin.trim_end_matches('/');
+    for link in items.iter_mut().filter_map(|i| i.shortlink.as_mut()) {
+        if link.starts_with('/') {
+            *link = format!("{origin}{link}");
+        }
+    }
+}
+
 pub fn page(state: &State, viewer: &Viewer) -> SpPage {
     SpPage {
         id: state.page.id.clone(),
@@ -508,7 +524,7 @@ fn incident(state: &State, viewer: &Viewer, i: &Incident) -> SpIncident {
             i.first_at(IncidentStatus::Resolved).map(ts)
         },
         impact: i.impact.into(),
-        shortlink: Some(format!("{}/incidents/{}", page_url(state), i.id)),
+        shortlink: Some(shortlink(state, MessageKind::Incident, &i.id)),
         started_at: Some(ts(i.created_at)),
         page_id: Some(state.page.id.clone()),
         incident_updates: updates,
@@ -553,7 +569,7 @@ fn maintenance(state: &State, viewer: &Viewer, m: &Maintenance) -> SpIncident {
         monitoring_at: first(MaintenanceStatus::Verifying).map(ts),
         resolved_at: first(MaintenanceStatus::Completed).map(ts),
         impact: SpImpact::Maintenance,
-        shortlink: Some(format!("{}/incidents/{}", page_url(state), m.id)),
+        shortlink: Some(shortlink(state, MessageKind::Maintenance, &m.id)),
         started_at: Some(ts(m.created_at)),
         page_id: Some(state.page.id.clone()),
         incident_updates: updates,

@@ -78,6 +78,21 @@ pub struct Links {
     pub manage_url: Option<String>,
 }
 
+/// Where a message about `kind` `item_id` is read in full, under the page's address on the status
+/// host (`page_url`, such as `https://status.acme.com/acme`): an incident's (or its postmortem's)
+/// own page, the status page's entry for maintenance and notices, the status page itself for a
+/// component. The Statuspage `shortlink` is the same address.
+pub fn item_url(page_url: &str, kind: MessageKind, item_id: &str) -> String {
+    match kind {
+        MessageKind::Incident | MessageKind::Postmortem => {
+            format!("{page_url}/incidents/{item_id}")
+        }
+        MessageKind::Maintenance => format!("{page_url}#maintenance-{item_id}"),
+        MessageKind::Notice => format!("{page_url}#notice-{item_id}"),
+        MessageKind::Component => page_url.to_owned(),
+    }
+}
+
 /// "2026-03-01 12:30 UTC": times in messages are UTC, unambiguous in every locale.
 pub fn human_time(t: Timestamp) -> String {
     let f = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");

@@ -310,6 +310,7 @@ pub fn summary(state: &State, viewer: &Viewer, now: Timestamp) -> Summary {
             status: state.component_status(&c.id, &viewer.segments),
             group: c.group.clone(),
             description: c.description.clone(),
+            uptime: None,
         })
         .collect();
     let groups = page

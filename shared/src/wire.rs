@@ -219,6 +219,82 @@ pub struct SummaryComponent {
     pub group: Option<String>,
     #[serde(default)]
     pub description: Option<String>,
+    /// The last 90 days' uptime, in the public `summary.json` (absent where not computed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uptime: Option<UptimeBrief>,
+}
+
+/// An uptime percentage with three decimals, kept as an integer (thousandths of a percent) so
+/// documents compare exactly; written in JSON as a number (`99.953`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Percentage(pub u32);
+
+impl Percentage {
+    pub const FULL: Percentage = Percentage(100_000);
+
+    /// `99.953`, with the trailing zeros kept to the figure's precision for people (`100.000`
+    /// reads as `100%`).
+    pub fn text(self) -> String {
+        let whole = self.0 / 1000;
+        let frac = self.0 % 1000;
+        if frac == 0 {
+            format!("{whole}%")
+        } else {
+            let s = format!("{whole}.{frac:03}");
+            format!("{}%", s.trim_end_matches('0'))
+        }
+    }
+}
+
+impl serde::Serialize for Percentage {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(f64::from(self.0) / 1000.0)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Percentage {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = <f64 as serde::Deserialize>::deserialize(d)?.clamp(0.0, 100.0);
+        // In range after the clamp, so the cast neither wraps nor saturates.
+        Ok(Percentage((v * 1000.0).round() as u32))
+    }
+}
+
+/// A component's uptime over its last `days` days (from `since`, its first known day within them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UptimeBrief {
+    pub days: u32,
+    pub since: String,
+    pub uptime_percentage: Percentage,
+    /// Seconds in major outage and in partial outage (unweighted).
+    pub major_outage: u64,
+    pub partial_outage: u64,
+}
+
+/// `GET /v1/pages/{page}/components/{id}/uptime`: the shape of Statuspage's component uptime
+/// answer (`range_start`/`range_end` are days, outages in seconds).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComponentUptime {
+    pub id: String,
+    pub name: String,
+    pub range_start: String,
+    pub range_end: String,
+    pub uptime_percentage: Percentage,
+    pub major_outage: u64,
+    pub partial_outage: u64,
+    pub warnings: Option<String>,
+    pub related_events: RelatedEvents,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RelatedEvents {
+    pub incidents: Vec<RelatedIncident>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RelatedIncident {
+    pub id: String,
+    pub name: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

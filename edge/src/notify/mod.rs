@@ -41,10 +41,18 @@ pub fn receipt_url(base: &str, token: &str) -> String {
     format!("{base}/v1/receipts?token={token}")
 }
 
-/// The links in a notification for one recipient.
+/// The links in a notification for one recipient; "read more" goes to the item on the status host
+/// (an incident's own page).
 fn links(job: &Job, r: &JobRecipient) -> Links {
+    let page_url = format!("{}/{}", job.base, job.page);
+    let url = match &job.content {
+        Content::Notification { message } => {
+            template::item_url(&page_url, message.kind, &message.item_id)
+        }
+        _ => page_url,
+    };
     Links {
-        url: format!("{}/{}", job.base, job.page),
+        url,
         unsubscribe_url: Some(unsubscribe_url(&job.base, &r.token)),
         receipt_url: r.receipt.as_deref().map(|t| receipt_url(&job.base, t)),
         manage_url: r.manage.as_deref().map(|t| manage_url(&job.base, t)),

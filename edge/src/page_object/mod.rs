@@ -24,7 +24,7 @@ use std::rc::Rc;
 
 use herald_shared::wire::internal::{ManageSave, Matched, ProviderEvent};
 use herald_shared::wire::{AuditChange, Role};
-use herald_shared::{token, State as PageState, Timestamp, Viewer};
+use herald_shared::{token, uptime, State as PageState, Timestamp, Viewer};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use worker::{durable_object, DurableObject, Env, Headers, Request, Response, State};
@@ -250,6 +250,15 @@ impl PageObject {
                 let token = req.headers().get(header::TOKEN)?;
                 self.public_doc(&page, doc, &base, token.as_deref())
             }
+            None if path.starts_with(path::UPTIME) => {
+                let query = req.url()?.query().unwrap_or("").to_owned();
+                self.uptime(&page, &path[path::UPTIME.len()..], &query)
+            }
+            None if path == path::HISTORY_PAGE || path.starts_with(path::INCIDENT_PAGE) => {
+                let base = req.headers().get(header::BASE)?.unwrap_or_default();
+                let query = req.url()?.query().unwrap_or("").to_owned();
+                self.html_page(&page, &path, &query, &base)
+            }
             None if path == path::ADMIN => {
                 // The body is the only thing awaited; everything after runs without yielding.
                 let body = req.text().await?;
@@ -366,8 +375,17 @@ impl PageObject {
                     )
                 })?;
                 let viewer = Viewer::with_segments(claims.segments);
+                let history = self.uptime_for(doc, now)?;
                 Snapshot::new(
-                    docs::render(doc, &loaded.state, &viewer, now, base, self.poll_secs)?,
+                    docs::render(
+                        doc,
+                        &loaded.state,
+                        &viewer,
+                        now,
+                        base,
+                        self.poll_secs,
+                        &history,
+                    )?,
                     now,
                 )
             }
@@ -376,6 +394,96 @@ impl PageObject {
         headers.set("etag", &snapshot.etag)?;
         headers.set("content-type", doc.content_type())?;
         Ok(Response::ok(snapshot.body.to_string())?.with_headers(headers))
+    }
+
+    /// The uptime of component (or group) `id` over `start..=end` of `query` (days, UTC; the last
+    /// 90 days by default, at most a year).
+    fn uptime(&self, page: &str, id: &str, query: &str) -> ApiResult<Response> {
+        let loaded = self.require(page)?;
+        let now = now();
+        let today = uptime::day_of(now);
+        let day = |name: &'static str| -> ApiResult<Option<time::Date>> {
+            let Some(v) = query_param(query, name) else {
+                return Ok(None);
+            };
+            let f = time::macros::format_description!("[year]-[month]-[day]");
+            time::Date::parse(&v, &f)
+                .or_else(|_| {
+                    time::OffsetDateTime::parse(&v, &time::format_description::well_known::Rfc3339)
+                        .map(uptime::day_of)
+                })
+                .map(Some)
+                .map_err(|_| {
+                    ApiError::client(
+                        400,
+                        "invalid-parameter",
+                        "Invalid day",
+                        format!("{name}: {v:?} is not a day; use YYYY-MM-DD such as 2026-03-01"),
+                    )
+                    .with_field(name)
+                })
+        };
+        let end = day("end")?.unwrap_or(today).min(today);
+        let start = day("start")?.unwrap_or(end - time::Duration::days(uptime::BAR_DAYS - 1));
+        let bad_range = |detail: String| {
+            ApiError::client(400, "invalid-parameter", "Invalid range", detail).with_field("start")
+        };
+        if start > end {
+            return Err(bad_range(format!("start {start} is after end {end}")));
+        }
+        if (end - start).whole_days() + 1 > uptime::MAX_RANGE_DAYS {
+            return Err(bad_range(format!(
+                "{start} to {end} is longer than {} days",
+                uptime::MAX_RANGE_DAYS
+            )));
+        }
+        let history = self.store.uptime(start)?;
+        let answer = uptime::component_uptime(&loaded.state, &history, id, start, end, now)
+            .ok_or_else(|| {
+                ApiError::not_found(format!("no component or group {id:?} on this page"))
+            })?;
+        json_response(200, json(&answer)?)
+    }
+
+    /// An incident's page (`/html/incident/{id}`) or the history of a month (`/html/history`,
+    /// `month=` in `query`), rendered now for the public.
+    fn html_page(&self, page: &str, path: &str, query: &str, base: &str) -> ApiResult<Response> {
+        use crate::status_page::incident;
+        let loaded = self.require(page)?;
+        let now = now();
+        let body = match path.strip_prefix(path::INCIDENT_PAGE) {
+            Some(id) => incident::render_incident(&loaded.state, id, now, base)
+                .ok_or_else(|| ApiError::not_found(format!("no incident {id:?} on this page")))?,
+            None => {
+                let month = match query_param(query, "month") {
+                    None => None,
+                    Some(m) => Some(incident::YearMonth::parse(&m).ok_or_else(|| {
+                        ApiError::client(
+                            400,
+                            "invalid-parameter",
+                            "Invalid month",
+                            format!("month: {m:?} is not a month; use YYYY-MM such as 2026-03"),
+                        )
+                        .with_field("month")
+                    })?),
+                };
+                incident::render_history(&loaded.state, month, now, base)
+            }
+        };
+        let headers = Headers::new();
+        headers.set("etag", &etag_of(body.as_bytes()))?;
+        headers.set("content-type", "text/html; charset=utf-8")?;
+        Ok(Response::ok(body)?.with_headers(headers))
+    }
+
+    /// The uptime `doc` shows: the status page's bars and `summary.json`'s figures reach back
+    /// `uptime::BAR_DAYS`; other documents read none.
+    fn uptime_for(&self, doc: Doc, now: Timestamp) -> ApiResult<uptime::History> {
+        if !docs::shows_uptime(doc) {
+            return Ok(uptime::History::default());
+        }
+        self.store
+            .uptime(uptime::day_of(now) - time::Duration::days(uptime::BAR_DAYS))
     }
 
     /// The public snapshot of `doc`, rendered now unless a fresh one exists.
@@ -392,6 +500,7 @@ impl PageObject {
                 return Ok(s.clone());
             }
         }
+        let history = self.uptime_for(doc, now)?;
         let s = Snapshot::new(
             docs::render(
                 doc,
@@ -400,6 +509,7 @@ impl PageObject {
                 now,
                 base,
                 self.poll_secs,
+                &history,
             )?,
             now,
         );
@@ -553,6 +663,16 @@ impl PageObject {
                         if !base.is_empty() {
                             // Scheduled messages need the public origin for their links.
                             self.store.set_meta(scheduled::META_BASE, &base)?;
+                        }
+                        if op == AdminOp::ImportStatuspage {
+                            // Imported incidents bring their times into the uptime history.
+                            let prior = loaded_state(&self.loaded);
+                            for i in c.state.incidents.iter().filter(|i| {
+                                prior.as_ref().is_none_or(|p| p.incident(&i.id).is_none())
+                            }) {
+                                self.store
+                                    .import_uptime(&i.id, &uptime::incident_days(i, at))?;
+                            }
                         }
                         self.settle_signing_secrets(&c.raw_events)?;
                         self.erase_deleted(&c.raw_events)?;

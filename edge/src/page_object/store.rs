@@ -3,10 +3,12 @@
 //! subscription rate counters. Every method is synchronous, so a sequence of calls with no `await` between them is
 //! committed by the runtime as one unit.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use herald_shared::delivery::{NotificationKind, Outcome};
+use herald_shared::model::ComponentStatus;
 use herald_shared::subscriber::SubscriberChannel;
+use herald_shared::uptime::{self, DayTotals, Open};
 use herald_shared::wire::{ApiKeyInfo, AuditEntry, NotificationInfo, PageCore, Role};
 use herald_shared::State as PageState;
 use worker::{SqlStorage, SqlStorageValue as V};
@@ -105,6 +107,22 @@ CREATE INDEX IF NOT EXISTS notifications_subject ON notifications (subject);
 CREATE TABLE IF NOT EXISTS meta (
     name TEXT PRIMARY KEY,
     value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS uptime_days (
+    component TEXT NOT NULL,
+    day TEXT NOT NULL,
+    source TEXT NOT NULL,
+    major INTEGER NOT NULL,
+    partial INTEGER NOT NULL,
+    degraded INTEGER NOT NULL,
+    maintenance INTEGER NOT NULL,
+    PRIMARY KEY (component, day, source)
+);
+CREATE INDEX IF NOT EXISTS uptime_days_day ON uptime_days (day);
+CREATE TABLE IF NOT EXISTS uptime_open (
+    component TEXT PRIMARY KEY,
+    status TEXT NOT NULL,
+    since TEXT NOT NULL
 );";
 
 /// Columns added after the first schema; adding one that exists fails harmlessly.
@@ -169,6 +187,42 @@ struct AuditRow {
 
 struct ValueRow {
     value: String,
+}
+
+struct UptimeRow {
+    component: String,
+    day: String,
+    totals: DayTotals,
+}
+
+struct OpenRow {
+    component: String,
+    status: ComponentStatus,
+    since: String,
+}
+
+/// Where a day's uptime came from: the page's own changes, or an imported incident (replaced
+/// when it is imported again).
+const LIVE: &str = "live";
+
+fn day_text(d: time::Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+fn parse_day(s: &str) -> Option<time::Date> {
+    let f = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(s, &f).ok()
+}
+
+fn status_name(s: ComponentStatus) -> String {
+    serde_json::to_value(s)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn status_from_name(s: &str) -> Option<ComponentStatus> {
+    serde_json::from_value(serde_json::Value::String(s.to_owned())).ok()
 }
 
 fn time(s: &str) -> Option<herald_shared::Timestamp> {
@@ -310,7 +364,130 @@ impl Store {
         if let Some((key, answer, forget_before)) = remember {
             self.remember(key, answer, audit.at, forget_before)?;
         }
+        // Every change of a component's public status is timed here, in the same stretch.
+        let at = time(audit.at).ok_or_else(|| server(format!("audit time {:?}", audit.at)))?;
+        self.record_uptime(state, at)
+    }
+
+    /// Records the components' public statuses after a change at `at`: intervals that ended are
+    /// added to their days, the open ones replaced; days older than `uptime::RETENTION_DAYS` go.
+    pub fn record_uptime(&self, state: &PageState, at: herald_shared::Timestamp) -> ApiResult<()> {
+        let open = self.uptime_open()?;
+        let (closed, next) = uptime::advance(&open, &uptime::statuses(state), at);
+        if closed.is_empty() && next == open {
+            return Ok(());
+        }
+        for c in closed {
+            let mut t = DayTotals::default();
+            t.add(c.status, c.seconds);
+            self.add_uptime(&c.component, c.day, LIVE, t)?;
+        }
+        self.sql.exec("DELETE FROM uptime_open", None)?;
+        for o in &next {
+            self.sql.exec(
+                "INSERT INTO uptime_open (component, status, since) VALUES (?, ?, ?)",
+                vec![
+                    V::String(o.component.clone()),
+                    V::String(status_name(o.status)),
+                    V::String(super::stamp(o.since)),
+                ],
+            )?;
+        }
+        let cutoff = uptime::day_of(at) - time::Duration::days(uptime::RETENTION_DAYS);
+        self.sql.exec(
+            "DELETE FROM uptime_days WHERE day < ?",
+            vec![V::String(day_text(cutoff))],
+        )?;
         Ok(())
+    }
+
+    fn add_uptime(
+        &self,
+        component: &str,
+        day: time::Date,
+        source: &str,
+        t: DayTotals,
+    ) -> ApiResult<()> {
+        let cap = i64::from(uptime::DAY_SECONDS);
+        self.sql.exec(
+            "INSERT INTO uptime_days (component, day, source, major, partial, degraded, maintenance) \
+             VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(component, day, source) DO UPDATE SET \
+             major = min(?8, major + excluded.major), partial = min(?8, partial + excluded.partial), \
+             degraded = min(?8, degraded + excluded.degraded), \
+             maintenance = min(?8, maintenance + excluded.maintenance)",
+            vec![
+                V::String(component.into()),
+                V::String(day_text(day)),
+                V::String(source.into()),
+                V::Integer(i64::from(t.major)),
+                V::Integer(i64::from(t.partial)),
+                V::Integer(i64::from(t.degraded)),
+                V::Integer(i64::from(t.maintenance)),
+                V::Integer(cap),
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Replaces the days an imported incident accounts for (importing again changes nothing).
+    pub fn import_uptime(
+        &self,
+        incident: &str,
+        days: &BTreeMap<String, BTreeMap<time::Date, DayTotals>>,
+    ) -> ApiResult<()> {
+        let source = format!("import:{incident}");
+        self.sql.exec(
+            "DELETE FROM uptime_days WHERE source = ?",
+            vec![V::String(source.clone())],
+        )?;
+        for (component, by_day) in days {
+            for (day, t) in by_day {
+                self.add_uptime(component, *day, &source, *t)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn uptime_open(&self) -> ApiResult<Vec<Open>> {
+        let rows: Vec<OpenRow> = self
+            .sql
+            .exec("SELECT component, status, since FROM uptime_open", None)?
+            .rows()?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(Open {
+                    component: r.component,
+                    status: r.status,
+                    since: time(&r.since)
+                        .ok_or_else(|| server(format!("stored time {:?} unreadable", r.since)))?,
+                })
+            })
+            .collect()
+    }
+
+    /// The stored uptime from `from` on.
+    pub fn uptime(&self, from: time::Date) -> ApiResult<uptime::History> {
+        let rows: Vec<UptimeRow> = self
+            .sql
+            .exec(
+                "SELECT component, day, major, partial, degraded, maintenance FROM uptime_days WHERE day >= ?",
+                vec![V::String(day_text(from))],
+            )?
+            .rows()?;
+        let mut days: HashMap<String, BTreeMap<time::Date, DayTotals>> = HashMap::new();
+        for r in rows {
+            let day = parse_day(&r.day)
+                .ok_or_else(|| server(format!("stored day {:?} unreadable", r.day)))?;
+            days.entry(r.component)
+                .or_default()
+                .entry(day)
+                .or_default()
+                .merge(r.totals);
+        }
+        Ok(uptime::History {
+            days,
+            open: self.uptime_open()?,
+        })
     }
 
     pub fn insert_key(
@@ -1115,6 +1292,34 @@ impl Rows for worker::SqlCursor {
         self.raw()
             .map(|row| T::from_row(&mut Cells(row?.into_iter())))
             .collect()
+    }
+}
+
+impl FromRow for UptimeRow {
+    fn from_row(c: &mut Cells) -> ApiResult<Self> {
+        let component = c.text()?;
+        let day = c.text()?;
+        let mut n = || -> ApiResult<u32> { u32::try_from(c.int()?).map_err(server) };
+        Ok(UptimeRow {
+            component,
+            day,
+            totals: DayTotals {
+                major: n()?,
+                partial: n()?,
+                degraded: n()?,
+                maintenance: n()?,
+            },
+        })
+    }
+}
+
+impl FromRow for OpenRow {
+    fn from_row(c: &mut Cells) -> ApiResult<Self> {
+        Ok(OpenRow {
+            component: c.text()?,
+            status: c.named("component status", status_from_name)?,
+            since: c.text()?,
+        })
     }
 }
 

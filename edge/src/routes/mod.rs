@@ -19,6 +19,8 @@ pub async fn handle(route: Route, req: Request, env: &Env) -> ApiResult<Response
         Route::Preflight => public::preflight(),
         Route::OpenApi => public::openapi(),
         Route::Public { page, doc } => public::doc(req, env, page, doc).await,
+        Route::Html { page, view } => public::html(req, env, &page, &view).await,
+        Route::Uptime { page, component } => public::uptime(req, env, &page, &component).await,
         Route::Admin { page, op } => admin::handle(req, env, &page, op).await,
         Route::Subscribe { page } => subscriptions::subscribe(req, env, &page).await,
         Route::Confirm => subscriptions::follow(req, env, Purpose::Confirm).await,

@@ -10,7 +10,7 @@ use worker::{Cache, Date, Env, Headers, Request, Response, Url};
 use crate::bindings;
 use crate::client;
 use crate::error::{ApiError, ApiResult};
-use crate::route::Doc;
+use crate::route::{Doc, HtmlView};
 
 /// How long an isolate reuses a snapshot it fetched from the page object. A write through this
 /// isolate drops its copy at once; other isolates see the change within this time.
@@ -53,6 +53,53 @@ fn cache_control(doc: Doc) -> &'static str {
         }
         _ => "public, max-age=5, stale-while-revalidate=30, stale-if-error=86400",
     }
+}
+
+/// The status host's HTML pages need no script at all; their styles are inline.
+const HTML_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/// An incident's page or the monthly history: rendered by the page object on request (one per
+/// incident or month, so not among the snapshots), cacheable as briefly as the status page, with
+/// a strong ETag. A 404 (unknown page, unknown or audience-limited incident) passes through.
+pub async fn html(req: Request, env: &Env, page: &str, view: &HtmlView) -> ApiResult<Response> {
+    let url = req.url()?;
+    let base = url.origin().ascii_serialization();
+    // The object reads only `month` from the query.
+    let query = url.query().unwrap_or("");
+    let mut answer = client::html(env, page, view, &base, query).await?;
+    if answer.status_code() != 200 {
+        return Ok(answer);
+    }
+    let etag = answer.headers().get("etag")?.unwrap_or_default();
+    let headers = Headers::new();
+    headers.set("cache-control", cache_control(Doc::StatusPage))?;
+    headers.set("etag", &etag)?;
+    headers.set("x-content-type-options", "nosniff")?;
+    headers.set("content-security-policy", HTML_CSP)?;
+    let fresh = req
+        .headers()
+        .get("if-none-match")?
+        .is_some_and(|h| etag_matches(&h, &etag));
+    if fresh {
+        return Ok(Response::empty()?.with_status(304).with_headers(headers));
+    }
+    headers.set("content-type", "text/html; charset=utf-8")?;
+    Ok(Response::ok(answer.text().await?)?.with_headers(headers))
+}
+
+/// A component's uptime over a range of days, in the shape of Statuspage's answer: computed by the
+/// page object on request, public (the status page shows the same figures), cacheable for a minute.
+pub async fn uptime(req: Request, env: &Env, page: &str, component: &str) -> ApiResult<Response> {
+    let url = req.url()?;
+    let mut answer = client::uptime(env, page, component, url.query().unwrap_or("")).await?;
+    if answer.status_code() != 200 {
+        return Ok(answer);
+    }
+    let headers = Headers::new();
+    headers.set("content-type", "application/json; charset=utf-8")?;
+    headers.set("access-control-allow-origin", "*")?;
+    headers.set("cache-control", "public, max-age=60")?;
+    Ok(Response::ok(answer.text().await?)?.with_headers(headers))
 }
 
 pub fn preflight() -> ApiResult<Response> {
@@ -162,11 +209,7 @@ pub async fn doc(req: Request, env: &Env, page: Option<String>, doc: Doc) -> Api
     headers.set("etag", &etag)?;
     headers.set("x-content-type-options", "nosniff")?;
     if doc == Doc::StatusPage {
-        // The page needs no script at all; its styles are inline.
-        headers.set(
-            "content-security-policy",
-            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
-        )?;
+        headers.set("content-security-policy", HTML_CSP)?;
     }
     let fresh = req
         .headers()

@@ -7,7 +7,12 @@ use herald_shared::testkit::{hours, mins, NOW};
 use herald_shared::*;
 use scraper::{Html, Selector};
 
-use super::render;
+use super::render as render_with;
+
+/// The page with no uptime known (no bars).
+fn render(state: &State, now: Timestamp, base: &str) -> String {
+    render_with(state, now, base, &Default::default())
+}
 
 const BASE: &str = "https://status.acme.com";
 
@@ -392,6 +397,7 @@ fn quiet_day() {
             <section aria-labelledby="history-title">
             <h2 id="history-title">Past incidents (last 14 days)</h2>
             <p>No incidents in the last 14 days.</p>
+            <p><a href="https://status.acme.com/acme/history">Incident history, by month</a></p>
             </section>
             <section aria-labelledby="subscribe-title" id="subscribe">
             <h2 id="subscribe-title">Get updates</h2>
@@ -484,7 +490,7 @@ fn busy_day() {
             <section aria-labelledby="incidents-title">
             <h2 id="incidents-title">Active incidents</h2>
             <article class="item s-critical" id="incident-inc-1" aria-labelledby="incident-inc-1-title">
-            <h3 id="incident-inc-1-title">API requests failing</h3>
+            <h3 id="incident-inc-1-title"><a href="https://status.acme.com/acme/incidents/inc-1">API requests failing</a></h3>
             <dl class="facts">
             <div><dt>Status</dt><dd>Monitoring</dd></div>
             <div><dt>Impact</dt><dd><span class="badge s-critical"><span class="dot" aria-hidden="true"></span>Critical</span></dd></div>
@@ -561,7 +567,7 @@ fn busy_day() {
             <section aria-labelledby="history-title">
             <h2 id="history-title">Past incidents (last 14 days)</h2>
             <article class="item past" id="incident-old-3d" aria-labelledby="incident-old-3d-title">
-            <h3 id="incident-old-3d-title">Delayed invoices</h3>
+            <h3 id="incident-old-3d-title"><a href="https://status.acme.com/acme/incidents/old-3d">Delayed invoices</a></h3>
             <dl class="facts">
             <div><dt>Resolved</dt><dd><time datetime="2026-02-26T12:00:00Z">2026-02-26 12:00 UTC</time></dd></div>
             <div><dt>Impact</dt><dd>Minor</dd></div>
@@ -575,6 +581,7 @@ fn busy_day() {
             </ol>
             </details>
             </article>
+            <p><a href="https://status.acme.com/acme/history">Incident history, by month</a></p>
             </section>
             <section aria-labelledby="subscribe-title" id="subscribe">
             <h2 id="subscribe-title">Get updates</h2>

@@ -171,7 +171,7 @@ fn summary_is_frozen() {
               "monitoring_at": null,
               "resolved_at": null,
               "impact": "major",
-              "shortlink": "https://status.acme.com/incidents/inc-1",
+              "shortlink": "/acme/incidents/inc-1",
               "started_at": "2026-03-01T11:40:00Z",
               "page_id": "acme",
               "incident_updates": [
@@ -259,7 +259,7 @@ fn summary_is_frozen() {
               "monitoring_at": null,
               "resolved_at": null,
               "impact": "maintenance",
-              "shortlink": "https://status.acme.com/incidents/db-upgrade",
+              "shortlink": "/acme#maintenance-db-upgrade",
               "started_at": "2026-02-26T11:00:00Z",
               "page_id": "acme",
               "incident_updates": [
@@ -335,7 +335,7 @@ fn incidents_with_postmortem_and_affected_components_are_frozen() {
           "monitoring_at": "2026-02-28T07:00:00Z",
           "resolved_at": "2026-02-28T08:00:00Z",
           "impact": "critical",
-          "shortlink": "https://status.acme.com/incidents/old",
+          "shortlink": "/acme/incidents/old",
           "started_at": "2026-02-28T06:00:00Z",
           "page_id": "acme",
           "incident_updates": [

@@ -274,3 +274,29 @@ fn confirmation_email_escapes_the_page_name() {
     );
     assert!(e.text.contains("https://s.example.com/c?t=1&u=2"));
 }
+
+#[test]
+fn read_more_links_go_to_the_item_on_the_status_host() {
+    let page = "https://status.acme.com/acme";
+    for (kind, want) in [
+        (
+            MessageKind::Incident,
+            "https://status.acme.com/acme/incidents/x1",
+        ),
+        (
+            MessageKind::Postmortem,
+            "https://status.acme.com/acme/incidents/x1",
+        ),
+        (
+            MessageKind::Maintenance,
+            "https://status.acme.com/acme#maintenance-x1",
+        ),
+        (
+            MessageKind::Notice,
+            "https://status.acme.com/acme#notice-x1",
+        ),
+        (MessageKind::Component, "https://status.acme.com/acme"),
+    ] {
+        assert_eq!(item_url(page, kind, "x1"), want, "{kind:?}");
+    }
+}

@@ -395,7 +395,8 @@ fn stored_state_format_is_frozen() {
                   "sms_confirmations_per_hour": 30,
                   "review": {
                     "notices": false
-                  }
+                  },
+                  "partial_outage_weight_percent": 30
                 },
                 "branding": {}
               },
