@@ -11,6 +11,7 @@ mod hardening;
 mod host;
 mod review;
 mod scheduled;
+mod scorecard;
 mod status_page;
 mod subscriptions;
 mod widget;
@@ -43,6 +44,7 @@ fn main() {
     tests.extend_from_slice(scheduled::TESTS);
     tests.extend_from_slice(hardening::TESTS);
     tests.extend_from_slice(review::TESTS);
+    tests.extend_from_slice(scorecard::TESTS);
     if browser {
         tests.extend_from_slice(widget::TESTS);
         tests.extend_from_slice(widget::EMBED_TESTS);

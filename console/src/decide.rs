@@ -292,6 +292,8 @@ pub struct Draft {
     pub body: String,
     pub next_update_at: Option<Timestamp>,
     pub notify: bool,
+    /// For a new incident: when the problem began, if before now (the scorecard's start).
+    pub started_at: Option<Timestamp>,
 }
 
 impl Draft {
@@ -320,6 +322,7 @@ impl Draft {
             body: String::new(),
             next_update_at: Some(default_next_update(&state.page, impact, now)),
             notify: true,
+            started_at: None,
             mode,
         }
     }
@@ -382,6 +385,7 @@ impl Draft {
                 visibility: self.visibility(),
                 silent,
                 channels: Vec::new(),
+                started_at: self.started_at,
             }),
             Mode::Update(i) | Mode::Resolve(i) => Command::PostUpdate(PostUpdate {
                 incident_id: i.clone(),
@@ -427,6 +431,7 @@ impl Draft {
                     visibility: self.visibility(),
                     silent,
                     channels: Vec::new(),
+                    started_at: self.started_at,
                 }),
             ),
             Mode::Update(i) | Mode::Resolve(i) => (

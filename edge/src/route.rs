@@ -218,6 +218,11 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("GET", "/v1/admin/pages/{page}/me"),
     ("POST", "/v1/admin/pages/{page}/reviews/{review}/approve"),
     ("POST", "/v1/admin/pages/{page}/reviews/{review}/send-back"),
+    (
+        "GET",
+        "/v1/admin/pages/{page}/incidents/{incident}/scorecard",
+    ),
+    ("GET", "/v1/admin/pages/{page}/scorecard"),
 ];
 
 impl Route {
@@ -356,6 +361,16 @@ fn admin(method: &str, page: &str, rest: &[&str]) -> Result<Found, ApiError> {
                 },
             )],
         ),
+        ["incidents", id, "scorecard"] => (
+            &["GET"],
+            vec![(
+                "GET",
+                Scorecard {
+                    incident: ident(id)?,
+                },
+            )],
+        ),
+        ["scorecard"] => (&["GET"], vec![("GET", PeriodScorecard)]),
         ["incidents", id, "postmortem"] => (
             &["PUT"],
             vec![(

@@ -145,6 +145,8 @@ fn is_command(op: &AdminOp) -> bool {
             | AddSubscriber
             | ListNotifications
             | Deliveries { .. }
+            | Scorecard { .. }
+            | PeriodScorecard
             | ListKeys
             | CreateKey
             | RevokeKey { .. }
@@ -210,6 +212,19 @@ impl PageObject {
                 Ok((200, body, None))
             }
             AdminOp::Lint => self.lint(c),
+            AdminOp::Scorecard { incident } => {
+                let l = require()?;
+                let card = self.scorecard(&l.state, incident, &self.review_events()?, c.at)?;
+                Ok((200, json(&card)?, None))
+            }
+            AdminOp::PeriodScorecard => {
+                let l = require()?;
+                Ok((
+                    200,
+                    json(&self.period_scorecard(&l.state, c.query, c.at)?)?,
+                    None,
+                ))
+            }
             AdminOp::Audit => return self.audit(c),
             AdminOp::ListSubscribers => {
                 let l = require()?;
@@ -266,7 +281,7 @@ impl PageObject {
     /// on the page whose period holds its creation.
     fn audit(&self, c: &Call<'_>) -> ApiResult<Outcome> {
         let query = c.query;
-        c.require()?;
+        let l = c.require()?;
         let subject = query_param(query, "subject");
         let since = query_param(query, "since")
             .map(|s| parse_stamp("since", &s))
@@ -282,7 +297,9 @@ impl PageObject {
             after,
             limit,
         )?;
-        if query_param(query, "include").as_deref() == Some("deliveries") {
+        let include = query_param(query, "include").unwrap_or_default();
+        let includes = |what: &str| include.split(',').any(|w| w == what);
+        if includes("deliveries") {
             // This page's period: after the previous page's last entry (or from `since`), up to
             // this page's last entry when another page follows (or until `until`).
             let from = match after {
@@ -326,6 +343,21 @@ impl PageObject {
                 });
             }
             entries.sort_by(|a, b| a.at.cmp(&b.at).then(a.seq.cmp(&b.seq)));
+        }
+        // An incident's scorecard as of now closes the last page of its evidence.
+        let incident = subject.as_deref().filter(|s| l.state.incident(s).is_some());
+        if let (true, None, Some(id)) = (includes("scorecard"), next, incident) {
+            let card = self.scorecard(&l.state, id, &self.review_events()?, c.at)?;
+            entries.push(herald_shared::wire::AuditEntry {
+                seq: 0,
+                at: c.stamped.to_owned(),
+                actor: "herald".into(),
+                action: "incident.scorecard".into(),
+                version: l.state.version,
+                subject: Some(id.to_owned()),
+                change: serde_json::to_value(&card).map_err(|e| ApiError::Server(e.to_string()))?,
+                events: serde_json::Value::Array(Vec::new()),
+            });
         }
         if c.role < Role::Admin {
             // The policy in a page's configuration names responder URLs, which are secrets.

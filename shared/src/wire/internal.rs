@@ -280,6 +280,12 @@ pub enum AdminOp {
     SendBackReview {
         review: String,
     },
+    /// How an incident was communicated.
+    Scorecard {
+        incident: String,
+    },
+    /// The scorecards of a period, summed up.
+    PeriodScorecard,
 }
 
 impl AdminOp {
@@ -287,7 +293,14 @@ impl AdminOp {
     pub fn role(&self) -> Role {
         use AdminOp::*;
         match self {
-            GetPage | WhoAmI | Lint | Audit | ListNotifications | Deliveries { .. } => Role::Viewer,
+            GetPage
+            | WhoAmI
+            | Lint
+            | Audit
+            | ListNotifications
+            | Deliveries { .. }
+            | Scorecard { .. }
+            | PeriodScorecard => Role::Viewer,
             ListSubscribers | AddSubscriber | DeadLetters => Role::Communicator,
             OpenIncident | PostUpdate { .. } | Reopen { .. } | SetComponentStatus { .. } => {
                 Role::Responder
@@ -326,6 +339,8 @@ impl AdminOp {
                 | AdminOp::ExportSubscribers
                 | AdminOp::ListNotifications
                 | AdminOp::Deliveries { .. }
+                | AdminOp::Scorecard { .. }
+                | AdminOp::PeriodScorecard
         )
     }
 
@@ -363,6 +378,8 @@ impl AdminOp {
             WhoAmI => "me",
             ApproveReview { .. } => "review.approve",
             SendBackReview { .. } => "review.send_back",
+            Scorecard { .. } => "incident.scorecard",
+            PeriodScorecard => "scorecard",
         }
     }
 }
