@@ -57,7 +57,7 @@ impl Drop for Clock<'_> {
 /// Opens an incident that began 17 minutes before its first public word, promising an update
 /// within 10 minutes; posts it 25 minutes later (15 late), promising the next within 30; resolves
 /// it 25 minutes after that (in time). Returns the page, the incident and the first word's time.
-fn scripted(env: &Env) -> (String, String, OffsetDateTime) {
+pub fn scripted(env: &Env) -> (String, String, OffsetDateTime) {
     let page = env.page("score");
     let reader = address(env, "score-reader");
     confirmed(env, &page, &reader, &[]);
