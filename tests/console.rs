@@ -6,7 +6,7 @@
 //! review until a second key approves it; templates; axe-core in light and dark; and screenshots of
 //! every screen in light and dark (`target/screenshots/console-*.png`); the scorecard of a scripted
 //! incident with its exact figures; the notifications with their delivery counts and the provider's
-//! error.
+//! error; "escalate now" on a notice that asks for acknowledgement.
 
 use std::time::Duration;
 
@@ -27,6 +27,7 @@ pub const TESTS: &[Test] = tests![
     edits_a_template_with_its_placeholders_checked_and_previewed,
     scorecard_shows_a_scripted_incidents_exact_figures,
     notifications_follow_deliveries_and_show_the_providers_error,
+    escalate_now_sends_to_the_fallback_of_who_has_not_acknowledged,
 ];
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -897,5 +898,117 @@ fn notifications_follow_deliveries_and_show_the_providers_error(env: &Env) {
     );
     shoot(browser, "notifications", true);
     no_serious_violations(env, "notifications");
+    no_severe(browser);
+}
+
+fn escalate_now_sends_to_the_fallback_of_who_has_not_acknowledged(env: &Env) {
+    use crate::fixtures::{
+        add_subscriber, address, confirmed, link, press, report, sent_to, wait_mail,
+    };
+    // The page waits an hour before escalating on its own (the default): "escalate now" does not.
+    let page = env.page("console-esc");
+    let key_account = address(env, "esc-keyacct");
+    let number = format!("+4917{:07}", page.len() * 7919 % 10_000_000 + 1234);
+    let r = add_subscriber(
+        env,
+        &page,
+        json!({"channel": "email", "address": key_account,
+               "fallback": {"channel": "sms", "address": number}}),
+    );
+    assert_eq!(r.status, 201, "{r:?}");
+    let id = r.json()["id"].as_str().unwrap().to_owned();
+    let mail = wait_mail(env, &key_account, "Confirm", 1);
+    let confirm = link(
+        env,
+        mail[0]["text"].as_str().unwrap(),
+        "/v1/subscriptions/confirm",
+    );
+    assert_eq!(press(env, &confirm).status, 200);
+    let reader = address(env, "esc-reader");
+    confirmed(env, &page, &reader, &[]);
+    let effective = time::OffsetDateTime::now_utc() + time::Duration::hours(1);
+    let notice = json!({"kind": "other", "title": "New data processing terms",
+        "body": "Please read the new terms.", "requires_ack": true,
+        "effective_at": effective.format(&time::format_description::well_known::Rfc3339).unwrap()});
+    let r = env.admin(
+        "POST",
+        &format!("/v1/admin/pages/{page}/notices"),
+        &notice.to_string(),
+    );
+    assert_eq!(r.status, 201, "{r:?}");
+    let notice_id = r.json()["id"].as_str().unwrap().to_owned();
+    let mine = wait_mail(env, &reader, "New data processing terms", 1);
+    let receipt = link(env, mine[0]["text"].as_str().unwrap(), "/v1/receipts");
+    assert_eq!(press(env, &receipt).status, 200);
+    let before = report(env, &page, &notice_id, |v| {
+        v["sent"] == 2 && v["acknowledged"] == 1
+    });
+    assert_eq!(before["unacknowledged"], json!([id]), "{before}");
+    let ntf = env
+        .admin(
+            "GET",
+            &format!("/v1/admin/pages/{page}/notifications?subject={notice_id}"),
+            "",
+        )
+        .json()[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    sign_in(env, &page, &env.key);
+    let browser = env.browser();
+    click(browser, "#nav-notifications");
+    wait_text(
+        browser,
+        "the notice's acknowledgements",
+        &format!("#notifications tr[data-notification={ntf}] [data-figure=acknowledged]"),
+        "1",
+    );
+    click(
+        browser,
+        &format!("#notifications tr[data-notification={ntf}] .details"),
+    );
+    let unacked = wait_for(
+        browser,
+        "who has not acknowledged",
+        "#notification-detail .unacknowledged",
+    );
+    assert!(unacked.contains(&id), "{unacked}");
+    shoot(browser, "notification-detail", false);
+    no_serious_violations(env, "notification detail");
+    click(browser, "#escalate-now");
+    wait_text(browser, "the confirmation", ".flash", "sent again to 1");
+    let texts = eventually("the escalation SMS", WAIT, || {
+        Some(sent_to(env, "sms", &number)).filter(|t| !t.is_empty())
+    });
+    assert!(
+        texts[0]["text"]
+            .as_str()
+            .unwrap_or("")
+            .contains("New data processing terms"),
+        "{}",
+        texts[0]
+    );
+    // Once per message, and in the audit under the key that asked.
+    let again = env.admin(
+        "POST",
+        &format!("/v1/admin/pages/{page}/notifications/{ntf}/escalate"),
+        "",
+    );
+    assert_eq!(
+        again.problem(409)["title"],
+        "Already escalated",
+        "{again:?}"
+    );
+    let audit = env.admin(
+        "GET",
+        &format!("/v1/admin/pages/{page}/audit?subject={ntf}"),
+        "",
+    );
+    assert!(
+        audit.body.contains("notification.escalate"),
+        "{}",
+        audit.body
+    );
     no_severe(browser);
 }

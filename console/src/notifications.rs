@@ -1,12 +1,13 @@
 //! Notifications: every message sent for the page, newest first, each with its delivery counts,
 //! read again every few seconds while deliveries progress; a message's detail lists the failures
-//! with the provider's error and, for notices that ask for it, who has not acknowledged.
+//! with the provider's error and, for notices that ask for it, who has not acknowledged, with
+//! "escalate now".
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use gloo_timers::future::TimeoutFuture;
-use herald_shared::wire::{DeliveryReport, NotificationInfo};
+use herald_shared::wire::{DeliveryReport, Escalated, NotificationInfo};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -37,7 +38,30 @@ async fn read(client: &Client) -> Result<Vec<Row>, ApiError> {
     Ok(rows)
 }
 
-fn detail(n: NotificationInfo, r: DeliveryReport, title: String) -> impl IntoView {
+/// "Escalate now": the message again on the fallback channel of those who have not acknowledged.
+fn escalate(ctx: Ctx, id: String, busy: RwSignal<bool>) {
+    let Some(client) = ctx.client() else { return };
+    busy.set(true);
+    spawn_local(async move {
+        let r: Result<Escalated, ApiError> = client
+            .call("POST", &format!("notifications/{id}/escalate"), None::<&()>)
+            .await;
+        busy.set(false);
+        let note = match r {
+            Ok(e) => format!(
+                "Escalated: sent again to {} on their fallback channel.",
+                e.escalated
+            ),
+            Err(e) => {
+                ctx.check(&e);
+                e.message()
+            }
+        };
+        ctx.flash.set(Some(note));
+    });
+}
+
+fn detail(ctx: Ctx, n: NotificationInfo, r: DeliveryReport, title: String) -> impl IntoView {
     let failures = if r.failures.is_empty() {
         view! { <p class="empty">"No failure."</p> }.into_any()
     } else {
@@ -75,7 +99,17 @@ fn detail(n: NotificationInfo, r: DeliveryReport, title: String) -> impl IntoVie
                 .collect_view();
             view! { <ul class="unacknowledged">{items}</ul> }.into_any()
         };
-        view! { <h3>"Not acknowledged"</h3> {list} }
+        let offered = !r.unacknowledged.is_empty() && decide::Abilities::of(ctx.role()).communicate;
+        let busy = RwSignal::new(false);
+        let id = n.id.clone();
+        let button = offered.then(|| {
+            view! {
+                <p><button type="button" id="escalate-now" disabled=move || busy.get()
+                    on:click=move |_| escalate(ctx, id.clone(), busy)>"Escalate now"</button></p>
+                <p class="hint">"Sends it again on the fallback channel of those who have not acknowledged."</p>
+            }
+        });
+        view! { <h3>"Not acknowledged"</h3> {list} {button} }
     });
     let figures = decide::delivery_figures(&r)
         .into_iter()
@@ -187,7 +221,7 @@ pub fn notifications(ctx: Ctx) -> impl IntoView {
                         <tbody>{rows}</tbody>
                     </table>
                 </section>
-                {selected.map(|(n, r, t)| detail(n, r, t))}
+                {selected.map(|(n, r, t)| detail(ctx, n, r, t))}
             }
             .into_any()
         }

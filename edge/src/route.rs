@@ -223,6 +223,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "/v1/admin/pages/{page}/incidents/{incident}/scorecard",
     ),
     ("GET", "/v1/admin/pages/{page}/scorecard"),
+    (
+        "POST",
+        "/v1/admin/pages/{page}/notifications/{notification}/escalate",
+    ),
 ];
 
 impl Route {
@@ -371,6 +375,15 @@ fn admin(method: &str, page: &str, rest: &[&str]) -> Result<Found, ApiError> {
             )],
         ),
         ["scorecard"] => (&["GET"], vec![("GET", PeriodScorecard)]),
+        ["notifications", id, "escalate"] => (
+            &["POST"],
+            vec![(
+                "POST",
+                Escalate {
+                    notification: ident(id)?,
+                },
+            )],
+        ),
         ["incidents", id, "postmortem"] => (
             &["PUT"],
             vec![(

@@ -1129,6 +1129,14 @@ pub struct DeliveryFailure {
     pub error: Option<String>,
 }
 
+/// Answer to `POST /v1/admin/pages/{page}/notifications/{id}/escalate`: how many recipients it was
+/// re-sent to on their fallback channel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Escalated {
+    pub notification_id: String,
+    pub escalated: u32,
+}
+
 /// `GET /v1/admin/pages/{page}/incidents/{id}/scorecard`: how the people concerned were kept
 /// informed during one incident, as `scorecard::incident` measures it. Durations are whole seconds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

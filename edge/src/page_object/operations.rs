@@ -147,6 +147,7 @@ fn is_command(op: &AdminOp) -> bool {
             | Deliveries { .. }
             | Scorecard { .. }
             | PeriodScorecard
+            | Escalate { .. }
             | ListKeys
             | CreateKey
             | RevokeKey { .. }
@@ -217,6 +218,7 @@ impl PageObject {
                 let card = self.scorecard(&l.state, incident, &self.review_events()?, c.at)?;
                 Ok((200, json(&card)?, None))
             }
+            AdminOp::Escalate { notification } => self.escalate_now(c, notification),
             AdminOp::PeriodScorecard => {
                 let l = require()?;
                 Ok((
@@ -574,6 +576,59 @@ impl PageObject {
             next: next.map(|n| next_query(c.query, ("before", n), limit)),
             ..Outcome::from((200, json(&list)?, None))
         })
+    }
+
+    /// "Escalate now": the cron's escalation of one message, without waiting; once per message.
+    fn escalate_now(&self, c: &Call<'_>, notification: &str) -> ApiResult<Answer> {
+        let l = c.require()?;
+        if super::records::Records::notification(&self.store, notification)?.is_none() {
+            return Err(ApiError::not_found(format!(
+                "no notification {notification:?}"
+            )));
+        }
+        if !self.store.requires_ack(notification)? {
+            return Err(ApiError::client(
+                409,
+                "conflict",
+                "Nothing to escalate",
+                format!("{notification:?} is not a message that asks for acknowledgement"),
+            ));
+        }
+        if !self
+            .store
+            .acks_to_escalate("9999")?
+            .iter()
+            .any(|n| n == notification)
+        {
+            return Err(ApiError::client(
+                409,
+                "conflict",
+                "Already escalated",
+                format!("{notification:?} was escalated already"),
+            ));
+        }
+        let base = self
+            .store
+            .meta(super::scheduled::META_BASE)?
+            .unwrap_or_default();
+        let n = self.escalate(c.page, &l, notification, &base, c.stamped)?;
+        self.audit_only(
+            c.actor,
+            c.op.action(),
+            Some(notification),
+            &AuditChange {
+                id: Some(notification.to_owned()),
+                rows: Some(n),
+                ..AuditChange::default()
+            },
+            c.stamped,
+            &c.loaded,
+        )?;
+        let answer = herald_shared::wire::Escalated {
+            notification_id: notification.to_owned(),
+            escalated: u32::try_from(n).unwrap_or(u32::MAX),
+        };
+        Ok((200, json(&answer)?, None))
     }
 
     fn create_key(&self, c: &Call<'_>) -> ApiResult<Answer> {

@@ -286,6 +286,11 @@ pub enum AdminOp {
     },
     /// The scorecards of a period, summed up.
     PeriodScorecard,
+    /// Re-sends a message that asks for acknowledgement on the fallback channel of those who have
+    /// not acknowledged it, without waiting for the page's escalation time.
+    Escalate {
+        notification: String,
+    },
 }
 
 impl AdminOp {
@@ -311,6 +316,7 @@ impl AdminOp {
             | PublishNotice
             | SaveTemplate { .. }
             | DeleteTemplate { .. }
+            | Escalate { .. }
             | ApproveReview { .. }
             | SendBackReview { .. } => Role::Communicator,
             PutPage
@@ -380,6 +386,7 @@ impl AdminOp {
             SendBackReview { .. } => "review.send_back",
             Scorecard { .. } => "incident.scorecard",
             PeriodScorecard => "scorecard",
+            Escalate { .. } => "notification.escalate",
         }
     }
 }
