@@ -4,7 +4,9 @@
 //! reopened; the countdown turning overdue; a viewer key without compose controls; keyboard-only
 //! publishing; maintenance and a notice checked against the page's lead times; a notice held for
 //! review until a second key approves it; templates; axe-core in light and dark; and screenshots of
-//! every screen in light and dark (`target/screenshots/console-*.png`).
+//! every screen in light and dark (`target/screenshots/console-*.png`); the scorecard of a scripted
+//! incident with its exact figures; the notifications with their delivery counts and the provider's
+//! error; "escalate now" on a notice that asks for acknowledgement.
 
 use std::time::Duration;
 
@@ -23,6 +25,9 @@ pub const TESTS: &[Test] = tests![
     schedules_maintenance_late_with_a_reason_and_publishes_a_notice,
     a_notice_held_for_review_is_published_when_a_second_key_approves_it,
     edits_a_template_with_its_placeholders_checked_and_previewed,
+    scorecard_shows_a_scripted_incidents_exact_figures,
+    notifications_follow_deliveries_and_show_the_providers_error,
+    escalate_now_sends_to_the_fallback_of_who_has_not_acknowledged,
 ];
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -760,5 +765,250 @@ fn edits_a_template_with_its_placeholders_checked_and_previewed(env: &Env) {
         .admin("GET", &format!("/v1/admin/pages/{page}"), "")
         .json();
     assert_eq!(state["templates"][0]["title"], "Outage of {{components}}");
+    no_severe(browser);
+}
+
+fn scorecard_shows_a_scripted_incidents_exact_figures(env: &Env) {
+    // Began 17 minutes before its first public word; its first promise broken by 15 minutes.
+    let (page, id, _) = crate::scorecard::scripted(env);
+    sign_in(env, &page, &env.key);
+    let browser = env.browser();
+    click(browser, "#nav-scorecard");
+    wait_text(
+        browser,
+        "the period's incidents",
+        "#period-figures [data-figure=incidents] dd",
+        "1",
+    );
+    assert_eq!(
+        text(browser, "#period-figures [data-figure=worst-late] dd").as_deref(),
+        Some("15 min 00 s")
+    );
+    click(
+        browser,
+        &format!("#scorecards tr[data-incident={id}] .details"),
+    );
+    let first = wait_for(
+        browser,
+        "the incident's figures",
+        "#incident-figures [data-figure=first-word] dd",
+    );
+    assert_eq!(first, "17 min 00 s");
+    let figure = |key: &str| {
+        text(
+            browser,
+            &format!("#incident-figures [data-figure={key}] dd"),
+        )
+    };
+    assert_eq!(figure("promises").as_deref(), Some("1 kept, 1 broken"));
+    assert_eq!(figure("silence").as_deref(), Some("25 min 00 s"));
+    assert_eq!(figure("updates").as_deref(), Some("3"));
+    assert_eq!(figure("audiences").as_deref(), Some("Public"));
+    assert_eq!(
+        text(
+            browser,
+            "#scorecard-detail tr[data-verdict=broken] .verdict"
+        )
+        .as_deref(),
+        Some("Broken by 15 min 00 s")
+    );
+    assert!(exists(browser, "#scorecard-detail tr[data-verdict=kept]"));
+    shoot(browser, "scorecard", true);
+    no_serious_violations(env, "scorecard");
+    no_severe(browser);
+}
+
+fn notifications_follow_deliveries_and_show_the_providers_error(env: &Env) {
+    use crate::fixtures::{address, confirmed, report, Failing};
+    let page = env.page("console-ntf");
+    for name in ["ntf-a", "ntf-b"] {
+        confirmed(env, &page, &address(env, name), &[]);
+    }
+    // The provider refuses the opening for good (400: not retried), then takes the update.
+    let failing = Failing::new(env, 100, 400);
+    let incident = env.open_incident(&page, "Checkout errors", "major");
+    report(env, &page, &incident, |v| v["failed"] == 2);
+    drop(failing);
+    let r = env.post_update(
+        &page,
+        &incident,
+        "identified",
+        "A faulty release; rolling back.",
+    );
+    assert_eq!(r.status, 201, "{r:?}");
+    report(env, &page, &incident, |v| v["sent"] == 2);
+    let list = env
+        .admin(
+            "GET",
+            &format!("/v1/admin/pages/{page}/notifications?subject={incident}"),
+            "",
+        )
+        .json();
+    let (update, opening) = (
+        list[0]["id"].as_str().unwrap().to_owned(),
+        list[1]["id"].as_str().unwrap().to_owned(),
+    );
+
+    sign_in(env, &page, &env.key);
+    let browser = env.browser();
+    click(browser, "#nav-notifications");
+    let row = |id: &str, figure: &str| {
+        format!("#notifications tr[data-notification={id}] [data-figure={figure}]")
+    };
+    wait_text(
+        browser,
+        "the update's deliveries",
+        &row(&update, "sent"),
+        "2",
+    );
+    assert_eq!(text(browser, &row(&update, "failed")).as_deref(), Some("0"));
+    assert_eq!(
+        text(browser, &row(&opening, "failed")).as_deref(),
+        Some("2")
+    );
+    assert_eq!(text(browser, &row(&opening, "sent")).as_deref(), Some("0"));
+    // Newest first: the update, the opening, then the two confirmations.
+    let order = browser.eval(
+        "return [...document.querySelectorAll('#notifications tbody tr')].map(r => r.dataset.notification);",
+        vec![],
+    );
+    assert_eq!(order.as_array().map(Vec::len), Some(4), "{order}");
+    assert_eq!((&order[0], &order[1]), (&json!(update), &json!(opening)));
+    let title = text(
+        browser,
+        &format!("#notifications tr[data-notification={opening}] th"),
+    );
+    assert_eq!(title.as_deref(), Some("Incident opened: Checkout errors"));
+    click(
+        browser,
+        &format!("#notifications tr[data-notification={opening}] .details"),
+    );
+    let error = wait_for(
+        browser,
+        "the failures with the provider's error",
+        "#notification-detail .provider-error",
+    );
+    assert!(error.contains("400"), "{error}");
+    assert_eq!(
+        browser.eval(
+            "return document.querySelectorAll('#notification-detail .failures tbody tr').length;",
+            vec![]
+        ),
+        json!(2)
+    );
+    shoot(browser, "notifications", true);
+    no_serious_violations(env, "notifications");
+    no_severe(browser);
+}
+
+fn escalate_now_sends_to_the_fallback_of_who_has_not_acknowledged(env: &Env) {
+    use crate::fixtures::{
+        add_subscriber, address, confirmed, link, press, report, sent_to, wait_mail,
+    };
+    // The page waits an hour before escalating on its own (the default): "escalate now" does not.
+    let page = env.page("console-esc");
+    let key_account = address(env, "esc-keyacct");
+    let number = format!("+4917{:07}", page.len() * 7919 % 10_000_000 + 1234);
+    let r = add_subscriber(
+        env,
+        &page,
+        json!({"channel": "email", "address": key_account,
+               "fallback": {"channel": "sms", "address": number}}),
+    );
+    assert_eq!(r.status, 201, "{r:?}");
+    let id = r.json()["id"].as_str().unwrap().to_owned();
+    let mail = wait_mail(env, &key_account, "Confirm", 1);
+    let confirm = link(
+        env,
+        mail[0]["text"].as_str().unwrap(),
+        "/v1/subscriptions/confirm",
+    );
+    assert_eq!(press(env, &confirm).status, 200);
+    let reader = address(env, "esc-reader");
+    confirmed(env, &page, &reader, &[]);
+    let effective = time::OffsetDateTime::now_utc() + time::Duration::hours(1);
+    let notice = json!({"kind": "other", "title": "New data processing terms",
+        "body": "Please read the new terms.", "requires_ack": true,
+        "effective_at": effective.format(&time::format_description::well_known::Rfc3339).unwrap()});
+    let r = env.admin(
+        "POST",
+        &format!("/v1/admin/pages/{page}/notices"),
+        &notice.to_string(),
+    );
+    assert_eq!(r.status, 201, "{r:?}");
+    let notice_id = r.json()["id"].as_str().unwrap().to_owned();
+    let mine = wait_mail(env, &reader, "New data processing terms", 1);
+    let receipt = link(env, mine[0]["text"].as_str().unwrap(), "/v1/receipts");
+    assert_eq!(press(env, &receipt).status, 200);
+    let before = report(env, &page, &notice_id, |v| {
+        v["sent"] == 2 && v["acknowledged"] == 1
+    });
+    assert_eq!(before["unacknowledged"], json!([id]), "{before}");
+    let ntf = env
+        .admin(
+            "GET",
+            &format!("/v1/admin/pages/{page}/notifications?subject={notice_id}"),
+            "",
+        )
+        .json()[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    sign_in(env, &page, &env.key);
+    let browser = env.browser();
+    click(browser, "#nav-notifications");
+    wait_text(
+        browser,
+        "the notice's acknowledgements",
+        &format!("#notifications tr[data-notification={ntf}] [data-figure=acknowledged]"),
+        "1",
+    );
+    click(
+        browser,
+        &format!("#notifications tr[data-notification={ntf}] .details"),
+    );
+    let unacked = wait_for(
+        browser,
+        "who has not acknowledged",
+        "#notification-detail .unacknowledged",
+    );
+    assert!(unacked.contains(&id), "{unacked}");
+    shoot(browser, "notification-detail", false);
+    no_serious_violations(env, "notification detail");
+    click(browser, "#escalate-now");
+    wait_text(browser, "the confirmation", ".flash", "sent again to 1");
+    let texts = eventually("the escalation SMS", WAIT, || {
+        Some(sent_to(env, "sms", &number)).filter(|t| !t.is_empty())
+    });
+    assert!(
+        texts[0]["text"]
+            .as_str()
+            .unwrap_or("")
+            .contains("New data processing terms"),
+        "{}",
+        texts[0]
+    );
+    // Once per message, and in the audit under the key that asked.
+    let again = env.admin(
+        "POST",
+        &format!("/v1/admin/pages/{page}/notifications/{ntf}/escalate"),
+        "",
+    );
+    assert_eq!(
+        again.problem(409)["title"],
+        "Already escalated",
+        "{again:?}"
+    );
+    let audit = env.admin(
+        "GET",
+        &format!("/v1/admin/pages/{page}/audit?subject={ntf}"),
+        "",
+    );
+    assert!(
+        audit.body.contains("notification.escalate"),
+        "{}",
+        audit.body
+    );
     no_severe(browser);
 }

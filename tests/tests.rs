@@ -12,6 +12,7 @@ mod host;
 mod incident_pages;
 mod review;
 mod scheduled;
+mod scorecard;
 mod status_page;
 mod subscriptions;
 mod uptime;
@@ -47,6 +48,7 @@ fn main() {
     tests.extend_from_slice(scheduled::TESTS);
     tests.extend_from_slice(hardening::TESTS);
     tests.extend_from_slice(review::TESTS);
+    tests.extend_from_slice(scorecard::TESTS);
     if browser {
         tests.extend_from_slice(widget::TESTS);
         tests.extend_from_slice(widget::EMBED_TESTS);

@@ -9,7 +9,7 @@ use leptos::task::spawn_local;
 use crate::api::{ApiError, Client};
 use crate::ctx::{now, Ctx, Screen, Session};
 use crate::decide::{self, Mode};
-use crate::{compose, overview, schedule, session, templates};
+use crate::{compose, notifications, overview, schedule, scorecard, session, templates};
 
 impl Ctx {
     fn start_polling(self) {
@@ -197,6 +197,8 @@ fn shell(ctx: Ctx) -> impl IntoView {
                 Screen::Schedule(false) => want == "maintenance",
                 Screen::Schedule(true) => want == "notice",
                 Screen::Templates => want == "templates",
+                Screen::Scorecard => want == "scorecard",
+                Screen::Notifications => want == "notifications",
             };
             on.then_some("page")
         }
@@ -223,6 +225,10 @@ fn shell(ctx: Ctx) -> impl IntoView {
                 <button type="button" id="nav-templates" aria-current=current("templates")
                     on:click=move |_| ctx.go(Screen::Templates)>"Templates"</button>
             </Show>
+            <button type="button" id="nav-notifications" aria-current=current("notifications")
+                on:click=move |_| ctx.go(Screen::Notifications)>"Notifications"</button>
+            <button type="button" id="nav-scorecard" aria-current=current("scorecard")
+                on:click=move |_| ctx.go(Screen::Scorecard)>"Scorecard"</button>
         </nav>
         <p class="flash" role="status">{move || ctx.flash.get()}</p>
         <main id="main" tabindex="-1">
@@ -232,6 +238,8 @@ fn shell(ctx: Ctx) -> impl IntoView {
                 Screen::Compose(mode) => untrack(|| compose::compose(ctx, mode)).into_any(),
                 Screen::Schedule(notice) => untrack(|| schedule::schedule(ctx, notice)).into_any(),
                 Screen::Templates => untrack(|| templates::templates(ctx)).into_any(),
+                Screen::Scorecard => untrack(|| scorecard::scorecard(ctx)).into_any(),
+                Screen::Notifications => untrack(|| notifications::notifications(ctx)).into_any(),
             }}
         </main>
     }

@@ -26,6 +26,8 @@ pub enum Screen {
     /// Maintenance (`false`) or a notice (`true`).
     Schedule(bool),
     Templates,
+    Scorecard,
+    Notifications,
 }
 
 /// The console's signals, shared by every screen (all `Copy`).

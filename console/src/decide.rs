@@ -1,7 +1,8 @@
 //! The console's decisions as plain functions over `shared` types, tested natively: what a role may
 //! do, the "next update by" countdown, the draft a form holds and the command it becomes, the
 //! wording marks, and the per-channel previews (rendered by `shared`'s own renderers after applying
-//! the draft to a copy of the page with `shared::command::apply`, exactly as the server will).
+//! the draft to a copy of the page with `shared::command::apply`, exactly as the server will), and
+//! the scorecard's figures as the console words them.
 
 use std::ops::Range;
 
@@ -9,6 +10,7 @@ use herald_shared::command::{
     apply, AttachPostmortem, Command, ComponentInput, DomainError, Event, OpenIncident, PostUpdate,
     PublishNotice, Reopen, ScheduleMaintenance,
 };
+use herald_shared::delivery::NotificationKind;
 use herald_shared::lint::{self, DraftField, LintCode, Warning};
 use herald_shared::model::HeldChange;
 use herald_shared::model::{
@@ -19,8 +21,9 @@ use herald_shared::subscriber::SubscriberChannel;
 use herald_shared::template::{self, Links, Message, Template};
 use herald_shared::view::{self, Viewer};
 use herald_shared::wire::{
-    BannerItem, Created, DryRun, MaintenanceRequest, NoticeRequest, OpenIncidentRequest,
-    PostUpdateRequest, PostmortemRequest, ReopenRequest, Role,
+    BannerItem, Created, DeliveryReport, DryRun, MaintenanceRequest, NoticeRequest,
+    NotificationInfo, OpenIncidentRequest, PeriodScorecard, PostUpdateRequest, PostmortemRequest,
+    PromiseScore, PromiseVerdict, ReopenRequest, Role, Scorecard,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -292,6 +295,8 @@ pub struct Draft {
     pub body: String,
     pub next_update_at: Option<Timestamp>,
     pub notify: bool,
+    /// For a new incident: when the problem began, if before now (the scorecard's start).
+    pub started_at: Option<Timestamp>,
 }
 
 impl Draft {
@@ -320,6 +325,7 @@ impl Draft {
             body: String::new(),
             next_update_at: Some(default_next_update(&state.page, impact, now)),
             notify: true,
+            started_at: None,
             mode,
         }
     }
@@ -382,6 +388,7 @@ impl Draft {
                 visibility: self.visibility(),
                 silent,
                 channels: Vec::new(),
+                started_at: self.started_at,
             }),
             Mode::Update(i) | Mode::Resolve(i) => Command::PostUpdate(PostUpdate {
                 incident_id: i.clone(),
@@ -427,6 +434,7 @@ impl Draft {
                     visibility: self.visibility(),
                     silent,
                     channels: Vec::new(),
+                    started_at: self.started_at,
                 }),
             ),
             Mode::Update(i) | Mode::Resolve(i) => (
@@ -1102,6 +1110,178 @@ impl Default for TemplateDraft {
 /// Milliseconds before the next poll of the page: every 5 s, backing off to a minute on errors.
 pub fn poll_delay_ms(failures: u32) -> u32 {
     5_000u32.saturating_mul(1 << failures.min(4)).min(60_000)
+}
+
+/// One figure of a scorecard as the console lists it: a label, its value, and a stable key the
+/// tests and styles find it by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Figure {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub value: String,
+}
+
+fn figure(key: &'static str, label: &'static str, value: String) -> Figure {
+    Figure { key, label, value }
+}
+
+fn secs_text(secs: i64) -> String {
+    span_text(Duration::seconds(secs))
+}
+
+fn promises_text(kept: u32, broken: u32) -> String {
+    match (kept, broken) {
+        (0, 0) => "None made".into(),
+        (k, b) => format!("{k} kept, {b} broken"),
+    }
+}
+
+/// An incident's scorecard, figure by figure.
+pub fn scorecard_figures(c: &Scorecard) -> Vec<Figure> {
+    let longest_review = c.reviews.iter().filter_map(|r| r.turnaround_secs).max();
+    vec![
+        figure(
+            "first-word",
+            "Time to the first public word",
+            c.time_to_first_word_secs
+                .map_or_else(|| "Nothing published yet".into(), secs_text),
+        ),
+        figure(
+            "promises",
+            "\u{201c}Next update by\u{201d} promises",
+            promises_text(c.promises_kept, c.promises_broken),
+        ),
+        figure(
+            "silence",
+            "Longest silence while unresolved",
+            secs_text(c.longest_silence_secs),
+        ),
+        figure("updates", "Updates published", c.updates.to_string()),
+        figure("messages", "Messages sent", c.messages.to_string()),
+        figure(
+            "audiences",
+            "Audiences",
+            c.audiences
+                .iter()
+                .map(|a| if a == "public" { "Public" } else { a.as_str() })
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+        figure(
+            "reached",
+            "Subscribers reached",
+            c.subscribers_reached.to_string(),
+        ),
+        figure(
+            "review",
+            "Longest review turnaround",
+            longest_review.map_or_else(|| "No review".into(), secs_text),
+        ),
+    ]
+}
+
+/// A period's sums, figure by figure.
+pub fn period_figures(p: &PeriodScorecard) -> Vec<Figure> {
+    let or_none = |v: Option<i64>| v.map_or_else(|| "\u{2014}".into(), secs_text);
+    vec![
+        figure("incidents", "Incidents", p.incidents.to_string()),
+        figure(
+            "mean-first-word",
+            "Mean time to the first public word",
+            or_none(p.mean_time_to_first_word_secs),
+        ),
+        figure(
+            "longest-first-word",
+            "Longest time to the first public word",
+            or_none(p.longest_time_to_first_word_secs),
+        ),
+        figure(
+            "promises",
+            "\u{201c}Next update by\u{201d} promises",
+            promises_text(p.promises_kept, p.promises_broken),
+        ),
+        figure(
+            "worst-late",
+            "Latest a promise was broken by",
+            secs_text(p.worst_late_by_secs),
+        ),
+        figure(
+            "silence",
+            "Longest silence while unresolved",
+            secs_text(p.longest_silence_secs),
+        ),
+        figure("messages", "Messages sent", p.messages.to_string()),
+        figure(
+            "review",
+            "Longest review turnaround",
+            or_none(p.longest_review_secs),
+        ),
+    ]
+}
+
+/// What became of one promise: "Kept", "Broken by 15 min 00 s", "Not due yet".
+pub fn promise_verdict(p: &PromiseScore) -> String {
+    match p.verdict {
+        PromiseVerdict::Kept => "Kept".into(),
+        PromiseVerdict::Broken => format!("Broken by {}", secs_text(p.late_by_secs)),
+        PromiseVerdict::Open => "Not due yet".into(),
+    }
+}
+
+/// "2026-03-01 12:00 UTC", for the scorecard's times.
+pub fn utc_text(t: Timestamp) -> String {
+    let f = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+    t.to_offset(time::UtcOffset::UTC)
+        .format(&f)
+        .unwrap_or_default()
+}
+
+/// What a notification was about, in words: "Incident opened: Checkout errors".
+pub fn notification_title(n: &NotificationInfo, state: &State) -> String {
+    let what = match n.event.as_str() {
+        "incident_opened" => "Incident opened",
+        "incident_updated" => "Incident updated",
+        "incident_resolved" => "Incident resolved",
+        "incident_reopened" => "Incident reopened",
+        "postmortem_published" => "Postmortem",
+        "maintenance_scheduled" => "Maintenance scheduled",
+        "maintenance_updated" => "Maintenance updated",
+        "notice_published" => "Notice",
+        "component_status_changed" => "Component status",
+        other => other,
+    };
+    let what = match n.kind {
+        NotificationKind::Reminder => "Reminder",
+        NotificationKind::Escalation => "Escalation",
+        NotificationKind::Confirmation => "Confirmation",
+        NotificationKind::Notification => what,
+    };
+    let subject = n.subject.as_deref().and_then(|id| {
+        state
+            .incident(id)
+            .map(|i| i.title.as_str())
+            .or_else(|| state.maintenance(id).map(|m| m.title.as_str()))
+            .or_else(|| state.notice(id).map(|m| m.title.as_str()))
+    });
+    match subject {
+        Some(t) => format!("{what}: {t}"),
+        None => what.to_owned(),
+    }
+}
+
+/// A delivery report's counts, figure by figure (acknowledged only for messages that ask for it).
+pub fn delivery_figures(r: &DeliveryReport) -> Vec<Figure> {
+    let mut out = vec![
+        figure("recipients", "Recipients", r.recipients.to_string()),
+        figure("sent", "Sent", r.sent.to_string()),
+        figure("delivered", "Delivered", r.delivered.to_string()),
+        figure("failed", "Failed", r.failed.to_string()),
+        figure("pending", "Pending", r.pending.to_string()),
+    ];
+    if let Some(a) = r.acknowledged {
+        out.push(figure("acknowledged", "Acknowledged", a.to_string()));
+    }
+    out
 }
 
 #[cfg(test)]

@@ -6,7 +6,8 @@
 //! typed error); in the browser build only: `session` (the key in `sessionStorage`), `ctx` (the state
 //! every screen shares), `app` (sign-in,
 //! the shell, polling), `overview` (the page at a glance), `compose` (incident drafts, lint, previews), `schedule` (maintenance and
-//! notices with their lead times), `review` (drafts waiting for a second person), `templates` (edit with a preview per channel).
+//! notices with their lead times), `review` (drafts waiting for a second person), `templates` (edit with a preview per channel), `scorecard`
+//! (how each incident was communicated), `notifications` (messages sent and their deliveries).
 
 pub mod api;
 pub mod decide;
@@ -18,11 +19,15 @@ mod compose;
 #[cfg(target_arch = "wasm32")]
 mod ctx;
 #[cfg(target_arch = "wasm32")]
+mod notifications;
+#[cfg(target_arch = "wasm32")]
 mod overview;
 #[cfg(target_arch = "wasm32")]
 mod review;
 #[cfg(target_arch = "wasm32")]
 mod schedule;
+#[cfg(target_arch = "wasm32")]
+mod scorecard;
 #[cfg(target_arch = "wasm32")]
 mod session;
 #[cfg(target_arch = "wasm32")]

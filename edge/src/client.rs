@@ -208,6 +208,11 @@ pub async fn dev_dump(env: &Env, page: &str) -> ApiResult<Response> {
     call(env, page, path::DEV_DUMP, String::new()).await
 }
 
+/// Sets the development clock through a page's object (it answers only in local development).
+pub async fn dev_clock(env: &Env, page: &str, at: String) -> ApiResult<Response> {
+    call(env, page, path::DEV_CLOCK, at).await
+}
+
 /// Runs the page's scheduled work (from the cron trigger).
 pub async fn tick(env: &Env, page: &str) -> ApiResult<Response> {
     call(env, page, path::TICK, String::new()).await

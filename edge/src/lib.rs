@@ -32,6 +32,18 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
             .await
             .or_else(|err| err.into_response());
     }
+    if let Some(page) = path.strip_prefix("/_dev/clock/") {
+        if routes::dev::enabled(&env)
+            && herald_shared::command::is_slug(page)
+            && req.method() == worker::Method::Post
+        {
+            let mut req = req;
+            let at = req.text().await?;
+            return client::dev_clock(&env, page, at)
+                .await
+                .or_else(|err| err.into_response());
+        }
+    }
     if let Some(page) = path.strip_prefix("/_dev/storage/") {
         if routes::dev::enabled(&env) && herald_shared::command::is_slug(page) {
             return client::dev_dump(&env, page)

@@ -47,6 +47,9 @@ pub mod path {
     pub const DELIVERIES_MESSAGE: &str = "/deliveries/message";
     /// Every row the object stores, as text (local development only: what the erasure test greps).
     pub const DEV_DUMP: &str = "/dev/dump";
+    /// Sets the time the objects of this isolate read (an RFC 3339 body), or lets the clock run
+    /// again (an empty body); local development only.
+    pub const DEV_CLOCK: &str = "/dev/clock";
     pub const DIRECTORY_ADD: &str = "/directory/add";
     pub const DIRECTORY_LIST: &str = "/directory/list";
 }

@@ -242,6 +242,15 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("GET", "/v1/admin/pages/{page}/me"),
     ("POST", "/v1/admin/pages/{page}/reviews/{review}/approve"),
     ("POST", "/v1/admin/pages/{page}/reviews/{review}/send-back"),
+    (
+        "GET",
+        "/v1/admin/pages/{page}/incidents/{incident}/scorecard",
+    ),
+    ("GET", "/v1/admin/pages/{page}/scorecard"),
+    (
+        "POST",
+        "/v1/admin/pages/{page}/notifications/{notification}/escalate",
+    ),
 ];
 
 impl Route {
@@ -404,6 +413,25 @@ fn admin(method: &str, page: &str, rest: &[&str]) -> Result<Found, ApiError> {
                 "POST",
                 Reopen {
                     incident: ident(id)?,
+                },
+            )],
+        ),
+        ["incidents", id, "scorecard"] => (
+            &["GET"],
+            vec![(
+                "GET",
+                Scorecard {
+                    incident: ident(id)?,
+                },
+            )],
+        ),
+        ["scorecard"] => (&["GET"], vec![("GET", PeriodScorecard)]),
+        ["notifications", id, "escalate"] => (
+            &["POST"],
+            vec![(
+                "POST",
+                Escalate {
+                    notification: ident(id)?,
                 },
             )],
         ),

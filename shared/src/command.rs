@@ -861,6 +861,12 @@ fn open_incident(
         ));
     }
     let next_update_at = next_update(next, c.impact, c.next_update_at, now)?;
+    if c.started_at.is_some_and(|t| t > now) {
+        return Err(DomainError::invalid(
+            "started_at",
+            "must not be in the future: it is when the problem began",
+        ));
+    }
     if next.incident(&c.id).is_some() {
         return Err(DomainError::conflict(format!(
             "incident {:?} already exists",
@@ -876,6 +882,7 @@ fn open_incident(
         impact: c.impact,
         visibility: c.visibility,
         created_at: now,
+        started_at: c.started_at,
         updates: vec![IncidentUpdate {
             id: c.update_id.clone(),
             status: c.status,

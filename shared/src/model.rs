@@ -407,6 +407,14 @@ pub struct Incident {
     pub visibility: Visibility,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: Timestamp,
+    /// When the problem began, if before the incident was opened (known from monitoring): what
+    /// the scorecard's time to the first public word is measured from.
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub started_at: Option<Timestamp>,
     pub updates: Vec<IncidentUpdate>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postmortem: Option<Postmortem>,
@@ -734,6 +742,7 @@ mod tests {
             impact: Impact::Major,
             visibility: Visibility::Public,
             created_at: t,
+            started_at: None,
             updates: vec![update("a", IncidentStatus::Investigating, t)],
             postmortem: None,
         };
@@ -863,6 +872,7 @@ mod tests {
             impact: Impact::Minor,
             visibility: Visibility::Public,
             created_at: t,
+            started_at: None,
             updates: vec![
                 update("a", Investigating, t),
                 update("b", Monitoring, t + m),
@@ -1144,6 +1154,13 @@ pub struct OpenIncident {
     pub silent: bool,
     #[serde(default)]
     pub channels: Vec<Channel>,
+    /// When the problem began, if before now.
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub started_at: Option<Timestamp>,
 }
 
 /// Appends an update to an open incident; status `resolved` resolves it. `components`, when given,

@@ -991,6 +991,12 @@ pub fn import_history(doc: &SpSummary) -> crate::command::ImportHistory {
             impact: i.impact.to_herald(),
             visibility: Visibility::Public,
             created_at,
+            // Statuspage's start, kept only when it is earlier than the incident itself.
+            started_at: i
+                .started_at
+                .as_deref()
+                .and_then(parse_time)
+                .filter(|t| *t < created_at),
             updates: i
                 .incident_updates
                 .iter()

@@ -678,6 +678,7 @@ mod tests {
             impact: Impact::Critical,
             visibility: Visibility::Public,
             created_at: datetime!(2026-03-01 23:00 UTC),
+            started_at: None,
             updates: vec![
                 update(
                     "u1",

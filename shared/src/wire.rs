@@ -376,6 +376,13 @@ pub struct OpenIncidentRequest {
     pub silent: bool,
     #[serde(default)]
     pub channels: Vec<Channel>,
+    /// When the problem began, if before now (the scorecard measures the first word from it).
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub started_at: Option<Timestamp>,
 }
 
 /// `POST /v1/admin/pages/{page}/incidents/{id}/updates`.
@@ -1196,6 +1203,138 @@ pub struct DeliveryFailure {
     pub channel: crate::subscriber::SubscriberChannel,
     pub attempts: u32,
     pub error: Option<String>,
+}
+
+/// Answer to `POST /v1/admin/pages/{page}/notifications/{id}/escalate`: how many recipients it was
+/// re-sent to on their fallback channel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Escalated {
+    pub notification_id: String,
+    pub escalated: u32,
+}
+
+/// `GET /v1/admin/pages/{page}/incidents/{id}/scorecard`: how the people concerned were kept
+/// informed during one incident, as `scorecard::incident` measures it. Durations are whole seconds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Scorecard {
+    pub incident_id: String,
+    pub title: String,
+    pub impact: Impact,
+    /// When the problem began (the incident's `started_at`, else when it was opened).
+    #[serde(with = "time::serde::rfc3339")]
+    pub started_at: Timestamp,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub first_word_at: Option<Timestamp>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub resolved_at: Option<Timestamp>,
+    /// From `started_at` to the first update published.
+    pub time_to_first_word_secs: Option<i64>,
+    pub updates: u32,
+    /// Every "next update by" promise, oldest first.
+    pub promises: Vec<PromiseScore>,
+    pub promises_kept: u32,
+    pub promises_broken: u32,
+    /// The longest time without an update while the incident was unresolved (until now if it
+    /// still is).
+    pub longest_silence_secs: i64,
+    /// Notifications sent about the incident.
+    pub messages: u32,
+    /// Per channel, recipients of those messages as they stand.
+    pub channels: Vec<ChannelScore>,
+    /// Recipients of those messages not tried yet.
+    #[serde(default)]
+    pub not_yet_tried: u32,
+    /// Who could read it: `public`, or the audience segments it was shown to.
+    pub audiences: Vec<String>,
+    /// Distinct subscribers at least one message reached.
+    pub subscribers_reached: u32,
+    /// Drafts of this incident that waited for a second person.
+    pub reviews: Vec<ReviewScore>,
+}
+
+/// Whether a "next update by" promise was kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PromiseVerdict {
+    /// The next update came in time.
+    Kept,
+    /// It came late, or has not come and the time is past.
+    Broken,
+    /// Not due yet.
+    Open,
+}
+
+/// One promise: made by `update_id`, due at `due_at`, met by the next update at `met_at`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PromiseScore {
+    pub update_id: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub made_at: Timestamp,
+    #[serde(with = "time::serde::rfc3339")]
+    pub due_at: Timestamp,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub met_at: Option<Timestamp>,
+    pub verdict: PromiseVerdict,
+    /// How late the next update came (or is, so far); 0 unless broken.
+    pub late_by_secs: i64,
+}
+
+/// Recipients of an incident's messages on one channel: the channel that reached them, or the
+/// last one tried.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelScore {
+    pub channel: crate::subscriber::SubscriberChannel,
+    pub sent: u32,
+    /// Of `sent`, confirmed delivered by the provider.
+    pub delivered: u32,
+    pub failed: u32,
+    pub pending: u32,
+    pub acknowledged: u32,
+}
+
+/// What became of a draft held for review.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewDecision {
+    Approved,
+    SentBack,
+    Waiting,
+}
+
+/// One review of a draft of the incident: submitted, decided, and the time between.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewScore {
+    pub review_id: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub submitted_at: Timestamp,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub decided_at: Option<Timestamp>,
+    pub decision: ReviewDecision,
+    pub turnaround_secs: Option<i64>,
+}
+
+/// `GET /v1/admin/pages/{page}/scorecard?since=&until=`: the incidents that started in
+/// [since, until), summed up, with each one's scorecard.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeriodScorecard {
+    #[serde(with = "time::serde::rfc3339")]
+    pub since: Timestamp,
+    #[serde(with = "time::serde::rfc3339")]
+    pub until: Timestamp,
+    pub incidents: u32,
+    pub mean_time_to_first_word_secs: Option<i64>,
+    pub longest_time_to_first_word_secs: Option<i64>,
+    pub promises_kept: u32,
+    pub promises_broken: u32,
+    /// The latest any promise was broken by.
+    pub worst_late_by_secs: i64,
+    pub longest_silence_secs: i64,
+    pub messages: u32,
+    pub channels: Vec<ChannelScore>,
+    pub subscribers_reached: u32,
+    pub reviews: u32,
+    pub longest_review_secs: Option<i64>,
+    pub scorecards: Vec<Scorecard>,
 }
 
 /// `PUT /v1/admin/pages/{page}/templates/{id}`: a message template with placeholders.

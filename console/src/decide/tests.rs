@@ -597,3 +597,124 @@ fn a_notice_dry_run_fills_the_words() {
     a.at = None;
     assert!(a.dry_run_request().is_none());
 }
+
+#[test]
+fn scorecard_figures_read_as_the_manager_says_them() {
+    use herald_shared::delivery::RetryPolicy;
+    use herald_shared::scorecard;
+    // Began 17 minutes before it was opened; the 10-minute promise answered 25 minutes later;
+    // resolved 25 minutes after that, in time.
+    let mut d = Draft::new(Mode::Open, &state(), NOW);
+    d.title = "Checkout errors".into();
+    d.body = "Some payments fail.".into();
+    d.components = vec![("api".into(), ComponentStatus::PartialOutage)];
+    d.next_update_at = Some(NOW + Duration::minutes(10));
+    d.started_at = Some(NOW - Duration::minutes(17));
+    let (s, _) = apply(&state(), d.command("inc", "u1"), NOW).unwrap();
+    let update = |s: &State, id: &str, status, at: i64, next: Option<i64>| {
+        let mut d = Draft::new(Mode::Update("inc".into()), s, NOW + Duration::minutes(at));
+        d.status = status;
+        d.body = "News.".into();
+        d.next_update_at = next.map(|m| NOW + Duration::minutes(m));
+        apply(s, d.command("inc", id), NOW + Duration::minutes(at))
+            .unwrap()
+            .0
+    };
+    let s = update(&s, "u2", IncidentStatus::Identified, 25, Some(55));
+    let s = update(&s, "u3", IncidentStatus::Resolved, 50, None);
+    let card = scorecard::incident(&s, "inc", &[], &[], &RetryPolicy::default(), NOW).unwrap();
+    let got: Vec<(&str, String)> = scorecard_figures(&card)
+        .into_iter()
+        .map(|f| (f.key, f.value))
+        .collect();
+    let want: Vec<(&str, String)> = vec![
+        ("first-word", "17 min 00 s".into()),
+        ("promises", "1 kept, 1 broken".into()),
+        ("silence", "25 min 00 s".into()),
+        ("updates", "3".into()),
+        ("messages", "0".into()),
+        ("audiences", "Public".into()),
+        ("reached", "0".into()),
+        ("review", "No review".into()),
+    ];
+    assert_eq!(got, want);
+    let verdicts: Vec<String> = card.promises.iter().map(promise_verdict).collect();
+    assert_eq!(verdicts, vec!["Broken by 15 min 00 s", "Kept"]);
+    let p = scorecard::period(vec![card], NOW - Duration::hours(1), NOW);
+    let got: Vec<(&str, String)> = period_figures(&p)
+        .into_iter()
+        .map(|f| (f.key, f.value))
+        .collect();
+    assert_eq!(got[0], ("incidents", "1".into()));
+    assert_eq!(got[4], ("worst-late", "15 min 00 s".into()));
+    assert_eq!(utc_text(NOW + Duration::minutes(5)), "2026-03-01 12:05 UTC");
+}
+
+#[test]
+fn notifications_read_as_words_and_counts() {
+    use herald_shared::delivery::NotificationKind;
+    use herald_shared::wire::{DeliveryReport, NotificationInfo};
+    let s = opened(&state(), "Some payments fail.", None);
+    let id = s.incidents[0].id.clone();
+    let title = s.incidents[0].title.clone();
+    let info = |kind, event: &str, subject: Option<&str>| NotificationInfo {
+        id: "ntf_1".into(),
+        kind,
+        subject: subject.map(str::to_owned),
+        event: event.into(),
+        created_at: "2026-03-01T12:00:00.000Z".into(),
+        recipients: 3,
+    };
+    let table = [
+        (
+            info(NotificationKind::Notification, "incident_opened", Some(&id)),
+            format!("Incident opened: {title}"),
+        ),
+        (
+            info(
+                NotificationKind::Escalation,
+                "notice_published",
+                Some("gone"),
+            ),
+            "Escalation".to_owned(),
+        ),
+        (
+            info(NotificationKind::Notification, "something_new", None),
+            "something_new".to_owned(),
+        ),
+    ];
+    for (n, want) in table {
+        assert_eq!(notification_title(&n, &s), want);
+    }
+    let report = DeliveryReport {
+        notification_id: "ntf_1".into(),
+        recipients: 3,
+        sent: 2,
+        delivered: 2,
+        failed: 1,
+        pending: 0,
+        attempts: 3,
+        failures: vec![],
+        acknowledged: None,
+        unacknowledged: vec![],
+    };
+    let got: Vec<(&str, String)> = delivery_figures(&report)
+        .into_iter()
+        .map(|f| (f.key, f.value))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("recipients", "3".into()),
+            ("sent", "2".into()),
+            ("delivered", "2".into()),
+            ("failed", "1".into()),
+            ("pending", "0".into()),
+        ]
+    );
+    let acked = DeliveryReport {
+        acknowledged: Some(1),
+        ..report
+    };
+    assert_eq!(delivery_figures(&acked).len(), 6);
+}

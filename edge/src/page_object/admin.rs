@@ -113,6 +113,7 @@ pub fn plan(
                 visibility: b.visibility,
                 silent: b.silent,
                 channels: b.channels,
+                started_at: b.started_at,
             });
             planned(command, Some(id.clone()), id, Some(update_id))
         }

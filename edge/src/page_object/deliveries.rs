@@ -39,7 +39,7 @@ pub(super) struct Outcomes {
 
 impl PageObject {
     /// A stored attempt as `shared::delivery` reads it.
-    fn attempt(r: &DeliveryRow) -> Delivery {
+    pub(super) fn attempt(r: &DeliveryRow) -> Delivery {
         Delivery {
             notification_id: r.notification_id.clone(),
             subscriber_id: r.subscriber_id.clone(),

@@ -11,6 +11,7 @@ mod operations;
 mod outbox;
 mod records;
 mod scheduled;
+mod scorecard;
 mod signing;
 mod store;
 mod subscribers;
@@ -158,7 +159,16 @@ impl DurableObject for PageObject {
     }
 }
 
+thread_local! {
+    /// Local development only (`POST /_dev/clock/{page}`): the time `now()` answers instead of the
+    /// clock's, so a runtime test scripts minutes of an incident without waiting for them.
+    static FROZEN: std::cell::Cell<Option<Timestamp>> = const { std::cell::Cell::new(None) };
+}
+
 pub fn now() -> Timestamp {
+    if let Some(t) = FROZEN.with(std::cell::Cell::get) {
+        return t;
+    }
     let now = time::OffsetDateTime::now_utc();
     now.replace_nanosecond(now.millisecond() as u32 * 1_000_000)
         .unwrap_or(now)
@@ -281,6 +291,22 @@ impl PageObject {
                     ),
                     _ => Err(ApiError::not_found("no directory endpoint")),
                 }
+            }
+            None if path == path::DEV_CLOCK && self.development => {
+                let body = req.text().await?;
+                let at = match body.trim() {
+                    "" => None,
+                    t => Some(parse_time(t).ok_or_else(|| {
+                        ApiError::client(
+                            400,
+                            "invalid-parameter",
+                            "Invalid time",
+                            format!("{t:?}: use RFC 3339, or nothing to let the clock run"),
+                        )
+                    })?),
+                };
+                FROZEN.with(|f| f.set(at));
+                text_response(200, "application/json", "{}".into(), None)
             }
             None if path == path::DEV_DUMP && self.development => {
                 text_response(200, "text/plain; charset=utf-8", self.store.dump()?, None)

@@ -145,6 +145,9 @@ fn is_command(op: &AdminOp) -> bool {
             | AddSubscriber
             | ListNotifications
             | Deliveries { .. }
+            | Scorecard { .. }
+            | PeriodScorecard
+            | Escalate { .. }
             | ListKeys
             | CreateKey
             | RevokeKey { .. }
@@ -210,6 +213,20 @@ impl PageObject {
                 Ok((200, body, None))
             }
             AdminOp::Lint => self.lint(c),
+            AdminOp::Scorecard { incident } => {
+                let l = require()?;
+                let card = self.scorecard(&l.state, incident, &self.review_events()?, c.at)?;
+                Ok((200, json(&card)?, None))
+            }
+            AdminOp::Escalate { notification } => self.escalate_now(c, notification),
+            AdminOp::PeriodScorecard => {
+                let l = require()?;
+                Ok((
+                    200,
+                    json(&self.period_scorecard(&l.state, c.query, c.at)?)?,
+                    None,
+                ))
+            }
             AdminOp::Audit => return self.audit(c),
             AdminOp::ListSubscribers => {
                 let l = require()?;
@@ -273,7 +290,7 @@ impl PageObject {
     /// on the page whose period holds its creation.
     fn audit(&self, c: &Call<'_>) -> ApiResult<Outcome> {
         let query = c.query;
-        c.require()?;
+        let l = c.require()?;
         let subject = query_param(query, "subject");
         let since = query_param(query, "since")
             .map(|s| parse_stamp("since", &s))
@@ -289,7 +306,9 @@ impl PageObject {
             after,
             limit,
         )?;
-        if query_param(query, "include").as_deref() == Some("deliveries") {
+        let include = query_param(query, "include").unwrap_or_default();
+        let includes = |what: &str| include.split(',').any(|w| w == what);
+        if includes("deliveries") {
             // This page's period: after the previous page's last entry (or from `since`), up to
             // this page's last entry when another page follows (or until `until`).
             let from = match after {
@@ -333,6 +352,21 @@ impl PageObject {
                 });
             }
             entries.sort_by(|a, b| a.at.cmp(&b.at).then(a.seq.cmp(&b.seq)));
+        }
+        // An incident's scorecard as of now closes the last page of its evidence.
+        let incident = subject.as_deref().filter(|s| l.state.incident(s).is_some());
+        if let (true, None, Some(id)) = (includes("scorecard"), next, incident) {
+            let card = self.scorecard(&l.state, id, &self.review_events()?, c.at)?;
+            entries.push(herald_shared::wire::AuditEntry {
+                seq: 0,
+                at: c.stamped.to_owned(),
+                actor: "herald".into(),
+                action: "incident.scorecard".into(),
+                version: l.state.version,
+                subject: Some(id.to_owned()),
+                change: serde_json::to_value(&card).map_err(|e| ApiError::Server(e.to_string()))?,
+                events: serde_json::Value::Array(Vec::new()),
+            });
         }
         if c.role < Role::Admin {
             // The policy in a page's configuration names responder URLs, which are secrets.
@@ -549,6 +583,59 @@ impl PageObject {
             next: next.map(|n| next_query(c.query, ("before", n), limit)),
             ..Outcome::from((200, json(&list)?, None))
         })
+    }
+
+    /// "Escalate now": the cron's escalation of one message, without waiting; once per message.
+    fn escalate_now(&self, c: &Call<'_>, notification: &str) -> ApiResult<Answer> {
+        let l = c.require()?;
+        if super::records::Records::notification(&self.store, notification)?.is_none() {
+            return Err(ApiError::not_found(format!(
+                "no notification {notification:?}"
+            )));
+        }
+        if !self.store.requires_ack(notification)? {
+            return Err(ApiError::client(
+                409,
+                "conflict",
+                "Nothing to escalate",
+                format!("{notification:?} is not a message that asks for acknowledgement"),
+            ));
+        }
+        if !self
+            .store
+            .acks_to_escalate("9999")?
+            .iter()
+            .any(|n| n == notification)
+        {
+            return Err(ApiError::client(
+                409,
+                "conflict",
+                "Already escalated",
+                format!("{notification:?} was escalated already"),
+            ));
+        }
+        let base = self
+            .store
+            .meta(super::scheduled::META_BASE)?
+            .unwrap_or_default();
+        let n = self.escalate(c.page, &l, notification, &base, c.stamped)?;
+        self.audit_only(
+            c.actor,
+            c.op.action(),
+            Some(notification),
+            &AuditChange {
+                id: Some(notification.to_owned()),
+                rows: Some(n),
+                ..AuditChange::default()
+            },
+            c.stamped,
+            &c.loaded,
+        )?;
+        let answer = herald_shared::wire::Escalated {
+            notification_id: notification.to_owned(),
+            escalated: u32::try_from(n).unwrap_or(u32::MAX),
+        };
+        Ok((200, json(&answer)?, None))
     }
 
     fn create_key(&self, c: &Call<'_>) -> ApiResult<Answer> {

@@ -150,40 +150,7 @@ impl PageObject {
             stamp(at - time::Duration::minutes(i64::from(state.page.policy.ack_escalate_minutes)));
         let mut escalated = 0;
         for n in self.store.acks_to_escalate(&before)? {
-            let Some(message) = self.store.ack_message(&n)? else {
-                continue;
-            };
-            let message: Message =
-                serde_json::from_str(&message).map_err(|e| ApiError::Server(e.to_string()))?;
-            let receipts = self.store.receipts(&n)?;
-            let info = NotificationInfo {
-                id: n.clone(),
-                kind: NotificationKind::Notification,
-                subject: None,
-                event: message.event.clone(),
-                created_at: String::new(),
-                recipients: 0,
-            };
-            let reached = self.outcomes(Some(&loaded), &info)?.reached;
-            let to: Vec<(String, Address)> = delivery::unacknowledged(&reached, &receipts)
-                .iter()
-                .filter_map(|id| {
-                    let s = state.subscriber(id)?;
-                    (s.state == SubscriptionState::Confirmed)
-                        .then(|| s.fallback.clone().map(|f| (id.clone(), f)))
-                        .flatten()
-                })
-                .collect();
-            let how = Fanout {
-                kind: NotificationKind::Escalation,
-                subject: n.clone(),
-                receipts_for: Some(n.clone()),
-            };
-            if !to.is_empty() {
-                self.fan_out(page, &message, &to, how, &base, &stamped)?;
-                escalated += to.len();
-            }
-            self.store.mark_escalated(&n, &stamped)?;
+            escalated += self.escalate(page, &loaded, &n, &base, &stamped)?;
         }
         json_response(
             200,
@@ -193,5 +160,53 @@ impl PageObject {
                 escalated,
             })?,
         )
+    }
+
+    /// Re-sends notification `n` (one that asks for acknowledgement) on the fallback channel of
+    /// everyone it reached who has not acknowledged it, and marks it escalated: the cron's step
+    /// once the page's wait is over, and "escalate now". Answers how many it went to.
+    pub(super) fn escalate(
+        &self,
+        page: &str,
+        loaded: &super::Loaded,
+        n: &str,
+        base: &str,
+        stamped: &str,
+    ) -> ApiResult<usize> {
+        let state = &loaded.state;
+        let Some(message) = self.store.ack_message(n)? else {
+            return Ok(0);
+        };
+        let message: Message =
+            serde_json::from_str(&message).map_err(|e| ApiError::Server(e.to_string()))?;
+        let receipts = self.store.receipts(n)?;
+        let info = NotificationInfo {
+            id: n.to_owned(),
+            kind: NotificationKind::Notification,
+            subject: None,
+            event: message.event.clone(),
+            created_at: String::new(),
+            recipients: 0,
+        };
+        let reached = self.outcomes(Some(loaded), &info)?.reached;
+        let to: Vec<(String, Address)> = delivery::unacknowledged(&reached, &receipts)
+            .iter()
+            .filter_map(|id| {
+                let s = state.subscriber(id)?;
+                (s.state == SubscriptionState::Confirmed)
+                    .then(|| s.fallback.clone().map(|f| (id.clone(), f)))
+                    .flatten()
+            })
+            .collect();
+        let how = Fanout {
+            kind: NotificationKind::Escalation,
+            subject: n.to_owned(),
+            receipts_for: Some(n.to_owned()),
+        };
+        if !to.is_empty() {
+            self.fan_out(page, &message, &to, how, base, stamped)?;
+        }
+        self.store.mark_escalated(n, stamped)?;
+        Ok(to.len())
     }
 }

@@ -1,7 +1,8 @@
 //! The development outbox (`/_dev/outbox` and `/_dev/outbox.json`): what the local provider sink
 //! received, so a developer can open a confirmation email and click its link; and `POST
 //! /_dev/faults`, which arms the consumer's faults (`notify::fault`) for the hardening tests; and
-//! `GET /_dev/storage/{page}`, every row the page's object stores (what the erasure test greps). They
+//! `GET /_dev/storage/{page}`, every row the page's object stores (what the erasure test greps); and
+//! `POST /_dev/clock/{page}`, the time the page objects read (a scripted incident's minutes). They
 //! exist only when `HERALD_ENV=development`; otherwise these paths are unknown like any other.
 
 use worker::{Env, Fetch, Headers, Response};

@@ -280,6 +280,17 @@ pub enum AdminOp {
     SendBackReview {
         review: String,
     },
+    /// How an incident was communicated.
+    Scorecard {
+        incident: String,
+    },
+    /// The scorecards of a period, summed up.
+    PeriodScorecard,
+    /// Re-sends a message that asks for acknowledgement on the fallback channel of those who have
+    /// not acknowledged it, without waiting for the page's escalation time.
+    Escalate {
+        notification: String,
+    },
 }
 
 impl AdminOp {
@@ -287,7 +298,14 @@ impl AdminOp {
     pub fn role(&self) -> Role {
         use AdminOp::*;
         match self {
-            GetPage | WhoAmI | Lint | Audit | ListNotifications | Deliveries { .. } => Role::Viewer,
+            GetPage
+            | WhoAmI
+            | Lint
+            | Audit
+            | ListNotifications
+            | Deliveries { .. }
+            | Scorecard { .. }
+            | PeriodScorecard => Role::Viewer,
             ListSubscribers | AddSubscriber | DeadLetters => Role::Communicator,
             OpenIncident | PostUpdate { .. } | Reopen { .. } | SetComponentStatus { .. } => {
                 Role::Responder
@@ -298,6 +316,7 @@ impl AdminOp {
             | PublishNotice
             | SaveTemplate { .. }
             | DeleteTemplate { .. }
+            | Escalate { .. }
             | ApproveReview { .. }
             | SendBackReview { .. } => Role::Communicator,
             PutPage
@@ -326,6 +345,8 @@ impl AdminOp {
                 | AdminOp::ExportSubscribers
                 | AdminOp::ListNotifications
                 | AdminOp::Deliveries { .. }
+                | AdminOp::Scorecard { .. }
+                | AdminOp::PeriodScorecard
         )
     }
 
@@ -363,6 +384,9 @@ impl AdminOp {
             WhoAmI => "me",
             ApproveReview { .. } => "review.approve",
             SendBackReview { .. } => "review.send_back",
+            Scorecard { .. } => "incident.scorecard",
+            PeriodScorecard => "scorecard",
+            Escalate { .. } => "notification.escalate",
         }
     }
 }
