@@ -213,13 +213,39 @@ struct NoticeView {
     in_effect: bool,
 }
 
+/// The head every public HTML page shares (`public_head.html`): its title, description and
+/// canonical address, and the link-preview tags (Open Graph, Twitter) made from them.
+struct Head {
+    lang: String,
+    title: String,
+    /// The title a shared link shows.
+    share_title: String,
+    site_name: String,
+    description: String,
+    canonical: String,
+    /// Open Graph's `og:type`: `website`, or `article` for an incident.
+    kind: &'static str,
+}
+
+impl Head {
+    fn new(page: &herald_shared::model::Page, title: String, share_title: String) -> Self {
+        Head {
+            lang: page.default_locale().to_owned(),
+            title,
+            share_title,
+            site_name: format!("{} status", page.name),
+            description: String::new(),
+            canonical: String::new(),
+            kind: "website",
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "status_page.html")]
 struct StatusPage {
-    lang: String,
+    head: Head,
     name: String,
-    description: String,
-    canonical: String,
     feed: String,
     calendar: String,
     subscribe_page: String,
@@ -283,9 +309,16 @@ impl StatusPage {
             ),
         };
         Self {
-            lang: page.default_locale().to_owned(),
+            head: Head {
+                description,
+                canonical: canonical.clone(),
+                ..Head::new(
+                    page,
+                    format!("{} status", page.name),
+                    format!("{} status: {}", page.name, overall.label),
+                )
+            },
             name: page.name.clone(),
-            description,
             feed: format!("{canonical}/feed.atom"),
             calendar: format!("{canonical}/maintenance.ics"),
             subscribe_page: format!("{canonical}#subscribe"),
@@ -311,7 +344,6 @@ impl StatusPage {
             history: history(state, &viewer, now, base),
             history_days: HISTORY.whole_days(),
             history_url: format!("{canonical}/history"),
-            canonical,
         }
     }
 }

@@ -8,7 +8,7 @@ use herald_shared::view::{self, Viewer};
 use herald_shared::Timestamp;
 use time::{Date, Month};
 
-use super::{component_names, impact_badge, segment, Badge, When};
+use super::{component_names, impact_badge, segment, Badge, Head, When};
 
 struct UpdateView {
     status: &'static str,
@@ -19,13 +19,11 @@ struct UpdateView {
 #[derive(Template)]
 #[template(path = "incident.html")]
 struct IncidentPage {
-    lang: String,
+    head: Head,
     page_name: String,
     page_url: String,
     history_url: String,
-    canonical: String,
     title: String,
-    description: String,
     impact: Badge,
     status: &'static str,
     active: bool,
@@ -81,13 +79,20 @@ pub fn render_incident(state: &State, id: &str, now: Timestamp, base: &str) -> O
     let mut updates: Vec<_> = i.updates.iter().rev().collect();
     updates.sort_by_key(|u| std::cmp::Reverse(u.created_at));
     let doc = IncidentPage {
-        lang: page.default_locale().to_owned(),
+        head: Head {
+            description,
+            canonical: incident_url(base, &page.id, &i.id),
+            kind: "article",
+            ..Head::new(
+                page,
+                format!("{} · {} status", i.title, page.name),
+                i.title.clone(),
+            )
+        },
         page_name: page.name.clone(),
         history_url: format!("{page_url}/history"),
-        canonical: incident_url(base, &page.id, &i.id),
         page_url,
         title: i.title.clone(),
-        description,
         impact,
         status,
         active,
@@ -216,12 +221,10 @@ struct MonthLink {
 #[derive(Template)]
 #[template(path = "history.html")]
 struct HistoryPage {
-    lang: String,
+    head: Head,
     page_name: String,
     page_url: String,
-    canonical: String,
     month: String,
-    description: String,
     incidents: Vec<PastIncident>,
     older: Option<MonthLink>,
     newer: Option<MonthLink>,
@@ -275,12 +278,18 @@ pub fn render_history(
         n => format!("{n} incidents on {} in {}.", page.name, month.label()),
     };
     let doc = HistoryPage {
-        lang: page.default_locale().to_owned(),
+        head: Head {
+            description,
+            canonical: format!("{history_url}?month={}", month.key()),
+            ..Head::new(
+                page,
+                format!("Incident history, {} · {} status", month.label(), page.name),
+                format!("{} incident history: {}", page.name, month.label()),
+            )
+        },
         page_name: page.name.clone(),
-        canonical: format!("{history_url}?month={}", month.key()),
         page_url,
         month: month.label(),
-        description,
         incidents,
         older: earliest
             .filter(|e| *e < month && month.first_day().is_some())

@@ -344,8 +344,6 @@ fn quiet_day() {
             <meta name="description" content="Acme: All Systems Operational. Live status of Acme&#39;s services, incidents and scheduled maintenance.">
             <meta name="robots" content="index, follow">
             <link rel="canonical" href="https://status.acme.com/acme">
-            <link rel="alternate" type="application/atom+xml" title="Acme incidents (Atom)" href="https://status.acme.com/acme/feed.atom">
-            <link rel="alternate" type="text/calendar" title="Acme maintenance (iCalendar)" href="https://status.acme.com/acme/maintenance.ics">
             <meta property="og:type" content="website">
             <meta property="og:site_name" content="Acme status">
             <meta property="og:title" content="Acme status: All Systems Operational">
@@ -355,6 +353,8 @@ fn quiet_day() {
             <meta name="twitter:title" content="Acme status: All Systems Operational">
             <meta name="twitter:description" content="Acme: All Systems Operational. Live status of Acme&#39;s services, incidents and scheduled maintenance.">
             <style>…</style>
+            <link rel="alternate" type="application/atom+xml" title="Acme incidents (Atom)" href="https://status.acme.com/acme/feed.atom">
+            <link rel="alternate" type="text/calendar" title="Acme maintenance (iCalendar)" href="https://status.acme.com/acme/maintenance.ics">
             </head>
             <body>
             <a class="skip" href="#main">Skip to content</a>
@@ -456,8 +456,6 @@ fn busy_day() {
             <meta name="description" content="Acme: Major Service Outage, 1 active incident. Live status of Acme&#39;s services, incidents and scheduled maintenance.">
             <meta name="robots" content="index, follow">
             <link rel="canonical" href="https://status.acme.com/acme">
-            <link rel="alternate" type="application/atom+xml" title="Acme incidents (Atom)" href="https://status.acme.com/acme/feed.atom">
-            <link rel="alternate" type="text/calendar" title="Acme maintenance (iCalendar)" href="https://status.acme.com/acme/maintenance.ics">
             <meta property="og:type" content="website">
             <meta property="og:site_name" content="Acme status">
             <meta property="og:title" content="Acme status: Major Service Outage">
@@ -467,6 +465,8 @@ fn busy_day() {
             <meta name="twitter:title" content="Acme status: Major Service Outage">
             <meta name="twitter:description" content="Acme: Major Service Outage, 1 active incident. Live status of Acme&#39;s services, incidents and scheduled maintenance.">
             <style>…</style>
+            <link rel="alternate" type="application/atom+xml" title="Acme incidents (Atom)" href="https://status.acme.com/acme/feed.atom">
+            <link rel="alternate" type="text/calendar" title="Acme maintenance (iCalendar)" href="https://status.acme.com/acme/maintenance.ics">
             </head>
             <body>
             <a class="skip" href="#main">Skip to content</a>
