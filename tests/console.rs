@@ -903,27 +903,13 @@ fn notifications_follow_deliveries_and_show_the_providers_error(env: &Env) {
 
 fn escalate_now_sends_to_the_fallback_of_who_has_not_acknowledged(env: &Env) {
     use crate::fixtures::{
-        add_subscriber, address, confirmed, link, press, report, sent_to, wait_mail,
+        address, confirmed, confirmed_with_fallback, link, press, report, sent_to, wait_mail,
     };
     // The page waits an hour before escalating on its own (the default): "escalate now" does not.
     let page = env.page("console-esc");
     let key_account = address(env, "esc-keyacct");
     let number = format!("+4917{:07}", page.len() * 7919 % 10_000_000 + 1234);
-    let r = add_subscriber(
-        env,
-        &page,
-        json!({"channel": "email", "address": key_account,
-               "fallback": {"channel": "sms", "address": number}}),
-    );
-    assert_eq!(r.status, 201, "{r:?}");
-    let id = r.json()["id"].as_str().unwrap().to_owned();
-    let mail = wait_mail(env, &key_account, "Confirm", 1);
-    let confirm = link(
-        env,
-        mail[0]["text"].as_str().unwrap(),
-        "/v1/subscriptions/confirm",
-    );
-    assert_eq!(press(env, &confirm).status, 200);
+    let id = confirmed_with_fallback(env, &page, &key_account, &number);
     let reader = address(env, "esc-reader");
     confirmed(env, &page, &reader, &[]);
     let effective = time::OffsetDateTime::now_utc() + time::Duration::hours(1);

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use serde_json::Value;
+use serde_json::{json, Value};
 use xtask::local::{free_port, LocalWorker, Options};
 use xtask::sink::Sink;
 
@@ -425,6 +425,27 @@ pub fn confirmed(env: &Env, page: &str, email: &str, components: &[&str]) {
     let r = press(env, &path);
     assert_eq!(r.status, 200, "{r:?}");
     assert!(r.body.contains("Subscription confirmed"), "{}", r.body);
+}
+
+/// Adds `email` with `phone` as its SMS fallback through the admin API and confirms it from the
+/// confirmation mail; answers the subscriber's id.
+pub fn confirmed_with_fallback(env: &Env, page: &str, email: &str, phone: &str) -> String {
+    let r = add_subscriber(
+        env,
+        page,
+        json!({"channel": "email", "address": email,
+               "fallback": {"channel": "sms", "address": phone}}),
+    );
+    assert_eq!(r.status, 201, "{r:?}");
+    let id = r.json()["id"].as_str().unwrap().to_owned();
+    let mail = wait_mail(env, email, "Confirm", 1);
+    let path = link(
+        env,
+        mail[0]["text"].as_str().unwrap(),
+        "/v1/subscriptions/confirm",
+    );
+    assert_eq!(press(env, &path).status, 200);
+    id
 }
 
 /// The delivery report of the notification about `subject`, once `done` accepts it.

@@ -7,8 +7,8 @@ use serde_json::{json, Value};
 
 use crate::admin::create_key;
 use crate::fixtures::{
-    add_subscriber, address, eventually, link, press, sent_to, subscribe, subscriber_state,
-    unix_now, wait_mail, wait_sent, Env, WAIT,
+    add_subscriber, address, confirmed_with_fallback, eventually, link, press, sent_to, subscribe,
+    subscriber_state, unix_now, wait_mail, wait_sent, Env, WAIT,
 };
 
 pub const TESTS: &[crate::Test] = crate::tests![
@@ -947,21 +947,7 @@ fn hardening_erasure_leaves_nothing_that_reveals_the_address(env: &Env) {
     // The one to erase, with a fallback number.
     let email = address(env, "erase-me");
     let phone = format!("+4917{:07}", 6_100_000 + n);
-    let r = add_subscriber(
-        env,
-        &page,
-        json!({"channel": "email", "address": email,
-               "fallback": {"channel": "sms", "address": phone}}),
-    );
-    assert_eq!(r.status, 201, "{r:?}");
-    let id = r.json()["id"].as_str().unwrap().to_owned();
-    let mail = wait_mail(env, &email, "Confirm", 1);
-    let path = link(
-        env,
-        mail[0]["text"].as_str().unwrap(),
-        "/v1/subscriptions/confirm",
-    );
-    assert_eq!(press(env, &path).status, 200);
+    let id = confirmed_with_fallback(env, &page, &email, &phone);
     // The provider refuses, quoting the address, as real ones do; the error is recorded.
     env.sink.fail(100, 503);
     let incident = env.open_incident(&page, "Erasure drill", "minor");

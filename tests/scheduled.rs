@@ -7,7 +7,8 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use crate::fixtures::{
-    address, confirmed, eventually, link, mail_to, press, sent_to, wait_mail, Env, WAIT,
+    address, confirmed, confirmed_with_fallback, eventually, link, mail_to, press, sent_to,
+    wait_mail, Env, WAIT,
 };
 
 pub const TESTS: &[crate::Test] = crate::tests![
@@ -45,22 +46,7 @@ fn scheduled_unacknowledged_messages_escalate_to_the_fallback_channel(env: &Env)
     // A key account with an SMS fallback, added by the team, and an ordinary subscriber.
     let key_account = address(env, "keyacct");
     let number = format!("+4917{:07}", env.page("n").len() * 7919 % 10_000_000);
-    let r = env.admin(
-        "POST",
-        &format!("/v1/admin/pages/{page}/subscribers"),
-        &json!({"channel": "email", "address": key_account,
-                "fallback": {"channel": "sms", "address": number}})
-        .to_string(),
-    );
-    assert_eq!(r.status, 201, "{r:?}");
-    let id = r.json()["id"].as_str().unwrap().to_owned();
-    let mail = wait_mail(env, &key_account, "Confirm", 1);
-    let confirm = link(
-        env,
-        mail[0]["text"].as_str().unwrap(),
-        "/v1/subscriptions/confirm",
-    );
-    assert_eq!(press(env, &confirm).status, 200);
+    let id = confirmed_with_fallback(env, &page, &key_account, &number);
     let reader = address(env, "reader");
     confirmed(env, &page, &reader, &[]);
 
