@@ -280,6 +280,13 @@ pub enum AdminOp {
     SendBackReview {
         review: String,
     },
+    /// Alert integrations (Alertmanager, Grafana, generic JSON): never their secrets.
+    ListIntegrations,
+    /// A new integration; its secret is in the answer, once.
+    CreateIntegration,
+    RevokeIntegration {
+        integration: String,
+    },
 }
 
 impl AdminOp {
@@ -308,7 +315,10 @@ impl AdminOp {
             | RotateWidgetSecret
             | ImportSubscribers
             | ExportSubscribers
-            | DeleteSubscriber { .. } => Role::Admin,
+            | DeleteSubscriber { .. }
+            | ListIntegrations
+            | CreateIntegration
+            | RevokeIntegration { .. } => Role::Admin,
         }
     }
 
@@ -326,6 +336,7 @@ impl AdminOp {
                 | AdminOp::ExportSubscribers
                 | AdminOp::ListNotifications
                 | AdminOp::Deliveries { .. }
+                | AdminOp::ListIntegrations
         )
     }
 
@@ -363,6 +374,9 @@ impl AdminOp {
             WhoAmI => "me",
             ApproveReview { .. } => "review.approve",
             SendBackReview { .. } => "review.send_back",
+            ListIntegrations => "integrations.list",
+            CreateIntegration => "integration.create",
+            RevokeIntegration { .. } => "integration.revoke",
         }
     }
 }
