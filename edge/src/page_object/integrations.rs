@@ -4,13 +4,13 @@
 //! the state and an audit entry naming the integration. Which incident each alert group opened is
 //! kept in its own table, written in the same synchronous stretch as the state.
 
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use herald_shared::alert::{self, Group, Rules, Source};
-use herald_shared::model::ComponentStatus;
+use herald_shared::alert::{self, Group};
+use herald_shared::wire::integrations::{
+    AlertsReceived, CreateIntegration, CreatedIntegration, Integration, Kind, RulesInput,
+};
 use herald_shared::wire::AuditChange;
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use worker::{Response, SqlStorageValue as V};
@@ -39,114 +39,7 @@ CREATE TABLE IF NOT EXISTS alert_groups (
 );
 ";
 
-/// Which reader a delivery goes through.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Kind {
-    Alertmanager,
-    Grafana,
-    Generic,
-}
-
-impl Kind {
-    fn source(self) -> Source {
-        match self {
-            Kind::Alertmanager => Source::Alertmanager,
-            Kind::Grafana => Source::Grafana,
-            Kind::Generic => Source::Generic,
-        }
-    }
-}
-
-/// An integration's mapping as the API takes and shows it; anything left out keeps
-/// `alert::Rules::default()`.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RulesInput {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub component_label: Option<String>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub components: BTreeMap<String, String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub severity_label: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub severities: Option<BTreeMap<String, ComponentStatus>>,
-    #[serde(default)]
-    pub publish: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub body: Option<String>,
-}
-
-impl RulesInput {
-    fn rules(&self) -> Rules {
-        let d = Rules::default();
-        Rules {
-            component_label: self.component_label.clone().unwrap_or(d.component_label),
-            components: self.components.clone(),
-            severity_label: self.severity_label.clone().unwrap_or(d.severity_label),
-            severities: self
-                .severities
-                .as_ref()
-                .map(|s| s.iter().map(|(k, v)| (k.to_lowercase(), *v)).collect())
-                .unwrap_or(d.severities),
-            publish: self.publish,
-            title: self.title.clone().unwrap_or(d.title),
-            body: self.body.clone().unwrap_or(d.body),
-        }
-    }
-
-    /// The first field that is not valid, with why.
-    fn invalid(&self) -> Option<(&'static str, String)> {
-        let label = |v: &Option<String>| v.as_ref().is_some_and(|l| l.trim().is_empty());
-        if label(&self.component_label) {
-            return Some(("rules.component_label", "must not be empty".into()));
-        }
-        if label(&self.severity_label) {
-            return Some(("rules.severity_label", "must not be empty".into()));
-        }
-        for (field, text) in [("rules.title", &self.title), ("rules.body", &self.body)] {
-            if text.as_ref().is_some_and(|t| t.chars().count() > 2000) {
-                return Some((field, "must be at most 2000 characters".into()));
-            }
-        }
-        None
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CreateRequest {
-    name: String,
-    kind: Kind,
-    #[serde(default)]
-    rules: RulesInput,
-}
-
-/// An integration as listed: never its secret.
-#[derive(Serialize)]
-struct IntegrationInfo {
-    id: String,
-    name: String,
-    kind: Kind,
-    rules: RulesInput,
-    /// The path the tool posts to.
-    endpoint: String,
-    created_at: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    revoked_at: Option<String>,
-}
-
-#[derive(Serialize)]
-struct CreatedIntegration {
-    #[serde(flatten)]
-    info: IntegrationInfo,
-    /// Shown this once: the tool sends it as `Authorization: Bearer <secret>`.
-    secret: String,
-}
-
-#[derive(Deserialize)]
+/// A stored integration.
 struct Row {
     id: String,
     name: String,
@@ -157,21 +50,36 @@ struct Row {
     revoked_at: Option<String>,
 }
 
-#[derive(Deserialize)]
-struct GroupRow {
-    incident: Option<String>,
-    resolution_proposed: String,
+/// Text cells of a raw row, in order; `None` for NULL.
+fn texts(row: Vec<V>) -> ApiResult<Vec<Option<String>>> {
+    row.into_iter()
+        .map(|v| match v {
+            V::String(s) => Ok(Some(s)),
+            V::Null => Ok(None),
+            other => Err(server(format!("unexpected stored value {other:?}"))),
+        })
+        .collect()
 }
 
-/// What a delivery did.
-#[derive(Serialize)]
-struct Received {
-    integration: String,
-    group_key: String,
-    incident: Option<String>,
-    /// Whether the page changed (a repeated delivery changes nothing).
-    changed: bool,
-    version: u64,
+impl Row {
+    fn read(row: Vec<V>) -> ApiResult<Row> {
+        let mut cells = texts(row)?.into_iter();
+        let mut text = || {
+            cells
+                .next()
+                .flatten()
+                .ok_or_else(|| server("an integration row lacks a cell"))
+        };
+        Ok(Row {
+            id: text()?,
+            name: text()?,
+            kind: text()?,
+            rules: text()?,
+            hash: text()?,
+            created_at: text()?,
+            revoked_at: cells.next().flatten(),
+        })
+    }
 }
 
 fn server(e: impl std::fmt::Display) -> ApiError {
@@ -182,11 +90,15 @@ fn validation(field: &'static str, detail: impl Into<String>) -> ApiError {
     ApiError::client(422, "validation", "The request is not valid", detail).with_field(field)
 }
 
-fn info(page: &str, r: &Row) -> ApiResult<IntegrationInfo> {
-    Ok(IntegrationInfo {
+fn kind_of(r: &Row) -> ApiResult<Kind> {
+    Kind::from_name(&r.kind).ok_or_else(|| server(format!("stored kind {:?} is unknown", r.kind)))
+}
+
+fn info(page: &str, r: &Row) -> ApiResult<Integration> {
+    Ok(Integration {
         id: r.id.clone(),
         name: r.name.clone(),
-        kind: serde_json::from_value(serde_json::Value::String(r.kind.clone())).map_err(server)?,
+        kind: kind_of(r)?,
         rules: serde_json::from_str(&r.rules).map_err(server)?,
         endpoint: format!("/v1/pages/{page}/integrations/{}/alerts", r.id),
         created_at: r.created_at.clone(),
@@ -217,7 +129,7 @@ impl PageObject {
                 .sql()
                 .exec(&format!("{cols} ORDER BY created_at, id"), None)?,
         };
-        Ok(cursor.to_array()?)
+        cursor.raw().map(|row| Row::read(row?)).collect()
     }
 
     pub(super) fn list_integrations(&self, c: &Call<'_>) -> ApiResult<Answer> {
@@ -232,7 +144,7 @@ impl PageObject {
 
     pub(super) fn create_integration(&self, c: &Call<'_>) -> ApiResult<Answer> {
         c.require()?;
-        let req: CreateRequest = super::admin::parse(c.body)?;
+        let req: CreateIntegration = super::admin::parse(c.body)?;
         let name = req.name.trim();
         if name.is_empty() || name.chars().count() > 100 {
             return Err(validation("name", "name: must be 1 to 100 characters"));
@@ -254,7 +166,7 @@ impl PageObject {
         let row = Row {
             id: id.clone(),
             name: name.to_owned(),
-            kind: json(&req.kind)?.trim_matches('"').to_owned(),
+            kind: req.kind.as_str().to_owned(),
             rules: json(&req.rules)?,
             hash: hash_of(&secret),
             created_at: c.stamped.to_owned(),
@@ -287,7 +199,7 @@ impl PageObject {
         Ok((
             201,
             json(&CreatedIntegration {
-                info: info(c.page, &row)?,
+                integration: info(c.page, &row)?,
                 secret,
             })?,
             None,
@@ -356,26 +268,23 @@ impl PageObject {
         let loaded: Rc<Loaded> = self
             .load()?
             .ok_or_else(|| ApiError::not_found(format!("no page {page:?}")))?;
-        let kind: Kind =
-            serde_json::from_value(serde_json::Value::String(row.kind.clone())).map_err(server)?;
+        let kind = kind_of(&row)?;
         let rules: RulesInput = serde_json::from_str(&row.rules).map_err(server)?;
         let delivery = alert::read(kind.source(), body)?;
-        let groups: Vec<GroupRow> = self
-            .store
-            .sql()
-            .exec(
-                "SELECT incident, resolution_proposed FROM alert_groups WHERE integration = ? AND group_key = ?",
-                vec![V::String(id.into()), V::String(delivery.group_key.clone())],
-            )?
-            .to_array()?;
-        let group = groups
-            .into_iter()
-            .next()
-            .map(|g| Group {
-                incident: g.incident,
-                resolution_proposed: g.resolution_proposed == "1",
-            })
-            .unwrap_or_default();
+        let cursor = self.store.sql().exec(
+            "SELECT incident, resolution_proposed FROM alert_groups WHERE integration = ? AND group_key = ?",
+            vec![V::String(id.into()), V::String(delivery.group_key.clone())],
+        )?;
+        let group = match cursor.raw().next() {
+            None => Group::default(),
+            Some(row) => {
+                let mut cells = texts(row?)?.into_iter();
+                Group {
+                    incident: cells.next().flatten(),
+                    resolution_proposed: cells.next().flatten().as_deref() == Some("1"),
+                }
+            }
+        };
         let mut failed = None;
         let (commands, next) = alert::plan(
             &loaded.state,
@@ -442,7 +351,7 @@ impl PageObject {
         }
         json_response(
             200,
-            json(&Received {
+            json(&AlertsReceived {
                 integration: id.to_owned(),
                 group_key: delivery.group_key,
                 incident: next.incident,
