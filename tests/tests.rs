@@ -3,6 +3,7 @@
 //! `-- NAME` runs the tests whose names contain NAME.
 
 mod admin;
+mod alerts;
 mod api;
 mod channels;
 mod console;
@@ -49,6 +50,7 @@ fn main() {
     tests.extend_from_slice(hardening::TESTS);
     tests.extend_from_slice(review::TESTS);
     tests.extend_from_slice(scorecard::TESTS);
+    tests.extend_from_slice(alerts::TESTS);
     if browser {
         tests.extend_from_slice(widget::TESTS);
         tests.extend_from_slice(widget::EMBED_TESTS);

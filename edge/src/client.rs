@@ -136,6 +136,23 @@ pub async fn uptime(env: &Env, page: &str, component: &str, query: &str) -> ApiR
     send(env, page, &url, Headers::new(), Method::Get, None).await
 }
 
+/// Hands an alerting tool's delivery to the object of `page`, with the secret it presented.
+pub async fn alerts(
+    env: &Env,
+    page: &str,
+    integration: &str,
+    secret: &str,
+    base: &str,
+    body: String,
+) -> ApiResult<Response> {
+    let headers = Headers::new();
+    headers.set("content-type", "application/json")?;
+    headers.set(header::BASE, base)?;
+    headers.set(header::KEY, secret)?;
+    let url = format!("https://page.internal{}{integration}", path::ALERTS);
+    send(env, page, &url, headers, Method::Post, Some(body)).await
+}
+
 /// Forwards an admin call to the object of `page`.
 pub async fn admin(env: &Env, page: &str, call: AdminCall<'_>) -> ApiResult<Response> {
     let headers = Headers::new();

@@ -29,6 +29,9 @@ pub mod path {
     /// The incident history; the month in the query (`?month=2026-03`).
     pub const HISTORY_PAGE: &str = "/html/history";
     pub const TICK: &str = "/tick";
+    /// An alerting tool's delivery, followed by the integration's id (`/alerts/int_1`); the
+    /// secret as presented in `header::KEY`.
+    pub const ALERTS: &str = "/alerts/";
     pub const SUBSCRIBE: &str = "/subscribe";
     pub const CONFIRM: &str = "/link/confirm";
     pub const UNSUBSCRIBE: &str = "/link/unsubscribe";

@@ -49,6 +49,12 @@ pub enum Route {
         page: String,
         component: String,
     },
+    /// `POST /v1/pages/{page}/integrations/{integration}/alerts`: a delivery from an alerting
+    /// tool, read as the integration's kind says, authenticated by the integration's own secret.
+    Alerts {
+        page: String,
+        integration: String,
+    },
     /// `GET /{page}/incidents/{incident}` or `GET /{page}/history?month=`: the HTML pages of
     /// past and present incidents, rendered on request.
     Html {
@@ -251,6 +257,13 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "POST",
         "/v1/admin/pages/{page}/notifications/{notification}/escalate",
     ),
+    ("GET", "/v1/admin/pages/{page}/integrations"),
+    ("POST", "/v1/admin/pages/{page}/integrations"),
+    (
+        "DELETE",
+        "/v1/admin/pages/{page}/integrations/{integration}",
+    ),
+    ("POST", "/v1/pages/{page}/integrations/{integration}/alerts"),
 ];
 
 impl Route {
@@ -291,6 +304,13 @@ impl Route {
                 )
             }),
             ["v1", "admin", "pages", page, rest @ ..] => admin(method, page, rest)?,
+            ["v1", "pages", page, "integrations", id, "alerts"] => {
+                let (page, integration) = (slug(page)?, ident(id)?);
+                Some((
+                    &["POST"],
+                    (method == "POST").then_some(Route::Alerts { page, integration }),
+                ))
+            }
             ["v1", "pages", page, "subscriptions"] => {
                 let page = slug(page)?;
                 Some((
@@ -516,6 +536,19 @@ fn admin(method: &str, page: &str, rest: &[&str]) -> Result<Found, ApiError> {
             &["POST"],
             vec![("POST", SendBackReview { review: ident(id)? })],
         ),
+        ["integrations"] => (
+            &["GET", "POST"],
+            vec![("GET", ListIntegrations), ("POST", CreateIntegration)],
+        ),
+        ["integrations", id] => (
+            &["DELETE"],
+            vec![(
+                "DELETE",
+                RevokeIntegration {
+                    integration: ident(id)?,
+                },
+            )],
+        ),
         ["notifications", id, "deliveries"] => (
             &["GET"],
             vec![(
@@ -703,6 +736,16 @@ mod tests {
                 "/v1/admin/pages/demo/subscribers/sub_1",
                 "Admin { page: \"demo\", op: DeleteSubscriber { subscriber: \"sub_1\" } }",
             ),
+            (
+                "DELETE",
+                "/v1/admin/pages/demo/integrations/int_1",
+                "Admin { page: \"demo\", op: RevokeIntegration { integration: \"int_1\" } }",
+            ),
+            (
+                "POST",
+                "/v1/pages/demo/integrations/int_1/alerts",
+                "Alerts { page: \"demo\", integration: \"int_1\" }",
+            ),
         ];
         for (method, path, want) in cases {
             assert_eq!(show(method, path), want, "{method} {path}");
@@ -721,6 +764,7 @@ mod tests {
             .replace("{subscriber}", "sub_1")
             .replace("{notification}", "ntf_1")
             .replace("{review}", "rev_1")
+            .replace("{integration}", "int_1")
     }
 
     #[test]

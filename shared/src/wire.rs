@@ -12,6 +12,7 @@ use crate::model::{
 };
 use crate::Timestamp;
 
+pub mod integrations;
 pub mod internal;
 
 /// `GET /v1/pages/{page}/banner.json`: the one thing a viewer should see now, or nothing.

@@ -7,6 +7,7 @@ mod deliveries;
 mod docs;
 mod erasure;
 mod gate;
+mod integrations;
 mod operations;
 mod outbox;
 mod records;
@@ -310,6 +311,20 @@ impl PageObject {
             }
             None if path == path::DEV_DUMP && self.development => {
                 text_response(200, "text/plain; charset=utf-8", self.store.dump()?, None)
+            }
+            None if path.starts_with(path::ALERTS) => {
+                let body = req.text().await?;
+                let secret = req.headers().get(header::KEY)?;
+                let base = req.headers().get(header::BASE)?.unwrap_or_default();
+                let answer = self.receive_alerts(
+                    &page,
+                    &path[path::ALERTS.len()..],
+                    secret.as_deref(),
+                    &base,
+                    &body,
+                );
+                self.flush_outbox().await;
+                answer
             }
             None if path == path::TICK => {
                 let answer = self.tick(&page);

@@ -40,7 +40,7 @@ pub(super) struct Call<'a> {
 
 impl Call<'_> {
     /// The page, which every operation but creating it needs.
-    fn require(&self) -> ApiResult<Rc<Loaded>> {
+    pub(super) fn require(&self) -> ApiResult<Rc<Loaded>> {
         self.loaded
             .clone()
             .ok_or_else(|| ApiError::not_found(format!("no page {:?}", self.page)))
@@ -152,11 +152,14 @@ fn is_command(op: &AdminOp) -> bool {
             | CreateKey
             | RevokeKey { .. }
             | RotateWidgetSecret
+            | ListIntegrations
+            | CreateIntegration
+            | RevokeIntegration { .. }
     )
 }
 
 /// An operation's status, body and change, as its arm computes them.
-type Answer = (u16, String, Option<Commit>);
+pub(super) type Answer = (u16, String, Option<Commit>);
 
 impl From<Answer> for Outcome {
     fn from((status, body, commit): Answer) -> Self {
@@ -256,6 +259,9 @@ impl PageObject {
             AdminOp::CreateKey => self.create_key(c),
             AdminOp::RevokeKey { key } => self.revoke_key(c, key),
             AdminOp::RotateWidgetSecret => self.rotate_widget_secret(c),
+            AdminOp::ListIntegrations => self.list_integrations(c),
+            AdminOp::CreateIntegration => self.create_integration(c),
+            AdminOp::RevokeIntegration { integration } => self.revoke_integration(c, integration),
             writing => self.command(c, writing),
         };
         answer.map(Outcome::from)

@@ -238,6 +238,11 @@ impl Store {
         }
     }
 
+    /// The storage itself, for a concern that keeps its own tables (`integrations`).
+    pub fn sql(&self) -> &SqlStorage {
+        &self.sql
+    }
+
     /// Whether this object holds a page (or the page directory), read without writing; an existing
     /// schema is brought up to date on the way.
     pub fn exists(&self) -> ApiResult<bool> {

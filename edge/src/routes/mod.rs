@@ -2,6 +2,7 @@
 //! respond.
 
 mod admin;
+mod alerts;
 mod body;
 pub mod dev;
 mod pages;
@@ -21,6 +22,7 @@ pub async fn handle(route: Route, req: Request, env: &Env) -> ApiResult<Response
         Route::Public { page, doc } => public::doc(req, env, page, doc).await,
         Route::Html { page, view } => public::html(req, env, &page, &view).await,
         Route::Uptime { page, component } => public::uptime(req, env, &page, &component).await,
+        Route::Alerts { page, integration } => alerts::deliver(req, env, &page, &integration).await,
         Route::Admin { page, op } => admin::handle(req, env, &page, op).await,
         Route::Subscribe { page } => subscriptions::subscribe(req, env, &page).await,
         Route::Confirm => subscriptions::follow(req, env, Purpose::Confirm).await,

@@ -291,6 +291,13 @@ pub enum AdminOp {
     Escalate {
         notification: String,
     },
+    /// Alert integrations (Alertmanager, Grafana, generic JSON): never their secrets.
+    ListIntegrations,
+    /// A new integration; its secret is in the answer, once.
+    CreateIntegration,
+    RevokeIntegration {
+        integration: String,
+    },
 }
 
 impl AdminOp {
@@ -327,7 +334,10 @@ impl AdminOp {
             | RotateWidgetSecret
             | ImportSubscribers
             | ExportSubscribers
-            | DeleteSubscriber { .. } => Role::Admin,
+            | DeleteSubscriber { .. }
+            | ListIntegrations
+            | CreateIntegration
+            | RevokeIntegration { .. } => Role::Admin,
         }
     }
 
@@ -347,6 +357,7 @@ impl AdminOp {
                 | AdminOp::Deliveries { .. }
                 | AdminOp::Scorecard { .. }
                 | AdminOp::PeriodScorecard
+                | AdminOp::ListIntegrations
         )
     }
 
@@ -387,6 +398,9 @@ impl AdminOp {
             Scorecard { .. } => "incident.scorecard",
             PeriodScorecard => "scorecard",
             Escalate { .. } => "notification.escalate",
+            ListIntegrations => "integrations.list",
+            CreateIntegration => "integration.create",
+            RevokeIntegration { .. } => "integration.revoke",
         }
     }
 }
