@@ -400,6 +400,18 @@ mod tests {
         }
     }
 
+    /// `state` after `commands`, each applied now.
+    fn applied(state: &State, commands: Vec<Command>) -> State {
+        crate::testkit::run(
+            state,
+            commands
+                .into_iter()
+                .map(|c| (c, crate::testkit::NOW))
+                .collect(),
+        )
+        .0
+    }
+
     fn names(commands: &[Command]) -> Vec<String> {
         commands
             .iter()
@@ -456,14 +468,7 @@ mod tests {
         assert_eq!(group.incident.as_deref(), Some("inc_1"));
 
         // The same delivery again, once applied: nothing new.
-        let after = crate::testkit::run(
-            &state(),
-            commands
-                .into_iter()
-                .map(|c| (c, crate::testkit::NOW))
-                .collect(),
-        )
-        .0;
+        let after = applied(&state(), commands);
         let (again, same) = plan(&after, &Rules::default(), "prom", &d, &group, &mut ids);
         assert!(again.is_empty(), "{:?}", names(&again));
         assert_eq!(same, group);
@@ -509,14 +514,7 @@ mod tests {
             &Group::default(),
             &mut ids,
         );
-        let after = crate::testkit::run(
-            &state(),
-            commands
-                .into_iter()
-                .map(|c| (c, crate::testkit::NOW))
-                .collect(),
-        )
-        .0;
+        let after = applied(&state(), commands);
         let resolved = read(Source::Grafana, &grafana("resolved")).unwrap();
         let (commands, group) = plan(
             &after,
@@ -531,14 +529,7 @@ mod tests {
             vec!["status eu-west Operational", "draft Resolved inc_1"]
         );
         assert!(group.resolution_proposed);
-        let after = crate::testkit::run(
-            &after,
-            commands
-                .into_iter()
-                .map(|c| (c, crate::testkit::NOW))
-                .collect(),
-        )
-        .0;
+        let after = applied(&after, commands);
         let (again, _) = plan(
             &after,
             &Rules::default(),
@@ -566,14 +557,7 @@ mod tests {
             &Group::default(),
             &mut ids,
         );
-        let after = crate::testkit::run(
-            &state(),
-            commands
-                .into_iter()
-                .map(|c| (c, crate::testkit::NOW))
-                .collect(),
-        )
-        .0;
+        let after = applied(&state(), commands);
         let resolved = read(Source::Grafana, &grafana("resolved")).unwrap();
         let (commands, _) = plan(
             &after,
