@@ -178,6 +178,17 @@ struct UpdateView {
     at: When,
 }
 
+impl UpdateView {
+    /// An incident's update as the public pages show it.
+    fn of(u: &herald_shared::model::IncidentUpdate) -> Self {
+        UpdateView {
+            status: u.status.label(),
+            body: u.body.clone(),
+            at: When::new(u.created_at),
+        }
+    }
+}
+
 struct IncidentView {
     anchor: String,
     /// The incident's own page.
@@ -494,14 +505,7 @@ fn history(state: &State, viewer: &Viewer, now: Timestamp, base: &str) -> Vec<In
                 next_update: None,
                 overdue: false,
                 resolved: Some(When::new(at)),
-                updates: updates
-                    .into_iter()
-                    .map(|u| UpdateView {
-                        status: u.status.label(),
-                        body: u.body.clone(),
-                        at: When::new(u.created_at),
-                    })
-                    .collect(),
+                updates: updates.into_iter().map(UpdateView::of).collect(),
                 postmortem: i.postmortem.as_ref().map(|p| p.body.clone()),
             }
         })

@@ -8,13 +8,7 @@ use herald_shared::view::{self, Viewer};
 use herald_shared::Timestamp;
 use time::{Date, Month};
 
-use super::{component_names, impact_badge, segment, Badge, Head, When};
-
-struct UpdateView {
-    status: &'static str,
-    body: String,
-    at: When,
-}
+use super::{component_names, impact_badge, segment, Badge, Head, UpdateView, When};
 
 #[derive(Template)]
 #[template(path = "incident.html")]
@@ -109,14 +103,7 @@ pub fn render_incident(state: &State, id: &str, now: Timestamp, base: &str) -> O
             None
         },
         overdue: view::is_overdue(i, now),
-        updates: updates
-            .into_iter()
-            .map(|u| UpdateView {
-                status: u.status.label(),
-                body: u.body.clone(),
-                at: When::new(u.created_at),
-            })
-            .collect(),
+        updates: updates.into_iter().map(UpdateView::of).collect(),
         postmortem: i.postmortem.as_ref().map(|p| p.body.clone()),
         postmortem_at: i
             .postmortem
