@@ -8,7 +8,7 @@
 //! incident with its exact figures; the notifications with their delivery counts and the provider's
 //! error; "escalate now" on a notice that asks for acknowledgement; "retry now" on a recipient the
 //! provider refused, and "send on another channel" through the API; keys created (shown once),
-//! revoked, and the widget secret rotated.
+//! revoked, and the widget secret rotated; the evidence screen's filters, timeline and export.
 
 use std::time::Duration;
 
@@ -32,6 +32,7 @@ pub const TESTS: &[Test] = tests![
     escalate_now_sends_to_the_fallback_of_who_has_not_acknowledged,
     retry_now_reaches_the_recipient_the_provider_refused,
     keys_are_created_shown_once_and_revoked_and_the_widget_secret_rotated,
+    evidence_filters_the_audit_shows_an_incidents_timeline_and_exports_it,
 ];
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -1254,4 +1255,102 @@ fn keys_are_created_shown_once_and_revoked_and_the_widget_secret_rotated(env: &E
             .all(|(_, m)| m.contains("/keys") && m.contains("422")),
         "console errors: {errors:?}"
     );
+}
+
+fn evidence_filters_the_audit_shows_an_incidents_timeline_and_exports_it(env: &Env) {
+    use crate::fixtures::{address, confirmed, report};
+    let page = env.page("console-evidence");
+    confirmed(env, &page, &address(env, "evidence"), &[]);
+    let incident = env.open_incident(&page, "Search is slow", "minor");
+    let r = env.post_update(&page, &incident, "resolved", "Search is fast again.");
+    assert_eq!(r.status, 201, "{r:?}");
+    report(env, &page, &incident, |v| v["sent"] == 1);
+    crate::admin::create_key(env, &page, "viewer");
+    // The API checks the new filters at the boundary.
+    let bad = env.admin(
+        "GET",
+        &format!("/v1/admin/pages/{page}/audit?action=DROP%20TABLE"),
+        "",
+    );
+    assert_eq!(bad.problem(400)["field"], "action", "{bad:?}");
+    let keys_only = env
+        .admin(
+            "GET",
+            &format!("/v1/admin/pages/{page}/audit?action=keys"),
+            "",
+        )
+        .json();
+    assert_eq!(keys_only.as_array().map(Vec::len), Some(1), "{keys_only}");
+    assert_eq!(keys_only[0]["action"], "keys.create");
+
+    sign_in(env, &page, &env.key);
+    let browser = env.browser();
+    click(browser, "#nav-evidence");
+    wait_for(browser, "the audit log", "#audit-log tbody tr");
+    let actions = |b: &Browser, table: &str| -> Vec<String> {
+        b.eval(
+            "return [...document.querySelectorAll(arguments[0] + ' tbody tr')].map(r => r.dataset.action);",
+            vec![json!(table)],
+        )
+        .as_array()
+        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+        .unwrap_or_default()
+    };
+    assert!(actions(browser, "#audit-log").contains(&"keys.create".to_owned()));
+    fill(browser, "#ev-kind", "incident");
+    click(browser, "#evidence-search");
+    let only = eventually("only the incident's entries", WAIT, || {
+        let a = actions(browser, "#audit-log");
+        (!a.is_empty() && a.iter().all(|x| x.starts_with("incident."))).then_some(a)
+    });
+    assert_eq!(only, ["incident.open", "incident.update"]);
+    // A period that is not a date is refused next to its field, and the list stays as it was.
+    fill(browser, "#ev-since", "1 Nov");
+    click(browser, "#evidence-search");
+    let error = wait_text(
+        browser,
+        "the period's error",
+        "#ev-since-error",
+        "YYYY-MM-DD",
+    );
+    assert!(error.contains("1 Nov"), "{error}");
+    assert_eq!(actions(browser, "#audit-log"), only);
+    fill(browser, "#ev-since", "");
+    // The incident's timeline: its updates, the message's deliveries and its scorecard, in order.
+    fill(browser, "#timeline-incident", &incident);
+    let timeline = eventually("the incident's timeline", WAIT, || {
+        Some(actions(browser, "#timeline")).filter(|a| a.len() >= 4)
+    });
+    assert_eq!(
+        timeline.first().map(String::as_str),
+        Some("incident.open"),
+        "{timeline:?}"
+    );
+    assert_eq!(
+        timeline.last().map(String::as_str),
+        Some("incident.scorecard"),
+        "{timeline:?}"
+    );
+    assert!(
+        timeline.contains(&"notification.deliveries".to_owned()),
+        "{timeline:?}"
+    );
+    let delivered = text(
+        browser,
+        "#timeline tr[data-action='notification.deliveries'] td:last-child",
+    )
+    .unwrap_or_default();
+    assert!(delivered.contains("1 sent"), "{delivered}");
+    shoot(browser, "evidence", true);
+    no_serious_violations(env, "evidence");
+    // The export, as the API gives it, saved as a file.
+    click(browser, "#export-csv");
+    let note = wait_text(browser, "the export", ".flash", "Exported");
+    assert!(note.contains(&format!("herald-audit-{page}.csv")), "{note}");
+    let href = browser.eval(
+        "return document.querySelector('#export-link').href;",
+        vec![],
+    );
+    assert!(href.as_str().unwrap_or("").starts_with("blob:"), "{href}");
+    no_severe(browser);
 }

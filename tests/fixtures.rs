@@ -238,16 +238,22 @@ impl Env {
         }
         let req = req.body(body.unwrap_or("").to_owned()).expect("request");
         let again = req.clone();
-        let mut resp = self
-            .agent
-            .run(req)
-            .unwrap_or_else(|e| panic!("{method} {url}: {e}"));
+        let idempotent = matches!(method, "GET" | "PUT" | "DELETE");
+        // A kept-alive connection the runtime closed while idle fails before the request reaches
+        // it ("Peer disconnected"); a request that changes nothing or says everything goes again.
+        let mut resp = match self.agent.run(req) {
+            Ok(resp) => resp,
+            Err(ureq::Error::Io(e)) if idempotent => {
+                eprintln!("{method} {url}: {e}; sent again");
+                self.agent
+                    .run(again.clone())
+                    .unwrap_or_else(|e| panic!("{method} {url}: {e}"))
+            }
+            Err(e) => panic!("{method} {url}: {e}"),
+        };
         // The local runtime occasionally restarts its isolate under load and says so; a request
         // that changes nothing or says everything (GET, PUT, DELETE) is sent again, once.
-        if resp.status() == 503
-            && resp.headers().contains_key("retry-after")
-            && matches!(method, "GET" | "PUT" | "DELETE")
-        {
+        if resp.status() == 503 && resp.headers().contains_key("retry-after") && idempotent {
             eprintln!("{method} {url}: the local runtime restarted mid-request; sent again");
             resp = self
                 .agent

@@ -106,6 +106,8 @@ mod browser {
         pub status: u16,
         pub etag: Option<String>,
         pub body: JsValue,
+        /// The body as text, as it came.
+        pub text: String,
     }
 
     fn js_err(e: JsValue) -> ApiError {
@@ -174,7 +176,12 @@ mod browser {
             } else {
                 js_sys::JSON::parse(&text).unwrap_or(JsValue::NULL)
             };
-            Ok(Answer { status, etag, body })
+            Ok(Answer {
+                status,
+                etag,
+                body,
+                text,
+            })
         }
 
         /// Sends a request and reads a success as `T`, an error answer as [`ApiError`].
@@ -190,6 +197,17 @@ mod browser {
             };
             let a = self.send(method, rest, body, None).await?;
             read(a)
+        }
+
+        /// An answer's text as it came (an export: CSV or JSON to save), or the API's error.
+        pub async fn text(&self, rest: &str) -> Result<String, ApiError> {
+            let a = self.send("GET", rest, None, None).await?;
+            if (200..300).contains(&a.status) {
+                Ok(a.text)
+            } else {
+                let problem: Option<Problem> = serde_wasm_bindgen::from_value(a.body).ok();
+                Err(ApiError::from_answer(a.status, problem))
+            }
         }
 
         /// The page's state (everything but subscribers), unless its ETag is still `etag` (the

@@ -9,7 +9,9 @@ use leptos::task::spawn_local;
 use crate::api::{ApiError, Client};
 use crate::ctx::{now, Ctx, Screen, Session};
 use crate::decide::{self, Mode};
-use crate::{compose, keys, notifications, overview, schedule, scorecard, session, templates};
+use crate::{
+    compose, evidence, keys, notifications, overview, schedule, scorecard, session, templates,
+};
 
 impl Ctx {
     fn start_polling(self) {
@@ -200,6 +202,7 @@ fn shell(ctx: Ctx) -> impl IntoView {
                 Screen::Templates => want == "templates",
                 Screen::Scorecard => want == "scorecard",
                 Screen::Notifications => want == "notifications",
+                Screen::Evidence => want == "evidence",
                 Screen::Keys => want == "keys",
             };
             on.then_some("page")
@@ -231,6 +234,8 @@ fn shell(ctx: Ctx) -> impl IntoView {
                 on:click=move |_| ctx.go(Screen::Notifications)>"Notifications"</button>
             <button type="button" id="nav-scorecard" aria-current=current("scorecard")
                 on:click=move |_| ctx.go(Screen::Scorecard)>"Scorecard"</button>
+            <button type="button" id="nav-evidence" aria-current=current("evidence")
+                on:click=move |_| ctx.go(Screen::Evidence)>"Evidence"</button>
             <Show when=is_admin>
                 <button type="button" id="nav-keys" aria-current=current("keys")
                     on:click=move |_| ctx.go(Screen::Keys)>"Keys and roles"</button>
@@ -246,6 +251,7 @@ fn shell(ctx: Ctx) -> impl IntoView {
                 Screen::Templates => untrack(|| templates::templates(ctx)).into_any(),
                 Screen::Scorecard => untrack(|| scorecard::scorecard(ctx)).into_any(),
                 Screen::Notifications => untrack(|| notifications::notifications(ctx)).into_any(),
+                Screen::Evidence => untrack(|| evidence::evidence(ctx)).into_any(),
                 Screen::Keys => untrack(|| keys::keys(ctx)).into_any(),
             }}
         </main>

@@ -28,6 +28,8 @@ pub enum Screen {
     Templates,
     Scorecard,
     Notifications,
+    /// The audit log, an incident's timeline, the export.
+    Evidence,
     /// API keys and the widget secret (admin).
     Keys,
 }

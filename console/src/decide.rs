@@ -1264,6 +1264,143 @@ pub fn notification_title(n: &NotificationInfo, state: &State) -> String {
     }
 }
 
+/// The kinds of audit entries the evidence screen filters by: an `action` prefix and its label.
+pub const EVIDENCE_KINDS: [(&str, &str); 14] = [
+    ("", "Every kind"),
+    ("incident", "Incidents"),
+    ("component", "Component status"),
+    ("maintenance", "Maintenance"),
+    ("notice", "Notices"),
+    ("notification", "Notifications, retries and escalations"),
+    ("review", "Reviews"),
+    ("template", "Templates"),
+    ("subscriber", "Subscribers added, changed or erased"),
+    ("subscribers", "Subscriber imports and exports"),
+    ("keys", "API keys"),
+    ("widget_secret", "Widget secret"),
+    ("page", "Page settings and imports"),
+    ("integration", "Alert integrations"),
+];
+
+/// The evidence screen's filters as typed: a subject (an incident, notice or notification id), a
+/// kind (`EVIDENCE_KINDS`), who acted, and a period of whole UTC days (`YYYY-MM-DD`, both
+/// included).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EvidenceFilter {
+    pub subject: String,
+    pub kind: String,
+    pub actor: String,
+    pub since: String,
+    pub until: String,
+}
+
+impl EvidenceFilter {
+    /// The audit query's parameters (not yet encoded), or the field that is wrong and why.
+    pub fn params(&self) -> Result<Vec<(&'static str, String)>, (&'static str, String)> {
+        let day = |field: &'static str,
+                   text: &str|
+         -> Result<Option<time::Date>, (&'static str, String)> {
+            let text = text.trim();
+            if text.is_empty() {
+                return Ok(None);
+            }
+            let f = time::macros::format_description!("[year]-[month]-[day]");
+            time::Date::parse(text, &f).map(Some).map_err(|_| {
+                (
+                    field,
+                    format!("{text:?} is not a date: write it as YYYY-MM-DD"),
+                )
+            })
+        };
+        let since = day("since", &self.since)?;
+        let until = day("until", &self.until)?;
+        if let (Some(a), Some(b)) = (since, until) {
+            if b < a {
+                return Err(("until", "The period ends before it starts.".into()));
+            }
+        }
+        let mut out = Vec::new();
+        let subject = self.subject.trim();
+        if !subject.is_empty() {
+            out.push(("subject", subject.to_owned()));
+        }
+        if !self.kind.is_empty() {
+            out.push(("action", self.kind.clone()));
+        }
+        let actor = self.actor.trim();
+        if !actor.is_empty() {
+            out.push(("actor", actor.to_owned()));
+        }
+        let midnight = |d: time::Date| format!("{d}T00:00:00Z");
+        if let Some(d) = since {
+            out.push(("since", midnight(d)));
+        }
+        if let Some(d) = until.and_then(|d| d.next_day()) {
+            out.push(("until", midnight(d)));
+        }
+        Ok(out)
+    }
+}
+
+/// One audit entry in a sentence: what the change held that a reader needs (a title, a status, a
+/// key's name and role, a delivery report's counts), never more than a line.
+pub fn audit_summary(action: &str, change: &serde_json::Value) -> String {
+    let field = |k: &str| change.get(k).and_then(|v| v.as_str()).map(str::to_owned);
+    let count = |k: &str| {
+        change
+            .get(k)
+            .and_then(serde_json::Value::as_u64)
+            .unwrap_or(0)
+    };
+    match action {
+        "notification.deliveries" => format!(
+            "{} recipients: {} sent, {} delivered, {} failed, {} pending",
+            count("recipients"),
+            count("sent"),
+            count("delivered"),
+            count("failed"),
+            count("pending")
+        ),
+        "incident.scorecard" => {
+            let first = change
+                .get("time_to_first_word_secs")
+                .and_then(serde_json::Value::as_i64);
+            match first {
+                Some(secs) => format!(
+                    "Scorecard: first public word after {}",
+                    span_text(time::Duration::seconds(secs))
+                ),
+                None => "Scorecard".to_owned(),
+            }
+        }
+        _ => {
+            let mut parts: Vec<String> = Vec::new();
+            for k in [
+                "title",
+                "status",
+                "impact",
+                "name",
+                "role",
+                "channel",
+                "subscriber_id",
+                "id",
+            ] {
+                if let Some(v) = field(k) {
+                    parts.push(format!("{k}: {v}"));
+                }
+            }
+            if let Some(rows) = change.get("rows").and_then(serde_json::Value::as_u64) {
+                parts.push(format!("rows: {rows}"));
+            }
+            let mut line = parts.join(", ");
+            if line.chars().count() > 160 {
+                line = line.chars().take(159).collect::<String>() + "\u{2026}";
+            }
+            line
+        }
+    }
+}
+
 /// What a key of each role may do, as the key screen explains it.
 pub fn role_text(role: Role) -> &'static str {
     match role {

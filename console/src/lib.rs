@@ -7,8 +7,9 @@
 //! every screen shares), `app` (sign-in,
 //! the shell, polling), `overview` (the page at a glance), `compose` (incident drafts, lint, previews), `schedule` (maintenance and
 //! notices with their lead times), `review` (drafts waiting for a second person), `templates` (edit with a preview per channel), `scorecard`
-//! (how each incident was communicated), `notifications` (messages sent and their deliveries), `keys`
-//! (API keys and the widget secret, admin only).
+//! (how each incident was communicated), `notifications` (messages sent and their deliveries), `evidence`
+//! (the audit log filtered, an incident's timeline, the export), `keys` (API keys and the widget
+//! secret, admin only).
 
 pub mod api;
 pub mod decide;
@@ -19,6 +20,8 @@ mod app;
 mod compose;
 #[cfg(target_arch = "wasm32")]
 mod ctx;
+#[cfg(target_arch = "wasm32")]
+mod evidence;
 #[cfg(target_arch = "wasm32")]
 mod keys;
 #[cfg(target_arch = "wasm32")]

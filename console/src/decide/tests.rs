@@ -799,3 +799,68 @@ fn the_token_example_names_the_page_and_never_holds_a_secret() {
         }));
     }
 }
+
+#[test]
+fn evidence_filters_become_the_audit_query_or_name_the_wrong_field() {
+    let f = |subject: &str, kind: &str, actor: &str, since: &str, until: &str| EvidenceFilter {
+        subject: subject.into(),
+        kind: kind.into(),
+        actor: actor.into(),
+        since: since.into(),
+        until: until.into(),
+    };
+    assert_eq!(f("", "", "", "", "").params(), Ok(vec![]));
+    assert_eq!(
+        f(" inc_1 ", "incident", "key:abc", "2026-11-01", "2026-11-30").params(),
+        Ok(vec![
+            ("subject", "inc_1".to_owned()),
+            ("action", "incident".to_owned()),
+            ("actor", "key:abc".to_owned()),
+            ("since", "2026-11-01T00:00:00Z".to_owned()),
+            // The last day is included: the query's end is the next midnight.
+            ("until", "2026-12-01T00:00:00Z".to_owned()),
+        ])
+    );
+    assert_eq!(f("", "", "", "1 Nov", "").params().unwrap_err().0, "since");
+    assert_eq!(
+        f("", "", "", "2026-11-02", "2026-11-01")
+            .params()
+            .unwrap_err()
+            .0,
+        "until"
+    );
+    assert!(EVIDENCE_KINDS.iter().any(|(k, _)| *k == "notification"));
+}
+
+#[test]
+fn an_audit_entry_reads_as_one_line() {
+    use serde_json::json;
+    assert_eq!(
+        audit_summary(
+            "notification.deliveries",
+            &json!({"recipients": 3, "sent": 2, "delivered": 2, "failed": 1, "pending": 0})
+        ),
+        "3 recipients: 2 sent, 2 delivered, 1 failed, 0 pending"
+    );
+    assert_eq!(
+        audit_summary(
+            "keys.create",
+            &json!({"id": "k1", "name": "CI", "role": "viewer"})
+        ),
+        "name: CI, role: viewer, id: k1"
+    );
+    assert_eq!(
+        audit_summary(
+            "incident.scorecard",
+            &json!({"time_to_first_word_secs": 1020})
+        ),
+        "Scorecard: first public word after 17 min 00 s"
+    );
+    let long = "x".repeat(400);
+    assert_eq!(
+        audit_summary("incident.open", &json!({"title": long}))
+            .chars()
+            .count(),
+        160
+    );
+}

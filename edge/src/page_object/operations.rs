@@ -310,11 +310,44 @@ impl PageObject {
         let until = query_param(query, "until")
             .map(|s| parse_stamp("until", &s))
             .transpose()?;
+        let action = query_param(query, "action");
+        if let Some(a) = &action {
+            let valid = !a.is_empty()
+                && a.len() <= 60
+                && a.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b == b'.' || b == b'_');
+            if !valid {
+                return Err(ApiError::client(
+                    400,
+                    "invalid-parameter",
+                    "Invalid parameter",
+                    format!("action: {a:?} is not an action (`incident.open`) or a kind of actions (`incident`)"),
+                )
+                .with_field("action"));
+            }
+        }
+        let actor = query_param(query, "actor");
+        if actor
+            .as_ref()
+            .is_some_and(|a| a.is_empty() || a.len() > 100)
+        {
+            return Err(ApiError::client(
+                400,
+                "invalid-parameter",
+                "Invalid parameter",
+                "actor: 1 to 100 characters, such as `key:<id>` or `root`",
+            )
+            .with_field("actor"));
+        }
         let (limit, after) = paging(query, "after")?;
         let (mut entries, next) = self.store.audit(
-            subject.as_deref(),
-            since.as_deref(),
-            until.as_deref(),
+            &store::AuditFilter {
+                subject: subject.as_deref(),
+                since: since.as_deref(),
+                until: until.as_deref(),
+                action: action.as_deref(),
+                actor: actor.as_deref(),
+            },
             after,
             limit,
         )?;
@@ -363,7 +396,12 @@ impl PageObject {
                     events: serde_json::Value::Array(Vec::new()),
                 });
             }
-            entries.sort_by(|a, b| a.at.cmp(&b.at).then(a.seq.cmp(&b.seq)));
+            // A message sent in the same instant as the change that caused it comes after it.
+            entries.sort_by(|a, b| {
+                a.at.cmp(&b.at)
+                    .then((a.seq == 0).cmp(&(b.seq == 0)))
+                    .then(a.seq.cmp(&b.seq))
+            });
         }
         // An incident's scorecard as of now closes the last page of its evidence.
         let incident = subject.as_deref().filter(|s| l.state.incident(s).is_some());

@@ -57,7 +57,9 @@ impl PageObject {
         let mut out = Vec::new();
         let mut after = None;
         loop {
-            let (entries, next) = self.store.audit(None, None, None, after, AUDIT_PAGE)?;
+            let (entries, next) =
+                self.store
+                    .audit(&super::store::AuditFilter::default(), after, AUDIT_PAGE)?;
             for e in entries {
                 let Some(at) = parse_time(&e.at) else {
                     continue;

@@ -149,6 +149,18 @@ pub struct AuditRecord<'a> {
     pub events: &'a str,
 }
 
+/// Which audit entries to read: each filter narrows, none reads them all.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AuditFilter<'a> {
+    pub subject: Option<&'a str>,
+    pub since: Option<&'a str>,
+    pub until: Option<&'a str>,
+    /// An action (`incident.open`) or a kind of actions (`incident`).
+    pub action: Option<&'a str>,
+    /// Who acted: `key:<id>`, `root`, `herald` or an integration.
+    pub actor: Option<&'a str>,
+}
+
 pub struct Store {
     sql: SqlStorage,
     /// Whether the tables are known to exist (checked or made once per object instance).
@@ -644,14 +656,30 @@ impl Store {
     /// page when there is one.
     pub fn audit(
         &self,
-        subject: Option<&str>,
-        since: Option<&str>,
-        until: Option<&str>,
+        filter: &AuditFilter<'_>,
         after: Option<i64>,
         limit: u32,
     ) -> ApiResult<(Vec<AuditEntry>, Option<i64>)> {
+        let AuditFilter {
+            subject,
+            since,
+            until,
+            action,
+            actor,
+        } = *filter;
         let mut query = String::from("SELECT seq, at, actor, action, version, subject, change, events FROM audit WHERE 1 = 1");
         let mut args = Vec::new();
+        if let Some(a) = action {
+            // A kind (`incident`) covers its actions (`incident.open`, `incident.update`).
+            query.push_str(" AND (action = ? OR substr(action, 1, ?) = ?)");
+            args.push(V::String(a.into()));
+            args.push(V::Integer(i64::try_from(a.len() + 1).unwrap_or(0)));
+            args.push(V::String(format!("{a}.")));
+        }
+        if let Some(a) = actor {
+            query.push_str(" AND actor = ?");
+            args.push(V::String(a.into()));
+        }
         if let Some(s) = subject {
             query.push_str(" AND subject = ?");
             args.push(V::String(s.into()));
