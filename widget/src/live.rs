@@ -48,7 +48,7 @@ async fn run(ws_url: String, poll_url: String, ui: Ui, host: HtmlElement) {
             wait(herald_shared::poll::MAX_BACKOFF_SECS * 1000).await;
             continue;
         }
-        let delivered = session(&ws_url, &poll_url, ui).await;
+        let delivered = session(&ws_url, ui).await;
         OPEN.with(|o| o.set(false));
         failures = if delivered { 1 } else { failures + 1 };
         if hidden() || !host.is_connected() {
@@ -65,9 +65,9 @@ async fn run(ws_url: String, poll_url: String, ui: Ui, host: HtmlElement) {
     RUNNING.with(|r| r.set(false));
 }
 
-/// One socket's life: resolves when it closes (or fails to open, or the tab is hidden, or the
-/// banner goes quiet). `true` when it delivered at least one message.
-async fn session(url: &str, poll_url: &str, ui: Ui) -> bool {
+/// One socket's life: resolves when it closes (or fails to open, or a message finds the tab
+/// hidden, or the banner goes quiet). `true` when it delivered what it was opened for.
+async fn session(url: &str, ui: Ui) -> bool {
     let Ok(ws) = WebSocket::new(url) else {
         return false;
     };
@@ -77,54 +77,29 @@ async fn session(url: &str, poll_url: &str, ui: Ui) -> bool {
     let Some(resolve) = slot else { return false };
     let got = delivered.clone();
     let socket = ws.clone();
-    let poll_url = poll_url.to_owned();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
-        let Some(text) = e.data().as_string() else {
-            return;
-        };
-        got.set(true);
-        OPEN.with(|o| o.set(true));
-        let (socket, poll_url) = (socket.clone(), poll_url.clone());
-        wasm_bindgen_futures::spawn_local(async move {
-            match pushed(&text) {
-                Some(banner) => ui.receive(banner),
-                // Too long to travel: the banner is fetched.
-                None => {
-                    if let Ok(banner) = net::fetch(&poll_url, false).await {
-                        ui.receive(banner);
-                    }
-                }
+        // A hidden tab takes nothing: the socket closes and the tab refreshes when shown again.
+        // A banner too long to travel closes it too: the fallback below fetches it.
+        if let Some(banner) = e
+            .data()
+            .as_string()
+            .filter(|_| !hidden())
+            .and_then(|t| pushed(&t))
+        {
+            got.set(true);
+            OPEN.with(|o| o.set(true));
+            ui.receive(banner);
+            if ui.shows_something() {
+                return;
             }
-            if !ui.shows_something() {
-                let _ = socket.close();
-            }
-        });
+        }
+        let _ = socket.close();
     });
     ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     ws.set_onclose(Some(&resolve));
-    // A tab going hidden closes the socket; so does one that is hidden already.
-    let socket = ws.clone();
-    let on_visibility = Closure::<dyn FnMut()>::new(move || {
-        if hidden() {
-            let _ = socket.close();
-        }
-    });
-    let document = web_sys::window().and_then(|w| w.document());
-    if let Some(d) = &document {
-        let _ = d.add_event_listener_with_callback(
-            "visibilitychange",
-            on_visibility.as_ref().unchecked_ref(),
-        );
-    }
     let _ = JsFuture::from(closed).await;
     ws.set_onmessage(None);
     ws.set_onclose(None);
-    if let Some(d) = &document {
-        let _ = d.remove_event_listener_with_callback(
-            "visibilitychange",
-            on_visibility.as_ref().unchecked_ref(),
-        );
-    }
     delivered.get()
 }
 
