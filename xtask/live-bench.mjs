@@ -1,7 +1,8 @@
 // The client side of `cargo xtask bench live`: N readers of one page, either holding live sockets
 // or polling banner.json, timing when each sees a change. Driven over stdin/stdout by the xtask:
-// it prints `ready` once every reader holds the current view, reads one line with the time the
-// publish returned (ms since the epoch), and prints one JSON line with each reader's delay.
+// it prints `ready` once every reader holds the current view, reads one line with the times the
+// publish was sent and returned (ms since the epoch), and prints one JSON line with each reader's
+// delay after the answer (0 when it saw the change first) and after the request.
 // Usage: node --experimental-websocket xtask/live-bench.mjs '{"mode":"live"|"poll","base":..,"page":..,"n":..,"pollSecs":..}'
 import { createInterface } from "node:readline";
 
@@ -10,9 +11,12 @@ const now = () => performance.timeOrigin + performance.now();
 const seen = new Array(o.n).fill(0);
 let baseline = null;
 let publishedAt = null;
+let requestedAt = null;
 const lines = createInterface({ input: process.stdin });
 lines.on("line", (l) => {
-  publishedAt = Number(l.trim());
+  const [start, end] = l.trim().split(" ").map(Number);
+  requestedAt = start;
+  publishedAt = end;
   finishIfDone();
 });
 let remaining = o.n;
@@ -28,7 +32,8 @@ function finishIfDone() {
   if (done || publishedAt === null || remaining > 0) return;
   done = true;
   const delays = seen.map((t) => Math.max(0, t - publishedAt));
-  console.log(JSON.stringify({ received: o.n, delays }));
+  const fromStart = seen.map((t) => t - requestedAt);
+  console.log(JSON.stringify({ received: o.n, delays, fromStart }));
   process.exit(0);
 }
 setTimeout(() => {

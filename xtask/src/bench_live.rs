@@ -63,7 +63,7 @@ pub fn run(args: &[String]) -> Result<()> {
 
     let mut results = Vec::new();
     for (mode, round) in [("live", 1), ("poll", 2)] {
-        let rss_before = crate::bench::group_stat_sum(worker.pid(), 21) * 4;
+        let rss_before = workerd_rss_kb(worker.pid());
         let spec = json!({"mode": mode, "base": base, "page": "live", "n": n,
             "pollSecs": poll_secs, "timeoutSecs": poll_secs * 2 + 120});
         let mut client = Command::new("node")
@@ -80,7 +80,8 @@ pub fn run(args: &[String]) -> Result<()> {
             let _ = client.kill();
             return Err(format!("{mode} readers: {line:?}").into());
         }
-        let rss_after = crate::bench::group_stat_sum(worker.pid(), 21) * 4;
+        let rss_after = workerd_rss_kb(worker.pid());
+        let started = epoch_ms()?;
         admin(
             &agent,
             &base,
@@ -88,52 +89,68 @@ pub fn run(args: &[String]) -> Result<()> {
             &format!("incidents/{incident}/updates"),
             json!({"status": "identified", "body": format!("Update {round} of the drill.")}),
         )?;
-        let published = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs_f64() * 1000.0;
+        let published = epoch_ms()?;
         let mut stdin = client.stdin.take().ok_or("no stdin")?;
-        writeln!(stdin, "{published}")?;
+        writeln!(stdin, "{started} {published}")?;
         line.clear();
         out.read_line(&mut line)?;
         let _ = client.wait();
         let answer: Value = serde_json::from_str(&line)?;
-        let mut delays: Vec<f64> = answer["delays"]
-            .as_array()
-            .ok_or("no delays")?
-            .iter()
-            .filter_map(Value::as_f64)
-            .collect();
-        delays.sort_by(f64::total_cmp);
-        let at = |q: f64| {
-            delays
-                .get(((delays.len() as f64 * q).ceil() as usize).saturating_sub(1))
+        let sorted = |key: &str| -> Vec<f64> {
+            let mut d: Vec<f64> = answer[key]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_f64)
+                .collect();
+            d.sort_by(f64::total_cmp);
+            d
+        };
+        let delays = sorted("delays");
+        let from_start = sorted("fromStart");
+        let at = |d: &[f64], q: f64| {
+            d.get(((d.len() as f64 * q).ceil() as usize).saturating_sub(1))
                 .copied()
                 .unwrap_or(f64::NAN)
         };
+        let ahead = delays.iter().filter(|d| **d <= 0.0).count();
         let received = answer["received"].as_u64().unwrap_or(0);
         let per_reader = rss_after.saturating_sub(rss_before) as f64 * 1024.0 / n as f64;
         eprintln!("{mode}: {received}/{n} readers saw the update");
         results.push(json!({
-            "mode": mode, "readers": n, "received": received, "p50_ms": at(0.5), "p99_ms": at(0.99),
+            "mode": mode, "readers": n, "received": received,
+            "p50_ms": at(&delays, 0.5), "p99_ms": at(&delays, 0.99),
             "max_ms": delays.last().copied().unwrap_or(f64::NAN),
+            "before_the_answer": ahead,
+            "from_request_p50_ms": at(&from_start, 0.5), "from_request_p99_ms": at(&from_start, 0.99),
+            "from_request_max_ms": from_start.last().copied().unwrap_or(f64::NAN),
+            "publish_ms": published - started,
             "memory_bytes_per_reader": per_reader,
         }));
     }
     println!("\n## One update to {n} open readers of one page\n");
-    println!("Time from the publish's answer to each reader seeing the change; workerd memory per reader while they wait. Polling at the interval the banner advises ({poll_secs} s), from random phases.\n");
-    println!("| readers | saw it | p50 | p99 | max | memory per reader |");
-    println!("|---|---:|---:|---:|---:|---:|");
+    println!("Time from the publish's answer to each reader seeing the change (0 when it saw it before the answer arrived), and from the publish's request; workerd's memory (RSS of its processes) per reader while they wait. Polling at the interval the banner advises ({poll_secs} s), from random phases.\n");
+    println!("| readers | saw it | after the answer: p50 | p99 | max | before the answer | from the request: p50 | p99 | max | publish took | memory per reader |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for r in &results {
+        let ms = |k: &str| r[k].as_f64().unwrap_or(f64::NAN);
         println!(
-            "| {} | {}/{n} | {:.0} ms | {:.0} ms | {:.0} ms | {:.0} B |",
+            "| {} | {}/{n} | {:.0} ms | {:.0} ms | {:.0} ms | {} | {:.0} ms | {:.0} ms | {:.0} ms | {:.0} ms | {:.0} B |",
             if r["mode"] == "live" {
                 "live sockets"
             } else {
                 "polling banner.json"
             },
             r["received"],
-            r["p50_ms"].as_f64().unwrap_or(f64::NAN),
-            r["p99_ms"].as_f64().unwrap_or(f64::NAN),
-            r["max_ms"].as_f64().unwrap_or(f64::NAN),
-            r["memory_bytes_per_reader"].as_f64().unwrap_or(f64::NAN),
+            ms("p50_ms"),
+            ms("p99_ms"),
+            ms("max_ms"),
+            r["before_the_answer"],
+            ms("from_request_p50_ms"),
+            ms("from_request_p99_ms"),
+            ms("from_request_max_ms"),
+            ms("publish_ms"),
+            ms("memory_bytes_per_reader"),
         );
     }
     fs::write(
@@ -144,6 +161,33 @@ pub fn run(args: &[String]) -> Result<()> {
     )?;
     drop(worker);
     Ok(())
+}
+
+fn epoch_ms() -> Result<f64> {
+    Ok(SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs_f64() * 1000.0)
+}
+
+/// Resident memory of the `workerd` processes in group `pgid`, in KiB (not wrangler's node).
+fn workerd_rss_kb(pgid: u32) -> u64 {
+    let mut sum = 0;
+    for entry in fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let path = entry.path();
+        let comm = fs::read_to_string(path.join("comm")).unwrap_or_default();
+        if comm.trim() != "workerd" {
+            continue;
+        }
+        let Ok(stat) = fs::read_to_string(path.join("stat")) else {
+            continue;
+        };
+        let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else {
+            continue;
+        };
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        if f.len() > 21 && f[2].parse::<u32>() == Ok(pgid) {
+            sum += f[21].parse::<u64>().unwrap_or(0) * 4;
+        }
+    }
+    sum
 }
 
 /// POSTs `body` to the admin API of the bench page at `rest`; the answer, which must be a success.
