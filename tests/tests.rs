@@ -11,6 +11,7 @@ mod fixtures;
 mod hardening;
 mod host;
 mod incident_pages;
+mod live;
 mod review;
 mod scheduled;
 mod scorecard;
@@ -51,12 +52,14 @@ fn main() {
     tests.extend_from_slice(review::TESTS);
     tests.extend_from_slice(scorecard::TESTS);
     tests.extend_from_slice(alerts::TESTS);
+    tests.extend_from_slice(live::TESTS);
     if browser {
         tests.extend_from_slice(widget::TESTS);
         tests.extend_from_slice(widget::EMBED_TESTS);
         tests.extend_from_slice(status_page::BROWSER_TESTS);
         tests.extend_from_slice(incident_pages::BROWSER_TESTS);
         tests.extend_from_slice(console::TESTS);
+        tests.extend_from_slice(live::BROWSER_TESTS);
     }
     tests.retain(|(name, _)| filter.as_ref().is_none_or(|f| name.contains(f.as_str())));
     let env = match Env::start(browser) {

@@ -109,7 +109,9 @@ fn uptime_imported_incidents_count_and_the_weight_is_the_pages(env: &Env) {
         html.contains("uptime over the last 90 days"),
         "the bars' label: {html}"
     );
-    assert!(!html.contains("<script"), "{html}");
+    // The bars need no script: the page's only one is its live script.
+    assert_eq!(html.matches("<script").count(), 1, "{html}");
+    assert!(html.contains("<script src=\"/status-live.js\""), "{html}");
 
     // The page counts partial outage in full now.
     configure(

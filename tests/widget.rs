@@ -554,9 +554,11 @@ fn hostile_host_css_neither_reaches_the_widget_nor_is_changed(env: &Env) {
 fn strict_csp_host_page_shows_the_banner(env: &Env) {
     let page = env.page("csp");
     env.open_incident(&page, "Exports are paused", "major");
+    // `connect-src` names the live socket's origin too (`ws:` here, `wss:` in production).
     let csp = format!(
-        "default-src 'none'; script-src {0} 'wasm-unsafe-eval'; connect-src {0}; style-src 'none'; img-src data:",
-        env.base
+        "default-src 'none'; script-src {0} 'wasm-unsafe-eval'; connect-src {0} {1}; style-src 'none'; img-src data:",
+        env.base,
+        env.base.replacen("http", "ws", 1)
     );
     let html = embed_html(
         env,

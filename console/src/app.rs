@@ -1,5 +1,6 @@
 //! The shell: sign-in, the header with the key's role and "sign out", the screens, the clock that
-//! drives countdowns, and the conditional polling of the page (`GET` with `If-None-Match`).
+//! drives countdowns, and the conditional polling of the page (`GET` with `If-None-Match`) beside
+//! its live socket (`live`).
 
 use gloo_timers::future::TimeoutFuture;
 use herald_shared::wire::{Identity, Role};
@@ -55,6 +56,7 @@ async fn sign_in(ctx: Ctx, page: String, key: String) -> Result<(), ApiError> {
         id: me.id,
     }));
     ctx.start_polling();
+    crate::live::follow(ctx);
     Ok(())
 }
 
@@ -69,6 +71,7 @@ pub fn App() -> impl IntoView {
         flash: RwSignal::new(None),
         signin_error: RwSignal::new(None),
         epoch: RwSignal::new(0),
+        live: RwSignal::new(0),
     };
     spawn_local(async move {
         loop {

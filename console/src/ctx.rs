@@ -49,6 +49,9 @@ pub struct Ctx {
     pub(crate) signin_error: RwSignal<Option<ApiError>>,
     /// Grows at every sign-in and sign-out: a poll loop of an older session stops.
     pub(crate) epoch: RwSignal<u32>,
+    /// Grows at every version the live socket pushes: screens that fetch more than the page
+    /// (the notifications) fetch again.
+    pub(crate) live: RwSignal<u32>,
 }
 
 pub fn now() -> Timestamp {

@@ -5,7 +5,7 @@
 //! Map: `decide` (every decision, plain functions tested natively), `api` (the admin API and its
 //! typed error); in the browser build only: `session` (the key in `sessionStorage`), `ctx` (the state
 //! every screen shares), `app` (sign-in,
-//! the shell, polling), `overview` (the page at a glance), `compose` (incident drafts, lint, previews), `schedule` (maintenance and
+//! the shell, polling), `live` (the page's live socket: a version pushed, the page read again), `overview` (the page at a glance), `compose` (incident drafts, lint, previews), `schedule` (maintenance and
 //! notices with their lead times), `review` (drafts waiting for a second person), `templates` (edit with a preview per channel), `scorecard`
 //! (how each incident was communicated), `notifications` (messages sent and their deliveries), `evidence`
 //! (the audit log filtered, an incident's timeline, the export), `keys` (API keys and the widget
@@ -24,6 +24,8 @@ mod ctx;
 mod evidence;
 #[cfg(target_arch = "wasm32")]
 mod keys;
+#[cfg(target_arch = "wasm32")]
+mod live;
 #[cfg(target_arch = "wasm32")]
 mod notifications;
 #[cfg(target_arch = "wasm32")]

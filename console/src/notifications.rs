@@ -207,6 +207,17 @@ pub fn notifications(ctx: Ctx) -> impl IntoView {
             }
         }
     });
+    // A version pushed on the live socket (a send, a delivery): read again at once.
+    Effect::new(move |first: Option<()>| {
+        ctx.live.track();
+        if first.is_some() {
+            spawn_local(async move {
+                if let Some(client) = ctx.client() {
+                    rows.set(Some(read(&client).await));
+                }
+            });
+        }
+    });
     let body = move || match rows.get() {
         None => view! { <p role="status">"Loading…"</p> }.into_any(),
         Some(Err(e)) => view! { <p class="form-error" role="alert">{e.message()}</p> }.into_any(),

@@ -42,6 +42,10 @@ pub const EMAIL_EVENTS_SECRET: &str = "HERALD_EMAIL_EVENTS_SECRET";
 /// Optional variable: milliseconds before a provider call counts as timed out; default 10000.
 pub const PROVIDER_TIMEOUT_MS: &str = "HERALD_PROVIDER_TIMEOUT_MS";
 
+/// Optional variable: most live sockets one page object holds (default `LIVE_MAX_SOCKETS`); beyond
+/// it a new socket is refused with 503 and its reader polls instead.
+pub const LIVE_MAX_SOCKETS: &str = "HERALD_LIVE_MAX_SOCKETS";
+
 #[cfg(test)]
 mod tests {
     use herald_shared::delivery::RetryPolicy;

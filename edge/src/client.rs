@@ -111,6 +111,34 @@ pub async fn doc(
     send(env, page, &url, headers, Method::Get, None).await
 }
 
+/// Opens a live socket on the object of `page` (the runtime hands the socket back in the answer).
+pub async fn live(
+    env: &Env,
+    page: &str,
+    console: bool,
+    token: Option<&str>,
+) -> ApiResult<Response> {
+    let headers = Headers::new();
+    headers.set("upgrade", "websocket")?;
+    if let Some(t) = token {
+        headers.set(header::TOKEN, t)?;
+    }
+    let path = if console {
+        path::LIVE_CONSOLE
+    } else {
+        path::LIVE
+    };
+    let url = format!("https://page.internal{path}");
+    send(env, page, &url, headers, Method::Get, None).await
+}
+
+/// Closes every live socket of `page` (`close`) or counts them; local development only.
+pub async fn dev_live(env: &Env, page: &str, close: bool) -> ApiResult<Response> {
+    let url = format!("https://page.internal{}", path::DEV_LIVE_CLOSE);
+    let method = if close { Method::Post } else { Method::Get };
+    send(env, page, &url, Headers::new(), method, None).await
+}
+
 /// Asks the object of `page` for one of the HTML pages rendered per request; `query` is the
 /// request's query string (the history's month).
 pub async fn html(

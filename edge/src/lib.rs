@@ -44,6 +44,15 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
                 .or_else(|err| err.into_response());
         }
     }
+    if let Some(page) = path.strip_prefix("/_dev/live/") {
+        // GET counts a page's live sockets, POST closes them all (tests see readers fall back).
+        if routes::dev::enabled(&env) && herald_shared::command::is_slug(page) {
+            let close = req.method() == worker::Method::Post;
+            return client::dev_live(&env, page, close)
+                .await
+                .or_else(|err| err.into_response());
+        }
+    }
     if let Some(page) = path.strip_prefix("/_dev/storage/") {
         if routes::dev::enabled(&env) && herald_shared::command::is_slug(page) {
             return client::dev_dump(&env, page)

@@ -29,6 +29,12 @@ pub mod path {
     /// The incident history; the month in the query (`?month=2026-03`).
     pub const HISTORY_PAGE: &str = "/html/history";
     pub const TICK: &str = "/tick";
+    /// A reader's live socket (`Upgrade: websocket`; an audience token in `header::TOKEN`).
+    pub const LIVE: &str = "/live";
+    /// A console's live socket: it presents a page key as its first message.
+    pub const LIVE_CONSOLE: &str = "/live/console";
+    /// Closes every live socket of the object (local development only: tests kill sockets).
+    pub const DEV_LIVE_CLOSE: &str = "/dev/live/close";
     /// An alerting tool's delivery, followed by the integration's id (`/alerts/int_1`); the
     /// secret as presented in `header::KEY`.
     pub const ALERTS: &str = "/alerts/";

@@ -55,6 +55,13 @@ pub enum Route {
         page: String,
         integration: String,
     },
+    /// `GET /v1/pages/{page}/live` (a reader's socket: widget, status page) or
+    /// `GET /v1/admin/pages/{page}/live` (a console's, which presents its key as its first
+    /// message): a WebSocket the page object pushes changes down.
+    Live {
+        page: String,
+        console: bool,
+    },
     /// `GET /{page}/incidents/{incident}` or `GET /{page}/history?month=`: the HTML pages of
     /// past and present incidents, rendered on request.
     Html {
@@ -164,6 +171,8 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("GET", "/v1/pages/{page}/banner.json"),
     ("GET", "/v1/pages/{page}/summary.json"),
     ("GET", "/v1/pages/{page}/components/{component}/uptime"),
+    ("GET", "/v1/pages/{page}/live"),
+    ("GET", "/v1/admin/pages/{page}/live"),
     ("GET", "/pages/{page}/api/v2/summary.json"),
     ("GET", "/pages/{page}/api/v2/status.json"),
     ("GET", "/pages/{page}/api/v2/components.json"),
@@ -307,6 +316,8 @@ impl Route {
                         .flatten(),
                 )
             }),
+            ["v1", "pages", page, "live"] => Some((&["GET"], live(method, page, false)?)),
+            ["v1", "admin", "pages", page, "live"] => Some((&["GET"], live(method, page, true)?)),
             ["v1", "admin", "pages", page, rest @ ..] => admin(method, page, rest)?,
             ["v1", "pages", page, "integrations", id, "alerts"] => {
                 let (page, integration) = (slug(page)?, ident(id)?);
@@ -399,6 +410,14 @@ fn public(method: &str, page: &str, doc: Doc) -> Result<Option<Route>, ApiError>
             doc,
         })
     })
+}
+
+fn live(method: &str, page: &str, console: bool) -> Result<Option<Route>, ApiError> {
+    // A WebSocket opens with GET only.
+    Ok((method == "GET")
+        .then(|| slug(page))
+        .transpose()?
+        .map(|page| Route::Live { page, console }))
 }
 
 fn html(
@@ -754,6 +773,21 @@ mod tests {
                 "DELETE",
                 "/v1/admin/pages/demo/integrations/int_1",
                 "Admin { page: \"demo\", op: RevokeIntegration { integration: \"int_1\" } }",
+            ),
+            (
+                "GET",
+                "/v1/pages/demo/live",
+                "Live { page: \"demo\", console: false }",
+            ),
+            (
+                "GET",
+                "/v1/admin/pages/demo/live",
+                "Live { page: \"demo\", console: true }",
+            ),
+            (
+                "POST",
+                "/v1/pages/demo/live",
+                "405 POST is not allowed on /v1/pages/demo/live; allowed: GET",
             ),
             (
                 "POST",

@@ -261,6 +261,9 @@ struct StatusPage {
     calendar: String,
     subscribe_page: String,
     subscribe_action: String,
+    /// The page's live socket, which `www/status-live.js` follows to swap the `data-live`
+    /// sections in place (the page is complete without it).
+    live: String,
     overall: Badge,
     as_of: When,
     time_zone: String,
@@ -334,6 +337,7 @@ impl StatusPage {
             calendar: format!("{canonical}/maintenance.ics"),
             subscribe_page: format!("{canonical}#subscribe"),
             subscribe_action: format!("{base}/v1/pages/{id}/subscriptions"),
+            live: format!("/v1/pages/{id}/live"),
             overall,
             as_of: When::new(now),
             time_zone: page.time_zone.clone(),

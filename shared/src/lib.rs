@@ -4,7 +4,7 @@
 //! Map, from the bottom layer up: `model` (the state, plain data, and what is derived from it), `event`
 //! (events and errors), `policy` (lead times, cadence), `placeholder` (template placeholders), `command`
 //! (`apply`, the one way to change a state), `view` (banner, summary, indicator, overdue, reminders),
-//! `poll` (widget timing), `scorecard` (how an incident was communicated), `wire` (Herald's JSON), `statuspage` (Statuspage v2 JSON, both ways),
+//! `poll` (widget timing), `live` (live sockets: views, expiry, retries), `scorecard` (how an incident was communicated), `wire` (Herald's JSON), `statuspage` (Statuspage v2 JSON, both ways),
 //! `token` (audience tokens), `subscriber` (addresses, subscriptions, recipients), `delivery`
 //! (retries, fallback, receipts), `template` (per-channel rendering), `sms` (segment counting),
 //! `webhook` (Standard Webhooks signatures),
@@ -19,6 +19,7 @@ pub mod delivery;
 pub mod event;
 pub mod feed;
 pub mod lint;
+pub mod live;
 pub mod model;
 pub mod placeholder;
 pub mod policy;

@@ -134,6 +134,7 @@ mod visible_tests {
             },
             item: i,
             poll_after: 30,
+            live: false,
         };
         assert!(visible(&banner(Some(item("u1"))), None).is_some());
         assert!(visible(&banner(Some(item("u1"))), Some("u1")).is_none());

@@ -903,6 +903,7 @@ pub fn banner_from_summary(doc: &SpSummary, now: Timestamp) -> crate::wire::Bann
             view::POLL_QUIET_SECS
         },
         item,
+        live: false,
     }
 }
 

@@ -203,6 +203,7 @@ pub fn banner_for_components(
         },
         item,
         poll_after,
+        live: false,
     }
 }
 

@@ -23,6 +23,10 @@ pub struct Banner {
     pub item: Option<BannerItem>,
     /// Seconds the widget should wait before polling again.
     pub poll_after: u32,
+    /// Whether the page pushes changes down `GET /v1/pages/{page}/live`: the widget then keeps a
+    /// socket open while it shows an item. Absent from other sources and older answers.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub live: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -713,6 +717,25 @@ pub fn without_secrets(answer: &str) -> String {
     } else {
         answer.to_owned()
     }
+}
+
+/// What `GET /v1/pages/{page}/live` pushes down an open socket when what its viewer sees changes
+/// (and once when it opens): the viewer's banner when it is small enough to travel, and a tag of
+/// the viewer's summary, so a status page knows to refresh. Never more than that viewer may read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LivePush {
+    /// Changes whenever the viewer's summary does (an opaque tag, like an ETag).
+    pub summary: String,
+    /// The viewer's `banner.json`; absent when too long for one message (fetch it instead).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub banner: Option<Banner>,
+}
+
+/// What a console's socket receives after it has presented a key: the page's version, on every
+/// change, so the console fetches again what it shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveVersion {
+    pub version: u64,
 }
 
 /// The widget's options as the loader hands them to the wasm (data attributes or `Herald.init`).

@@ -170,6 +170,27 @@ impl Ui {
         self.failed.set(false);
     }
 
+    /// Shows a banner that came from a poll or the live socket, and tells the host page when it
+    /// changed (`herald:change`).
+    pub(crate) fn receive(&self, next: Banner) {
+        let changed = self.banner.with_untracked(|b| *b != next);
+        let id = next
+            .item
+            .as_ref()
+            .map(|i| i.update_id.clone())
+            .unwrap_or_default();
+        self.set_banner(next);
+        if changed {
+            emit("herald:change", &id);
+        }
+    }
+
+    /// Whether the banner has an item (shown, or dismissed but still current): the widget follows
+    /// the live socket only then.
+    pub(crate) fn shows_something(&self) -> bool {
+        self.banner.with_untracked(|b| b.item.is_some())
+    }
+
     fn updated_text(&self, item: &BannerItem, now: f64) -> String {
         format!(
             "{} {}",
@@ -411,7 +432,7 @@ pub fn start(config: &Config, initial: Banner, host: HtmlElement, root: HtmlElem
     }
     wasm_bindgen_futures::spawn_local(poll(
         net::source_url(config),
-        config.statuspage_src.is_some(),
+        net::live_url(config),
         config.poll_floor,
         ui,
         host.clone(),
@@ -431,7 +452,7 @@ fn focused(root: &HtmlElement) -> Option<HtmlElement> {
 
 /// Resolves after `ms`, or earlier when the tab's visibility changes or the browser comes back
 /// online, so a hidden tab pauses and a visible or reconnected one refreshes at once.
-async fn wait(ms: u32) {
+pub(crate) async fn wait(ms: u32) {
     let Some(window) = web_sys::window() else {
         return;
     };
@@ -456,7 +477,7 @@ async fn wait(ms: u32) {
     }
 }
 
-fn hidden() -> bool {
+pub(crate) fn hidden() -> bool {
     web_sys::window()
         .and_then(|w| w.document())
         .is_some_and(|d| d.hidden())
@@ -464,10 +485,17 @@ fn hidden() -> bool {
 
 /// Polls while the widget is on the page: the server advises the interval, failures back off (and
 /// hide the widget, with one warning), a hidden tab does not poll, and a change is published as
-/// `herald:change` on `window`.
-async fn poll(url: String, statuspage: bool, floor: u32, ui: Ui, host: HtmlElement) {
+/// `herald:change` on `window`. While something is shown and the banner says the page is live,
+/// the live socket (`live`, at `live_url`) carries the changes and polls wait.
+async fn poll(url: String, live_url: Option<String>, floor: u32, ui: Ui, host: HtmlElement) {
+    let statuspage = live_url.is_none();
     let mut failures = 0;
     loop {
+        if let Some(live_url) = &live_url {
+            if ui.shows_something() && ui.banner.with_untracked(|b| b.live) {
+                crate::live::follow(live_url, &url, ui, &host);
+            }
+        }
         let advised = ui.banner.with_untracked(|b| b.poll_after);
         wait(next_poll_ms(
             advised,
@@ -482,19 +510,13 @@ async fn poll(url: String, statuspage: bool, floor: u32, ui: Ui, host: HtmlEleme
         if !host.is_connected() {
             return;
         }
+        if crate::live::open() {
+            continue;
+        }
         match net::fetch(&url, statuspage).await {
             Ok(next) => {
                 failures = 0;
-                let changed = ui.banner.with_untracked(|b| *b != next);
-                let id = next
-                    .item
-                    .as_ref()
-                    .map(|i| i.update_id.clone())
-                    .unwrap_or_default();
-                ui.set_banner(next);
-                if changed {
-                    emit("herald:change", &id);
-                }
+                ui.receive(next);
             }
             Err(e) => {
                 if failures == 0 {

@@ -5,6 +5,7 @@
 mod app;
 mod host;
 mod i18n;
+mod live;
 mod net;
 mod store;
 mod subscribe;
@@ -119,6 +120,7 @@ fn try_mount(config: &str, initial: &str) -> Result<(), String> {
             },
             item: None,
             poll_after: 0,
+            live: false,
         }
     } else {
         net::parse(initial, config.statuspage_src.is_some())?

@@ -28,6 +28,16 @@ pub fn source_url(config: &Config) -> String {
     url
 }
 
+/// The live socket's URL for `config` (the banner's, with `ws` for `http`); `None` for a
+/// Statuspage source, which has none.
+pub fn live_url(config: &Config) -> Option<String> {
+    if config.statuspage_src.is_some() {
+        return None;
+    }
+    let banner = source_url(config);
+    Some(format!("ws{}", banner.strip_prefix("http")?).replacen("/banner.json", "/live", 1))
+}
+
 /// A banner from fetched text: Herald's own JSON, or a Statuspage summary decided now. Reading
 /// Statuspage documents is a separate build (feature `statuspage`, `herald_widget_sp`), so that
 /// the common case does not carry its parser.

@@ -67,6 +67,7 @@ fn mount(item: Option<BannerItem>, extra: &str) -> (web_sys::HtmlElement, Ui) {
         },
         item,
         poll_after: 30,
+        live: false,
     };
     let ui = Ui::new(parent.clone(), &config, banner);
     (parent, ui)
@@ -462,6 +463,7 @@ fn the_banner_reader_agrees_with_serde() {
             page: page.clone(),
             item,
             poll_after: 30,
+            live: false,
         };
         let text = serde_json::to_string(&banner).unwrap();
         assert_eq!(parse_banner(&text), Ok(banner), "{text}");

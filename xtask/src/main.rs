@@ -4,6 +4,7 @@
 mod bench;
 mod bench_fanout;
 mod bench_lint;
+mod bench_live;
 mod bench_widget;
 
 use std::process::Command;
@@ -20,7 +21,8 @@ const USAGE: &str = "usage: cargo xtask <command>
   dist    build the widget, the console and the worker into dist/www and edge/build
   bench   measure the edge and the widget against references run in the same session
           (`bench fanout [--subscribers N]`: one incident to N subscribers, default 100000;
-          `bench lint [--runs N]`: the wording lint on a 2,000-character draft, natively and in wasm)
+          `bench lint [--runs N]`: the wording lint on a 2,000-character draft, natively and in wasm;
+          `bench live [--sockets N]`: one update to N live sockets and to N polling readers, default 2000)
   fuzz    [TARGET] [--seconds N]: fuzz the parsers of outside input (default: every target, 60 s each)";
 
 fn main() {
@@ -33,6 +35,9 @@ fn main() {
         Some("bench") if args.get(1).map(String::as_str) == Some("fanout") => tools::setup()
             .and_then(|()| dist::all())
             .and_then(|()| bench_fanout::run(&args[2..])),
+        Some("bench") if args.get(1).map(String::as_str) == Some("live") => tools::setup()
+            .and_then(|()| dist::all())
+            .and_then(|()| bench_live::run(&args[2..])),
         Some("bench") if args.get(1).map(String::as_str) == Some("lint") => {
             tools::setup().and_then(|()| bench_lint::run(&args[2..]))
         }

@@ -17,6 +17,24 @@ pub fn shows_uptime(doc: Doc) -> bool {
     matches!(doc, Doc::StatusPage | Doc::Summary)
 }
 
+/// The banner `viewer` sees, its poll interval capped by `poll_secs`: `banner.json`, and what a
+/// live socket carries.
+pub fn banner(
+    state: &State,
+    viewer: &Viewer,
+    now: Timestamp,
+    poll_secs: Option<u32>,
+) -> herald_shared::wire::Banner {
+    let mut banner = view::banner(state, viewer, now);
+    // Every page pushes its changes (`page_object::live`); a full page refuses new sockets, and
+    // its readers poll.
+    banner.live = true;
+    if let Some(secs) = poll_secs {
+        banner.poll_after = banner.poll_after.min(secs);
+    }
+    banner
+}
+
 /// Renders `doc` of `state` for `viewer`. `base` is the public origin (for links in HTML and feeds);
 /// `poll_secs` overrides the widget poll interval the model advises.
 /// `history` is the uptime the status page and `summary.json` show (empty for other documents).
@@ -31,13 +49,7 @@ pub fn render(
 ) -> ApiResult<String> {
     let page_url = format!("{base}/{}", state.page.id);
     match doc {
-        Doc::Banner => {
-            let mut banner = view::banner(state, viewer, now);
-            if let Some(secs) = poll_secs {
-                banner.poll_after = banner.poll_after.min(secs);
-            }
-            json(&banner)
-        }
+        Doc::Banner => json(&banner(state, viewer, now, poll_secs)),
         Doc::Summary => {
             let mut summary = view::summary(state, viewer, now);
             for c in &mut summary.components {

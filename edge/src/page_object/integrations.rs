@@ -335,7 +335,7 @@ impl PageObject {
             )?;
             self.enqueue_events(page, &state, &events, base, &stamped)?;
             version = state.version;
-            *self.loaded.borrow_mut() = Some(Rc::new(Loaded::new(state)));
+            self.install(state);
         }
         if next != group {
             self.store.sql().exec(

@@ -8,6 +8,7 @@ mod docs;
 mod erasure;
 mod gate;
 mod integrations;
+mod live;
 mod operations;
 mod outbox;
 mod records;
@@ -26,10 +27,13 @@ use std::rc::Rc;
 
 use herald_shared::wire::internal::{ManageSave, Matched, ProviderEvent};
 use herald_shared::wire::{AuditChange, Role};
-use herald_shared::{token, uptime, State as PageState, Timestamp, Viewer};
+use herald_shared::{uptime, State as PageState, Timestamp, Viewer};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
-use worker::{durable_object, DurableObject, Env, Headers, Request, Response, State};
+use worker::{
+    durable_object, DurableObject, Env, Headers, Request, Response, State, WebSocket,
+    WebSocketIncomingMessage,
+};
 
 use crate::bindings;
 use crate::error::{json, ApiError, ApiResult};
@@ -111,6 +115,15 @@ pub struct PageObject {
     subscribe_per_minute: u32,
     /// `HERALD_ENV=development`: webhooks may point at a local sink.
     development: bool,
+    /// The runtime's side of the object, for its live sockets.
+    state: State,
+    /// Most live sockets this object holds (`HERALD_LIVE_MAX_SOCKETS`).
+    live_max: usize,
+    /// The last message pushed to each view of the live sockets (by `shared::live::audience_key`),
+    /// so a change that leaves a view as it was sends nothing. Forgotten when the object sleeps.
+    live_sent: RefCell<HashMap<String, String>>,
+    /// When the consoles were last told of a delivery (ms since the epoch).
+    live_nudged: Cell<u64>,
 }
 
 impl DurableObject for PageObject {
@@ -142,6 +155,10 @@ impl DurableObject for PageObject {
                 .var(bindings::ENV)
                 .is_ok_and(|v| v.to_string() == "development"),
             flushing: Cell::new(false),
+            live_max: number(bindings::LIVE_MAX_SOCKETS, live::LIVE_MAX_SOCKETS as u32) as usize,
+            live_sent: RefCell::new(HashMap::new()),
+            live_nudged: Cell::new(0),
+            state,
             env,
         }
     }
@@ -154,9 +171,40 @@ impl DurableObject for PageObject {
     }
 
     /// Retries sending the outbox to the queue (set when the queue refused it).
+    /// Also closes live sockets whose audience tokens have expired.
     async fn alarm(&self) -> worker::Result<Response> {
         self.flush_outbox().await;
+        self.expire_live().await;
         Response::empty()
+    }
+
+    async fn websocket_message(
+        &self,
+        ws: WebSocket,
+        message: WebSocketIncomingMessage,
+    ) -> worker::Result<()> {
+        // The object may have slept since the socket opened: the state is read again if needed.
+        if let Err(e) = self.load() {
+            worker::console_error!("live: state not loaded: {e:?}");
+        }
+        self.live_incoming(&ws, message);
+        Ok(())
+    }
+
+    async fn websocket_close(
+        &self,
+        ws: WebSocket,
+        _code: usize,
+        _reason: String,
+        _was_clean: bool,
+    ) -> worker::Result<()> {
+        // Completes the closing handshake the reader started.
+        let _ = ws.close(Some(1000), Some("closed"));
+        Ok(())
+    }
+
+    async fn websocket_error(&self, _ws: WebSocket, _error: worker::Error) -> worker::Result<()> {
+        Ok(())
     }
 }
 
@@ -326,6 +374,17 @@ impl PageObject {
                 self.flush_outbox().await;
                 answer
             }
+            None if path == path::LIVE || path == path::LIVE_CONSOLE => {
+                self.open_live(&page, req, path == path::LIVE_CONSOLE).await
+            }
+            None if path == path::DEV_LIVE_CLOSE && self.development => {
+                let n = if req.method() == worker::Method::Post {
+                    self.close_live()
+                } else {
+                    self.live_count()
+                };
+                text_response(200, "application/json", json(&n)?, None)
+            }
             None if path == path::TICK => {
                 let answer = self.tick(&page);
                 self.flush_outbox().await;
@@ -376,7 +435,8 @@ impl PageObject {
                 .and_then(|c| self.due(c)),
             path::DELIVERIES_RECORD => serde_json::from_str(body)
                 .map_err(|e| ApiError::Server(e.to_string()))
-                .and_then(|c| self.record(c)),
+                .and_then(|c| self.record(c))
+                .inspect(|_| self.nudge_consoles()),
             path::DELIVERIES_SET_ASIDE => serde_json::from_str(body)
                 .map_err(|e| ApiError::Server(e.to_string()))
                 .and_then(|c| self.set_aside_call(c)),
@@ -399,22 +459,7 @@ impl PageObject {
         let snapshot = match token {
             None => self.snapshot(&loaded, doc, base, now)?,
             Some(token) => {
-                let secret = self.store.secret(WIDGET_SECRET)?.ok_or_else(|| {
-                    ApiError::client(
-                        401,
-                        "invalid-token",
-                        "Invalid audience token",
-                        "this page has no widget secret; audience tokens are not enabled",
-                    )
-                })?;
-                let claims = token::verify(token, secret.as_bytes(), page, now).map_err(|e| {
-                    ApiError::client(
-                        401,
-                        "invalid-token",
-                        "Invalid audience token",
-                        format!("audience token refused: {e}"),
-                    )
-                })?;
+                let claims = self.audience(page, token, now)?;
                 let viewer = Viewer::with_segments(claims.segments);
                 let history = self.uptime_for(doc, now)?;
                 Snapshot::new(
@@ -585,6 +630,20 @@ impl PageObject {
             .headers()
             .get(header::KEY)?
             .ok_or_else(ApiError::unauthorized)?;
+        self.page_key(&key)
+    }
+
+    /// The actor and role of `key`: the root key or one of this page's keys (a console's socket
+    /// presents its key itself, with no router in between).
+    fn check_key(&self, key: &str) -> ApiResult<(String, Role)> {
+        if crate::auth::is_root(key, &self.env)? {
+            return Ok(("root".into(), Role::Admin));
+        }
+        self.page_key(key)
+    }
+
+    /// The actor and role of one of this page's keys.
+    fn page_key(&self, key: &str) -> ApiResult<(String, Role)> {
         // Keys look like `hk_<id>_<secret>`.
         let id = key
             .strip_prefix("hk_")
@@ -719,7 +778,7 @@ impl PageObject {
                         self.erase_deleted(&c.raw_events)?;
                         self.enqueue_events(page, &c.state, &c.raw_events, &base, &stamped)?;
                         let version = c.state.version;
-                        *self.loaded.borrow_mut() = Some(Rc::new(Loaded::new(c.state)));
+                        self.install(c.state);
                         Some(version)
                     }
                     None => {
@@ -746,6 +805,12 @@ impl PageObject {
                 Ok(answer)
             }
         }
+    }
+
+    /// Makes `state` the loaded one after a commit and pushes it to the live sockets.
+    fn install(&self, state: PageState) {
+        *self.loaded.borrow_mut() = Some(Rc::new(Loaded::new(state)));
+        self.push_live();
     }
 
     /// Records an administrative action that changes no page state (keys, secrets).

@@ -2,8 +2,6 @@
 //! limits, double opt-in), the signed confirm, unsubscribe, manage and receipt links, and the
 //! secrets they are signed with.
 
-use std::rc::Rc;
-
 use herald_shared::delivery::NotificationKind;
 use herald_shared::subscriber::SuppressionKey;
 use herald_shared::subscriber::{SubscriberChannel, SubscriptionState};
@@ -86,7 +84,7 @@ impl PageObject {
             .commit(&state, prior.as_ref().map(|l| &l.state), audit, None)?;
         self.settle_signing_secrets(events)?;
         self.erase_deleted(events)?;
-        *self.loaded.borrow_mut() = Some(Rc::new(Loaded::new(state)));
+        self.install(state);
         Ok(())
     }
 

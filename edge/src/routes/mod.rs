@@ -21,6 +21,7 @@ pub async fn handle(route: Route, req: Request, env: &Env) -> ApiResult<Response
         Route::OpenApi => public::openapi(),
         Route::Public { page, doc } => public::doc(req, env, page, doc).await,
         Route::Html { page, view } => public::html(req, env, &page, &view).await,
+        Route::Live { page, console } => public::live(req, env, &page, console).await,
         Route::Uptime { page, component } => public::uptime(req, env, &page, &component).await,
         Route::Alerts { page, integration } => alerts::deliver(req, env, &page, &integration).await,
         Route::Admin { page, op } => admin::handle(req, env, &page, op).await,

@@ -58,6 +58,10 @@ fn cache_control(doc: Doc) -> &'static str {
 /// The status host's HTML pages need no script at all; their styles are inline.
 const HTML_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
+/// The status page itself may also run one script of this origin, `/status-live.js`, which opens
+/// the page's live socket and fetches the page again (the page is complete without it).
+const STATUS_PAGE_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
 /// An incident's page or the monthly history: rendered by the page object on request (one per
 /// incident or month, so not among the snapshots), cacheable as briefly as the status page, with
 /// a strong ETag. A 404 (unknown page, unknown or audience-limited incident) passes through.
@@ -100,6 +104,31 @@ pub async fn uptime(req: Request, env: &Env, page: &str, component: &str) -> Api
     headers.set("access-control-allow-origin", "*")?;
     headers.set("cache-control", "public, max-age=60")?;
     Ok(Response::ok(answer.text().await?)?.with_headers(headers))
+}
+
+/// A live socket: handed to the page object, which accepts it (101) or refuses it (426 without
+/// `Upgrade: websocket`, 401 for a bad audience token, 503 when full: poll instead). A reader's
+/// audience token comes as `?token=`, since a browser cannot set headers on a WebSocket.
+pub async fn live(req: Request, env: &Env, page: &str, console: bool) -> ApiResult<Response> {
+    let upgrade = req.headers().get("upgrade")?.unwrap_or_default();
+    if !upgrade.eq_ignore_ascii_case("websocket") {
+        return Err(ApiError::client(
+            426,
+            "upgrade-required",
+            "WebSocket upgrade required",
+            "open this URL as a WebSocket (Upgrade: websocket); without one, poll banner.json",
+        ));
+    }
+    let url = req.url()?;
+    let token = if console {
+        None
+    } else {
+        url.query_pairs()
+            .find(|(k, _)| k == "token")
+            .map(|(_, v)| v.into_owned())
+            .filter(|t| !t.is_empty())
+    };
+    client::live(env, page, console, token.as_deref()).await
 }
 
 pub fn preflight() -> ApiResult<Response> {
@@ -209,7 +238,7 @@ pub async fn doc(req: Request, env: &Env, page: Option<String>, doc: Doc) -> Api
     headers.set("etag", &etag)?;
     headers.set("x-content-type-options", "nosniff")?;
     if doc == Doc::StatusPage {
-        headers.set("content-security-policy", HTML_CSP)?;
+        headers.set("content-security-policy", STATUS_PAGE_CSP)?;
     }
     let fresh = req
         .headers()

@@ -371,11 +371,11 @@ fn quiet_day() {
             </div>
             </header>
             <main id="main" class="wrap">
-            <section class="overall s-ok" aria-labelledby="overall-title">
+            <section class="overall s-ok" aria-labelledby="overall-title" data-live>
             <h2 id="overall-title"><span class="dot" aria-hidden="true"></span>All Systems Operational</h2>
             <p>As of <time datetime="2026-03-01T12:00:00Z">2026-03-01 12:00 UTC</time>. No active incidents.</p>
             </section>
-            <section aria-labelledby="components-title">
+            <section aria-labelledby="components-title" data-live>
             <h2 id="components-title">Components</h2>
             <ul class="components">
             <li class="group">
@@ -394,7 +394,7 @@ fn quiet_day() {
             </li>
             </ul>
             </section>
-            <section aria-labelledby="history-title">
+            <section aria-labelledby="history-title" data-live>
             <h2 id="history-title">Past incidents (last 14 days)</h2>
             <p>No incidents in the last 14 days.</p>
             <p><a href="https://status.acme.com/acme/history">Incident history, by month</a></p>
@@ -429,6 +429,7 @@ fn quiet_day() {
             </details>
             <p>Or follow the <a href="https://status.acme.com/acme/feed.atom">incident feed (Atom)</a> or add the <a href="https://status.acme.com/acme/maintenance.ics">maintenance calendar (iCal)</a>.</p>
             </section>
+            <p id="live-note" class="visually-hidden" aria-live="polite"></p>
             </main>
             <footer class="site">
             <div class="wrap">
@@ -436,6 +437,7 @@ fn quiet_day() {
             <p>Powered by Herald.</p>
             </div>
             </footer>
+            <script src="/status-live.js" data-live="/v1/pages/acme/live" defer></script>
             </body>
             </html>"##]],
     );
@@ -483,11 +485,11 @@ fn busy_day() {
             </div>
             </header>
             <main id="main" class="wrap">
-            <section class="overall s-critical" aria-labelledby="overall-title">
+            <section class="overall s-critical" aria-labelledby="overall-title" data-live>
             <h2 id="overall-title"><span class="dot" aria-hidden="true"></span>Major Service Outage</h2>
             <p>As of <time datetime="2026-03-01T12:00:00Z">2026-03-01 12:00 UTC</time>.</p>
             </section>
-            <section aria-labelledby="incidents-title">
+            <section aria-labelledby="incidents-title" data-live>
             <h2 id="incidents-title">Active incidents</h2>
             <article class="item s-critical" id="incident-inc-1" aria-labelledby="incident-inc-1-title">
             <h3 id="incident-inc-1-title"><a href="https://status.acme.com/acme/incidents/inc-1">API requests failing</a></h3>
@@ -506,7 +508,7 @@ fn busy_day() {
             </ol>
             </article>
             </section>
-            <section aria-labelledby="maintenance-title">
+            <section aria-labelledby="maintenance-title" data-live>
             <h2 id="maintenance-title">Maintenance</h2>
             <article class="item s-maintenance" id="maintenance-db-upgrade" aria-labelledby="maintenance-db-upgrade-title">
             <h3 id="maintenance-db-upgrade-title">Database upgrade</h3>
@@ -534,7 +536,7 @@ fn busy_day() {
             </ol>
             </article>
             </section>
-            <section aria-labelledby="notices-title">
+            <section aria-labelledby="notices-title" data-live>
             <h2 id="notices-title">Notices</h2>
             <article class="item" id="notice-rate-limits" aria-labelledby="notice-rate-limits-title">
             <h3 id="notice-rate-limits-title">New API rate limits</h3>
@@ -545,7 +547,7 @@ fn busy_day() {
             <p class="body">From then on, the API allows 100 requests per second per key.</p>
             </article>
             </section>
-            <section aria-labelledby="components-title">
+            <section aria-labelledby="components-title" data-live>
             <h2 id="components-title">Components</h2>
             <ul class="components">
             <li class="group">
@@ -564,7 +566,7 @@ fn busy_day() {
             </li>
             </ul>
             </section>
-            <section aria-labelledby="history-title">
+            <section aria-labelledby="history-title" data-live>
             <h2 id="history-title">Past incidents (last 14 days)</h2>
             <article class="item past" id="incident-old-3d" aria-labelledby="incident-old-3d-title">
             <h3 id="incident-old-3d-title"><a href="https://status.acme.com/acme/incidents/old-3d">Delayed invoices</a></h3>
@@ -613,6 +615,7 @@ fn busy_day() {
             </details>
             <p>Or follow the <a href="https://status.acme.com/acme/feed.atom">incident feed (Atom)</a> or add the <a href="https://status.acme.com/acme/maintenance.ics">maintenance calendar (iCal)</a>.</p>
             </section>
+            <p id="live-note" class="visually-hidden" aria-live="polite"></p>
             </main>
             <footer class="site">
             <div class="wrap">
@@ -620,6 +623,7 @@ fn busy_day() {
             <p>Powered by Herald.</p>
             </div>
             </footer>
+            <script src="/status-live.js" data-live="/v1/pages/acme/live" defer></script>
             </body>
             </html>"##]],
     );
@@ -730,7 +734,12 @@ fn hostile_text_is_escaped() {
         attr(&doc, "meta[property='og:title']", "content"),
         Some(format!("Acme {evil} status: Partial System Outage"))
     );
-    assert_eq!(doc.select(&sel("script")).count(), 0);
+    // Only the page's own live script: nothing hostile became one.
+    assert_eq!(doc.select(&sel("script")).count(), 1);
+    assert_eq!(
+        attr(&doc, "script", "src").as_deref(),
+        Some("/status-live.js")
+    );
 }
 
 #[test]
@@ -786,4 +795,41 @@ fn history_keeps_fourteen_days() {
         texts(&doc, "section[aria-labelledby=history-title] h3"),
         ["Thirteen days"]
     );
+}
+
+#[test]
+fn the_live_script_swaps_only_the_marked_sections_and_speaks_politely() {
+    let html = render(&busy(), NOW, BASE);
+    let doc = assert_structure(&html);
+    // One script, from this origin (the page's CSP allows `script-src 'self'` and nothing else).
+    assert_eq!(
+        attr(&doc, "script", "src").as_deref(),
+        Some("/status-live.js")
+    );
+    assert_eq!(doc.select(&sel("script")).count(), 1);
+    assert_eq!(
+        attr(&doc, "script", "data-live").as_deref(),
+        Some("/v1/pages/acme/live")
+    );
+    assert_eq!(
+        attr(&doc, "#live-note", "aria-live").as_deref(),
+        Some("polite")
+    );
+    // What the script replaces: status, items, components, history; never the subscribe forms.
+    let live: Vec<String> = doc
+        .select(&sel("main [data-live]"))
+        .filter_map(|s| s.value().attr("aria-labelledby").map(str::to_owned))
+        .collect();
+    assert_eq!(
+        live,
+        [
+            "overall-title",
+            "incidents-title",
+            "maintenance-title",
+            "notices-title",
+            "components-title",
+            "history-title"
+        ]
+    );
+    assert_eq!(doc.select(&sel("[data-live] form")).count(), 0);
 }

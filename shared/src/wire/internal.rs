@@ -422,3 +422,22 @@ pub struct Faults {
     #[serde(default)]
     pub fail_page: Option<String>,
 }
+
+/// What a page object remembers about an open live socket across hibernation (the socket's
+/// attachment): whose view it carries and until when.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct LiveTicket {
+    /// The audience token's segments; empty for the public view.
+    #[serde(default)]
+    pub segments: Vec<String>,
+    /// The audience token's expiry (seconds since the epoch).
+    #[serde(default)]
+    pub exp: Option<i64>,
+    /// A console socket: the id of the page key it presented (`root` for the root key); until
+    /// then it receives nothing.
+    #[serde(default)]
+    pub key: Option<String>,
+    /// Whether this socket waits for a key (a console's) rather than carrying a reader's view.
+    #[serde(default)]
+    pub console: bool,
+}

@@ -49,6 +49,7 @@ fn banner_wire_format_is_frozen() {
             effective_at: None,
         }),
         poll_after: 30,
+        live: false,
     };
     check(
         &banner,
