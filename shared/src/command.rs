@@ -1400,6 +1400,14 @@ fn import_subscribers(
     let mut invalid = Vec::new();
     let mut added = 0;
     for (i, row) in import.rows.into_iter().enumerate() {
+        if row.channel == SubscriberChannel::Push {
+            // Only the browser holds a push subscription's keys: it subscribes itself.
+            invalid.push(SkippedRow {
+                row: i + 1,
+                reason: "a browser subscribes itself to push notifications".into(),
+            });
+            continue;
+        }
         let address = match Address::parse_for(row.channel, &row.address, import.loopback_hooks) {
             Ok(a) => a,
             Err(e) => {

@@ -443,6 +443,15 @@ pub fn push(m: &Message, links: &Links) -> PushMessage {
     }
 }
 
+/// The `Urgency` of a browser notification (RFC 8030): `high` for a major or critical incident, so
+/// a phone on battery saving still wakes for it; `normal` otherwise.
+pub fn push_urgency(m: &Message) -> &'static str {
+    match m.impact {
+        Some(Impact::Major | Impact::Critical) => "high",
+        _ => "normal",
+    }
+}
+
 /// Slack incoming-webhook JSON: `text` in Slack's mrkdwn, with `&`, `<` and `>` escaped as Slack asks.
 pub fn slack(m: &Message, links: &Links) -> serde_json::Value {
     let esc = |s: &str| {

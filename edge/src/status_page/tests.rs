@@ -427,6 +427,22 @@ fn quiet_day() {
             <p class="hint">Your endpoint first receives a signed challenge to echo. Messages are signed per Standard Webhooks; the signing secret is shown once, on the next page.</p>
             </form>
             </details>
+            <div id="push" class="push" hidden data-scope="/acme/" data-key="https://status.acme.com/v1/pages/acme/push/key" data-action="https://status.acme.com/v1/pages/acme/push/subscriptions">
+            <h3>In this browser</h3>
+            <form class="subscribe">
+            <fieldset>
+            <legend>Components (none chosen: all of them)</legend>
+            <label><input type="checkbox" name="components" value="api"> API</label>
+            <label><input type="checkbox" name="components" value="billing"> Billing</label>
+            <label><input type="checkbox" name="components" value="dashboard"> Dashboard</label>
+            <label><input type="checkbox" name="components" value="eu-west"> EU West</label>
+            </fieldset>
+            <button type="submit">Notify me in this browser</button>
+            <p class="hint" role="status" aria-live="polite"></p>
+            </form>
+            <p class="hint">Your browser asks for permission first; each notification has an Unsubscribe button.</p>
+            </div>
+            <script src="/push.js" defer></script>
             <p>Or follow the <a href="https://status.acme.com/acme/feed.atom">incident feed (Atom)</a> or add the <a href="https://status.acme.com/acme/maintenance.ics">maintenance calendar (iCal)</a>.</p>
             </section>
             </main>
@@ -611,6 +627,22 @@ fn busy_day() {
             <p class="hint">Your endpoint first receives a signed challenge to echo. Messages are signed per Standard Webhooks; the signing secret is shown once, on the next page.</p>
             </form>
             </details>
+            <div id="push" class="push" hidden data-scope="/acme/" data-key="https://status.acme.com/v1/pages/acme/push/key" data-action="https://status.acme.com/v1/pages/acme/push/subscriptions">
+            <h3>In this browser</h3>
+            <form class="subscribe">
+            <fieldset>
+            <legend>Components (none chosen: all of them)</legend>
+            <label><input type="checkbox" name="components" value="api"> API</label>
+            <label><input type="checkbox" name="components" value="billing"> Billing</label>
+            <label><input type="checkbox" name="components" value="dashboard"> Dashboard</label>
+            <label><input type="checkbox" name="components" value="eu-west"> EU West</label>
+            </fieldset>
+            <button type="submit">Notify me in this browser</button>
+            <p class="hint" role="status" aria-live="polite"></p>
+            </form>
+            <p class="hint">Your browser asks for permission first; each notification has an Unsubscribe button.</p>
+            </div>
+            <script src="/push.js" defer></script>
             <p>Or follow the <a href="https://status.acme.com/acme/feed.atom">incident feed (Atom)</a> or add the <a href="https://status.acme.com/acme/maintenance.ics">maintenance calendar (iCal)</a>.</p>
             </section>
             </main>
@@ -730,7 +762,12 @@ fn hostile_text_is_escaped() {
         attr(&doc, "meta[property='og:title']", "content"),
         Some(format!("Acme {evil} status: Partial System Outage"))
     );
-    assert_eq!(doc.select(&sel("script")).count(), 0);
+    // One script only, the host's own push button, loaded from the host (no inline script).
+    assert_eq!(doc.select(&sel("script")).count(), 1);
+    assert_eq!(attr(&doc, "script", "src"), Some("/push.js".into()));
+    // The hostile component name is a label's text, escaped like every other.
+    let labels = texts(&doc, "#push label");
+    assert!(labels.contains(&format!("API {evil}")), "{labels:?}");
 }
 
 #[test]

@@ -164,20 +164,28 @@ pub struct Due {
     pub push: Option<PushDue>,
 }
 
-/// The secrets of a push delivery: the browser's keys (`webpush::PushKeys` stored form), the
-/// page's VAPID key (stored form) and the contact named in the VAPID token. Only between the page
-/// object and the queue consumer.
+/// The secrets of a push delivery: the browser's keys (`webpush::PushKeys` stored form) and the
+/// page's VAPID key (stored form). Only between the page object and the queue consumer.
 #[derive(Clone, Serialize, Deserialize)]
 pub struct PushDue {
     pub keys: String,
     pub vapid: String,
-    pub subject: String,
 }
 
 impl std::fmt::Debug for PushDue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "PushDue {{ subject: {:?}, .. }}", self.subject)
+        f.write_str("PushDue(..)")
     }
+}
+
+/// A browser's push subscription as the router forwards it: who asked, from where.
+#[derive(Serialize, Deserialize)]
+pub struct PushSubscribeCall {
+    pub request: crate::wire::PushSubscribeRequest,
+    pub ip: String,
+    pub base: String,
+    #[serde(default)]
+    pub origin: Option<String>,
 }
 
 /// The page object's answer to reported attempts: retry the job after this many seconds, or not.
