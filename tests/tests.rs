@@ -11,6 +11,7 @@ mod fixtures;
 mod hardening;
 mod host;
 mod incident_pages;
+mod push;
 mod review;
 mod scheduled;
 mod scorecard;
@@ -46,6 +47,7 @@ fn main() {
     tests.extend_from_slice(uptime::TESTS);
     tests.extend_from_slice(subscriptions::TESTS);
     tests.extend_from_slice(channels::TESTS);
+    tests.extend_from_slice(push::TESTS);
     tests.extend_from_slice(scheduled::TESTS);
     tests.extend_from_slice(hardening::TESTS);
     tests.extend_from_slice(review::TESTS);

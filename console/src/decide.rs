@@ -952,6 +952,7 @@ pub fn reach_text(d: &DryRun) -> String {
         SubscriberChannel::Sms => "SMS",
         SubscriberChannel::Webhook => "webhook",
         SubscriberChannel::Slack => "Slack",
+        SubscriberChannel::Push => "browser push",
     };
     let parts: Vec<String> = d
         .recipients

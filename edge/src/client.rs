@@ -4,9 +4,8 @@
 
 use herald_shared::template::Message;
 use herald_shared::wire::internal::{
-    PushSubscribeCall,
-    Attempt, Due, DueCall, MessageCall, ProviderEvent, RecordCall, SetAsideCall, SubscribeCall,
-    Verdict,
+    Attempt, Due, DueCall, MessageCall, ProviderEvent, PushSubscribeCall, RecordCall, SetAsideCall,
+    SubscribeCall, Verdict,
 };
 use wasm_bindgen::JsValue;
 use worker::{Env, Headers, Method, Request, RequestInit, Response};

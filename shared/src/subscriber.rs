@@ -136,7 +136,7 @@ impl Address {
             }
             SubscriberChannel::Webhook | SubscriberChannel::Slack | SubscriberChannel::Push => {
                 url::Url::parse(&self.value)
-                .ok()
+                    .ok()
                     .and_then(|u| u.host_str().map(|h| format!("https://{h}/***")))
                     .unwrap_or_else(|| "***".into())
             }
@@ -668,7 +668,10 @@ mod tests {
                 subscriber_id: "b".into()
             }]
         );
-        assert!(ev.iter().all(|e| recipients(&s, e).is_empty()), "no message");
+        assert!(
+            ev.iter().all(|e| recipients(&s, e).is_empty()),
+            "no message"
+        );
         let b = s.subscriber("b").unwrap();
         assert_eq!(b.state, SubscriptionState::Confirmed);
         assert_eq!(b.confirmed_at, Some(NOW));
@@ -707,7 +710,12 @@ mod tests {
         );
         assert_eq!(back.subscriber("b").unwrap().address.value, endpoint);
         for (channel, address, field, why) in [
-            (Push, "http://push.example.net/x", "address", "must use https"),
+            (
+                Push,
+                "http://push.example.net/x",
+                "address",
+                "must use https",
+            ),
             (Email, "a@example.com", "fallback", "cannot be a fallback"),
         ] {
             let cmd = Subscribe {

@@ -245,10 +245,9 @@ pub fn verify_authorization(header: &str) -> Result<(String, VapidClaims), &'sta
     if header["alg"] != "ES256" {
         return Err("not ES256");
     }
-    let verifying = p256::ecdsa::VerifyingKey::from_sec1_bytes(
-        &unb64("k", key).map_err(|_| "key encoding")?,
-    )
-    .map_err(|_| "not a P-256 key")?;
+    let verifying =
+        p256::ecdsa::VerifyingKey::from_sec1_bytes(&unb64("k", key).map_err(|_| "key encoding")?)
+            .map_err(|_| "not a P-256 key")?;
     let signature = p256::ecdsa::Signature::from_slice(
         &unb64("signature", signature).map_err(|_| "signature encoding")?,
     )
@@ -374,11 +373,19 @@ mod tests {
             (UA_PUBLIC, AUTH, Ok(())),
             // Padded base64url, as some browsers write it.
             (UA_PUBLIC, "BTBZMqHH6r4Tts7J_aSIgg==", Ok(())),
-            (UA_PUBLIC, "BTBZMqHH6r4Tts7J_aSI", Err("keys.auth must be 16 bytes, not 15")),
+            (
+                UA_PUBLIC,
+                "BTBZMqHH6r4Tts7J_aSI",
+                Err("keys.auth must be 16 bytes, not 15"),
+            ),
             (&UA_PUBLIC[..60], AUTH, Err("keys.p256dh must be 65 bytes")),
             (UA_PUBLIC, "not base64!", Err("keys.auth must be base64url")),
             // 65 bytes, but no point on the curve.
-            (&format!("BA{}", "A".repeat(85)), AUTH, Err("not a P-256 public key")),
+            (
+                &format!("BA{}", "A".repeat(85)),
+                AUTH,
+                Err("not a P-256 public key"),
+            ),
         ];
         for (p, a, want) in cases {
             match (PushKeys::parse(p, a), want) {
@@ -437,7 +444,10 @@ mod tests {
                 sub: "mailto:ops@example.com".into(),
             }
         );
-        assert!(claims.exp - 1_000 <= 24 * 3600, "RFC 8292: at most 24 hours");
+        assert!(
+            claims.exp - 1_000 <= 24 * 3600,
+            "RFC 8292: at most 24 hours"
+        );
         // Another key's name on the same token does not verify.
         let other = VapidKey::from_bytes(&[0x33; 32]).unwrap();
         let forged = header.replace(&key.public(), &other.public());
@@ -446,7 +456,13 @@ mod tests {
             "the signature does not verify"
         );
         // A claim changed after signing does not verify either.
-        let t = header.split("t=").nth(1).unwrap().split(',').next().unwrap();
+        let t = header
+            .split("t=")
+            .nth(1)
+            .unwrap()
+            .split(',')
+            .next()
+            .unwrap();
         let parts: Vec<&str> = t.split('.').collect();
         let tampered_claims = b64(br#"{"aud":"https://evil.example","exp":1,"sub":"x"}"#);
         let tampered = header.replace(parts[1], &tampered_claims);

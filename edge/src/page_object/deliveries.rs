@@ -161,7 +161,11 @@ impl PageObject {
         if !gone.is_empty() {
             self.push_gone(&gone)?;
         }
-        let loaded = if gone.is_empty() { loaded } else { self.load()? };
+        let loaded = if gone.is_empty() {
+            loaded
+        } else {
+            self.load()?
+        };
         let mut wait: Option<u32> = None;
         for a in &c.attempts {
             let Some(s) = loaded.as_ref().and_then(|l| l.subscriber(&a.subscriber_id)) else {

@@ -243,7 +243,8 @@ impl PageObject {
                 ..
             } = event
             {
-                self.store.delete_secret(&format!("{KEYS}{subscriber_id}"))?;
+                self.store
+                    .delete_secret(&format!("{KEYS}{subscriber_id}"))?;
             }
         }
         Ok(())

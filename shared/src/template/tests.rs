@@ -323,5 +323,9 @@ fn push_payload_is_frozen_and_fits_one_record() {
     assert!(p.body.chars().count() <= PUSH_BODY_CHARS + 40, "{}", p.body);
     assert!(p.body.contains('\u{2026}'));
     let bytes = serde_json::to_vec(&p).unwrap();
-    assert!(bytes.len() <= crate::webpush::MAX_PLAINTEXT, "{}", bytes.len());
+    assert!(
+        bytes.len() <= crate::webpush::MAX_PLAINTEXT,
+        "{}",
+        bytes.len()
+    );
 }
