@@ -165,7 +165,9 @@ fn push_a_browser_gets_the_update_encrypted_and_signed_and_can_unsubscribe(env: 
 
     // The VAPID token: signed by the key the page serves, for the push service's origin, for at
     // most a day, naming a contact.
-    let authorization = request["authorization"].as_str().unwrap();
+    let authorization = request["vapid"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no authorization: {request}"));
     let (k, claims) = herald_shared::webpush::verify_authorization(authorization)
         .unwrap_or_else(|e| panic!("{e}: {authorization}"));
     assert_eq!(k, public_key);

@@ -15,8 +15,8 @@
 //! A push service for browser push (`POST /push/ok/...` answers 201 Created, `/push/gone/...` 410
 //! Gone and `/push/missing/...` 404, as a push service does for a subscription it no longer has):
 //! it records the encrypted body (`body_b64`, base64url) and the headers a push service reads
-//! (`authorization`, `content-encoding`, `ttl`, `urgency`), for a test to decrypt and verify; its
-//! `to` is the request's path.
+//! (the `Authorization` as `vapid`, `content-encoding`, `ttl`, `urgency`), for a test to decrypt
+//! and verify; its `to` is the request's path.
 //!
 //! Like Twilio, the SMS provider reports each accepted message's fate to the `StatusCallback` URL
 //! it names: `sent`, then `delivered` (or `undelivered` with error 30003 for numbers ending in
@@ -535,7 +535,7 @@ impl Provider {
                     "to": [path],
                     "subject": "push",
                     "body_b64": base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(body),
-                    "authorization": header("authorization"),
+                    "vapid": header("authorization"),
                     "content_encoding": header("content-encoding"),
                     "content_type": header("content-type"),
                     "ttl": header("ttl"),
