@@ -12,6 +12,7 @@ mod hardening;
 mod host;
 mod incident_pages;
 mod live;
+mod push;
 mod review;
 mod scheduled;
 mod scorecard;
@@ -47,6 +48,7 @@ fn main() {
     tests.extend_from_slice(uptime::TESTS);
     tests.extend_from_slice(subscriptions::TESTS);
     tests.extend_from_slice(channels::TESTS);
+    tests.extend_from_slice(push::TESTS);
     tests.extend_from_slice(scheduled::TESTS);
     tests.extend_from_slice(hardening::TESTS);
     tests.extend_from_slice(review::TESTS);

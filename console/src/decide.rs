@@ -1435,6 +1435,7 @@ pub fn channel_name(c: SubscriberChannel) -> &'static str {
         SubscriberChannel::Sms => "SMS",
         SubscriberChannel::Webhook => "webhook",
         SubscriberChannel::Slack => "Slack",
+        SubscriberChannel::Push => "browser push",
     }
 }
 

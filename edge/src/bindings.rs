@@ -41,6 +41,12 @@ pub const SMS_FROM: &str = "HERALD_SMS_FROM";
 pub const EMAIL_EVENTS_SECRET: &str = "HERALD_EMAIL_EVENTS_SECRET";
 /// Optional variable: milliseconds before a provider call counts as timed out; default 10000.
 pub const PROVIDER_TIMEOUT_MS: &str = "HERALD_PROVIDER_TIMEOUT_MS";
+/// Optional secret: the deployment's VAPID private key (a P-256 scalar, base64url) for browser
+/// push; without it each page makes its own on first use and keeps it with its secrets.
+pub const VAPID_KEY: &str = "HERALD_VAPID_KEY";
+/// Optional variable: the contact push services see in VAPID tokens (`mailto:ops@acme.com`);
+/// by default the page's status page URL.
+pub const VAPID_SUBJECT: &str = "HERALD_VAPID_SUBJECT";
 
 /// Optional variable: most live sockets one page object holds (default `LIVE_MAX_SOCKETS`); beyond
 /// it a new socket is refused with 503 and its reader polls instead.

@@ -4,8 +4,8 @@
 
 use herald_shared::template::Message;
 use herald_shared::wire::internal::{
-    Attempt, Due, DueCall, MessageCall, ProviderEvent, RecordCall, SetAsideCall, SubscribeCall,
-    Verdict,
+    Attempt, Due, DueCall, MessageCall, ProviderEvent, PushSubscribeCall, RecordCall, SetAsideCall,
+    SubscribeCall, Verdict,
 };
 use wasm_bindgen::JsValue;
 use worker::{Env, Headers, Method, Request, RequestInit, Response};
@@ -198,6 +198,16 @@ pub async fn admin(env: &Env, page: &str, call: AdminCall<'_>) -> ApiResult<Resp
     }
     let url = format!("https://page.internal{}?{}", path::ADMIN, call.query);
     send(env, page, &url, headers, Method::Post, Some(call.body)).await
+}
+
+/// Forwards a browser's push subscription to the page object; its answer goes back as it is.
+pub async fn push_subscribe(env: &Env, page: &str, c: &PushSubscribeCall) -> ApiResult<Response> {
+    call(env, page, path::PUSH_SUBSCRIBE, json(c)?).await
+}
+
+/// The page's VAPID public key (made on first use); its answer goes back as it is.
+pub async fn push_key(env: &Env, page: &str) -> ApiResult<Response> {
+    call(env, page, path::PUSH_KEY, String::new()).await
 }
 
 /// Forwards a subscription request to the page object; its answer goes back as it is.

@@ -39,6 +39,10 @@ pub mod path {
     /// secret as presented in `header::KEY`.
     pub const ALERTS: &str = "/alerts/";
     pub const SUBSCRIBE: &str = "/subscribe";
+    /// A browser's push subscription (`PushSubscribeCall`).
+    pub const PUSH_SUBSCRIBE: &str = "/push/subscribe";
+    /// The page's VAPID public key.
+    pub const PUSH_KEY: &str = "/push/key";
     pub const CONFIRM: &str = "/link/confirm";
     pub const UNSUBSCRIBE: &str = "/link/unsubscribe";
     pub const MANAGE: &str = "/link/manage";

@@ -27,6 +27,14 @@ pub enum Route {
     Subscribe {
         page: String,
     },
+    /// `POST /v1/pages/{page}/push/subscriptions`: a browser's push subscription.
+    PushSubscribe {
+        page: String,
+    },
+    /// `GET /v1/pages/{page}/push/key`: the page's VAPID public key.
+    PushKey {
+        page: String,
+    },
     /// A signed confirm link from a confirmation email.
     Confirm,
     /// A signed one-click unsubscribe link (GET from a person, POST per RFC 8058).
@@ -233,6 +241,8 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("PUT", "/v1/admin/pages/{page}/templates/{template}"),
     ("DELETE", "/v1/admin/pages/{page}/templates/{template}"),
     ("POST", "/v1/pages/{page}/subscriptions"),
+    ("POST", "/v1/pages/{page}/push/subscriptions"),
+    ("GET", "/v1/pages/{page}/push/key"),
     ("GET", "/v1/subscriptions/confirm"),
     ("POST", "/v1/subscriptions/confirm"),
     ("GET", "/v1/subscriptions/unsubscribe"),
@@ -333,6 +343,17 @@ impl Route {
                     (method == "POST").then_some(Route::Subscribe { page }),
                 ))
             }
+            ["v1", "pages", page, "push", "subscriptions"] => {
+                let page = slug(page)?;
+                Some((
+                    &["POST"],
+                    (method == "POST").then_some(Route::PushSubscribe { page }),
+                ))
+            }
+            ["v1", "pages", page, "push", "key"] => Some((
+                &["GET"],
+                get(method, || Ok(Route::PushKey { page: slug(page)? }))?,
+            )),
             ["v1", "subscriptions", "confirm"] => Some((
                 &["GET", "POST"],
                 matches!(method, "GET" | "HEAD" | "POST").then_some(Route::Confirm),

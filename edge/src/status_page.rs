@@ -252,6 +252,17 @@ impl Head {
     }
 }
 
+/// The "notify me in this browser" form: hidden until `/push.js` finds the browser able to
+/// receive push, so the page is complete without script.
+struct PushBox {
+    /// The service worker's scope, under the page's own path (`/acme/`).
+    scope: String,
+    key_url: String,
+    action: String,
+    /// Components to choose from (id, name); none chosen means all of them.
+    choices: Vec<(String, String)>,
+}
+
 #[derive(Template)]
 #[template(path = "status_page.html")]
 struct StatusPage {
@@ -264,6 +275,7 @@ struct StatusPage {
     /// The page's live socket, which `www/status-live.js` follows to swap the `data-live`
     /// sections in place (the page is complete without it).
     live: String,
+    push: PushBox,
     overall: Badge,
     as_of: When,
     time_zone: String,
@@ -338,6 +350,17 @@ impl StatusPage {
             subscribe_page: format!("{canonical}#subscribe"),
             subscribe_action: format!("{base}/v1/pages/{id}/subscriptions"),
             live: format!("/v1/pages/{id}/live"),
+            push: PushBox {
+                scope: format!("/{id}/"),
+                key_url: format!("{base}/v1/pages/{id}/push/key"),
+                action: format!("{base}/v1/pages/{id}/push/subscriptions"),
+                choices: page
+                    .components
+                    .iter()
+                    .filter(|c| !c.only_show_if_degraded)
+                    .map(|c| (c.id.clone(), c.name.clone()))
+                    .collect(),
+            },
             overall,
             as_of: When::new(now),
             time_zone: page.time_zone.clone(),

@@ -1116,6 +1116,12 @@ fn subscribe(next: &mut State, c: Subscribe, now: Timestamp) -> Result<Vec<Event
         Some((channel, raw)) => {
             let f = Address::parse_for(*channel, raw, c.loopback_hooks)
                 .map_err(|e| DomainError::invalid("fallback", e.to_string()))?;
+            if f.channel == SubscriberChannel::Push {
+                return Err(DomainError::invalid(
+                    "fallback",
+                    "a browser subscribes itself to push notifications; it cannot be a fallback",
+                ));
+            }
             if f.channel == address.channel {
                 return Err(DomainError::invalid(
                     "fallback",
@@ -1150,7 +1156,21 @@ fn subscribe(next: &mut State, c: Subscribe, now: Timestamp) -> Result<Vec<Event
                 && suppresses(&s.address.value, &c.suppression, &page_id, &address))
     }) {
         let subscriber_id = existing.id.clone();
+        let push = address.channel == SubscriberChannel::Push;
         return Ok(match existing.state {
+            // A browser asking again chose its components anew (its own page made the request).
+            SubscriptionState::Confirmed if push => {
+                existing.components = c.components;
+                vec![Event::SubscriptionChanged { subscriber_id }]
+            }
+            SubscriptionState::Pending | SubscriptionState::Unsubscribed if push => {
+                existing.address = address;
+                existing.state = SubscriptionState::Confirmed;
+                existing.confirmed_at = Some(now);
+                existing.components = c.components;
+                existing.unsubscribed_at = None;
+                vec![Event::SubscriptionConfirmed { subscriber_id }]
+            }
             SubscriptionState::Confirmed => vec![Event::SubscriptionExists { subscriber_id }],
             SubscriptionState::Pending | SubscriptionState::Unsubscribed => {
                 // The person asked again: the address comes back, pending a new confirmation.
@@ -1172,6 +1192,9 @@ fn subscribe(next: &mut State, c: Subscribe, now: Timestamp) -> Result<Vec<Event
             c.id
         )));
     }
+    // Browser push needs no confirmation message: the browser's own permission prompt, answered
+    // on the page, is the consent, and only that browser holds the keys to read what is sent.
+    let push = address.channel == SubscriberChannel::Push;
     next.subscribers.push(Subscriber {
         id: c.id.clone(),
         address,
@@ -1179,14 +1202,21 @@ fn subscribe(next: &mut State, c: Subscribe, now: Timestamp) -> Result<Vec<Event
         components: c.components,
         segments: c.segments,
         locale: c.locale,
-        state: SubscriptionState::Pending,
+        state: if push {
+            SubscriptionState::Confirmed
+        } else {
+            SubscriptionState::Pending
+        },
         created_at: now,
-        confirmed_at: None,
+        confirmed_at: push.then_some(now),
         unsubscribed_at: None,
         replaces: c.replaces,
     });
-    Ok(vec![Event::SubscriptionRequested {
-        subscriber_id: c.id,
+    let subscriber_id = c.id;
+    Ok(vec![if push {
+        Event::SubscriptionConfirmed { subscriber_id }
+    } else {
+        Event::SubscriptionRequested { subscriber_id }
     }])
 }
 
@@ -1370,6 +1400,14 @@ fn import_subscribers(
     let mut invalid = Vec::new();
     let mut added = 0;
     for (i, row) in import.rows.into_iter().enumerate() {
+        if row.channel == SubscriberChannel::Push {
+            // Only the browser holds a push subscription's keys: it subscribes itself.
+            invalid.push(SkippedRow {
+                row: i + 1,
+                reason: "a browser subscribes itself to push notifications".into(),
+            });
+            continue;
+        }
         let address = match Address::parse_for(row.channel, &row.address, import.loopback_hooks) {
             Ok(a) => a,
             Err(e) => {

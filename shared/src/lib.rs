@@ -7,7 +7,7 @@
 //! `poll` (widget timing), `live` (live sockets: views, expiry, retries), `scorecard` (how an incident was communicated), `wire` (Herald's JSON), `statuspage` (Statuspage v2 JSON, both ways),
 //! `token` (audience tokens), `subscriber` (addresses, subscriptions, recipients), `delivery`
 //! (retries, fallback, receipts), `template` (per-channel rendering), `sms` (segment counting),
-//! `webhook` (Standard Webhooks signatures),
+//! `webhook` (Standard Webhooks signatures), `webpush` (browser push: RFC 8291 encryption, VAPID),
 //! `lint` (wording lint), `feed` (Atom, iCalendar).
 
 // Test tables are vectors of tuples; naming each tuple type would hide the table.
@@ -34,6 +34,7 @@ pub mod twilio;
 pub mod uptime;
 pub mod view;
 pub mod webhook;
+pub mod webpush;
 pub mod wire;
 
 // Fixtures for unit tests; the `testkit` feature lends them to the edge's tests.

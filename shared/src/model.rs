@@ -349,16 +349,19 @@ pub enum Channel {
     Sms,
     Webhook,
     Slack,
+    /// Browser notifications (Web Push).
+    Push,
 }
 
 impl Channel {
-    pub const ALL: [Channel; 6] = [
+    pub const ALL: [Channel; 7] = [
         Self::Banner,
         Self::StatusPage,
         Self::Email,
         Self::Sms,
         Self::Webhook,
         Self::Slack,
+        Self::Push,
     ];
 }
 
@@ -989,18 +992,28 @@ pub enum SubscriberChannel {
     Sms,
     Webhook,
     Slack,
+    /// A browser's push subscription (Web Push): the address is its endpoint; its keys are kept
+    /// with the page's secrets.
+    Push,
 }
 
 impl SubscriberChannel {
-    pub const ALL: [SubscriberChannel; 4] = [Self::Email, Self::Sms, Self::Webhook, Self::Slack];
+    pub const ALL: [SubscriberChannel; 5] = [
+        Self::Email,
+        Self::Sms,
+        Self::Webhook,
+        Self::Slack,
+        Self::Push,
+    ];
 
-    /// The wire name (`email`, `sms`, `webhook`, `slack`).
+    /// The wire name (`email`, `sms`, `webhook`, `slack`, `push`).
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Email => "email",
             Self::Sms => "sms",
             Self::Webhook => "webhook",
             Self::Slack => "slack",
+            Self::Push => "push",
         }
     }
 
@@ -1014,6 +1027,7 @@ impl SubscriberChannel {
             Self::Sms => Channel::Sms,
             Self::Webhook => Channel::Webhook,
             Self::Slack => Channel::Slack,
+            Self::Push => Channel::Push,
         }
     }
 }

@@ -23,6 +23,7 @@ pub enum AddressError {
     NotHttps,
     PrivateHost,
     NotSlack,
+    Push(crate::webpush::PushError),
 }
 
 impl fmt::Display for AddressError {
@@ -38,6 +39,7 @@ impl fmt::Display for AddressError {
             Self::NotSlack => {
                 f.write_str("not a Slack incoming webhook (https://hooks.slack.com/services/...)")
             }
+            Self::Push(e) => e.fmt(f),
         }
     }
 }
@@ -47,7 +49,7 @@ impl std::error::Error for AddressError {}
 impl Address {
     /// Validates and normalizes `raw` for `channel`: email syntax (domain lowercased), E.164 phone
     /// (`+` and 8 to 15 digits; spaces, dashes, dots and parentheses are dropped), https webhook URL on
-    /// a public host name, Slack incoming webhook.
+    /// a public host name, Slack incoming webhook, a browser's https push endpoint.
     pub fn parse(channel: SubscriberChannel, raw: &str) -> Result<Address, AddressError> {
         Self::parse_for(channel, raw, false)
     }
@@ -89,6 +91,9 @@ impl Address {
                 }
                 url.to_string()
             }
+            SubscriberChannel::Push => crate::webpush::endpoint(raw, loopback)
+                .map_err(AddressError::Push)?
+                .to_string(),
         };
         // Normalizing can lengthen a value (a URL's percent-encoding): the stored form must fit too,
         // or a stored address would fail its own validation.
@@ -129,10 +134,12 @@ impl Address {
                 let tail: String = self.value.chars().skip(n.saturating_sub(3)).collect();
                 format!("{head}{}{tail}", "*".repeat(n.saturating_sub(6)))
             }
-            SubscriberChannel::Webhook | SubscriberChannel::Slack => url::Url::parse(&self.value)
-                .ok()
-                .and_then(|u| u.host_str().map(|h| format!("https://{h}/***")))
-                .unwrap_or_else(|| "***".into()),
+            SubscriberChannel::Webhook | SubscriberChannel::Slack | SubscriberChannel::Push => {
+                url::Url::parse(&self.value)
+                    .ok()
+                    .and_then(|u| u.host_str().map(|h| format!("https://{h}/***")))
+                    .unwrap_or_else(|| "***".into())
+            }
         }
     }
 }
@@ -638,6 +645,89 @@ mod tests {
         }
     }
 
+    /// Browser push: confirmed by subscribing (the permission prompt was the consent), asked
+    /// again it takes the new components, after leaving it comes back confirmed; never a fallback.
+    #[test]
+    fn a_browser_is_subscribed_without_a_confirmation_message() {
+        use crate::command::{Subscribe, Unsubscribe};
+        use crate::testkit::{state, subscription, NOW};
+        use crate::{apply, Command, Event};
+        let endpoint = "https://push.example.net/send/abc";
+        let (s, ev) = apply(
+            &state(),
+            Command::Subscribe(Subscribe {
+                components: vec!["api".into()],
+                ..subscription("b", Push, endpoint)
+            }),
+            NOW,
+        )
+        .unwrap();
+        assert_eq!(
+            ev,
+            vec![Event::SubscriptionConfirmed {
+                subscriber_id: "b".into()
+            }]
+        );
+        assert!(
+            ev.iter().all(|e| recipients(&s, e).is_empty()),
+            "no message"
+        );
+        let b = s.subscriber("b").unwrap();
+        assert_eq!(b.state, SubscriptionState::Confirmed);
+        assert_eq!(b.confirmed_at, Some(NOW));
+        assert_eq!(b.address.masked(), "https://push.example.net/***");
+        let again = Command::Subscribe(Subscribe {
+            components: vec!["billing".into()],
+            ..subscription("b2", Push, endpoint)
+        });
+        let (s2, ev) = apply(&s, again.clone(), NOW).unwrap();
+        assert_eq!(
+            ev,
+            vec![Event::SubscriptionChanged {
+                subscriber_id: "b".into()
+            }]
+        );
+        assert_eq!(s2.subscriber("b").unwrap().components, vec!["billing"]);
+        let (gone, _) = apply(
+            &s2,
+            Command::Unsubscribe(Unsubscribe {
+                subscriber_id: "b".into(),
+                ..Default::default()
+            }),
+            NOW,
+        )
+        .unwrap();
+        assert_eq!(
+            gone.subscriber("b").unwrap().state,
+            SubscriptionState::Unsubscribed
+        );
+        let (back, ev) = apply(&gone, again, NOW).unwrap();
+        assert_eq!(
+            ev,
+            vec![Event::SubscriptionConfirmed {
+                subscriber_id: "b".into()
+            }]
+        );
+        assert_eq!(back.subscriber("b").unwrap().address.value, endpoint);
+        for (channel, address, field, why) in [
+            (
+                Push,
+                "http://push.example.net/x",
+                "address",
+                "must use https",
+            ),
+            (Email, "a@example.com", "fallback", "cannot be a fallback"),
+        ] {
+            let cmd = Subscribe {
+                fallback: (channel == Email).then(|| (Push, endpoint.to_owned())),
+                ..subscription("c", channel, address)
+            };
+            let e = apply(&state(), Command::Subscribe(cmd), NOW).unwrap_err();
+            let text = format!("{e:?}");
+            assert!(text.contains(field) && text.contains(why), "{text}");
+        }
+    }
+
     #[test]
     fn loopback_hooks_only_when_allowed() {
         let local = "http://127.0.0.1:9000/hooks/ok/x";
@@ -785,6 +875,14 @@ mod tests {
                 vec!["plan:enterprise"],
             ),
             ("pending", Email, "p@example.com", vec![], vec![]),
+            // Confirmed by subscribing: the browser's permission was the consent.
+            (
+                "browser",
+                Push,
+                "https://push.example.net/send/abc",
+                vec!["billing"],
+                vec![],
+            ),
         ];
         let mut steps = Vec::new();
         for (id, ch, addr, comps, seg) in &subs {
@@ -796,7 +894,7 @@ mod tests {
                 }),
                 NOW,
             ));
-            if *id != "pending" {
+            if *id != "pending" && *ch != Push {
                 steps.push((
                     Command::Confirm(Confirm {
                         subscriber_id: id.to_string(),
@@ -825,7 +923,7 @@ mod tests {
                     components: vec!["billing".into()],
                     ..open("i", Impact::Major)
                 }),
-                vec!["all", "billing-sms", "ent"],
+                vec!["all", "billing-sms", "browser", "ent"],
             ),
             (
                 Command::OpenIncident(OpenIncident {
@@ -847,7 +945,7 @@ mod tests {
                     components: vec![],
                     ..open("i", Impact::Major)
                 }),
-                vec!["all", "api-only", "billing-sms", "ent"],
+                vec!["all", "api-only", "billing-sms", "browser", "ent"],
             ),
             (
                 Command::OpenIncident(OpenIncident {
@@ -858,7 +956,7 @@ mod tests {
             ),
             (
                 Command::PublishNotice(notice("n", NoticeKind::Other, hours(1))),
-                vec!["all", "api-only", "billing-sms", "ent"],
+                vec!["all", "api-only", "billing-sms", "browser", "ent"],
             ),
             (
                 Command::SetComponentStatus(SetComponentStatus {
@@ -866,7 +964,7 @@ mod tests {
                     status: crate::model::ComponentStatus::MajorOutage,
                     notify: true,
                 }),
-                vec!["all", "billing-sms", "ent"],
+                vec!["all", "billing-sms", "browser", "ent"],
             ),
             (
                 Command::Subscribe(subscription("new", Email, "new@example.com")),
@@ -899,14 +997,14 @@ mod tests {
         };
         assert_eq!(
             count(Command::OpenIncident(billing.clone())),
-            vec![(Email, 2), (Sms, 1), (Webhook, 0), (Slack, 0)]
+            vec![(Email, 2), (Sms, 1), (Webhook, 0), (Slack, 0), (Push, 1)]
         );
         assert_eq!(
             count(Command::OpenIncident(OpenIncident {
                 silent: true,
                 ..billing
             })),
-            vec![(Email, 0), (Sms, 0), (Webhook, 0), (Slack, 0)]
+            vec![(Email, 0), (Sms, 0), (Webhook, 0), (Slack, 0), (Push, 0)]
         );
         // Someone who followed the incident hears that it is resolved, even after the components change.
         let (s2, _) = apply(&s, Command::OpenIncident(open("i", Impact::Major)), NOW).unwrap();

@@ -1,5 +1,5 @@
 //! Templates and per-channel rendering. One publish becomes one `Message`; each channel renders that
-//! same message (email subject/text/HTML, SMS, webhook JSON, Slack, status page HTML), so channels
+//! same message (email subject/text/HTML, SMS, webhook JSON, Slack, browser push, status page HTML), so channels
 //! never disagree. Placeholders are `{{name}}`; in HTML every value is escaped.
 
 use serde::{Deserialize, Serialize};
@@ -9,7 +9,7 @@ use crate::model::{Impact, State};
 pub use crate::model::{MessageKind, Template};
 pub use crate::placeholder::{render, Escape, TemplateError, PLACEHOLDERS};
 use crate::sms::{self, SmsCount};
-use crate::wire::{WebhookItem, WebhookPayload};
+use crate::wire::{PushMessage, WebhookItem, WebhookPayload};
 use crate::Timestamp;
 
 /// The one rendering source of a publish: every channel is rendered from it. Serializable so the
@@ -416,6 +416,39 @@ pub fn webhook(m: &Message, links: &Links) -> WebhookPayload {
             effective_at: m.effective_at,
         },
         receipt_url: links.receipt_url.clone(),
+    }
+}
+
+/// Longest body of a browser notification: browsers show a few lines at most, and the whole
+/// payload must fit one Web Push record (`webpush::MAX_PLAINTEXT`), links included.
+pub const PUSH_BODY_CHARS: usize = 240;
+
+/// A browser notification: "Page: title" over the status and the body cut to
+/// `PUSH_BODY_CHARS`, with the next promised update; a click opens the item's own page.
+pub fn push(m: &Message, links: &Links) -> PushMessage {
+    let mut body = format!("{}: {}", m.status, m.body.trim());
+    if body.chars().count() > PUSH_BODY_CHARS {
+        body = body.chars().take(PUSH_BODY_CHARS - 1).collect::<String>();
+        body = body.trim_end().to_owned() + "\u{2026}";
+    }
+    if let Some(t) = m.next_update_at {
+        body.push_str(&format!("\nNext update by {}.", human_time(t)));
+    }
+    PushMessage {
+        title: format!("{}: {}", m.page_name, m.title),
+        body,
+        url: links.url.clone(),
+        tag: format!("{}-{}", m.page_id, m.item_id),
+        unsubscribe_url: links.unsubscribe_url.clone(),
+    }
+}
+
+/// The `Urgency` of a browser notification (RFC 8030): `high` for a major or critical incident, so
+/// a phone on battery saving still wakes for it; `normal` otherwise.
+pub fn push_urgency(m: &Message) -> &'static str {
+    match m.impact {
+        Some(Impact::Major | Impact::Critical) => "high",
+        _ => "normal",
     }
 }
 

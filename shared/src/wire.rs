@@ -1126,6 +1126,61 @@ impl SubscribeRequest {
     }
 }
 
+/// `POST /v1/pages/{page}/push/subscriptions`: a browser's push subscription, as
+/// `PushSubscription.toJSON()` gives it, with the components chosen on the status page (empty:
+/// all). No confirmation message follows: the browser's permission prompt was the consent.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushSubscribeRequest {
+    pub endpoint: String,
+    /// When the push service will end the subscription (milliseconds since the epoch), if it says.
+    #[serde(default, rename = "expirationTime")]
+    pub expiration_time: Option<f64>,
+    pub keys: PushSubscriptionKeys,
+    #[serde(default)]
+    pub components: Vec<String>,
+}
+
+/// The keys of a push subscription, base64url: the browser's P-256 public key and its secret.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushSubscriptionKeys {
+    pub p256dh: String,
+    pub auth: String,
+}
+
+/// Answer to `POST /v1/pages/{page}/push/subscriptions`: the subscriber, and its unsubscribe
+/// link, which the service worker posts to when the person turns notifications off.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushSubscribed {
+    pub id: String,
+    pub state: crate::subscriber::SubscriptionState,
+    pub components: Vec<String>,
+    pub unsubscribe_url: String,
+}
+
+/// Answer to `GET /v1/pages/{page}/push/key`: the page's VAPID public key (uncompressed P-256,
+/// base64url), the browser's `applicationServerKey`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushKey {
+    pub public_key: String,
+}
+
+/// What a browser notification carries (encrypted, so only the subscribed browser reads it);
+/// the service worker shows `title` and `body` and opens `url` on a click.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushMessage {
+    pub title: String,
+    pub body: String,
+    /// The item's own page on the status host.
+    pub url: String,
+    /// Replaces an earlier notification about the same item rather than stacking.
+    pub tag: String,
+    /// The notification's "Unsubscribe" action posts here (one-click, RFC 8058 style).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unsubscribe_url: Option<String>,
+}
+
 /// `POST /v1/admin/pages/{page}/subscribers`: a subscriber added by the page's team (webhooks and
 /// Slack channels, key accounts with a fallback). It is verified like any other: a confirmation
 /// link, or a challenge the webhook must answer.

@@ -13,6 +13,12 @@
 //! tests: `POST /hostile/redirect/...` answers 302 to `/slack/stolen` (a caller that follows it
 //! posts there, and the sink records it), `POST /hostile/huge/...` answers 200 with an 8 MB body.
 //!
+//! A push service for browser push (`POST /push/ok/...` answers 201 Created, `/push/gone/...` 410
+//! Gone and `/push/missing/...` 404, as a push service does for a subscription it no longer has):
+//! it records the encrypted body (`body_b64`, base64url) and the headers a push service reads
+//! (the `Authorization` as `vapid`, `content-encoding`, `ttl`, `urgency`), for a test to decrypt
+//! and verify; its `to` is the request's path.
+//!
 //! Like Twilio, the SMS provider reports each accepted message's fate to the `StatusCallback` URL
 //! it names: `sent`, then `delivered` (or `undelivered` with error 30003 for numbers ending in
 //! `99`), form-encoded and signed with `X-Twilio-Signature` under the auth token of the request's
@@ -280,6 +286,7 @@ impl Sink {
             ("POST", ["", "2010-04-01", "Accounts", _, "Messages.json"]) => Provider::Sms,
             ("POST", ["", "hooks", kind, ..]) => Provider::Hook((*kind).to_owned()),
             ("POST", ["", "slack", ..]) => Provider::Slack,
+            ("POST", ["", "push", kind, ..]) => Provider::Push((*kind).to_owned()),
             _ => return reply(404, r#"{"name":"not_found"}"#),
         };
         i.requests += 1;
@@ -325,7 +332,7 @@ impl Sink {
             Provider::Email => header("idempotency-key"),
             Provider::Sms => header("i-twilio-idempotency-token"),
             Provider::Hook(_) => header("webhook-id"),
-            Provider::Slack => None,
+            Provider::Slack | Provider::Push(_) => None,
         };
         if let Some(id) = key.as_ref().and_then(|k| i.seen.get(k)) {
             // Already accepted: the same answer, no second message.
@@ -427,6 +434,8 @@ enum Provider {
     /// A webhook receiver: `ok`, `reject` or `silent`.
     Hook(String),
     Slack,
+    /// A push service: `ok`, `gone` (410) or `missing` (404).
+    Push(String),
 }
 
 fn now_ms() -> u128 {
@@ -439,7 +448,7 @@ fn now_ms() -> u128 {
 impl Provider {
     fn status(&self) -> u16 {
         match self {
-            Provider::Sms => 201,
+            Provider::Sms | Provider::Push(_) => 201,
             _ => 200,
         }
     }
@@ -457,6 +466,7 @@ impl Provider {
                 }
             }
             Provider::Hook(_) | Provider::Slack => "ok".into(),
+            Provider::Push(_) => String::new(),
         }
     }
 
@@ -532,6 +542,27 @@ impl Provider {
                     "webhook_id": headers.get("webhook-id"),
                     "webhook_timestamp": headers.get("webhook-timestamp"),
                     "webhook_signature": headers.get("webhook-signature"),
+                })
+            }
+            Provider::Push(kind) if kind == "gone" => {
+                return Err((410, r#"{"reason":"the subscription has expired"}"#.into()));
+            }
+            Provider::Push(kind) if kind == "missing" => {
+                return Err((404, r#"{"reason":"no such subscription"}"#.into()));
+            }
+            Provider::Push(_) => {
+                use base64::Engine as _;
+                let header = |name: &str| headers.get(name).cloned().unwrap_or(Value::Null);
+                json!({
+                    "channel": "push",
+                    "to": [path],
+                    "subject": "push",
+                    "body_b64": base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(body),
+                    "vapid": header("authorization"),
+                    "content_encoding": header("content-encoding"),
+                    "content_type": header("content-type"),
+                    "ttl": header("ttl"),
+                    "urgency": header("urgency"),
                 })
             }
             Provider::Slack => {

@@ -26,6 +26,8 @@ pub struct Sent {
     pub outcome: Outcome,
     pub provider_id: Option<String>,
     pub error: Option<String>,
+    /// The address no longer exists (a push service's 404 or 410): the subscription ends.
+    pub gone: bool,
 }
 
 impl Sent {
@@ -34,6 +36,7 @@ impl Sent {
             outcome: Outcome::Sent,
             provider_id,
             error: None,
+            gone: false,
         }
     }
 
@@ -42,6 +45,7 @@ impl Sent {
             outcome: Outcome::PermanentFailure,
             provider_id: None,
             error: Some(why.into()),
+            gone: false,
         }
     }
 
@@ -50,6 +54,7 @@ impl Sent {
             outcome: Outcome::TemporaryFailure,
             provider_id: None,
             error: Some(why.into()),
+            gone: false,
         }
     }
 
@@ -62,6 +67,7 @@ impl Sent {
                 "HTTP {status}: {}",
                 body.chars().take(200).collect::<String>()
             )),
+            gone: false,
         }
     }
 }
@@ -88,6 +94,26 @@ pub async fn post(
     body: &str,
     timeout_ms: u64,
 ) -> Result<Answer, String> {
+    send(url, headers, JsValue::from_str(body), timeout_ms).await
+}
+
+/// POSTs binary `body` to `url` (an encrypted push message), as `post` does.
+pub async fn post_bytes(
+    url: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+    timeout_ms: u64,
+) -> Result<Answer, String> {
+    let bytes = worker::js_sys::Uint8Array::from(body);
+    send(url, headers, bytes.into(), timeout_ms).await
+}
+
+async fn send(
+    url: &str,
+    headers: &[(&str, &str)],
+    body: JsValue,
+    timeout_ms: u64,
+) -> Result<Answer, String> {
     let h = Headers::new();
     for (k, v) in headers {
         h.set(k, v).map_err(|e| e.to_string())?;
@@ -95,7 +121,7 @@ pub async fn post(
     let mut init = RequestInit::new();
     init.with_method(Method::Post)
         .with_headers(h)
-        .with_body(Some(JsValue::from_str(body)))
+        .with_body(Some(body))
         .with_redirect(RequestRedirect::Manual);
     let req = Request::new_with_init(url, &init).map_err(|e| e.to_string())?;
     let controller = AbortController::default();

@@ -1,11 +1,12 @@
 //! Notifications: the jobs the page object puts on the NOTIFY queue, and the queue consumer that
 //! renders each message from `shared` templates, sends it on the recipient's channel (email, SMS,
-//! Standard Webhooks, Slack) and reports every attempt back to the page object (which decides
+//! Standard Webhooks, Slack, browser push) and reports every attempt back to the page object (which decides
 //! retries and fallback with `shared::delivery`).
 
 pub mod email;
 pub mod fault;
 pub mod http;
+pub mod push;
 pub mod sms;
 pub mod token;
 pub mod webhook;
@@ -274,6 +275,27 @@ async fn deliver(job: &Job, r: &JobRecipient, due: &Due, env: &Env, p: &Provider
             };
             webhook::slack(to, &payload, p.timeout_ms).await
         }
+        SubscriberChannel::Push => {
+            let Some(keys) = &due.push else {
+                return http::Sent::permanent("the push subscription's keys are missing");
+            };
+            match &job.content {
+                Content::Notification { message } => {
+                    let payload = template::push(message, &links(job, r));
+                    let urgency = template::push_urgency(message);
+                    let subject = var(env, bindings::VAPID_SUBJECT)
+                        .unwrap_or_else(|| format!("{}/{}", job.base, job.page));
+                    push::send(to, keys, &payload, urgency, &subject, p.timeout_ms).await
+                }
+                Content::Confirmation { .. } => {
+                    http::Sent::permanent("a browser is confirmed by subscribing, not by a message")
+                }
+                Content::Responders { .. } => {
+                    http::Sent::permanent("responders are reached by email or Slack")
+                }
+                Content::Stored => http::Sent::permanent(NOT_FETCHED),
+            }
+        }
     };
     // A webhook or Slack channel that proved it listens is confirmed at once: the token is the
     // same signed confirm link an email would carry.
@@ -343,6 +365,7 @@ async fn run(job: &Job, env: &Env, providers: &Providers) -> Result<Verdict, Fai
                     outcome: sent.outcome,
                     provider_id: sent.provider_id,
                     error: sent.error,
+                    gone: sent.gone,
                 }
             })
         });
@@ -364,6 +387,7 @@ async fn remind_responders(job: &Job, env: &Env, providers: &Providers) {
             attempt: 1,
             address: r.address.clone(),
             secret: None,
+            push: None,
         };
         let sent = deliver(job, r, &due, env, providers).await;
         if !sent.outcome.succeeded() {

@@ -110,11 +110,17 @@ impl PageObject {
             } else {
                 None
             };
+            let push = if address.channel == SubscriberChannel::Push {
+                self.push_due(id)?
+            } else {
+                None
+            };
             due.push(Due {
                 subscriber_id: id.clone(),
                 attempt,
                 address,
                 secret,
+                push,
             });
         }
         json_response(200, json(&due)?)
@@ -149,6 +155,21 @@ impl PageObject {
                 .map(|a| a.subscriber_id.clone())
                 .collect::<Vec<_>>(),
         )?;
+        // A push service that forgot the subscription: it ends here, nothing more is tried.
+        let gone: Vec<String> = c
+            .attempts
+            .iter()
+            .filter(|a| a.gone && a.channel == SubscriberChannel::Push)
+            .map(|a| a.subscriber_id.clone())
+            .collect();
+        if !gone.is_empty() {
+            self.push_gone(&gone)?;
+        }
+        let loaded = if gone.is_empty() {
+            loaded
+        } else {
+            self.load()?
+        };
         let mut wait: Option<u32> = None;
         for a in &c.attempts {
             let Some(s) = loaded.as_ref().and_then(|l| l.subscriber(&a.subscriber_id)) else {

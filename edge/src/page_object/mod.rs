@@ -11,6 +11,7 @@ mod integrations;
 mod live;
 mod operations;
 mod outbox;
+mod push;
 mod records;
 mod scheduled;
 mod scorecard;
@@ -411,6 +412,10 @@ impl PageObject {
             path::SUBSCRIBE => serde_json::from_str(body)
                 .map_err(|e| ApiError::Server(e.to_string()))
                 .and_then(|c| self.subscribe(page, c)),
+            path::PUSH_SUBSCRIBE => serde_json::from_str(body)
+                .map_err(|e| ApiError::Server(e.to_string()))
+                .and_then(|c| self.push_subscribe(page, c)),
+            path::PUSH_KEY => self.push_key(page),
             path::CONFIRM => self.follow(page, body, Purpose::Confirm),
             path::UNSUBSCRIBE => self.follow(page, body, Purpose::Unsubscribe),
             path::RECEIPT => self.receipt(page, body),
@@ -775,6 +780,7 @@ impl PageObject {
                             }
                         }
                         self.settle_signing_secrets(&c.raw_events)?;
+                        self.settle_push_keys(&c.raw_events)?;
                         self.erase_deleted(&c.raw_events)?;
                         self.enqueue_events(page, &c.state, &c.raw_events, &base, &stamped)?;
                         let version = c.state.version;

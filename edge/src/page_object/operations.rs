@@ -568,6 +568,16 @@ impl PageObject {
         let require = || c.require();
         let l = require()?;
         let b: AdminSubscribeRequest = admin::parse(body)?;
+        if b.channel == herald_shared::SubscriberChannel::Push {
+            // Only the browser holds a subscription's keys; it subscribes itself.
+            return Err(ApiError::client(
+                422,
+                "validation",
+                "The request is not valid",
+                "a browser subscribes itself to push (POST /v1/pages/{page}/push/subscriptions)",
+            )
+            .with_field("channel"));
+        }
         let id = new_id("sub")?;
         let command = herald_shared::Command::Subscribe(herald_shared::Subscribe {
             id: id.clone(),

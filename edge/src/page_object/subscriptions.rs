@@ -83,6 +83,7 @@ impl PageObject {
         self.store
             .commit(&state, prior.as_ref().map(|l| &l.state), audit, None)?;
         self.settle_signing_secrets(events)?;
+        self.settle_push_keys(events)?;
         self.erase_deleted(events)?;
         self.install(state);
         Ok(())
@@ -520,7 +521,7 @@ impl PageObject {
 
 /// Who a rate limit counts: the IPv4 address, or the IPv6 /64 (one customer's whole allocation, which
 /// holds more addresses than anyone could exhaust).
-fn requester(ip: &str) -> String {
+pub(super) fn requester(ip: &str) -> String {
     match ip.trim().parse::<std::net::IpAddr>() {
         Ok(std::net::IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
             let s = v6.segments();

@@ -26,6 +26,8 @@ pub async fn handle(route: Route, req: Request, env: &Env) -> ApiResult<Response
         Route::Alerts { page, integration } => alerts::deliver(req, env, &page, &integration).await,
         Route::Admin { page, op } => admin::handle(req, env, &page, op).await,
         Route::Subscribe { page } => subscriptions::subscribe(req, env, &page).await,
+        Route::PushSubscribe { page } => subscriptions::push_subscribe(req, env, &page).await,
+        Route::PushKey { page } => subscriptions::push_key(env, &page).await,
         Route::Confirm => subscriptions::follow(req, env, Purpose::Confirm).await,
         Route::Unsubscribe => subscriptions::follow(req, env, Purpose::Unsubscribe).await,
         Route::Receipt => subscriptions::receipt(req, env).await,

@@ -55,8 +55,10 @@ fn cache_control(doc: Doc) -> &'static str {
     }
 }
 
-/// The status host's HTML pages need no script at all; their styles are inline.
-const HTML_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+/// The status host's HTML pages work without script; their styles are inline. One script of
+/// the host's own (`/push.js`, the "notify me in this browser" button) may run, register the push
+/// service worker and call the page's push endpoints.
+const HTML_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; connect-src 'self'; worker-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 /// The status page itself may also run one script of this origin, `/status-live.js`, which opens
 /// the page's live socket and fetches the page again (the page is complete without it).

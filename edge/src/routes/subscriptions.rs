@@ -3,11 +3,11 @@
 //! link, and one-click unsubscribe (RFC 8058: GET from a person, POST from a mail client).
 
 use herald_shared::template::pages::{self as words, Notice};
-use herald_shared::wire::{Problem, SubscribeRequest};
+use herald_shared::wire::{Problem, PushSubscribeRequest, SubscribeRequest};
 use worker::{Env, Headers, Request, Response};
 
 use herald_shared::wire::internal::{
-    LinkOutcome, ManageSave, ManageView, ProviderEvent, SubscribeCall,
+    LinkOutcome, ManageSave, ManageView, ProviderEvent, PushSubscribeCall, SubscribeCall,
 };
 
 use super::body;
@@ -129,6 +129,62 @@ pub async fn subscribe(mut req: Request, env: &Env, page: &str) -> ApiResult<Res
         origin.as_deref().unwrap_or("*"),
     )?;
     headers.set("vary", "Origin")?;
+    Ok(Response::ok(body)?
+        .with_status(status)
+        .with_headers(headers))
+}
+
+/// `POST /v1/pages/{page}/push/subscriptions`: a browser's `PushSubscription` with its chosen
+/// components, from the status page's script (or any script on an allowed origin).
+pub async fn push_subscribe(mut req: Request, env: &Env, page: &str) -> ApiResult<Response> {
+    let text = body::read(&mut req, MAX_BODY_BYTES)
+        .await?
+        .map_err(|r| r.problem())?;
+    let request: PushSubscribeRequest =
+        serde_json::from_str(&text).map_err(|e| ApiError::bad_json(&e))?;
+    let call = subscribe_call(&req, SubscribeRequest::default(), None)?;
+    let call = PushSubscribeCall {
+        request,
+        ip: call.ip,
+        base: call.base,
+        origin: call.origin,
+    };
+    let origin = call.origin.clone();
+    let mut answer = client::push_subscribe(env, page, &call).await?;
+    let status = answer.status_code();
+    let body = answer.text().await?;
+    let headers = Headers::new();
+    let ctype = answer
+        .headers()
+        .get("content-type")?
+        .unwrap_or_else(|| "application/json".into());
+    headers.set("content-type", &ctype)?;
+    headers.set("cache-control", "no-store")?;
+    headers.set(
+        "access-control-allow-origin",
+        origin.as_deref().unwrap_or("*"),
+    )?;
+    headers.set("vary", "Origin")?;
+    Ok(Response::ok(body)?
+        .with_status(status)
+        .with_headers(headers))
+}
+
+/// `GET /v1/pages/{page}/push/key`: the page's VAPID public key, public and stable.
+pub async fn push_key(env: &Env, page: &str) -> ApiResult<Response> {
+    let mut answer = client::push_key(env, page).await?;
+    let status = answer.status_code();
+    let body = answer.text().await?;
+    let headers = Headers::new();
+    let ctype = answer
+        .headers()
+        .get("content-type")?
+        .unwrap_or_else(|| "application/json; charset=utf-8".into());
+    headers.set("content-type", &ctype)?;
+    headers.set("access-control-allow-origin", "*")?;
+    if status == 200 {
+        headers.set("cache-control", "public, max-age=300")?;
+    }
     Ok(Response::ok(body)?
         .with_status(status)
         .with_headers(headers))

@@ -427,6 +427,22 @@ fn quiet_day() {
             <p class="hint">Your endpoint first receives a signed challenge to echo. Messages are signed per Standard Webhooks; the signing secret is shown once, on the next page.</p>
             </form>
             </details>
+            <div id="push" class="push" hidden data-scope="/acme/" data-key="https://status.acme.com/v1/pages/acme/push/key" data-action="https://status.acme.com/v1/pages/acme/push/subscriptions">
+            <h3>In this browser</h3>
+            <form class="subscribe">
+            <fieldset>
+            <legend>Components (none chosen: all of them)</legend>
+            <label><input type="checkbox" name="components" value="api"> API</label>
+            <label><input type="checkbox" name="components" value="billing"> Billing</label>
+            <label><input type="checkbox" name="components" value="dashboard"> Dashboard</label>
+            <label><input type="checkbox" name="components" value="eu-west"> EU West</label>
+            </fieldset>
+            <button type="submit">Notify me in this browser</button>
+            <p class="hint" role="status" aria-live="polite"></p>
+            </form>
+            <p class="hint">Your browser asks for permission first; each notification has an Unsubscribe button.</p>
+            </div>
+            <script src="/push.js" defer></script>
             <p>Or follow the <a href="https://status.acme.com/acme/feed.atom">incident feed (Atom)</a> or add the <a href="https://status.acme.com/acme/maintenance.ics">maintenance calendar (iCal)</a>.</p>
             </section>
             <p id="live-note" class="visually-hidden" aria-live="polite"></p>
@@ -613,6 +629,22 @@ fn busy_day() {
             <p class="hint">Your endpoint first receives a signed challenge to echo. Messages are signed per Standard Webhooks; the signing secret is shown once, on the next page.</p>
             </form>
             </details>
+            <div id="push" class="push" hidden data-scope="/acme/" data-key="https://status.acme.com/v1/pages/acme/push/key" data-action="https://status.acme.com/v1/pages/acme/push/subscriptions">
+            <h3>In this browser</h3>
+            <form class="subscribe">
+            <fieldset>
+            <legend>Components (none chosen: all of them)</legend>
+            <label><input type="checkbox" name="components" value="api"> API</label>
+            <label><input type="checkbox" name="components" value="billing"> Billing</label>
+            <label><input type="checkbox" name="components" value="dashboard"> Dashboard</label>
+            <label><input type="checkbox" name="components" value="eu-west"> EU West</label>
+            </fieldset>
+            <button type="submit">Notify me in this browser</button>
+            <p class="hint" role="status" aria-live="polite"></p>
+            </form>
+            <p class="hint">Your browser asks for permission first; each notification has an Unsubscribe button.</p>
+            </div>
+            <script src="/push.js" defer></script>
             <p>Or follow the <a href="https://status.acme.com/acme/feed.atom">incident feed (Atom)</a> or add the <a href="https://status.acme.com/acme/maintenance.ics">maintenance calendar (iCal)</a>.</p>
             </section>
             <p id="live-note" class="visually-hidden" aria-live="polite"></p>
@@ -734,12 +766,15 @@ fn hostile_text_is_escaped() {
         attr(&doc, "meta[property='og:title']", "content"),
         Some(format!("Acme {evil} status: Partial System Outage"))
     );
-    // Only the page's own live script: nothing hostile became one.
-    assert_eq!(doc.select(&sel("script")).count(), 1);
-    assert_eq!(
-        attr(&doc, "script", "src").as_deref(),
-        Some("/status-live.js")
-    );
+    // Only the page's own scripts, from its host: nothing hostile became one.
+    let scripts: Vec<String> = doc
+        .select(&sel("script"))
+        .filter_map(|s| s.value().attr("src").map(str::to_owned))
+        .collect();
+    assert_eq!(scripts, ["/push.js", "/status-live.js"]);
+    // The hostile component name is a label's text, escaped like every other.
+    let labels = texts(&doc, "#push label");
+    assert!(labels.contains(&format!("API {evil}")), "{labels:?}");
 }
 
 #[test]

@@ -300,3 +300,32 @@ fn read_more_links_go_to_the_item_on_the_status_host() {
         assert_eq!(item_url(page, kind, "x1"), want, "{kind:?}");
     }
 }
+
+#[test]
+fn push_payload_is_frozen_and_fits_one_record() {
+    let p = push(&message(), &links());
+    let json = serde_json::to_string_pretty(&p).unwrap();
+    expect![[r#"
+        {
+          "title": "Acme: Errors on <script>alert(1)</script> & more",
+          "body": "Investigating: Customers see \"500\" errors.\nWe are rolling back.\nNext update by 2026-03-01 12:30 UTC.",
+          "url": "https://status.acme.com/incidents/inc-1",
+          "tag": "acme-inc-1",
+          "unsubscribe_url": "https://status.acme.com/u?t=abc&x=1"
+        }"#]].assert_eq(&json);
+    // A long body is cut, and the whole payload still fits one Web Push record.
+    let long = Message {
+        title: "t".repeat(200),
+        body: "é".repeat(5_000),
+        ..message()
+    };
+    let p = push(&long, &links());
+    assert!(p.body.chars().count() <= PUSH_BODY_CHARS + 40, "{}", p.body);
+    assert!(p.body.contains('\u{2026}'));
+    let bytes = serde_json::to_vec(&p).unwrap();
+    assert!(
+        bytes.len() <= crate::webpush::MAX_PLAINTEXT,
+        "{}",
+        bytes.len()
+    );
+}

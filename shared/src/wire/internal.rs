@@ -144,6 +144,9 @@ pub struct Attempt {
     pub outcome: Outcome,
     pub provider_id: Option<String>,
     pub error: Option<String>,
+    /// The address is gone for good (a push service's 404 or 410): the subscription ends.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub gone: bool,
 }
 
 /// A recipient the page object says is still due, with the attempt number to use.
@@ -156,6 +159,33 @@ pub struct Due {
     /// The Standard Webhooks signing secret, for webhook addresses.
     #[serde(default)]
     pub secret: Option<String>,
+    /// What a push address needs to be sent to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub push: Option<PushDue>,
+}
+
+/// The secrets of a push delivery: the browser's keys (`webpush::PushKeys` stored form) and the
+/// page's VAPID key (stored form). Only between the page object and the queue consumer.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct PushDue {
+    pub keys: String,
+    pub vapid: String,
+}
+
+impl std::fmt::Debug for PushDue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PushDue(..)")
+    }
+}
+
+/// A browser's push subscription as the router forwards it: who asked, from where.
+#[derive(Serialize, Deserialize)]
+pub struct PushSubscribeCall {
+    pub request: crate::wire::PushSubscribeRequest,
+    pub ip: String,
+    pub base: String,
+    #[serde(default)]
+    pub origin: Option<String>,
 }
 
 /// The page object's answer to reported attempts: retry the job after this many seconds, or not.
