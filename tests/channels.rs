@@ -7,8 +7,8 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use crate::fixtures::{
-    add_subscriber, address, confirmed, eventually, link, press, report, sent_to, subjects,
-    subscriber_state, unix_now, wait_mail, wait_sent, Env, Failing, WAIT,
+    add_subscriber, address, configure, confirmed, eventually, link, press, report, sent_to,
+    subjects, subscriber_state, unix_now, wait_mail, wait_sent, Env, Failing, WAIT,
 };
 
 pub const TESTS: &[crate::Test] = crate::tests![
@@ -26,6 +26,7 @@ pub const TESTS: &[crate::Test] = crate::tests![
     channels_a_large_fan_out_reaches_everyone_once,
     channels_signed_provider_events_mark_delivered_and_bounced,
     channels_sms_status_callbacks_confirm_delivery,
+    channels_a_german_subscriber_reads_german,
 ];
 
 /// A phone number unique to this run and `n`.
@@ -839,4 +840,109 @@ fn channels_manage_link_moves_to_another_channel(env: &Env) {
         404,
         "the old manage link is gone"
     );
+}
+
+/// Every message in the reader's language: a subscriber who asked in German (from the widget,
+/// `de-DE`) gets the confirmation and the incident in German around the communicator's words, one
+/// who asked nothing gets the page's default (English), an SMS subscriber added in German gets a
+/// German text, and a tag that is no language is refused.
+fn channels_a_german_subscriber_reads_german(env: &Env) {
+    let page = env.page("ch-de");
+    configure(
+        env,
+        &page,
+        &json!({"name": "Acme", "locales": ["en", "de"],
+                "components": [{"id": "api", "name": "API"}, {"id": "web", "name": "Web app"}]}),
+    );
+    let subscribe = |body: Value| {
+        env.send(
+            "POST",
+            &format!("/v1/pages/{page}/subscriptions"),
+            None,
+            Some(&body.to_string()),
+            &[("content-type", "application/json")],
+        )
+    };
+    let german = address(env, "german");
+    let english = address(env, "english");
+    assert_eq!(
+        subscribe(json!({"email": german, "locale": "de-DE"})).status,
+        202
+    );
+    assert_eq!(subscribe(json!({"email": english})).status, 202);
+    let mail = wait_mail(env, &german, "Bestätigen Sie Ihr Abonnement", 1);
+    assert_eq!(
+        mail[0]["subject"],
+        "Bestätigen Sie Ihr Abonnement der Statusmeldungen von Acme"
+    );
+    let text = mail[0]["text"].as_str().unwrap();
+    assert!(
+        text.contains("Jemand (hoffentlich Sie) möchte Statusmeldungen von Acme erhalten."),
+        "{text}"
+    );
+    assert!(
+        mail[0]["html"].as_str().unwrap().contains("lang=\"de\""),
+        "{}",
+        mail[0]["html"]
+    );
+    assert_eq!(
+        press(env, &link(env, text, "/v1/subscriptions/confirm")).status,
+        200
+    );
+    let mail = wait_mail(env, &english, "Confirm your subscription", 1);
+    let text = mail[0]["text"].as_str().unwrap();
+    assert_eq!(
+        press(env, &link(env, text, "/v1/subscriptions/confirm")).status,
+        200
+    );
+    let number = phone(env, 7);
+    let r = add_subscriber(
+        env,
+        &page,
+        json!({"channel": "sms", "address": number, "locale": "de"}),
+    );
+    assert_eq!(r.status, 201, "{r:?}");
+    let texts = wait_sent(
+        env,
+        "sms",
+        &number,
+        "text",
+        "Bestätigen Sie Ihre Statusmeldungen per SMS",
+        1,
+    );
+    assert!(
+        texts[0]["text"].as_str().unwrap().starts_with("Acme: "),
+        "{}",
+        texts[0]
+    );
+
+    env.open_incident(&page, "Locale drill", "major");
+    let de = wait_mail(env, &german, "Locale drill", 1);
+    assert_eq!(de[0]["subject"], "[Acme] Locale drill: Wird untersucht");
+    let text = de[0]["text"].as_str().unwrap();
+    for want in [
+        "Wird untersucht: Locale drill: we are investigating.",
+        "Betroffen: API",
+        "Nächstes Update bis ",
+        "Wählen Sie, worüber Sie informiert werden: ",
+        "Abbestellen: ",
+    ] {
+        assert!(text.contains(want), "{want:?} in {text}");
+    }
+    assert!(!text.contains("Unsubscribe"), "{text}");
+    assert!(de[0]["html"]
+        .as_str()
+        .unwrap()
+        .contains(">Auf der Statusseite ansehen</a>"));
+    let en = wait_mail(env, &english, "Locale drill", 1);
+    assert_eq!(en[0]["subject"], "[Acme] Locale drill: Investigating");
+    let text = en[0]["text"].as_str().unwrap();
+    assert!(
+        text.contains("Affected: API") && text.contains("Unsubscribe: "),
+        "{text}"
+    );
+
+    // A tag that is no language is refused, the field named, and nothing is sent.
+    let bad = subscribe(json!({"email": address(env, "bad-locale"), "locale": "deutsch!"}));
+    assert_eq!(bad.problem(422)["field"], "locale", "{bad:?}");
 }

@@ -237,6 +237,9 @@ pub struct Subscribe {
     /// The page's key for suppression hashes: set by the page object, never in JSON.
     #[serde(skip)]
     pub suppression: SuppressionKey,
+    /// A webhook's payload: Herald's own or Statuspage's.
+    #[serde(default)]
+    pub format: crate::model::WebhookFormat,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -1136,6 +1139,14 @@ fn subscribe(next: &mut State, c: Subscribe, now: Timestamp) -> Result<Vec<Event
             ));
         }
     }
+    if c.format == crate::model::WebhookFormat::Statuspage
+        && address.channel != SubscriberChannel::Webhook
+    {
+        return Err(DomainError::invalid(
+            "format",
+            "only a webhook takes the Statuspage format",
+        ));
+    }
     if let Some(old) = &c.replaces {
         match next.subscriber(old) {
             Some(s) if s.state != SubscriptionState::Unsubscribed => {}
@@ -1162,6 +1173,7 @@ fn subscribe(next: &mut State, c: Subscribe, now: Timestamp) -> Result<Vec<Event
                 existing.locale = c.locale;
                 existing.unsubscribed_at = None;
                 existing.replaces = c.replaces;
+                existing.format = c.format;
                 vec![Event::SubscriptionRequested { subscriber_id }]
             }
         });
@@ -1184,6 +1196,7 @@ fn subscribe(next: &mut State, c: Subscribe, now: Timestamp) -> Result<Vec<Event
         confirmed_at: None,
         unsubscribed_at: None,
         replaces: c.replaces,
+        format: c.format,
     });
     Ok(vec![Event::SubscriptionRequested {
         subscriber_id: c.id,
@@ -1421,6 +1434,7 @@ fn import_subscribers(
             confirmed_at: Some(now),
             unsubscribed_at: None,
             replaces: None,
+            format: Default::default(),
         });
         added += 1;
     }

@@ -1059,6 +1059,35 @@ pub struct Subscriber {
     /// While pending: the subscriber this one replaces once confirmed (a move to a new address).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replaces: Option<String>,
+    /// The body a webhook receives: Herald's own, or Statuspage's.
+    #[serde(default, skip_serializing_if = "WebhookFormat::is_herald")]
+    pub format: WebhookFormat,
+}
+
+/// What a webhook subscriber receives: Herald's payload, or the one Statuspage sends (`meta`,
+/// `page`, `incident` or `component` with `component_update`), for receivers written for it.
+/// Both are signed the same way.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WebhookFormat {
+    #[default]
+    Herald,
+    Statuspage,
+}
+
+impl WebhookFormat {
+    pub fn is_herald(&self) -> bool {
+        *self == WebhookFormat::Herald
+    }
+
+    /// The format named `herald` or `statuspage`.
+    pub fn from_name(name: &str) -> Option<WebhookFormat> {
+        match name {
+            "herald" => Some(Self::Herald),
+            "statuspage" => Some(Self::Statuspage),
+            _ => None,
+        }
+    }
 }
 
 // ---- Template data (rendering is in `template`).

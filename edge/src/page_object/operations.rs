@@ -536,6 +536,7 @@ impl PageObject {
             loopback_hooks: self.development,
             replaces: None,
             suppression: Default::default(),
+            format: b.format,
         });
         let (state, raw_events) = self.apply(&l.state, command, at)?;
         let (status, subscriber_id) = match raw_events.first() {
