@@ -967,6 +967,7 @@ pub fn reach_text(d: &DryRun) -> String {
         SubscriberChannel::Sms => "SMS",
         SubscriberChannel::Webhook => "webhook",
         SubscriberChannel::Slack => "Slack",
+        SubscriberChannel::Teams => "Teams",
     };
     let parts: Vec<String> = d
         .recipients

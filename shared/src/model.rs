@@ -349,16 +349,18 @@ pub enum Channel {
     Sms,
     Webhook,
     Slack,
+    Teams,
 }
 
 impl Channel {
-    pub const ALL: [Channel; 6] = [
+    pub const ALL: [Channel; 7] = [
         Self::Banner,
         Self::StatusPage,
         Self::Email,
         Self::Sms,
         Self::Webhook,
         Self::Slack,
+        Self::Teams,
     ];
 }
 
@@ -989,18 +991,27 @@ pub enum SubscriberChannel {
     Sms,
     Webhook,
     Slack,
+    /// A Microsoft Teams channel, through a Workflows incoming webhook (Adaptive Cards).
+    Teams,
 }
 
 impl SubscriberChannel {
-    pub const ALL: [SubscriberChannel; 4] = [Self::Email, Self::Sms, Self::Webhook, Self::Slack];
+    pub const ALL: [SubscriberChannel; 5] = [
+        Self::Email,
+        Self::Sms,
+        Self::Webhook,
+        Self::Slack,
+        Self::Teams,
+    ];
 
-    /// The wire name (`email`, `sms`, `webhook`, `slack`).
+    /// The wire name (`email`, `sms`, `webhook`, `slack`, `teams`).
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Email => "email",
             Self::Sms => "sms",
             Self::Webhook => "webhook",
             Self::Slack => "slack",
+            Self::Teams => "teams",
         }
     }
 
@@ -1014,6 +1025,7 @@ impl SubscriberChannel {
             Self::Sms => Channel::Sms,
             Self::Webhook => Channel::Webhook,
             Self::Slack => Channel::Slack,
+            Self::Teams => Channel::Teams,
         }
     }
 }

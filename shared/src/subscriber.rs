@@ -61,6 +61,7 @@ pub enum AddressError {
     NotHttps,
     PrivateHost,
     NotSlack,
+    NotTeams,
 }
 
 impl fmt::Display for AddressError {
@@ -76,6 +77,9 @@ impl fmt::Display for AddressError {
             Self::NotSlack => {
                 f.write_str("not a Slack incoming webhook (https://hooks.slack.com/services/...)")
             }
+            Self::NotTeams => f.write_str(
+                "not a Teams Workflows webhook (https://....logic.azure.com/workflows/... or https://....api.powerplatform.com/.../workflows/...)",
+            ),
         }
     }
 }
@@ -127,6 +131,22 @@ impl Address {
                 }
                 url.to_string()
             }
+            SubscriberChannel::Teams => {
+                if let Some(url) = local(raw, loopback) {
+                    return Ok(Address {
+                        channel,
+                        value: url.to_string(),
+                    });
+                }
+                let url = webhook(raw)?;
+                let host = url.host_str().unwrap_or_default();
+                let workflows =
+                    host.ends_with(".logic.azure.com") || host.ends_with(".api.powerplatform.com");
+                if !workflows || !url.path().contains("/workflows/") {
+                    return Err(AddressError::NotTeams);
+                }
+                url.to_string()
+            }
         };
         // Normalizing can lengthen a value (a URL's percent-encoding): the stored form must fit too,
         // or a stored address would fail its own validation.
@@ -167,10 +187,12 @@ impl Address {
                 let tail: String = self.value.chars().skip(n.saturating_sub(3)).collect();
                 format!("{head}{}{tail}", "*".repeat(n.saturating_sub(6)))
             }
-            SubscriberChannel::Webhook | SubscriberChannel::Slack => url::Url::parse(&self.value)
-                .ok()
-                .and_then(|u| u.host_str().map(|h| format!("https://{h}/***")))
-                .unwrap_or_else(|| "***".into()),
+            SubscriberChannel::Webhook | SubscriberChannel::Slack | SubscriberChannel::Teams => {
+                url::Url::parse(&self.value)
+                    .ok()
+                    .and_then(|u| u.host_str().map(|h| format!("https://{h}/***")))
+                    .unwrap_or_else(|| "***".into())
+            }
         }
     }
 }
@@ -946,14 +968,14 @@ mod tests {
         };
         assert_eq!(
             count(Command::OpenIncident(billing.clone())),
-            vec![(Email, 2), (Sms, 1), (Webhook, 0), (Slack, 0)]
+            vec![(Email, 2), (Sms, 1), (Webhook, 0), (Slack, 0), (Teams, 0)]
         );
         assert_eq!(
             count(Command::OpenIncident(OpenIncident {
                 silent: true,
                 ..billing
             })),
-            vec![(Email, 0), (Sms, 0), (Webhook, 0), (Slack, 0)]
+            vec![(Email, 0), (Sms, 0), (Webhook, 0), (Slack, 0), (Teams, 0)]
         );
         // Someone who followed the incident hears that it is resolved, even after the components change.
         let (s2, _) = apply(&s, Command::OpenIncident(open("i", Impact::Major)), NOW).unwrap();
@@ -1070,5 +1092,33 @@ mod tests {
             .map(|r| r.subscriber_id)
             .collect();
         assert_eq!(to, ["own"]);
+    }
+
+    #[test]
+    fn teams_addresses_are_workflows_webhooks() {
+        let parse = |raw: &str, loopback| {
+            Address::parse_for(SubscriberChannel::Teams, raw, loopback).map(|a| a.value)
+        };
+        let flow = "https://prod-12.westeurope.logic.azure.com:443/workflows/abc/triggers/manual/paths/invoke?api-version=2016-06-01&sig=x";
+        // The default port is dropped; nothing else changes.
+        assert_eq!(
+            parse(flow, false).as_deref(),
+            Ok(flow.replace(":443", "").as_str())
+        );
+        let pp = "https://default1.ab.environment.api.powerplatform.com/powerautomate/automations/direct/workflows/abc/triggers/manual/paths/invoke?sig=x";
+        assert!(parse(pp, false).is_ok());
+        for bad in [
+            "https://hooks.slack.com/services/T/B/x",
+            "https://evil.example.com/workflows/abc",
+            "https://prod-1.westeurope.logic.azure.com/other",
+        ] {
+            assert_eq!(parse(bad, false), Err(AddressError::NotTeams), "{bad}");
+        }
+        assert_eq!(
+            parse("http://prod.logic.azure.com/workflows/x", false),
+            Err(AddressError::NotHttps)
+        );
+        assert!(parse("http://127.0.0.1:9/teams/x", true).is_ok());
+        assert!(parse("http://127.0.0.1:9/teams/x", false).is_err());
     }
 }

@@ -526,6 +526,67 @@ pub fn slack_text(text: &str) -> serde_json::Value {
     serde_json::json!({ "text": text })
 }
 
+/// A Microsoft Teams Workflows webhook message: one Adaptive Card (1.4) with the title, the page
+/// and status, the body, the facts, and a button to the item on the status page.
+pub fn teams(m: &Message, links: &Links) -> serde_json::Value {
+    let w = links.locale.words();
+    let mut body = vec![
+        serde_json::json!({"type": "TextBlock", "text": m.title, "size": "Medium",
+            "weight": "Bolder", "wrap": true}),
+        serde_json::json!({"type": "TextBlock", "text": format!("{} · {}", m.page_name, m.status_in(w)),
+            "isSubtle": true, "spacing": "None", "wrap": true}),
+        serde_json::json!({"type": "TextBlock", "text": m.body_in(w), "wrap": true}),
+    ];
+    body.extend(m.facts(w).into_iter().map(
+        |f| serde_json::json!({"type": "TextBlock", "text": f, "isSubtle": true, "wrap": true}),
+    ));
+    teams_card(
+        body,
+        vec![
+            serde_json::json!({"type": "Action.OpenUrl", "title": w.status_page, "url": links.url}),
+        ],
+        links.locale,
+    )
+}
+
+/// A plain Teams message: one text block.
+pub fn teams_text(text: &str, locale: Locale) -> serde_json::Value {
+    teams_card(
+        vec![serde_json::json!({"type": "TextBlock", "text": text, "wrap": true})],
+        vec![],
+        locale,
+    )
+}
+
+/// The Workflows webhook envelope around one Adaptive Card.
+fn teams_card(
+    body: Vec<serde_json::Value>,
+    actions: Vec<serde_json::Value>,
+    locale: Locale,
+) -> serde_json::Value {
+    let mut card = serde_json::json!({
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "type": "AdaptiveCard",
+        "version": "1.4",
+        "lang": locale.tag(),
+        "body": body,
+    });
+    if locale == Locale::Ar {
+        card["rtl"] = serde_json::json!(true);
+    }
+    if !actions.is_empty() {
+        card["actions"] = serde_json::Value::Array(actions);
+    }
+    serde_json::json!({
+        "type": "message",
+        "attachments": [{
+            "contentType": "application/vnd.microsoft.card.adaptive",
+            "contentUrl": null,
+            "content": card,
+        }],
+    })
+}
+
 /// The first message to a chat channel that was added as a subscriber: it confirms the channel.
 pub fn channel_confirmation(page_name: &str, locale: Locale) -> String {
     Words::fill(locale.words().channel_confirmed, &[("page", page_name)])

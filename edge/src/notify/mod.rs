@@ -1,6 +1,6 @@
 //! Notifications: the jobs the page object puts on the NOTIFY queue, and the queue consumer that
 //! renders each message from `shared` templates, sends it on the recipient's channel (email, SMS,
-//! Standard Webhooks, Slack) and reports every attempt back to the page object (which decides
+//! Standard Webhooks, Slack, Microsoft Teams) and reports every attempt back to the page object (which decides
 //! retries and fallback with `shared::delivery`).
 
 pub mod email;
@@ -290,7 +290,19 @@ async fn deliver(job: &Job, r: &JobRecipient, due: &Due, env: &Env, p: &Provider
                 Content::Responders { text } => template::slack_text(text),
                 Content::Stored => return http::Sent::permanent(NOT_FETCHED),
             };
-            webhook::slack(to, &payload, p.timeout_ms).await
+            webhook::chat(to, &payload, p.timeout_ms).await
+        }
+        SubscriberChannel::Teams => {
+            let payload = match &job.content {
+                Content::Confirmation { page_name } => template::teams_text(
+                    &template::channel_confirmation(page_name, r.locale),
+                    r.locale,
+                ),
+                Content::Notification { message } => template::teams(message, &links(job, r)),
+                Content::Responders { text } => template::teams_text(text, r.locale),
+                Content::Stored => return http::Sent::permanent(NOT_FETCHED),
+            };
+            webhook::chat(to, &payload, p.timeout_ms).await
         }
     };
     // A webhook or Slack channel that proved it listens is confirmed at once: the token is the
@@ -299,7 +311,7 @@ async fn deliver(job: &Job, r: &JobRecipient, due: &Due, env: &Env, p: &Provider
         && sent.outcome.succeeded()
         && matches!(
             due.address.channel,
-            SubscriberChannel::Webhook | SubscriberChannel::Slack
+            SubscriberChannel::Webhook | SubscriberChannel::Slack | SubscriberChannel::Teams
         )
     {
         if let Err(e) = client::follow(env, &job.page, &r.token, token::Purpose::Confirm).await {

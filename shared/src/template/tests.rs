@@ -550,3 +550,45 @@ fn every_kind_of_message_names_its_status_in_the_readers_words() {
     old.stage = None;
     assert_eq!(old.status_in(&words::DE), "Investigating");
 }
+
+#[test]
+fn teams_gets_one_adaptive_card_in_the_readers_language() {
+    let de = Links {
+        locale: Locale::De,
+        ..links()
+    };
+    let t = teams(&message(), &de);
+    assert_eq!(t["type"], "message");
+    let a = &t["attachments"][0];
+    assert_eq!(t["attachments"].as_array().unwrap().len(), 1);
+    assert_eq!(a["contentType"], "application/vnd.microsoft.card.adaptive");
+    let card = &a["content"];
+    assert_eq!(card["type"], "AdaptiveCard");
+    assert_eq!(card["version"], "1.4");
+    assert_eq!(card["lang"], "de");
+    let texts: Vec<&str> = card["body"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            "Errors on <script>alert(1)</script> & more",
+            "Acme · Wird untersucht",
+            "Customers see \"500\" errors.\nWe are rolling back.",
+            "Betroffen: API, EU West",
+            "Nächstes Update bis 2026-03-01 12:30 UTC",
+        ]
+    );
+    assert_eq!(card["actions"][0]["type"], "Action.OpenUrl");
+    assert_eq!(card["actions"][0]["title"], "Statusseite");
+    assert_eq!(
+        card["actions"][0]["url"],
+        "https://status.acme.com/incidents/inc-1"
+    );
+    let ar = teams_text("x", Locale::Ar);
+    assert_eq!(ar["attachments"][0]["content"]["rtl"], true);
+    assert!(ar["attachments"][0]["content"].get("actions").is_none());
+}
