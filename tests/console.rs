@@ -6,7 +6,9 @@
 //! review until a second key approves it; templates; axe-core in light and dark; and screenshots of
 //! every screen in light and dark (`target/screenshots/console-*.png`); the scorecard of a scripted
 //! incident with its exact figures; the notifications with their delivery counts and the provider's
-//! error; "escalate now" on a notice that asks for acknowledgement.
+//! error; "escalate now" on a notice that asks for acknowledgement; "retry now" on a recipient the
+//! provider refused, and "send on another channel" through the API; keys created (shown once),
+//! revoked, and the widget secret rotated.
 
 use std::time::Duration;
 
@@ -28,6 +30,8 @@ pub const TESTS: &[Test] = tests![
     scorecard_shows_a_scripted_incidents_exact_figures,
     notifications_follow_deliveries_and_show_the_providers_error,
     escalate_now_sends_to_the_fallback_of_who_has_not_acknowledged,
+    retry_now_reaches_the_recipient_the_provider_refused,
+    keys_are_created_shown_once_and_revoked_and_the_widget_secret_rotated,
 ];
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -139,6 +143,8 @@ fn sign_in(env: &Env, page: &str, key: &str) {
     browser.eval("sessionStorage.clear()", vec![]);
     browser.goto(&format!("{}/console/", env.base));
     wait_for(browser, "the sign-in form", "#signin");
+    // What the detour logged (the JSON document's missing favicon) is not the console's.
+    browser.console();
     fill(browser, "#page", page);
     fill(browser, "#key", key);
     click(browser, "#signin-submit");
@@ -997,4 +1003,255 @@ fn escalate_now_sends_to_the_fallback_of_who_has_not_acknowledged(env: &Env) {
         audit.body
     );
     no_severe(browser);
+}
+
+fn retry_now_reaches_the_recipient_the_provider_refused(env: &Env) {
+    use crate::fixtures::{address, confirmed_sms, confirmed_with_fallback, report, wait_sent};
+    let page = env.page("console-retry");
+    let n = page.len() * 7919 % 1_000_000;
+    let number = |i: usize| format!("+4916{:06}{i}", n);
+    let ids: Vec<String> = (1..=3)
+        .map(|i| confirmed_sms(env, &page, &number(i)))
+        .collect();
+    // The provider refuses the third number for good (400: not retried); the others get through.
+    let refused = number(3);
+    env.sink.refuse(&refused, Some(400));
+    let incident = env.open_incident(&page, "Checkout errors", "major");
+    let before = report(env, &page, &incident, |v| {
+        v["delivered"] == 2 && v["failed"] == 1
+    });
+    assert_eq!(
+        before["failures"][0]["subscriber_id"],
+        json!(ids[2]),
+        "{before}"
+    );
+    assert_eq!(
+        before["failures"][0]["retry_on"],
+        json!(["sms"]),
+        "{before}"
+    );
+    let ntf = env
+        .admin(
+            "GET",
+            &format!("/v1/admin/pages/{page}/notifications?subject={incident}"),
+            "",
+        )
+        .json()[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    sign_in(env, &page, &env.key);
+    let browser = env.browser();
+    click(browser, "#nav-notifications");
+    let by_sms =
+        format!("#notifications tr[data-notification={ntf}] .by-channel li[data-channel=sms]");
+    let line = wait_text(browser, "the SMS figures", &by_sms, "2 delivered");
+    assert!(line.contains("1 failed"), "{line}");
+    click(
+        browser,
+        &format!("#notifications tr[data-notification={ntf}] .details"),
+    );
+    let error = wait_for(
+        browser,
+        "the refused recipient with the provider's error",
+        &format!(
+            "#notification-detail tr[data-subscriber={}] .provider-error",
+            ids[2]
+        ),
+    );
+    assert!(error.contains("refuses messages"), "{error}");
+    assert_eq!(
+        text(browser, "#delivery-figures [data-figure=delivered] dd").as_deref(),
+        Some("2")
+    );
+    assert_eq!(
+        text(browser, "#delivery-figures [data-figure=failed] dd").as_deref(),
+        Some("1")
+    );
+    shoot(browser, "notification-retry", false);
+    // The provider takes it again: "retry now" turns it delivered.
+    env.sink.refuse(&refused, None);
+    click(
+        browser,
+        &format!("#notification-detail tr[data-subscriber={}] .retry", ids[2]),
+    );
+    wait_text(browser, "the confirmation", ".flash", "again by SMS");
+    wait_sent(env, "sms", &refused, "text", "Checkout errors", 1);
+    wait_text(
+        browser,
+        "the retried delivery",
+        &by_sms,
+        "3 delivered, 0 failed",
+    );
+    assert_eq!(
+        browser.eval(
+            "return document.querySelectorAll('#notification-detail .failures tbody tr').length;",
+            vec![]
+        ),
+        json!(0)
+    );
+    let again = env.admin(
+        "POST",
+        &format!(
+            "/v1/admin/pages/{page}/notifications/{ntf}/deliveries/{}/retry",
+            ids[2]
+        ),
+        "",
+    );
+    assert_eq!(again.problem(409)["title"], "Already reached", "{again:?}");
+    no_severe(browser);
+
+    // "Send on another channel": both of a subscriber's channels refused, then the SMS taken alone.
+    let email = address(env, "retry-both");
+    let phone = number(4);
+    let both = confirmed_with_fallback(env, &page, &email, &phone);
+    env.sink.refuse(&email, Some(400));
+    env.sink.refuse(&phone, Some(400));
+    let second = env.open_incident(&page, "Login errors", "minor");
+    let lost = report(env, &page, &second, |v| v["failed"] == 1);
+    assert_eq!(lost["failures"][0]["subscriber_id"], json!(both), "{lost}");
+    assert_eq!(
+        lost["failures"][0]["retry_on"],
+        json!(["email", "sms"]),
+        "{lost}"
+    );
+    env.sink.refuse(&phone, None);
+    let ntf2 = lost["notification_id"].as_str().unwrap().to_owned();
+    let retry = |body: &str| {
+        env.admin(
+            "POST",
+            &format!("/v1/admin/pages/{page}/notifications/{ntf2}/deliveries/{both}/retry"),
+            body,
+        )
+    };
+    let wrong = retry(r#"{"channel": "webhook"}"#);
+    assert_eq!(wrong.problem(422)["field"], "channel", "{wrong:?}");
+    let r = retry(r#"{"channel": "sms"}"#);
+    assert_eq!(r.status, 202, "{r:?}");
+    assert_eq!(r.json()["channel"], "sms");
+    wait_sent(env, "sms", &phone, "text", "Login errors", 1);
+    let after = report(env, &page, &second, |v| v["sent"] == 4 && v["failed"] == 0);
+    let sms = after["channels"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["channel"] == "sms"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(sms["sent"], 4, "{after}");
+    let mails = crate::fixtures::sent_to(env, "email", &email);
+    assert!(
+        mails
+            .iter()
+            .all(|m| !m["subject"].as_str().unwrap_or("").contains("Login errors")),
+        "the address still refused got nothing: {mails:?}"
+    );
+    let audit = env.admin(
+        "GET",
+        &format!("/v1/admin/pages/{page}/audit?subject={ntf2}"),
+        "",
+    );
+    assert!(audit.body.contains("notification.retry"), "{}", audit.body);
+}
+
+fn keys_are_created_shown_once_and_revoked_and_the_widget_secret_rotated(env: &Env) {
+    let page = env.page("console-keys");
+    let (_, viewer) = crate::admin::create_key(env, &page, "viewer");
+    // A viewer is not offered the screen.
+    sign_in(env, &page, &viewer);
+    let browser = env.browser();
+    assert!(!exists(browser, "#nav-keys"));
+
+    sign_in(env, &page, &env.key);
+    click(browser, "#nav-keys");
+    wait_for(browser, "the key list", "#keys tbody tr");
+    // A key needs a name: the API's detail shows next to the field, and nothing is created.
+    click(browser, "#create-key");
+    let error = wait_text(browser, "the name's error", "#key-name-error", "name");
+    assert!(error.contains("1 to 100 characters"), "{error}");
+    let count = |b: &Browser| {
+        b.eval(
+            "return document.querySelectorAll('#keys tbody tr').length;",
+            vec![],
+        )
+    };
+    assert_eq!(count(browser), json!(1));
+    fill(browser, "#key-name", "On-call responder");
+    fill(browser, "#key-role", "responder");
+    click(browser, "#create-key");
+    let key = eventually("the new key, shown once", WAIT, || {
+        browser
+            .eval(
+                "const e = document.querySelector('#new-key-value'); return e ? e.value : null;",
+                vec![],
+            )
+            .as_str()
+            .map(str::to_owned)
+    });
+    assert!(key.starts_with("hk_"), "{key}");
+    eventually("the new key listed", WAIT, || {
+        (count(browser) == json!(2)).then_some(())
+    });
+    let me = |k: &str| {
+        env.send(
+            "GET",
+            &format!("/v1/admin/pages/{page}/me"),
+            Some(k),
+            None,
+            &[],
+        )
+    };
+    let who = me(&key);
+    assert_eq!(who.status, 200, "{who:?}");
+    assert_eq!(who.json()["role"], "responder");
+    let id = who.json()["id"]
+        .as_str()
+        .and_then(|i| i.strip_prefix("key:"))
+        .unwrap()
+        .to_owned();
+    shoot(browser, "keys", true);
+    no_serious_violations(env, "keys");
+    // Revoking asks twice, then the key no longer signs in.
+    let revoke = format!("#keys tr[data-key='{id}'] .revoke");
+    click(browser, &revoke);
+    assert_eq!(text(browser, &revoke).as_deref(), Some("Confirm: revoke"));
+    assert_eq!(me(&key).status, 200, "one click revokes nothing");
+    click(browser, &revoke);
+    wait_text(browser, "the confirmation", ".flash", "revoked");
+    assert_eq!(me(&key).status, 401);
+    wait_text(
+        browser,
+        "the revoked state",
+        &format!("#keys tr[data-key='{id}']"),
+        "Revoked",
+    );
+    // The widget secret: rotated after a second click, shown once, with a signing example.
+    click(browser, "#rotate-secret");
+    assert!(!exists(browser, "#widget-secret-value"));
+    click(browser, "#rotate-secret");
+    let secret = eventually("the new widget secret", WAIT, || {
+        browser
+            .eval("const e = document.querySelector('#widget-secret-value'); return e ? e.value : null;", vec![])
+            .as_str()
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    });
+    let example = text(browser, "#token-example").unwrap_or_default();
+    assert!(example.contains(&format!("page: \"{page}\"")), "{example}");
+    assert!(
+        !example.contains(&secret),
+        "the example never holds the secret"
+    );
+    let audit = env.admin("GET", &format!("/v1/admin/pages/{page}/audit"), "");
+    for action in ["keys.create", "keys.revoke", "widget_secret.rotate"] {
+        assert!(audit.body.contains(action), "{action} in {}", audit.body);
+    }
+    assert!(!audit.body.contains(&key) && !audit.body.contains(&secret));
+    // The refused creation is the only error the console logged.
+    let errors = severe(browser);
+    assert!(
+        errors
+            .iter()
+            .all(|(_, m)| m.contains("/keys") && m.contains("422")),
+        "console errors: {errors:?}"
+    );
 }

@@ -448,6 +448,22 @@ pub fn confirmed_with_fallback(env: &Env, page: &str, email: &str, phone: &str) 
     id
 }
 
+/// Adds `phone` as an SMS subscriber through the admin API and confirms it from the confirmation
+/// text; answers the subscriber's id.
+pub fn confirmed_sms(env: &Env, page: &str, phone: &str) -> String {
+    let r = add_subscriber(env, page, json!({"channel": "sms", "address": phone}));
+    assert_eq!(r.status, 201, "{r:?}");
+    let id = r.json()["id"].as_str().unwrap().to_owned();
+    let text = wait_sent(env, "sms", phone, "text", "/v1/subscriptions/confirm", 1);
+    let path = link(
+        env,
+        text[0]["text"].as_str().unwrap(),
+        "/v1/subscriptions/confirm",
+    );
+    assert_eq!(press(env, &path).status, 200);
+    id
+}
+
 /// The delivery report of the notification about `subject`, once `done` accepts it.
 pub fn report(env: &Env, page: &str, subject: &str, done: impl Fn(&Value) -> bool) -> Value {
     eventually(&format!("delivery report for {subject}"), WAIT, || {

@@ -9,7 +9,7 @@ use leptos::task::spawn_local;
 use crate::api::{ApiError, Client};
 use crate::ctx::{now, Ctx, Screen, Session};
 use crate::decide::{self, Mode};
-use crate::{compose, notifications, overview, schedule, scorecard, session, templates};
+use crate::{compose, keys, notifications, overview, schedule, scorecard, session, templates};
 
 impl Ctx {
     fn start_polling(self) {
@@ -188,6 +188,7 @@ fn shell(ctx: Ctx) -> impl IntoView {
     let role = move || role_name(ctx.role());
     let can_compose = move || decide::Abilities::of(ctx.role()).compose;
     let can_communicate = move || decide::Abilities::of(ctx.role()).communicate;
+    let is_admin = move || ctx.role() == herald_shared::wire::Role::Admin;
     let current = move |want: &'static str| {
         move || {
             let on = match ctx.screen.get() {
@@ -199,6 +200,7 @@ fn shell(ctx: Ctx) -> impl IntoView {
                 Screen::Templates => want == "templates",
                 Screen::Scorecard => want == "scorecard",
                 Screen::Notifications => want == "notifications",
+                Screen::Keys => want == "keys",
             };
             on.then_some("page")
         }
@@ -229,6 +231,10 @@ fn shell(ctx: Ctx) -> impl IntoView {
                 on:click=move |_| ctx.go(Screen::Notifications)>"Notifications"</button>
             <button type="button" id="nav-scorecard" aria-current=current("scorecard")
                 on:click=move |_| ctx.go(Screen::Scorecard)>"Scorecard"</button>
+            <Show when=is_admin>
+                <button type="button" id="nav-keys" aria-current=current("keys")
+                    on:click=move |_| ctx.go(Screen::Keys)>"Keys and roles"</button>
+            </Show>
         </nav>
         <p class="flash" role="status">{move || ctx.flash.get()}</p>
         <main id="main" tabindex="-1">
@@ -240,6 +246,7 @@ fn shell(ctx: Ctx) -> impl IntoView {
                 Screen::Templates => untrack(|| templates::templates(ctx)).into_any(),
                 Screen::Scorecard => untrack(|| scorecard::scorecard(ctx)).into_any(),
                 Screen::Notifications => untrack(|| notifications::notifications(ctx)).into_any(),
+                Screen::Keys => untrack(|| keys::keys(ctx)).into_any(),
             }}
         </main>
     }

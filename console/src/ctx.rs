@@ -28,6 +28,8 @@ pub enum Screen {
     Templates,
     Scorecard,
     Notifications,
+    /// API keys and the widget secret (admin).
+    Keys,
 }
 
 /// The console's signals, shared by every screen (all `Copy`).

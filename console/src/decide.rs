@@ -21,9 +21,9 @@ use herald_shared::subscriber::SubscriberChannel;
 use herald_shared::template::{self, Links, Message, Template};
 use herald_shared::view::{self, Viewer};
 use herald_shared::wire::{
-    BannerItem, Created, DeliveryReport, DryRun, MaintenanceRequest, NoticeRequest,
-    NotificationInfo, OpenIncidentRequest, PeriodScorecard, PostUpdateRequest, PostmortemRequest,
-    PromiseScore, PromiseVerdict, ReopenRequest, Role, Scorecard,
+    BannerItem, Created, DeliveryFailure, DeliveryReport, DryRun, MaintenanceRequest,
+    NoticeRequest, NotificationInfo, OpenIncidentRequest, PeriodScorecard, PostUpdateRequest,
+    PostmortemRequest, PromiseScore, PromiseVerdict, ReopenRequest, Role, Scorecard,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -962,13 +962,7 @@ pub fn done_text(created: &Created, published: &str) -> String {
 /// A dry run's answer in words: who will be notified, on which channel, and whether a second
 /// person must approve first.
 pub fn reach_text(d: &DryRun) -> String {
-    let name = |c: SubscriberChannel| match c {
-        SubscriberChannel::Email => "email",
-        SubscriberChannel::Sms => "SMS",
-        SubscriberChannel::Webhook => "webhook",
-        SubscriberChannel::Slack => "Slack",
-        SubscriberChannel::Teams => "Teams",
-    };
+    let name = channel_name;
     let parts: Vec<String> = d
         .recipients
         .iter()
@@ -1283,6 +1277,85 @@ pub fn notification_title(n: &NotificationInfo, state: &State) -> String {
         Some(t) => format!("{what}: {t}"),
         None => what.to_owned(),
     }
+}
+
+/// What a key of each role may do, as the key screen explains it.
+pub fn role_text(role: Role) -> &'static str {
+    match role {
+        Role::Viewer => "Viewer: reads the page, the notifications, the scorecard and the audit log.",
+        Role::Responder => "Responder: a viewer who also opens, updates and resolves incidents and sets component status.",
+        Role::Communicator => "Communicator: a responder who also schedules maintenance, publishes notices, edits templates, reviews drafts and retries or escalates messages.",
+        Role::Admin => "Admin: everything, including keys, the widget secret, page settings and subscriber export and erasure.",
+    }
+}
+
+/// How a customer's backend signs an audience token for the widget (an HS256 JWT with `page`,
+/// `segments` and `exp`), in Node.js and in Python. It reads the secret from the environment: a
+/// secret pasted into code ends up in a repository.
+pub fn token_example(page: &str) -> String {
+    format!(
+        "// Node.js (npm package jsonwebtoken), on your server, never in the browser:\n\
+         const jwt = require(\"jsonwebtoken\");\n\
+         const token = jwt.sign(\n  {{ page: \"{page}\", segments: [\"enterprise\"] }},\n  \
+         process.env.HERALD_WIDGET_SECRET,\n  {{ algorithm: \"HS256\", expiresIn: \"1h\" }}\n);\n\
+         // then: <script src=\".../widget.js\" data-page=\"{page}\" data-token=\"${{token}}\"></script>\n\n\
+         # Python (PyJWT):\n\
+         import jwt, os, time\n\
+         token = jwt.encode(\n    {{\"page\": \"{page}\", \"segments\": [\"enterprise\"], \"exp\": int(time.time()) + 3600}},\n    \
+         os.environ[\"HERALD_WIDGET_SECRET\"], algorithm=\"HS256\")\n"
+    )
+}
+
+/// A channel's name inside a sentence ("by email", "by SMS").
+pub fn channel_name(c: SubscriberChannel) -> &'static str {
+    match c {
+        SubscriberChannel::Email => "email",
+        SubscriberChannel::Sms => "SMS",
+        SubscriberChannel::Webhook => "webhook",
+        SubscriberChannel::Slack => "Slack",
+        SubscriberChannel::Teams => "Teams",
+    }
+}
+
+/// A delivery report channel by channel, one line each: "Email: 2 sent, 1 delivered, 1 failed,
+/// 0 pending" (and how many acknowledged, for messages that ask for it).
+pub fn channel_lines(r: &DeliveryReport) -> Vec<(SubscriberChannel, String)> {
+    r.channels
+        .iter()
+        .map(|c| {
+            let name = channel_name(c.channel);
+            let mut title = name.to_owned();
+            if let Some(first) = title.get_mut(0..1) {
+                first.make_ascii_uppercase();
+            }
+            let acked = c
+                .acknowledged
+                .map(|a| format!(", {a} acknowledged"))
+                .unwrap_or_default();
+            (
+                c.channel,
+                format!(
+                    "{title}: {} sent, {} delivered, {} failed, {} pending{acked}",
+                    c.sent, c.delivered, c.failed, c.pending
+                ),
+            )
+        })
+        .collect()
+}
+
+/// What a dead letter offers: "Retry now" (from the recipient's first channel again), then "Send
+/// by ..." for each of their other channels. Nothing once they are no longer subscribed.
+pub fn retry_actions(f: &DeliveryFailure) -> Vec<(Option<SubscriberChannel>, String)> {
+    let mut out = Vec::new();
+    if let Some((_, others)) = f.retry_on.split_first() {
+        out.push((None, "Retry now".to_owned()));
+        out.extend(
+            others
+                .iter()
+                .map(|c| (Some(*c), format!("Send by {}", channel_name(*c)))),
+        );
+    }
+    out
 }
 
 /// A delivery report's counts, figure by figure (acknowledged only for messages that ask for it).

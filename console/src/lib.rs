@@ -7,7 +7,8 @@
 //! every screen shares), `app` (sign-in,
 //! the shell, polling), `overview` (the page at a glance), `compose` (incident drafts, lint, previews), `schedule` (maintenance and
 //! notices with their lead times), `review` (drafts waiting for a second person), `templates` (edit with a preview per channel), `scorecard`
-//! (how each incident was communicated), `notifications` (messages sent and their deliveries).
+//! (how each incident was communicated), `notifications` (messages sent and their deliveries), `keys`
+//! (API keys and the widget secret, admin only).
 
 pub mod api;
 pub mod decide;
@@ -18,6 +19,8 @@ mod app;
 mod compose;
 #[cfg(target_arch = "wasm32")]
 mod ctx;
+#[cfg(target_arch = "wasm32")]
+mod keys;
 #[cfg(target_arch = "wasm32")]
 mod notifications;
 #[cfg(target_arch = "wasm32")]

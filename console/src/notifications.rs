@@ -1,13 +1,17 @@
-//! Notifications: every message sent for the page, newest first, each with its delivery counts,
-//! read again every few seconds while deliveries progress; a message's detail lists the failures
-//! with the provider's error and, for notices that ask for it, who has not acknowledged, with
+//! Notifications: every message sent for the page, newest first, each with its delivery counts in
+//! all and channel by channel, read again every few seconds while deliveries progress; a
+//! message's detail lists the failures with the provider's error, "retry now" and "send by ..."
+//! their other channel, and, for notices that ask for it, who has not acknowledged, with
 //! "escalate now".
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use gloo_timers::future::TimeoutFuture;
-use herald_shared::wire::{DeliveryReport, Escalated, NotificationInfo};
+use herald_shared::subscriber::SubscriberChannel;
+use herald_shared::wire::{
+    DeliveryReport, Escalated, NotificationInfo, RetryDelivery, RetryStarted,
+};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -61,7 +65,35 @@ fn escalate(ctx: Ctx, id: String, busy: RwSignal<bool>) {
     });
 }
 
+/// "Retry now" (`channel` None) or "send on another channel": the recipient is tried again.
+fn retry(ctx: Ctx, id: String, subscriber: String, channel: Option<SubscriberChannel>) {
+    let Some(client) = ctx.client() else { return };
+    spawn_local(async move {
+        let body = RetryDelivery { channel };
+        let r: Result<RetryStarted, ApiError> = client
+            .call(
+                "POST",
+                &format!("notifications/{id}/deliveries/{subscriber}/retry"),
+                Some(&body),
+            )
+            .await;
+        let note = match r {
+            Ok(started) => format!(
+                "Trying {} again by {}.",
+                started.subscriber_id,
+                decide::channel_name(started.channel)
+            ),
+            Err(e) => {
+                ctx.check(&e);
+                e.message()
+            }
+        };
+        ctx.flash.set(Some(note));
+    });
+}
+
 fn detail(ctx: Ctx, n: NotificationInfo, r: DeliveryReport, title: String) -> impl IntoView {
+    let may_retry = decide::Abilities::of(ctx.role()).communicate;
     let failures = if r.failures.is_empty() {
         view! { <p class="empty">"No failure."</p> }.into_any()
     } else {
@@ -69,12 +101,27 @@ fn detail(ctx: Ctx, n: NotificationInfo, r: DeliveryReport, title: String) -> im
             .failures
             .iter()
             .map(|f| {
+                let offered = if may_retry { decide::retry_actions(f) } else { Vec::new() };
+                let actions = offered
+                    .into_iter()
+                    .map(|(channel, label)| {
+                        let (id, sub) = (n.id.clone(), f.subscriber_id.clone());
+                        let class = if channel.is_some() { "action resend" } else { "action retry" };
+                        let aria = format!("{label}: {sub}");
+                        view! {
+                            <button type="button" class=class aria-label=aria
+                                data-channel=channel.map(|c| c.as_str())
+                                on:click=move |_| retry(ctx, id.clone(), sub.clone(), channel)>{label}</button>
+                        }
+                    })
+                    .collect_view();
                 view! {
                     <tr data-subscriber=f.subscriber_id.clone()>
                         <th scope="row">{f.subscriber_id.clone()}</th>
                         <td>{f.channel.as_str()}</td>
                         <td>{f.attempts}</td>
                         <td class="provider-error">{f.error.clone().unwrap_or_else(|| "\u{2014}".into())}</td>
+                        <td class="actions">{actions}</td>
                     </tr>
                 }
             })
@@ -82,7 +129,7 @@ fn detail(ctx: Ctx, n: NotificationInfo, r: DeliveryReport, title: String) -> im
         view! {
             <table class="failures">
                 <caption class="visually-hidden">"Failures"</caption>
-                <thead><tr><th scope="col">"Subscriber"</th><th scope="col">"Last channel"</th><th scope="col">"Attempts"</th><th scope="col">"Provider's error"</th></tr></thead>
+                <thead><tr><th scope="col">"Subscriber"</th><th scope="col">"Last channel"</th><th scope="col">"Attempts"</th><th scope="col">"Provider's error"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
                 <tbody>{rows}</tbody>
             </table>
         }
@@ -196,9 +243,14 @@ pub fn notifications(ctx: Ctx) -> impl IntoView {
                             .map(|f| f.value.clone())
                             .unwrap_or_default()
                     };
+                    let lines = decide::channel_lines(&r)
+                        .into_iter()
+                        .map(|(c, line)| view! { <li data-channel=c.as_str()>{line}</li> })
+                        .collect_view();
                     view! {
                         <tr data-notification=row_id>
                             <th scope="row">{title}</th>
+                            <td><ul class="by-channel">{lines}</ul></td>
                             <td>{n.created_at.clone()}</td>
                             <td data-figure="recipients">{cell("recipients")}</td>
                             <td data-figure="sent">{cell("sent")}</td>
@@ -217,7 +269,7 @@ pub fn notifications(ctx: Ctx) -> impl IntoView {
                     <h2 id="sent-h">"Messages sent"</h2>
                     <table id="notifications">
                         <caption class="visually-hidden">"Messages sent, newest first"</caption>
-                        <thead><tr><th scope="col">"Message"</th><th scope="col">"Sent at"</th><th scope="col">"Recipients"</th><th scope="col">"Sent"</th><th scope="col">"Delivered"</th><th scope="col">"Failed"</th><th scope="col">"Pending"</th><th scope="col">"Acknowledged"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
+                        <thead><tr><th scope="col">"Message"</th><th scope="col">"By channel"</th><th scope="col">"Sent at"</th><th scope="col">"Recipients"</th><th scope="col">"Sent"</th><th scope="col">"Delivered"</th><th scope="col">"Failed"</th><th scope="col">"Pending"</th><th scope="col">"Acknowledged"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
                         <tbody>{rows}</tbody>
                     </table>
                 </section>

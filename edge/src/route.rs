@@ -257,6 +257,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "POST",
         "/v1/admin/pages/{page}/notifications/{notification}/escalate",
     ),
+    (
+        "POST",
+        "/v1/admin/pages/{page}/notifications/{notification}/deliveries/{subscriber}/retry",
+    ),
     ("GET", "/v1/admin/pages/{page}/integrations"),
     ("POST", "/v1/admin/pages/{page}/integrations"),
     (
@@ -546,6 +550,16 @@ fn admin(method: &str, page: &str, rest: &[&str]) -> Result<Found, ApiError> {
                 "DELETE",
                 RevokeIntegration {
                     integration: ident(id)?,
+                },
+            )],
+        ),
+        ["notifications", id, "deliveries", subscriber, "retry"] => (
+            &["POST"],
+            vec![(
+                "POST",
+                RetryDelivery {
+                    notification: ident(id)?,
+                    subscriber: ident(subscriber)?,
                 },
             )],
         ),

@@ -20,6 +20,10 @@ pub enum Outcome {
     /// The job carrying the message could not be sent or processed at all (the queue refused it,
     /// or gave up on it): nothing more is tried for this recipient, on any channel.
     SetAside,
+    /// Not an attempt: a manager asked to try a recipient Herald had given up on again ("retry
+    /// now", or "send on another channel" when it names the fallback's channel). Attempts before
+    /// it no longer count towards giving up; its channel is where the new round starts.
+    Reopened,
 }
 
 impl Outcome {
@@ -27,12 +31,13 @@ impl Outcome {
         matches!(self, Self::Sent | Self::Delivered)
     }
 
-    pub const ALL: [Outcome; 5] = [
+    pub const ALL: [Outcome; 6] = [
         Self::Sent,
         Self::Delivered,
         Self::TemporaryFailure,
         Self::PermanentFailure,
         Self::SetAside,
+        Self::Reopened,
     ];
 
     /// The stored and wire name (`sent`, `temporary_failure`, ...).
@@ -43,6 +48,7 @@ impl Outcome {
             Self::TemporaryFailure => "temporary_failure",
             Self::PermanentFailure => "permanent_failure",
             Self::SetAside => "set_aside",
+            Self::Reopened => "reopened",
         }
     }
 
@@ -202,6 +208,13 @@ pub fn next_step(
     fallback: Option<&Address>,
     policy: &RetryPolicy,
 ) -> NextStep {
+    let all = attempts;
+    let attempts = &round(all)[..];
+    // A new round asked for on the fallback's channel starts there, with nothing after it.
+    let (primary, fallback) = match (reopened_on(all), fallback) {
+        (Some(channel), Some(f)) if channel != primary.channel && channel == f.channel => (f, None),
+        _ => (primary, fallback),
+    };
     if attempts.iter().any(|a| a.outcome.succeeded()) {
         return NextStep::Done;
     }
@@ -229,7 +242,7 @@ pub fn next_step(
             .unwrap_or(60);
         Some(NextStep::Retry {
             address: address.clone(),
-            attempt: n as u32 + 1,
+            attempt: next_number(all, address.channel),
             at: last.at + time::Duration::seconds(i64::from(wait)),
         })
     };
@@ -246,6 +259,75 @@ pub fn next_step(
         Some(f) if !tried(f) => NextStep::Fallback { address: f.clone() },
         Some(f) => on(f).unwrap_or(NextStep::GiveUp),
         None => NextStep::GiveUp,
+    }
+}
+
+/// The attempts of the current round: those after the last `Reopened` marker (all of them when
+/// there is none), markers left out. Giving up, retrying and falling back are decided on these.
+pub fn round(attempts: &[Delivery]) -> Vec<Delivery> {
+    let since = attempts
+        .iter()
+        .filter(|a| a.outcome == Outcome::Reopened)
+        .map(|a| a.at)
+        .max();
+    attempts
+        .iter()
+        .filter(|a| a.outcome != Outcome::Reopened && since.is_none_or(|t| a.at > t))
+        .cloned()
+        .collect()
+}
+
+/// The channel the last "retry" asked to start on, if a manager asked for one.
+pub fn reopened_on(attempts: &[Delivery]) -> Option<SubscriberChannel> {
+    attempts
+        .iter()
+        .filter(|a| a.outcome == Outcome::Reopened)
+        .max_by_key(|a| a.at)
+        .map(|a| a.channel)
+}
+
+/// The number the next attempt on `channel` is recorded under: one more than any before it, in
+/// any round (a round starts over for giving up, never for the numbering the records are keyed on).
+pub fn next_number(attempts: &[Delivery], channel: SubscriberChannel) -> u32 {
+    attempts
+        .iter()
+        .filter(|a| a.channel == channel)
+        .map(|a| a.attempt)
+        .max()
+        .unwrap_or(0)
+        + 1
+}
+
+/// Why a manager cannot try a recipient again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reopen {
+    /// It reached them already.
+    Reached,
+    /// Herald is still trying them.
+    StillTrying,
+    /// The channel asked for is none of theirs for this message.
+    NotTheirs,
+}
+
+/// Decides a manager's "retry now" (`channel` None: from their first channel again) or "send on
+/// another channel" (`channel`: that one, which must be one of theirs): the address the new round
+/// starts on. Only a recipient Herald has given up on can be tried again.
+pub fn reopen<'a>(
+    attempts: &[Delivery],
+    primary: &'a Address,
+    fallback: Option<&'a Address>,
+    channel: Option<SubscriberChannel>,
+    policy: &RetryPolicy,
+) -> Result<&'a Address, Reopen> {
+    match next_step(attempts, primary, fallback, policy) {
+        NextStep::GiveUp => {}
+        NextStep::Done => return Err(Reopen::Reached),
+        _ => return Err(Reopen::StillTrying),
+    }
+    match channel {
+        None => Ok(primary),
+        Some(c) if c == primary.channel => Ok(primary),
+        Some(c) => fallback.filter(|f| f.channel == c).ok_or(Reopen::NotTheirs),
     }
 }
 
@@ -280,6 +362,46 @@ pub struct Tally {
     /// Those beyond every channel, in id order.
     pub failures: Vec<Failure>,
     pub attempts: u32,
+    /// The same recipients counted on the channel that reached them (failed: their last channel;
+    /// still being tried: the channel of their last attempt), in the channels' order.
+    pub channels: Vec<ChannelTally>,
+}
+
+/// What one notification's recipients add up to on one channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChannelTally {
+    pub channel: SubscriberChannel,
+    pub sent: u32,
+    pub delivered: u32,
+    pub failed: u32,
+    /// Tried on this channel and still being tried.
+    pub trying: u32,
+    /// Those it reached on this channel, in id order (for acknowledgements).
+    pub reached: Vec<String>,
+}
+
+impl Tally {
+    fn on(&mut self, channel: SubscriberChannel) -> &mut ChannelTally {
+        let i = match self.channels.iter().position(|c| c.channel == channel) {
+            Some(i) => i,
+            None => {
+                self.channels.push(ChannelTally {
+                    channel,
+                    sent: 0,
+                    delivered: 0,
+                    failed: 0,
+                    trying: 0,
+                    reached: Vec::new(),
+                });
+                self.channels.sort_by_key(|c| c.channel);
+                self.channels
+                    .iter()
+                    .position(|c| c.channel == channel)
+                    .unwrap_or(0)
+            }
+        };
+        &mut self.channels[i]
+    }
 }
 
 /// Sums up every attempt at one notification. `targets(subscriber)` is where it goes for them
@@ -293,8 +415,9 @@ pub fn tally<'a>(
     let mut ids: Vec<&str> = attempts.iter().map(|a| a.subscriber_id.as_str()).collect();
     ids.sort_unstable();
     ids.dedup();
+    let tried = |a: &&Delivery| a.outcome != Outcome::Reopened;
     let mut t = Tally {
-        attempts: attempts.len() as u32,
+        attempts: attempts.iter().filter(tried).count() as u32,
         ..Tally::default()
     };
     for id in ids {
@@ -303,12 +426,19 @@ pub fn tally<'a>(
             .filter(|a| a.subscriber_id == id)
             .cloned()
             .collect();
-        if mine.iter().any(|a| a.outcome.succeeded()) {
+        if let Some(hit) = mine
+            .iter()
+            .filter(|a| a.outcome.succeeded())
+            .max_by_key(|a| a.at)
+        {
+            let delivered = mine.iter().any(|a| a.outcome == Outcome::Delivered);
             t.sent += 1;
-            if mine.iter().any(|a| a.outcome == Outcome::Delivered) {
-                t.delivered += 1;
-            }
+            t.delivered += u32::from(delivered);
             t.reached.push(id.to_owned());
+            let on = t.on(hit.channel);
+            on.sent += 1;
+            on.delivered += u32::from(delivered);
+            on.reached.push(id.to_owned());
             continue;
         }
         let gave_up = match targets(id) {
@@ -317,14 +447,17 @@ pub fn tally<'a>(
             }
             None => true,
         };
-        if let (true, Some(last)) = (gave_up, mine.iter().max_by_key(|a| a.at)) {
+        if let (true, Some(last)) = (gave_up, mine.iter().filter(tried).max_by_key(|a| a.at)) {
             t.failures.push(Failure {
                 subscriber_id: id.to_owned(),
                 channel: last.channel,
-                attempts: mine.len() as u32,
+                attempts: mine.iter().filter(tried).count() as u32,
                 error: last.error.clone(),
                 at: last.at,
             });
+            t.on(last.channel).failed += 1;
+        } else if let Some(last) = mine.iter().filter(tried).max_by_key(|a| a.at) {
+            t.on(last.channel).trying += 1;
         }
     }
     t
@@ -605,8 +738,101 @@ mod tests {
             ],
             "'trying' has an attempt left"
         );
+        let on: Vec<(SubscriberChannel, u32, u32, u32, u32)> = t
+            .channels
+            .iter()
+            .map(|c| (c.channel, c.sent, c.delivered, c.failed, c.trying))
+            .collect();
+        assert_eq!(on, [(Email, 2, 1, 1, 1), (Sms, 0, 0, 1, 0)]);
         let acked = vec!["sent".to_owned()];
         assert_eq!(unacknowledged(&t.reached, &acked), ["delivered"]);
         assert!(unacknowledged(&[], &acked).is_empty());
+    }
+
+    #[test]
+    fn a_manager_reopens_only_who_herald_gave_up_on() {
+        let email = addr(Email);
+        let sms = addr(Sms);
+        let p = RetryPolicy {
+            max_attempts: 2,
+            backoff_secs: vec![30],
+        };
+        let lost = vec![
+            d(Email, 1, PermanentFailure, 0),
+            d(Sms, 1, TemporaryFailure, 5),
+            d(Sms, 2, TemporaryFailure, 40),
+        ];
+        let from = |a: &[Delivery], channel| reopen(a, &email, Some(&sms), channel, &p);
+        assert_eq!(from(&lost, None), Ok(&email));
+        assert_eq!(from(&lost, Some(Email)), Ok(&email));
+        assert_eq!(from(&lost, Some(Sms)), Ok(&sms));
+        assert_eq!(
+            reopen(&lost, &email, None, Some(Sms), &p),
+            Err(Reopen::NotTheirs)
+        );
+        assert_eq!(from(&[d(Email, 1, Sent, 0)], None), Err(Reopen::Reached));
+        assert_eq!(
+            from(&[d(Email, 1, TemporaryFailure, 0)], None),
+            Err(Reopen::StillTrying)
+        );
+    }
+
+    #[test]
+    fn a_reopened_round_starts_over_and_keeps_numbering() {
+        let email = addr(Email);
+        let sms = addr(Sms);
+        let p = RetryPolicy {
+            max_attempts: 2,
+            backoff_secs: vec![30],
+        };
+        let mut a = vec![
+            d(Email, 1, PermanentFailure, 0),
+            d(Sms, 1, TemporaryFailure, 5),
+            d(Sms, 2, TemporaryFailure, 40),
+        ];
+        assert_eq!(next_step(&a, &email, Some(&sms), &p), NextStep::GiveUp);
+        // "Retry now": from the first channel again, numbered after what is recorded.
+        a.push(d(Email, 2, Reopened, 100));
+        assert_eq!(
+            next_step(&a, &email, Some(&sms), &p),
+            NextStep::Send {
+                address: email.clone()
+            }
+        );
+        assert_eq!(next_number(&a, Email), 3);
+        a.push(d(Email, 3, TemporaryFailure, 110));
+        assert_eq!(
+            next_step(&a, &email, Some(&sms), &p),
+            NextStep::Retry {
+                address: email.clone(),
+                attempt: 4,
+                at: NOW + time::Duration::seconds(140)
+            }
+        );
+        a.push(d(Email, 4, Delivered, 140));
+        assert_eq!(next_step(&a, &email, Some(&sms), &p), NextStep::Done);
+        let t = tally(&a, |_| Some((&email, Some(&sms))), &p);
+        assert_eq!((t.sent, t.delivered, t.attempts), (1, 1, 5));
+        assert!(t.failures.is_empty());
+
+        // "Send on another channel": the fallback's channel alone, nothing after it.
+        let mut b = vec![
+            d(Email, 1, PermanentFailure, 0),
+            d(Sms, 1, PermanentFailure, 5),
+            d(Sms, 2, Reopened, 100),
+        ];
+        assert_eq!(reopened_on(&b), Some(Sms));
+        assert_eq!(
+            next_step(&b, &email, Some(&sms), &p),
+            NextStep::Send {
+                address: sms.clone()
+            }
+        );
+        assert_eq!(next_number(&b, Sms), 3);
+        b.push(d(Sms, 3, PermanentFailure, 110));
+        assert_eq!(next_step(&b, &email, Some(&sms), &p), NextStep::GiveUp);
+        let t = tally(&b, |_| Some((&email, Some(&sms))), &p);
+        assert_eq!(t.failures.len(), 1);
+        assert_eq!((t.failures[0].channel, t.failures[0].attempts), (Sms, 3));
     }
 }

@@ -2,7 +2,7 @@
 //! first public word, the "next update by" promises, silences, deliveries, audiences, reviews),
 //! measured from the state, the delivery records and the audit's review events, with `now` passed in.
 
-use crate::delivery::{self, Delivery, NextStep, NotificationKind, Outcome, RetryPolicy};
+use crate::delivery::{self, Delivery, NotificationKind, RetryPolicy};
 use crate::event::Event;
 use crate::model::{Incident, IncidentStatus, State, Visibility};
 use crate::subscriber::SubscriberChannel;
@@ -138,60 +138,29 @@ fn deliveries(
             acknowledged: 0,
         })
         .collect();
-    let mut reached: Vec<&str> = Vec::new();
+    let mut reached: Vec<String> = Vec::new();
     let mut not_yet_tried = 0u32;
     for m in messages {
-        let mut ids: Vec<&str> = m
-            .attempts
-            .iter()
-            .map(|a| a.subscriber_id.as_str())
-            .collect();
-        ids.sort_unstable();
-        ids.dedup();
-        not_yet_tried += m.recipients.saturating_sub(ids.len() as u32);
-        for id in ids {
-            let mine: Vec<Delivery> = m
-                .attempts
-                .iter()
-                .filter(|a| a.subscriber_id == id)
-                .cloned()
-                .collect();
-            let success = mine
-                .iter()
-                .filter(|a| a.outcome.succeeded())
-                .max_by_key(|a| a.at);
-            let Some(on) = success.or_else(|| mine.iter().max_by_key(|a| a.at)) else {
-                continue;
-            };
+        let targets = |id: &str| state.subscriber(id).and_then(|s| m.kind.targets(s));
+        let t = delivery::tally(m.attempts, targets, retry);
+        let mut tried = 0;
+        for on in t.channels {
+            tried += on.sent + on.failed + on.trying;
             let Some(score) = channels.iter_mut().find(|c| c.channel == on.channel) else {
                 continue;
             };
-            if success.is_some() {
-                score.sent += 1;
-                if mine
-                    .iter()
-                    .any(|a| a.outcome == Outcome::Delivered && a.channel == on.channel)
-                {
-                    score.delivered += 1;
-                }
-                if m.acknowledged.iter().any(|a| a == id) {
-                    score.acknowledged += 1;
-                }
-                reached.push(id);
-                continue;
-            }
-            let gave_up = match state.subscriber(id).and_then(|s| m.kind.targets(s)) {
-                Some((primary, fallback)) => {
-                    delivery::next_step(&mine, primary, fallback, retry) == NextStep::GiveUp
-                }
-                None => true,
-            };
-            if gave_up {
-                score.failed += 1;
-            } else {
-                score.pending += 1;
-            }
+            score.sent += on.sent;
+            score.delivered += on.delivered;
+            score.failed += on.failed;
+            score.pending += on.trying;
+            score.acknowledged += on
+                .reached
+                .iter()
+                .filter(|id| m.acknowledged.contains(id))
+                .count() as u32;
         }
+        not_yet_tried += m.recipients.saturating_sub(tried);
+        reached.extend(t.reached);
     }
     reached.sort_unstable();
     reached.dedup();

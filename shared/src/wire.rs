@@ -1208,6 +1208,24 @@ pub struct DeliveryReport {
     /// For a message that asks for acknowledgement: who received it and has not acknowledged it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unacknowledged: Vec<String>,
+    /// The same figures channel by channel: each recipient counted on the channel that reached
+    /// them, or the last one tried. Recipients not tried yet are in `pending` only.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub channels: Vec<ChannelFigures>,
+}
+
+/// One channel's share of a delivery report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelFigures {
+    pub channel: crate::subscriber::SubscriberChannel,
+    pub sent: u32,
+    pub delivered: u32,
+    pub failed: u32,
+    /// Tried on this channel and still being tried.
+    pub pending: u32,
+    /// For a message that asks for acknowledgement: those reached on this channel who acknowledged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acknowledged: Option<u32>,
 }
 
 /// A recipient the notification did not reach, and why.
@@ -1217,6 +1235,27 @@ pub struct DeliveryFailure {
     pub channel: crate::subscriber::SubscriberChannel,
     pub attempts: u32,
     pub error: Option<String>,
+    /// The channels a manager may try them on again ("retry now" starts on the first; any other
+    /// is "send on another channel"); empty once they have unsubscribed or been erased.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub retry_on: Vec<crate::subscriber::SubscriberChannel>,
+}
+
+/// Body of `POST /v1/admin/pages/{page}/notifications/{id}/deliveries/{subscriber}/retry`: which
+/// channel to try (omitted: "retry now", from their first channel again).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetryDelivery {
+    #[serde(default)]
+    pub channel: Option<crate::subscriber::SubscriberChannel>,
+}
+
+/// Answer to a retry: the recipient is being tried again, starting on `channel`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetryStarted {
+    pub notification_id: String,
+    pub subscriber_id: String,
+    pub channel: crate::subscriber::SubscriberChannel,
 }
 
 /// Answer to `POST /v1/admin/pages/{page}/notifications/{id}/escalate`: how many recipients it was

@@ -9,7 +9,8 @@
 //! `subject`, `text`, plus the provider's own fields), for `cargo xtask dev`'s outbox and for tests.
 //! `POST /_control` with `{"fail_percent": 30, "fail_status": 500}` refuses a share of requests
 //! (`"fail_status": 0` instead accepts them but answers only after `delay_ms`, a timeout for the
-//! caller); `DELETE /messages` forgets everything. Two hostile receivers for the hardening
+//! caller); `Sink::refuse` refuses every message to one recipient; `DELETE /messages` forgets
+//! everything. Two hostile receivers for the hardening
 //! tests: `POST /hostile/redirect/...` answers 302 to `/slack/stolen` (a caller that follows it
 //! posts there, and the sink records it), `POST /hostile/huge/...` answers 200 with an 8 MB body.
 //!
@@ -42,6 +43,9 @@ struct Inner {
     seen: HashMap<String, String>,
     /// Paths answered with 400 from now on (a receiver that started refusing).
     rejecting: Vec<String>,
+    /// Recipients (an email address or phone number) refused with the status given, whatever
+    /// the share refused: one chosen recipient failing while the others get through.
+    refusing: HashMap<String, u16>,
     /// Keep only who got what (channel, to, subject, key), not bodies: for large benchmarks.
     lean: bool,
 }
@@ -104,6 +108,16 @@ impl Sink {
         let mut i = self.inner.lock().expect("sink lock");
         i.fail_percent = percent.min(100);
         i.fail_status = status;
+    }
+
+    /// Refuse every message to `to` (an email address or phone number) with `status` from now on;
+    /// `None` takes them again.
+    pub fn refuse(&self, to: &str, status: Option<u16>) {
+        let mut i = self.inner.lock().expect("sink lock");
+        match status {
+            Some(status) => i.refusing.insert(to.to_owned(), status),
+            None => i.refusing.remove(to),
+        };
     }
 
     /// Keep only `channel`, `to`, `subject` and the idempotency key of each message from now on.
@@ -275,22 +289,31 @@ impl Sink {
         if i.rejecting.iter().any(|p| p == path) {
             return reply(400, r#"{"error":"this receiver refuses"}"#);
         }
+        // Like the real providers, a refusal quotes the recipient.
+        let to = serde_json::from_slice::<Value>(body)
+            .ok()
+            .and_then(|v| v["to"][0].as_str().map(str::to_owned))
+            .or_else(|| {
+                url::form_urlencoded::parse(body)
+                    .find(|(k, _)| k == "To")
+                    .map(|(_, v)| v.into_owned())
+            })
+            .unwrap_or_default();
+        if let Some(&status) = i.refusing.get(&to) {
+            i.refused += 1;
+            return reply(
+                status,
+                json!({"name": "sink_refused", "statusCode": status,
+                       "message": format!("{to} refuses messages")})
+                .to_string(),
+            );
+        }
         // A fixed pattern rather than randomness: the same share fails on every run.
         let mut delay_ms = 0;
         if (n * 37) % 100 < i.fail_percent {
             i.refused += 1;
             if i.fail_status != 0 {
                 let status = i.fail_status;
-                // Like the real providers, the refusal quotes the recipient.
-                let to = serde_json::from_slice::<Value>(body)
-                    .ok()
-                    .and_then(|v| v["to"][0].as_str().map(str::to_owned))
-                    .or_else(|| {
-                        url::form_urlencoded::parse(body)
-                            .find(|(k, _)| k == "To")
-                            .map(|(_, v)| v.into_owned())
-                    })
-                    .unwrap_or_default();
                 return reply(
                     status,
                     json!({"name": "sink_refused", "statusCode": status,

@@ -697,6 +697,7 @@ fn notifications_read_as_words_and_counts() {
         failures: vec![],
         acknowledged: None,
         unacknowledged: vec![],
+        channels: vec![],
     };
     let got: Vec<(&str, String)> = delivery_figures(&report)
         .into_iter()
@@ -717,4 +718,84 @@ fn notifications_read_as_words_and_counts() {
         ..report
     };
     assert_eq!(delivery_figures(&acked).len(), 6);
+}
+
+#[test]
+fn a_report_reads_channel_by_channel_and_a_dead_letter_offers_its_channels() {
+    use herald_shared::wire::{ChannelFigures, DeliveryFailure};
+    let on = |channel, sent, delivered, failed, pending, acknowledged| ChannelFigures {
+        channel,
+        sent,
+        delivered,
+        failed,
+        pending,
+        acknowledged,
+    };
+    let report = DeliveryReport {
+        notification_id: "ntf_1".into(),
+        recipients: 4,
+        sent: 3,
+        delivered: 2,
+        failed: 1,
+        pending: 0,
+        attempts: 5,
+        failures: vec![],
+        acknowledged: Some(1),
+        unacknowledged: vec![],
+        channels: vec![
+            on(SubscriberChannel::Email, 2, 1, 1, 0, Some(1)),
+            on(SubscriberChannel::Sms, 1, 1, 0, 0, Some(0)),
+        ],
+    };
+    assert_eq!(
+        channel_lines(&report),
+        vec![
+            (
+                SubscriberChannel::Email,
+                "Email: 2 sent, 1 delivered, 1 failed, 0 pending, 1 acknowledged".to_owned()
+            ),
+            (
+                SubscriberChannel::Sms,
+                "SMS: 1 sent, 1 delivered, 0 failed, 0 pending, 0 acknowledged".to_owned()
+            ),
+        ]
+    );
+    let failure = |retry_on: Vec<SubscriberChannel>| DeliveryFailure {
+        subscriber_id: "sub_1".into(),
+        channel: SubscriberChannel::Sms,
+        attempts: 3,
+        error: None,
+        retry_on,
+    };
+    assert_eq!(
+        retry_actions(&failure(vec![
+            SubscriberChannel::Email,
+            SubscriberChannel::Sms
+        ])),
+        vec![
+            (None, "Retry now".to_owned()),
+            (Some(SubscriberChannel::Sms), "Send by SMS".to_owned()),
+        ]
+    );
+    assert_eq!(
+        retry_actions(&failure(vec![SubscriberChannel::Email])),
+        vec![(None, "Retry now".to_owned())]
+    );
+    assert!(retry_actions(&failure(vec![])).is_empty());
+}
+
+#[test]
+fn the_token_example_names_the_page_and_never_holds_a_secret() {
+    let example = token_example("acme");
+    assert!(example.contains(r#"page: "acme""#), "{example}");
+    assert!(example.contains(r#""page": "acme""#), "{example}");
+    assert_eq!(example.matches("HS256").count(), 2, "{example}");
+    assert_eq!(example.matches("HERALD_WIDGET_SECRET").count(), 2);
+    for role in Role::ALL {
+        assert!(role_text(role).starts_with(&{
+            let mut name = role.as_str().to_owned();
+            name[..1].make_ascii_uppercase();
+            name
+        }));
+    }
 }

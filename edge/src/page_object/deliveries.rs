@@ -6,7 +6,7 @@ use herald_shared::delivery::{self, Delivery, NextStep, NotificationKind, Outcom
 use herald_shared::subscriber::{SubscriberChannel, SubscriptionState};
 use herald_shared::wire::internal::{Due, DueCall, MessageCall, RecordCall, SetAsideCall, Verdict};
 use herald_shared::wire::{
-    DeadLetter, DeliveryFailure, DeliveryReport, NotificationInfo, SubscriberInfo,
+    ChannelFigures, DeadLetter, DeliveryFailure, DeliveryReport, NotificationInfo, SubscriberInfo,
 };
 use herald_shared::State as PageState;
 use worker::Response;
@@ -35,6 +35,7 @@ pub(super) struct Outcomes {
     pub(super) reached: Vec<String>,
     failures: Vec<(DeliveryFailure, String)>,
     attempts: u32,
+    channels: Vec<delivery::ChannelTally>,
 }
 
 impl PageObject {
@@ -95,7 +96,10 @@ impl PageObject {
             };
             let (address, attempt) =
                 match delivery::next_step(&attempts, primary, fallback, &self.retry) {
-                    NextStep::Send { address } | NextStep::Fallback { address } => (address, 1),
+                    NextStep::Send { address } | NextStep::Fallback { address } => {
+                        let n = delivery::next_number(&attempts, address.channel);
+                        (address, n)
+                    }
                     NextStep::Retry {
                         address, attempt, ..
                     } => (address, attempt),
@@ -186,15 +190,21 @@ impl PageObject {
         let rows = self.store.deliveries_of(notification_id, subscriber_ids)?;
         let stamped = stamp(now());
         for id in subscriber_ids {
-            let attempts = Self::attempts_of(&rows, id);
+            let all = Self::attempts_of(&rows, id);
+            let attempts = delivery::round(&all);
             if attempts
                 .iter()
                 .any(|a| a.outcome.succeeded() || a.outcome == Outcome::SetAside)
             {
                 continue;
             }
-            let channel = match attempts.iter().max_by_key(|a| a.at) {
-                Some(last) => last.channel,
+            let channel = match attempts
+                .iter()
+                .max_by_key(|a| a.at)
+                .map(|a| a.channel)
+                .or_else(|| delivery::reopened_on(&all))
+            {
+                Some(channel) => channel,
                 None => {
                     let subscriber = loaded.as_ref().and_then(|l| l.subscriber(id));
                     match subscriber.zip(kind).and_then(|(s, k)| k.targets(s)) {
@@ -203,12 +213,12 @@ impl PageObject {
                     }
                 }
             };
-            let attempt = attempts.iter().filter(|a| a.channel == channel).count() + 1;
+            let attempt = delivery::next_number(&all, channel);
             self.store.record_delivery(&DeliveryRow {
                 notification_id: notification_id.to_owned(),
                 subscriber_id: id.clone(),
                 channel,
-                attempt: i64::try_from(attempt).unwrap_or(i64::MAX),
+                attempt: i64::from(attempt),
                 outcome: Outcome::SetAside,
                 provider_id: None,
                 error: Some(reason.to_owned()),
@@ -272,7 +282,26 @@ impl PageObject {
                 .and_then(|s| info.kind.targets(s))
         };
         let t = delivery::tally(&attempts, targets, &self.retry);
+        // Who can be tried again, and on which channels: those still subscribed.
+        let retry_on = |id: &str| -> Vec<SubscriberChannel> {
+            let still = state
+                .and_then(|st| st.subscriber(id))
+                .filter(|s| s.state == SubscriptionState::Confirmed);
+            match still.and_then(|s| info.kind.targets(s)) {
+                Some((primary, fallback)) => {
+                    let mut on = vec![primary.channel];
+                    on.extend(
+                        fallback
+                            .map(|f| f.channel)
+                            .filter(|c| *c != primary.channel),
+                    );
+                    on
+                }
+                None => Vec::new(),
+            }
+        };
         Ok(Outcomes {
+            channels: t.channels,
             sent: t.sent,
             delivered: t.delivered,
             reached: t.reached,
@@ -282,6 +311,7 @@ impl PageObject {
                 .map(|f| {
                     (
                         DeliveryFailure {
+                            retry_on: retry_on(&f.subscriber_id),
                             subscriber_id: f.subscriber_id,
                             channel: f.channel,
                             attempts: f.attempts,
@@ -307,14 +337,33 @@ impl PageObject {
             reached,
             failures,
             attempts,
+            channels,
         } = self.outcomes(loaded.as_deref(), &info)?;
-        let (acknowledged, unacknowledged) = if self.store.requires_ack(notification_id)? {
-            let receipts = self.store.receipts(notification_id)?;
-            let unacked = delivery::unacknowledged(&reached, &receipts);
-            (Some(receipts.len() as u32), unacked)
+        let receipts = if self.store.requires_ack(notification_id)? {
+            Some(self.store.receipts(notification_id)?)
         } else {
-            (None, Vec::new())
+            None
         };
+        let (acknowledged, unacknowledged) = match &receipts {
+            Some(receipts) => (
+                Some(receipts.len() as u32),
+                delivery::unacknowledged(&reached, receipts),
+            ),
+            None => (None, Vec::new()),
+        };
+        let channels = channels
+            .into_iter()
+            .map(|c| ChannelFigures {
+                channel: c.channel,
+                sent: c.sent,
+                delivered: c.delivered,
+                failed: c.failed,
+                pending: c.trying,
+                acknowledged: receipts
+                    .as_ref()
+                    .map(|r| c.reached.iter().filter(|id| r.contains(id)).count() as u32),
+            })
+            .collect();
         let failed = failures.len() as u32;
         Ok(DeliveryReport {
             notification_id: notification_id.to_owned(),
@@ -327,6 +376,7 @@ impl PageObject {
             failures: failures.into_iter().map(|(f, _)| f).collect(),
             acknowledged,
             unacknowledged,
+            channels,
         })
     }
 

@@ -17,6 +17,7 @@ use herald_shared::wire::{ImportedSecret, PageCore, Role};
 use herald_shared::{lint, Page, State as PageState, Timestamp};
 use sha2::{Digest, Sha256};
 
+use super::records::Records;
 use super::{
     admin, audit_csv, new_id, parse_stamp, query_param, random_bytes, store, subscribers, Commit,
     Loaded, PageObject, WIDGET_SECRET,
@@ -148,6 +149,7 @@ fn is_command(op: &AdminOp) -> bool {
             | Scorecard { .. }
             | PeriodScorecard
             | Escalate { .. }
+            | RetryDelivery { .. }
             | ListKeys
             | CreateKey
             | RevokeKey { .. }
@@ -222,6 +224,10 @@ impl PageObject {
                 Ok((200, json(&card)?, None))
             }
             AdminOp::Escalate { notification } => self.escalate_now(c, notification),
+            AdminOp::RetryDelivery {
+                notification,
+                subscriber,
+            } => self.retry_delivery(c, notification, subscriber),
             AdminOp::PeriodScorecard => {
                 let l = require()?;
                 Ok((
@@ -595,7 +601,7 @@ impl PageObject {
     /// "Escalate now": the cron's escalation of one message, without waiting; once per message.
     fn escalate_now(&self, c: &Call<'_>, notification: &str) -> ApiResult<Answer> {
         let l = c.require()?;
-        if super::records::Records::notification(&self.store, notification)?.is_none() {
+        if self.store.notification(notification)?.is_none() {
             return Err(ApiError::not_found(format!(
                 "no notification {notification:?}"
             )));
@@ -643,6 +649,156 @@ impl PageObject {
             escalated: u32::try_from(n).unwrap_or(u32::MAX),
         };
         Ok((200, json(&answer)?, None))
+    }
+
+    /// "Retry now" and "send on another channel": a recipient Herald gave up on is tried again,
+    /// with a new round of attempts on the message it kept, and the request is audited.
+    fn retry_delivery(
+        &self,
+        c: &Call<'_>,
+        notification: &str,
+        subscriber: &str,
+    ) -> ApiResult<Answer> {
+        use herald_shared::delivery::{self, Outcome, Reopen};
+        use herald_shared::wire::{RetryDelivery, RetryStarted};
+        let l = c.require()?;
+        let Some(info) = self.store.notification(notification)? else {
+            return Err(ApiError::not_found(format!(
+                "no notification {notification:?}"
+            )));
+        };
+        let req: RetryDelivery = if c.body.trim().is_empty() {
+            RetryDelivery::default()
+        } else {
+            admin::parse(c.body)?
+        };
+        let conflict =
+            |title: &'static str, detail: String| ApiError::client(409, "conflict", title, detail);
+        let Some(s) = l.state.subscriber(subscriber) else {
+            return Err(ApiError::not_found(format!("no subscriber {subscriber:?}")));
+        };
+        let wanted = match info.kind {
+            delivery::NotificationKind::Confirmation => {
+                s.state == herald_shared::subscriber::SubscriptionState::Pending
+            }
+            _ => s.state == herald_shared::subscriber::SubscriptionState::Confirmed,
+        };
+        if !wanted {
+            return Err(conflict(
+                "Not subscribed",
+                format!("{subscriber:?} is no longer subscribed: nothing is sent to them"),
+            ));
+        }
+        let Some((primary, fallback)) = info.kind.targets(s) else {
+            return Err(conflict(
+                "No channel to try",
+                format!("{subscriber:?} has no fallback channel for this escalation"),
+            ));
+        };
+        let rows = self
+            .store
+            .deliveries_of(notification, &[subscriber.to_owned()])?;
+        let attempts = PageObject::attempts_of(&rows, subscriber);
+        if attempts.is_empty() {
+            return Err(conflict(
+                "Not given up on",
+                format!("{notification:?} has not been tried on {subscriber:?}: it is still queued, or they were not among its recipients"),
+            ));
+        }
+        let address = match delivery::reopen(&attempts, primary, fallback, req.channel, &self.retry)
+        {
+            Ok(address) => address.clone(),
+            Err(Reopen::Reached) => {
+                return Err(conflict(
+                    "Already reached",
+                    format!("{notification:?} reached {subscriber:?} already"),
+                ))
+            }
+            Err(Reopen::StillTrying) => {
+                return Err(conflict(
+                    "Still being tried",
+                    format!("Herald is still trying {subscriber:?}: wait until it gives up, or for the next attempt"),
+                ))
+            }
+            Err(Reopen::NotTheirs) => {
+                let theirs: Vec<&str> = std::iter::once(primary)
+                    .chain(fallback)
+                    .map(|a| a.channel.as_str())
+                    .collect();
+                return Err(ApiError::client(
+                    422,
+                    "validation",
+                    "The request is not valid",
+                    format!(
+                        "channel: {} is not one of this subscriber's channels for this message (theirs: {})",
+                        req.channel.map_or("", |c| c.as_str()),
+                        theirs.join(", ")
+                    ),
+                )
+                .with_field("channel"));
+            }
+        };
+        let Some(kept) = self.store.message(notification)? else {
+            return Err(conflict(
+                "Message not kept",
+                format!("{notification:?} was sent before Herald kept what it sent, so it cannot be sent again"),
+            ));
+        };
+        let message = serde_json::from_str(&kept).map_err(|e| ApiError::Server(e.to_string()))?;
+        self.store.record_delivery(&super::records::DeliveryRow {
+            notification_id: notification.to_owned(),
+            subscriber_id: subscriber.to_owned(),
+            channel: address.channel,
+            attempt: i64::from(delivery::next_number(&attempts, address.channel)),
+            outcome: Outcome::Reopened,
+            provider_id: None,
+            error: None,
+            at: c.stamped.to_owned(),
+        })?;
+        let acknowledged = match info.kind {
+            delivery::NotificationKind::Escalation => info.subject.clone(),
+            _ if self.store.requires_ack(notification)? => Some(notification.to_owned()),
+            _ => None,
+        };
+        let base = self
+            .store
+            .meta(super::scheduled::META_BASE)?
+            .unwrap_or_default();
+        self.queue_jobs(
+            c.page,
+            notification,
+            &message,
+            &[super::outbox::To {
+                id: subscriber.to_owned(),
+                address: address.clone(),
+                locale: herald_shared::template::Locale::for_reader(
+                    &l.state.page,
+                    s.locale.as_deref(),
+                ),
+                format: s.format,
+            }],
+            acknowledged.as_deref(),
+            &base,
+        )?;
+        self.audit_only(
+            c.actor,
+            c.op.action(),
+            Some(notification),
+            &AuditChange {
+                id: Some(notification.to_owned()),
+                subscriber_id: Some(subscriber.to_owned()),
+                channel: Some(address.channel.as_str().to_owned()),
+                ..AuditChange::default()
+            },
+            c.stamped,
+            &c.loaded,
+        )?;
+        let answer = RetryStarted {
+            notification_id: notification.to_owned(),
+            subscriber_id: subscriber.to_owned(),
+            channel: address.channel,
+        };
+        Ok((202, json(&answer)?, None))
     }
 
     fn create_key(&self, c: &Call<'_>) -> ApiResult<Answer> {

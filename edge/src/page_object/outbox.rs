@@ -153,8 +153,33 @@ impl PageObject {
             self.store
                 .require_ack(&notification_id, stamped, &json(message)?)?;
         }
+        // Kept whole, so a manager can try a recipient again later ("retry now").
+        let encoded = json(message)?;
+        self.store.keep_message(&notification_id, &encoded)?;
+        self.queue_jobs(
+            page,
+            &notification_id,
+            message,
+            to,
+            acknowledged.as_deref(),
+            base,
+        )?;
+        Ok(notification_id)
+    }
+
+    /// Queues jobs of `RECIPIENTS_PER_JOB` carrying `message` of `notification_id` to `to`, each
+    /// recipient with their links (and a receipt link for `acknowledged`, the message it confirms).
+    pub(super) fn queue_jobs(
+        &self,
+        page: &str,
+        notification_id: &str,
+        message: &Message,
+        to: &[To],
+        acknowledged: Option<&str>,
+        base: &str,
+    ) -> ApiResult<()> {
         if to.is_empty() {
-            return Ok(notification_id);
+            return Ok(());
         }
         let secret = self.link_secret()?;
         let recipients: Vec<JobRecipient> = to
@@ -164,7 +189,6 @@ impl PageObject {
                 address: t.address.clone(),
                 token: token::sign(&secret, page, &t.id, Purpose::Unsubscribe, unix_now()),
                 receipt: acknowledged
-                    .as_deref()
                     .map(|n| token::sign_receipt(&secret, page, &t.id, n, unix_now())),
                 manage: Some(token::sign(
                     &secret,
@@ -177,9 +201,7 @@ impl PageObject {
                 format: t.format,
             })
             .collect();
-        let encoded = json(message)?;
-        let content = if encoded.len() > MAX_INLINE_MESSAGE_BYTES {
-            self.store.keep_message(&notification_id, &encoded)?;
+        let content = if json(message)?.len() > MAX_INLINE_MESSAGE_BYTES {
             Content::Stored
         } else {
             Content::Notification {
@@ -188,7 +210,7 @@ impl PageObject {
         };
         let mut job = Job {
             page: page.to_owned(),
-            notification_id: notification_id.clone(),
+            notification_id: notification_id.to_owned(),
             base: base.to_owned(),
             content,
             recipients: Vec::new(),
@@ -202,7 +224,7 @@ impl PageObject {
             job.recipients = recipients[from..to].to_vec();
             self.store.push_outbox(&json(&job)?)?;
         }
-        Ok(notification_id)
+        Ok(())
     }
 
     /// Sends what the outbox holds to the queue. A batch the queue refuses is sent again job by

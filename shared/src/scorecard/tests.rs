@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::command::{Command, OpenIncident, PostUpdate};
+use crate::delivery::Outcome;
 use crate::model::{Impact, IncidentStatus::*};
 use crate::testkit::*;
 use SubscriberChannel::{Email, Sms};

@@ -300,6 +300,11 @@ pub enum AdminOp {
     Escalate {
         notification: String,
     },
+    /// Tries a recipient Herald gave up on again: "retry now", or "send on another channel".
+    RetryDelivery {
+        notification: String,
+        subscriber: String,
+    },
     /// Alert integrations (Alertmanager, Grafana, generic JSON): never their secrets.
     ListIntegrations,
     /// A new integration; its secret is in the answer, once.
@@ -333,6 +338,7 @@ impl AdminOp {
             | SaveTemplate { .. }
             | DeleteTemplate { .. }
             | Escalate { .. }
+            | RetryDelivery { .. }
             | ApproveReview { .. }
             | SendBackReview { .. } => Role::Communicator,
             PutPage
@@ -407,6 +413,7 @@ impl AdminOp {
             Scorecard { .. } => "incident.scorecard",
             PeriodScorecard => "scorecard",
             Escalate { .. } => "notification.escalate",
+            RetryDelivery { .. } => "notification.retry",
             ListIntegrations => "integrations.list",
             CreateIntegration => "integration.create",
             RevokeIntegration { .. } => "integration.revoke",
