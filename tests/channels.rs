@@ -7,8 +7,8 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use crate::fixtures::{
-    add_subscriber, address, confirmed, eventually, link, press, report, sent_to, subjects,
-    subscriber_state, unix_now, wait_mail, wait_sent, Env, Failing, WAIT,
+    add_subscriber, address, configure, confirmed, eventually, link, press, report, sent_to,
+    subjects, subscriber_state, unix_now, wait_mail, wait_sent, Env, Failing, WAIT,
 };
 
 pub const TESTS: &[crate::Test] = crate::tests![
@@ -26,6 +26,9 @@ pub const TESTS: &[crate::Test] = crate::tests![
     channels_a_large_fan_out_reaches_everyone_once,
     channels_signed_provider_events_mark_delivered_and_bounced,
     channels_sms_status_callbacks_confirm_delivery,
+    channels_a_german_subscriber_reads_german,
+    channels_statuspage_format_webhook_is_parsed_field_by_field,
+    channels_teams_channel_gets_an_adaptive_card_and_a_refusal_is_retried,
 ];
 
 /// A phone number unique to this run and `n`.
@@ -838,5 +841,301 @@ fn channels_manage_link_moves_to_another_channel(env: &Env) {
         env.get(&manage, &[]).status,
         404,
         "the old manage link is gone"
+    );
+}
+
+/// Every message in the reader's language: a subscriber who asked in German (from the widget,
+/// `de-DE`) gets the confirmation and the incident in German around the communicator's words, one
+/// who asked nothing gets the page's default (English), an SMS subscriber added in German gets a
+/// German text, and a tag that is no language is refused.
+fn channels_a_german_subscriber_reads_german(env: &Env) {
+    let page = env.page("ch-de");
+    configure(
+        env,
+        &page,
+        &json!({"name": "Acme", "locales": ["en", "de"],
+                "components": [{"id": "api", "name": "API"}, {"id": "web", "name": "Web app"}]}),
+    );
+    let subscribe = |body: Value| {
+        env.send(
+            "POST",
+            &format!("/v1/pages/{page}/subscriptions"),
+            None,
+            Some(&body.to_string()),
+            &[("content-type", "application/json")],
+        )
+    };
+    let german = address(env, "german");
+    let english = address(env, "english");
+    assert_eq!(
+        subscribe(json!({"email": german, "locale": "de-DE"})).status,
+        202
+    );
+    assert_eq!(subscribe(json!({"email": english})).status, 202);
+    let mail = wait_mail(env, &german, "Bestätigen Sie Ihr Abonnement", 1);
+    assert_eq!(
+        mail[0]["subject"],
+        "Bestätigen Sie Ihr Abonnement der Statusmeldungen von Acme"
+    );
+    let text = mail[0]["text"].as_str().unwrap();
+    assert!(
+        text.contains("Jemand (hoffentlich Sie) möchte Statusmeldungen von Acme erhalten."),
+        "{text}"
+    );
+    assert!(
+        mail[0]["html"].as_str().unwrap().contains("lang=\"de\""),
+        "{}",
+        mail[0]["html"]
+    );
+    assert_eq!(
+        press(env, &link(env, text, "/v1/subscriptions/confirm")).status,
+        200
+    );
+    let mail = wait_mail(env, &english, "Confirm your subscription", 1);
+    let text = mail[0]["text"].as_str().unwrap();
+    assert_eq!(
+        press(env, &link(env, text, "/v1/subscriptions/confirm")).status,
+        200
+    );
+    let number = phone(env, 7);
+    let r = add_subscriber(
+        env,
+        &page,
+        json!({"channel": "sms", "address": number, "locale": "de"}),
+    );
+    assert_eq!(r.status, 201, "{r:?}");
+    let texts = wait_sent(
+        env,
+        "sms",
+        &number,
+        "text",
+        "Bestätigen Sie Ihre Statusmeldungen per SMS",
+        1,
+    );
+    assert!(
+        texts[0]["text"].as_str().unwrap().starts_with("Acme: "),
+        "{}",
+        texts[0]
+    );
+
+    env.open_incident(&page, "Locale drill", "major");
+    let de = wait_mail(env, &german, "Locale drill", 1);
+    assert_eq!(de[0]["subject"], "[Acme] Locale drill: Wird untersucht");
+    let text = de[0]["text"].as_str().unwrap();
+    for want in [
+        "Wird untersucht: Locale drill: we are investigating.",
+        "Betroffen: API",
+        "Nächstes Update bis ",
+        "Wählen Sie, worüber Sie informiert werden: ",
+        "Abbestellen: ",
+    ] {
+        assert!(text.contains(want), "{want:?} in {text}");
+    }
+    assert!(!text.contains("Unsubscribe"), "{text}");
+    assert!(de[0]["html"]
+        .as_str()
+        .unwrap()
+        .contains(">Auf der Statusseite ansehen</a>"));
+    let en = wait_mail(env, &english, "Locale drill", 1);
+    assert_eq!(en[0]["subject"], "[Acme] Locale drill: Investigating");
+    let text = en[0]["text"].as_str().unwrap();
+    assert!(
+        text.contains("Affected: API") && text.contains("Unsubscribe: "),
+        "{text}"
+    );
+
+    // A tag that is no language is refused, the field named, and nothing is sent.
+    let bad = subscribe(json!({"email": address(env, "bad-locale"), "locale": "deutsch!"}));
+    assert_eq!(bad.problem(422)["field"], "locale", "{bad:?}");
+}
+
+/// A webhook that asked for Statuspage's format gets Statuspage's body, signed per Standard
+/// Webhooks like Herald's own: `meta` with its own unsubscribe link, `page` with the status the
+/// public Statuspage API shows, the incident with its updates newest first, and for a component
+/// change the component with its `component_update`.
+fn channels_statuspage_format_webhook_is_parsed_field_by_field(env: &Env) {
+    let page = env.page("ch-sp");
+    let (url, path) = hook(env, "ok", "sp");
+    let r = add_subscriber(
+        env,
+        &page,
+        json!({"channel": "webhook", "address": url, "format": "statuspage"}),
+    );
+    assert_eq!(r.status, 201, "{r:?}");
+    let id = r.json()["id"].as_str().unwrap().to_owned();
+    let secret = r.json()["signing_secret"].as_str().unwrap().to_owned();
+    wait_confirmed(env, &page, &id);
+    // Only a webhook takes that format.
+    let bad = add_subscriber(
+        env,
+        &page,
+        json!({"channel": "email", "address": address(env, "sp"), "format": "statuspage"}),
+    );
+    assert_eq!(bad.problem(422)["field"], "format", "{bad:?}");
+
+    let incident = env.open_incident(&page, "SP drill", "major");
+    let r = env.post_update(&page, &incident, "identified", "The cause is a bad deploy.");
+    assert_eq!(r.status, 201, "{r:?}");
+    let got = wait_sent(
+        env,
+        "webhook",
+        &path,
+        "text",
+        "The cause is a bad deploy.",
+        1,
+    );
+    let m = &got[0];
+    herald_shared::webhook::verify(
+        &secret,
+        m["webhook_id"].as_str().unwrap(),
+        m["webhook_timestamp"].as_str().unwrap().parse().unwrap(),
+        m["text"].as_str().unwrap(),
+        m["webhook_signature"].as_str().unwrap(),
+        unix_now(),
+    )
+    .expect("signed like Herald's own payload");
+    let v = &m["payload"];
+    assert!(
+        v.get("event").is_none() && v.get("item").is_none(),
+        "not Herald's: {v}"
+    );
+    let unsubscribe = v["meta"]["unsubscribe"].as_str().unwrap();
+    assert!(
+        unsubscribe.starts_with(&format!("{}/v1/subscriptions/unsubscribe?token=", env.base)),
+        "{unsubscribe}"
+    );
+    assert_eq!(
+        v["meta"]["documentation"],
+        format!("{}/v1/openapi.json", env.base)
+    );
+    let status = env
+        .get(&format!("/pages/{page}/api/v2/status.json"), &[])
+        .json();
+    assert_eq!(v["page"]["id"], page.as_str());
+    assert_eq!(v["page"]["status_indicator"], status["status"]["indicator"]);
+    assert_eq!(
+        v["page"]["status_description"],
+        status["status"]["description"]
+    );
+    assert_eq!(v["page"]["status_indicator"], "major", "{v}");
+    let i = &v["incident"];
+    assert_eq!(i["id"], incident.as_str());
+    assert_eq!(i["name"], "SP drill");
+    assert_eq!(i["status"], "identified");
+    assert_eq!(i["impact"], "major");
+    assert_eq!(i["page_id"], page.as_str());
+    assert_eq!(
+        i["shortlink"],
+        format!("{}/{page}/incidents/{incident}", env.base)
+    );
+    let updates = i["incident_updates"].as_array().unwrap();
+    assert_eq!(updates.len(), 2, "{i}");
+    assert_eq!(updates[0]["status"], "identified");
+    assert_eq!(updates[0]["body"], "The cause is a bad deploy.");
+    assert_eq!(updates[1]["status"], "investigating");
+    assert_eq!(updates[1]["body"], "SP drill: we are investigating.");
+    assert!(
+        updates[0]["created_at"].as_str() >= updates[1]["created_at"].as_str(),
+        "newest first: {i}"
+    );
+    let affected = &updates[1]["affected_components"][0];
+    assert_eq!(affected["code"], "api");
+    assert_eq!(affected["name"], "API");
+    assert_eq!(affected["old_status"], "operational");
+    assert_eq!(affected["new_status"], "partial_outage");
+    assert_eq!(i["components"][0]["id"], "api");
+    // The same body through the shared Statuspage types, whole.
+    let typed: herald_shared::statuspage::SpWebhook = serde_json::from_value(v.clone()).unwrap();
+    assert_eq!(typed.incident.unwrap().incident_updates.len(), 2);
+
+    let r = env.admin(
+        "PUT",
+        &format!("/v1/admin/pages/{page}/components/web/status"),
+        &json!({"status": "degraded_performance", "notify": true}).to_string(),
+    );
+    assert!(r.status == 200 || r.status == 201, "{r:?}");
+    let got = eventually("the component update", WAIT, || {
+        sent_to(env, "webhook", &path)
+            .into_iter()
+            .find(|m| m["payload"].get("component_update").is_some())
+    });
+    let v = &got["payload"];
+    assert!(v.get("incident").is_none(), "{v}");
+    assert_eq!(v["component"]["id"], "web");
+    assert_eq!(v["component"]["name"], "Web app");
+    assert_eq!(v["component"]["status"], "degraded_performance");
+    assert_eq!(v["component_update"]["component_id"], "web");
+    assert_eq!(v["component_update"]["old_status"], "operational");
+    assert_eq!(v["component_update"]["new_status"], "degraded_performance");
+    assert!(
+        v["component_update"]["created_at"]
+            .as_str()
+            .is_some_and(|t| t.len() >= 20),
+        "{v}"
+    );
+    assert!(v["meta"]["unsubscribe"]
+        .as_str()
+        .unwrap()
+        .contains("token="));
+}
+
+/// A Teams channel (a Workflows webhook) is confirmed by accepting a first card, then gets each
+/// update as one Adaptive Card; a refusal (503) is retried and the delivery recorded once sent.
+fn channels_teams_channel_gets_an_adaptive_card_and_a_refusal_is_retried(env: &Env) {
+    let page = env.page("ch-teams");
+    let path = format!("/teams/{}", env.page("room"));
+    let url = format!("{}{path}", env.sink.url());
+    let r = add_subscriber(env, &page, json!({"channel": "teams", "address": url}));
+    assert_eq!(r.status, 201, "{r:?}");
+    let id = r.json()["id"].as_str().unwrap().to_owned();
+    assert!(r.json().get("signing_secret").is_none(), "{r:?}");
+    wait_confirmed(env, &page, &id);
+    let hello = sent_to(env, "teams", &path);
+    assert_eq!(
+        hello[0]["subject"],
+        "This channel will now receive status updates from Test page."
+    );
+    // Not a Workflows URL: refused, the field named.
+    let bad = add_subscriber(
+        env,
+        &page,
+        json!({"channel": "teams", "address": "https://example.com/hook"}),
+    );
+    assert_eq!(bad.problem(422)["field"], "address", "{bad:?}");
+
+    let (_, refused_before) = env.sink.counts();
+    let failing = Failing::new(env, 100, 503);
+    let incident = env.open_incident(&page, "Teams drill", "minor");
+    eventually("a refused attempt", WAIT, || {
+        (env.sink.counts().1 > refused_before).then_some(())
+    });
+    drop(failing);
+    let got = wait_sent(env, "teams", &path, "subject", "Teams drill", 1);
+    let card = &got[0]["payload"]["attachments"][0]["content"];
+    assert_eq!(got[0]["payload"]["type"], "message");
+    assert_eq!(
+        got[0]["payload"]["attachments"][0]["contentType"],
+        "application/vnd.microsoft.card.adaptive"
+    );
+    assert_eq!(card["type"], "AdaptiveCard");
+    assert_eq!(card["version"], "1.4");
+    assert_eq!(card["body"][1]["text"], "Test page · Investigating");
+    assert_eq!(
+        card["body"][2]["text"],
+        "Teams drill: we are investigating."
+    );
+    assert_eq!(card["body"][3]["text"], "Affected: API");
+    assert_eq!(card["actions"][0]["type"], "Action.OpenUrl");
+    assert_eq!(
+        card["actions"][0]["url"],
+        format!("{}/{page}/incidents/{incident}", env.base)
+    );
+    let r = report(env, &page, &incident, |v| v["sent"] == 1);
+    assert!(r["attempts"].as_u64().unwrap() >= 2, "retried: {r}");
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(
+        wait_sent(env, "teams", &path, "subject", "Teams drill", 1).len(),
+        1,
+        "one card"
     );
 }

@@ -522,8 +522,16 @@ impl Draft {
             effective_at: None,
             created_at: now,
             requires_ack: false,
+            stage: Some(template::Stage::Incident(self.status)),
+            reminder_minutes: None,
+            statuspage: None,
         };
-        if let Ok((title, body)) = template::fill(t, &m, links) {
+        // The template's own language fills its placeholders.
+        let links = Links {
+            locale: template::Locale::for_reader(&state.page, t.locale.as_deref()),
+            ..links.clone()
+        };
+        if let Ok((title, body)) = template::fill(t, &m, &links) {
             self.title = title;
             self.body = body;
         }
@@ -850,6 +858,7 @@ pub fn sample_links(origin: &str, page: &str) -> Links {
             "{origin}/v1/subscriptions/manage?token={}",
             token("m")
         )),
+        locale: Default::default(),
     }
 }
 
@@ -902,6 +911,12 @@ pub fn preview(
     let banner = view::banner(&after, &viewer, now)
         .item
         .filter(|b| b.id == item_id);
+    // Previews read as the page's default language does.
+    let locale = template::Locale::for_reader(&state.page, None);
+    let links = &Links {
+        locale,
+        ..links.clone()
+    };
     let email = template::email(&message, links);
     let sms = template::sms(&message, links);
     let slack = template::slack(&message, links)["text"]
@@ -910,7 +925,7 @@ pub fn preview(
         .to_owned();
     Ok(Preview {
         banner,
-        status_page: template::status_page(&message),
+        status_page: template::status_page(&message, locale),
         email_subject: email.subject,
         email_text: email.text,
         sms: sms.text,
@@ -1436,6 +1451,7 @@ pub fn channel_name(c: SubscriberChannel) -> &'static str {
         SubscriberChannel::Webhook => "webhook",
         SubscriberChannel::Slack => "Slack",
         SubscriberChannel::Push => "browser push",
+        SubscriberChannel::Teams => "Teams",
     }
 }
 

@@ -237,6 +237,9 @@ pub struct Subscribe {
     /// The page's key for suppression hashes: set by the page object, never in JSON.
     #[serde(skip)]
     pub suppression: SuppressionKey,
+    /// A webhook's payload: Herald's own or Statuspage's.
+    #[serde(default)]
+    pub format: crate::model::WebhookFormat,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -1142,6 +1145,14 @@ fn subscribe(next: &mut State, c: Subscribe, now: Timestamp) -> Result<Vec<Event
             ));
         }
     }
+    if c.format == crate::model::WebhookFormat::Statuspage
+        && address.channel != SubscriberChannel::Webhook
+    {
+        return Err(DomainError::invalid(
+            "format",
+            "only a webhook takes the Statuspage format",
+        ));
+    }
     if let Some(old) = &c.replaces {
         match next.subscriber(old) {
             Some(s) if s.state != SubscriptionState::Unsubscribed => {}
@@ -1182,6 +1193,7 @@ fn subscribe(next: &mut State, c: Subscribe, now: Timestamp) -> Result<Vec<Event
                 existing.locale = c.locale;
                 existing.unsubscribed_at = None;
                 existing.replaces = c.replaces;
+                existing.format = c.format;
                 vec![Event::SubscriptionRequested { subscriber_id }]
             }
         });
@@ -1211,6 +1223,7 @@ fn subscribe(next: &mut State, c: Subscribe, now: Timestamp) -> Result<Vec<Event
         confirmed_at: push.then_some(now),
         unsubscribed_at: None,
         replaces: c.replaces,
+        format: c.format,
     });
     let subscriber_id = c.id;
     Ok(vec![if push {
@@ -1459,6 +1472,7 @@ fn import_subscribers(
             confirmed_at: Some(now),
             unsubscribed_at: None,
             replaces: None,
+            format: Default::default(),
         });
         added += 1;
     }

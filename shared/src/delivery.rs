@@ -652,6 +652,7 @@ mod tests {
             confirmed_at: Some(NOW),
             unsubscribed_at: None,
             replaces: None,
+            format: Default::default(),
         };
         let email = addr(SubscriberChannel::Email);
         let sms = addr(SubscriberChannel::Sms);

@@ -26,6 +26,7 @@ pub mod policy;
 pub mod poll;
 pub mod scorecard;
 pub mod sms;
+pub mod social;
 pub mod statuspage;
 pub mod subscriber;
 pub mod template;

@@ -74,10 +74,27 @@ impl Social {
         }
     }
 
+    /// How long `text` counts on this network.
+    pub fn weight(self, text: &str) -> usize {
+        self.units(text).iter().map(|(_, w)| w).sum()
+    }
+
     /// Where `text` passes the limit (a byte offset) and how long it counts, or `None` if it fits.
     fn overflow(self, text: &str) -> Option<(usize, usize)> {
-        // (byte offset, weight) of each counted unit.
-        let units: Vec<(usize, usize)> = match self {
+        let mut count = 0;
+        let mut cut = None;
+        for (at, weight) in self.units(text) {
+            count += weight;
+            if count > self.limit() && cut.is_none() {
+                cut = Some(at);
+            }
+        }
+        cut.map(|c| (c, count))
+    }
+
+    /// (byte offset, weight) of each counted unit of `text`.
+    fn units(self, text: &str) -> Vec<(usize, usize)> {
+        match self {
             Self::Mastodon => {
                 let mut out = Vec::new();
                 let mut i = 0;
@@ -96,16 +113,7 @@ impl Social {
                 out
             }
             Self::Bluesky => text.grapheme_indices(true).map(|(i, _)| (i, 1)).collect(),
-        };
-        let mut count = 0;
-        let mut cut = None;
-        for (at, weight) in units {
-            count += weight;
-            if count > self.limit() && cut.is_none() {
-                cut = Some(at);
-            }
         }
-        cut.map(|c| (c, count))
     }
 }
 

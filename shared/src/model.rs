@@ -351,10 +351,12 @@ pub enum Channel {
     Slack,
     /// Browser notifications (Web Push).
     Push,
+    /// Microsoft Teams (a Workflows incoming webhook).
+    Teams,
 }
 
 impl Channel {
-    pub const ALL: [Channel; 7] = [
+    pub const ALL: [Channel; 8] = [
         Self::Banner,
         Self::StatusPage,
         Self::Email,
@@ -362,6 +364,7 @@ impl Channel {
         Self::Webhook,
         Self::Slack,
         Self::Push,
+        Self::Teams,
     ];
 }
 
@@ -995,18 +998,21 @@ pub enum SubscriberChannel {
     /// A browser's push subscription (Web Push): the address is its endpoint; its keys are kept
     /// with the page's secrets.
     Push,
+    /// A Microsoft Teams channel, through a Workflows incoming webhook (Adaptive Cards).
+    Teams,
 }
 
 impl SubscriberChannel {
-    pub const ALL: [SubscriberChannel; 5] = [
+    pub const ALL: [SubscriberChannel; 6] = [
         Self::Email,
         Self::Sms,
         Self::Webhook,
         Self::Slack,
         Self::Push,
+        Self::Teams,
     ];
 
-    /// The wire name (`email`, `sms`, `webhook`, `slack`, `push`).
+    /// The wire name (`email`, `sms`, `webhook`, `slack`, `push`, `teams`).
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Email => "email",
@@ -1014,6 +1020,7 @@ impl SubscriberChannel {
             Self::Webhook => "webhook",
             Self::Slack => "slack",
             Self::Push => "push",
+            Self::Teams => "teams",
         }
     }
 
@@ -1028,6 +1035,7 @@ impl SubscriberChannel {
             Self::Webhook => Channel::Webhook,
             Self::Slack => Channel::Slack,
             Self::Push => Channel::Push,
+            Self::Teams => Channel::Teams,
         }
     }
 }
@@ -1073,6 +1081,35 @@ pub struct Subscriber {
     /// While pending: the subscriber this one replaces once confirmed (a move to a new address).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replaces: Option<String>,
+    /// The body a webhook receives: Herald's own, or Statuspage's.
+    #[serde(default, skip_serializing_if = "WebhookFormat::is_herald")]
+    pub format: WebhookFormat,
+}
+
+/// What a webhook subscriber receives: Herald's payload, or the one Statuspage sends (`meta`,
+/// `page`, `incident` or `component` with `component_update`), for receivers written for it.
+/// Both are signed the same way.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WebhookFormat {
+    #[default]
+    Herald,
+    Statuspage,
+}
+
+impl WebhookFormat {
+    pub fn is_herald(&self) -> bool {
+        *self == WebhookFormat::Herald
+    }
+
+    /// The format named `herald` or `statuspage`.
+    pub fn from_name(name: &str) -> Option<WebhookFormat> {
+        match name {
+            "herald" => Some(Self::Herald),
+            "statuspage" => Some(Self::Statuspage),
+            _ => None,
+        }
+    }
 }
 
 // ---- Template data (rendering is in `template`).

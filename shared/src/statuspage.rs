@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Deserializer, Serialize};
 
+use crate::event::Event;
 use crate::model::{
     Component, ComponentGroup, ComponentStatus, Impact, Incident, IncidentStatus, Maintenance,
     MaintenanceStatus, MessageKind, State,
@@ -1018,4 +1019,146 @@ pub fn import_history(doc: &SpSummary) -> crate::command::ImportHistory {
         });
     }
     history
+}
+
+// ---- Statuspage-format webhooks ----
+
+/// Where Statuspage's webhook `meta` points for its documentation: Herald's API description.
+pub const WEBHOOK_DOCUMENTATION: &str = "/v1/openapi.json";
+
+/// `meta` of a Statuspage-format webhook: the recipient's unsubscribe link and the documentation.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpWebhookMeta {
+    pub unsubscribe: String,
+    pub documentation: String,
+}
+
+/// `page` of a Statuspage-format webhook: the page's status as it stands after the change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpWebhookPage {
+    pub id: String,
+    pub status_indicator: Indicator,
+    pub status_description: String,
+}
+
+/// `component_update` of a Statuspage-format webhook.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpComponentUpdate {
+    pub id: String,
+    pub component_id: String,
+    pub created_at: String,
+    pub old_status: SpComponentStatus,
+    pub new_status: SpComponentStatus,
+}
+
+/// The body Statuspage posts to a webhook subscriber: `meta`, `page`, and either an `incident`
+/// (scheduled maintenance included, its updates newest first) or a `component` with its
+/// `component_update`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpWebhook {
+    pub meta: SpWebhookMeta,
+    pub page: SpWebhookPage,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incident: Option<SpIncident>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub component_update: Option<SpComponentUpdate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub component: Option<SpComponent>,
+}
+
+impl SpWebhook {
+    /// The body for one recipient: its unsubscribe link, links made absolute under `origin`.
+    pub fn for_recipient(&self, origin: &str, unsubscribe: &str) -> SpWebhook {
+        let origin = origin.trim_end_matches('/');
+        let mut w = self.clone();
+        w.meta = SpWebhookMeta {
+            unsubscribe: unsubscribe.to_owned(),
+            documentation: format!("{origin}{WEBHOOK_DOCUMENTATION}"),
+        };
+        if let Some(i) = w.incident.as_mut() {
+            absolute_shortlinks(std::slice::from_mut(i), origin);
+        }
+        w
+    }
+}
+
+/// The Statuspage-format webhook body for `event` in `state` (the state after it), without its
+/// per-recipient `meta`; `None` for events Statuspage has no webhook for (notices, bookkeeping).
+/// The page's status is the one the item's audience sees.
+pub fn webhook(state: &State, event: &Event) -> Option<SpWebhook> {
+    let page_for = |viewer: &Viewer| {
+        let indicator = view::indicator(state, viewer);
+        SpWebhookPage {
+            id: state.page.id.clone(),
+            status_indicator: indicator,
+            status_description: indicator.description().into(),
+        }
+    };
+    let viewer_of = |v: &crate::model::Visibility| match v {
+        crate::model::Visibility::Public => Viewer::public(),
+        crate::model::Visibility::Segments(s) => Viewer::with_segments(s.clone()),
+    };
+    let body = |viewer: &Viewer, incident| SpWebhook {
+        meta: SpWebhookMeta::default(),
+        page: page_for(viewer),
+        incident: Some(incident),
+        component_update: None,
+        component: None,
+    };
+    match event {
+        Event::IncidentOpened { incident_id, .. }
+        | Event::IncidentUpdated { incident_id, .. }
+        | Event::IncidentResolved { incident_id, .. }
+        | Event::IncidentReopened { incident_id, .. }
+        | Event::PostmortemPublished { incident_id, .. } => {
+            let i = state.incident(incident_id)?;
+            let viewer = viewer_of(&i.visibility);
+            Some(body(&viewer, incident(state, &viewer, i)))
+        }
+        Event::MaintenanceScheduled { maintenance_id, .. }
+        | Event::MaintenanceUpdated { maintenance_id, .. } => {
+            let m = state.maintenance(maintenance_id)?;
+            let viewer = viewer_of(&m.visibility);
+            Some(body(&viewer, maintenance(state, &viewer, m)))
+        }
+        Event::ComponentStatusChanged {
+            component_id,
+            from,
+            to,
+            ..
+        } => {
+            let viewer = Viewer::public();
+            let c = state.page.component(component_id)?;
+            let position = state
+                .page
+                .components
+                .iter()
+                .position(|x| x.id == c.id)
+                .unwrap_or(0);
+            let at = c.updated_at.map(ts).unwrap_or_default();
+            Some(SpWebhook {
+                meta: SpWebhookMeta::default(),
+                page: page_for(&viewer),
+                incident: None,
+                component_update: Some(SpComponentUpdate {
+                    id: format!(
+                        "{}-{}",
+                        c.id,
+                        c.updated_at.map_or(0, |t| t.unix_timestamp())
+                    ),
+                    component_id: c.id.clone(),
+                    created_at: at,
+                    old_status: (*from).into(),
+                    new_status: (*to).into(),
+                }),
+                component: Some(component(
+                    state,
+                    &viewer,
+                    c,
+                    i64::try_from(position + 1).unwrap_or(i64::MAX),
+                )),
+            })
+        }
+        _ => None,
+    }
 }

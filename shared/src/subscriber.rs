@@ -6,8 +6,46 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::event::Event;
-pub use crate::model::{Address, Subscriber, SubscriberChannel, SubscriptionState};
+pub use crate::model::{Address, Subscriber, SubscriberChannel, SubscriptionState, WebhookFormat};
 use crate::model::{Channel, State, Visibility};
+
+/// Longest language tag accepted.
+pub const MAX_LOCALE_LEN: usize = 35;
+
+/// The page's own tag for the language `tag` asks for (exactly, else by primary subtag: `de-AT`
+/// is the page's `de`), or `None` when the page does not offer it (the reader then gets the
+/// page's default). A blank tag asks for nothing; one that is not a language tag is refused.
+pub fn offered_locale(page: &crate::model::Page, tag: &str) -> Result<Option<String>, String> {
+    let tag = tag.trim();
+    if tag.is_empty() {
+        return Ok(None);
+    }
+    let shaped = tag.len() <= MAX_LOCALE_LEN
+        && tag
+            .split(['-', '_'])
+            .all(|p| !p.is_empty() && p.len() <= 8 && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+        && tag.split(['-', '_']).next().is_some_and(|p| {
+            (2..=3).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphabetic())
+        });
+    if !shaped {
+        return Err(format!(
+            "{tag:?} is not a language tag (such as \"de\" or \"pt-BR\")"
+        ));
+    }
+    let primary = |t: &str| {
+        t.split(['-', '_'])
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase()
+    };
+    let normal = tag.replace('_', "-");
+    Ok(page
+        .locales
+        .iter()
+        .find(|l| l.eq_ignore_ascii_case(&normal))
+        .or_else(|| page.locales.iter().find(|l| primary(l) == primary(tag)))
+        .cloned())
+}
 
 /// Longest address accepted on any channel.
 pub const MAX_ADDRESS_LEN: usize = 2048;
@@ -24,6 +62,7 @@ pub enum AddressError {
     PrivateHost,
     NotSlack,
     Push(crate::webpush::PushError),
+    NotTeams,
 }
 
 impl fmt::Display for AddressError {
@@ -40,6 +79,9 @@ impl fmt::Display for AddressError {
                 f.write_str("not a Slack incoming webhook (https://hooks.slack.com/services/...)")
             }
             Self::Push(e) => e.fmt(f),
+            Self::NotTeams => f.write_str(
+                "not a Teams Workflows webhook (https://....logic.azure.com/workflows/... or https://....api.powerplatform.com/.../workflows/...)",
+            ),
         }
     }
 }
@@ -94,6 +136,22 @@ impl Address {
             SubscriberChannel::Push => crate::webpush::endpoint(raw, loopback)
                 .map_err(AddressError::Push)?
                 .to_string(),
+            SubscriberChannel::Teams => {
+                if let Some(url) = local(raw, loopback) {
+                    return Ok(Address {
+                        channel,
+                        value: url.to_string(),
+                    });
+                }
+                let url = webhook(raw)?;
+                let host = url.host_str().unwrap_or_default();
+                let workflows =
+                    host.ends_with(".logic.azure.com") || host.ends_with(".api.powerplatform.com");
+                if !workflows || !url.path().contains("/workflows/") {
+                    return Err(AddressError::NotTeams);
+                }
+                url.to_string()
+            }
         };
         // Normalizing can lengthen a value (a URL's percent-encoding): the stored form must fit too,
         // or a stored address would fail its own validation.
@@ -134,12 +192,13 @@ impl Address {
                 let tail: String = self.value.chars().skip(n.saturating_sub(3)).collect();
                 format!("{head}{}{tail}", "*".repeat(n.saturating_sub(6)))
             }
-            SubscriberChannel::Webhook | SubscriberChannel::Slack | SubscriberChannel::Push => {
-                url::Url::parse(&self.value)
-                    .ok()
-                    .and_then(|u| u.host_str().map(|h| format!("https://{h}/***")))
-                    .unwrap_or_else(|| "***".into())
-            }
+            SubscriberChannel::Webhook
+            | SubscriberChannel::Slack
+            | SubscriberChannel::Push
+            | SubscriberChannel::Teams => url::Url::parse(&self.value)
+                .ok()
+                .and_then(|u| u.host_str().map(|h| format!("https://{h}/***")))
+                .unwrap_or_else(|| "***".into()),
         }
     }
 }
@@ -318,6 +377,7 @@ pub struct Recipient {
     pub fallback: Option<Address>,
     pub locale: Option<String>,
     pub purpose: Purpose,
+    pub format: crate::model::WebhookFormat,
 }
 
 fn recipient(s: &Subscriber, purpose: Purpose) -> Recipient {
@@ -327,6 +387,7 @@ fn recipient(s: &Subscriber, purpose: Purpose) -> Recipient {
         fallback: s.fallback.clone(),
         locale: s.locale.clone(),
         purpose,
+        format: s.format,
     }
 }
 
@@ -424,10 +485,17 @@ pub fn recipients(state: &State, event: &Event) -> Vec<Recipient> {
         }
         _ => return Vec::new(),
     };
+    // Statuspage has no notices: a webhook that reads its format is not sent them.
+    let statuspage_lacks = matches!(event, Event::NoticePublished { .. });
     state
         .subscribers
         .iter()
         .filter(|s| s.wants(&components, &visibility, &channels))
+        .filter(|s| {
+            !(statuspage_lacks
+                && s.format == crate::model::WebhookFormat::Statuspage
+                && s.address.channel == SubscriberChannel::Webhook)
+        })
         .map(|s| recipient(s, Purpose::Notification))
         .collect()
 }
@@ -997,14 +1065,28 @@ mod tests {
         };
         assert_eq!(
             count(Command::OpenIncident(billing.clone())),
-            vec![(Email, 2), (Sms, 1), (Webhook, 0), (Slack, 0), (Push, 1)]
+            vec![
+                (Email, 2),
+                (Sms, 1),
+                (Webhook, 0),
+                (Slack, 0),
+                (Push, 1),
+                (Teams, 0)
+            ]
         );
         assert_eq!(
             count(Command::OpenIncident(OpenIncident {
                 silent: true,
                 ..billing
             })),
-            vec![(Email, 0), (Sms, 0), (Webhook, 0), (Slack, 0), (Push, 0)]
+            vec![
+                (Email, 0),
+                (Sms, 0),
+                (Webhook, 0),
+                (Slack, 0),
+                (Push, 0),
+                (Teams, 0)
+            ]
         );
         // Someone who followed the incident hears that it is resolved, even after the components change.
         let (s2, _) = apply(&s, Command::OpenIncident(open("i", Impact::Major)), NOW).unwrap();
@@ -1019,5 +1101,135 @@ mod tests {
             .collect();
         assert!(ids.contains(&"api-only".to_string()), "{ids:?}");
         assert!(ids.contains(&"billing-sms".to_string()), "{ids:?}");
+    }
+
+    #[test]
+    fn the_language_asked_for_is_kept_when_the_page_offers_it() {
+        let mut page = crate::model::Page::new("acme", "Acme");
+        page.locales = vec!["en".into(), "de".into(), "pt-BR".into()];
+        // (asked, answer)
+        let cases: &[(&str, Result<Option<&str>, &str>)] = &[
+            ("", Ok(None)),
+            ("  ", Ok(None)),
+            ("de", Ok(Some("de"))),
+            ("de-AT", Ok(Some("de"))),
+            ("DE", Ok(Some("de"))),
+            ("pt_BR", Ok(Some("pt-BR"))),
+            ("pt-PT", Ok(Some("pt-BR"))),
+            ("fr", Ok(None)),
+            ("zh-Hant-TW", Ok(None)),
+            ("german!", Err("not a language tag")),
+            ("d", Err("not a language tag")),
+            ("de--AT", Err("not a language tag")),
+            ("1e", Err("not a language tag")),
+            ("de-abcdefghi", Err("not a language tag")),
+        ];
+        for (asked, want) in cases {
+            let got = offered_locale(&page, asked);
+            match (want, &got) {
+                (Ok(w), Ok(g)) => assert_eq!(g.as_deref(), *w, "{asked:?}"),
+                (Err(w), Err(g)) => assert!(g.contains(w), "{asked:?}: {g}"),
+                _ => panic!("{asked:?}: want {want:?}, got {got:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn the_statuspage_format_is_for_webhooks_which_hear_no_notices() {
+        use crate::command::{Confirm, PublishNotice};
+        use crate::testkit::{hours, notice, run, state, subscription, NOW};
+        use crate::{apply, Command};
+        let sp = |id: &str, channel, address: &str| {
+            Command::Subscribe(crate::command::Subscribe {
+                format: WebhookFormat::Statuspage,
+                loopback_hooks: true,
+                ..subscription(id, channel, address)
+            })
+        };
+        let err = apply(
+            &state(),
+            sp("e", SubscriberChannel::Email, "a@example.com"),
+            NOW,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("format") && err.contains("only a webhook"),
+            "{err}"
+        );
+        let confirm = |id: &str| {
+            Command::Confirm(Confirm {
+                subscriber_id: id.into(),
+            })
+        };
+        let (s, _) = run(
+            &state(),
+            vec![
+                (
+                    sp(
+                        "sp",
+                        SubscriberChannel::Webhook,
+                        "https://hooks.example.com/sp",
+                    ),
+                    NOW,
+                ),
+                (confirm("sp"), NOW),
+                (
+                    Command::Subscribe(subscription(
+                        "own",
+                        SubscriberChannel::Webhook,
+                        "https://hooks.example.com/own",
+                    )),
+                    NOW,
+                ),
+                (confirm("own"), NOW),
+            ],
+        );
+        assert_eq!(
+            s.subscriber("sp").unwrap().format,
+            WebhookFormat::Statuspage
+        );
+        let (s, ev) = run(
+            &s,
+            vec![(
+                Command::PublishNotice(PublishNotice {
+                    ..notice("n", crate::model::NoticeKind::PolicyChange, hours(24 * 15))
+                }),
+                NOW,
+            )],
+        );
+        let to: Vec<String> = recipients(&s, &ev[0])
+            .into_iter()
+            .map(|r| r.subscriber_id)
+            .collect();
+        assert_eq!(to, ["own"]);
+    }
+
+    #[test]
+    fn teams_addresses_are_workflows_webhooks() {
+        let parse = |raw: &str, loopback| {
+            Address::parse_for(SubscriberChannel::Teams, raw, loopback).map(|a| a.value)
+        };
+        let flow = "https://prod-12.westeurope.logic.azure.com:443/workflows/abc/triggers/manual/paths/invoke?api-version=2016-06-01&sig=x";
+        // The default port is dropped; nothing else changes.
+        assert_eq!(
+            parse(flow, false).as_deref(),
+            Ok(flow.replace(":443", "").as_str())
+        );
+        let pp = "https://default1.ab.environment.api.powerplatform.com/powerautomate/automations/direct/workflows/abc/triggers/manual/paths/invoke?sig=x";
+        assert!(parse(pp, false).is_ok());
+        for bad in [
+            "https://hooks.slack.com/services/T/B/x",
+            "https://evil.example.com/workflows/abc",
+            "https://prod-1.westeurope.logic.azure.com/other",
+        ] {
+            assert_eq!(parse(bad, false), Err(AddressError::NotTeams), "{bad}");
+        }
+        assert_eq!(
+            parse("http://prod.logic.azure.com/workflows/x", false),
+            Err(AddressError::NotHttps)
+        );
+        assert!(parse("http://127.0.0.1:9/teams/x", true).is_ok());
+        assert!(parse("http://127.0.0.1:9/teams/x", false).is_err());
     }
 }

@@ -5,12 +5,13 @@
 use serde::{Deserialize, Serialize};
 
 use crate::event::Event;
-use crate::model::{Impact, State};
+use crate::model::{ComponentStatus, Impact, IncidentStatus, MaintenanceStatus, NoticeKind, State};
 pub use crate::model::{MessageKind, Template};
 pub use crate::placeholder::{render, Escape, TemplateError, PLACEHOLDERS};
 use crate::sms::{self, SmsCount};
 use crate::wire::{PushMessage, WebhookItem, WebhookPayload};
 use crate::Timestamp;
+pub use words::{Locale, Words};
 
 /// The one rendering source of a publish: every channel is rendered from it. Serializable so the
 /// shell can hand it to a queue consumer that renders it later.
@@ -37,6 +38,27 @@ pub struct Message {
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: Timestamp,
     pub requires_ack: bool,
+    /// The status as a value, so each locale names it in its own words (`status` is its English
+    /// label, which the webhook payload carries).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage: Option<Stage>,
+    /// For a maintenance reminder: how many minutes before its window starts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reminder_minutes: Option<u32>,
+    /// The Statuspage-format webhook body, when a recipient asked for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statuspage: Option<Box<crate::statuspage::SpWebhook>>,
+}
+
+/// Where the item a message is about stands, as a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "of", content = "status", rename_all = "snake_case")]
+pub enum Stage {
+    Incident(IncidentStatus),
+    Postmortem,
+    Maintenance(MaintenanceStatus),
+    Notice(NoticeKind),
+    Component(ComponentStatus),
 }
 
 /// A maintenance window as two RFC 3339 strings.
@@ -68,9 +90,10 @@ mod window_serde {
 }
 
 /// Links the shell mints (it owns the signing keys): the public page, and per recipient the
-/// unsubscribe and receipt links.
+/// unsubscribe and receipt links, with the language the recipient reads.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Links {
+    pub locale: Locale,
     pub url: String,
     pub unsubscribe_url: Option<String>,
     pub receipt_url: Option<String>,
@@ -134,6 +157,9 @@ impl Message {
             effective_at: None,
             created_at,
             requires_ack: false,
+            stage: None,
+            reminder_minutes: None,
+            statuspage: None,
         };
         match event {
             Event::IncidentOpened {
@@ -161,6 +187,7 @@ impl Message {
                 Some(Message {
                     update_id: Some(u.id.clone()),
                     status: u.status.label().into(),
+                    stage: Some(Stage::Incident(u.status)),
                     impact: Some(i.impact),
                     body: u.body.clone(),
                     components: names(&mut u.components.iter().map(|a| &a.id)),
@@ -173,6 +200,7 @@ impl Message {
                 let p = i.postmortem.as_ref()?;
                 Some(Message {
                     status: "Postmortem".into(),
+                    stage: Some(Stage::Postmortem),
                     impact: Some(i.impact),
                     body: p.body.clone(),
                     components: names(&mut i.components().iter().map(|a| &a.id)),
@@ -199,6 +227,7 @@ impl Message {
                 Some(Message {
                     update_id: Some(u.id.clone()),
                     status: u.status.label().into(),
+                    stage: Some(Stage::Maintenance(u.status)),
                     body: u.body.clone(),
                     components: names(&mut m.components.iter()),
                     window: Some((m.scheduled_for, m.scheduled_until)),
@@ -209,6 +238,7 @@ impl Message {
                 let n = state.notice(notice_id)?;
                 Some(Message {
                     status: n.kind.label().into(),
+                    stage: Some(Stage::Notice(n.kind)),
                     body: n.body.clone(),
                     components: names(&mut n.components.iter()),
                     effective_at: Some(n.effective_at),
@@ -222,7 +252,8 @@ impl Message {
                 let c = page.component(component_id)?;
                 Some(Message {
                     status: to.label().into(),
-                    body: format!("{} is now: {}.", c.name, to.label().to_lowercase()),
+                    stage: Some(Stage::Component(*to)),
+                    body: words::EN.component_now(&c.name, *to),
                     components: vec![c.name.clone()],
                     ..base(
                         MessageKind::Component,
@@ -236,16 +267,41 @@ impl Message {
         }
     }
 
+    /// The status in `w`'s words (a reminder says when the window starts).
+    pub fn status_in(&self, w: &Words) -> String {
+        if let Some(m) = self.reminder_minutes {
+            return Words::fill(w.reminder, &[("duration", &w.duration(m))]);
+        }
+        match self.stage {
+            Some(Stage::Incident(s)) => w.incident_status(s).to_owned(),
+            Some(Stage::Postmortem) => w.postmortem.to_owned(),
+            Some(Stage::Maintenance(s)) => w.maintenance_status(s).to_owned(),
+            Some(Stage::Notice(k)) => w.notice_kind(k).to_owned(),
+            Some(Stage::Component(s)) => w.component_status(s).to_owned(),
+            None => self.status.clone(),
+        }
+    }
+
+    /// The body in `w`'s words where Herald wrote it (a component's change); the communicator's
+    /// own words otherwise.
+    pub fn body_in(&self, w: &Words) -> String {
+        match (self.kind, self.stage) {
+            (MessageKind::Component, Some(Stage::Component(s))) => w.component_now(&self.title, s),
+            _ => self.body.clone(),
+        }
+    }
+
     fn value(&self, links: &Links, name: &str) -> Option<String> {
+        let w = links.locale.words();
         Some(match name {
             "page" => self.page_name.clone(),
             "title" => self.title.clone(),
-            "status" => self.status.clone(),
+            "status" => self.status_in(w),
             "impact" => self
                 .impact
                 .map(|i| i.label().to_owned())
                 .unwrap_or_default(),
-            "body" => self.body.clone(),
+            "body" => self.body_in(w),
             "components" => self.components.join(", "),
             "next_update" => self.next_update_at.map(human_time).unwrap_or_default(),
             "window" => self
@@ -261,19 +317,25 @@ impl Message {
     }
 
     /// Plain-text lines after the body: affected components, the next-update promise, the window.
-    fn facts(&self) -> Vec<String> {
+    fn facts(&self, w: &Words) -> Vec<String> {
         let mut v = Vec::new();
         if !self.components.is_empty() {
-            v.push(format!("Affected: {}", self.components.join(", ")));
+            v.push(Words::fill(
+                w.affected,
+                &[("list", &self.components.join(", "))],
+            ));
         }
         if let Some((a, b)) = self.window {
-            v.push(format!("Window: {} to {}", human_time(a), human_time(b)));
+            v.push(Words::fill(
+                w.window,
+                &[("from", &human_time(a)), ("until", &human_time(b))],
+            ));
         }
         if let Some(t) = self.effective_at {
-            v.push(format!("Takes effect: {}", human_time(t)));
+            v.push(Words::fill(w.takes_effect, &[("at", &human_time(t))]));
         }
         if let Some(t) = self.next_update_at {
-            v.push(format!("Next update by {}", human_time(t)));
+            v.push(Words::fill(w.next_update, &[("at", &human_time(t))]));
         }
         v
     }
@@ -310,32 +372,42 @@ pub const MAX_SMS_SEGMENTS: usize = 2;
 const SUBJECT: &str = "[{{page}}] {{title}}: {{status}}";
 
 pub fn email(m: &Message, links: &Links) -> Email {
+    let w = links.locale.words();
     let v = |n: &str| m.value(links, n);
     let subject = render(SUBJECT, v, Escape::None).unwrap_or_default();
-    let mut text = format!("{}\n\n{}: {}\n\n", m.title, m.status, m.body);
-    for f in m.facts() {
-        text.push_str(&f);
+    let (status, body) = (m.status_in(w), m.body_in(w));
+    let facts = m.facts(w);
+    let mut text = format!("{}\n\n{status}: {body}\n\n", m.title);
+    for f in &facts {
+        text.push_str(f);
         text.push('\n');
     }
     text.push_str(&format!("\n{}\n", links.url));
     if let Some(r) = &links.receipt_url {
-        text.push_str(&format!("\nPlease confirm you have read this: {r}\n"));
+        text.push('\n');
+        text.push_str(&Words::fill(w.confirm_read_text, &[("url", r)]));
+        text.push('\n');
     }
     if let Some(m) = &links.manage_url {
-        text.push_str(&format!("\nChoose what you hear about: {m}\n"));
+        text.push_str(&format!("\n{}: {m}\n", w.choose));
     }
     if let Some(u) = &links.unsubscribe_url {
-        text.push_str(&format!("\nUnsubscribe: {u}\n"));
+        text.push_str(&format!("\n{}: {u}\n", w.unsubscribe));
     }
     let e = |s: &str| html_escape::encode_text(s).into_owned();
     let a = |s: &str| html_escape::encode_double_quoted_attribute(s).into_owned();
     let mut html = format!(
-        "<!doctype html><html><body><h1>{}</h1><p><strong>{}</strong>: {}</p>",
+        "<!doctype html><html lang=\"{}\"{}><body><h1>{}</h1><p><strong>{}</strong>: {}</p>",
+        w.tag,
+        if links.locale == Locale::Ar {
+            " dir=\"rtl\""
+        } else {
+            ""
+        },
         e(&m.title),
-        e(&m.status),
-        e(&m.body).replace('\n', "<br>")
+        e(&status),
+        e(&body).replace('\n', "<br>")
     );
-    let facts = m.facts();
     if !facts.is_empty() {
         html.push_str("<ul>");
         for f in facts {
@@ -344,25 +416,29 @@ pub fn email(m: &Message, links: &Links) -> Email {
         html.push_str("</ul>");
     }
     html.push_str(&format!(
-        "<p><a href=\"{}\">View on the status page</a></p>",
-        a(&links.url)
+        "<p><a href=\"{}\">{}</a></p>",
+        a(&links.url),
+        e(w.view)
     ));
     if let Some(r) = &links.receipt_url {
         html.push_str(&format!(
-            "<p><a href=\"{}\">Confirm you have read this</a></p>",
-            a(r)
+            "<p><a href=\"{}\">{}</a></p>",
+            a(r),
+            e(w.confirm_read)
         ));
     }
     if let Some(m) = &links.manage_url {
         html.push_str(&format!(
-            "<p><small><a href=\"{}\">Choose what you hear about</a></small></p>",
-            a(m)
+            "<p><small><a href=\"{}\">{}</a></small></p>",
+            a(m),
+            e(w.choose)
         ));
     }
     if let Some(u) = &links.unsubscribe_url {
         html.push_str(&format!(
-            "<p><small><a href=\"{}\">Unsubscribe</a></small></p>",
-            a(u)
+            "<p><small><a href=\"{}\">{}</a></small></p>",
+            a(u),
+            e(w.unsubscribe)
         ));
     }
     html.push_str("</body></html>");
@@ -374,18 +450,21 @@ pub fn email(m: &Message, links: &Links) -> Email {
 }
 
 pub fn sms(m: &Message, links: &Links) -> Sms {
-    let head = format!("{}: {} ({}). ", m.page_name, m.title, m.status);
+    let w = links.locale.words();
+    let head = format!("{}: {} ({}). ", m.page_name, m.title, m.status_in(w));
     let mut tail = String::new();
     if let Some(t) = m.next_update_at {
-        tail.push_str(&format!(" Next update by {}.", human_time(t)));
+        tail.push(' ');
+        tail.push_str(&Words::fill(w.next_update, &[("at", &human_time(t))]));
+        tail.push('.');
     }
     tail.push(' ');
     tail.push_str(links.receipt_url.as_deref().unwrap_or(&links.url));
     if let Some(u) = &links.unsubscribe_url {
-        tail.push_str(" Stop: ");
+        tail.push_str(&format!(" {}: ", w.stop));
         tail.push_str(u);
     }
-    let text = sms::fit(&head, &m.body, &tail, MAX_SMS_SEGMENTS);
+    let text = sms::fit(&head, &m.body_in(w), &tail, MAX_SMS_SEGMENTS);
     Sms {
         count: sms::count(&text),
         text,
@@ -454,6 +533,7 @@ pub fn push_urgency(m: &Message) -> &'static str {
 
 /// Slack incoming-webhook JSON: `text` in Slack's mrkdwn, with `&`, `<` and `>` escaped as Slack asks.
 pub fn slack(m: &Message, links: &Links) -> serde_json::Value {
+    let w = links.locale.words();
     let esc = |s: &str| {
         s.replace('&', "&amp;")
             .replace('<', "&lt;")
@@ -463,14 +543,14 @@ pub fn slack(m: &Message, links: &Links) -> serde_json::Value {
         "*{}*: {} ({})\n{}",
         esc(&m.page_name),
         esc(&m.title),
-        esc(&m.status),
-        esc(&m.body)
+        esc(&m.status_in(w)),
+        esc(&m.body_in(w))
     );
-    for f in m.facts() {
+    for f in m.facts(w) {
         text.push('\n');
         text.push_str(&esc(&f));
     }
-    text.push_str(&format!("\n<{}|Status page>", links.url));
+    text.push_str(&format!("\n<{}|{}>", links.url, esc(w.status_page)));
     slack_text(&text)
 }
 
@@ -479,22 +559,87 @@ pub fn slack_text(text: &str) -> serde_json::Value {
     serde_json::json!({ "text": text })
 }
 
-/// The first message to a Slack channel that was added as a subscriber: it confirms the channel.
-pub fn slack_confirmation(page_name: &str) -> serde_json::Value {
-    slack_text(&format!(
-        "This channel will now receive status updates from {page_name}."
-    ))
+/// A Microsoft Teams Workflows webhook message: one Adaptive Card (1.4) with the title, the page
+/// and status, the body, the facts, and a button to the item on the status page.
+pub fn teams(m: &Message, links: &Links) -> serde_json::Value {
+    let w = links.locale.words();
+    let mut body = vec![
+        serde_json::json!({"type": "TextBlock", "text": m.title, "size": "Medium",
+            "weight": "Bolder", "wrap": true}),
+        serde_json::json!({"type": "TextBlock", "text": format!("{} · {}", m.page_name, m.status_in(w)),
+            "isSubtle": true, "spacing": "None", "wrap": true}),
+        serde_json::json!({"type": "TextBlock", "text": m.body_in(w), "wrap": true}),
+    ];
+    body.extend(m.facts(w).into_iter().map(
+        |f| serde_json::json!({"type": "TextBlock", "text": f, "isSubtle": true, "wrap": true}),
+    ));
+    teams_card(
+        body,
+        vec![
+            serde_json::json!({"type": "Action.OpenUrl", "title": w.status_page, "url": links.url}),
+        ],
+        links.locale,
+    )
 }
 
-/// The HTML fragment of one update on the status page.
-pub fn status_page(m: &Message) -> String {
+/// A plain Teams message: one text block.
+pub fn teams_text(text: &str, locale: Locale) -> serde_json::Value {
+    teams_card(
+        vec![serde_json::json!({"type": "TextBlock", "text": text, "wrap": true})],
+        vec![],
+        locale,
+    )
+}
+
+/// The Workflows webhook envelope around one Adaptive Card.
+fn teams_card(
+    body: Vec<serde_json::Value>,
+    actions: Vec<serde_json::Value>,
+    locale: Locale,
+) -> serde_json::Value {
+    let mut card = serde_json::json!({
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "type": "AdaptiveCard",
+        "version": "1.4",
+        "lang": locale.tag(),
+        "body": body,
+    });
+    if locale == Locale::Ar {
+        card["rtl"] = serde_json::json!(true);
+    }
+    if !actions.is_empty() {
+        card["actions"] = serde_json::Value::Array(actions);
+    }
+    serde_json::json!({
+        "type": "message",
+        "attachments": [{
+            "contentType": "application/vnd.microsoft.card.adaptive",
+            "contentUrl": null,
+            "content": card,
+        }],
+    })
+}
+
+/// The first message to a chat channel that was added as a subscriber: it confirms the channel.
+pub fn channel_confirmation(page_name: &str, locale: Locale) -> String {
+    Words::fill(locale.words().channel_confirmed, &[("page", page_name)])
+}
+
+/// The first message to a Slack channel that was added as a subscriber: it confirms the channel.
+pub fn slack_confirmation(page_name: &str, locale: Locale) -> serde_json::Value {
+    slack_text(&channel_confirmation(page_name, locale))
+}
+
+/// The HTML fragment of one update on the status page, in `locale`'s words.
+pub fn status_page(m: &Message, locale: Locale) -> String {
+    let w = locale.words();
     let e = |s: &str| html_escape::encode_text(s).into_owned();
     let mut html = format!(
         "<article class=\"update\"><h3>{}</h3><p>{}</p>",
-        e(&m.status),
-        e(&m.body).replace('\n', "<br>")
+        e(&m.status_in(w)),
+        e(&m.body_in(w)).replace('\n', "<br>")
     );
-    for f in m.facts() {
+    for f in m.facts(w) {
         html.push_str(&format!("<p class=\"fact\">{}</p>", e(&f)));
     }
     html.push_str(&format!(
@@ -516,24 +661,40 @@ pub fn fill(t: &Template, m: &Message, links: &Links) -> Result<(String, String)
     ))
 }
 
-/// The double opt-in message.
-pub fn confirmation_email(page_name: &str, confirm_url: &str) -> Email {
+/// The double opt-in message, in the subscriber's language.
+pub fn confirmation_email(page_name: &str, confirm_url: &str, locale: Locale) -> Email {
+    let w = locale.words();
     let e = |s: &str| html_escape::encode_text(s).into_owned();
     let a = |s: &str| html_escape::encode_double_quoted_attribute(s).into_owned();
+    let asked = Words::fill(w.confirm_asked, &[("page", page_name)]);
     Email {
-        subject: format!("Confirm your subscription to {page_name} status updates"),
+        subject: Words::fill(w.confirm_subject, &[("page", page_name)]),
         text: format!(
-            "Someone (hopefully you) asked to receive status updates from {page_name}.\n\nConfirm: {confirm_url}\n\nIf it was not you, ignore this message; nothing more will be sent.\n"
+            "{asked}\n\n{}: {confirm_url}\n\n{}\n",
+            w.confirm, w.confirm_ignore
         ),
         html: format!(
-            "<!doctype html><html><body><p>Someone (hopefully you) asked to receive status updates from {}.</p><p><a href=\"{}\">Confirm your subscription</a></p><p>If it was not you, ignore this message; nothing more will be sent.</p></body></html>",
-            e(page_name),
-            a(confirm_url)
+            "<!doctype html><html lang=\"{}\"{}><body><p>{}</p><p><a href=\"{}\">{}</a></p><p>{}</p></body></html>",
+            w.tag,
+            if locale == Locale::Ar { " dir=\"rtl\"" } else { "" },
+            e(&asked),
+            a(confirm_url),
+            e(w.confirm_link),
+            e(w.confirm_ignore),
         ),
     }
 }
 
+/// The double opt-in text message, in the subscriber's language.
+pub fn confirmation_sms(page_name: &str, confirm_url: &str, locale: Locale) -> String {
+    Words::fill(
+        locale.words().confirm_sms,
+        &[("page", page_name), ("url", confirm_url)],
+    )
+}
+
 pub mod pages;
+pub mod words;
 
 #[cfg(test)]
 mod tests;
@@ -568,12 +729,5 @@ pub fn responder_email(text: &str) -> Email {
 
 /// "90 minutes", "2 hours", "1 day".
 pub fn minutes_text(m: u32) -> String {
-    match m {
-        1 => "1 minute".into(),
-        m if m % 1440 == 0 && m >= 1440 => {
-            format!("{} day{}", m / 1440, if m == 1440 { "" } else { "s" })
-        }
-        m if m % 60 == 0 && m >= 60 => format!("{} hour{}", m / 60, if m == 60 { "" } else { "s" }),
-        m => format!("{m} minutes"),
-    }
+    words::EN.duration(m)
 }

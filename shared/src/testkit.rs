@@ -122,6 +122,7 @@ pub fn subscription(
         loopback_hooks: false,
         replaces: None,
         suppression: Default::default(),
+        format: Default::default(),
     }
 }
 

@@ -1099,6 +1099,16 @@ pub struct SubscribeRequest {
     /// The honeypot: people never see it, so a value means a bot.
     #[serde(default)]
     pub website: String,
+    /// The language the person reads (a BCP 47 tag, such as the widget's); kept when the page
+    /// offers it (`subscriber::offered_locale`), else messages come in the page's default.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub locale: String,
+    /// For a webhook: `statuspage` to receive Statuspage's payload instead of Herald's.
+    #[serde(
+        default,
+        skip_serializing_if = "crate::model::WebhookFormat::is_herald"
+    )]
+    pub format: crate::model::WebhookFormat,
 }
 
 impl SubscribeRequest {
@@ -1197,6 +1207,9 @@ pub struct AdminSubscribeRequest {
     pub segments: Vec<String>,
     #[serde(default)]
     pub locale: Option<String>,
+    /// For a webhook: `statuspage` to receive Statuspage's payload instead of Herald's.
+    #[serde(default)]
+    pub format: crate::model::WebhookFormat,
 }
 
 /// The second channel tried when every attempt on the first failed.

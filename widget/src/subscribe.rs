@@ -77,17 +77,20 @@ pub fn normalize(channel: Channel, address: &str) -> String {
     }
 }
 
-/// The JSON request body, e.g. `{"email":"a@b.c","components":[],"website":""}`: a
-/// `shared::wire::SubscribeRequest` through serde-wasm-bindgen and the browser's `JSON.stringify`.
+/// The JSON request body, e.g. `{"email":"a@b.c","components":[],"website":"","locale":"de"}`:
+/// a `shared::wire::SubscribeRequest` through serde-wasm-bindgen and the browser's
+/// `JSON.stringify`. `locale` is the language the widget speaks, so messages come in it too.
 pub fn request_body(
     channel: Channel,
     address: &str,
     components: &[String],
     website: &str,
+    locale: &str,
 ) -> String {
     let mut request = SubscribeRequest {
         components: components.to_vec(),
         website: website.to_owned(),
+        locale: locale.to_owned(),
         ..SubscribeRequest::default()
     };
     match channel {
@@ -203,6 +206,7 @@ pub fn read_form(form: &HtmlElement, channel: Channel, words: &Words) -> Result<
         &address,
         &ticked,
         &value("[name=website]"),
+        words.tag,
     ))
 }
 

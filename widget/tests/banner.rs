@@ -388,7 +388,7 @@ fn answers_are_read_from_status_and_problem_documents() {
 #[wasm_bindgen_test]
 fn request_bodies_and_phone_numbers() {
     assert_eq!(
-        request_body(Channel::Email, "a@b.c", &[], ""),
+        request_body(Channel::Email, "a@b.c", &[], "", ""),
         r#"{"email":"a@b.c","components":[],"website":""}"#
     );
     assert_eq!(
@@ -396,9 +396,10 @@ fn request_bodies_and_phone_numbers() {
             Channel::Phone,
             "+4915112345678",
             &["api".to_string()],
-            "x\"y"
+            "x\"y",
+            "de"
         ),
-        r#"{"phone":"+4915112345678","components":["api"],"website":"x\"y"}"#
+        r#"{"phone":"+4915112345678","components":["api"],"website":"x\"y","locale":"de"}"#
     );
     assert_eq!(
         normalize(Channel::Phone, " +49 (151) 123-456.78 "),

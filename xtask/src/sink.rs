@@ -2,7 +2,8 @@
 //! (Resend's `POST /emails`), SMS (Twilio's `POST /2010-04-01/Accounts/{id}/Messages.json`),
 //! webhook receivers (`POST /hooks/ok/...` answers and echoes verification challenges,
 //! `/hooks/reject/...` always answers 400, `/hooks/silent/...` answers 200 without echoing) and
-//! Slack incoming webhooks (`POST /slack/...`). Like the real providers it drops a second request
+//! Slack incoming webhooks (`POST /slack/...`) and Microsoft Teams Workflows webhooks
+//! (`POST /teams/...`: a `message` with one Adaptive Card attachment, answered 202). Like the real providers it drops a second request
 //! with an idempotency key it has already accepted (`Idempotency-Key`, `I-Twilio-Idempotency-Token`,
 //! `webhook-id`). Everything accepted is listed at `GET /messages` in one shape (`channel`, `to`,
 //! `subject`, `text`, plus the provider's own fields), for `cargo xtask dev`'s outbox and for tests.
@@ -287,6 +288,7 @@ impl Sink {
             ("POST", ["", "hooks", kind, ..]) => Provider::Hook((*kind).to_owned()),
             ("POST", ["", "slack", ..]) => Provider::Slack,
             ("POST", ["", "push", kind, ..]) => Provider::Push((*kind).to_owned()),
+            ("POST", ["", "teams", ..]) => Provider::Teams,
             _ => return reply(404, r#"{"name":"not_found"}"#),
         };
         i.requests += 1;
@@ -332,7 +334,7 @@ impl Sink {
             Provider::Email => header("idempotency-key"),
             Provider::Sms => header("i-twilio-idempotency-token"),
             Provider::Hook(_) => header("webhook-id"),
-            Provider::Slack | Provider::Push(_) => None,
+            Provider::Slack | Provider::Push(_) | Provider::Teams => None,
         };
         if let Some(id) = key.as_ref().and_then(|k| i.seen.get(k)) {
             // Already accepted: the same answer, no second message.
@@ -436,6 +438,8 @@ enum Provider {
     Slack,
     /// A push service: `ok`, `gone` (410) or `missing` (404).
     Push(String),
+    /// A Teams Workflows webhook: one Adaptive Card in a `message`.
+    Teams,
 }
 
 fn now_ms() -> u128 {
@@ -449,6 +453,7 @@ impl Provider {
     fn status(&self) -> u16 {
         match self {
             Provider::Sms | Provider::Push(_) => 201,
+            Provider::Teams => 202,
             _ => 200,
         }
     }
@@ -467,6 +472,7 @@ impl Provider {
             }
             Provider::Hook(_) | Provider::Slack => "ok".into(),
             Provider::Push(_) => String::new(),
+            Provider::Teams => String::new(),
         }
     }
 
@@ -574,10 +580,77 @@ impl Provider {
                     "text": payload["text"],
                 })
             }
+            Provider::Teams => {
+                let payload: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+                let card = teams_card(&payload).map_err(|why| {
+                    (
+                        400,
+                        json!({"error": {"code": "InvalidRequestContent", "message": why}})
+                            .to_string(),
+                    )
+                })?;
+                // The card's text blocks, in order: the first is the title.
+                let mut texts = Vec::new();
+                collect_texts(&card["body"], &mut texts);
+                json!({
+                    "channel": "teams",
+                    "to": [path],
+                    "subject": texts.first().cloned().unwrap_or_default(),
+                    "text": texts.join("\n"),
+                    "payload": payload,
+                })
+            }
         };
         v["id"] = json!(id);
         v["received_at_ms"] = json!(now_ms());
         v["authorization"] = json!(headers.contains_key("authorization"));
         Ok(v)
+    }
+}
+
+/// The Adaptive Card of a Teams Workflows message, checked as the service does: `type` is
+/// `message`, one attachment of content type `application/vnd.microsoft.card.adaptive` whose
+/// content is an `AdaptiveCard` of version 1.4 or later with a body.
+fn teams_card(payload: &Value) -> std::result::Result<&Value, String> {
+    if payload["type"] != "message" {
+        return Err("type must be \"message\"".into());
+    }
+    let attachments = payload["attachments"]
+        .as_array()
+        .filter(|a| a.len() == 1)
+        .ok_or("exactly one attachment is expected")?;
+    let a = &attachments[0];
+    if a["contentType"] != "application/vnd.microsoft.card.adaptive" {
+        return Err("the attachment is not an Adaptive Card".into());
+    }
+    let card = &a["content"];
+    if card["type"] != "AdaptiveCard" {
+        return Err("content.type must be \"AdaptiveCard\"".into());
+    }
+    let version = card["version"].as_str().unwrap_or("");
+    let (major, minor) = version.split_once('.').unwrap_or((version, "0"));
+    let (major, minor): (u32, u32) = (major.parse().unwrap_or(0), minor.parse().unwrap_or(0));
+    if (major, minor) < (1, 4) {
+        return Err(format!("card version {version:?} is below 1.4"));
+    }
+    if card["body"].as_array().is_none_or(|b| b.is_empty()) {
+        return Err("the card has no body".into());
+    }
+    Ok(card)
+}
+
+/// Every `TextBlock`'s text under `v`, depth first.
+fn collect_texts(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Array(items) => items.iter().for_each(|i| collect_texts(i, out)),
+        Value::Object(o) => {
+            if o.get("type").and_then(Value::as_str) == Some("TextBlock") {
+                if let Some(t) = o.get("text").and_then(Value::as_str) {
+                    out.push(t.to_owned());
+                }
+            }
+            o.values().for_each(|i| collect_texts(i, out));
+        }
+        _ => {}
     }
 }

@@ -1,6 +1,6 @@
 //! Notifications: the jobs the page object puts on the NOTIFY queue, and the queue consumer that
 //! renders each message from `shared` templates, sends it on the recipient's channel (email, SMS,
-//! Standard Webhooks, Slack, browser push) and reports every attempt back to the page object (which decides
+//! Standard Webhooks, Slack, Microsoft Teams, browser push) and reports every attempt back to the page object (which decides
 //! retries and fallback with `shared::delivery`).
 
 pub mod email;
@@ -11,7 +11,7 @@ pub mod sms;
 pub mod token;
 pub mod webhook;
 
-use herald_shared::subscriber::SubscriberChannel;
+use herald_shared::subscriber::{SubscriberChannel, WebhookFormat};
 use herald_shared::template::{self, Links};
 use herald_shared::webhook::Challenge;
 use herald_shared::wire::internal::{Attempt, Content, Due, Job, JobRecipient, Verdict};
@@ -57,6 +57,7 @@ fn links(job: &Job, r: &JobRecipient) -> Links {
         unsubscribe_url: Some(unsubscribe_url(&job.base, &r.token)),
         receipt_url: r.receipt.as_deref().map(|t| receipt_url(&job.base, t)),
         manage_url: r.manage.as_deref().map(|t| manage_url(&job.base, t)),
+        locale: r.locale,
     }
 }
 
@@ -68,7 +69,7 @@ const NOT_FETCHED: &str = "the message kept by the page was not fetched";
 pub fn render(job: &Job, r: &JobRecipient) -> Option<(template::Email, Option<String>)> {
     Some(match &job.content {
         Content::Confirmation { page_name } => (
-            template::confirmation_email(page_name, &confirm_url(&job.base, &r.token)),
+            template::confirmation_email(page_name, &confirm_url(&job.base, &r.token), r.locale),
             None,
         ),
         Content::Notification { message } => {
@@ -84,10 +85,9 @@ pub fn render(job: &Job, r: &JobRecipient) -> Option<(template::Email, Option<St
 /// The SMS text for one recipient of `job`; none for a stored message not fetched yet.
 pub fn render_sms(job: &Job, r: &JobRecipient) -> Option<String> {
     Some(match &job.content {
-        Content::Confirmation { page_name } => format!(
-            "{page_name}: confirm your status updates by SMS: {} (ignore this if it was not you)",
-            confirm_url(&job.base, &r.token)
-        ),
+        Content::Confirmation { page_name } => {
+            template::confirmation_sms(page_name, &confirm_url(&job.base, &r.token), r.locale)
+        }
         Content::Notification { message } => template::sms(message, &links(job, r)).text,
         Content::Responders { text } => text.clone(),
         Content::Stored => return None,
@@ -256,8 +256,24 @@ async fn deliver(job: &Job, r: &JobRecipient, due: &Due, env: &Env, p: &Provider
                     webhook::challenge(to, secret, &id, &c, p.timeout_ms).await
                 }
                 Content::Notification { message } => {
-                    let body = serde_json::to_string(&template::webhook(message, &links(job, r)))
-                        .unwrap_or_default();
+                    let links = links(job, r);
+                    let body = match (r.format, &message.statuspage) {
+                        (WebhookFormat::Statuspage, Some(sp)) => {
+                            serde_json::to_string(&sp.for_recipient(
+                                &job.base,
+                                links.unsubscribe_url.as_deref().unwrap_or_default(),
+                            ))
+                        }
+                        (WebhookFormat::Statuspage, None) => {
+                            return http::Sent::permanent(
+                                "Statuspage has no webhook for this kind of message",
+                            )
+                        }
+                        (WebhookFormat::Herald, _) => {
+                            serde_json::to_string(&template::webhook(message, &links))
+                        }
+                    }
+                    .unwrap_or_default();
                     webhook::send(to, secret, &id, &body, p.timeout_ms).await
                 }
                 Content::Responders { .. } => {
@@ -268,12 +284,26 @@ async fn deliver(job: &Job, r: &JobRecipient, due: &Due, env: &Env, p: &Provider
         }
         SubscriberChannel::Slack => {
             let payload = match &job.content {
-                Content::Confirmation { page_name } => template::slack_confirmation(page_name),
+                Content::Confirmation { page_name } => {
+                    template::slack_confirmation(page_name, r.locale)
+                }
                 Content::Notification { message } => template::slack(message, &links(job, r)),
                 Content::Responders { text } => template::slack_text(text),
                 Content::Stored => return http::Sent::permanent(NOT_FETCHED),
             };
-            webhook::slack(to, &payload, p.timeout_ms).await
+            webhook::chat(to, &payload, p.timeout_ms).await
+        }
+        SubscriberChannel::Teams => {
+            let payload = match &job.content {
+                Content::Confirmation { page_name } => template::teams_text(
+                    &template::channel_confirmation(page_name, r.locale),
+                    r.locale,
+                ),
+                Content::Notification { message } => template::teams(message, &links(job, r)),
+                Content::Responders { text } => template::teams_text(text, r.locale),
+                Content::Stored => return http::Sent::permanent(NOT_FETCHED),
+            };
+            webhook::chat(to, &payload, p.timeout_ms).await
         }
         SubscriberChannel::Push => {
             let Some(keys) = &due.push else {
@@ -303,7 +333,7 @@ async fn deliver(job: &Job, r: &JobRecipient, due: &Due, env: &Env, p: &Provider
         && sent.outcome.succeeded()
         && matches!(
             due.address.channel,
-            SubscriberChannel::Webhook | SubscriberChannel::Slack
+            SubscriberChannel::Webhook | SubscriberChannel::Slack | SubscriberChannel::Teams
         )
     {
         if let Err(e) = client::follow(env, &job.page, &r.token, token::Purpose::Confirm).await {

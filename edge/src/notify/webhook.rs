@@ -1,7 +1,7 @@
 //! Webhook deliveries: JSON signed per Standard Webhooks (`webhook-id`, `webhook-timestamp`,
-//! `webhook-signature` with the subscriber's secret), or Slack's incoming-webhook format. A new
-//! webhook subscription is verified with a challenge it must echo; a Slack one by Slack accepting
-//! a first message.
+//! `webhook-signature` with the subscriber's secret), or a chat tool's incoming-webhook format
+//! (Slack, Teams). A new webhook subscription is verified with a challenge it must echo; a chat
+//! channel by its tool accepting a first message.
 
 use herald_shared::webhook::{self, Challenge};
 
@@ -52,8 +52,9 @@ pub async fn challenge(url: &str, secret: &str, id: &str, c: &Challenge, timeout
     }
 }
 
-/// Posts Slack incoming-webhook JSON (no signature: the URL is the secret).
-pub async fn slack(url: &str, payload: &serde_json::Value, timeout_ms: u64) -> Sent {
+/// Posts a chat tool's incoming-webhook JSON: Slack's, or a Teams Workflows message (no
+/// signature: the URL is the secret). Teams answers 202.
+pub async fn chat(url: &str, payload: &serde_json::Value, timeout_ms: u64) -> Sent {
     let headers = [("content-type", "application/json")];
     match http::post(url, &headers, &payload.to_string(), timeout_ms).await {
         Ok(a) if http::classify(a.status).succeeded() => Sent::ok(None),

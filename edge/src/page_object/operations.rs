@@ -590,6 +590,7 @@ impl PageObject {
             loopback_hooks: self.development,
             replaces: None,
             suppression: Default::default(),
+            format: b.format,
         });
         let (state, raw_events) = self.apply(&l.state, command, at)?;
         let (status, subscriber_id) = match raw_events.first() {
@@ -815,7 +816,15 @@ impl PageObject {
             c.page,
             notification,
             &message,
-            &[(subscriber.to_owned(), address.clone())],
+            &[super::outbox::To {
+                id: subscriber.to_owned(),
+                address: address.clone(),
+                locale: herald_shared::template::Locale::for_reader(
+                    &l.state.page,
+                    s.locale.as_deref(),
+                ),
+                format: s.format,
+            }],
             acknowledged.as_deref(),
             &base,
         )?;

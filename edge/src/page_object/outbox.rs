@@ -6,8 +6,8 @@
 //! never retried in place, so one bad job cannot hold up the page's later ones.
 
 use herald_shared::delivery::NotificationKind;
-use herald_shared::subscriber::{recipients, Address};
-use herald_shared::template::Message;
+use herald_shared::subscriber::{recipients, Address, WebhookFormat};
+use herald_shared::template::{Locale, Message};
 use herald_shared::wire::internal::{Content, Job, JobRecipient};
 use herald_shared::wire::NotificationInfo;
 use herald_shared::{Event, State as PageState};
@@ -41,6 +41,27 @@ pub(super) struct Fanout {
     pub(super) subject: String,
     /// For an escalation: the notification whose receipt the new message asks for.
     pub(super) receipts_for: Option<String>,
+}
+
+/// One recipient of a fan-out: who, where, and in which language.
+pub(super) struct To {
+    pub(super) id: String,
+    pub(super) address: Address,
+    pub(super) locale: Locale,
+    pub(super) format: WebhookFormat,
+}
+
+/// The Statuspage-format body of `event`, made only when one of `to` reads it.
+pub(super) fn statuspage_body(
+    state: &PageState,
+    event: &Event,
+    to: &[To],
+) -> Option<Box<herald_shared::statuspage::SpWebhook>> {
+    to.iter()
+        .any(|t| t.format == WebhookFormat::Statuspage)
+        .then(|| herald_shared::statuspage::webhook(state, event))
+        .flatten()
+        .map(Box::new)
 }
 
 impl Fanout {
@@ -78,13 +99,19 @@ impl PageObject {
             if !event.notifies() {
                 continue;
             }
-            let Some(message) = Message::from_event(state, event) else {
+            let Some(mut message) = Message::from_event(state, event) else {
                 continue;
             };
-            let to: Vec<(String, Address)> = recipients(state, event)
+            let to: Vec<To> = recipients(state, event)
                 .into_iter()
-                .map(|r| (r.subscriber_id, r.address))
+                .map(|r| To {
+                    locale: Locale::for_reader(&state.page, r.locale.as_deref()),
+                    format: r.format,
+                    id: r.subscriber_id,
+                    address: r.address,
+                })
                 .collect();
+            message.statuspage = statuspage_body(state, event, &to);
             self.fan_out(
                 page,
                 &message,
@@ -103,7 +130,7 @@ impl PageObject {
         &self,
         page: &str,
         message: &Message,
-        to: &[(String, Address)],
+        to: &[To],
         how: Fanout,
         base: &str,
         stamped: &str,
@@ -147,7 +174,7 @@ impl PageObject {
         page: &str,
         notification_id: &str,
         message: &Message,
-        to: &[(String, Address)],
+        to: &[To],
         acknowledged: Option<&str>,
         base: &str,
     ) -> ApiResult<()> {
@@ -157,13 +184,21 @@ impl PageObject {
         let secret = self.link_secret()?;
         let recipients: Vec<JobRecipient> = to
             .iter()
-            .map(|(id, address)| JobRecipient {
-                subscriber_id: id.clone(),
-                address: address.clone(),
-                token: token::sign(&secret, page, id, Purpose::Unsubscribe, unix_now()),
+            .map(|t| JobRecipient {
+                subscriber_id: t.id.clone(),
+                address: t.address.clone(),
+                token: token::sign(&secret, page, &t.id, Purpose::Unsubscribe, unix_now()),
                 receipt: acknowledged
-                    .map(|n| token::sign_receipt(&secret, page, id, n, unix_now())),
-                manage: Some(token::sign(&secret, page, id, Purpose::Manage, unix_now())),
+                    .map(|n| token::sign_receipt(&secret, page, &t.id, n, unix_now())),
+                manage: Some(token::sign(
+                    &secret,
+                    page,
+                    &t.id,
+                    Purpose::Manage,
+                    unix_now(),
+                )),
+                locale: t.locale,
+                format: t.format,
             })
             .collect();
         let content = if json(message)?.len() > MAX_INLINE_MESSAGE_BYTES {

@@ -127,6 +127,7 @@ impl PageObject {
             loopback_hooks: self.development,
             replaces: None,
             suppression: Default::default(),
+            format: Default::default(),
         });
         let (state, events) = self
             .apply(&loaded.state, command, at)

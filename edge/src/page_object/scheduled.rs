@@ -5,14 +5,14 @@
 use herald_shared::command::ExpirePending;
 use herald_shared::delivery::{self, NotificationKind};
 use herald_shared::subscriber::{recipients, Address, SubscriberChannel, SubscriptionState};
-use herald_shared::template::{self, Message};
+use herald_shared::template::{self, Locale, Message};
 use herald_shared::wire::internal::{Content, Job, JobRecipient, TickReport};
 use herald_shared::wire::AuditChange;
 use herald_shared::wire::NotificationInfo;
 use herald_shared::{Command, Event};
 use worker::Response;
 
-use super::outbox::Fanout;
+use super::outbox::{Fanout, To};
 use super::records::Records;
 use super::store::AuditRecord;
 use super::{json_response, now, parse_time, stamp, PageObject};
@@ -84,10 +84,17 @@ impl PageObject {
                 "Reminder: starts in {}",
                 template::minutes_text(r.minutes_before)
             );
-            let to: Vec<(String, Address)> = recipients(state, &event)
+            message.reminder_minutes = Some(r.minutes_before);
+            let to: Vec<To> = recipients(state, &event)
                 .into_iter()
-                .map(|x| (x.subscriber_id, x.address))
+                .map(|x| To {
+                    locale: Locale::for_reader(&state.page, x.locale.as_deref()),
+                    format: x.format,
+                    id: x.subscriber_id,
+                    address: x.address,
+                })
                 .collect();
+            message.statuspage = super::outbox::statuspage_body(state, &event, &to);
             let how = Fanout {
                 kind: NotificationKind::Reminder,
                 subject: m.id.clone(),
@@ -137,6 +144,8 @@ impl PageObject {
                             value: r.clone(),
                         },
                         token: String::new(),
+                        locale: Locale::for_reader(&state.page, None),
+                        format: Default::default(),
                         receipt: None,
                         manage: None,
                     })
@@ -189,13 +198,17 @@ impl PageObject {
             recipients: 0,
         };
         let reached = self.outcomes(Some(loaded), &info)?.reached;
-        let to: Vec<(String, Address)> = delivery::unacknowledged(&reached, &receipts)
+        let to: Vec<To> = delivery::unacknowledged(&reached, &receipts)
             .iter()
             .filter_map(|id| {
                 let s = state.subscriber(id)?;
-                (s.state == SubscriptionState::Confirmed)
-                    .then(|| s.fallback.clone().map(|f| (id.clone(), f)))
-                    .flatten()
+                let fallback = s.fallback.clone()?;
+                (s.state == SubscriptionState::Confirmed).then(|| To {
+                    id: id.clone(),
+                    address: fallback,
+                    locale: Locale::for_reader(&state.page, s.locale.as_deref()),
+                    format: s.format,
+                })
             })
             .collect();
         let how = Fanout {

@@ -5,6 +5,7 @@
 use herald_shared::delivery::NotificationKind;
 use herald_shared::subscriber::SuppressionKey;
 use herald_shared::subscriber::{SubscriberChannel, SubscriptionState};
+use herald_shared::template::Locale;
 use herald_shared::wire::internal::{
     Content, Job, JobRecipient, LinkOutcome, ManageComponent, ManageView, SubscribeCall,
 };
@@ -125,6 +126,12 @@ impl PageObject {
             _ => "email",
         };
         let loaded = self.require(page)?;
+        let locale =
+            herald_shared::subscriber::offered_locale(&loaded.state.page, &c.request.locale)
+                .map_err(|detail| {
+                    ApiError::client(422, "validation", "The request is not valid", detail)
+                        .with_field("locale")
+                })?;
         // The page's budget of confirmations: no flood of mail, no SMS pumping through this form.
         let policy = &loaded.state.page.policy;
         let (budget_key, budget) = match channel {
@@ -176,10 +183,11 @@ impl PageObject {
             fallback: None,
             components: c.request.components.clone(),
             segments: vec![],
-            locale: None,
+            locale,
             loopback_hooks: self.development,
             replaces: None,
             suppression: Default::default(),
+            format: c.request.format,
         };
         if let Some(token) = &c.moving {
             let old = self.managed_subscriber(page, &loaded, token)?;
@@ -504,6 +512,8 @@ impl PageObject {
                 token: token::sign(&secret, page, &s.id, Purpose::Confirm, unix_now()),
                 receipt: None,
                 manage: None,
+                locale: Locale::for_reader(&state.page, s.locale.as_deref()),
+                format: s.format,
             }],
         };
         self.store.insert_notification(&NotificationInfo {

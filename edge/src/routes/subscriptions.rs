@@ -2,6 +2,7 @@
 //! scripts, or a plain HTML form from the status page, answered with a small HTML page), the confirm
 //! link, and one-click unsubscribe (RFC 8058: GET from a person, POST from a mail client).
 
+use herald_shared::subscriber::WebhookFormat;
 use herald_shared::template::pages::{self as words, Notice};
 use herald_shared::wire::{Problem, PushSubscribeRequest, SubscribeRequest};
 use worker::{Env, Headers, Request, Response};
@@ -36,7 +37,8 @@ fn detail_of(body: &str) -> String {
         .unwrap_or_else(|_| words::FALLBACK_DETAIL.into())
 }
 
-/// Reads a form body: `email`, `phone` or `webhook`, `components` (repeated or comma-separated) and the honeypot.
+/// Reads a form body: `email`, `phone` or `webhook`, `components` (repeated or comma-separated),
+/// `locale` and the honeypot.
 fn parse_form(body: &str) -> ApiResult<SubscribeRequest> {
     let url = worker::Url::parse(&format!("https://form.invalid/?{body}"))
         .map_err(|e| ApiError::Server(e.to_string()))?;
@@ -53,6 +55,18 @@ fn parse_form(body: &str) -> ApiResult<SubscribeRequest> {
                     .map(str::to_owned),
             ),
             "website" => r.website = v.into_owned(),
+            "locale" => r.locale = v.into_owned(),
+            "format" => {
+                r.format = WebhookFormat::from_name(&v).ok_or_else(|| {
+                    ApiError::client(
+                        422,
+                        "validation",
+                        "The request is not valid",
+                        "format must be herald or statuspage",
+                    )
+                    .with_field("format")
+                })?
+            }
             _ => {}
         }
     }

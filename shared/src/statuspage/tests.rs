@@ -621,3 +621,94 @@ fn an_import_keeps_the_sources_statuses_and_dangling_groups_and_the_pages_config
     assert_eq!(status("db"), Some(ComponentStatus::MajorOutage));
     assert_eq!(status("web"), Some(ComponentStatus::Operational));
 }
+
+#[test]
+fn statuspage_webhooks_carry_meta_page_and_the_incident_newest_update_first() {
+    let (s, events) = run(
+        &state(),
+        vec![
+            (Command::OpenIncident(open("i", Impact::Major)), NOW),
+            (
+                Command::PostUpdate(update("i", "i-2", IncidentStatus::Identified)),
+                NOW + mins(10),
+            ),
+        ],
+    );
+    let w = webhook(&s, &events[1])
+        .unwrap()
+        .for_recipient("https://status.acme.com/", "https://status.acme.com/u?t=1");
+    assert_eq!(w.meta.unsubscribe, "https://status.acme.com/u?t=1");
+    assert_eq!(
+        w.meta.documentation,
+        "https://status.acme.com/v1/openapi.json"
+    );
+    assert_eq!(w.page.id, "acme");
+    assert_eq!(w.page.status_indicator, Indicator::Major);
+    assert_eq!(w.page.status_description, "Partial System Outage");
+    let i = w.incident.as_ref().unwrap();
+    assert_eq!(i.status, SpIncidentStatus::Identified);
+    assert_eq!(
+        i.shortlink.as_deref(),
+        Some("https://status.acme.com/acme/incidents/i")
+    );
+    let ids: Vec<&str> = i.incident_updates.iter().map(|u| u.id.as_str()).collect();
+    assert_eq!(ids, ["i-2", "i-u1"], "newest first");
+    let first = i.incident_updates.last().unwrap();
+    let affected = first.affected_components.as_ref().unwrap();
+    assert_eq!(affected[0].code, "api");
+    assert_eq!(affected[0].old_status, SpComponentStatus::Operational);
+    assert_eq!(affected[0].new_status, SpComponentStatus::PartialOutage);
+    assert!(w.component.is_none() && w.component_update.is_none());
+    // Statuspage's field names, read back whole.
+    let json = serde_json::to_value(&w).unwrap();
+    for key in ["meta", "page", "incident"] {
+        assert!(json.get(key).is_some(), "{key} in {json}");
+    }
+    assert_eq!(serde_json::from_value::<SpWebhook>(json).unwrap(), w);
+}
+
+#[test]
+fn statuspage_webhooks_for_components_maintenance_and_nothing_for_notices() {
+    let (s, events) = run(
+        &state(),
+        vec![
+            (
+                Command::SetComponentStatus(SetComponentStatus {
+                    component_id: "billing".into(),
+                    status: ComponentStatus::MajorOutage,
+                    notify: true,
+                }),
+                NOW,
+            ),
+            (
+                Command::ScheduleMaintenance(crate::testkit::maintenance("m", hours(72))),
+                NOW,
+            ),
+            (
+                Command::PublishNotice(notice(
+                    "n",
+                    crate::model::NoticeKind::PricingChange,
+                    hours(24 * 15),
+                )),
+                NOW,
+            ),
+        ],
+    );
+    let c = webhook(&s, &events[0]).unwrap();
+    let update = c.component_update.as_ref().unwrap();
+    assert_eq!(update.component_id, "billing");
+    assert_eq!(update.old_status, SpComponentStatus::Operational);
+    assert_eq!(update.new_status, SpComponentStatus::MajorOutage);
+    let component = c.component.as_ref().unwrap();
+    assert_eq!(
+        (component.id.as_str(), component.status),
+        ("billing", SpComponentStatus::MajorOutage)
+    );
+    assert_eq!(c.page.status_indicator, Indicator::Critical);
+    assert!(c.incident.is_none());
+    let m = webhook(&s, &events[1]).unwrap();
+    let i = m.incident.unwrap();
+    assert_eq!(i.status, SpIncidentStatus::Scheduled);
+    assert!(i.scheduled_for.is_some() && i.scheduled_until.is_some());
+    assert_eq!(webhook(&s, &events[2]), None);
+}

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::delivery::Outcome;
 use crate::model::{Address, SubscriberChannel, SubscriptionState};
-use crate::template::Message;
+use crate::template::{Locale, Message};
 use crate::wire::{Role, SubscribeRequest};
 
 /// A subscription request as the router forwards it.
@@ -122,6 +122,15 @@ pub struct JobRecipient {
     /// Signed token of the subscriber's manage page.
     #[serde(default)]
     pub manage: Option<String>,
+    /// The language the recipient reads (`Locale::for_reader`).
+    #[serde(default)]
+    pub locale: Locale,
+    /// For a webhook: the payload it reads.
+    #[serde(
+        default,
+        skip_serializing_if = "crate::model::WebhookFormat::is_herald"
+    )]
+    pub format: crate::model::WebhookFormat,
 }
 
 /// A queue message: one notification to up to `RECIPIENTS_PER_JOB` recipients.

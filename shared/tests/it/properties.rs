@@ -219,6 +219,7 @@ fn to_command(op: Op, step: usize, now: Timestamp) -> Command {
             loopback_hooks: false,
             replaces: None,
             suppression: Default::default(),
+            format: Default::default(),
         }),
         Op::Confirm { s } => Command::Confirm(Confirm {
             subscriber_id: format!("s{s}"),
