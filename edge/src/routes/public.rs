@@ -55,14 +55,11 @@ fn cache_control(doc: Doc) -> &'static str {
     }
 }
 
-/// The status host's HTML pages work without script; their styles are inline. One script of
-/// the host's own (`/push.js`, the "notify me in this browser" button) may run, register the push
-/// service worker and call the page's push endpoints.
+/// The status host's HTML pages work without script; their styles are inline. Scripts of the
+/// host's own may run: `/push.js` (the "notify me in this browser" button, which registers the push
+/// service worker and calls the page's push endpoints) and, on the status page, `/status-live.js`
+/// (which opens the page's live socket and fetches the page again).
 const HTML_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; connect-src 'self'; worker-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
-
-/// The status page itself may also run one script of this origin, `/status-live.js`, which opens
-/// the page's live socket and fetches the page again (the page is complete without it).
-const STATUS_PAGE_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 /// An incident's page or the monthly history: rendered by the page object on request (one per
 /// incident or month, so not among the snapshots), cacheable as briefly as the status page, with
@@ -240,7 +237,7 @@ pub async fn doc(req: Request, env: &Env, page: Option<String>, doc: Doc) -> Api
     headers.set("etag", &etag)?;
     headers.set("x-content-type-options", "nosniff")?;
     if doc == Doc::StatusPage {
-        headers.set("content-security-policy", STATUS_PAGE_CSP)?;
+        headers.set("content-security-policy", HTML_CSP)?;
     }
     let fresh = req
         .headers()
