@@ -1369,8 +1369,9 @@ pub fn audit_summary(action: &str, change: &serde_json::Value) -> String {
     };
     match action {
         "notification.deliveries" => format!(
-            "{} recipients: {} sent, {} delivered, {} failed, {} pending",
+            "{} recipient{}: {} sent, {} delivered, {} failed, {} pending",
             count("recipients"),
+            if count("recipients") == 1 { "" } else { "s" },
             count("sent"),
             count("delivered"),
             count("failed"),

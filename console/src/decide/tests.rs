@@ -844,6 +844,13 @@ fn an_audit_entry_reads_as_one_line() {
     );
     assert_eq!(
         audit_summary(
+            "notification.deliveries",
+            &json!({"recipients": 1, "sent": 1})
+        ),
+        "1 recipient: 1 sent, 0 delivered, 0 failed, 0 pending"
+    );
+    assert_eq!(
+        audit_summary(
             "keys.create",
             &json!({"id": "k1", "name": "CI", "role": "viewer"})
         ),
