@@ -30,24 +30,16 @@ const FULL_RETRY_SECS: u32 = 60;
 
 impl PageObject {
     /// Accepts a live socket: a reader's (`console == false`, its audience token verified now) or
-    /// a console's (it presents a key as its first message). 426 without `Upgrade: websocket`,
-    /// 503 when the object holds its most sockets already.
+    /// a console's (it presents a key as its first message); 503 when the object holds its most
+    /// sockets already.
     pub(super) async fn open_live(
         &self,
         page: &str,
         req: &Request,
         console: bool,
     ) -> ApiResult<Response> {
+        // The route (`routes::public::live`) answered 426 already to a request that is no upgrade.
         let loaded = self.require(page)?;
-        let upgrade = req.headers().get("upgrade")?.unwrap_or_default();
-        if !upgrade.eq_ignore_ascii_case("websocket") {
-            return Err(ApiError::client(
-                426,
-                "upgrade-required",
-                "WebSocket upgrade required",
-                "open this URL as a WebSocket (Upgrade: websocket)",
-            ));
-        }
         if self.state.get_websockets().len() >= self.live_max {
             let mut full = ApiError::client(
                 503,
