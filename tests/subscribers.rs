@@ -32,7 +32,9 @@ pub(crate) fn import(env: &Env, page: &str, n: usize, sms: usize) -> Value {
             json!({"channel": "email", "address": person(page, i), "components": components})
         })
         .collect();
-    rows.extend((0..sms).map(|i| json!({"channel": "sms", "address": format!("+4915100000{i:03}")})));
+    rows.extend(
+        (0..sms).map(|i| json!({"channel": "sms", "address": format!("+4915100000{i:03}")})),
+    );
     let r = env.admin(
         "POST",
         &format!("/v1/admin/pages/{page}/import/subscribers"),
@@ -103,7 +105,10 @@ fn subscribers_are_counted_and_listed_in_pages_of_masked_addresses(env: &Env) {
     assert_eq!(c["every_component"], 9, "{c}");
     assert_eq!(figure("components", "id", "api"), 17, "{c}");
     assert_eq!(figure("components", "id", "web"), 17, "{c}");
-    assert!(!counts.body.contains("@example.com"), "no address in counts");
+    assert!(
+        !counts.body.contains("@example.com"),
+        "no address in counts"
+    );
 
     // Pages of 10, in a stable order, until the `Link` stops.
     let first = list(env, &page, "limit=10");
@@ -180,7 +185,11 @@ fn a_lookup_finds_the_exact_address_and_nothing_near_it(env: &Env) {
         &env.key,
         &json!({"channel": "sms", "address": "+49 151 0000 0000"}),
     );
-    assert_eq!(phone.json()["subscribers"][0]["channel"], "sms", "{phone:?}");
+    assert_eq!(
+        phone.json()["subscribers"][0]["channel"],
+        "sms",
+        "{phone:?}"
+    );
     // Near misses find nobody: never a part of an address.
     let none = |body: Value| {
         let r = lookup(env, &page, &env.key, &body);
@@ -221,7 +230,10 @@ fn a_lookup_finds_the_exact_address_and_nothing_near_it(env: &Env) {
     // Lookups change nothing and leave the address nowhere.
     let audit = env.admin("GET", &format!("/v1/admin/pages/{page}/audit"), "");
     assert!(!audit.body.contains(&exact), "{}", audit.body);
-    assert!(!audit.body.contains("subscribers.find"), "a read is not audited");
+    assert!(
+        !audit.body.contains("subscribers.find"),
+        "a read is not audited"
+    );
     assert!(!env.worker_log().contains(&exact), "the address in the log");
 }
 
@@ -260,7 +272,10 @@ fn counts_are_for_every_key_export_and_erasure_only_for_admins(env: &Env) {
         let v = call(&viewer, method, rest, body);
         assert_eq!(v.status, for_viewer, "viewer {method} {rest}: {v:?}");
         let c = call(&communicator, method, rest, body);
-        assert_eq!(c.status, for_communicator, "communicator {method} {rest}: {c:?}");
+        assert_eq!(
+            c.status, for_communicator,
+            "communicator {method} {rest}: {c:?}"
+        );
     }
     // Nothing was erased, exported or imported by the refused calls.
     let counts = call(&viewer, "GET", "subscribers/counts", None).json();
