@@ -287,6 +287,11 @@ fn counts_are_for_every_key_export_and_erasure_only_for_admins(env: &Env) {
     // The admin's export is audited without the addresses.
     let export = call(&env.key, "GET", "subscribers/export?format=csv", None);
     assert_eq!(export.status, 200, "{export:?}");
+    assert_eq!(
+        export.header("content-type"),
+        Some("text/csv; charset=utf-8"),
+        "{export:?}"
+    );
     assert!(export.body.contains(&person(&page, 2)), "{}", export.body);
     let audit = env.admin("GET", &format!("/v1/admin/pages/{page}/audit"), "");
     assert!(audit.body.contains("subscribers.export"), "{}", audit.body);
