@@ -227,12 +227,16 @@ pub fn subscribers(ctx: Ctx) -> impl IntoView {
                 }
             })
             .collect_view();
+        // Scrolls sideways on a narrow screen rather than widening the page; focusable, so a
+        // keyboard can scroll it too.
         view! {
-            <table id=table>
-                <caption class="visually-hidden">"Subscribers, newest first, addresses masked"</caption>
-                <thead><tr><th scope="col">"Address (masked)"</th><th scope="col">"Channel"</th><th scope="col">"State"</th><th scope="col">"Components"</th><th scope="col">"Subscribed (UTC)"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
-                <tbody>{rows}</tbody>
-            </table>
+            <div class="table-scroll" tabindex="0" role="region" aria-label="Subscribers, addresses masked">
+                <table id=table>
+                    <caption class="visually-hidden">"Subscribers, newest first, addresses masked"</caption>
+                    <thead><tr><th scope="col">"Address (masked)"</th><th scope="col">"Channel"</th><th scope="col">"State"</th><th scope="col">"Components"</th><th scope="col">"Subscribed (UTC)"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
         }
     };
 
