@@ -294,6 +294,10 @@ pub enum AdminOp {
     },
     RotateWidgetSecret,
     ListSubscribers,
+    /// How many subscribers, by state, channel and component: never who.
+    SubscriberCounts,
+    /// The subscribers at one exact address (in the body, so never in a URL).
+    FindSubscriber,
     AddSubscriber,
     ImportSubscribers,
     ExportSubscribers,
@@ -356,8 +360,9 @@ impl AdminOp {
             | ListNotifications
             | Deliveries { .. }
             | Scorecard { .. }
-            | PeriodScorecard => Role::Viewer,
-            ListSubscribers | AddSubscriber | DeadLetters => Role::Communicator,
+            | PeriodScorecard
+            | SubscriberCounts => Role::Viewer,
+            ListSubscribers | FindSubscriber | AddSubscriber | DeadLetters => Role::Communicator,
             OpenIncident | PostUpdate { .. } | Reopen { .. } | SetComponentStatus { .. } => {
                 Role::Responder
             }
@@ -396,6 +401,8 @@ impl AdminOp {
                 | AdminOp::Audit
                 | AdminOp::ListKeys
                 | AdminOp::ListSubscribers
+                | AdminOp::SubscriberCounts
+                | AdminOp::FindSubscriber
                 | AdminOp::DeadLetters
                 | AdminOp::ExportSubscribers
                 | AdminOp::ListNotifications
@@ -428,6 +435,8 @@ impl AdminOp {
             RevokeKey { .. } => "keys.revoke",
             RotateWidgetSecret => "widget_secret.rotate",
             ListSubscribers => "subscribers.list",
+            SubscriberCounts => "subscribers.counts",
+            FindSubscriber => "subscribers.find",
             AddSubscriber => "subscriber.add",
             ImportSubscribers => "subscribers.import",
             ExportSubscribers => "subscribers.export",
