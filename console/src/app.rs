@@ -11,7 +11,8 @@ use crate::api::{ApiError, Client};
 use crate::ctx::{now, Ctx, Screen, Session};
 use crate::decide::{self, Mode};
 use crate::{
-    compose, evidence, keys, notifications, overview, schedule, scorecard, session, templates,
+    compose, evidence, keys, notifications, overview, schedule, scorecard, session, settings,
+    templates,
 };
 
 impl Ctx {
@@ -207,6 +208,7 @@ fn shell(ctx: Ctx) -> impl IntoView {
                 Screen::Notifications => want == "notifications",
                 Screen::Evidence => want == "evidence",
                 Screen::Keys => want == "keys",
+                Screen::Settings => want == "settings",
             };
             on.then_some("page")
         }
@@ -243,6 +245,10 @@ fn shell(ctx: Ctx) -> impl IntoView {
                 <button type="button" id="nav-keys" aria-current=current("keys")
                     on:click=move |_| ctx.go(Screen::Keys)>"Keys and roles"</button>
             </Show>
+            <Show when=is_admin>
+                <button type="button" id="nav-settings" aria-current=current("settings")
+                    on:click=move |_| ctx.go(Screen::Settings)>"Page settings"</button>
+            </Show>
         </nav>
         <p class="flash" role="status">{move || ctx.flash.get()}</p>
         <main id="main" tabindex="-1">
@@ -256,6 +262,7 @@ fn shell(ctx: Ctx) -> impl IntoView {
                 Screen::Notifications => untrack(|| notifications::notifications(ctx)).into_any(),
                 Screen::Evidence => untrack(|| evidence::evidence(ctx)).into_any(),
                 Screen::Keys => untrack(|| keys::keys(ctx)).into_any(),
+                Screen::Settings => untrack(|| settings::settings(ctx)).into_any(),
             }}
         </main>
     }

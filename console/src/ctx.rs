@@ -32,6 +32,8 @@ pub enum Screen {
     Evidence,
     /// API keys and the widget secret (admin).
     Keys,
+    /// The page's settings (admin).
+    Settings,
 }
 
 /// The console's signals, shared by every screen (all `Copy`).
@@ -100,6 +102,7 @@ impl Ctx {
 
     pub fn sign_out(&self, why: Option<ApiError>) {
         session::forget();
+        crate::api::forget_answers();
         self.epoch.update(|e| *e += 1);
         self.session.set(None);
         self.state.set(None);

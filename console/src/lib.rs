@@ -9,7 +9,7 @@
 //! notices with their lead times), `review` (drafts waiting for a second person), `templates` (edit with a preview per channel), `scorecard`
 //! (how each incident was communicated), `notifications` (messages sent and their deliveries), `evidence`
 //! (the audit log filtered, an incident's timeline, the export), `keys` (API keys and the widget
-//! secret, admin only).
+//! secret, admin only), `settings` (the page's settings, admin only).
 
 pub mod api;
 pub mod decide;
@@ -38,6 +38,8 @@ mod schedule;
 mod scorecard;
 #[cfg(target_arch = "wasm32")]
 mod session;
+#[cfg(target_arch = "wasm32")]
+mod settings;
 #[cfg(target_arch = "wasm32")]
 mod templates;
 

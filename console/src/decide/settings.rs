@@ -121,14 +121,14 @@ pub fn fields() -> Vec<&'static str> {
 }
 
 /// The id of the element an error about `field` is shown in: `policy.ack_escalate_minutes`
-/// becomes `policy-ack-escalate-minutes-error`.
+/// becomes `settings-policy-ack-escalate-minutes-error`.
 pub fn error_id(field: &str) -> String {
     format!("{}-error", input_id(field))
 }
 
-/// The id of the input for `field`.
+/// The id of the input for `field`: `settings-` and the field with dashes.
 pub fn input_id(field: &str) -> String {
-    field.replace(['.', '_'], "-")
+    format!("settings-{}", field.replace(['.', '_'], "-"))
 }
 
 /// What the form holds.
