@@ -67,7 +67,6 @@ pub fn settings(ctx: Ctx) -> impl IntoView {
                 .map(|e| e.message())
         }
     };
-    let conflict = move || matches!(error.get(), Some(ApiError::Conflict(_)));
     // Someone saved (or published) since the form was read: saving now would be refused.
     let stale = move || ctx.etag.get().is_some_and(|t| t != base.get());
     let reload = move |_| {
@@ -115,8 +114,13 @@ pub fn settings(ctx: Ctx) -> impl IntoView {
                 }
                 Err(e) => {
                     ctx.check(&e);
+                    let stale_version = matches!(e, ApiError::Conflict(_));
                     error.set(Some(e));
                     focus_first_error();
+                    if stale_version {
+                        // Read the page now, so the form offers to read it again at once.
+                        let _ = ctx.refresh().await;
+                    }
                 }
             }
         });
@@ -415,7 +419,7 @@ pub fn settings(ctx: Ctx) -> impl IntoView {
         <p class="lede">"What the status page, the widget and every message say about this page, and the rules its communication follows. Saving replaces the settings as a whole; if someone else saved since you opened this screen, nothing is overwritten."</p>
         <form id="settings" on:submit=submit novalidate>
             <p class="form-error" role="alert" id="form-error">{form_error}</p>
-            <Show when=move || conflict() || stale()>
+            <Show when=stale>
                 <p class="hint" id="settings-stale">
                     "The page has changed since this form was read. "
                     <button type="button" id="settings-reload" class="action" on:click=reload>"Reload the settings"</button>
