@@ -30,7 +30,11 @@ pub const BROWSER_TESTS: &[Test] = tests![
 fn no_severe_but(browser: &xtask::webdriver::Browser, expected: &[&str]) {
     let errors: Vec<(String, String)> = severe(browser)
         .into_iter()
-        .filter(|(_, m)| !expected.iter().any(|s| m.contains(&format!("status of {s}"))))
+        .filter(|(_, m)| {
+            !expected
+                .iter()
+                .any(|s| m.contains(&format!("status of {s}")))
+        })
         .collect();
     assert!(errors.is_empty(), "console errors: {errors:?}");
 }
@@ -54,7 +58,10 @@ fn console_reads_answer_304_while_unchanged(env: &Env) {
     let first = read(&list, None);
     assert_eq!(first.status, 200, "{first:?}");
     let tag = first.header("etag").expect("an ETag").to_owned();
-    let id = first.json()[0]["id"].as_str().expect("a notification").to_owned();
+    let id = first.json()[0]["id"]
+        .as_str()
+        .expect("a notification")
+        .to_owned();
     let again = read(&list, Some(&tag));
     assert_eq!(again.status, 304, "{again:?}");
     assert!(again.body.is_empty());
@@ -70,7 +77,12 @@ fn console_reads_answer_304_while_unchanged(env: &Env) {
     let dtag = done.header("etag").expect("an ETag").to_owned();
     assert_eq!(read(&deliveries, Some(&dtag)).status, 304);
     // A new message changes the list: its old tag gets the new answer.
-    env.post_update(&page, &incident, "identified", "A slow replica; failing over.");
+    env.post_update(
+        &page,
+        &incident,
+        "identified",
+        "A slow replica; failing over.",
+    );
     let changed = read(&list, Some(&tag));
     assert_eq!(changed.status, 200, "{changed:?}");
     assert_ne!(changed.header("etag"), Some(tag.as_str()));
@@ -90,12 +102,21 @@ fn settings_refused_by_the_api_name_their_field_and_change_nothing(env: &Env) {
         )
     };
     let cases = [
-        (json!({"name": "P", "branding": {"accent_color": "blue"}}), "branding.accent_color"),
-        (json!({"name": "P", "branding": {"logo_url": "http://x.example/l.png"}}), "branding.logo_url"),
+        (
+            json!({"name": "P", "branding": {"accent_color": "blue"}}),
+            "branding.accent_color",
+        ),
+        (
+            json!({"name": "P", "branding": {"logo_url": "http://x.example/l.png"}}),
+            "branding.logo_url",
+        ),
         (json!({"name": "P", "url": "acme.example"}), "url"),
         (json!({"name": "P", "time_zone": "Paris time"}), "time_zone"),
         (json!({"name": "P", "locales": ["english"]}), "locales"),
-        (json!({"name": "P", "policy": {"cadence_major_minutes": 0}}), "policy.cadence_major_minutes"),
+        (
+            json!({"name": "P", "policy": {"cadence_major_minutes": 0}}),
+            "policy.cadence_major_minutes",
+        ),
     ];
     for (body, field) in cases {
         let r = put(body, None);
@@ -113,7 +134,9 @@ fn settings_refused_by_the_api_name_their_field_and_change_nothing(env: &Env) {
     let r = put(json!({"name": "Overwritten"}), Some(&before));
     assert_eq!(r.status, 412, "{r:?}");
     assert_eq!(version(env, &page), after);
-    let banner = env.get(&format!("/v1/pages/{page}/banner.json"), &[]).json();
+    let banner = env
+        .get(&format!("/v1/pages/{page}/banner.json"), &[])
+        .json();
     assert_eq!(banner["page"]["accent_color"], "#0b5fff");
     assert_eq!(banner["page"]["on_accent_color"], "#ffffff");
 }
@@ -166,11 +189,23 @@ fn console_settings_reach_the_public_page_and_a_bad_value_changes_nothing(env: &
     fill(browser, "#audience-name-0", "Enterprise");
     fill(browser, "#settings-policy-cadence-major-minutes", "20");
     fill(browser, "#settings-policy-ack-escalate-minutes", "45");
-    fill(browser, "#settings-policy-responders", "oncall@acme.example");
-    fill(browser, "#settings-policy-subscribe-origins", "https://app.acme.example");
+    fill(
+        browser,
+        "#settings-policy-responders",
+        "oncall@acme.example",
+    );
+    fill(
+        browser,
+        "#settings-policy-subscribe-origins",
+        "https://app.acme.example",
+    );
     fill(browser, "#settings-review-incidents", "major");
     fill(browser, "#settings-branding-accent-color", "#0B5FFF");
-    fill(browser, "#settings-branding-logo-url", "https://acme.example/logo.svg");
+    fill(
+        browser,
+        "#settings-branding-logo-url",
+        "https://acme.example/logo.svg",
+    );
     click(browser, "#save-settings");
     wait_text(browser, "the confirmation", ".flash", "Settings saved.");
 
@@ -186,17 +221,27 @@ fn console_settings_reach_the_public_page_and_a_bad_value_changes_nothing(env: &
         .filter_map(|c| c["name"].as_str())
         .collect();
     assert_eq!(names, ["API", "Billing", "Dashboard"]);
-    let banner = env.get(&format!("/v1/pages/{page}/banner.json"), &[]).json();
+    let banner = env
+        .get(&format!("/v1/pages/{page}/banner.json"), &[])
+        .json();
     assert_eq!(banner["page"]["accent_color"], "#0b5fff");
     let html = env.get(&format!("/{page}"), &[]).body;
-    assert!(html.contains("src=\"https://acme.example/logo.svg\""), "{html}");
+    assert!(
+        html.contains("src=\"https://acme.example/logo.svg\""),
+        "{html}"
+    );
     assert!(html.contains("--accent: #0b5fff"), "the brand colour");
-    let admin = env.admin("GET", &format!("/v1/admin/pages/{page}"), "").json();
+    let admin = env
+        .admin("GET", &format!("/v1/admin/pages/{page}"), "")
+        .json();
     let policy = &admin["page"]["policy"];
     assert_eq!(policy["cadence_major_minutes"], 20);
     assert_eq!(policy["ack_escalate_minutes"], 45);
     assert_eq!(policy["responders"], json!(["oncall@acme.example"]));
-    assert_eq!(policy["subscribe_origins"], json!(["https://app.acme.example"]));
+    assert_eq!(
+        policy["subscribe_origins"],
+        json!(["https://app.acme.example"])
+    );
     assert_eq!(policy["review"]["incidents_from"], "major");
     assert_eq!(admin["page"]["audiences"][0]["segment"], "plan:enterprise");
     assert_eq!(admin["page"]["locales"], json!(["en", "fr"]));
@@ -244,9 +289,14 @@ fn console_settings_a_conflicting_save_is_refused(env: &Env) {
     fill(browser, "#settings-name", "Mine");
     click(browser, "#save-settings");
     let error = wait_text(browser, "the refusal", "#form-error", "read the page again");
-    assert!(error.contains("does not match the current version"), "{error}");
+    assert!(
+        error.contains("does not match the current version"),
+        "{error}"
+    );
     wait_for(browser, "the offer to read it again", "#settings-reload");
-    let admin = env.admin("GET", &format!("/v1/admin/pages/{page}"), "").json();
+    let admin = env
+        .admin("GET", &format!("/v1/admin/pages/{page}"), "")
+        .json();
     assert_eq!(admin["page"]["name"], "Theirs", "not overwritten");
     shoot(browser, "settings-conflict", false);
     // Read again: the form shows their change, and a save now is taken.
@@ -261,7 +311,9 @@ fn console_settings_a_conflicting_save_is_refused(env: &Env) {
     fill(browser, "#settings-name", "Mine");
     click(browser, "#save-settings");
     wait_text(browser, "the confirmation", ".flash", "Settings saved.");
-    let admin = env.admin("GET", &format!("/v1/admin/pages/{page}"), "").json();
+    let admin = env
+        .admin("GET", &format!("/v1/admin/pages/{page}"), "")
+        .json();
     assert_eq!(admin["page"]["name"], "Mine");
     no_severe_but(browser, &["412"]);
 }

@@ -512,7 +512,7 @@ mod tests {
         }
         assert_eq!(
             error_id("policy.ack_escalate_minutes"),
-            "policy-ack-escalate-minutes-error"
+            "settings-policy-ack-escalate-minutes-error"
         );
         assert_eq!(
             review_from(review_value(Some(Impact::Major))),
