@@ -2,7 +2,9 @@
 //! settings changed in the console reach the public JSON and the status page; a bad value shows
 //! the API's problem next to its field and changes nothing; components reordered; a save after
 //! someone else's is refused (412) until the form is read again; `started_at` given when opening
-//! an incident flows to the scorecard; and the reads the console polls answer 304 while unchanged.
+//! an incident flows to the scorecard; the widget's subscribe button takes the page's brand
+//! colour unless the host page sets its own; and the reads the console polls answer 304 while
+//! unchanged.
 
 use serde_json::{json, Value};
 use time::{Duration, OffsetDateTime};
@@ -24,6 +26,7 @@ pub const BROWSER_TESTS: &[Test] = tests![
     console_settings_reach_the_public_page_and_a_bad_value_changes_nothing,
     console_settings_a_conflicting_save_is_refused,
     console_started_at_flows_to_the_scorecard,
+    widget_subscribe_button_takes_the_pages_brand_colour_unless_the_host_sets_one,
 ];
 
 /// No console error but the refused answers with one of the `expected` statuses.
@@ -376,4 +379,49 @@ fn console_started_at_flows_to_the_scorecard(env: &Env) {
     );
     assert_eq!(first, "17 min 00 s");
     no_severe_but(browser, &[]);
+}
+
+fn widget_subscribe_button_takes_the_pages_brand_colour_unless_the_host_sets_one(env: &Env) {
+    let page = env.page("wbrand");
+    crate::fixtures::configure(
+        env,
+        &page,
+        &json!({"name": "Branded", "components": [{"id": "api", "name": "API"}],
+                "branding": {"accent_color": "#ffd33d"}}),
+    );
+    env.open_incident(&page, "Slow API answers", "minor");
+    let browser = env.browser();
+    let submit_colours = |host_css: &str, name: &str| {
+        let html = format!(
+            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>host</title>\
+             <link rel=\"icon\" href=\"data:,\"><style>{host_css}</style></head><body><main><p>Product</p></main>\
+             <script src=\"{}/widget.js\" data-page=\"{page}\" data-endpoint=\"{}\" async></script></body></html>",
+            env.base, env.base
+        );
+        let url = crate::host::host().page(&format!("/{name}.html"), &[], &html);
+        browser.goto(&url);
+        eventually("the banner", WAIT, || browser.banner_text());
+        browser.eval("Herald.openSubscribe()", vec![]);
+        eventually("the subscribe button", WAIT, || {
+            let v = browser.eval(
+                "const h = document.querySelector('herald-widget'); const b = h && h.shadowRoot.querySelector('.submit');
+                 if (!b) return null; const s = getComputedStyle(b); return [s.backgroundColor, s.color];",
+                vec![],
+            );
+            (!v.is_null()).then_some(v)
+        })
+    };
+    // The page's colour, with the text colour that reads on it (a light yellow: black).
+    assert_eq!(
+        submit_colours("", "brand-default"),
+        json!(["rgb(255, 211, 61)", "rgb(0, 0, 0)"])
+    );
+    // A host page's own brand wins.
+    assert_eq!(
+        submit_colours(
+            "herald-widget { --herald-brand: #8250df; --herald-on-brand: #ffffff; }",
+            "brand-host"
+        ),
+        json!(["rgb(130, 80, 223)", "rgb(255, 255, 255)"])
+    );
 }

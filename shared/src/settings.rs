@@ -177,7 +177,8 @@ pub fn on_color(accent: &str) -> &'static str {
 }
 
 /// The policy's numbers in range: cadences 1 minute to a week, lead times and reminders up to a
-/// year, escalation after 1 minute to a week, a percentage for the partial-outage weight.
+/// year, escalation after at most a week (0: at the scheduler's next run), a percentage for the
+/// partial-outage weight.
 pub fn policy(p: &Policy) -> Result<(), DomainError> {
     let cadences = [
         (
@@ -187,7 +188,6 @@ pub fn policy(p: &Policy) -> Result<(), DomainError> {
         ("policy.cadence_major_minutes", p.cadence_major_minutes),
         ("policy.cadence_minor_minutes", p.cadence_minor_minutes),
         ("policy.cadence_none_minutes", p.cadence_none_minutes),
-        ("policy.ack_escalate_minutes", p.ack_escalate_minutes),
     ];
     for (field, v) in cadences {
         if !(1..=MAX_CADENCE_MINUTES).contains(&v) {
@@ -196,6 +196,16 @@ pub fn policy(p: &Policy) -> Result<(), DomainError> {
                 format!("minutes from 1 to {MAX_CADENCE_MINUTES} (a week); {v} given"),
             ));
         }
+    }
+    // 0 escalates at the scheduler's next run.
+    if p.ack_escalate_minutes > MAX_CADENCE_MINUTES {
+        return Err(DomainError::invalid(
+            "policy.ack_escalate_minutes",
+            format!(
+                "minutes from 0 to {MAX_CADENCE_MINUTES} (a week); {} given",
+                p.ack_escalate_minutes
+            ),
+        ));
     }
     let leads = [
         (

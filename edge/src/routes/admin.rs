@@ -73,17 +73,19 @@ pub async fn handle(mut req: Request, env: &Env, page: &str, op: AdminOp) -> Api
         }
     }
     match answer {
-        Ok(resp) if tagged_by_body(&op) && resp.status_code() == 200 => {
-            let resp = with_body_tag(resp).await?;
+        Ok(resp)
+            if resp.status_code() == 200 && (op == AdminOp::GetPage || tagged_by_body(&op)) =>
+        {
+            let resp = if tagged_by_body(&op) {
+                with_body_tag(resp).await?
+            } else {
+                resp
+            };
             match if_none_match {
                 Some(tags) => not_modified(resp, &tags),
                 None => Ok(resp),
             }
         }
-        Ok(resp) if op == AdminOp::GetPage && resp.status_code() == 200 => match if_none_match {
-            Some(tags) => not_modified(resp, &tags),
-            None => Ok(resp),
-        },
         answer => answer,
     }
 }
