@@ -4,7 +4,7 @@
 //! someone else's is refused (412) until the form is read again; `started_at` given when opening
 //! an incident flows to the scorecard; the widget's subscribe button takes the page's brand
 //! colour unless the host page sets its own; and the reads the console polls answer 304 while
-//! unchanged.
+//! unchanged, which the console's own reads get.
 
 use serde_json::{json, Value};
 use time::{Duration, OffsetDateTime};
@@ -27,6 +27,7 @@ pub const BROWSER_TESTS: &[Test] = tests![
     console_settings_a_conflicting_save_is_refused,
     console_started_at_flows_to_the_scorecard,
     widget_subscribe_button_takes_the_pages_brand_colour_unless_the_host_sets_one,
+    console_reads_the_notifications_again_with_if_none_match,
 ];
 
 /// No console error but the refused answers with one of the `expected` statuses.
@@ -424,4 +425,27 @@ fn widget_subscribe_button_takes_the_pages_brand_colour_unless_the_host_sets_one
         ),
         json!(["rgb(130, 80, 223)", "rgb(255, 255, 255)"])
     );
+}
+
+fn console_reads_the_notifications_again_with_if_none_match(env: &Env) {
+    let page = env.page("console-304");
+    let reader = address(env, "console-304-reader");
+    confirmed(env, &page, &reader, &[]);
+    env.open_incident(&page, "Slow API", "minor");
+    sign_in(env, &page, &env.key);
+    let browser = env.browser();
+    click(browser, "#nav-notifications");
+    wait_for(browser, "the message sent", "#notifications tbody tr");
+    // The screen reads the list every few seconds; unchanged, the API answers 304 and the
+    // console shows the answer it kept.
+    eventually("a 304 to the console's read", WAIT, || {
+        let n = browser.eval(
+            "return performance.getEntriesByType('resource')
+               .filter(e => e.name.includes('/notifications?limit=') && e.responseStatus === 304).length;",
+            vec![],
+        );
+        (n.as_u64() >= Some(1)).then_some(())
+    });
+    assert!(exists(browser, "#notifications tbody tr"), "still shown");
+    no_severe_but(browser, &[]);
 }
