@@ -47,7 +47,7 @@ fn screenshots() -> std::path::PathBuf {
 
 /// Saves the whole page in light and in dark (`prefers-color-scheme` emulated), on a desktop
 /// window and, with `phone`, also at a phone's width; then back to light.
-fn shoot(browser: &Browser, name: &str, phone: bool) {
+pub(crate) fn shoot(browser: &Browser, name: &str, phone: bool) {
     let scheme = |value: &str| {
         browser.cdp(
             "Emulation.setEmulatedMedia",
@@ -80,7 +80,7 @@ fn shoot(browser: &Browser, name: &str, phone: bool) {
     scheme("light");
 }
 
-fn text(browser: &Browser, selector: &str) -> Option<String> {
+pub(crate) fn text(browser: &Browser, selector: &str) -> Option<String> {
     browser
         .eval(
             "const e = document.querySelector(arguments[0]); return e ? e.textContent : null;",
@@ -90,14 +90,14 @@ fn text(browser: &Browser, selector: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-fn exists(browser: &Browser, selector: &str) -> bool {
+pub(crate) fn exists(browser: &Browser, selector: &str) -> bool {
     browser.eval(
         "return document.querySelector(arguments[0]) !== null;",
         vec![json!(selector)],
     ) == true
 }
 
-fn click(browser: &Browser, selector: &str) {
+pub(crate) fn click(browser: &Browser, selector: &str) {
     let found = browser.eval(
         "const e = document.querySelector(arguments[0]); if (!e) return false; e.click(); return true;",
         vec![json!(selector)],
@@ -106,7 +106,7 @@ fn click(browser: &Browser, selector: &str) {
 }
 
 /// Sets an input's value as typing would (an `input` event), or a select's (a `change` event).
-fn fill(browser: &Browser, selector: &str, value: &str) {
+pub(crate) fn fill(browser: &Browser, selector: &str, value: &str) {
     let found = browser.eval(
         "const e = document.querySelector(arguments[0]); if (!e) return false;
          e.value = arguments[1];
@@ -127,11 +127,11 @@ fn check(browser: &Browser, selector: &str) {
     assert_eq!(found, true, "no checkbox at {selector}");
 }
 
-fn wait_for(browser: &Browser, what: &str, selector: &str) -> String {
+pub(crate) fn wait_for(browser: &Browser, what: &str, selector: &str) -> String {
     eventually(what, WAIT, || text(browser, selector))
 }
 
-fn wait_text(browser: &Browser, what: &str, selector: &str, contains: &str) -> String {
+pub(crate) fn wait_text(browser: &Browser, what: &str, selector: &str, contains: &str) -> String {
     eventually(what, WAIT, || {
         text(browser, selector).filter(|t| t.contains(contains))
     })
@@ -140,7 +140,7 @@ fn wait_text(browser: &Browser, what: &str, selector: &str, contains: &str) -> S
 /// Signs in from a fresh tab session (an earlier test's session would be resumed otherwise). The
 /// storage is cleared from another document of the origin: on the console itself, a session still
 /// being resumed could save the key again after the clear.
-fn sign_in(env: &Env, page: &str, key: &str) {
+pub(crate) fn sign_in(env: &Env, page: &str, key: &str) {
     let browser = env.browser();
     browser.goto(&format!("{}/v1/openapi.json", env.base));
     browser.eval("sessionStorage.clear()", vec![]);
@@ -154,7 +154,7 @@ fn sign_in(env: &Env, page: &str, key: &str) {
     wait_for(browser, "the signed-in shell", "#role");
 }
 
-fn banner_item(env: &Env, page: &str) -> Value {
+pub(crate) fn banner_item(env: &Env, page: &str) -> Value {
     let r = env.get(&format!("/v1/pages/{page}/banner.json"), &[]);
     assert_eq!(r.status, 200, "{r:?}");
     r.json()["item"].clone()
@@ -162,7 +162,7 @@ fn banner_item(env: &Env, page: &str) -> Value {
 
 /// Console errors, except the refused answers to the compose screen's dry runs (a draft the API
 /// refuses has no count yet), which Chromium logs like any failed request.
-fn severe(browser: &Browser) -> Vec<(String, String)> {
+pub(crate) fn severe(browser: &Browser) -> Vec<(String, String)> {
     browser
         .console()
         .into_iter()
@@ -182,7 +182,7 @@ fn no_severe(browser: &Browser) {
 }
 
 /// axe-core on the screen as shown, in light and in dark (contrast differs), then back to light.
-fn no_serious_violations(env: &Env, screen: &str) {
+pub(crate) fn no_serious_violations(env: &Env, screen: &str) {
     let browser = env.browser();
     for scheme in ["light", "dark"] {
         browser.cdp(

@@ -7,6 +7,7 @@ mod alerts;
 mod api;
 mod channels;
 mod console;
+mod console_settings;
 mod fixtures;
 mod hardening;
 mod host;
@@ -57,6 +58,7 @@ fn main() {
     tests.extend_from_slice(scorecard::TESTS);
     tests.extend_from_slice(alerts::TESTS);
     tests.extend_from_slice(live::TESTS);
+    tests.extend_from_slice(console_settings::TESTS);
     if browser {
         tests.extend_from_slice(widget::TESTS);
         tests.extend_from_slice(widget::EMBED_TESTS);
@@ -64,6 +66,7 @@ fn main() {
         tests.extend_from_slice(incident_pages::BROWSER_TESTS);
         tests.extend_from_slice(console::TESTS);
         tests.extend_from_slice(console::subscribers::TESTS);
+        tests.extend_from_slice(console_settings::BROWSER_TESTS);
         tests.extend_from_slice(live::BROWSER_TESTS);
     }
     tests.retain(|(name, _)| filter.as_ref().is_none_or(|f| name.contains(f.as_str())));

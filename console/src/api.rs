@@ -1,6 +1,7 @@
 //! The admin API as the console calls it: one typed error that screens match on (401 signs out,
-//! a problem naming a field is shown next to that field), and, in the browser, the requests
-//! themselves (`fetch`, JSON through the browser's `JSON.parse` and serde-wasm-bindgen).
+//! a problem naming a field is shown next to that field), the answers kept for conditional
+//! reads (`Kept`), and, in the browser, the requests themselves (`fetch`, JSON through the
+//! browser's `JSON.parse` and serde-wasm-bindgen).
 
 use herald_shared::wire::Problem;
 
@@ -79,6 +80,52 @@ pub fn placed<'a>(error: &ApiError, fields: &[&'a str]) -> Option<&'a str> {
     })
 }
 
+/// The last answer to each read the console repeats, by URL, with its ETag: sent back as
+/// `If-None-Match`, and read again when the API answers 304. At most `MAX` answers (the oldest
+/// goes first), none larger than `MAX_BYTES`; forgotten at sign-out.
+#[derive(Debug, Default)]
+pub struct Kept {
+    entries: Vec<(String, String, String)>,
+}
+
+impl Kept {
+    pub const MAX: usize = 64;
+    pub const MAX_BYTES: usize = 256 * 1024;
+
+    /// The ETag to send for `url`, if an answer is kept.
+    pub fn tag(&self, url: &str) -> Option<&str> {
+        self.entries
+            .iter()
+            .find(|(u, _, _)| u == url)
+            .map(|(_, t, _)| t.as_str())
+    }
+
+    /// The kept body of `url` when `tag` is still its tag (the answer was 304).
+    pub fn body(&self, url: &str, tag: &str) -> Option<&str> {
+        self.entries
+            .iter()
+            .find(|(u, t, _)| u == url && t == tag)
+            .map(|(_, _, b)| b.as_str())
+    }
+
+    /// Keeps a 200 answer that came with an ETag.
+    pub fn keep(&mut self, url: &str, tag: &str, body: &str) {
+        self.entries.retain(|(u, _, _)| u != url);
+        if body.len() > Self::MAX_BYTES || tag.is_empty() {
+            return;
+        }
+        if self.entries.len() >= Self::MAX {
+            self.entries.remove(0);
+        }
+        self.entries
+            .push((url.to_owned(), tag.to_owned(), body.to_owned()));
+    }
+
+    pub fn clear(&mut self) {
+        self.entries.clear();
+    }
+}
+
 #[cfg(target_arch = "wasm32")]
 pub use browser::*;
 
@@ -90,8 +137,17 @@ mod browser {
     use wasm_bindgen_futures::JsFuture;
     use web_sys::{Headers, Request, RequestInit, Response};
 
-    use super::ApiError;
+    use super::{ApiError, Kept};
     use herald_shared::model::State;
+
+    thread_local! {
+        static KEPT: std::cell::RefCell<Kept> = std::cell::RefCell::new(Kept::default());
+    }
+
+    /// Forgets every kept answer (at sign-out).
+    pub fn forget_answers() {
+        KEPT.with_borrow_mut(Kept::clear);
+    }
     use herald_shared::wire::Problem;
 
     /// A signed-in caller: the page and the key.
@@ -135,6 +191,9 @@ mod browser {
 
         /// Sends a request; any answer (even an error status) is returned, only a failed
         /// connection is an error.
+        ///
+        /// A `GET` without `if_none_match` of its own sends the ETag of the answer kept for its
+        /// URL, and a 304 is read as that kept answer.
         pub async fn send(
             &self,
             method: &str,
@@ -142,11 +201,59 @@ mod browser {
             body: Option<String>,
             if_none_match: Option<&str>,
         ) -> Result<Answer, ApiError> {
-            self.send_as(method, rest, body, "application/json", if_none_match)
-                .await
+            let url = self.url(rest);
+            let kept = (method == "GET" && if_none_match.is_none())
+                .then(|| KEPT.with_borrow(|k| k.tag(&url).map(str::to_owned)))
+                .flatten();
+            let mut a = self
+                .request(
+                    method,
+                    rest,
+                    body,
+                    "application/json",
+                    &[("if-none-match", if_none_match.or(kept.as_deref()))],
+                )
+                .await?;
+            if method == "GET" && if_none_match.is_none() {
+                match (a.status, a.etag.clone()) {
+                    (304, Some(tag)) => {
+                        if let Some(text) =
+                            KEPT.with_borrow(|k| k.body(&url, &tag).map(str::to_owned))
+                        {
+                            a.body = js_sys::JSON::parse(&text).unwrap_or(JsValue::NULL);
+                            a.text = text;
+                            a.status = 200;
+                        }
+                    }
+                    (200, Some(tag)) => KEPT.with_borrow_mut(|k| k.keep(&url, &tag, &a.text)),
+                    _ => {}
+                }
+            }
+            Ok(a)
         }
 
-        /// As `send`, with a body of `content_type` (an import's CSV).
+        /// `PUT`s (or sends) `body` only if the page is still at the version `if_match` names;
+        /// a stale one is refused with 412 ([`ApiError::Conflict`]).
+        pub async fn call_if_match<T: DeserializeOwned>(
+            &self,
+            method: &str,
+            rest: &str,
+            body: &impl Serialize,
+            if_match: &str,
+        ) -> Result<T, ApiError> {
+            let a = self
+                .request(
+                    method,
+                    rest,
+                    Some(to_json(body)?),
+                    "application/json",
+                    &[("if-match", Some(if_match))],
+                )
+                .await?;
+            read(a)
+        }
+
+        /// As `send`, with a body of `content_type` (an import's CSV), and nothing kept.
         pub async fn send_as(
             &self,
             method: &str,
@@ -155,6 +262,24 @@ mod browser {
             content_type: &str,
             if_none_match: Option<&str>,
         ) -> Result<Answer, ApiError> {
+            self.request(
+                method,
+                rest,
+                body,
+                content_type,
+                &[("if-none-match", if_none_match)],
+            )
+            .await
+        }
+
+        async fn request(
+            &self,
+            method: &str,
+            rest: &str,
+            body: Option<String>,
+            content_type: &str,
+            extra: &[(&str, Option<&str>)],
+        ) -> Result<Answer, ApiError> {
             let headers = Headers::new().map_err(js_err)?;
             headers
                 .set("authorization", &format!("Bearer {}", self.key))
@@ -162,8 +287,10 @@ mod browser {
             if body.is_some() {
                 headers.set("content-type", content_type).map_err(js_err)?;
             }
-            if let Some(tag) = if_none_match {
-                headers.set("if-none-match", tag).map_err(js_err)?;
+            for (name, value) in extra {
+                if let Some(v) = value {
+                    headers.set(name, v).map_err(js_err)?;
+                }
             }
             let init = RequestInit::new();
             init.set_method(method);
@@ -319,6 +446,26 @@ mod tests {
         for (status, p, want) in cases {
             assert_eq!(ApiError::from_answer(status, p), want, "{status}");
         }
+    }
+
+    #[test]
+    fn answers_are_kept_by_url_with_their_tag_and_the_oldest_goes_first() {
+        let mut k = Kept::default();
+        k.keep("/a", "\"1\"", "[1]");
+        assert_eq!(k.tag("/a"), Some("\"1\""));
+        assert_eq!(k.body("/a", "\"1\""), Some("[1]"));
+        assert_eq!(k.body("/a", "\"2\""), None, "another tag is another answer");
+        k.keep("/a", "\"2\"", "[2]");
+        assert_eq!(k.body("/a", "\"2\""), Some("[2]"));
+        for i in 0..Kept::MAX {
+            k.keep(&format!("/n{i}"), "t", "{}");
+        }
+        assert_eq!(k.tag("/a"), None, "the oldest went first");
+        assert_eq!(k.tag("/n0"), Some("t"));
+        k.keep("/big", "t", &"x".repeat(Kept::MAX_BYTES + 1));
+        assert_eq!(k.tag("/big"), None, "too large to keep");
+        k.clear();
+        assert_eq!(k.tag("/n1"), None);
     }
 
     #[test]

@@ -12,7 +12,8 @@ use crate::ctx::{now, Ctx, Screen, Session};
 use crate::decide::{self, Mode};
 use crate::subscribers;
 use crate::{
-    compose, evidence, keys, notifications, overview, schedule, scorecard, session, templates,
+    compose, evidence, keys, notifications, overview, schedule, scorecard, session, settings,
+    templates,
 };
 
 impl Ctx {
@@ -209,6 +210,7 @@ fn shell(ctx: Ctx) -> impl IntoView {
                 Screen::Evidence => want == "evidence",
                 Screen::Keys => want == "keys",
                 Screen::Subscribers => want == "subscribers",
+                Screen::Settings => want == "settings",
             };
             on.then_some("page")
         }
@@ -247,6 +249,10 @@ fn shell(ctx: Ctx) -> impl IntoView {
                 <button type="button" id="nav-keys" aria-current=current("keys")
                     on:click=move |_| ctx.go(Screen::Keys)>"Keys and roles"</button>
             </Show>
+            <Show when=is_admin>
+                <button type="button" id="nav-settings" aria-current=current("settings")
+                    on:click=move |_| ctx.go(Screen::Settings)>"Page settings"</button>
+            </Show>
         </nav>
         <p class="flash" role="status">{move || ctx.flash.get()}</p>
         <main id="main" tabindex="-1">
@@ -261,6 +267,7 @@ fn shell(ctx: Ctx) -> impl IntoView {
                 Screen::Evidence => untrack(|| evidence::evidence(ctx)).into_any(),
                 Screen::Keys => untrack(|| keys::keys(ctx)).into_any(),
                 Screen::Subscribers => untrack(|| subscribers::subscribers(ctx)).into_any(),
+                Screen::Settings => untrack(|| settings::settings(ctx)).into_any(),
             }}
         </main>
     }

@@ -1,6 +1,7 @@
-//! Compose: open an incident, post an update, resolve, reopen or attach a postmortem. The form
-//! holds a `decide::Draft`; the wording lint marks words as they are typed, and the previews show
-//! what each channel will carry, rendered by `shared` from the draft applied to a copy of the page.
+//! Compose: open an incident (saying when it started, if before now), post an update, resolve,
+//! reopen or attach a postmortem. The form holds a `decide::Draft`; the wording lint marks words
+//! as they are typed, and the previews show what each channel will carry, rendered by `shared`
+//! from the draft applied to a copy of the page.
 
 use herald_shared::lint::{DraftField, Warning};
 use herald_shared::model::{ComponentStatus, Impact, State};
@@ -15,7 +16,7 @@ use crate::decide::{self, Draft, FormField, Mode, Preview};
 use crate::overview::{parse_status, status_options};
 
 /// Inputs an error can be placed next to (the API's and `shared`'s field names).
-const FIELDS: [&str; 8] = [
+const FIELDS: [&str; 9] = [
     "title",
     "impact",
     "components",
@@ -24,6 +25,7 @@ const FIELDS: [&str; 8] = [
     "body",
     "next_update_at",
     "template",
+    "started_at",
 ];
 
 fn impact_value(i: Impact) -> &'static str {
@@ -220,6 +222,7 @@ pub fn compose(ctx: Ctx, mode: Mode) -> impl IntoView {
                         <p class="error" id="impact-error">{field_error("impact")}</p>
                     </div>
                 })}
+                {shows(FormField::StartedAt).then(|| started_field(ctx, draft, field_error("started_at")))}
                 {shows(FormField::Components).then(|| components_field(&state, draft, field_error("components")))}
                 {(shows(FormField::Audience) && !state.page.audiences.is_empty()).then(|| audience_field(&state, draft))}
                 {shows(FormField::Status).then(|| {
@@ -468,6 +471,33 @@ fn next_update_field(
                 } />
             <p class="hint" id="next-update-hint">{relative}</p>
             <p class="error" id="next-update-error">{error}</p>
+        </div>
+    }
+}
+
+/// When the problem began, if before now: the scorecard counts the time to the first public word
+/// from it. Empty means now (when published); a time still to come is refused.
+fn started_field(
+    ctx: Ctx,
+    draft: RwSignal<Draft>,
+    error: impl Fn() -> Option<String> + Send + Sync + 'static,
+) -> impl IntoView {
+    let said = move || {
+        let now = ctx.now.get();
+        draft.with(|d| decide::started_text(d.started_at, now))
+    };
+    view! {
+        <div class="field">
+            <label for="started-at">"Started at (UTC)"</label>
+            <input id="started-at" type="datetime-local" step="1"
+                aria-describedby="started-at-hint started-at-error"
+                prop:value=move || draft.with(|d| d.started_at.map(decide::to_input).unwrap_or_default())
+                on:change=move |ev| {
+                    let v = event_target_value(&ev);
+                    draft.update(|d| d.started_at = decide::from_input(&v));
+                } />
+            <p class="hint" id="started-at-hint">{said}</p>
+            <p class="error" id="started-at-error">{error}</p>
         </div>
     }
 }

@@ -34,6 +34,8 @@ pub enum Screen {
     Keys,
     /// Counts, the masked list, a lookup, import, export, erasure.
     Subscribers,
+    /// The page's settings (admin).
+    Settings,
 }
 
 /// The console's signals, shared by every screen (all `Copy`).
@@ -102,6 +104,7 @@ impl Ctx {
 
     pub fn sign_out(&self, why: Option<ApiError>) {
         session::forget();
+        crate::api::forget_answers();
         self.epoch.update(|e| *e += 1);
         self.session.set(None);
         self.state.set(None);

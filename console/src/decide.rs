@@ -144,6 +144,19 @@ pub fn from_input(s: &str) -> Option<Timestamp> {
         .map(time::PrimitiveDateTime::assume_utc)
 }
 
+/// What the "started at" field says of its value: empty is now (when published); a time is how
+/// long before now, or refused if it is still to come (the API refuses it too).
+pub fn started_text(started_at: Option<Timestamp>, now: Timestamp) -> String {
+    match started_at {
+        None => "Empty: it started now, when you publish.".to_owned(),
+        Some(t) if t > now => {
+            "This is in the future: an incident cannot start later than now.".to_owned()
+        }
+        Some(t) if now - t < Duration::minutes(1) => "Just now.".to_owned(),
+        Some(t) => format!("{} ago.", span_text(now - t)),
+    }
+}
+
 /// What the overview lists: active incidents (newest first), the last few resolved ones (to reopen
 /// or attach a postmortem), maintenance not yet completed (soonest first) and notices not yet in
 /// effect (soonest first).
@@ -244,6 +257,8 @@ pub enum FormField {
     Body,
     NextUpdate,
     Notify,
+    /// When the problem began (a new incident only).
+    StartedAt,
 }
 
 /// What may be done with `incident` by `role`, in the order offered.
@@ -1513,6 +1528,8 @@ pub fn delivery_figures(r: &DeliveryReport) -> Vec<Figure> {
     }
     out
 }
+
+pub mod settings;
 
 #[cfg(test)]
 mod tests;

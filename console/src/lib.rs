@@ -10,7 +10,7 @@
 //! (how each incident was communicated), `notifications` (messages sent and their deliveries), `evidence`
 //! (the audit log filtered, an incident's timeline, the export), `keys` (API keys and the widget
 //! secret, admin only), `subscribers` (counts, the masked list, a lookup by exact address, import,
-//! export, erasure).
+//! export, erasure), `settings` (the page's settings, admin only).
 
 pub mod api;
 pub mod decide;
@@ -41,6 +41,7 @@ mod scorecard;
 mod session;
 #[cfg(target_arch = "wasm32")]
 mod subscribers;
+mod settings;
 #[cfg(target_arch = "wasm32")]
 mod templates;
 

@@ -236,6 +236,11 @@ struct Head {
     canonical: String,
     /// Open Graph's `og:type`: `website`, or `article` for an incident.
     kind: &'static str,
+    /// The page's brand colour and the text colour that reads on it (checked `#rrggbb`).
+    accent: Option<(String, &'static str)>,
+    /// The page's logo (an https URL) and the page's own site, which it links to.
+    logo: Option<String>,
+    site_url: Option<String>,
 }
 
 impl Head {
@@ -248,6 +253,12 @@ impl Head {
             description: String::new(),
             canonical: String::new(),
             kind: "website",
+            accent: page.branding.accent_color.clone().map(|c| {
+                let on = herald_shared::settings::on_color(&c);
+                (c, on)
+            }),
+            logo: page.branding.logo_url.clone(),
+            site_url: page.url.clone(),
         }
     }
 }

@@ -1249,23 +1249,11 @@ fn configure_page(
         ));
     }
     page.name = text("name", &settings.name, MAX_NAME_CHARS)?;
-    page.url = settings.url.filter(|u| !u.trim().is_empty());
-    page.time_zone = settings
-        .time_zone
-        .filter(|t| !t.trim().is_empty())
-        .unwrap_or_else(|| Page::new("", "").time_zone);
-    page.locales = if settings.locales.is_empty() {
-        Page::new("", "").locales
-    } else {
-        settings.locales
-    };
+    page.url = crate::settings::url(settings.url)?;
+    page.time_zone = crate::settings::time_zone(settings.time_zone)?;
+    page.locales = crate::settings::locales(settings.locales)?;
     page.policy = settings.policy.unwrap_or_default();
-    if page.policy.partial_outage_weight_percent > 100 {
-        return Err(DomainError::invalid(
-            "policy.partial_outage_weight_percent",
-            "a percentage: 0 to 100 (30 counts 30% of partial-outage time as down)",
-        ));
-    }
+    crate::settings::policy(&page.policy)?;
     for (i, o) in page.policy.subscribe_origins.iter_mut().enumerate() {
         let url = url::Url::parse(o.trim()).map_err(|e| {
             DomainError::invalid("policy.subscribe_origins", format!("entry {i}: {e}"))
@@ -1295,7 +1283,7 @@ fn configure_page(
         page.policy.support_contact =
             Some(text("policy.support_contact", contact, MAX_NAME_CHARS)?);
     }
-    page.branding = settings.branding.unwrap_or_default();
+    page.branding = crate::settings::branding(settings.branding)?;
     let mut group_ids: Vec<&str> = Vec::new();
     for g in &settings.groups {
         if !is_slug(&g.id) {

@@ -8,7 +8,8 @@
 //! `token` (audience tokens), `subscriber` (addresses, subscriptions, recipients), `delivery`
 //! (retries, fallback, receipts), `template` (per-channel rendering), `sms` (segment counting),
 //! `webhook` (Standard Webhooks signatures), `webpush` (browser push: RFC 8291 encryption, VAPID),
-//! `lint` (wording lint), `feed` (Atom, iCalendar).
+//! `lint` (wording lint), `feed` (Atom, iCalendar), `settings` (a page's settings checked, the
+//! text colour on its brand colour).
 
 // Test tables are vectors of tuples; naming each tuple type would hide the table.
 #![cfg_attr(test, allow(clippy::type_complexity))]
@@ -26,6 +27,7 @@ pub mod policy;
 pub mod poll;
 pub mod roster;
 pub mod scorecard;
+pub mod settings;
 pub mod sms;
 pub mod social;
 pub mod statuspage;

@@ -131,6 +131,8 @@ mod visible_tests {
                 id: "p".into(),
                 name: "P".into(),
                 url: "/p".into(),
+                accent_color: None,
+                on_accent_color: None,
             },
             item: i,
             poll_after: 30,

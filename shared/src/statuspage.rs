@@ -897,6 +897,8 @@ pub fn banner_from_summary(doc: &SpSummary, now: Timestamp) -> crate::wire::Bann
             id: doc.page.id.clone(),
             name: doc.page.name.clone(),
             url: doc.page.url.clone(),
+            accent_color: None,
+            on_accent_color: None,
         },
         poll_after: if item.is_some() {
             view::POLL_ACTIVE_SECS

@@ -200,6 +200,13 @@ pub fn banner_for_components(
             id: state.page.id.clone(),
             name: state.page.name.clone(),
             url: format!("/{}", state.page.id),
+            accent_color: state.page.branding.accent_color.clone(),
+            on_accent_color: state
+                .page
+                .branding
+                .accent_color
+                .as_deref()
+                .map(|c| crate::settings::on_color(c).to_owned()),
         },
         item,
         poll_after,

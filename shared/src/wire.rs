@@ -35,6 +35,12 @@ pub struct BannerPage {
     pub name: String,
     /// Path of the public status page, relative to the status host.
     pub url: String,
+    /// The page's brand colour (`#rrggbb`), the widget's default for its subscribe button.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accent_color: Option<String>,
+    /// Black or white, whichever reads on `accent_color`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_accent_color: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

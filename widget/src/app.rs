@@ -103,6 +103,7 @@ impl Ui {
             filter: config.components.clone(),
             store_key,
         }));
+        brand(&root, &banner.page);
         let made = std::rc::Rc::new(std::cell::Cell::new(None));
         let out = made.clone();
         let parent = root.clone();
@@ -166,6 +167,7 @@ impl Ui {
     }
 
     pub fn set_banner(&self, banner: Banner) {
+        self.root.with_value(|r| brand(r, &banner.page));
         self.banner.set(banner);
         self.failed.set(false);
     }
@@ -419,6 +421,21 @@ impl Ui {
                 )),
             ))
             .into_any()
+    }
+}
+
+/// The page's brand colour as the default of the subscribe button (`--herald-brand` on the host
+/// page still wins), with the text colour that reads on it.
+fn brand(root: &HtmlElement, page: &herald_shared::wire::BannerPage) {
+    let style = root.style();
+    for (name, value) in [
+        ("--_page-brand", &page.accent_color),
+        ("--_page-on-brand", &page.on_accent_color),
+    ] {
+        let _ = match value {
+            Some(v) => style.set_property(name, v),
+            None => style.remove_property(name).map(drop),
+        };
     }
 }
 

@@ -117,6 +117,8 @@ fn try_mount(config: &str, initial: &str) -> Result<(), String> {
                 id: config.page.clone(),
                 name: String::new(),
                 url: format!("/{}", config.page),
+                accent_color: None,
+                on_accent_color: None,
             },
             item: None,
             poll_after: 0,

@@ -64,6 +64,8 @@ fn mount(item: Option<BannerItem>, extra: &str) -> (web_sys::HtmlElement, Ui) {
             id: page,
             name: "Acme".into(),
             url: "/acme".into(),
+            accent_color: None,
+            on_accent_color: None,
         },
         item,
         poll_after: 30,
@@ -458,6 +460,8 @@ fn the_banner_reader_agrees_with_serde() {
         id: "acme".into(),
         name: "Acme".into(),
         url: "/acme".into(),
+        accent_color: Some("#0b5fff".into()),
+        on_accent_color: Some("#ffffff".into()),
     };
     for item in [Some(full), Some(bare), None] {
         let banner = Banner {

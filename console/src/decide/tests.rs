@@ -871,3 +871,23 @@ fn an_audit_entry_reads_as_one_line() {
         160
     );
 }
+
+#[test]
+fn started_at_is_now_unless_given_and_never_in_the_future() {
+    assert!(started_text(None, NOW).contains("now"));
+    assert_eq!(
+        started_text(Some(NOW - Duration::minutes(17)), NOW),
+        "17 min 00 s ago."
+    );
+    assert!(started_text(Some(NOW + Duration::minutes(1)), NOW).contains("future"));
+    assert!(Mode::Open.shows(FormField::StartedAt));
+    assert!(!Mode::Update("i".into()).shows(FormField::StartedAt));
+    // The API's rule, applied to the draft as the preview does: a future start is refused by
+    // the field's name.
+    let mut d = Draft::new(Mode::Open, &state(), NOW);
+    d.title = "Slow API".into();
+    d.body = "We are looking into slow answers from the API.".into();
+    d.started_at = Some(NOW + Duration::minutes(5));
+    let err = apply(&state(), d.command("i", "u"), NOW).expect_err("future start");
+    assert_eq!(err.field(), Some("started_at"));
+}

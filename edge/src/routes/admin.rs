@@ -1,6 +1,7 @@
 //! The admin API: bearer keys (the root key is checked here, page keys by the page object),
 //! size-limited bodies, `Idempotency-Key` and `If-Match` passed through to the page object; a 304
-//! for the page's `GET` while its version ETag still matches `If-None-Match`.
+//! for the page's `GET` while its version ETag still matches `If-None-Match`, and for the other
+//! reads the console polls while the ETag of their body does.
 
 use worker::{Env, Request, Response};
 
@@ -71,15 +72,44 @@ pub async fn handle(mut req: Request, env: &Env, page: &str, op: AdminOp) -> Api
             worker::console_error!("page {page} not in the directory: {e:?}");
         }
     }
-    match (answer, if_none_match) {
-        (Ok(resp), Some(tags)) if op == AdminOp::GetPage && resp.status_code() == 200 => {
-            not_modified(resp, &tags)
+    match answer {
+        Ok(resp)
+            if resp.status_code() == 200 && (op == AdminOp::GetPage || tagged_by_body(&op)) =>
+        {
+            let resp = if tagged_by_body(&op) {
+                with_body_tag(resp).await?
+            } else {
+                resp
+            };
+            match if_none_match {
+                Some(tags) => not_modified(resp, &tags),
+                None => Ok(resp),
+            }
         }
-        (answer, _) => answer,
+        answer => answer,
     }
 }
 
-/// The page unchanged since the version the caller holds: 304 and no body (the console polls).
+/// Reads whose answer gets a strong ETag of its body (the page's own `GET` has its version's):
+/// what the console reads again and again. Writes, the lint (a `POST`) and the audited export
+/// are not among them.
+fn tagged_by_body(op: &AdminOp) -> bool {
+    !op.writes()
+        && !matches!(
+            op,
+            AdminOp::GetPage | AdminOp::Lint | AdminOp::ExportSubscribers
+        )
+}
+
+/// `resp` with the ETag of its body.
+async fn with_body_tag(mut resp: Response) -> ApiResult<Response> {
+    let body = resp.text().await?;
+    let headers = resp.headers().clone();
+    headers.set("etag", &crate::page_object::etag_of(body.as_bytes()))?;
+    Ok(Response::ok(body)?.with_status(200).with_headers(headers))
+}
+
+/// The answer unchanged since the one the caller holds: 304 and no body (the console polls).
 fn not_modified(resp: Response, tags: &str) -> ApiResult<Response> {
     let etag = resp.headers().get("etag")?;
     match etag {
@@ -87,8 +117,48 @@ fn not_modified(resp: Response, tags: &str) -> ApiResult<Response> {
             let headers = worker::Headers::new();
             headers.set("etag", &etag)?;
             headers.set("cache-control", "no-store")?;
+            // A list's next page is not in the body: the caller keeps it with the body.
+            if let Some(link) = resp.headers().get("link")? {
+                headers.set("link", &link)?;
+            }
             Ok(Response::empty()?.with_status(304).with_headers(headers))
         }
         _ => Ok(resp),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_reads_the_console_polls_are_tagged_by_their_body() {
+        let notification = || "ntf_1".to_owned();
+        let cases = [
+            (AdminOp::ListNotifications, true),
+            (
+                AdminOp::Deliveries {
+                    notification: notification(),
+                },
+                true,
+            ),
+            (AdminOp::PeriodScorecard, true),
+            (AdminOp::Audit, true),
+            (AdminOp::ListKeys, true),
+            // The page's version is its tag; the lint is a POST; an export is audited each time.
+            (AdminOp::GetPage, false),
+            (AdminOp::Lint, false),
+            (AdminOp::ExportSubscribers, false),
+            (AdminOp::OpenIncident, false),
+            (
+                AdminOp::Escalate {
+                    notification: notification(),
+                },
+                false,
+            ),
+        ];
+        for (op, want) in cases {
+            assert_eq!(tagged_by_body(&op), want, "{op:?}");
+        }
     }
 }

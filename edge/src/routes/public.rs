@@ -58,8 +58,9 @@ fn cache_control(doc: Doc) -> &'static str {
 /// The status host's HTML pages work without script; their styles are inline. Scripts of the
 /// host's own may run: `/push.js` (the "notify me in this browser" button, which registers the push
 /// service worker and calls the page's push endpoints) and, on the status page, `/status-live.js`
-/// (which opens the page's live socket and fetches the page again).
-const HTML_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; connect-src 'self'; worker-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+/// (which opens the page's live socket and fetches the page again). The page's logo may come from any
+/// https address (`branding.logo_url`, checked when the settings are saved).
+const HTML_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src https:; script-src 'self'; connect-src 'self'; worker-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 /// An incident's page or the monthly history: rendered by the page object on request (one per
 /// incident or month, so not among the snapshots), cacheable as briefly as the status page, with

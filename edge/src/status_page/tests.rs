@@ -869,3 +869,30 @@ fn the_live_script_swaps_only_the_marked_sections_and_speaks_politely() {
     );
     assert_eq!(doc.select(&sel("[data-live] form")).count(), 0);
 }
+
+#[test]
+fn branding_colours_the_page_and_shows_the_logo_linked_to_the_site() {
+    let mut p = page();
+    p.url = Some("https://acme.com".into());
+    p.branding = Branding {
+        accent_color: Some("#0b5fff".into()),
+        logo_url: Some("https://acme.com/logo.svg".into()),
+    };
+    let html = render(&State::new(p), NOW, BASE);
+    let doc = assert_structure(&html);
+    assert_eq!(
+        attr(&doc, "header.site .logo a img", "src").as_deref(),
+        Some("https://acme.com/logo.svg")
+    );
+    assert_eq!(
+        attr(&doc, "header.site .logo a", "href").as_deref(),
+        Some("https://acme.com")
+    );
+    assert!(
+        html.contains(":root { --accent: #0b5fff; --on-accent: #ffffff; }"),
+        "{html}"
+    );
+    // Unbranded: no logo, no colour of its own.
+    let plain = render(&quiet(), NOW, BASE);
+    assert!(!plain.contains("--accent:") && !plain.contains("class=\"logo\""));
+}

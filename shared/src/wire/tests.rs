@@ -28,6 +28,8 @@ fn banner_wire_format_is_frozen() {
             id: "demo".into(),
             name: "Demo".into(),
             url: "/demo".into(),
+            accent_color: None,
+            on_accent_color: None,
         },
         item: Some(BannerItem {
             kind: BannerKind::Incident,
