@@ -40,8 +40,9 @@ mod scorecard;
 #[cfg(target_arch = "wasm32")]
 mod session;
 #[cfg(target_arch = "wasm32")]
-mod subscribers;
 mod settings;
+#[cfg(target_arch = "wasm32")]
+mod subscribers;
 #[cfg(target_arch = "wasm32")]
 mod templates;
 
