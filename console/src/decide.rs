@@ -387,6 +387,7 @@ impl Draft {
                 status: self.status,
                 visibility: self.visibility(),
                 silent,
+                no_social: false,
                 channels: Vec::new(),
                 started_at: self.started_at,
             }),
@@ -399,6 +400,7 @@ impl Draft {
                 components: matches!(self.mode, Mode::Update(_)).then(|| self.inputs()),
                 impact: None,
                 silent,
+                no_social: false,
                 channels: Vec::new(),
             }),
             Mode::Reopen(i) => Command::Reopen(Reopen {
@@ -433,6 +435,7 @@ impl Draft {
                     status: self.status,
                     visibility: self.visibility(),
                     silent,
+                    social: true,
                     channels: Vec::new(),
                     started_at: self.started_at,
                 }),
@@ -447,6 +450,7 @@ impl Draft {
                     components: matches!(self.mode, Mode::Update(_)).then(|| self.inputs()),
                     impact: None,
                     silent,
+                    social: true,
                     channels: Vec::new(),
                 }),
             ),
@@ -645,6 +649,7 @@ impl Advance {
                 visibility: Visibility::Public,
                 override_reason: self.reason(),
                 silent: !self.notify,
+                no_social: false,
             }),
             Some(kind) => Command::PublishNotice(PublishNotice {
                 id: id.into(),
@@ -677,6 +682,7 @@ impl Advance {
                     visibility: Visibility::Public,
                     override_reason: self.reason(),
                     silent: !self.notify,
+                    social: true,
                 }),
             ),
             Some(kind) => (
@@ -1264,6 +1270,7 @@ pub fn notification_title(n: &NotificationInfo, state: &State) -> String {
         NotificationKind::Reminder => "Reminder",
         NotificationKind::Escalation => "Escalation",
         NotificationKind::Confirmation => "Confirmation",
+        NotificationKind::Social => "Social post",
         NotificationKind::Notification => what,
     };
     let subject = n.subject.as_deref().and_then(|id| {
@@ -1453,6 +1460,8 @@ pub fn channel_name(c: SubscriberChannel) -> &'static str {
         SubscriberChannel::Slack => "Slack",
         SubscriberChannel::Push => "browser push",
         SubscriberChannel::Teams => "Teams",
+        SubscriberChannel::Mastodon => "Mastodon",
+        SubscriberChannel::Bluesky => "Bluesky",
     }
 }
 

@@ -580,6 +580,7 @@ fn admin(method: &str, page: &str, rest: &[&str]) -> Result<Found, ApiError> {
             &["POST"],
             vec![("POST", SendBackReview { review: ident(id)? })],
         ),
+        ["social"] => (&["GET", "PUT"], vec![("GET", GetSocial), ("PUT", PutSocial)]),
         ["integrations"] => (
             &["GET", "POST"],
             vec![("GET", ListIntegrations), ("POST", CreateIntegration)],

@@ -157,6 +157,8 @@ fn is_command(op: &AdminOp) -> bool {
             | ListIntegrations
             | CreateIntegration
             | RevokeIntegration { .. }
+            | GetSocial
+            | PutSocial
     )
 }
 
@@ -268,6 +270,11 @@ impl PageObject {
             AdminOp::ListIntegrations => self.list_integrations(c),
             AdminOp::CreateIntegration => self.create_integration(c),
             AdminOp::RevokeIntegration { integration } => self.revoke_integration(c, integration),
+            AdminOp::GetSocial => {
+                let l = require()?;
+                Ok((200, json(&l.state.page.social)?, None))
+            }
+            AdminOp::PutSocial => self.put_social(c),
             writing => self.command(c, writing),
         };
         answer.map(Outcome::from)

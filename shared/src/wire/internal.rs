@@ -348,6 +348,10 @@ pub enum AdminOp {
     RevokeIntegration {
         integration: String,
     },
+    /// The page's social accounts: their settings and masked hints, never their secrets.
+    GetSocial,
+    /// Sets the page's social accounts; their secrets go in and never come out.
+    PutSocial,
 }
 
 impl AdminOp {
@@ -388,7 +392,9 @@ impl AdminOp {
             | DeleteSubscriber { .. }
             | ListIntegrations
             | CreateIntegration
-            | RevokeIntegration { .. } => Role::Admin,
+            | RevokeIntegration { .. }
+            | GetSocial
+            | PutSocial => Role::Admin,
         }
     }
 
@@ -409,6 +415,7 @@ impl AdminOp {
                 | AdminOp::Scorecard { .. }
                 | AdminOp::PeriodScorecard
                 | AdminOp::ListIntegrations
+                | AdminOp::GetSocial
         )
     }
 
@@ -453,6 +460,8 @@ impl AdminOp {
             ListIntegrations => "integrations.list",
             CreateIntegration => "integration.create",
             RevokeIntegration { .. } => "integration.revoke",
+            GetSocial => "social.get",
+            PutSocial => "social.configure",
         }
     }
 }
