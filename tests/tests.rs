@@ -16,6 +16,7 @@ mod push;
 mod review;
 mod scheduled;
 mod scorecard;
+mod social;
 mod status_page;
 mod subscriptions;
 mod uptime;
@@ -53,6 +54,7 @@ fn main() {
     tests.extend_from_slice(hardening::TESTS);
     tests.extend_from_slice(review::TESTS);
     tests.extend_from_slice(scorecard::TESTS);
+    tests.extend_from_slice(social::TESTS);
     tests.extend_from_slice(alerts::TESTS);
     tests.extend_from_slice(live::TESTS);
     if browser {

@@ -580,7 +580,10 @@ fn admin(method: &str, page: &str, rest: &[&str]) -> Result<Found, ApiError> {
             &["POST"],
             vec![("POST", SendBackReview { review: ident(id)? })],
         ),
-        ["social"] => (&["GET", "PUT"], vec![("GET", GetSocial), ("PUT", PutSocial)]),
+        ["social"] => (
+            &["GET", "PUT"],
+            vec![("GET", GetSocial), ("PUT", PutSocial)],
+        ),
         ["integrations"] => (
             &["GET", "POST"],
             vec![("GET", ListIntegrations), ("POST", CreateIntegration)],

@@ -624,11 +624,7 @@ impl Draft {
             locale: Some(page.default_locale().to_owned()),
             support_contact: page.policy.support_contact.clone(),
             social: page.social.networks(),
-            mastodon_limit: page
-                .social
-                .mastodon
-                .as_ref()
-                .map(|m| m.max_chars as usize),
+            mastodon_limit: page.social.mastodon.as_ref().map(|m| m.max_chars as usize),
             page_name: Some(page.name.clone()),
             ..Draft::default()
         }
@@ -808,11 +804,7 @@ pub fn lint(draft: &Draft) -> Vec<Warning> {
             });
         }
     }
-    for network in draft
-        .social
-        .iter()
-        .filter(|n| draft.goes_to(n.channel()))
-    {
+    for network in draft.social.iter().filter(|n| draft.goes_to(n.channel())) {
         // Measured as `social::compose` frames it: the page, the title and the status, the
         // body, then the link (room for the longest status word and a typical incident link).
         let page = draft.page_name.as_deref().unwrap_or("");
@@ -1124,7 +1116,13 @@ mod tests {
         );
         let words = "Some customers cannot pay. ".repeat(17);
         // (networks, Mastodon's limit, channels, body, networks warned about)
-        type Case<'a> = (Vec<Social>, Option<usize>, Vec<Channel>, &'a str, Vec<&'a str>);
+        type Case<'a> = (
+            Vec<Social>,
+            Option<usize>,
+            Vec<Channel>,
+            &'a str,
+            Vec<&'a str>,
+        );
         let cases: Vec<Case> = vec![
             // Bluesky counts "é" + a combining accent as one grapheme (~300 > 300); Mastodon
             // counts characters (~500 > 500).
@@ -1137,12 +1135,30 @@ mod tests {
             ),
             // A long link counts 23 on Mastodon, every grapheme on Bluesky.
             (vec![Social::Mastodon], None, vec![], &long_link, vec![]),
-            (vec![Social::Bluesky], None, vec![], &long_link, vec!["Bluesky"]),
+            (
+                vec![Social::Bluesky],
+                None,
+                vec![],
+                &long_link,
+                vec!["Bluesky"],
+            ),
             // 459 characters: fits Mastodon's 500 with the frame only on a larger server.
-            (vec![Social::Mastodon], None, vec![], &words, vec!["Mastodon"]),
+            (
+                vec![Social::Mastodon],
+                None,
+                vec![],
+                &words,
+                vec!["Mastodon"],
+            ),
             (vec![Social::Mastodon], Some(1000), vec![], &words, vec![]),
             // Not posted when the update goes to other channels only.
-            (vec![Social::Bluesky], None, vec![Channel::Email], &accents, vec![]),
+            (
+                vec![Social::Bluesky],
+                None,
+                vec![Channel::Email],
+                &accents,
+                vec![],
+            ),
             (vec![], None, vec![], &accents, vec![]),
         ];
         for (social, mastodon_limit, channels, body, want) in cases {
@@ -1162,7 +1178,11 @@ mod tests {
                 .copied()
                 .filter(|n| w.iter().any(|w| w.message.starts_with(&format!("on {n} "))))
                 .collect();
-            assert_eq!((w.len(), named), (want.len(), want.clone()), "{social:?}: {w:?}");
+            assert_eq!(
+                (w.len(), named),
+                (want.len(), want.clone()),
+                "{social:?}: {w:?}"
+            );
             for w in &w {
                 assert!(d.body.is_char_boundary(w.span.start) && w.span.end == d.body.len());
                 let limit = if w.message.contains("Bluesky") {
@@ -1170,7 +1190,11 @@ mod tests {
                 } else {
                     mastodon_limit.unwrap_or(500)
                 };
-                assert!(w.message.contains(&format!("of its {limit}")), "{}", w.message);
+                assert!(
+                    w.message.contains(&format!("of its {limit}")),
+                    "{}",
+                    w.message
+                );
             }
         }
     }

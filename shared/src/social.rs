@@ -5,8 +5,8 @@
 
 use unicode_segmentation::UnicodeSegmentation;
 
-pub use crate::lint::Social;
 use crate::event::Event;
+pub use crate::lint::Social;
 use crate::model::{SocialEvent, Visibility};
 use crate::template::{Locale, Message};
 use crate::State;
@@ -57,8 +57,7 @@ pub fn compose_within(
         (whole, false)
     } else {
         // The longest prefix of the body (whole graphemes) that fits with the ellipsis.
-        let room =
-            |b: &str| network.weight(&format!("{head}{b}{ELLIPSIS}{tail}")) <= limit;
+        let room = |b: &str| network.weight(&format!("{head}{b}{ELLIPSIS}{tail}")) <= limit;
         let ends: Vec<usize> = body
             .grapheme_indices(true)
             .map(|(i, _)| i)
@@ -135,7 +134,10 @@ pub fn posted(state: &State, event: &Event) -> Option<SocialEvent> {
             update_id,
             ..
         } => {
-            let m = state.maintenances.iter().find(|m| &m.id == maintenance_id)?;
+            let m = state
+                .maintenances
+                .iter()
+                .find(|m| &m.id == maintenance_id)?;
             let u = m.updates.iter().find(|u| &u.id == update_id)?;
             (m.visibility == Visibility::Public && !u.no_social)
                 .then_some(SocialEvent::MaintenanceScheduled)

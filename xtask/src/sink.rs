@@ -333,7 +333,8 @@ impl Sink {
                 let token = bearer.strip_prefix("Bearer ").unwrap_or_default();
                 match i.bsky_access.get(token).cloned() {
                     None => {
-                        i.bsky_calls.push(json!({"method": "createRecord", "status": 401}));
+                        i.bsky_calls
+                            .push(json!({"method": "createRecord", "status": 401}));
                         return reply(
                             401,
                             json!({"error": "AuthenticationRequired", "message": "Invalid token"})
@@ -341,7 +342,8 @@ impl Sink {
                         );
                     }
                     Some((_, true)) => {
-                        i.bsky_calls.push(json!({"method": "createRecord", "status": 400}));
+                        i.bsky_calls
+                            .push(json!({"method": "createRecord", "status": 400}));
                         return reply(
                             400,
                             json!({"error": "ExpiredToken", "message": "Token has expired"})
@@ -678,7 +680,10 @@ impl Provider {
                 };
                 let v = status_body(body);
                 let Some(status) = v["status"].as_str() else {
-                    return Err((422, json!({"error": "Validation failed: Text can't be blank"}).to_string()));
+                    return Err((
+                        422,
+                        json!({"error": "Validation failed: Text can't be blank"}).to_string(),
+                    ));
                 };
                 if mastodon_length(status) > 500 {
                     return Err((
@@ -798,7 +803,8 @@ fn bluesky_session(i: &mut Inner, body: &[u8], refresh: Option<String>) -> Reply
                         .to_string(),
                 );
             };
-            i.bsky_calls.push(json!({"method": "createSession", "identifier": identifier,
+            i.bsky_calls
+                .push(json!({"method": "createSession", "identifier": identifier,
                                      "password_length": password.len()}));
             if password.is_empty() {
                 return reply(
@@ -810,7 +816,10 @@ fn bluesky_session(i: &mut Inner, body: &[u8], refresh: Option<String>) -> Reply
             ("createSession", format!("did:plc:sink{}", identifier.len()))
         }
         Some(bearer) => {
-            let token = bearer.strip_prefix("Bearer ").unwrap_or_default().to_owned();
+            let token = bearer
+                .strip_prefix("Bearer ")
+                .unwrap_or_default()
+                .to_owned();
             i.bsky_calls.push(json!({"method": "refreshSession"}));
             match i.bsky_refresh.remove(&token) {
                 Some(did) => ("refreshSession", did),

@@ -15,8 +15,8 @@ pub mod webhook;
 use herald_shared::subscriber::{SubscriberChannel, WebhookFormat};
 use herald_shared::template::{self, Links};
 use herald_shared::webhook::Challenge;
-use herald_shared::wire::social::SocialDue;
 use herald_shared::wire::internal::{Attempt, Content, Due, Job, JobRecipient, Verdict};
+use herald_shared::wire::social::SocialDue;
 use worker::{Env, MessageBatch, MessageExt, QueueRetryOptionsBuilder};
 
 use crate::bindings;

@@ -295,6 +295,13 @@ impl PageObject {
                 .support_contact
                 .clone_from(&page.policy.support_contact);
         }
+        // Posts on the page's social accounts are measured as they will be composed.
+        if draft.social.is_empty() {
+            let page_draft = lint::Draft::for_page(page, "", "");
+            draft.social = page_draft.social;
+            draft.mastodon_limit = draft.mastodon_limit.or(page_draft.mastodon_limit);
+        }
+        draft.page_name.get_or_insert_with(|| page.name.clone());
         Ok((
             200,
             json(&LintReport {

@@ -68,9 +68,12 @@ impl PageObject {
                     max_chars: m.max_chars.unwrap_or(DEFAULT_MASTODON_CHARS),
                     access_token: mask_token(&token),
                 };
-                Some((account, MastodonSecret {
-                    access_token: token,
-                }))
+                Some((
+                    account,
+                    MastodonSecret {
+                        access_token: token,
+                    },
+                ))
             }
         };
         let bluesky = match &req.bluesky {
@@ -101,16 +104,22 @@ impl PageObject {
                     handle: mask_handle(&identifier),
                     app_password: "set".into(),
                 };
-                Some((account, BlueskySecret {
-                    identifier,
-                    app_password,
-                }))
+                Some((
+                    account,
+                    BlueskySecret {
+                        identifier,
+                        app_password,
+                    },
+                ))
             }
         };
         let social = SocialAccounts {
             mastodon: mastodon.as_ref().map(|(a, _)| a.clone()),
             bluesky: bluesky.as_ref().map(|(a, _)| a.clone()),
-            events: req.events.clone().unwrap_or_else(|| SocialEvent::ALL.to_vec()),
+            events: req
+                .events
+                .clone()
+                .unwrap_or_else(|| SocialEvent::ALL.to_vec()),
         };
         let command = Command::ConfigureSocial(social);
         // The command holds hints only: it is what the audit keeps.

@@ -108,13 +108,7 @@ fn a_mastodon_servers_own_limit_is_kept() {
     let body = "Customers cannot pay. ".repeat(40);
     // (limit, cut)
     for (limit, cut) in [(500, true), (1000, false), (200, true), (10, true)] {
-        let p = compose_within(
-            Social::Mastodon,
-            limit,
-            &message(&body),
-            URL,
-            Locale::En,
-        );
+        let p = compose_within(Social::Mastodon, limit, &message(&body), URL, Locale::En);
         assert_eq!(p.cut, cut, "{limit}");
         // Never below the smallest limit a post is fitted to.
         let limit = limit.max(MIN_LIMIT);
@@ -135,7 +129,12 @@ fn the_bluesky_record_carries_a_link_facet_over_the_links_bytes() {
     ];
     for (body, lang) in cases {
         let p = compose(Social::Bluesky, &message(body), URL, Locale::En);
-        let r = crate::wire::social::CreateRecord::post("did:plc:abc", &p, "2026-03-01T12:00:00Z", lang);
+        let r = crate::wire::social::CreateRecord::post(
+            "did:plc:abc",
+            &p,
+            "2026-03-01T12:00:00Z",
+            lang,
+        );
         let v = serde_json::to_value(&r).unwrap();
         assert_eq!(v["repo"], "did:plc:abc");
         assert_eq!(v["collection"], "app.bsky.feed.post");
@@ -160,9 +159,7 @@ fn the_bluesky_record_carries_a_link_facet_over_the_links_bytes() {
 
 #[test]
 fn which_events_are_posted() {
-    use crate::model::{
-        BlueskyAccount, MastodonAccount, SocialAccounts, SocialEvent, Visibility,
-    };
+    use crate::model::{BlueskyAccount, MastodonAccount, SocialAccounts, SocialEvent, Visibility};
     let accounts = |events: &[SocialEvent]| SocialAccounts {
         mastodon: Some(MastodonAccount {
             server: "https://mastodon.example".into(),
@@ -199,12 +196,20 @@ fn which_events_are_posted() {
     let resolved = Command::PostUpdate(update("i", "u3", IncidentStatus::Resolved));
     let scheduled = Command::ScheduleMaintenance(maintenance("m", time::Duration::days(3)));
     let cases: Vec<(SocialAccounts, Vec<Command>, Option<SocialEvent>)> = vec![
-        (accounts(&all), vec![opened.clone()], Some(SocialEvent::IncidentOpened)),
+        (
+            accounts(&all),
+            vec![opened.clone()],
+            Some(SocialEvent::IncidentOpened),
+        ),
         (accounts(&all), vec![quiet], None),
         (accounts(&all), vec![silent], None),
         (accounts(&all), vec![private], None),
         (SocialAccounts::default(), vec![opened.clone()], None),
-        (accounts(&[SocialEvent::IncidentResolved]), vec![opened.clone()], None),
+        (
+            accounts(&[SocialEvent::IncidentResolved]),
+            vec![opened.clone()],
+            None,
+        ),
         (
             accounts(&all),
             vec![opened.clone(), updated.clone()],
@@ -215,7 +220,11 @@ fn which_events_are_posted() {
             vec![opened.clone(), updated, resolved],
             Some(SocialEvent::IncidentResolved),
         ),
-        (accounts(&all), vec![scheduled], Some(SocialEvent::MaintenanceScheduled)),
+        (
+            accounts(&all),
+            vec![scheduled],
+            Some(SocialEvent::MaintenanceScheduled),
+        ),
     ];
     for (social, commands, want) in cases {
         let n = commands.len();
@@ -231,10 +240,7 @@ fn which_events_are_posted() {
 #[test]
 fn secrets_are_masked() {
     // (token, hint)
-    for (token, hint) in [
-        ("short", "set"),
-        ("0123456789abcdefXYZ9", "set (…XYZ9)"),
-    ] {
+    for (token, hint) in [("short", "set"), ("0123456789abcdefXYZ9", "set (…XYZ9)")] {
         assert_eq!(mask_token(token), hint);
     }
     for (handle, hint) in [
