@@ -280,6 +280,8 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "POST",
         "/v1/admin/pages/{page}/notifications/{notification}/deliveries/{subscriber}/retry",
     ),
+    ("GET", "/v1/admin/pages/{page}/social"),
+    ("PUT", "/v1/admin/pages/{page}/social"),
     ("GET", "/v1/admin/pages/{page}/integrations"),
     ("POST", "/v1/admin/pages/{page}/integrations"),
     (
