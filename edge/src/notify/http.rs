@@ -29,7 +29,7 @@ pub struct Sent {
     /// The address no longer exists (a push service's 404 or 410): the subscription ends.
     pub gone: bool,
     /// A Bluesky session made or refreshed on the way, for the page object to keep.
-    pub session: Option<herald_shared::wire::social::BlueskySession>,
+    pub session: Option<Box<herald_shared::wire::social::BlueskySession>>,
 }
 
 impl Sent {

@@ -343,17 +343,12 @@ async fn deliver(job: &Job, r: &JobRecipient, due: &Due, env: &Env, p: &Provider
                     access_token,
                     max_chars,
                 }) => {
-                    social::mastodon(
+                    let account = social::Mastodon {
                         server,
-                        access_token,
-                        *max_chars,
-                        message,
-                        &link,
-                        r.locale,
-                        &key,
-                        p.timeout_ms,
-                    )
-                    .await
+                        token: access_token,
+                        max_chars: *max_chars,
+                    };
+                    social::mastodon(account, message, &link, r.locale, &key, p.timeout_ms).await
                 }
                 Some(SocialDue::Bluesky {
                     identifier,
@@ -441,7 +436,7 @@ async fn run(job: &Job, env: &Env, providers: &Providers) -> Result<Verdict, Fai
                     provider_id: sent.provider_id,
                     error: sent.error,
                     gone: sent.gone,
-                    session: sent.session,
+                    session: sent.session.map(|s| *s),
                 }
             })
         });

@@ -22,19 +22,29 @@ pub fn item_link(base: &str, page: &str, m: &Message) -> String {
     template::item_url(&format!("{base}/{page}"), m.kind, &m.item_id)
 }
 
+/// Mastodon's account as the page object hands it over.
+pub struct Mastodon<'a> {
+    pub server: &'a str,
+    pub token: &'a str,
+    /// The server's limit per status.
+    pub max_chars: u32,
+}
+
 /// Posts `m` as a Mastodon status. `key` is the same on every attempt at this post, so a
 /// server that saw it already answers with the first status instead of posting a second.
-#[allow(clippy::too_many_arguments)]
 pub async fn mastodon(
-    server: &str,
-    token: &str,
-    max_chars: u32,
+    account: Mastodon<'_>,
     m: &Message,
     link: &str,
     locale: Locale,
     key: &str,
     timeout_ms: u64,
 ) -> Sent {
+    let Mastodon {
+        server,
+        token,
+        max_chars,
+    } = account;
     let post = compose_within(Social::Mastodon, max_chars as usize, m, link, locale);
     let body = MastodonStatus {
         status: post.text,
@@ -202,7 +212,7 @@ pub async fn bluesky(
         Err(e) => e,
     };
     if fresh {
-        sent.session = Some(session);
+        sent.session = Some(Box::new(session));
     }
     sent
 }
