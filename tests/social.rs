@@ -12,6 +12,7 @@ pub const TESTS: &[crate::Test] = crate::tests![
     social_mastodon_status_as_documented_with_opt_out_and_maintenance,
     social_bluesky_post_with_link_facet_and_session_refresh,
     social_refused_post_is_retried_and_recorded_once,
+    social_post_given_up_on_is_tried_again_on_request,
     social_secrets_never_leave_the_page_object,
     social_lint_warns_when_a_post_will_be_cut,
 ];
@@ -329,6 +330,56 @@ fn social_refused_post_is_retried_and_recorded_once(env: &Env) {
     );
     assert!(rows.iter().any(|r| r.contains("\tsent\t")), "{rows:?}");
     assert_eq!(sent_to(env, "mastodon", &path).len(), 1, "one status");
+}
+
+/// A server that refuses a status for good (400) is not retried; the post is listed as failed
+/// with its channel to try again on, and a manager's "retry now" posts it once the server takes it.
+fn social_post_given_up_on_is_tried_again_on_request(env: &Env) {
+    let page = env.page("soc-again");
+    let (url, path) = server(env, &page);
+    put_social(
+        env,
+        &page,
+        &json!({"mastodon": {"server": url, "access_token": TOKEN}}),
+    );
+    let statuses = format!("{path}/api/v1/statuses");
+    env.sink.reject(&statuses);
+    let incident = env.open_incident(&page, "Refused drill", "minor");
+    let (notification, report) = eventually("the post given up on", WAIT, || {
+        let list = env
+            .admin(
+                "GET",
+                &format!("/v1/admin/pages/{page}/notifications?subject={incident}"),
+                "",
+            )
+            .json();
+        let id = list.as_array()?.iter().find(|n| n["kind"] == "social")?["id"]
+            .as_str()?
+            .to_owned();
+        let r = env
+            .admin(
+                "GET",
+                &format!("/v1/admin/pages/{page}/notifications/{id}/deliveries"),
+                "",
+            )
+            .json();
+        (r["failed"] == 1).then_some((id, r))
+    });
+    assert_eq!(report["attempts"], 1, "a 400 is not retried: {report}");
+    let failure = &report["failures"][0];
+    assert_eq!(failure["subscriber_id"], "social_mastodon", "{report}");
+    assert_eq!(failure["retry_on"], json!(["mastodon"]), "{report}");
+    env.sink.accept(&statuses);
+    let r = env.admin(
+        "POST",
+        &format!(
+            "/v1/admin/pages/{page}/notifications/{notification}/deliveries/social_mastodon/retry"
+        ),
+        "",
+    );
+    assert!((200..300).contains(&r.status), "{r:?}");
+    wait_sent(env, "mastodon", &path, "subject", "Refused drill", 1);
+    social_report(env, &page, &incident, 1);
 }
 
 /// The token, the handle and the app password go in and never come out: not in the answers,

@@ -183,6 +183,15 @@ impl Sink {
             .push(path.to_owned());
     }
 
+    /// Take requests to `path` again after `reject`.
+    pub fn accept(&self, path: &str) {
+        self.inner
+            .lock()
+            .expect("sink lock")
+            .rejecting
+            .retain(|p| p != path);
+    }
+
     /// How long a request failing with status 0 waits before answering.
     pub fn delay(&self, ms: u64) {
         self.inner.lock().expect("sink lock").delay_ms = ms;
