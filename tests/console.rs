@@ -18,6 +18,8 @@ use xtask::webdriver::Browser;
 use crate::fixtures::{eventually, Env};
 use crate::{tests, Test};
 
+pub(crate) mod subscribers;
+
 pub const TESTS: &[Test] = tests![
     signs_in_with_the_key_in_session_storage_and_out_again,
     opens_an_incident_from_a_template_then_updates_resolves_and_reopens_it,

@@ -18,6 +18,7 @@ mod scheduled;
 mod scorecard;
 mod social;
 mod status_page;
+mod subscribers;
 mod subscriptions;
 mod uptime;
 mod widget;
@@ -48,6 +49,7 @@ fn main() {
     tests.extend_from_slice(incident_pages::TESTS);
     tests.extend_from_slice(uptime::TESTS);
     tests.extend_from_slice(subscriptions::TESTS);
+    tests.extend_from_slice(subscribers::TESTS);
     tests.extend_from_slice(channels::TESTS);
     tests.extend_from_slice(push::TESTS);
     tests.extend_from_slice(scheduled::TESTS);
@@ -63,6 +65,7 @@ fn main() {
         tests.extend_from_slice(status_page::BROWSER_TESTS);
         tests.extend_from_slice(incident_pages::BROWSER_TESTS);
         tests.extend_from_slice(console::TESTS);
+        tests.extend_from_slice(console::subscribers::TESTS);
         tests.extend_from_slice(live::BROWSER_TESTS);
     }
     tests.retain(|(name, _)| filter.as_ref().is_none_or(|f| name.contains(f.as_str())));

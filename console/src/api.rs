@@ -105,6 +105,8 @@ mod browser {
     pub struct Answer {
         pub status: u16,
         pub etag: Option<String>,
+        /// `Link`, on a list with a next page.
+        pub link: Option<String>,
         pub body: JsValue,
         /// The body as text, as it came.
         pub text: String,
@@ -140,14 +142,25 @@ mod browser {
             body: Option<String>,
             if_none_match: Option<&str>,
         ) -> Result<Answer, ApiError> {
+            self.send_as(method, rest, body, "application/json", if_none_match)
+                .await
+        }
+
+        /// As `send`, with a body of `content_type` (an import's CSV).
+        pub async fn send_as(
+            &self,
+            method: &str,
+            rest: &str,
+            body: Option<String>,
+            content_type: &str,
+            if_none_match: Option<&str>,
+        ) -> Result<Answer, ApiError> {
             let headers = Headers::new().map_err(js_err)?;
             headers
                 .set("authorization", &format!("Bearer {}", self.key))
                 .map_err(js_err)?;
             if body.is_some() {
-                headers
-                    .set("content-type", "application/json")
-                    .map_err(js_err)?;
+                headers.set("content-type", content_type).map_err(js_err)?;
             }
             if let Some(tag) = if_none_match {
                 headers.set("if-none-match", tag).map_err(js_err)?;
@@ -166,6 +179,7 @@ mod browser {
                 .unchecked_into();
             let status = resp.status();
             let etag = resp.headers().get("etag").ok().flatten();
+            let link = resp.headers().get("link").ok().flatten();
             let text = JsFuture::from(resp.text().map_err(js_err)?)
                 .await
                 .map_err(js_err)?
@@ -179,6 +193,7 @@ mod browser {
             Ok(Answer {
                 status,
                 etag,
+                link,
                 body,
                 text,
             })
@@ -197,6 +212,16 @@ mod browser {
             };
             let a = self.send(method, rest, body, None).await?;
             read(a)
+        }
+
+        /// A `GET` of a list: its page, and the `Link` header naming the next page, if any.
+        pub async fn list<T: DeserializeOwned>(
+            &self,
+            rest: &str,
+        ) -> Result<(T, Option<String>), ApiError> {
+            let a = self.send("GET", rest, None, None).await?;
+            let link = a.link.clone();
+            read(a).map(|t| (t, link))
         }
 
         /// An answer's text as it came (an export: CSV or JSON to save), or the API's error.

@@ -10,6 +10,7 @@ use leptos::task::spawn_local;
 use crate::api::{ApiError, Client};
 use crate::ctx::{now, Ctx, Screen, Session};
 use crate::decide::{self, Mode};
+use crate::subscribers;
 use crate::{
     compose, evidence, keys, notifications, overview, schedule, scorecard, session, templates,
 };
@@ -207,6 +208,7 @@ fn shell(ctx: Ctx) -> impl IntoView {
                 Screen::Notifications => want == "notifications",
                 Screen::Evidence => want == "evidence",
                 Screen::Keys => want == "keys",
+                Screen::Subscribers => want == "subscribers",
             };
             on.then_some("page")
         }
@@ -239,6 +241,8 @@ fn shell(ctx: Ctx) -> impl IntoView {
                 on:click=move |_| ctx.go(Screen::Scorecard)>"Scorecard"</button>
             <button type="button" id="nav-evidence" aria-current=current("evidence")
                 on:click=move |_| ctx.go(Screen::Evidence)>"Evidence"</button>
+            <button type="button" id="nav-subscribers" aria-current=current("subscribers")
+                on:click=move |_| ctx.go(Screen::Subscribers)>"Subscribers"</button>
             <Show when=is_admin>
                 <button type="button" id="nav-keys" aria-current=current("keys")
                     on:click=move |_| ctx.go(Screen::Keys)>"Keys and roles"</button>
@@ -256,6 +260,7 @@ fn shell(ctx: Ctx) -> impl IntoView {
                 Screen::Notifications => untrack(|| notifications::notifications(ctx)).into_any(),
                 Screen::Evidence => untrack(|| evidence::evidence(ctx)).into_any(),
                 Screen::Keys => untrack(|| keys::keys(ctx)).into_any(),
+                Screen::Subscribers => untrack(|| subscribers::subscribers(ctx)).into_any(),
             }}
         </main>
     }

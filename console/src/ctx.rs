@@ -32,6 +32,8 @@ pub enum Screen {
     Evidence,
     /// API keys and the widget secret (admin).
     Keys,
+    /// Counts, the masked list, a lookup, import, export, erasure.
+    Subscribers,
 }
 
 /// The console's signals, shared by every screen (all `Copy`).

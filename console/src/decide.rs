@@ -29,6 +29,8 @@ use time::{Duration, OffsetDateTime};
 
 pub type Timestamp = OffsetDateTime;
 
+pub mod subscribers;
+
 /// A point in time from the browser's `Date.now()` (milliseconds since the epoch).
 pub fn from_millis(ms: f64) -> Timestamp {
     let nanos = (ms as i128) * 1_000_000;

@@ -9,7 +9,8 @@
 //! notices with their lead times), `review` (drafts waiting for a second person), `templates` (edit with a preview per channel), `scorecard`
 //! (how each incident was communicated), `notifications` (messages sent and their deliveries), `evidence`
 //! (the audit log filtered, an incident's timeline, the export), `keys` (API keys and the widget
-//! secret, admin only).
+//! secret, admin only), `subscribers` (counts, the masked list, a lookup by exact address, import,
+//! export, erasure).
 
 pub mod api;
 pub mod decide;
@@ -38,6 +39,8 @@ mod schedule;
 mod scorecard;
 #[cfg(target_arch = "wasm32")]
 mod session;
+#[cfg(target_arch = "wasm32")]
+mod subscribers;
 #[cfg(target_arch = "wasm32")]
 mod templates;
 

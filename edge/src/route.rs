@@ -256,6 +256,8 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("GET", "/v1/admin/pages/{page}/subscribers"),
     ("POST", "/v1/admin/pages/{page}/subscribers"),
     ("GET", "/v1/admin/pages/{page}/subscribers/export"),
+    ("GET", "/v1/admin/pages/{page}/subscribers/counts"),
+    ("POST", "/v1/admin/pages/{page}/subscribers/lookup"),
     ("POST", "/v1/admin/pages/{page}/import/subscribers"),
     ("GET", "/v1/admin/pages/{page}/dead-letters"),
     ("DELETE", "/v1/admin/pages/{page}/subscribers/{subscriber}"),
@@ -562,6 +564,8 @@ fn admin(method: &str, page: &str, rest: &[&str]) -> Result<Found, ApiError> {
         ),
         ["dead-letters"] => (&["GET"], vec![("GET", DeadLetters)]),
         ["subscribers", "export"] => (&["GET"], vec![("GET", ExportSubscribers)]),
+        ["subscribers", "counts"] => (&["GET"], vec![("GET", SubscriberCounts)]),
+        ["subscribers", "lookup"] => (&["POST"], vec![("POST", FindSubscriber)]),
         ["import", "subscribers"] => (&["POST"], vec![("POST", ImportSubscribers)]),
         ["subscribers", id] => (
             &["DELETE"],
@@ -797,6 +801,21 @@ mod tests {
                 "Admin { page: \"demo\", op: DeleteSubscriber { subscriber: \"sub_1\" } }",
             ),
             (
+                "GET",
+                "/v1/admin/pages/demo/subscribers/counts",
+                "Admin { page: \"demo\", op: SubscriberCounts }",
+            ),
+            (
+                "POST",
+                "/v1/admin/pages/demo/subscribers/lookup",
+                "Admin { page: \"demo\", op: FindSubscriber }",
+            ),
+            (
+                "GET",
+                "/v1/admin/pages/demo/subscribers/lookup",
+                "405 GET is not allowed on /v1/admin/pages/demo/subscribers/lookup; allowed: POST",
+            ),
+            (
                 "DELETE",
                 "/v1/admin/pages/demo/integrations/int_1",
                 "Admin { page: \"demo\", op: RevokeIntegration { integration: \"int_1\" } }",
@@ -886,5 +905,18 @@ mod tests {
         assert_eq!(AdminOp::PublishNotice.role(), Role::Communicator);
         assert_eq!(AdminOp::CreateKey.role(), Role::Admin);
         assert!(!AdminOp::Audit.writes() && AdminOp::OpenIncident.writes());
+        // Counts say how many, never who; the list and a lookup show (masked) people; taking the
+        // addresses away or erasing someone is an admin's.
+        assert_eq!(AdminOp::SubscriberCounts.role(), Role::Viewer);
+        assert_eq!(AdminOp::FindSubscriber.role(), Role::Communicator);
+        assert!(!AdminOp::FindSubscriber.writes());
+        assert_eq!(AdminOp::ExportSubscribers.role(), Role::Admin);
+        assert_eq!(
+            AdminOp::DeleteSubscriber {
+                subscriber: "sub_1".into()
+            }
+            .role(),
+            Role::Admin
+        );
     }
 }

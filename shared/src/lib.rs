@@ -24,6 +24,7 @@ pub mod model;
 pub mod placeholder;
 pub mod policy;
 pub mod poll;
+pub mod roster;
 pub mod scorecard;
 pub mod sms;
 pub mod social;

@@ -1198,6 +1198,23 @@ pub enum SubscriptionState {
     Unsubscribed,
 }
 
+impl SubscriptionState {
+    pub const ALL: [SubscriptionState; 3] = [Self::Pending, Self::Confirmed, Self::Unsubscribed];
+
+    /// The wire name (`pending`, `confirmed`, `unsubscribed`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Confirmed => "confirmed",
+            Self::Unsubscribed => "unsubscribed",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<SubscriptionState> {
+        Self::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+}
+
 /// Someone who asked to be told.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Subscriber {

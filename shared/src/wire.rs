@@ -1275,6 +1275,71 @@ pub struct SubscriberInfo {
     pub confirmed_at: Option<Timestamp>,
 }
 
+impl SubscriberInfo {
+    /// `s` as an admin list shows it: the address masked.
+    pub fn of(s: &crate::model::Subscriber) -> Self {
+        SubscriberInfo {
+            id: s.id.clone(),
+            channel: s.address.channel,
+            address: s.address.masked(),
+            state: s.state,
+            components: s.components.clone(),
+            created_at: s.created_at,
+            confirmed_at: s.confirmed_at,
+        }
+    }
+}
+
+/// `GET subscribers/counts`: how many subscribers a page has, never who.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubscriberCounts {
+    /// Every subscriber the page keeps, unsubscribed ones (kept as a suppression hash) included.
+    pub total: usize,
+    /// Subscribers per state, every state listed.
+    pub states: Vec<StateCount>,
+    /// Subscribers still subscribed (pending or confirmed) per channel, every channel listed.
+    pub channels: Vec<ChannelCount>,
+    /// Per component of the page, in the page's order: the confirmed subscribers told about it
+    /// (those who chose it and those who chose none, which means every component).
+    pub components: Vec<ComponentCount>,
+    /// Confirmed subscribers who chose no component: told about every one.
+    pub every_component: usize,
+}
+
+/// Subscribers in one state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StateCount {
+    pub state: crate::model::SubscriptionState,
+    pub subscribers: usize,
+}
+
+/// Confirmed subscribers told about one component.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComponentCount {
+    pub id: String,
+    pub name: String,
+    pub subscribers: usize,
+}
+
+/// `POST subscribers/lookup`: one address, found exactly as subscribing would store it (an email's
+/// domain and case, a phone number's spaces and dashes do not matter; nothing else is loosened).
+/// Without `channel`, every channel the address can be read as is tried. A POST, so the address
+/// never lands in a URL or an access log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubscriberLookup {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<crate::model::SubscriberChannel>,
+    pub address: String,
+}
+
+/// The answer to a lookup: the subscribers at that exact address (none, or one per channel),
+/// masked like the list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubscriberMatches {
+    pub subscribers: Vec<SubscriberInfo>,
+}
+
 /// A notification the page sent (one per notifying event, or one confirmation).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NotificationInfo {

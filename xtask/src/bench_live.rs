@@ -63,6 +63,8 @@ pub fn run(args: &[String]) -> Result<()> {
 
     let mut results = Vec::new();
     for (mode, round) in [("live", 1), ("poll", 2)] {
+        // The runtime answers again once the previous phase's readers are gone.
+        wait_until_answering(&agent, &format!("{base}/v1/pages/live/banner.json"))?;
         let rss_before = workerd_rss_kb(worker.pid());
         let spec = json!({"mode": mode, "base": base, "page": "live", "n": n,
             "pollSecs": poll_secs, "timeoutSecs": poll_secs * 2 + 120});
@@ -161,6 +163,25 @@ pub fn run(args: &[String]) -> Result<()> {
     )?;
     drop(worker);
     Ok(())
+}
+
+/// Waits (up to two minutes) until `url` answers 200.
+fn wait_until_answering(agent: &ureq::Agent, url: &str) -> Result<()> {
+    for _ in 0..120 {
+        if let Ok(resp) = agent
+            .get(url)
+            .config()
+            .timeout_global(Some(Duration::from_secs(5)))
+            .build()
+            .call()
+        {
+            if resp.status().as_u16() == 200 {
+                return Ok(());
+            }
+        }
+        std::thread::sleep(Duration::from_secs(1));
+    }
+    Err(format!("{url} does not answer").into())
 }
 
 fn epoch_ms() -> Result<f64> {

@@ -6,9 +6,8 @@ use herald_shared::delivery::{self, Delivery, NextStep, NotificationKind, Outcom
 use herald_shared::subscriber::{SubscriberChannel, SubscriptionState};
 use herald_shared::wire::internal::{Due, DueCall, MessageCall, RecordCall, SetAsideCall, Verdict};
 use herald_shared::wire::{
-    ChannelFigures, DeadLetter, DeliveryFailure, DeliveryReport, NotificationInfo, SubscriberInfo,
+    ChannelFigures, DeadLetter, DeliveryFailure, DeliveryReport, NotificationInfo,
 };
-use herald_shared::State as PageState;
 use worker::Response;
 
 use super::records::{DeliveryRow, Records};
@@ -274,22 +273,6 @@ impl PageObject {
                 c.notification_id
             ))),
         }
-    }
-
-    pub(super) fn list_subscribers(&self, state: &PageState) -> Vec<SubscriberInfo> {
-        state
-            .subscribers
-            .iter()
-            .map(|s| SubscriberInfo {
-                id: s.id.clone(),
-                channel: s.address.channel,
-                address: s.address.masked(),
-                state: s.state,
-                components: s.components.clone(),
-                created_at: s.created_at,
-                confirmed_at: s.confirmed_at,
-            })
-            .collect()
     }
 
     pub(super) fn list_notifications(

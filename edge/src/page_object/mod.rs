@@ -823,8 +823,9 @@ impl PageObject {
                         loaded_version(&self.loaded)
                     }
                 };
-                let csv =
-                    op == AdminOp::Audit && query_param(&query, "format").as_deref() == Some("csv");
+                // The audit's and the subscribers' exports come as CSV when asked for it.
+                let csv = matches!(op, AdminOp::Audit | AdminOp::ExportSubscribers)
+                    && query_param(&query, "format").as_deref() == Some("csv");
                 let ctype = if csv {
                     "text/csv; charset=utf-8"
                 } else {

@@ -8,12 +8,14 @@ use herald_shared::command::SkippedRow;
 use herald_shared::command::{needs_review, SubmitForReview};
 use herald_shared::model::HeldChange;
 use herald_shared::policy::redact_policy_json;
+use herald_shared::roster;
 use herald_shared::subscriber::SubscriberChannel;
 use herald_shared::wire::{
     AdminSubscribeRequest, AdminSubscribed, AuditChange, ChannelCount, CreateKeyRequest, Created,
     CreatedKey, DryRun, Identity, ImportReport, LintReport, Revoked, WidgetSecret,
 };
 use herald_shared::wire::{ImportedSecret, PageCore, Role};
+use herald_shared::wire::{SubscriberInfo, SubscriberLookup, SubscriberMatches};
 use herald_shared::{lint, Page, State as PageState, Timestamp};
 use sha2::{Digest, Sha256};
 
@@ -140,6 +142,8 @@ fn is_command(op: &AdminOp) -> bool {
             | Lint
             | Audit
             | ListSubscribers
+            | SubscriberCounts
+            | FindSubscriber
             | ExportSubscribers
             | ImportSubscribers
             | DeadLetters
@@ -239,10 +243,12 @@ impl PageObject {
                 ))
             }
             AdminOp::Audit => return self.audit(c),
-            AdminOp::ListSubscribers => {
+            AdminOp::ListSubscribers => return self.list_subscribers(c),
+            AdminOp::SubscriberCounts => {
                 let l = require()?;
-                Ok((200, json(&self.list_subscribers(&l.state))?, None))
+                Ok((200, json(&roster::counts(&l.state))?, None))
             }
+            AdminOp::FindSubscriber => self.find_subscriber(c),
             AdminOp::ExportSubscribers => self.export_subscribers(c),
             AdminOp::ImportSubscribers => self.import_subscribers(c),
             AdminOp::DeadLetters => {
@@ -447,6 +453,57 @@ impl PageObject {
             next: next.map(|n| next_query(query, ("after", n), limit)),
             ..Outcome::from(answer)
         })
+    }
+
+    /// The subscribers a page at a time, newest first, masked (`limit`, `after`: the cursor the
+    /// previous page's `Link` gave; `channel`, `state`, `component` narrow the list).
+    fn list_subscribers(&self, c: &Call<'_>) -> ApiResult<Outcome> {
+        let l = c.require()?;
+        let pairs: Vec<(String, String)> = url::form_urlencoded::parse(c.query.as_bytes())
+            .into_owned()
+            .collect();
+        let q = roster::Query::read(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))).map_err(
+            |e| {
+                ApiError::client(400, "invalid-parameter", "Invalid parameter", e.detail)
+                    .with_field(e.field)
+            },
+        )?;
+        let (list, next) = roster::page(&l.state, &q);
+        let list: Vec<SubscriberInfo> = list.into_iter().map(SubscriberInfo::of).collect();
+        let next = next.map(|cursor| {
+            let mut out = url::form_urlencoded::Serializer::new(String::new());
+            for (k, v) in &pairs {
+                if k != "after" && k != "limit" {
+                    out.append_pair(k, v);
+                }
+            }
+            out.append_pair("limit", &q.limit.to_string());
+            out.append_pair("after", &cursor.text());
+            out.finish()
+        });
+        Ok(Outcome {
+            next,
+            ..Outcome::from((200, json(&list)?, None))
+        })
+    }
+
+    /// The subscribers at exactly the address in the body. A read, so nothing is audited; the
+    /// address is in no URL, log or answer (the answer masks it like the list).
+    fn find_subscriber(&self, c: &Call<'_>) -> ApiResult<Answer> {
+        let l = c.require()?;
+        let b: SubscriberLookup = admin::parse(c.body)?;
+        let found =
+            roster::find(&l.state, b.channel, &b.address, self.development).map_err(|e| {
+                ApiError::client(422, "validation", "The request is not valid", e.0)
+                    .with_field("address")
+            })?;
+        Ok((
+            200,
+            json(&SubscriberMatches {
+                subscribers: found.into_iter().map(SubscriberInfo::of).collect(),
+            })?,
+            None,
+        ))
     }
 
     fn export_subscribers(&self, c: &Call<'_>) -> ApiResult<Answer> {

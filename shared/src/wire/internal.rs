@@ -300,6 +300,10 @@ pub enum AdminOp {
     },
     RotateWidgetSecret,
     ListSubscribers,
+    /// How many subscribers, by state, channel and component: never who.
+    SubscriberCounts,
+    /// The subscribers at one exact address (in the body, so never in a URL).
+    FindSubscriber,
     AddSubscriber,
     ImportSubscribers,
     ExportSubscribers,
@@ -366,8 +370,9 @@ impl AdminOp {
             | ListNotifications
             | Deliveries { .. }
             | Scorecard { .. }
-            | PeriodScorecard => Role::Viewer,
-            ListSubscribers | AddSubscriber | DeadLetters => Role::Communicator,
+            | PeriodScorecard
+            | SubscriberCounts => Role::Viewer,
+            ListSubscribers | FindSubscriber | AddSubscriber | DeadLetters => Role::Communicator,
             OpenIncident | PostUpdate { .. } | Reopen { .. } | SetComponentStatus { .. } => {
                 Role::Responder
             }
@@ -408,6 +413,8 @@ impl AdminOp {
                 | AdminOp::Audit
                 | AdminOp::ListKeys
                 | AdminOp::ListSubscribers
+                | AdminOp::SubscriberCounts
+                | AdminOp::FindSubscriber
                 | AdminOp::DeadLetters
                 | AdminOp::ExportSubscribers
                 | AdminOp::ListNotifications
@@ -441,6 +448,8 @@ impl AdminOp {
             RevokeKey { .. } => "keys.revoke",
             RotateWidgetSecret => "widget_secret.rotate",
             ListSubscribers => "subscribers.list",
+            SubscriberCounts => "subscribers.counts",
+            FindSubscriber => "subscribers.find",
             AddSubscriber => "subscriber.add",
             ImportSubscribers => "subscribers.import",
             ExportSubscribers => "subscribers.export",
