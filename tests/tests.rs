@@ -17,6 +17,7 @@ mod push;
 mod review;
 mod scheduled;
 mod scorecard;
+mod social;
 mod status_page;
 mod subscribers;
 mod subscriptions;
@@ -56,6 +57,7 @@ fn main() {
     tests.extend_from_slice(hardening::TESTS);
     tests.extend_from_slice(review::TESTS);
     tests.extend_from_slice(scorecard::TESTS);
+    tests.extend_from_slice(social::TESTS);
     tests.extend_from_slice(alerts::TESTS);
     tests.extend_from_slice(live::TESTS);
     tests.extend_from_slice(console_settings::TESTS);

@@ -404,6 +404,7 @@ impl Draft {
                 status: self.status,
                 visibility: self.visibility(),
                 silent,
+                no_social: false,
                 channels: Vec::new(),
                 started_at: self.started_at,
             }),
@@ -416,6 +417,7 @@ impl Draft {
                 components: matches!(self.mode, Mode::Update(_)).then(|| self.inputs()),
                 impact: None,
                 silent,
+                no_social: false,
                 channels: Vec::new(),
             }),
             Mode::Reopen(i) => Command::Reopen(Reopen {
@@ -450,6 +452,7 @@ impl Draft {
                     status: self.status,
                     visibility: self.visibility(),
                     silent,
+                    social: true,
                     channels: Vec::new(),
                     started_at: self.started_at,
                 }),
@@ -464,6 +467,7 @@ impl Draft {
                     components: matches!(self.mode, Mode::Update(_)).then(|| self.inputs()),
                     impact: None,
                     silent,
+                    social: true,
                     channels: Vec::new(),
                 }),
             ),
@@ -662,6 +666,7 @@ impl Advance {
                 visibility: Visibility::Public,
                 override_reason: self.reason(),
                 silent: !self.notify,
+                no_social: false,
             }),
             Some(kind) => Command::PublishNotice(PublishNotice {
                 id: id.into(),
@@ -694,6 +699,7 @@ impl Advance {
                     visibility: Visibility::Public,
                     override_reason: self.reason(),
                     silent: !self.notify,
+                    social: true,
                 }),
             ),
             Some(kind) => (
@@ -1281,6 +1287,7 @@ pub fn notification_title(n: &NotificationInfo, state: &State) -> String {
         NotificationKind::Reminder => "Reminder",
         NotificationKind::Escalation => "Escalation",
         NotificationKind::Confirmation => "Confirmation",
+        NotificationKind::Social => "Social post",
         NotificationKind::Notification => what,
     };
     let subject = n.subject.as_deref().and_then(|id| {
@@ -1470,6 +1477,8 @@ pub fn channel_name(c: SubscriberChannel) -> &'static str {
         SubscriberChannel::Slack => "Slack",
         SubscriberChannel::Push => "browser push",
         SubscriberChannel::Teams => "Teams",
+        SubscriberChannel::Mastodon => "Mastodon",
+        SubscriberChannel::Bluesky => "Bluesky",
     }
 }
 

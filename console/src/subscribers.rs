@@ -439,7 +439,7 @@ pub fn subscribers(ctx: Ctx) -> impl IntoView {
         })
     };
     let channel_options = || {
-        SubscriberChannel::ALL
+        SubscriberChannel::SUBSCRIBABLE
             .into_iter()
             .map(|c| view! { <option value=c.as_str()>{rules::channel_label(c)}</option> })
             .collect_view()

@@ -48,6 +48,10 @@ pub const VAPID_KEY: &str = "HERALD_VAPID_KEY";
 /// by default the page's status page URL.
 pub const VAPID_SUBJECT: &str = "HERALD_VAPID_SUBJECT";
 
+/// Optional variable: base URL of the Bluesky service the pages' accounts post through
+/// (`https://bsky.social` by default); locally the sink. A Mastodon account names its own server.
+pub const BLUESKY_API: &str = "HERALD_BLUESKY_API";
+
 /// Optional variable: most live sockets one page object holds (default `LIVE_MAX_SOCKETS`); beyond
 /// it a new socket is refused with 503 and its reader polls instead.
 pub const LIVE_MAX_SOCKETS: &str = "HERALD_LIVE_MAX_SOCKETS";

@@ -282,6 +282,8 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "POST",
         "/v1/admin/pages/{page}/notifications/{notification}/deliveries/{subscriber}/retry",
     ),
+    ("GET", "/v1/admin/pages/{page}/social"),
+    ("PUT", "/v1/admin/pages/{page}/social"),
     ("GET", "/v1/admin/pages/{page}/integrations"),
     ("POST", "/v1/admin/pages/{page}/integrations"),
     (
@@ -583,6 +585,10 @@ fn admin(method: &str, page: &str, rest: &[&str]) -> Result<Found, ApiError> {
         ["reviews", id, "send-back"] => (
             &["POST"],
             vec![("POST", SendBackReview { review: ident(id)? })],
+        ),
+        ["social"] => (
+            &["GET", "PUT"],
+            vec![("GET", GetSocial), ("PUT", PutSocial)],
         ),
         ["integrations"] => (
             &["GET", "POST"],

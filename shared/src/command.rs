@@ -46,6 +46,9 @@ pub enum Command {
     ExpirePending(ExpirePending),
     /// Creates the page's settings or replaces them (`PUT /v1/admin/pages/{page}`).
     ConfigurePage(PageSettings),
+    /// Sets the page's social accounts (`PUT /v1/admin/pages/{page}/social`): hints only, the
+    /// secrets are kept by the shell.
+    ConfigureSocial(crate::model::SocialAccounts),
     /// History from another provider, with its original ids, times and updates (see `ImportHistory`).
     ImportHistory(ImportHistory),
     /// Subscribers moved from another provider, already confirmed there (see `ImportSubscribers`).
@@ -143,6 +146,9 @@ pub struct Resolve {
     pub body: String,
     #[serde(default)]
     pub silent: bool,
+    /// Not posted to the page's social accounts.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_social: bool,
 }
 
 /// The only way back from `resolved`: an explicit reopen with an update saying why.
@@ -200,6 +206,9 @@ pub struct ScheduleMaintenance {
     pub override_reason: Option<String>,
     #[serde(default)]
     pub silent: bool,
+    /// Not posted to the page's social accounts.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_social: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -511,6 +520,7 @@ fn change(next: &mut State, command: Command, now: Timestamp) -> Result<Vec<Even
                 status: IncidentStatus::Resolved,
                 body: c.body,
                 silent: c.silent,
+                no_social: c.no_social,
                 ..PostUpdate::default()
             },
             now,
@@ -530,6 +540,10 @@ fn change(next: &mut State, command: Command, now: Timestamp) -> Result<Vec<Even
         Command::ConfigurePage(settings) => {
             next.page = configure_page(next, settings, now)?;
             vec![Event::PageConfigured]
+        }
+        Command::ConfigureSocial(social) => {
+            next.page.social = configure_social(social)?;
+            vec![Event::SocialConfigured]
         }
         Command::ImportHistory(history) => import_history(next, history)?,
         Command::ImportSubscribers(import) => import_subscribers(next, import, now)?,
@@ -703,6 +717,7 @@ fn update_maintenance(
         body,
         created_at: now,
         notify: !c.silent,
+        no_social: false,
     });
     Ok(vec![Event::MaintenanceUpdated {
         maintenance_id: c.maintenance_id,
@@ -894,6 +909,7 @@ fn open_incident(
             next_update_at,
             components,
             notify: !c.silent,
+            no_social: c.no_social,
             channels: c.channels,
         }],
         postmortem: None,
@@ -942,6 +958,7 @@ fn post_update(next: &mut State, c: PostUpdate, now: Timestamp) -> Result<Vec<Ev
         next_update_at,
         components,
         notify: !c.silent,
+        no_social: c.no_social,
         channels: c.channels,
     });
     let (incident_id, update_id, notify) = (c.incident_id, c.update_id, !c.silent);
@@ -989,6 +1006,7 @@ fn reopen(next: &mut State, c: Reopen, now: Timestamp) -> Result<Vec<Event>, Dom
         next_update_at,
         components,
         notify: !c.silent,
+        no_social: false,
         channels: vec![],
     });
     Ok(vec![Event::IncidentReopened {
@@ -1058,6 +1076,7 @@ fn schedule_maintenance(
             body,
             created_at: now,
             notify: !c.silent,
+            no_social: c.no_social,
         }],
         override_reason: override_reason.clone(),
     });
@@ -1231,6 +1250,35 @@ fn subscribe(next: &mut State, c: Subscribe, now: Timestamp) -> Result<Vec<Event
     } else {
         Event::SubscriptionRequested { subscriber_id }
     }])
+}
+
+/// The most characters a Mastodon server's limit is taken to be (servers raise it, rarely past
+/// a few thousand).
+pub const MAX_MASTODON_CHARS: u32 = 100_000;
+
+fn configure_social(
+    mut social: crate::model::SocialAccounts,
+) -> Result<crate::model::SocialAccounts, DomainError> {
+    if let Some(m) = &social.mastodon {
+        let min = crate::social::MIN_LIMIT as u32;
+        if !(min..=MAX_MASTODON_CHARS).contains(&m.max_chars) {
+            return Err(DomainError::invalid(
+                "mastodon.max_chars",
+                format!(
+                    "the server's limit per status: {min} to {MAX_MASTODON_CHARS} (most servers: 500)"
+                ),
+            ));
+        }
+        if m.server.trim().is_empty() {
+            return Err(DomainError::invalid(
+                "mastodon.server",
+                "the server's address, such as https://mastodon.social",
+            ));
+        }
+    }
+    social.events.sort_unstable();
+    social.events.dedup();
+    Ok(social)
 }
 
 fn configure_page(

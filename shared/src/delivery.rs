@@ -70,14 +70,18 @@ pub enum NotificationKind {
     Reminder,
     /// A message re-sent on the fallback channel of those who did not acknowledge it.
     Escalation,
+    /// A post on the page's own social accounts (Mastodon, Bluesky): its recipients are the
+    /// accounts, not subscribers.
+    Social,
 }
 
 impl NotificationKind {
-    pub const ALL: [NotificationKind; 4] = [
+    pub const ALL: [NotificationKind; 5] = [
         Self::Notification,
         Self::Confirmation,
         Self::Reminder,
         Self::Escalation,
+        Self::Social,
     ];
 
     pub fn from_name(name: &str) -> Option<NotificationKind> {
@@ -91,6 +95,7 @@ impl NotificationKind {
             Self::Confirmation => "confirmation",
             Self::Reminder => "reminder",
             Self::Escalation => "escalation",
+            Self::Social => "social",
         }
     }
 
@@ -101,14 +106,17 @@ impl NotificationKind {
             Self::Confirmation => "cnf",
             Self::Reminder => "rem",
             Self::Escalation => "esc",
+            Self::Social => "soc",
         }
     }
 
     /// Where a notification of this kind goes for `s`: the address to try first and the fallback
     /// after it. Confirmations go to the address being confirmed only; escalations to the fallback
     /// only (none: nothing to escalate to); everything else to the address, then the fallback.
+    /// Social posts go to no subscriber.
     pub fn targets(self, s: &Subscriber) -> Option<(&Address, Option<&Address>)> {
         match self {
+            Self::Social => None,
             Self::Confirmation => Some((&s.address, None)),
             Self::Escalation => s.fallback.as_ref().map(|f| (f, None)),
             Self::Notification | Self::Reminder => Some((&s.address, s.fallback.as_ref())),

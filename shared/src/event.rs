@@ -113,6 +113,8 @@ pub enum Event {
         invalid: Vec<SkippedRow>,
     },
     PageConfigured,
+    /// The page's social accounts were set (their secrets are in no event).
+    SocialConfigured,
     HistoryImported {
         incidents: usize,
         maintenances: usize,
@@ -166,6 +168,7 @@ impl Event {
             | Self::SubscriptionChanged { .. }
             | Self::SubscribersImported { .. }
             | Self::PageConfigured
+            | Self::SocialConfigured
             | Self::HistoryImported { .. }
             | Self::TemplateSaved { .. }
             | Self::TemplateDeleted { .. }

@@ -47,6 +47,12 @@ pub struct Draft {
     /// Social networks it will be posted to, each with its own length limit.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub social: Vec<Social>,
+    /// The Mastodon server's limit per status, when it is not 500.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mastodon_limit: Option<usize>,
+    /// The page's name, which a post starts with (`social::compose`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_name: Option<String>,
 }
 
 /// A social network and how it counts a post.
@@ -67,7 +73,23 @@ impl Social {
         }
     }
 
-    fn name(self) -> &'static str {
+    /// The limit a draft is held to: a Mastodon server's own when the draft names it.
+    fn limit_for(self, draft: &Draft) -> usize {
+        match self {
+            Self::Mastodon => draft.mastodon_limit.unwrap_or(self.limit()),
+            Self::Bluesky => self.limit(),
+        }
+    }
+
+    /// The channel its posts are recorded on.
+    pub fn channel(self) -> Channel {
+        match self {
+            Self::Mastodon => Channel::Mastodon,
+            Self::Bluesky => Channel::Bluesky,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
         match self {
             Self::Mastodon => "Mastodon",
             Self::Bluesky => "Bluesky",
@@ -79,13 +101,13 @@ impl Social {
         self.units(text).iter().map(|(_, w)| w).sum()
     }
 
-    /// Where `text` passes the limit (a byte offset) and how long it counts, or `None` if it fits.
-    fn overflow(self, text: &str) -> Option<(usize, usize)> {
+    /// Where `text` passes `limit` (a byte offset) and how long it counts, or `None` if it fits.
+    fn overflow(self, text: &str, limit: usize) -> Option<(usize, usize)> {
         let mut count = 0;
         let mut cut = None;
         for (at, weight) in self.units(text) {
             count += weight;
-            if count > self.limit() && cut.is_none() {
+            if count > limit && cut.is_none() {
                 cut = Some(at);
             }
         }
@@ -601,6 +623,9 @@ impl Draft {
             jargon: page.policy.jargon.clone(),
             locale: Some(page.default_locale().to_owned()),
             support_contact: page.policy.support_contact.clone(),
+            social: page.social.networks(),
+            mastodon_limit: page.social.mastodon.as_ref().map(|m| m.max_chars as usize),
+            page_name: Some(page.name.clone()),
             ..Draft::default()
         }
     }
@@ -609,6 +634,11 @@ impl Draft {
         self.channels.is_empty() || self.channels.contains(&channel)
     }
 }
+
+/// Room for the status word a post names (the longest, in any locale the widget speaks).
+const STATUS_ROOM: &str = "xxxxxxxxxxxxxxxxxx";
+/// Room for the link a post ends with: an incident's page on a status host.
+const LINK_ROOM: &str = "https://status.example.com/page/incidents/inc_xxxxxxxxxxxx";
 
 /// Lints `draft`. Warnings come in field order, then by position.
 pub fn lint(draft: &Draft) -> Vec<Warning> {
@@ -774,19 +804,27 @@ pub fn lint(draft: &Draft) -> Vec<Warning> {
             });
         }
     }
-    for network in &draft.social {
-        let head = format!("{}\n\n", draft.title);
-        let post = format!("{head}{}", draft.body);
-        if let Some((cut, count)) = network.overflow(&post) {
+    for network in draft.social.iter().filter(|n| draft.goes_to(n.channel())) {
+        // Measured as `social::compose` frames it: the page, the title and the status, the
+        // body, then the link (room for the longest status word and a typical incident link).
+        let page = draft.page_name.as_deref().unwrap_or("");
+        let head = format!("{page}: {} ({STATUS_ROOM})\n\n", draft.title);
+        let post = format!("{head}{}\n\n{LINK_ROOM}", draft.body);
+        let limit = network.limit_for(draft);
+        if let Some((cut, count)) = network.overflow(&post, limit) {
             let cut = cut.saturating_sub(head.len()).min(body_end);
+            // Back to a character boundary of the body.
+            let cut = (0..=cut)
+                .rev()
+                .find(|i| draft.body.is_char_boundary(*i))
+                .unwrap_or(0);
             out.push(Warning {
                 code: LintCode::SocialTooLong,
                 field: DraftField::Body,
                 span: cut..body_end,
                 message: format!(
-                    "on {} this counts {count} of {}; cut it from here or link to the status page",
+                    "on {} the post counts {count} of its {limit}, with the page's name, the status and the link; it will be cut from here",
                     network.name(),
-                    network.limit()
                 ),
             });
         }
@@ -1069,37 +1107,96 @@ mod tests {
 
     #[test]
     fn social_posts_are_measured_as_each_network_counts() {
-        let body = format!("Some customers cannot pay. {}", "é\u{301}".repeat(300));
-        let d = Draft {
-            social: vec![Social::Bluesky, Social::Mastodon],
-            ..draft("Payments", &body)
-        };
-        let w: Vec<Warning> = lint(&d)
-            .into_iter()
-            .filter(|w| w.code == SocialTooLong)
-            .collect();
-        // Bluesky counts "é" + a combining accent as one grapheme (31 + 300 > 300); Mastodon
-        // counts characters (31 + 600 > 500).
-        assert_eq!(w.len(), 2, "{w:?}");
-        assert!(w
-            .iter()
-            .any(|w| w.message.contains("Bluesky") && w.message.contains("of 300")));
-        assert!(w
-            .iter()
-            .any(|w| w.message.contains("Mastodon") && w.message.contains("of 500")));
-        for w in &w {
-            assert!(d.body.is_char_boundary(w.span.start) && w.span.end == d.body.len());
-        }
-        // A long link counts 23 on Mastodon.
-        let link = format!(
+        // Measured with the frame `social::compose` adds: "Acme: {title} ({status})\n\n",
+        // then "\n\n{link}" (23 on Mastodon, the link's length on Bluesky).
+        let accents = format!("Some customers cannot pay. {}", "é\u{301}".repeat(300));
+        let long_link = format!(
             "Some customers cannot pay. Details: https://status.example/{}",
             "x".repeat(600)
         );
-        let d = Draft {
-            social: vec![Social::Mastodon],
-            ..draft("Payments", &link)
-        };
-        assert!(!codes(&d).contains(&SocialTooLong), "{:?}", lint(&d));
+        let words = "Some customers cannot pay. ".repeat(17);
+        // (networks, Mastodon's limit, channels, body, networks warned about)
+        type Case<'a> = (
+            Vec<Social>,
+            Option<usize>,
+            Vec<Channel>,
+            &'a str,
+            Vec<&'a str>,
+        );
+        let cases: Vec<Case> = vec![
+            // Bluesky counts "é" + a combining accent as one grapheme (~300 > 300); Mastodon
+            // counts characters (~500 > 500).
+            (
+                vec![Social::Bluesky, Social::Mastodon],
+                None,
+                vec![],
+                &accents,
+                vec!["Bluesky", "Mastodon"],
+            ),
+            // A long link counts 23 on Mastodon, every grapheme on Bluesky.
+            (vec![Social::Mastodon], None, vec![], &long_link, vec![]),
+            (
+                vec![Social::Bluesky],
+                None,
+                vec![],
+                &long_link,
+                vec!["Bluesky"],
+            ),
+            // 459 characters: fits Mastodon's 500 with the frame only on a larger server.
+            (
+                vec![Social::Mastodon],
+                None,
+                vec![],
+                &words,
+                vec!["Mastodon"],
+            ),
+            (vec![Social::Mastodon], Some(1000), vec![], &words, vec![]),
+            // Not posted when the update goes to other channels only.
+            (
+                vec![Social::Bluesky],
+                None,
+                vec![Channel::Email],
+                &accents,
+                vec![],
+            ),
+            (vec![], None, vec![], &accents, vec![]),
+        ];
+        for (social, mastodon_limit, channels, body, want) in cases {
+            let d = Draft {
+                social: social.clone(),
+                mastodon_limit,
+                channels,
+                page_name: Some("Acme".into()),
+                ..draft("Payments", body)
+            };
+            let w: Vec<Warning> = lint(&d)
+                .into_iter()
+                .filter(|w| w.code == SocialTooLong)
+                .collect();
+            let named: Vec<&str> = want
+                .iter()
+                .copied()
+                .filter(|n| w.iter().any(|w| w.message.starts_with(&format!("on {n} "))))
+                .collect();
+            assert_eq!(
+                (w.len(), named),
+                (want.len(), want.clone()),
+                "{social:?}: {w:?}"
+            );
+            for w in &w {
+                assert!(d.body.is_char_boundary(w.span.start) && w.span.end == d.body.len());
+                let limit = if w.message.contains("Bluesky") {
+                    300
+                } else {
+                    mastodon_limit.unwrap_or(500)
+                };
+                assert!(
+                    w.message.contains(&format!("of its {limit}")),
+                    "{}",
+                    w.message
+                );
+            }
+        }
     }
 
     #[test]

@@ -243,6 +243,114 @@ pub struct Page {
     pub policy: Policy,
     #[serde(default)]
     pub branding: Branding,
+    /// The page's social accounts (Mastodon, Bluesky): what is posted, never their secrets.
+    #[serde(default, skip_serializing_if = "SocialAccounts::is_empty")]
+    pub social: SocialAccounts,
+}
+
+/// A page's social accounts and which events they post. Their secrets (Mastodon's access token,
+/// Bluesky's handle and app password, its session) are kept by the page object, never in the
+/// state: only a masked hint of each is here.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SocialAccounts {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mastodon: Option<MastodonAccount>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bluesky: Option<BlueskyAccount>,
+    /// What is posted; every kind when the accounts are first set.
+    #[serde(default)]
+    pub events: Vec<SocialEvent>,
+}
+
+/// A Mastodon account: its server, the server's character limit and a hint of its token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MastodonAccount {
+    /// The server's base URL (`https://mastodon.social`).
+    pub server: String,
+    /// The server's limit per status (500 unless the server says otherwise).
+    pub max_chars: u32,
+    /// The access token's last characters (`…k2Q9`): enough to recognise it, never to use it.
+    pub access_token: String,
+}
+
+/// A Bluesky account: hints of its handle and app password.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlueskyAccount {
+    /// The handle, masked (`a***.bsky.social`).
+    pub handle: String,
+    /// `set`: the app password is never shown.
+    pub app_password: String,
+}
+
+/// The events a page's social accounts post.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SocialEvent {
+    IncidentOpened,
+    IncidentUpdated,
+    IncidentResolved,
+    MaintenanceScheduled,
+}
+
+impl SocialEvent {
+    pub const ALL: [SocialEvent; 4] = [
+        Self::IncidentOpened,
+        Self::IncidentUpdated,
+        Self::IncidentResolved,
+        Self::MaintenanceScheduled,
+    ];
+}
+
+impl SocialAccounts {
+    /// The id a social account's deliveries are recorded under (it is no subscriber).
+    pub const MASTODON_ID: &'static str = "social_mastodon";
+    pub const BLUESKY_ID: &'static str = "social_bluesky";
+
+    pub fn is_empty(&self) -> bool {
+        self.mastodon.is_none() && self.bluesky.is_none() && self.events.is_empty()
+    }
+
+    /// The accounts set, as (recipient id, where their posts go): Mastodon's server, and
+    /// Bluesky's masked handle (its service is the deployment's).
+    pub fn recipients(&self) -> Vec<(&'static str, Address)> {
+        let mut out = Vec::new();
+        if let Some(m) = &self.mastodon {
+            out.push((
+                Self::MASTODON_ID,
+                Address {
+                    channel: SubscriberChannel::Mastodon,
+                    value: m.server.clone(),
+                },
+            ));
+        }
+        if let Some(b) = &self.bluesky {
+            out.push((
+                Self::BLUESKY_ID,
+                Address {
+                    channel: SubscriberChannel::Bluesky,
+                    value: b.handle.clone(),
+                },
+            ));
+        }
+        out
+    }
+
+    /// The networks an account is set for, as the lint measures posts.
+    pub fn networks(&self) -> Vec<crate::lint::Social> {
+        let mut out = Vec::new();
+        if self.mastodon.is_some() {
+            out.push(crate::lint::Social::Mastodon);
+        }
+        if self.bluesky.is_some() {
+            out.push(crate::lint::Social::Bluesky);
+        }
+        out
+    }
+
+    /// Whether `event` is one the accounts post.
+    pub fn posts(&self, event: SocialEvent) -> bool {
+        self.events.contains(&event)
+    }
 }
 
 fn default_time_zone() -> String {
@@ -266,6 +374,7 @@ impl Page {
             audiences: Vec::new(),
             policy: Policy::default(),
             branding: Branding::default(),
+            social: SocialAccounts::default(),
         }
     }
 
@@ -353,10 +462,14 @@ pub enum Channel {
     Push,
     /// Microsoft Teams (a Workflows incoming webhook).
     Teams,
+    /// The page's Mastodon account.
+    Mastodon,
+    /// The page's Bluesky account.
+    Bluesky,
 }
 
 impl Channel {
-    pub const ALL: [Channel; 8] = [
+    pub const ALL: [Channel; 10] = [
         Self::Banner,
         Self::StatusPage,
         Self::Email,
@@ -365,6 +478,8 @@ impl Channel {
         Self::Slack,
         Self::Push,
         Self::Teams,
+        Self::Mastodon,
+        Self::Bluesky,
     ];
 }
 
@@ -388,6 +503,9 @@ pub struct IncidentUpdate {
     /// Whether subscribers were notified of this update.
     #[serde(default = "yes")]
     pub notify: bool,
+    /// Kept off the page's social accounts (the request's `"social": false`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_social: bool,
     /// Channels it was published to; empty means every channel.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub channels: Vec<Channel>,
@@ -526,6 +644,9 @@ pub struct MaintenanceUpdate {
     pub created_at: Timestamp,
     #[serde(default = "yes")]
     pub notify: bool,
+    /// Kept off the page's social accounts (the request's `"social": false`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_social: bool,
 }
 
 /// Planned work: a window, the components it touches and reminders sent before it starts.
@@ -735,6 +856,7 @@ mod tests {
             next_update_at: None,
             components: vec![],
             notify: true,
+            no_social: false,
             channels: vec![],
         }
     }
@@ -1000,10 +1122,26 @@ pub enum SubscriberChannel {
     Push,
     /// A Microsoft Teams channel, through a Workflows incoming webhook (Adaptive Cards).
     Teams,
+    /// The page's own Mastodon account (no subscriber uses it): a status per post.
+    Mastodon,
+    /// The page's own Bluesky account (no subscriber uses it): a post per post.
+    Bluesky,
 }
 
 impl SubscriberChannel {
-    pub const ALL: [SubscriberChannel; 6] = [
+    pub const ALL: [SubscriberChannel; 8] = [
+        Self::Email,
+        Self::Sms,
+        Self::Webhook,
+        Self::Slack,
+        Self::Push,
+        Self::Teams,
+        Self::Mastodon,
+        Self::Bluesky,
+    ];
+
+    /// The channels a subscriber can use (the others are the page's own social accounts).
+    pub const SUBSCRIBABLE: [SubscriberChannel; 6] = [
         Self::Email,
         Self::Sms,
         Self::Webhook,
@@ -1021,6 +1159,8 @@ impl SubscriberChannel {
             Self::Slack => "slack",
             Self::Push => "push",
             Self::Teams => "teams",
+            Self::Mastodon => "mastodon",
+            Self::Bluesky => "bluesky",
         }
     }
 
@@ -1036,6 +1176,8 @@ impl SubscriberChannel {
             Self::Slack => Channel::Slack,
             Self::Push => Channel::Push,
             Self::Teams => Channel::Teams,
+            Self::Mastodon => Channel::Mastodon,
+            Self::Bluesky => Channel::Bluesky,
         }
     }
 }
@@ -1220,6 +1362,9 @@ pub struct OpenIncident {
     /// Publish without notifying subscribers.
     #[serde(default)]
     pub silent: bool,
+    /// Not posted to the page's social accounts.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_social: bool,
     #[serde(default)]
     pub channels: Vec<Channel>,
     /// When the problem began, if before now.
@@ -1247,6 +1392,9 @@ pub struct PostUpdate {
     pub impact: Option<Impact>,
     #[serde(default)]
     pub silent: bool,
+    /// Not posted to the page's social accounts.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_social: bool,
     #[serde(default)]
     pub channels: Vec<Channel>,
 }

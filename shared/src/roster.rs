@@ -27,7 +27,7 @@ pub fn counts(state: &State) -> SubscriberCounts {
                 subscribers: subs.iter().filter(|s| s.state == st).count(),
             })
             .collect(),
-        channels: SubscriberChannel::ALL
+        channels: SubscriberChannel::SUBSCRIBABLE
             .into_iter()
             .map(|ch| ChannelCount {
                 channel: ch,
@@ -142,8 +142,10 @@ impl Query {
             match name {
                 "channel" => {
                     q.channel = Some(SubscriberChannel::from_name(value).ok_or_else(|| {
-                        let names: Vec<&str> =
-                            SubscriberChannel::ALL.iter().map(|c| c.as_str()).collect();
+                        let names: Vec<&str> = SubscriberChannel::SUBSCRIBABLE
+                            .iter()
+                            .map(|c| c.as_str())
+                            .collect();
                         bad(
                             "channel",
                             format!("channel {value:?}: use one of {}", names.join(", ")),
@@ -235,7 +237,7 @@ pub fn find<'a>(
 ) -> Result<Vec<&'a Subscriber>, NotAnAddress> {
     let tried: Vec<SubscriberChannel> = match channel {
         Some(c) => vec![c],
-        None => SubscriberChannel::ALL.to_vec(),
+        None => SubscriberChannel::SUBSCRIBABLE.to_vec(),
     };
     let mut first_error = None;
     let mut addresses: Vec<Address> = Vec::new();

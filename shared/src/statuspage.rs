@@ -973,6 +973,7 @@ pub fn import_history(doc: &SpSummary) -> crate::command::ImportHistory {
                             body: u.body.clone(),
                             created_at: when(u)?,
                             notify: false,
+                            no_social: false,
                         })
                     })
                     .collect(),
@@ -1013,6 +1014,7 @@ pub fn import_history(doc: &SpSummary) -> crate::command::ImportHistory {
                         next_update_at: None,
                         components: components.clone(),
                         notify: false,
+                        no_social: false,
                         channels: Vec::new(),
                     })
                 })

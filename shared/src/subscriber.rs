@@ -63,6 +63,8 @@ pub enum AddressError {
     NotSlack,
     Push(crate::webpush::PushError),
     NotTeams,
+    /// Mastodon and Bluesky are the page's own accounts, not a subscriber's channel.
+    NotSubscribable,
 }
 
 impl fmt::Display for AddressError {
@@ -81,6 +83,9 @@ impl fmt::Display for AddressError {
             Self::Push(e) => e.fmt(f),
             Self::NotTeams => f.write_str(
                 "not a Teams Workflows webhook (https://....logic.azure.com/workflows/... or https://....api.powerplatform.com/.../workflows/...)",
+            ),
+            Self::NotSubscribable => f.write_str(
+                "Mastodon and Bluesky are the page's own accounts (set under /social), not a subscriber's channel",
             ),
         }
     }
@@ -152,6 +157,9 @@ impl Address {
                 }
                 url.to_string()
             }
+            SubscriberChannel::Mastodon | SubscriberChannel::Bluesky => {
+                return Err(AddressError::NotSubscribable)
+            }
         };
         // Normalizing can lengthen a value (a URL's percent-encoding): the stored form must fit too,
         // or a stored address would fail its own validation.
@@ -160,6 +168,23 @@ impl Address {
         }
         Ok(Address { channel, value })
     }
+}
+
+/// A Mastodon server's base URL, checked as a webhook's is (https on a public host name; plain
+/// HTTP on the loopback only with `loopback`, for a local sink), without its trailing slash.
+pub fn social_server(raw: &str, loopback: bool) -> Result<String, AddressError> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Err(AddressError::Empty);
+    }
+    if raw.len() > MAX_ADDRESS_LEN {
+        return Err(AddressError::TooLong);
+    }
+    let url = match local(raw, loopback) {
+        Some(url) => url,
+        None => webhook(raw)?,
+    };
+    Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
 impl Address {
@@ -192,6 +217,8 @@ impl Address {
                 let tail: String = self.value.chars().skip(n.saturating_sub(3)).collect();
                 format!("{head}{}{tail}", "*".repeat(n.saturating_sub(6)))
             }
+            // A social account's address is its server, or its handle already masked.
+            SubscriberChannel::Mastodon | SubscriberChannel::Bluesky => self.value.clone(),
             SubscriberChannel::Webhook
             | SubscriberChannel::Slack
             | SubscriberChannel::Push
@@ -391,7 +418,7 @@ fn recipient(s: &Subscriber, purpose: Purpose) -> Recipient {
     }
 }
 
-/// How many subscribers `events` notify on each channel, in `SubscriberChannel::ALL` order (zeros
+/// How many subscribers `events` notify on each channel, in `SubscriberChannel::SUBSCRIBABLE` order (zeros
 /// included): what a dry run answers before a change is published. `state` is the state after them.
 pub fn fan_out(state: &State, events: &[Event]) -> Vec<(SubscriberChannel, usize)> {
     let mut reached: std::collections::BTreeSet<(SubscriberChannel, String)> = Default::default();
@@ -400,7 +427,7 @@ pub fn fan_out(state: &State, events: &[Event]) -> Vec<(SubscriberChannel, usize
             reached.insert((r.address.channel, r.subscriber_id));
         }
     }
-    SubscriberChannel::ALL
+    SubscriberChannel::SUBSCRIBABLE
         .into_iter()
         .map(|c| (c, reached.iter().filter(|(rc, _)| *rc == c).count()))
         .collect()

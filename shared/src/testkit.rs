@@ -88,6 +88,7 @@ pub fn maintenance(id: &str, starts_in: time::Duration) -> ScheduleMaintenance {
         visibility: Visibility::Public,
         override_reason: None,
         silent: false,
+        no_social: false,
     }
 }
 

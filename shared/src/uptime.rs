@@ -666,6 +666,7 @@ mod tests {
             next_update_at: None,
             components,
             notify: false,
+            no_social: false,
             channels: vec![],
         };
         let api = |status| AffectedComponent {

@@ -14,6 +14,7 @@ use crate::Timestamp;
 
 pub mod integrations;
 pub mod internal;
+pub mod social;
 
 /// `GET /v1/pages/{page}/banner.json`: the one thing a viewer should see now, or nothing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -385,6 +386,9 @@ pub struct OpenIncidentRequest {
     pub visibility: Visibility,
     #[serde(default)]
     pub silent: bool,
+    /// `false`: not posted to the page's social accounts (Mastodon, Bluesky).
+    #[serde(default = "posted", skip_serializing_if = "is_posted")]
+    pub social: bool,
     #[serde(default)]
     pub channels: Vec<Channel>,
     /// When the problem began, if before now (the scorecard measures the first word from it).
@@ -411,8 +415,20 @@ pub struct PostUpdateRequest {
     pub impact: Option<Impact>,
     #[serde(default)]
     pub silent: bool,
+    /// `false`: not posted to the page's social accounts (Mastodon, Bluesky).
+    #[serde(default = "posted", skip_serializing_if = "is_posted")]
+    pub social: bool,
     #[serde(default)]
     pub channels: Vec<Channel>,
+}
+
+/// Whether a request's `social` was left out: posted.
+fn posted() -> bool {
+    true
+}
+
+fn is_posted(social: &bool) -> bool {
+    *social
 }
 
 /// Answer to a write that created something.
@@ -966,6 +982,9 @@ pub struct MaintenanceRequest {
     pub override_reason: Option<String>,
     #[serde(default)]
     pub silent: bool,
+    /// `false`: not posted to the page's social accounts (Mastodon, Bluesky).
+    #[serde(default = "posted", skip_serializing_if = "is_posted")]
+    pub social: bool,
 }
 
 /// `POST /v1/admin/pages/{page}/maintenances/{id}/updates`.

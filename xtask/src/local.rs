@@ -256,6 +256,9 @@ pub fn sink_vars(sink_url: &str, retry_base_secs: u32) -> Vec<(String, String)> 
         ("HERALD_SMS_ACCOUNT", "AClocalsink".to_owned()),
         ("HERALD_SMS_TOKEN", "local-sink".to_owned()),
         ("HERALD_SMS_FROM", "+15005550006".to_owned()),
+        // The sink's Bluesky service; a Mastodon account names its server (the sink's
+        // `/mastodon/{name}` locally).
+        ("HERALD_BLUESKY_API", format!("{sink_url}/bsky")),
         ("HERALD_ENV", "development".to_owned()),
         ("HERALD_RETRY_BASE_SECS", retry_base_secs.to_string()),
         ("HERALD_PROVIDER_TIMEOUT_MS", "2000".to_owned()),

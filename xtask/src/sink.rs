@@ -20,6 +20,15 @@
 //! (the `Authorization` as `vapid`, `content-encoding`, `ttl`, `urgency`), for a test to decrypt
 //! and verify; its `to` is the request's path.
 //!
+//! Social networks: a Mastodon server per account at `/mastodon/{name}` (`POST
+//! /mastodon/{name}/api/v1/statuses` with a bearer token, JSON or form `status` and `visibility`,
+//! statuses over 500 characters refused with 422 as Mastodon does, `Idempotency-Key` honoured,
+//! answered with the status's `id`), and a Bluesky service at `/bsky/xrpc/...`:
+//! `com.atproto.server.createSession` issues tokens, `com.atproto.server.refreshSession` renews
+//! them, `com.atproto.repo.createRecord` takes an `app.bsky.feed.post` (answered with its `uri`)
+//! and answers 400 `ExpiredToken` for an access token `Sink::expire_bluesky` expired. Both record
+//! the request's headers and body as they came.
+//!
 //! Like Twilio, the SMS provider reports each accepted message's fate to the `StatusCallback` URL
 //! it names: `sent`, then `delivered` (or `undelivered` with error 30003 for numbers ending in
 //! `99`), form-encoded and signed with `X-Twilio-Signature` under the auth token of the request's
@@ -54,6 +63,12 @@ struct Inner {
     refusing: HashMap<String, u16>,
     /// Keep only who got what (channel, to, subject, key), not bodies: for large benchmarks.
     lean: bool,
+    /// Bluesky sessions: access token -> (did, expired).
+    bsky_access: HashMap<String, (String, bool)>,
+    /// Bluesky refresh tokens -> did.
+    bsky_refresh: HashMap<String, String>,
+    /// Every XRPC call, in order (method and whether it succeeded), for tests of the session.
+    bsky_calls: Vec<Value>,
 }
 
 /// What the sink does with one request.
@@ -168,9 +183,32 @@ impl Sink {
             .push(path.to_owned());
     }
 
+    /// Take requests to `path` again after `reject`.
+    pub fn accept(&self, path: &str) {
+        self.inner
+            .lock()
+            .expect("sink lock")
+            .rejecting
+            .retain(|p| p != path);
+    }
+
     /// How long a request failing with status 0 waits before answering.
     pub fn delay(&self, ms: u64) {
         self.inner.lock().expect("sink lock").delay_ms = ms;
+    }
+
+    /// Expires every Bluesky access token issued so far: the next `createRecord` with one is
+    /// answered 400 `ExpiredToken`, as the service does.
+    pub fn expire_bluesky(&self) {
+        let mut i = self.inner.lock().expect("sink lock");
+        for (_, expired) in i.bsky_access.values_mut() {
+            *expired = true;
+        }
+    }
+
+    /// The Bluesky service's calls so far: `{"method", "status", "identifier"}`.
+    pub fn bluesky_calls(&self) -> Vec<Value> {
+        self.inner.lock().expect("sink lock").bsky_calls.clone()
     }
 
     /// Every accepted message so far.
@@ -289,6 +327,41 @@ impl Sink {
             ("POST", ["", "slack", ..]) => Provider::Slack,
             ("POST", ["", "push", kind, ..]) => Provider::Push((*kind).to_owned()),
             ("POST", ["", "teams", ..]) => Provider::Teams,
+            ("POST", ["", "mastodon", name, "api", "v1", "statuses"]) => {
+                Provider::Mastodon(format!("/mastodon/{name}"))
+            }
+            ("POST", ["", "bsky", "xrpc", "com.atproto.server.createSession"]) => {
+                return bluesky_session(&mut i, body, None)
+            }
+            ("POST", ["", "bsky", "xrpc", "com.atproto.server.refreshSession"]) => {
+                let bearer = header("authorization").unwrap_or_default();
+                return bluesky_session(&mut i, body, Some(bearer));
+            }
+            ("POST", ["", "bsky", "xrpc", "com.atproto.repo.createRecord"]) => {
+                let bearer = header("authorization").unwrap_or_default();
+                let token = bearer.strip_prefix("Bearer ").unwrap_or_default();
+                match i.bsky_access.get(token).cloned() {
+                    None => {
+                        i.bsky_calls
+                            .push(json!({"method": "createRecord", "status": 401}));
+                        return reply(
+                            401,
+                            json!({"error": "AuthenticationRequired", "message": "Invalid token"})
+                                .to_string(),
+                        );
+                    }
+                    Some((_, true)) => {
+                        i.bsky_calls
+                            .push(json!({"method": "createRecord", "status": 400}));
+                        return reply(
+                            400,
+                            json!({"error": "ExpiredToken", "message": "Token has expired"})
+                                .to_string(),
+                        );
+                    }
+                    Some((did, false)) => Provider::Bluesky(did),
+                }
+            }
             _ => return reply(404, r#"{"name":"not_found"}"#),
         };
         i.requests += 1;
@@ -330,11 +403,11 @@ impl Sink {
             }
             delay_ms = i.delay_ms.max(1);
         }
-        let key = match provider {
-            Provider::Email => header("idempotency-key"),
+        let key = match &provider {
+            Provider::Email | Provider::Mastodon(_) => header("idempotency-key"),
             Provider::Sms => header("i-twilio-idempotency-token"),
             Provider::Hook(_) => header("webhook-id"),
-            Provider::Slack | Provider::Push(_) | Provider::Teams => None,
+            Provider::Slack | Provider::Push(_) | Provider::Teams | Provider::Bluesky(_) => None,
         };
         if let Some(id) = key.as_ref().and_then(|k| i.seen.get(k)) {
             // Already accepted: the same answer, no second message.
@@ -355,6 +428,10 @@ impl Sink {
                 }
                 if matches!(provider, Provider::Sms) {
                     report_sms_status(&format!("SM{id}"), headers, body);
+                }
+                if matches!(provider, Provider::Bluesky(_)) {
+                    i.bsky_calls
+                        .push(json!({"method": "createRecord", "status": 200}));
                 }
                 reply(provider.status(), provider.accepted(&id, body))
             }
@@ -440,6 +517,10 @@ enum Provider {
     Push(String),
     /// A Teams Workflows webhook: one Adaptive Card in a `message`.
     Teams,
+    /// A Mastodon server (the path it is served under).
+    Mastodon(String),
+    /// Bluesky's `createRecord` for the account of this DID.
+    Bluesky(String),
 }
 
 fn now_ms() -> u128 {
@@ -473,6 +554,21 @@ impl Provider {
             Provider::Hook(_) | Provider::Slack => "ok".into(),
             Provider::Push(_) => String::new(),
             Provider::Teams => String::new(),
+            Provider::Mastodon(server) => {
+                // Mastodon's ids are numbers as strings.
+                let n: u64 = id.trim_start_matches("sink-").parse().unwrap_or(0);
+                let v: Value = status_body(body);
+                json!({"id": (109_000_000_000_000_000u64 + n).to_string(),
+                       "url": format!("http://sink{server}/@herald/{n}"),
+                       "content": v["status"], "visibility": v["visibility"]})
+                .to_string()
+            }
+            Provider::Bluesky(did) => {
+                let rkey = format!("3sink{}", id.trim_start_matches("sink-"));
+                json!({"uri": format!("at://{did}/app.bsky.feed.post/{rkey}"),
+                       "cid": format!("bafysink{rkey}")})
+                .to_string()
+            }
         }
     }
 
@@ -580,6 +676,73 @@ impl Provider {
                     "text": payload["text"],
                 })
             }
+            Provider::Mastodon(server) => {
+                let auth = headers
+                    .get("authorization")
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
+                let Some(token) = auth.strip_prefix("Bearer ").filter(|t| !t.is_empty()) else {
+                    return Err((
+                        401,
+                        json!({"error": "The access token is invalid"}).to_string(),
+                    ));
+                };
+                let v = status_body(body);
+                let Some(status) = v["status"].as_str() else {
+                    return Err((
+                        422,
+                        json!({"error": "Validation failed: Text can't be blank"}).to_string(),
+                    ));
+                };
+                if mastodon_length(status) > 500 {
+                    return Err((
+                        422,
+                        json!({"error": "Validation failed: Text character limit of 500 exceeded"})
+                            .to_string(),
+                    ));
+                }
+                json!({
+                    "channel": "mastodon",
+                    "to": [server],
+                    "subject": status.lines().next().unwrap_or_default(),
+                    "text": status,
+                    "visibility": v["visibility"],
+                    "language": v["language"],
+                    "bearer": token,
+                    "content_type": headers.get("content-type"),
+                    "idempotency_key": headers.get("idempotency-key"),
+                })
+            }
+            Provider::Bluesky(did) => {
+                let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+                let record = &v["record"];
+                let text = record["text"].as_str().unwrap_or_default();
+                if v["repo"] != json!(did)
+                    || v["collection"] != "app.bsky.feed.post"
+                    || record["$type"] != "app.bsky.feed.post"
+                    || record["createdAt"].as_str().is_none()
+                {
+                    return Err((
+                        400,
+                        json!({"error": "InvalidRequest", "message": "not a post in this repo"})
+                            .to_string(),
+                    ));
+                }
+                if text.chars().count() > 3000 {
+                    return Err((
+                        400,
+                        json!({"error": "InvalidRequest", "message": "Record/text must not be longer than 3000 bytes"})
+                            .to_string(),
+                    ));
+                }
+                json!({
+                    "channel": "bluesky",
+                    "to": [did],
+                    "subject": text.lines().next().unwrap_or_default(),
+                    "text": text,
+                    "payload": v,
+                })
+            }
             Provider::Teams => {
                 let payload: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
                 let card = teams_card(&payload).map_err(|why| {
@@ -606,6 +769,92 @@ impl Provider {
         v["authorization"] = json!(headers.contains_key("authorization"));
         Ok(v)
     }
+}
+
+/// A Mastodon status's fields, from JSON or a form.
+fn status_body(body: &[u8]) -> Value {
+    serde_json::from_slice::<Value>(body).unwrap_or_else(|_| {
+        let form: serde_json::Map<String, Value> = url::form_urlencoded::parse(body)
+            .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
+            .collect();
+        Value::Object(form)
+    })
+}
+
+/// A status's length as Mastodon counts it: characters, every URL as 23.
+fn mastodon_length(text: &str) -> usize {
+    let (mut n, mut rest) = (0, text);
+    while let Some(c) = rest.chars().next() {
+        if rest.starts_with("http://") || rest.starts_with("https://") {
+            n += 23;
+            rest = &rest[rest.find(char::is_whitespace).unwrap_or(rest.len())..];
+        } else {
+            n += 1;
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    n
+}
+
+/// `createSession` (no bearer: identifier and password in the body) or `refreshSession` (the
+/// refresh token as the bearer): new tokens for the account.
+fn bluesky_session(i: &mut Inner, body: &[u8], refresh: Option<String>) -> Reply {
+    let n = i.bsky_access.len() + i.bsky_refresh.len() + 1;
+    let (method, did) = match refresh {
+        None => {
+            let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+            let (Some(identifier), Some(password)) =
+                (v["identifier"].as_str(), v["password"].as_str())
+            else {
+                return reply(
+                    400,
+                    json!({"error": "InvalidRequest", "message": "identifier and password are required"})
+                        .to_string(),
+                );
+            };
+            i.bsky_calls
+                .push(json!({"method": "createSession", "identifier": identifier,
+                                     "password_length": password.len()}));
+            if password.is_empty() {
+                return reply(
+                    401,
+                    json!({"error": "AuthenticationRequired", "message": "Invalid identifier or password"})
+                        .to_string(),
+                );
+            }
+            ("createSession", format!("did:plc:sink{}", identifier.len()))
+        }
+        Some(bearer) => {
+            let token = bearer
+                .strip_prefix("Bearer ")
+                .unwrap_or_default()
+                .to_owned();
+            i.bsky_calls.push(json!({"method": "refreshSession"}));
+            match i.bsky_refresh.remove(&token) {
+                Some(did) => ("refreshSession", did),
+                None => {
+                    return reply(
+                        400,
+                        json!({"error": "ExpiredToken", "message": "Token has expired"})
+                            .to_string(),
+                    )
+                }
+            }
+        }
+    };
+    let access = format!("sink-access-{n}");
+    let refresh = format!("sink-refresh-{n}");
+    i.bsky_access.insert(access.clone(), (did.clone(), false));
+    i.bsky_refresh.insert(refresh.clone(), did.clone());
+    if let Some(last) = i.bsky_calls.last_mut() {
+        last["status"] = json!(200);
+        last["method"] = json!(method);
+    }
+    reply(
+        200,
+        json!({"accessJwt": access, "refreshJwt": refresh, "handle": "herald.test", "did": did})
+            .to_string(),
+    )
 }
 
 /// The Adaptive Card of a Teams Workflows message, checked as the service does: `type` is

@@ -149,6 +149,8 @@ pub fn channel_label(c: SubscriberChannel) -> &'static str {
         SubscriberChannel::Slack => "Slack",
         SubscriberChannel::Push => "Browser push",
         SubscriberChannel::Teams => "Microsoft Teams",
+        SubscriberChannel::Mastodon => "Mastodon (the page's account)",
+        SubscriberChannel::Bluesky => "Bluesky (the page's account)",
     }
 }
 

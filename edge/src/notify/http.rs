@@ -28,6 +28,8 @@ pub struct Sent {
     pub error: Option<String>,
     /// The address no longer exists (a push service's 404 or 410): the subscription ends.
     pub gone: bool,
+    /// A Bluesky session made or refreshed on the way, for the page object to keep.
+    pub session: Option<Box<herald_shared::wire::social::BlueskySession>>,
 }
 
 impl Sent {
@@ -37,6 +39,7 @@ impl Sent {
             provider_id,
             error: None,
             gone: false,
+            session: None,
         }
     }
 
@@ -46,6 +49,7 @@ impl Sent {
             provider_id: None,
             error: Some(why.into()),
             gone: false,
+            session: None,
         }
     }
 
@@ -55,6 +59,7 @@ impl Sent {
             provider_id: None,
             error: Some(why.into()),
             gone: false,
+            session: None,
         }
     }
 
@@ -68,6 +73,7 @@ impl Sent {
                 body.chars().take(200).collect::<String>()
             )),
             gone: false,
+            session: None,
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod fault;
 pub mod http;
 pub mod push;
 pub mod sms;
+pub mod social;
 pub mod token;
 pub mod webhook;
 
@@ -15,6 +16,7 @@ use herald_shared::subscriber::{SubscriberChannel, WebhookFormat};
 use herald_shared::template::{self, Links};
 use herald_shared::webhook::Challenge;
 use herald_shared::wire::internal::{Attempt, Content, Due, Job, JobRecipient, Verdict};
+use herald_shared::wire::social::SocialDue;
 use worker::{Env, MessageBatch, MessageExt, QueueRetryOptionsBuilder};
 
 use crate::bindings;
@@ -98,6 +100,8 @@ pub fn render_sms(job: &Job, r: &JobRecipient) -> Option<String> {
 pub struct Providers {
     email: Option<email::Provider>,
     sms: Option<sms::Provider>,
+    /// Bluesky's service (`HERALD_BLUESKY_API`).
+    bluesky: String,
     timeout_ms: u64,
 }
 
@@ -115,6 +119,8 @@ impl Providers {
         Providers {
             email: email::Provider::from_env(env),
             sms: sms::Provider::from_env(env),
+            bluesky: var(env, bindings::BLUESKY_API)
+                .unwrap_or_else(|| social::DEFAULT_BLUESKY_API.to_owned()),
             timeout_ms: var(env, bindings::PROVIDER_TIMEOUT_MS)
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(http::DEFAULT_TIMEOUT_MS),
@@ -326,6 +332,40 @@ async fn deliver(job: &Job, r: &JobRecipient, due: &Due, env: &Env, p: &Provider
                 Content::Stored => http::Sent::permanent(NOT_FETCHED),
             }
         }
+        SubscriberChannel::Mastodon | SubscriberChannel::Bluesky => {
+            let Content::Notification { message } = &job.content else {
+                return http::Sent::permanent("only news is posted on social accounts");
+            };
+            let link = social::item_link(&job.base, &job.page, message);
+            match &due.social {
+                Some(SocialDue::Mastodon {
+                    server,
+                    access_token,
+                    max_chars,
+                }) => {
+                    let account = social::Mastodon {
+                        server,
+                        token: access_token,
+                        max_chars: *max_chars,
+                    };
+                    social::mastodon(account, message, &link, r.locale, &key, p.timeout_ms).await
+                }
+                Some(SocialDue::Bluesky {
+                    identifier,
+                    app_password,
+                    session,
+                }) => {
+                    let account = social::Bluesky {
+                        service: &p.bluesky,
+                        identifier,
+                        app_password,
+                        session: session.clone(),
+                    };
+                    social::bluesky(account, message, &link, r.locale, p.timeout_ms).await
+                }
+                None => http::Sent::permanent("the social account is no longer set"),
+            }
+        }
     };
     // A webhook or Slack channel that proved it listens is confirmed at once: the token is the
     // same signed confirm link an email would carry.
@@ -396,6 +436,7 @@ async fn run(job: &Job, env: &Env, providers: &Providers) -> Result<Verdict, Fai
                     provider_id: sent.provider_id,
                     error: sent.error,
                     gone: sent.gone,
+                    session: sent.session.map(|s| *s),
                 }
             })
         });
@@ -418,6 +459,7 @@ async fn remind_responders(job: &Job, env: &Env, providers: &Providers) {
             address: r.address.clone(),
             secret: None,
             push: None,
+            social: None,
         };
         let sent = deliver(job, r, &due, env, providers).await;
         if !sent.outcome.succeeded() {

@@ -112,6 +112,7 @@ pub fn plan(
                 status: b.status,
                 visibility: b.visibility,
                 silent: b.silent,
+                no_social: !b.social,
                 channels: b.channels,
                 started_at: b.started_at,
             });
@@ -129,6 +130,7 @@ pub fn plan(
                 components: b.components,
                 impact: b.impact,
                 silent: b.silent,
+                no_social: !b.social,
                 channels: b.channels,
             });
             planned(
@@ -189,6 +191,7 @@ pub fn plan(
                 visibility: b.visibility,
                 override_reason: b.override_reason,
                 silent: b.silent,
+                no_social: !b.social,
             });
             planned(command, Some(id.clone()), id, Some(update_id))
         }

@@ -78,19 +78,20 @@ impl PageObject {
             .deliveries_of(&c.notification_id, &c.subscriber_ids)?;
         let mut due = Vec::new();
         for id in &c.subscriber_ids {
-            let Some(s) = loaded.subscriber(id) else {
-                continue;
-            };
-            let wanted = match kind {
-                Some(NotificationKind::Confirmation) => s.state == SubscriptionState::Pending,
-                Some(_) => s.state == SubscriptionState::Confirmed,
-                None => false,
+            let wanted = match (kind, loaded.subscriber(id)) {
+                // A social post goes to the page's account while it is set.
+                (Some(NotificationKind::Social), _) => true,
+                (Some(NotificationKind::Confirmation), Some(s)) => {
+                    s.state == SubscriptionState::Pending
+                }
+                (Some(_), Some(s)) => s.state == SubscriptionState::Confirmed,
+                _ => false,
             };
             if !wanted {
                 continue;
             }
             let attempts = Self::attempts_of(&rows, id);
-            let Some((primary, fallback)) = kind.and_then(|k| k.targets(s)) else {
+            let Some((primary, fallback)) = loaded.targets(kind, id) else {
                 continue;
             };
             let (address, attempt) =
@@ -114,12 +115,23 @@ impl PageObject {
             } else {
                 None
             };
+            let social = match address.channel {
+                SubscriberChannel::Mastodon | SubscriberChannel::Bluesky => {
+                    match self.social_due(&loaded.state.page.social, address.channel)? {
+                        Some(s) => Some(s),
+                        // The account's secrets are gone: nothing to post with.
+                        None => continue,
+                    }
+                }
+                _ => None,
+            };
             due.push(Due {
                 subscriber_id: id.clone(),
                 attempt,
                 address,
                 secret,
                 push,
+                social,
             });
         }
         json_response(200, json(&due)?)
@@ -133,9 +145,10 @@ impl PageObject {
         let loaded = self.load()?;
         for a in &c.attempts {
             // An attempt in flight while its subscriber was erased keeps no provider text.
-            let erased = loaded
-                .as_ref()
-                .is_none_or(|l| l.subscriber(&a.subscriber_id).is_none());
+            let erased = loaded.as_ref().is_none_or(|l| !l.knows(&a.subscriber_id));
+            if let Some(session) = &a.session {
+                self.keep_session(session)?;
+            }
             self.store.record_delivery(&DeliveryRow {
                 notification_id: c.notification_id.clone(),
                 subscriber_id: a.subscriber_id.clone(),
@@ -171,11 +184,11 @@ impl PageObject {
         };
         let mut wait: Option<u32> = None;
         for a in &c.attempts {
-            let Some(s) = loaded.as_ref().and_then(|l| l.subscriber(&a.subscriber_id)) else {
-                continue;
-            };
             let attempts = Self::attempts_of(&rows, &a.subscriber_id);
-            let Some((primary, fallback)) = kind.and_then(|k| k.targets(s)) else {
+            let Some((primary, fallback)) = loaded
+                .as_ref()
+                .and_then(|l| l.targets(kind, &a.subscriber_id))
+            else {
                 continue;
             };
             let secs = match delivery::next_step(&attempts, primary, fallback, &self.retry) {
@@ -225,13 +238,10 @@ impl PageObject {
                 .or_else(|| delivery::reopened_on(&all))
             {
                 Some(channel) => channel,
-                None => {
-                    let subscriber = loaded.as_ref().and_then(|l| l.subscriber(id));
-                    match subscriber.zip(kind).and_then(|(s, k)| k.targets(s)) {
-                        Some((primary, _)) => primary.channel,
-                        None => continue,
-                    }
-                }
+                None => match loaded.as_ref().and_then(|l| l.targets(kind, id)) {
+                    Some((primary, _)) => primary.channel,
+                    None => continue,
+                },
             };
             let attempt = delivery::next_number(&all, channel);
             self.store.record_delivery(&DeliveryRow {
@@ -280,14 +290,17 @@ impl PageObject {
     ) -> ApiResult<Outcomes> {
         let rows = self.store.deliveries(&info.id)?;
         let attempts: Vec<Delivery> = rows.iter().map(Self::attempt).collect();
-        let targets = |id: &str| {
-            state
-                .and_then(|st| st.subscriber(id))
-                .and_then(|s| info.kind.targets(s))
-        };
+        let targets = |id: &str| state.and_then(|st| st.targets(Some(info.kind), id));
         let t = delivery::tally(&attempts, targets, &self.retry);
         // Who can be tried again, and on which channels: those still subscribed.
         let retry_on = |id: &str| -> Vec<SubscriberChannel> {
+            if info.kind == NotificationKind::Social {
+                // An account still set can be tried again.
+                return state
+                    .and_then(|st| st.targets(Some(info.kind), id))
+                    .map(|(a, _)| vec![a.channel])
+                    .unwrap_or_default();
+            }
             let still = state
                 .and_then(|st| st.subscriber(id))
                 .filter(|s| s.state == SubscriptionState::Confirmed);

@@ -16,6 +16,7 @@ mod records;
 mod scheduled;
 mod scorecard;
 mod signing;
+mod social;
 mod store;
 mod subscribers;
 mod subscriptions;
@@ -78,15 +79,43 @@ struct Loaded {
     docs: RefCell<HashMap<(Doc, String), Snapshot>>,
     /// Subscriber positions by id, built on first use (a fan-out looks up every recipient).
     by_id: std::cell::OnceCell<HashMap<String, usize>>,
+    /// The page's social accounts as recipients of its social posts: (id, address).
+    social: Vec<(&'static str, herald_shared::model::Address)>,
 }
 
 impl Loaded {
     fn new(state: PageState) -> Loaded {
         Loaded {
+            social: state.page.social.recipients(),
             state,
             docs: RefCell::new(HashMap::new()),
             by_id: std::cell::OnceCell::new(),
         }
+    }
+
+    /// Where a notification of `kind` goes for recipient `id`: a subscriber's addresses, or for a
+    /// social post the page's account of that id. `None`: no longer there.
+    fn targets(
+        &self,
+        kind: Option<herald_shared::delivery::NotificationKind>,
+        id: &str,
+    ) -> Option<(
+        &herald_shared::model::Address,
+        Option<&herald_shared::model::Address>,
+    )> {
+        match kind? {
+            herald_shared::delivery::NotificationKind::Social => self
+                .social
+                .iter()
+                .find(|(i, _)| *i == id)
+                .map(|(_, a)| (a, None)),
+            k => self.subscriber(id).and_then(|s| k.targets(s)),
+        }
+    }
+
+    /// Whether `id` is still someone (or an account) deliveries are recorded for.
+    fn knows(&self, id: &str) -> bool {
+        self.subscriber(id).is_some() || self.social.iter().any(|(i, _)| *i == id)
     }
 
     fn subscriber(&self, id: &str) -> Option<&herald_shared::Subscriber> {

@@ -161,6 +161,8 @@ fn is_command(op: &AdminOp) -> bool {
             | ListIntegrations
             | CreateIntegration
             | RevokeIntegration { .. }
+            | GetSocial
+            | PutSocial
     )
 }
 
@@ -274,6 +276,11 @@ impl PageObject {
             AdminOp::ListIntegrations => self.list_integrations(c),
             AdminOp::CreateIntegration => self.create_integration(c),
             AdminOp::RevokeIntegration { integration } => self.revoke_integration(c, integration),
+            AdminOp::GetSocial => {
+                let l = require()?;
+                Ok((200, json(&l.state.page.social)?, None))
+            }
+            AdminOp::PutSocial => self.put_social(c),
             writing => self.command(c, writing),
         };
         answer.map(Outcome::from)
@@ -294,6 +301,13 @@ impl PageObject {
                 .support_contact
                 .clone_from(&page.policy.support_contact);
         }
+        // Posts on the page's social accounts are measured as they will be composed.
+        if draft.social.is_empty() {
+            let page_draft = lint::Draft::for_page(page, "", "");
+            draft.social = page_draft.social;
+            draft.mastodon_limit = draft.mastodon_limit.or(page_draft.mastodon_limit);
+        }
+        draft.page_name.get_or_insert_with(|| page.name.clone());
         Ok((
             200,
             json(&LintReport {
@@ -779,26 +793,44 @@ impl PageObject {
         };
         let conflict =
             |title: &'static str, detail: String| ApiError::client(409, "conflict", title, detail);
-        let Some(s) = l.state.subscriber(subscriber) else {
-            return Err(ApiError::not_found(format!("no subscriber {subscriber:?}")));
-        };
-        let wanted = match info.kind {
-            delivery::NotificationKind::Confirmation => {
-                s.state == herald_shared::subscriber::SubscriptionState::Pending
+        // Where the new round goes: a subscriber's addresses in their language, or for a social
+        // post the page's account while it is set.
+        let (primary, fallback, reader, format) = if info.kind == delivery::NotificationKind::Social
+        {
+            let Some((primary, fallback)) = l.targets(Some(info.kind), subscriber) else {
+                return Err(ApiError::not_found(format!(
+                    "no social account {subscriber:?} on this page"
+                )));
+            };
+            (
+                primary,
+                fallback,
+                None,
+                herald_shared::subscriber::WebhookFormat::Herald,
+            )
+        } else {
+            let Some(s) = l.state.subscriber(subscriber) else {
+                return Err(ApiError::not_found(format!("no subscriber {subscriber:?}")));
+            };
+            let wanted = match info.kind {
+                delivery::NotificationKind::Confirmation => {
+                    s.state == herald_shared::subscriber::SubscriptionState::Pending
+                }
+                _ => s.state == herald_shared::subscriber::SubscriptionState::Confirmed,
+            };
+            if !wanted {
+                return Err(conflict(
+                    "Not subscribed",
+                    format!("{subscriber:?} is no longer subscribed: nothing is sent to them"),
+                ));
             }
-            _ => s.state == herald_shared::subscriber::SubscriptionState::Confirmed,
-        };
-        if !wanted {
-            return Err(conflict(
-                "Not subscribed",
-                format!("{subscriber:?} is no longer subscribed: nothing is sent to them"),
-            ));
-        }
-        let Some((primary, fallback)) = info.kind.targets(s) else {
-            return Err(conflict(
-                "No channel to try",
-                format!("{subscriber:?} has no fallback channel for this escalation"),
-            ));
+            let Some((primary, fallback)) = info.kind.targets(s) else {
+                return Err(conflict(
+                    "No channel to try",
+                    format!("{subscriber:?} has no fallback channel for this escalation"),
+                ));
+            };
+            (primary, fallback, s.locale.as_deref(), s.format)
         };
         let rows = self
             .store
@@ -876,11 +908,8 @@ impl PageObject {
             &[super::outbox::To {
                 id: subscriber.to_owned(),
                 address: address.clone(),
-                locale: herald_shared::template::Locale::for_reader(
-                    &l.state.page,
-                    s.locale.as_deref(),
-                ),
-                format: s.format,
+                locale: herald_shared::template::Locale::for_reader(&l.state.page, reader),
+                format,
             }],
             acknowledged.as_deref(),
             &base,

@@ -111,6 +111,9 @@ impl PageObject {
                     address: r.address,
                 })
                 .collect();
+            if herald_shared::social::posted(state, event).is_some() {
+                self.post_social(page, state, &message, base, stamped)?;
+            }
             message.statuspage = statuspage_body(state, event, &to);
             self.fan_out(
                 page,
@@ -121,6 +124,40 @@ impl PageObject {
                 stamped,
             )?;
         }
+        Ok(())
+    }
+
+    /// Queues `message` as a post on each of the page's social accounts: a notification of its
+    /// own whose recipients are the accounts, in the page's language, retried like any other.
+    fn post_social(
+        &self,
+        page: &str,
+        state: &PageState,
+        message: &Message,
+        base: &str,
+        stamped: &str,
+    ) -> ApiResult<()> {
+        let locale = Locale::for_reader(&state.page, None);
+        let to: Vec<To> = state
+            .page
+            .social
+            .recipients()
+            .into_iter()
+            .map(|(id, address)| To {
+                id: id.to_owned(),
+                address,
+                locale,
+                format: WebhookFormat::Herald,
+            })
+            .collect();
+        let how = Fanout {
+            kind: NotificationKind::Social,
+            subject: message.item_id.clone(),
+            receipts_for: None,
+        };
+        let mut message = message.clone();
+        message.requires_ack = false;
+        self.fan_out(page, &message, &to, how, base, stamped)?;
         Ok(())
     }
 

@@ -355,6 +355,7 @@ mod tests {
                         update_id: "inc-1-r".into(),
                         body: "Rolled back; all good.".into(),
                         silent: false,
+                        no_social: false,
                     }),
                     NOW + hours(1),
                 ),

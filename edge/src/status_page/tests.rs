@@ -88,6 +88,7 @@ fn resolve(id: &str, body: &str) -> Command {
         update_id: format!("{id}-resolved"),
         body: body.into(),
         silent: false,
+        no_social: false,
     })
 }
 
@@ -104,6 +105,7 @@ fn schedule(id: &str, title: &str, from: Timestamp, hours_long: i64) -> Command 
         visibility: Visibility::Public,
         override_reason: None,
         silent: false,
+        no_social: false,
     })
 }
 

@@ -40,6 +40,7 @@ fn open_then_resolve() {
         update_id: "i1-r".into(),
         body: "Fixed.".into(),
         silent: false,
+        no_social: false,
     });
     let (s, ev) = apply(&s, resolve, NOW + mins(5)).unwrap();
     assert!(!s.incident("i1").unwrap().is_active());

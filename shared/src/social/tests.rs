@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::command::*;
-use crate::model::Impact;
+use crate::model::{Impact, IncidentStatus};
 use crate::testkit::*;
 
 fn message(body: &str) -> Message {
@@ -101,4 +101,153 @@ fn mastodon_counts_a_link_as_23() {
     assert_eq!(Social::Mastodon.weight(&text), 2 + 23);
     assert_eq!(Social::Bluesky.weight(&text), 2 + URL.len());
     assert_eq!(Social::Bluesky.weight("👩‍👩‍👧‍👦é"), 2);
+}
+
+#[test]
+fn a_mastodon_servers_own_limit_is_kept() {
+    let body = "Customers cannot pay. ".repeat(40);
+    // (limit, cut)
+    for (limit, cut) in [(500, true), (1000, false), (200, true), (10, true)] {
+        let p = compose_within(Social::Mastodon, limit, &message(&body), URL, Locale::En);
+        assert_eq!(p.cut, cut, "{limit}");
+        // Never below the smallest limit a post is fitted to.
+        let limit = limit.max(MIN_LIMIT);
+        assert!(Social::Mastodon.weight(&p.text) <= limit, "{limit}");
+        assert!(p.text.ends_with(URL));
+    }
+}
+
+/// The Bluesky record as `createRecord` reads it: the link facet's offsets are UTF-8 byte
+/// positions, which differ from character positions once the text has non-ASCII letters.
+#[test]
+fn the_bluesky_record_carries_a_link_facet_over_the_links_bytes() {
+    // (body, language)
+    let cases = [
+        ("We are looking into it.", "en"),
+        ("Störung – wir prüfen 🔧", "de"),
+        ("障害を調査しています。", "ja"),
+    ];
+    for (body, lang) in cases {
+        let p = compose(Social::Bluesky, &message(body), URL, Locale::En);
+        let r = crate::wire::social::CreateRecord::post(
+            "did:plc:abc",
+            &p,
+            "2026-03-01T12:00:00Z",
+            lang,
+        );
+        let v = serde_json::to_value(&r).unwrap();
+        assert_eq!(v["repo"], "did:plc:abc");
+        assert_eq!(v["collection"], "app.bsky.feed.post");
+        let record = &v["record"];
+        assert_eq!(record["$type"], "app.bsky.feed.post");
+        assert_eq!(record["createdAt"], "2026-03-01T12:00:00Z");
+        assert_eq!(record["langs"][0], lang);
+        let text = record["text"].as_str().unwrap();
+        let facet = &record["facets"][0];
+        let (start, end) = (
+            facet["index"]["byteStart"].as_u64().unwrap() as usize,
+            facet["index"]["byteEnd"].as_u64().unwrap() as usize,
+        );
+        assert_eq!(&text.as_bytes()[start..end], URL.as_bytes(), "{body}");
+        assert_eq!(end, text.len());
+        assert_eq!(
+            facet["features"][0],
+            serde_json::json!({"$type": "app.bsky.richtext.facet#link", "uri": URL})
+        );
+    }
+}
+
+#[test]
+fn which_events_are_posted() {
+    use crate::model::{BlueskyAccount, MastodonAccount, SocialAccounts, SocialEvent, Visibility};
+    let accounts = |events: &[SocialEvent]| SocialAccounts {
+        mastodon: Some(MastodonAccount {
+            server: "https://mastodon.example".into(),
+            max_chars: 500,
+            access_token: "set".into(),
+        }),
+        bluesky: Some(BlueskyAccount {
+            handle: "a***.bsky.social".into(),
+            app_password: "set".into(),
+        }),
+        events: events.to_vec(),
+    };
+    let all = SocialEvent::ALL;
+    let with = |social: SocialAccounts| {
+        let mut s = state();
+        s.page.social = social;
+        s
+    };
+    // (accounts, commands, the event of the last command posted as)
+    let opened = Command::OpenIncident(open("i", Impact::Major));
+    let quiet = Command::OpenIncident(OpenIncident {
+        no_social: true,
+        ..open("i", Impact::Major)
+    });
+    let silent = Command::OpenIncident(OpenIncident {
+        silent: true,
+        ..open("i", Impact::Major)
+    });
+    let private = Command::OpenIncident(OpenIncident {
+        visibility: Visibility::Segments(vec!["plan:enterprise".into()]),
+        ..open("i", Impact::Major)
+    });
+    let updated = Command::PostUpdate(update("i", "u2", IncidentStatus::Identified));
+    let resolved = Command::PostUpdate(update("i", "u3", IncidentStatus::Resolved));
+    let scheduled = Command::ScheduleMaintenance(maintenance("m", time::Duration::days(3)));
+    let cases: Vec<(SocialAccounts, Vec<Command>, Option<SocialEvent>)> = vec![
+        (
+            accounts(&all),
+            vec![opened.clone()],
+            Some(SocialEvent::IncidentOpened),
+        ),
+        (accounts(&all), vec![quiet], None),
+        (accounts(&all), vec![silent], None),
+        (accounts(&all), vec![private], None),
+        (SocialAccounts::default(), vec![opened.clone()], None),
+        (
+            accounts(&[SocialEvent::IncidentResolved]),
+            vec![opened.clone()],
+            None,
+        ),
+        (
+            accounts(&all),
+            vec![opened.clone(), updated.clone()],
+            Some(SocialEvent::IncidentUpdated),
+        ),
+        (
+            accounts(&[SocialEvent::IncidentResolved]),
+            vec![opened.clone(), updated, resolved],
+            Some(SocialEvent::IncidentResolved),
+        ),
+        (
+            accounts(&all),
+            vec![scheduled],
+            Some(SocialEvent::MaintenanceScheduled),
+        ),
+    ];
+    for (social, commands, want) in cases {
+        let n = commands.len();
+        let (s, events) = run(
+            &with(social),
+            commands.into_iter().map(|c| (c, NOW)).collect(),
+        );
+        let last = events.last().unwrap();
+        assert_eq!(posted(&s, last), want, "after {n} command(s): {last:?}");
+    }
+}
+
+#[test]
+fn secrets_are_masked() {
+    // (token, hint)
+    for (token, hint) in [("short", "set"), ("0123456789abcdefXYZ9", "set (…XYZ9)")] {
+        assert_eq!(mask_token(token), hint);
+    }
+    for (handle, hint) in [
+        ("acme.bsky.social", "a***.bsky.social"),
+        ("@acme.com", "a***.com"),
+        ("did:plc:abc", "***"),
+    ] {
+        assert_eq!(mask_handle(handle), hint);
+    }
 }

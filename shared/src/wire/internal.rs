@@ -156,6 +156,9 @@ pub struct Attempt {
     /// The address is gone for good (a push service's 404 or 410): the subscription ends.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub gone: bool,
+    /// A Bluesky session made or refreshed for this attempt, for the page object to keep.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<crate::wire::social::BlueskySession>,
 }
 
 /// A recipient the page object says is still due, with the attempt number to use.
@@ -171,6 +174,9 @@ pub struct Due {
     /// What a push address needs to be sent to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub push: Option<PushDue>,
+    /// What posting to one of the page's social accounts needs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub social: Option<crate::wire::social::SocialDue>,
 }
 
 /// The secrets of a push delivery: the browser's keys (`webpush::PushKeys` stored form) and the
@@ -346,6 +352,10 @@ pub enum AdminOp {
     RevokeIntegration {
         integration: String,
     },
+    /// The page's social accounts: their settings and masked hints, never their secrets.
+    GetSocial,
+    /// Sets the page's social accounts; their secrets go in and never come out.
+    PutSocial,
 }
 
 impl AdminOp {
@@ -387,7 +397,9 @@ impl AdminOp {
             | DeleteSubscriber { .. }
             | ListIntegrations
             | CreateIntegration
-            | RevokeIntegration { .. } => Role::Admin,
+            | RevokeIntegration { .. }
+            | GetSocial
+            | PutSocial => Role::Admin,
         }
     }
 
@@ -410,6 +422,7 @@ impl AdminOp {
                 | AdminOp::Scorecard { .. }
                 | AdminOp::PeriodScorecard
                 | AdminOp::ListIntegrations
+                | AdminOp::GetSocial
         )
     }
 
@@ -456,6 +469,8 @@ impl AdminOp {
             ListIntegrations => "integrations.list",
             CreateIntegration => "integration.create",
             RevokeIntegration { .. } => "integration.revoke",
+            GetSocial => "social.get",
+            PutSocial => "social.configure",
         }
     }
 }

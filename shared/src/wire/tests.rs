@@ -340,6 +340,7 @@ fn events_wire_format_is_frozen() {
             update_id: "inc-1-u3".into(),
             body: "Fixed.".into(),
             silent: false,
+            no_social: false,
         }),
         NOW,
     )

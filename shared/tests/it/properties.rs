@@ -182,6 +182,7 @@ fn to_command(op: Op, step: usize, now: Timestamp) -> Command {
             visibility: visibility(segment),
             override_reason: override_reason.then(|| "Urgent".to_string()),
             silent: false,
+            no_social: false,
         }),
         Op::UpdateMaintenance { m, status } => Command::UpdateMaintenance(UpdateMaintenance {
             maintenance_id: format!("m{m}"),
