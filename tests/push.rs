@@ -13,12 +13,13 @@ use p256::elliptic_curve::sec1::ToEncodedPoint;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use crate::fixtures::{eventually, report, subscriber_state, unix_now, Env, Failing, Reply, WAIT};
+use crate::fixtures::{configure, eventually, report, subscriber_state, unix_now, Env, Failing, Reply, WAIT};
 
 pub const TESTS: &[crate::Test] = crate::tests![
     push_a_browser_gets_the_update_encrypted_and_signed_and_can_unsubscribe,
     push_a_gone_subscription_is_removed_and_a_failing_service_retried,
     push_subscriptions_are_checked_at_the_boundary,
+    push_a_german_browser_reads_german_and_an_unoffered_language_the_default,
 ];
 
 /// A browser's side of a push subscription.
@@ -314,4 +315,42 @@ fn push_subscriptions_are_checked_at_the_boundary(env: &Env) {
     assert_eq!(r.problem(422)["field"], "channel", "{r:?}");
     let missing = env.get("/v1/pages/no-such-page-x/push/key", &[]);
     missing.problem(404);
+}
+
+/// A browser that says it reads German gets its notifications in German around the communicator's
+/// words; one whose language the page does not offer gets the page's default; a tag that is no
+/// language is refused, naming `locale`.
+fn push_a_german_browser_reads_german_and_an_unoffered_language_the_default(env: &Env) {
+    let page = env.page("push-de");
+    configure(
+        env,
+        &page,
+        &json!({"name": "Acme", "locales": ["en", "de"],
+                "components": [{"id": "api", "name": "API"}]}),
+    );
+    let with_locale = |b: &Browser, locale: &str| {
+        let mut body = b.subscription(&[]);
+        body["locale"] = json!(locale);
+        body
+    };
+    let german = Browser::new(env, &page, "ok", "german");
+    let r = subscribe(env, &page, &with_locale(&german, "de-DE"));
+    assert_eq!(r.status, 201, "{r:?}");
+    let dutch = Browser::new(env, &page, "ok", "dutch");
+    let r = subscribe(env, &page, &with_locale(&dutch, "nl"));
+    assert_eq!(r.status, 201, "{r:?}");
+    let wrong = Browser::new(env, &page, "ok", "wrong");
+    let r = subscribe(env, &page, &with_locale(&wrong, "<script>"));
+    assert_eq!(r.problem(422)["field"], "locale", "{r:?}");
+
+    env.open_incident(&page, "Sprachprobe", "major");
+    let (_, de) = &received(env, &german, "Sprachprobe", 1)[0];
+    let text = de["body"].as_str().unwrap();
+    let status = herald_shared::template::Locale::De.words().incident[0];
+    assert!(text.starts_with(&format!("{status}: ")), "{text}");
+    assert!(text.contains("Nächstes Update bis"), "{text}");
+    let (_, en) = &received(env, &dutch, "Sprachprobe", 1)[0];
+    let text = en["body"].as_str().unwrap();
+    assert!(text.starts_with("Investigating: "), "{text}");
+    assert!(text.contains("Next update by"), "{text}");
 }

@@ -58,6 +58,8 @@
     }
     var body = sub.toJSON();
     body.components = components;
+    // Notifications come in the browser's language when the page offers it.
+    body.locale = navigator.language || "";
     var answer = await fetch(box.dataset.action, {
       method: "POST",
       headers: { "content-type": "application/json" },

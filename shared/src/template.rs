@@ -502,16 +502,19 @@ pub fn webhook(m: &Message, links: &Links) -> WebhookPayload {
 /// payload must fit one Web Push record (`webpush::MAX_PLAINTEXT`), links included.
 pub const PUSH_BODY_CHARS: usize = 240;
 
-/// A browser notification: "Page: title" over the status and the body cut to
-/// `PUSH_BODY_CHARS`, with the next promised update; a click opens the item's own page.
+/// A browser notification in the reader's language: "Page: title" over the status and the body
+/// cut to `PUSH_BODY_CHARS`, with the next promised update; a click opens the item's own page.
 pub fn push(m: &Message, links: &Links) -> PushMessage {
-    let mut body = format!("{}: {}", m.status, m.body.trim());
+    let w = links.locale.words();
+    let mut body = format!("{}: {}", m.status_in(w), m.body_in(w).trim());
     if body.chars().count() > PUSH_BODY_CHARS {
         body = body.chars().take(PUSH_BODY_CHARS - 1).collect::<String>();
         body = body.trim_end().to_owned() + "\u{2026}";
     }
     if let Some(t) = m.next_update_at {
-        body.push_str(&format!("\nNext update by {}.", human_time(t)));
+        body.push('\n');
+        body.push_str(&Words::fill(w.next_update, &[("at", &human_time(t))]));
+        body.push('.');
     }
     PushMessage {
         title: format!("{}: {}", m.page_name, m.title),

@@ -1174,6 +1174,10 @@ pub struct PushSubscribeRequest {
     pub keys: PushSubscriptionKeys,
     #[serde(default)]
     pub components: Vec<String>,
+    /// The reader's language (the browser's); its notifications come in it when the page offers
+    /// it, else in the page's default. Empty: the page's default.
+    #[serde(default)]
+    pub locale: String,
 }
 
 /// The keys of a push subscription, base64url: the browser's P-256 public key and its secret.

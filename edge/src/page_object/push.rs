@@ -105,6 +105,8 @@ impl PageObject {
         let keys = PushKeys::parse(&r.keys.p256dh, &r.keys.auth)
             .map_err(|e| invalid(field_of(&e), e.to_string()))?;
         let loaded = self.require(page)?;
+        let locale = herald_shared::subscriber::offered_locale(&loaded.state.page, &r.locale)
+            .map_err(|detail| invalid("locale", detail))?;
         let allowed = &loaded.state.page.policy.subscribe_origins;
         if let Some(origin) = c.origin.as_deref().filter(|o| *o != c.base) {
             if !allowed.is_empty() && !allowed.iter().any(|a| a == origin) {
@@ -123,7 +125,7 @@ impl PageObject {
             fallback: None,
             components: r.components.clone(),
             segments: vec![],
-            locale: None,
+            locale,
             loopback_hooks: self.development,
             replaces: None,
             suppression: Default::default(),

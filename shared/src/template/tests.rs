@@ -336,6 +336,21 @@ fn push_payload_is_frozen_and_fits_one_record() {
 }
 
 #[test]
+fn a_browser_notification_speaks_its_readers_language() {
+    let de = Links {
+        locale: Locale::De,
+        ..links()
+    };
+    let p = push(&message(), &de);
+    let german = Locale::De.words().incident[0];
+    assert!(p.body.starts_with(&format!("{german}: ")), "{}", p.body);
+    assert!(p.body.contains("Nächstes Update bis 2026-03-01 12:30 UTC."), "{}", p.body);
+    assert!(!p.body.contains("Next update"), "{}", p.body);
+    // The reader's words, not the author's: the title and the body stay as written.
+    assert!(p.title.ends_with("Errors on <script>alert(1)</script> & more"));
+}
+
+#[test]
 fn a_reader_gets_their_language_else_the_page_default_else_english() {
     let mut page = state().page;
     // (page locales, the reader's tag, the locale)
