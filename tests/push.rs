@@ -13,7 +13,9 @@ use p256::elliptic_curve::sec1::ToEncodedPoint;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use crate::fixtures::{configure, eventually, report, subscriber_state, unix_now, Env, Failing, Reply, WAIT};
+use crate::fixtures::{
+    configure, eventually, report, subscriber_state, unix_now, Env, Failing, Reply, WAIT,
+};
 
 pub const TESTS: &[crate::Test] = crate::tests![
     push_a_browser_gets_the_update_encrypted_and_signed_and_can_unsubscribe,

@@ -344,10 +344,16 @@ fn a_browser_notification_speaks_its_readers_language() {
     let p = push(&message(), &de);
     let german = Locale::De.words().incident[0];
     assert!(p.body.starts_with(&format!("{german}: ")), "{}", p.body);
-    assert!(p.body.contains("Nächstes Update bis 2026-03-01 12:30 UTC."), "{}", p.body);
+    assert!(
+        p.body.contains("Nächstes Update bis 2026-03-01 12:30 UTC."),
+        "{}",
+        p.body
+    );
     assert!(!p.body.contains("Next update"), "{}", p.body);
     // The reader's words, not the author's: the title and the body stay as written.
-    assert!(p.title.ends_with("Errors on <script>alert(1)</script> & more"));
+    assert!(p
+        .title
+        .ends_with("Errors on <script>alert(1)</script> & more"));
 }
 
 #[test]
