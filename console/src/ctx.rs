@@ -142,3 +142,14 @@ pub fn sample_links(page: &str) -> herald_shared::template::Links {
         .unwrap_or_default();
     decide::sample_links(&origin, page)
 }
+
+/// A destructive row action asks twice: the first click on a row arms it (its button then asks
+/// to confirm) and answers `false`; a second click on the same row disarms it and answers `true`.
+pub fn second_click(armed: RwSignal<Option<String>>, id: &str) -> bool {
+    if armed.get_untracked().as_deref() != Some(id) {
+        armed.set(Some(id.to_owned()));
+        return false;
+    }
+    armed.set(None);
+    true
+}

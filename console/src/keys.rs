@@ -103,11 +103,9 @@ pub fn keys(ctx: Ctx) -> impl IntoView {
     // Revoking asks twice: the first click arms the row's button.
     let armed = RwSignal::new(None::<String>);
     let revoke = move |id: String| {
-        if armed.get_untracked().as_deref() != Some(id.as_str()) {
-            armed.set(Some(id));
+        if !crate::ctx::second_click(armed, &id) {
             return;
         }
-        armed.set(None);
         let Some(client) = ctx.client() else { return };
         spawn_local(async move {
             let r: Result<Revoked, ApiError> = client

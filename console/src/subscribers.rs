@@ -162,11 +162,9 @@ pub fn subscribers(ctx: Ctx) -> impl IntoView {
     let armed = RwSignal::new(None::<String>);
     let found = RwSignal::new(None::<Result<Vec<SubscriberInfo>, ApiError>>);
     let erase = move |id: String| {
-        if armed.get_untracked().as_deref() != Some(id.as_str()) {
-            armed.set(Some(id));
+        if !crate::ctx::second_click(armed, &id) {
             return;
         }
-        armed.set(None);
         let Some(client) = ctx.client() else { return };
         spawn_local(async move {
             let r: Result<Created, ApiError> = client
