@@ -61,14 +61,19 @@
         if (open && d.getElementById("herald-widget")) m.open_subscribe();
         else m.mount(JSON.stringify(Object.assign({}, cfg, { open: open && "subscribe" }), function (k, v) { return k && v != null ? String(v) : v; }), t || "");
       })
-      .catch(function (e) { mods[n] = 0; warn("widget failed to load", e); });
+      // A failed download, or a trap inside the wasm (the release build aborts on a panic): no
+      // half-built widget stays on the page.
+      .catch(function (e) { mods[n] = 0; unmount(); warn("widget failed to load", e); });
+  }
+  function unmount() {
+    var h = d.getElementById("herald-widget");
+    if (h) h.remove();
   }
   function destroy() {
     gen++;
     shown = last = 0;
     clearTimeout(timer);
-    var h = d.getElementById("herald-widget");
-    if (h) h.remove();
+    unmount();
   }
   function init(o) {
     try {

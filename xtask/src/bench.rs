@@ -398,11 +398,11 @@ fn compressed_len(cmd: &mut Command, data: &[u8]) -> Result<usize> {
     Ok(out.stdout.len())
 }
 
-fn gzip_len(data: &[u8]) -> Result<usize> {
+pub(crate) fn gzip_len(data: &[u8]) -> Result<usize> {
     compressed_len(Command::new("gzip").args(["-9", "-c"]), data)
 }
 
-fn brotli_len(data: &[u8]) -> Result<usize> {
+pub(crate) fn brotli_len(data: &[u8]) -> Result<usize> {
     compressed_len(Command::new("brotli").args(["-q", "11", "-c"]), data)
 }
 

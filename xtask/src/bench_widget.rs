@@ -5,12 +5,16 @@
 //! (same page, same `banner.json`, title and text into a shadow root); main-thread long tasks; and
 //! the requests a quiet day costs. Also the console's time to interactive.
 
+use std::fs;
+use std::process::Command;
 use std::time::Duration;
 
 use serde_json::{json, Value};
 
+use xtask::local::{free_port, LocalWorker, Options};
+use xtask::tools::{cargo_bin, has_version, Tools};
 use xtask::webdriver::Browser;
-use xtask::{eventually, local, Result};
+use xtask::{dist, eventually, local, output, root, run as run_cmd, Result};
 
 pub struct WidgetTiming {
     pub runs: usize,
@@ -26,6 +30,10 @@ pub struct WidgetTiming {
     pub reference_long_tasks: LongTasks,
     pub quiet_banner_requests: u64,
     pub quiet_wasm_requests: u64,
+    /// Where a cold load's time goes (medians, ms from navigation): `banner.json` answered, the
+    /// glue and the wasm both downloaded, the banner rendered.
+    pub cold_banner_json_ms: f64,
+    pub cold_assets_ms: f64,
 }
 
 /// Main-thread tasks over 50 ms seen by the page's `longtask` observer.
@@ -103,6 +111,13 @@ pub fn remove_reference() {
     let _ = std::fs::remove_file(www.join("bench-reference.js"));
 }
 
+/// On a cold load of Herald's page: when `banner.json` was answered, and when the glue and the wasm were
+/// both in (ms from navigation).
+const STEPS: &str = "const h = performance.getEntriesByType('resource'); \
+    const end = (s) => h.filter(e => e.name.includes(s)).map(e => e.responseEnd); \
+    const b = end('banner.json'), a = end('/w/herald_widget'); \
+    return [b.length ? Math.min(...b) : null, a.length == 2 ? Math.max(...a) : null];";
+
 /// Records long tasks from the very start of every document.
 const LONG_TASK_PROBE: &str = "window.__heraldLongTasks = []; try { new PerformanceObserver(function (l) { l.getEntries().forEach(function (e) { window.__heraldLongTasks.push(e.duration); }); }).observe({ type: 'longtask', buffered: true }); } catch (e) {}";
 
@@ -149,19 +164,31 @@ pub fn run(base: &str, key: &str, dir: &std::path::Path, runs: usize) -> Result<
     // Cold: nothing cached (HTTP cache, and with it the compiled wasm, cleared before each load),
     // Herald and the reference alternating so that both see the same machine.
     let (mut cold, mut reference) = (Vec::new(), Vec::new());
+    let (mut banner_json, mut assets) = (Vec::new(), Vec::new());
     for i in 0..runs {
-        for (url, into, tasks) in [
-            (format!("{base}/?cold={i}"), &mut cold, &mut long_tasks),
+        for (url, into, tasks, herald) in [
+            (
+                format!("{base}/?cold={i}"),
+                &mut cold,
+                &mut long_tasks,
+                true,
+            ),
             (
                 format!("{base}/{REFERENCE_PAGE}?cold={i}"),
                 &mut reference,
                 &mut reference_long_tasks,
+                false,
             ),
         ] {
             browser.cdp("Network.clearBrowserCache", json!({}));
             browser.goto(&url);
             into.push(render_mark());
             tasks.add(long_tasks_now());
+            let steps = browser.eval(STEPS, vec![]);
+            if let (true, Some(b), Some(a)) = (herald, steps[0].as_f64(), steps[1].as_f64()) {
+                banner_json.push(b);
+                assets.push(a);
+            }
         }
     }
     let (mut render, mut load) = (Vec::new(), Vec::new());
@@ -207,6 +234,8 @@ pub fn run(base: &str, key: &str, dir: &std::path::Path, runs: usize) -> Result<
         reference_long_tasks,
         quiet_banner_requests: count("banner.json"),
         quiet_wasm_requests: count(".wasm"),
+        cold_banner_json_ms: median(banner_json),
+        cold_assets_ms: median(assets),
     })
 }
 
@@ -232,4 +261,139 @@ pub fn console_interactive(base: &str, dir: &std::path::Path, runs: usize) -> Re
         times.push(t);
     }
     Ok((times[0], median(times[1..].to_vec())))
+}
+
+/// `cargo xtask bench widget [--widget-runs N]`: the incident-day widget alone. Its bytes (raw, gzip
+/// and brotli of the glue and the wasm, and the loader), the ten largest items of the same wasm by
+/// twiggy (a copy that keeps its function names), and its timing in headless Chromium (above).
+/// Results also go to target/bench/widget.json.
+pub fn bench(args: &[String]) -> Result<()> {
+    let runs = args
+        .iter()
+        .position(|a| a == "--widget-runs")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20);
+    let dir = root().join("target/bench");
+    fs::create_dir_all(&dir)?;
+    let (glue, wasm) = dist::widget_files("herald_widget").ok_or("the widget is not built")?;
+    let loader = dist::www_dir().join("widget.js");
+    let mut sizes = Vec::new();
+    println!("\n## The widget's bytes\n\n| file | raw | gzip | brotli |\n|---|---:|---:|---:|");
+    for (name, path) in [
+        ("loader (widget.js)", &loader),
+        ("glue (w/herald_widget.<hash>.js)", &glue),
+        ("wasm (w/herald_widget.<hash>.wasm)", &wasm),
+    ] {
+        let data = fs::read(path)?;
+        let row = (
+            data.len(),
+            crate::bench::gzip_len(&data)?,
+            crate::bench::brotli_len(&data)?,
+        );
+        println!("| {name} | {} | {} | {} |", row.0, row.1, row.2);
+        sizes.push((name, row));
+    }
+    let total = |i: fn(&(usize, usize, usize)) -> usize| i(&sizes[1].1) + i(&sizes[2].1);
+    let (raw, gz, br) = (total(|r| r.0), total(|r| r.1), total(|r| r.2));
+    println!(
+        "| incident day: glue + wasm | {raw} | {gz} | {br} (budget 100,000; {:.1}% of it) |",
+        br as f64 / 1000.0
+    );
+
+    let top = twiggy_top(fs::metadata(&wasm)?.len())?;
+    println!("\n## The ten largest items of the wasm (twiggy top, names kept, same optimisation)\n\n| bytes | % | item |\n|---:|---:|---|");
+    for (bytes, percent, name) in &top {
+        println!("| {bytes} | {percent:.2} | `{name}` |");
+    }
+
+    crate::bench_widget::write_reference()?;
+    let key = "bench-key".to_owned();
+    let herald = LocalWorker::start(Options {
+        port: free_port(),
+        persist_to: dir.join("widget-state"),
+        admin_key: key.clone(),
+        poll_secs: None,
+        log: Some(dir.join("widget-herald.log")),
+        vars: vec![],
+    });
+    let w = herald.and_then(|h| {
+        let w = run(&h.url(), &key, &dir, runs);
+        drop(h);
+        w
+    });
+    remove_reference();
+    let w = w?;
+    let ratio = w.cold_median_ms / w.reference_cold_median_ms;
+    println!(
+        "\n## Time to banner (headless Chromium, demo page on localhost, {runs} loads each)\n\n\
+         | | Herald | plain-JS reference | Herald / reference |\n|---|---:|---:|---:|\n\
+         | cold, nothing cached (median) | {:.0} ms | {:.0} ms | {ratio:.2} (budget 1.3; median budget 150 ms) |\n\
+         | warm, repeat visits (median) | {:.0} ms (first load {:.0} ms) | | |\n\n\
+         - a cold load, step by step (medians from navigation): `banner.json` answered at {:.0} ms, \
+         glue and wasm both in at {:.0} ms, banner rendered at {:.0} ms\n\
+         - long tasks (over 50 ms) on Herald's loads: {} (longest {:.0} ms); on the reference's: {} (longest {:.0} ms)\n\
+         - quiet day, after the loader: {} banner.json request(s), {} wasm request(s)",
+        w.cold_median_ms,
+        w.reference_cold_median_ms,
+        w.render_median_ms,
+        w.render_first_ms,
+        w.cold_banner_json_ms,
+        w.cold_assets_ms,
+        w.cold_median_ms,
+        w.long_tasks.count,
+        w.long_tasks.longest_ms,
+        w.reference_long_tasks.count,
+        w.reference_long_tasks.longest_ms,
+        w.quiet_banner_requests,
+        w.quiet_wasm_requests
+    );
+    let report = json!({
+        "bytes": sizes.iter().map(|(n, (r, g, b))| json!({"file": n, "raw": r, "gzip": g, "brotli": b})).collect::<Vec<_>>(),
+        "incident_day": {"raw": raw, "gzip": gz, "brotli": br},
+        "twiggy_top": top.iter().map(|(b, p, n)| json!({"bytes": b, "percent": p, "item": n})).collect::<Vec<_>>(),
+        "cold_median_ms": w.cold_median_ms, "reference_cold_median_ms": w.reference_cold_median_ms,
+        "ratio_cold_to_reference": ratio, "warm_median_ms": w.render_median_ms,
+        "cold_banner_json_ms": w.cold_banner_json_ms, "cold_assets_ms": w.cold_assets_ms,
+        "long_tasks": w.long_tasks.count, "longest_task_ms": w.long_tasks.longest_ms,
+        "reference_long_tasks": w.reference_long_tasks.count,
+        "quiet_banner_requests": w.quiet_banner_requests, "quiet_wasm_requests": w.quiet_wasm_requests,
+    });
+    fs::write(
+        dir.join("widget.json"),
+        serde_json::to_string_pretty(&report)?,
+    )?;
+    println!("\nwritten to {}", dir.join("widget.json").display());
+    Ok(())
+}
+
+/// The ten largest items of the released wasm, rebuilt with its names: (bytes, percent of the
+/// served wasm's `served` bytes, name). The name section is not served, so it is left out.
+fn twiggy_top(served: u64) -> Result<Vec<(u64, f64, String)>> {
+    let version = Tools::load()?.twiggy;
+    let twiggy = cargo_bin("twiggy");
+    if !has_version(&twiggy, &version) {
+        run_cmd(Command::new("cargo").args([
+            "install",
+            "twiggy",
+            "--version",
+            &version,
+            "--locked",
+        ]))?;
+    }
+    let named = dist::widget_with_names()?;
+    let json = output(
+        Command::new(&twiggy)
+            .args(["top", "-n", "12", "-f", "json"])
+            .arg(&named),
+    )
+    .ok_or("twiggy failed")?;
+    let items: Vec<Value> = serde_json::from_str(&json)?;
+    Ok(items
+        .iter()
+        .filter_map(|i| Some((i["shallow_size"].as_u64()?, i["name"].as_str()?)))
+        .filter(|(_, name)| !name.contains("subsection") && !name.starts_with("..."))
+        .take(10)
+        .map(|(bytes, name)| (bytes, bytes as f64 * 100.0 / served as f64, name.to_owned()))
+        .collect())
 }

@@ -66,12 +66,59 @@ const WASM_FEATURES: &[&str] = &[
 pub fn widget() -> Result<()> {
     // Only the current hashes: stale files would be served on and on.
     let _ = fs::remove_dir_all(widget_dir());
-    build_widget("herald_widget", &[], &root().join("target"))?;
+    build_widget("herald_widget", &[], &root().join("target/widget"))?;
     build_widget(
         "herald_widget_sp",
         &["--features", "statuspage"],
         &root().join("target/widget-sp"),
     )
+}
+
+/// How a wasm is compiled.
+#[derive(Clone, Copy, PartialEq)]
+pub enum Build {
+    /// The stable toolchain's release profile (the console).
+    Stable,
+    /// Smallest: the pinned nightly, `panic = "immediate-abort"`, the standard library rebuilt with
+    /// `optimize_for_size` and no panic locations (the widget, which every visitor downloads on an
+    /// incident day). A panic traps at once: no message is formatted and no hook runs; the loader
+    /// turns the trap into its one console warning.
+    Smallest,
+}
+
+/// `cargo build --release` of `package` for wasm32, as `build` says; answers the wasm's path.
+pub fn cargo_wasm(
+    package: &str,
+    crate_name: &str,
+    features: &[&str],
+    target_dir: &Path,
+    build: Build,
+) -> Result<PathBuf> {
+    let mut cargo = Command::new("cargo");
+    if build == Build::Smallest {
+        cargo
+            .arg(crate::tools::nightly()?)
+            .args([
+                "build",
+                "-Zpanic-immediate-abort",
+                "-Zbuild-std=std,panic_abort",
+                "-Zbuild-std-features=optimize_for_size",
+                "--config",
+                "profile.release.panic=\"immediate-abort\"",
+            ])
+            .env("RUSTFLAGS", "-Zlocation-detail=none");
+    } else {
+        cargo.arg("build");
+    }
+    run(cargo
+        .args(["--release", "-p", package, "--target", WASM_TARGET])
+        .args(features)
+        .arg("--target-dir")
+        .arg(target_dir)
+        .current_dir(root()))?;
+    Ok(target_dir
+        .join(WASM_TARGET)
+        .join(format!("release/{crate_name}.wasm")))
 }
 
 /// Builds `package` for wasm32 (release), writes its wasm-bindgen glue and wasm as `name` into
@@ -83,37 +130,51 @@ fn wasm_for_web(
     target_dir: &Path,
     out: &Path,
     name: &str,
+    build: Build,
 ) -> Result<PathBuf> {
-    run(Command::new("cargo")
-        .args(["build", "--release", "-p", package, "--target", WASM_TARGET])
-        .args(features)
-        .arg("--target-dir")
-        .arg(target_dir)
-        .current_dir(root()))?;
-    let wasm = target_dir
-        .join(WASM_TARGET)
-        .join(format!("release/{crate_name}.wasm"));
-    run(Command::new(cargo_bin("wasm-bindgen"))
-        .args([
-            "--target",
-            "web",
-            "--no-typescript",
-            "--remove-name-section",
-            "--remove-producers-section",
-        ])
+    let wasm = cargo_wasm(package, crate_name, features, target_dir, build)?;
+    bindgen_and_shrink(&wasm, out, name, false)
+}
+
+/// wasm-bindgen's glue and wasm for `wasm` as `name` in `out`, the wasm shrunk by wasm-opt; with
+/// `keep_names`, the function names stay (for twiggy) and the code is otherwise the same.
+fn bindgen_and_shrink(wasm: &Path, out: &Path, name: &str, keep_names: bool) -> Result<PathBuf> {
+    let mut bindgen = Command::new(cargo_bin("wasm-bindgen"));
+    bindgen.args(["--target", "web", "--no-typescript"]);
+    if !keep_names {
+        bindgen.args(["--remove-name-section", "--remove-producers-section"]);
+    }
+    run(bindgen
         .arg("--out-dir")
         .arg(out)
         .args(["--out-name", name])
-        .arg(&wasm))?;
+        .arg(wasm))?;
     let bg = out.join(format!("{name}_bg.wasm"));
+    let mut opt = Command::new(node_bin("wasm-opt"));
     // `--converge` repeats the passes while they still shrink the module.
-    run(Command::new(node_bin("wasm-opt"))
-        .args(["-Oz", "--converge"])
-        .args(WASM_FEATURES)
-        .arg(&bg)
-        .arg("-o")
-        .arg(&bg))?;
+    opt.args(["-Oz", "--converge"]).args(WASM_FEATURES);
+    if keep_names {
+        opt.arg("--debuginfo");
+    }
+    run(opt.arg(&bg).arg("-o").arg(&bg))?;
     Ok(bg)
+}
+
+/// The released widget's wasm again, with its function names (`target/widget-named`), for twiggy.
+/// Call after `widget()`: the compiled module is reused.
+pub fn widget_with_names() -> Result<PathBuf> {
+    let target_dir = root().join("target/widget");
+    let wasm = cargo_wasm(
+        "herald-widget",
+        "herald_widget",
+        &[],
+        &target_dir,
+        Build::Smallest,
+    )?;
+    let out = root().join("target/widget-named");
+    let _ = fs::remove_dir_all(&out);
+    fs::create_dir_all(&out)?;
+    bindgen_and_shrink(&wasm, &out, "herald_widget", true)
 }
 
 fn build_widget(name: &str, features: &[&str], target_dir: &Path) -> Result<()> {
@@ -127,6 +188,7 @@ fn build_widget(name: &str, features: &[&str], target_dir: &Path) -> Result<()> 
         target_dir,
         &out,
         name,
+        Build::Smallest,
     )?;
     // The glue, minified (it is half the size, and a quarter smaller over the wire).
     let min = out.join(format!("{name}.min.js"));
@@ -174,6 +236,7 @@ pub fn console() -> Result<()> {
         &root().join("target"),
         &out,
         "herald_console",
+        Build::Stable,
     )?;
     copy_dir(&root().join("console/static"), &out)
 }

@@ -1,5 +1,5 @@
 //! Fuzzing the parsers of outside input in `shared` (targets in shared/fuzz) with cargo-fuzz on the
-//! installed nightly toolchain. New inputs go to a scratch corpus under target/, never into the
+//! pinned nightly toolchain. New inputs go to a scratch corpus under target/, never into the
 //! committed seed corpus; crashes are written under target/fuzz-artifacts.
 
 use std::fs;
@@ -24,7 +24,8 @@ pub fn run_targets(targets: &[&str], seconds: u32) -> Result<()> {
         fs::create_dir_all(&scratch)?;
         fs::create_dir_all(&artifacts)?;
         run(Command::new("cargo")
-            .args(["+nightly", "fuzz", "run", "--fuzz-dir"])
+            .arg(crate::tools::nightly()?)
+            .args(["fuzz", "run", "--fuzz-dir"])
             .arg(&fuzz_dir)
             .arg(target)
             .arg(&scratch)

@@ -22,7 +22,8 @@ const USAGE: &str = "usage: cargo xtask <command>
   bench   measure the edge and the widget against references run in the same session
           (`bench fanout [--subscribers N]`: one incident to N subscribers, default 100000;
           `bench lint [--runs N]`: the wording lint on a 2,000-character draft, natively and in wasm;
-          `bench live [--sockets N]`: one update to N live sockets and to N polling readers, default 2000)
+          `bench live [--sockets N]`: one update to N live sockets and to N polling readers, default 2000;
+          `bench widget [--widget-runs N]`: the widget's bytes, its twiggy top 10, cold and warm time to banner)
   fuzz    [TARGET] [--seconds N]: fuzz the parsers of outside input (default: every target, 60 s each)";
 
 fn main() {
@@ -38,6 +39,9 @@ fn main() {
         Some("bench") if args.get(1).map(String::as_str) == Some("live") => tools::setup()
             .and_then(|()| dist::all())
             .and_then(|()| bench_live::run(&args[2..])),
+        Some("bench") if args.get(1).map(String::as_str) == Some("widget") => tools::setup()
+            .and_then(|()| dist::all())
+            .and_then(|()| bench_widget::bench(&args[2..])),
         Some("bench") if args.get(1).map(String::as_str) == Some("lint") => {
             tools::setup().and_then(|()| bench_lint::run(&args[2..]))
         }

@@ -19,6 +19,10 @@ pub struct Tools {
     pub worker_build: String,
     #[serde(rename = "cargo-fuzz")]
     pub cargo_fuzz: String,
+    /// The pinned nightly toolchain (with `rust-src`): the widget's release build and fuzzing.
+    pub nightly: String,
+    /// Only `cargo xtask bench widget` uses it, and installs it then.
+    pub twiggy: String,
     pub debian: Vec<String>,
 }
 
@@ -47,6 +51,11 @@ impl Tools {
     }
 }
 
+/// `+<pinned nightly>`, for `cargo`.
+pub fn nightly() -> Result<String> {
+    Ok(format!("+{}", Tools::load()?.nightly))
+}
+
 pub fn cargo_bin(name: &str) -> PathBuf {
     let home = std::env::var_os("CARGO_HOME")
         .map(PathBuf::from)
@@ -73,7 +82,7 @@ pub fn chromium() -> PathBuf {
 }
 
 /// Whether `bin --version` names exactly `version` (as its last word: tools print "name 1.2.3" or "1.2.3").
-fn has_version(bin: &PathBuf, version: &str) -> bool {
+pub fn has_version(bin: &PathBuf, version: &str) -> bool {
     output(Command::new(bin).arg("--version"))
         .is_some_and(|v| v.split_whitespace().last() == Some(version))
 }
@@ -116,14 +125,24 @@ pub fn setup() -> Result<()> {
             "--force",
         ]))?;
     }
-    let toolchains = output(Command::new("rustup").args(["toolchain", "list"])).unwrap_or_default();
-    if !toolchains.lines().any(|l| l.starts_with("nightly")) {
+    // The pinned nightly with the standard library's source, which the widget's build recompiles.
+    let has_nightly = output(Command::new("rustup").args([
+        "component",
+        "list",
+        "--installed",
+        "--toolchain",
+        &tools.nightly,
+    ]))
+    .is_some_and(|c| c.lines().any(|l| l.trim() == "rust-src"));
+    if !has_nightly {
         run(Command::new("rustup").args([
             "toolchain",
             "install",
-            "nightly",
+            &tools.nightly,
             "--profile",
             "minimal",
+            "--component",
+            "rust-src",
         ]))?;
     }
     npm_ci()?;
