@@ -48,14 +48,16 @@
     shown = 1;
     // Statuspage sources need the build that carries their reader.
     var n = assets + "w/" + (sp() ? "@@herald_widget_sp@@" : "@@herald_widget@@");
-    (mods[n] = mods[n] || (function (wasm) {
+    // The glue is asked for first: it is small, and it must run before the wasm can compile.
+    (mods[n] = mods[n] || (function (glue) {
       // The browser's first date formatter loads its locale data (12 to 50 ms of main thread):
       // done in its own task while the wasm downloads, the widget's own formatters cost nothing.
       setTimeout(function () { try { Intl.DateTimeFormat().format(); } catch (_) {} });
-      return import(n + ".js").then(function (m) {
+      var wasm = fetch(n + ".wasm");
+      return glue.then(function (m) {
         return m.default({ module_or_path: wasm }).then(function () { return m; });
       });
-    })(fetch(n + ".wasm")))
+    })(import(n + ".js")))
       .then(function (m) {
         if (my != gen) return;
         if (open && d.getElementById("herald-widget")) m.open_subscribe();

@@ -34,6 +34,8 @@ pub struct WidgetTiming {
     /// glue and the wasm both downloaded, the banner rendered.
     pub cold_banner_json_ms: f64,
     pub cold_assets_ms: f64,
+    /// When the long tasks of Herald's cold loads began, in ms after `banner.json` was answered.
+    pub long_task_starts: Vec<f64>,
 }
 
 /// Main-thread tasks over 50 ms seen by the page's `longtask` observer.
@@ -119,7 +121,7 @@ const STEPS: &str = "const h = performance.getEntriesByType('resource'); \
     return [b.length ? Math.min(...b) : null, a.length == 2 ? Math.max(...a) : null];";
 
 /// Records long tasks from the very start of every document.
-const LONG_TASK_PROBE: &str = "window.__heraldLongTasks = []; try { new PerformanceObserver(function (l) { l.getEntries().forEach(function (e) { window.__heraldLongTasks.push(e.duration); }); }).observe({ type: 'longtask', buffered: true }); } catch (e) {}";
+const LONG_TASK_PROBE: &str = "window.__heraldLongTasks = []; window.__heraldLongTaskStarts = []; try { new PerformanceObserver(function (l) { l.getEntries().forEach(function (e) { window.__heraldLongTasks.push(e.duration); window.__heraldLongTaskStarts.push(e.startTime); }); }).observe({ type: 'longtask', buffered: true }); } catch (e) {}";
 
 pub fn run(base: &str, key: &str, dir: &std::path::Path, runs: usize) -> Result<WidgetTiming> {
     local::seed_page(base, key, "demo", local::DEMO_PAGE)?;
@@ -165,6 +167,7 @@ pub fn run(base: &str, key: &str, dir: &std::path::Path, runs: usize) -> Result<
     // Herald and the reference alternating so that both see the same machine.
     let (mut cold, mut reference) = (Vec::new(), Vec::new());
     let (mut banner_json, mut assets) = (Vec::new(), Vec::new());
+    let mut long_task_starts = Vec::new();
     for i in 0..runs {
         for (url, into, tasks, herald) in [
             (
@@ -188,6 +191,15 @@ pub fn run(base: &str, key: &str, dir: &std::path::Path, runs: usize) -> Result<
             if let (true, Some(b), Some(a)) = (herald, steps[0].as_f64(), steps[1].as_f64()) {
                 banner_json.push(b);
                 assets.push(a);
+                let starts = browser.eval("return window.__heraldLongTaskStarts || [];", vec![]);
+                for start in starts
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_f64)
+                {
+                    long_task_starts.push(start - b);
+                }
             }
         }
     }
@@ -236,6 +248,7 @@ pub fn run(base: &str, key: &str, dir: &std::path::Path, runs: usize) -> Result<
         quiet_wasm_requests: count(".wasm"),
         cold_banner_json_ms: median(banner_json),
         cold_assets_ms: median(assets),
+        long_task_starts,
     })
 }
 
@@ -333,7 +346,8 @@ pub fn bench(args: &[String]) -> Result<()> {
          - a cold load, step by step (medians from navigation): `banner.json` answered at {:.0} ms, \
          glue and wasm both in at {:.0} ms, banner rendered at {:.0} ms\n\
          - long tasks (over 50 ms) on Herald's loads: {} (longest {:.0} ms); on the reference's: {} (longest {:.0} ms)\n\
-         - quiet day, after the loader: {} banner.json request(s), {} wasm request(s)",
+         - quiet day, after the loader: {} banner.json request(s), {} wasm request(s)\n\
+         - long tasks of cold loads began, after `banner.json` was answered, at: {:.0?} ms",
         w.cold_median_ms,
         w.reference_cold_median_ms,
         w.render_median_ms,
@@ -346,7 +360,8 @@ pub fn bench(args: &[String]) -> Result<()> {
         w.reference_long_tasks.count,
         w.reference_long_tasks.longest_ms,
         w.quiet_banner_requests,
-        w.quiet_wasm_requests
+        w.quiet_wasm_requests,
+        w.long_task_starts
     );
     let report = json!({
         "bytes": sizes.iter().map(|(n, (r, g, b))| json!({"file": n, "raw": r, "gzip": g, "brotli": b})).collect::<Vec<_>>(),
@@ -394,6 +409,36 @@ fn twiggy_top(served: u64) -> Result<Vec<(u64, f64, String)>> {
         .filter_map(|i| Some((i["shallow_size"].as_u64()?, i["name"].as_str()?)))
         .filter(|(_, name)| !name.contains("subsection") && !name.starts_with("..."))
         .take(10)
-        .map(|(bytes, name)| (bytes, bytes as f64 * 100.0 / served as f64, name.to_owned()))
+        .map(|(bytes, name)| (bytes, bytes as f64 * 100.0 / served as f64, short(name)))
         .collect())
+}
+
+/// A symbol readable in a table: crate hashes (`[0123abcd…]`) dropped, and generic arguments
+/// nested deeper than two levels shown as `…`.
+fn short(name: &str) -> String {
+    let (mut out, mut depth, mut hash) = (String::new(), 0, false);
+    for c in name.chars() {
+        match c {
+            '[' => hash = true,
+            ']' if hash => hash = false,
+            _ if hash => {}
+            '<' => {
+                depth += 1;
+                if depth <= 2 {
+                    out.push(c);
+                } else if depth == 3 {
+                    out.push('…');
+                }
+            }
+            '>' => {
+                if depth <= 2 {
+                    out.push(c);
+                }
+                depth -= 1;
+            }
+            _ if depth <= 2 => out.push(c),
+            _ => {}
+        }
+    }
+    out
 }

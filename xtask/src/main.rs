@@ -23,7 +23,7 @@ const USAGE: &str = "usage: cargo xtask <command>
           (`bench fanout [--subscribers N]`: one incident to N subscribers, default 100000;
           `bench lint [--runs N]`: the wording lint on a 2,000-character draft, natively and in wasm;
           `bench live [--sockets N]`: one update to N live sockets and to N polling readers, default 2000;
-          `bench widget [--widget-runs N]`: the widget's bytes, its twiggy top 10, cold and warm time to banner)
+          `bench widget [--widget-runs N] [--no-build]`: the widget's bytes, its twiggy top 10, cold and warm time to banner)
   fuzz    [TARGET] [--seconds N]: fuzz the parsers of outside input (default: every target, 60 s each)";
 
 fn main() {
@@ -40,7 +40,14 @@ fn main() {
             .and_then(|()| dist::all())
             .and_then(|()| bench_live::run(&args[2..])),
         Some("bench") if args.get(1).map(String::as_str) == Some("widget") => tools::setup()
-            .and_then(|()| dist::all())
+            .and_then(|()| {
+                // `--no-build`: measure what `cargo xtask dist` built last.
+                if args.iter().any(|a| a == "--no-build") {
+                    Ok(())
+                } else {
+                    dist::all()
+                }
+            })
             .and_then(|()| bench_widget::bench(&args[2..])),
         Some("bench") if args.get(1).map(String::as_str) == Some("lint") => {
             tools::setup().and_then(|()| bench_lint::run(&args[2..]))
