@@ -27,13 +27,7 @@ struct Settings {
 }
 
 fn settings(args: &[String]) -> Settings {
-    let get = |name: &str, default: u32| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(default)
-    };
+    let get = |name: &str, default: u32| xtask::option(args, name).unwrap_or(default);
     Settings {
         duration: get("--duration", 10),
         connections: get("--connections", 16),

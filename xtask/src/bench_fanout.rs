@@ -20,12 +20,7 @@ use xtask::{root, Result};
 const IMPORT_CHUNK: usize = 10_000;
 
 pub fn run(args: &[String]) -> Result<()> {
-    let n: usize = args
-        .iter()
-        .position(|a| a == "--subscribers")
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(100_000);
+    let n: usize = xtask::option(args, "--subscribers").unwrap_or(100_000);
     let healthy_only = args.iter().any(|a| a == "--healthy-only");
     let dir = root().join("target/bench/fanout");
     let _ = fs::remove_dir_all(&dir);

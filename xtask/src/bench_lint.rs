@@ -34,12 +34,7 @@ console.log(JSON.stringify({
 "#;
 
 pub fn run(args: &[String]) -> Result<()> {
-    let runs: u32 = args
-        .iter()
-        .position(|a| a == "--runs")
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1000);
+    let runs: u32 = xtask::option(args, "--runs").unwrap_or(1000);
     let dir = root().join("target/bench");
     fs::create_dir_all(&dir)?;
 

@@ -14,12 +14,7 @@ use xtask::local::{self, free_port, LocalWorker, Options};
 use xtask::{root, Result};
 
 pub fn run(args: &[String]) -> Result<()> {
-    let n: usize = args
-        .iter()
-        .position(|a| a == "--sockets")
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(2_000);
+    let n: usize = xtask::option(args, "--sockets").unwrap_or(2_000);
     let dir = root().join("target/bench/live");
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(&dir)?;

@@ -281,12 +281,7 @@ pub fn console_interactive(base: &str, dir: &std::path::Path, runs: usize) -> Re
 /// twiggy (a copy that keeps its function names), and its timing in headless Chromium (above).
 /// Results also go to target/bench/widget.json.
 pub fn bench(args: &[String]) -> Result<()> {
-    let runs = args
-        .iter()
-        .position(|a| a == "--widget-runs")
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(20);
+    let runs = xtask::option(args, "--widget-runs").unwrap_or(20);
     let dir = root().join("target/bench");
     fs::create_dir_all(&dir)?;
     let (glue, wasm) = dist::widget_files("herald_widget").ok_or("the widget is not built")?;

@@ -117,12 +117,7 @@ Press Ctrl-C to stop.
 
 fn fuzz(args: &[String]) -> Result<()> {
     tools::setup()?;
-    let seconds = args
-        .iter()
-        .position(|a| a == "--seconds")
-        .and_then(|i| args.get(i + 1))
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(60);
+    let seconds = xtask::option(args, "--seconds").unwrap_or(60);
     let chosen: Vec<&str> = match args.first().filter(|a| !a.starts_with("--")) {
         Some(t) => vec![t.as_str()],
         None => xtask::fuzz::TARGETS.to_vec(),
