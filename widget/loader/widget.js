@@ -3,7 +3,7 @@
     One request for banner JSON; the wasm banner loads only when there is something to show, or when
     the host asks for the subscribe form (`Herald.openSubscribe()`): then the glue and the wasm are
     fetched at the same time and the wasm compiles while it downloads (the glue's init gets the
-    wasm's response), and the browser's date formatting warms up meanwhile. `cargo xtask dist`
+    wasm's response). `cargo xtask dist`
     writes the content-hashed file names over `@@...@@`; those files are cached as immutable. Never
     throws into the host page. */
 (function (w, d) {
@@ -50,9 +50,6 @@
     var n = assets + "w/" + (sp() ? "@@herald_widget_sp@@" : "@@herald_widget@@");
     // The glue is asked for first: it is small, and it must run before the wasm can compile.
     (mods[n] = mods[n] || (function (glue) {
-      // The browser's first date formatter loads its locale data (12 to 50 ms of main thread):
-      // done in its own task while the wasm downloads, the widget's own formatters cost nothing.
-      setTimeout(function () { try { Intl.DateTimeFormat().format(); } catch (_) {} });
       var wasm = fetch(n + ".wasm");
       return glue.then(function (m) {
         return m.default({ module_or_path: wasm }).then(function () { return m; });

@@ -63,6 +63,9 @@ pub struct Ui {
     banner: RwSignal<Banner>,
     failed: RwSignal<bool>,
     dismissed: RwSignal<Option<String>>,
+    /// The clock the times are written against; `NaN` until the first task after mounting, so that
+    /// the first render (title, status, text) does not wait for the browser's first date formatter,
+    /// which loads its locale data (15 to 60 ms of main thread in a fresh document).
     now: RwSignal<f64>,
     /// What `shown` picks from the above; the item view is rebuilt only when it changes.
     item: Memo<Option<BannerItem>>,
@@ -122,7 +125,7 @@ impl Ui {
                 banner,
                 failed,
                 dismissed,
-                now: RwSignal::new(js_sys::Date::now()),
+                now: RwSignal::new(f64::NAN),
                 item,
                 form: FormState::new(),
                 root: StoredValue::new_local(root),
@@ -320,23 +323,44 @@ impl Ui {
                 ))
                 .into_any();
         }
+        // Times are written once the clock is set (see `now`); until then a no-break space keeps
+        // their line's height, so nothing moves when they appear.
+        let now = self.now;
+        let timed = move |text: &dyn Fn() -> String| {
+            if now.get().is_nan() {
+                "\u{a0}".to_owned()
+            } else {
+                text()
+            }
+        };
         let next = item
             .next_update_at
             .filter(|_| item.status != ItemStatus::Resolved)
-            .map(|t| format!("{} {}", words.next_update, when(locale, t, false)));
+            .map(|t| {
+                move || timed(&|| format!("{} {}", words.next_update, when(locale, t, false)))
+            });
         let window = match (item.kind, item.scheduled_for, item.scheduled_until) {
-            (BannerKind::Maintenance, Some(from), until) => Some(format!(
-                "{}: {}{}",
-                words.scheduled,
-                when(locale, from, true),
-                until
-                    .map(|u| format!(" – {}", when(locale, u, true)))
-                    .unwrap_or_default()
-            )),
-            _ => item
-                .effective_at
-                .map(|t| format!("{} {}", words.effective, when(locale, t, true))),
-        };
+            (BannerKind::Maintenance, Some(from), until) => Some((true, from, until)),
+            _ => item.effective_at.map(|t| (false, t, None)),
+        }
+        .map(|(scheduled, from, until)| {
+            move || {
+                timed(&|| {
+                    if scheduled {
+                        format!(
+                            "{}: {}{}",
+                            words.scheduled,
+                            when(locale, from, true),
+                            until
+                                .map(|u| format!(" – {}", when(locale, u, true)))
+                                .unwrap_or_default()
+                        )
+                    } else {
+                        format!("{} {}", words.effective, when(locale, from, true))
+                    }
+                })
+            }
+        });
         // "More" shows the whole body, "Less" the preview again.
         let expanded = RwSignal::new(false);
         let short = preview(&item.body);
@@ -371,7 +395,7 @@ impl Ui {
         };
         let updated = {
             let item = item.clone();
-            move || self.updated_text(&item, self.now.get())
+            move || timed(&|| self.updated_text(&item, now.get()))
         };
         div()
             .class("banner")
@@ -444,6 +468,8 @@ fn brand(root: &HtmlElement, page: &herald_shared::wire::BannerPage) {
 pub fn start(config: &Config, initial: Banner, host: HtmlElement, root: HtmlElement) {
     let ui = Ui::new(root, config, initial);
     CURRENT.with(|c| c.replace(Some(ui)));
+    // The times, in the task after the first render (see `Ui::now`).
+    gloo_timers::callback::Timeout::new(0, move || ui.now.set(js_sys::Date::now())).forget();
     if config.open_subscribe {
         ui.open_form();
     }

@@ -315,7 +315,7 @@ pub fn bench(args: &[String]) -> Result<()> {
         println!("| {bytes} | {percent:.2} | `{name}` |");
     }
 
-    crate::bench_widget::write_reference()?;
+    write_reference()?;
     let key = "bench-key".to_owned();
     let herald = LocalWorker::start(Options {
         port: free_port(),
