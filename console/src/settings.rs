@@ -86,6 +86,8 @@ pub fn settings(ctx: Ctx) -> impl IntoView {
             return;
         }
         error.set(None);
+        // An earlier "Settings saved." says nothing about this attempt.
+        ctx.flash.set(None);
         let body = match form.with_untracked(SettingsForm::settings) {
             Ok(b) => b,
             Err((field, detail)) => {
@@ -126,12 +128,13 @@ pub fn settings(ctx: Ctx) -> impl IntoView {
         });
     };
 
-    // A text field bound to one string of the form.
-    let text_field = {
+    // A field bound to one string of the form: one line, or several (a list, one entry per line).
+    let field = {
         let error_at = error_at.clone();
         move |field: &'static str,
               label: &'static str,
               hint: &'static str,
+              lines: bool,
               get: fn(&SettingsForm) -> String,
               set: fn(&mut SettingsForm, String)| {
             let id = input_id(field);
@@ -140,39 +143,26 @@ pub fn settings(ctx: Ctx) -> impl IntoView {
             let described = format!("{hint_id} {err_id}");
             let err = error_at(field);
             let err2 = err.clone();
+            let invalid = move || err2().is_some().to_string();
+            let value = move || form.with(get);
+            let input = move |ev| form.update(|f| set(f, event_target_value(&ev)));
+            let control = if lines {
+                view! {
+                    <textarea id=id.clone() rows="3" spellcheck="false" aria-describedby=described
+                        aria-invalid=invalid prop:value=value on:input=input></textarea>
+                }
+                .into_any()
+            } else {
+                view! {
+                    <input id=id.clone() autocomplete="off" spellcheck="false" aria-describedby=described
+                        aria-invalid=invalid prop:value=value on:input=input />
+                }
+                .into_any()
+            };
             view! {
                 <div class="field">
-                    <label for=id.clone()>{label}</label>
-                    <input id=id autocomplete="off" spellcheck="false" aria-describedby=described
-                        aria-invalid=move || err2().is_some().to_string()
-                        prop:value=move || form.with(get)
-                        on:input=move |ev| form.update(|f| set(f, event_target_value(&ev))) />
-                    <p class="hint" id=hint_id>{hint}</p>
-                    <p class="error" id=err_id>{err}</p>
-                </div>
-            }
-        }
-    };
-    let lines_field = {
-        let error_at = error_at.clone();
-        move |field: &'static str,
-              label: &'static str,
-              hint: &'static str,
-              get: fn(&SettingsForm) -> String,
-              set: fn(&mut SettingsForm, String)| {
-            let id = input_id(field);
-            let err_id = error_id(field);
-            let hint_id = format!("{id}-hint");
-            let described = format!("{hint_id} {err_id}");
-            let err = error_at(field);
-            let err2 = err.clone();
-            view! {
-                <div class="field">
-                    <label for=id.clone()>{label}</label>
-                    <textarea id=id rows="3" spellcheck="false" aria-describedby=described
-                        aria-invalid=move || err2().is_some().to_string()
-                        prop:value=move || form.with(get)
-                        on:input=move |ev| form.update(|f| set(f, event_target_value(&ev)))></textarea>
+                    <label for=id>{label}</label>
+                    {control}
                     <p class="hint" id=hint_id>{hint}</p>
                     <p class="error" id=err_id>{err}</p>
                 </div>
@@ -428,10 +418,10 @@ pub fn settings(ctx: Ctx) -> impl IntoView {
             </Show>
             <section aria-labelledby="settings-page-h" class="card">
                 <h2 id="settings-page-h">"The page"</h2>
-                {text_field("name", "Name", "Shown on the status page, in the widget and in every message.", |f| f.name.clone(), |f, v| f.name = v)}
-                {text_field("url", "Your site", "Where the status page's logo links to, such as https://acme.com (optional).", |f| f.url.clone(), |f, v| f.url = v)}
-                {text_field("time_zone", "Time zone", "An IANA name such as Europe/Paris; times are still sent in UTC.", |f| f.time_zone.clone(), |f, v| f.time_zone = v)}
-                {text_field("locales", "Languages", "Language tags, the default first, separated by commas: en, fr, de.", |f| f.locales.clone(), |f, v| f.locales = v)}
+                {field("name", "Name", "Shown on the status page, in the widget and in every message.", false, |f| f.name.clone(), |f, v| f.name = v)}
+                {field("url", "Your site", "Where the status page's logo links to, such as https://acme.com (optional).", false, |f| f.url.clone(), |f, v| f.url = v)}
+                {field("time_zone", "Time zone", "An IANA name such as Europe/Paris; times are still sent in UTC.", false, |f| f.time_zone.clone(), |f, v| f.time_zone = v)}
+                {field("locales", "Languages", "Language tags, the default first, separated by commas: en, fr, de.", false, |f| f.locales.clone(), |f, v| f.locales = v)}
             </section>
             <section aria-labelledby="settings-components-h" class="card">
                 <h2 id="settings-components-h">"Components and groups"</h2>
@@ -467,9 +457,9 @@ pub fn settings(ctx: Ctx) -> impl IntoView {
             <section aria-labelledby="settings-policy-h" class="card">
                 <h2 id="settings-policy-h">"Policy"</h2>
                 <div class="grid">{minutes}</div>
-                {text_field("policy.maintenance_reminders", "Maintenance reminders", "Minutes before a window starts, separated by commas: 1440, 60.", |f| f.reminders.clone(), |f, v| f.reminders = v)}
-                {lines_field("policy.responders", "Responders", "Told when a \"next update by\" promise is broken: one email address or Slack incoming-webhook URL per line.", |f| f.responders.clone(), |f, v| f.responders = v)}
-                {lines_field("policy.subscribe_origins", "Sites allowed to subscribe from the browser", "Origins of your product whose pages may post the widget's subscribe form, one per line (https://app.acme.com); none allows any.", |f| f.subscribe_origins.clone(), |f, v| f.subscribe_origins = v)}
+                {field("policy.maintenance_reminders", "Maintenance reminders", "Minutes before a window starts, separated by commas: 1440, 60.", false, |f| f.reminders.clone(), |f, v| f.reminders = v)}
+                {field("policy.responders", "Responders", "Told when a \"next update by\" promise is broken: one email address or Slack incoming-webhook URL per line.", true, |f| f.responders.clone(), |f, v| f.responders = v)}
+                {field("policy.subscribe_origins", "Sites allowed to subscribe from the browser", "Origins of your product whose pages may post the widget's subscribe form, one per line (https://app.acme.com); none allows any.", true, |f| f.subscribe_origins.clone(), |f, v| f.subscribe_origins = v)}
                 <fieldset class="field" aria-describedby="settings-policy-review-error">
                     <legend>"Review by a second person"</legend>
                     <div class="field check">
@@ -505,7 +495,7 @@ pub fn settings(ctx: Ctx) -> impl IntoView {
                     <p class="hint" id="settings-accent-hint">"#rrggbb; text on it is black or white, whichever reads better."</p>
                     <p class="error" id=accent_err_id>{accent_err}</p>
                 </div>
-                {text_field("branding.logo_url", "Logo", "An https address of the logo image, shown at the top of the status page.", |f| f.logo_url.clone(), |f, v| f.logo_url = v)}
+                {field("branding.logo_url", "Logo", "An https address of the logo image, shown at the top of the status page.", false, |f| f.logo_url.clone(), |f, v| f.logo_url = v)}
             </section>
             <div class="buttons">
                 <button type="submit" id="save-settings" class="primary" disabled=move || busy.get()>
