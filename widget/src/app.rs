@@ -135,7 +135,10 @@ impl Ui {
         })
         // The view lives as long as the page: the root goes with the host element.
         .forget();
-        made.get().expect_throw("mounted")
+        let ui = made.get().expect_throw("mounted");
+        // The times, in the task after the first render (see `Ui::now`).
+        gloo_timers::callback::Timeout::new(0, move || ui.now.set(js_sys::Date::now())).forget();
+        ui
     }
 
     pub(crate) fn words(&self) -> &'static Words {
@@ -468,8 +471,6 @@ fn brand(root: &HtmlElement, page: &herald_shared::wire::BannerPage) {
 pub fn start(config: &Config, initial: Banner, host: HtmlElement, root: HtmlElement) {
     let ui = Ui::new(root, config, initial);
     CURRENT.with(|c| c.replace(Some(ui)));
-    // The times, in the task after the first render (see `Ui::now`).
-    gloo_timers::callback::Timeout::new(0, move || ui.now.set(js_sys::Date::now())).forget();
     if config.open_subscribe {
         ui.open_form();
     }
